@@ -1,0 +1,272 @@
+//! Benchmark commands. They print their numbers together with a floor measured in the same run,
+//! so results on a noisy shared machine can be read as ratios. Results go to docs/benchmarks.md.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::app;
+use crate::config::Config;
+use crate::db::{Tx, new_id};
+use crate::error::{AppError, AppResult};
+use crate::registry::bulk::{Val, insert_rows};
+use crate::registry::import::{self, ImportKind, ImportOptions, Progress};
+use crate::registry::members::{self, MemberFilter};
+use crate::registry::scope::Scope;
+use crate::registry::{Registry, stats};
+
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+async fn import_file(
+    reg: &Registry,
+    kind: ImportKind,
+    path: &Path,
+) -> AppResult<(import::ImportOutcome, Duration)> {
+    let data = std::fs::read(path)
+        .map_err(|e| AppError::bad_request(format!("无法读取 {}：{e}", path.display())))?;
+    let t = Instant::now();
+    let (o, _) = import::run(
+        reg,
+        &Scope::all(),
+        kind,
+        Arc::new(data),
+        &ImportOptions::default(),
+        Arc::new(Progress::default()),
+    )
+    .await?;
+    Ok((o, t.elapsed()))
+}
+
+/// Floor: the same rows, parsed but not validated, inserted as plain text into an unindexed table.
+async fn floor(reg: &Registry, path: &Path) -> AppResult<(usize, Duration)> {
+    let data = std::fs::read(path)?;
+    let t = Instant::now();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    import::reader::read_rows(&data, |_, cells| {
+        rows.push(cells);
+        Ok(())
+    })?;
+    let width = rows.first().map(Vec::len).unwrap_or(0);
+    let cols: Vec<String> = (0..width).map(|i| format!("c{i}")).collect();
+    let col_refs: Vec<&str> = cols.iter().map(String::as_str).collect();
+    sqlx::query("DROP TABLE IF EXISTS bench_floor")
+        .execute(reg.db.pool())
+        .await?;
+    sqlx::query(&format!(
+        "CREATE TABLE bench_floor (id BIGINT, {})",
+        cols.iter()
+            .map(|c| format!("{c} TEXT"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+    .execute(reg.db.pool())
+    .await?;
+    let mut all_cols = vec!["id"];
+    all_cols.extend(col_refs);
+    let n = rows.len().saturating_sub(1);
+    let mut tx: Tx = reg.db.begin_write().await?;
+    let mut batch = Vec::with_capacity(5000);
+    for r in rows.into_iter().skip(1) {
+        let mut v = vec![Val::I(new_id())];
+        v.extend((0..width).map(|i| Val::T(r.get(i).cloned())));
+        batch.push(v);
+        if batch.len() == 5000 {
+            insert_rows(
+                &mut tx,
+                "bench_floor",
+                &all_cols,
+                std::mem::take(&mut batch),
+            )
+            .await?;
+        }
+    }
+    insert_rows(&mut tx, "bench_floor", &all_cols, batch).await?;
+    tx.commit().await?;
+    let elapsed = t.elapsed();
+    sqlx::query("DROP TABLE bench_floor")
+        .execute(reg.db.pool())
+        .await?;
+    Ok((n, elapsed))
+}
+
+pub async fn import(config: &Config, dir: &Path, format: &str) -> AppResult<()> {
+    let (reg, _) = app::bootstrap(config, false).await?;
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs")
+        .fetch_one(reg.db.pool())
+        .await?;
+    if existing > 0 {
+        return Err(AppError::bad_request(
+            "bench import 需要一个空数据库：请用 --database-url 指向新的数据库",
+        ));
+    }
+    let members_file = dir.join(format!("members.{format}"));
+    println!(
+        "backend: {:?}; file: {}",
+        reg.db.backend(),
+        members_file.display()
+    );
+    let (o, t) = import_file(&reg, ImportKind::Orgs, &dir.join("orgs.csv")).await?;
+    println!("orgs:  {} rows in {:.2}s", o.inserted, t.as_secs_f64());
+    let (o, t) = import_file(&reg, ImportKind::Units, &dir.join("units.csv")).await?;
+    println!("units: {} rows in {:.2}s", o.inserted, t.as_secs_f64());
+    let (n, floor_t) = floor(&reg, &members_file).await?;
+    println!(
+        "floor (parse only + bare insert of {n} rows as text, no index, no validation): {:.2}s",
+        floor_t.as_secs_f64()
+    );
+    let (o, t) = import_file(&reg, ImportKind::Members, &members_file).await?;
+    if !o.committed {
+        return Err(AppError::internal(anyhow::anyhow!(
+            "member import not committed: {}",
+            o.message
+        )));
+    }
+    println!(
+        "members import (validate, dedupe, encrypt, index, history): {} inserted, {} invalid rows, in {:.2}s = {:.0} rows/s; ratio to floor {:.2}x",
+        o.inserted,
+        o.rows_invalid,
+        t.as_secs_f64(),
+        o.inserted as f64 / t.as_secs_f64(),
+        t.as_secs_f64() / floor_t.as_secs_f64()
+    );
+    let (o2, t2) = import_file(&reg, ImportKind::Members, &members_file).await?;
+    println!(
+        "re-import of the same file: {} inserted, {} updated, {} unchanged, in {:.2}s",
+        o2.inserted,
+        o2.updated,
+        o2.unchanged,
+        t2.as_secs_f64()
+    );
+    if let Some(mb) = peak_rss_mb() {
+        println!("peak RSS of this process: {mb:.0} MB");
+    }
+    Ok(())
+}
+
+fn summary(label: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let p = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
+    println!(
+        "{label:<58} median {:>8.2} ms   p95 {:>8.2} ms   max {:>8.2} ms",
+        ms(p(0.5)),
+        ms(p(0.95)),
+        ms(*samples.last().expect("samples"))
+    );
+}
+
+pub async fn queries(config: &Config, rounds: usize) -> AppResult<()> {
+    let (reg, _) = app::bootstrap(config, false).await?;
+    let db = &reg.db;
+    let rounds = rounds.max(3);
+    let members_n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members")
+        .fetch_one(db.pool())
+        .await?;
+    println!(
+        "backend: {:?}; members in registry: {members_n}; rounds: {rounds}",
+        db.backend()
+    );
+    let mut t = Vec::new();
+    for _ in 0..rounds {
+        let s = Instant::now();
+        let _: i64 = sqlx::query_scalar("SELECT CAST(1 AS BIGINT)")
+            .fetch_one(db.pool())
+            .await?;
+        t.push(s.elapsed());
+    }
+    summary("floor: SELECT 1 round trip", t);
+    let city = crate::registry::orgs::scope_root(db, &Scope::all())
+        .await?
+        .ok_or_else(|| AppError::not_found("工会"))?;
+    let big_union: String = sqlx::query_scalar(
+        "SELECT o.code FROM orgs o JOIN members m ON m.org_id = o.id WHERE o.kind IN ('grassroots','joint') GROUP BY o.code ORDER BY COUNT(*) DESC, o.code LIMIT 1",
+    )
+    .fetch_one(db.pool())
+    .await?;
+    let district: String =
+        sqlx::query_scalar("SELECT code FROM orgs WHERE kind = 'district' ORDER BY code LIMIT 1")
+            .fetch_one(db.pool())
+            .await?;
+    for (label, code) in [
+        ("stats: whole city, this year", city.code.clone()),
+        (
+            &*format!("stats: largest grassroots union ({big_union})"),
+            big_union.clone(),
+        ),
+    ] {
+        let mut t = Vec::new();
+        for _ in 0..rounds {
+            let s = Instant::now();
+            let (org, period) = stats::resolve(
+                db,
+                &Scope::all(),
+                &stats::StatsQuery {
+                    org: Some(code.clone()),
+                    from: None,
+                    to: None,
+                },
+            )
+            .await?;
+            let _ = stats::compute(db, &org, &period).await?;
+            t.push(s.elapsed());
+        }
+        summary(label, t);
+    }
+    // ID lookups: decrypt a sample of real numbers first (not timed).
+    let encs: Vec<Vec<u8>> = sqlx::query_scalar("SELECT id_enc FROM members ORDER BY id LIMIT 200")
+        .fetch_all(db.pool())
+        .await?;
+    let ids: Vec<String> = encs
+        .iter()
+        .map(|e| reg.keys.decrypt(e))
+        .collect::<AppResult<_>>()?;
+    let mut t = Vec::new();
+    for i in 0..rounds.max(ids.len().min(200)) {
+        let id = &ids[i % ids.len()];
+        let s = Instant::now();
+        let _ = members::find_by_id_number(db, &reg.keys, &Scope::all(), id).await?;
+        t.push(s.elapsed());
+    }
+    summary("member lookup by ID number (blind index)", t);
+    for (label, org) in [
+        ("member page (50) by pinyin prefix 'zh', whole city", None),
+        (
+            "member page (50) by pinyin prefix 'zh', one district",
+            Some(district.clone()),
+        ),
+    ] {
+        let mut t = Vec::new();
+        for _ in 0..rounds {
+            let s = Instant::now();
+            let f = MemberFilter {
+                org: org.clone(),
+                q: Some("zh".into()),
+                per_page: Some(50),
+                ..Default::default()
+            };
+            let page = members::list(db, &Scope::all(), &f).await?;
+            assert!(!page.rows.is_empty());
+            t.push(s.elapsed());
+        }
+        summary(label, t);
+    }
+    let mut t = Vec::new();
+    for _ in 0..rounds {
+        let s = Instant::now();
+        let f = MemberFilter {
+            org: Some(district.clone()),
+            q: Some("wxy".into()),
+            per_page: Some(50),
+            ..Default::default()
+        };
+        let _ = members::list(db, &Scope::all(), &f).await?;
+        t.push(s.elapsed());
+    }
+    summary("member page (50) by initials 'wxy', one district", t);
+    Ok(())
+}

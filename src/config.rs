@@ -1,0 +1,116 @@
+//! Settings: defaults → optional config file → `GONGHUI_*` environment → command-line flags.
+//! Every setting is documented in `gonghui.example.toml`.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://path/file.db` (default, created on first start) or `postgres://user@host/db`.
+    pub database_url: String,
+    /// Where the SQLite file, the key file and import uploads live by default.
+    pub data_dir: PathBuf,
+    /// Field-encryption key file; defaults to `<data_dir>/keys.toml`.
+    pub keys_file: Option<PathBuf>,
+    /// Address the web server listens on.
+    pub bind: String,
+    /// Seed a demo city the first time the database is created.
+    pub demo_on_first_start: bool,
+    /// Size of that demo city, in members.
+    pub demo_members: u32,
+    /// Largest import file accepted, in MiB.
+    pub import_max_mb: u64,
+    /// Connections in the database pool.
+    pub db_max_connections: u32,
+    /// Log filter, e.g. `info` or `gonghui=debug,tower_http=info`.
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            database_url: "sqlite://data/gonghui.db".into(),
+            data_dir: PathBuf::from("data"),
+            keys_file: None,
+            bind: "127.0.0.1:8080".into(),
+            demo_on_first_start: true,
+            demo_members: 5000,
+            import_max_mb: 200,
+            db_max_connections: 8,
+            log: "info".into(),
+        }
+    }
+}
+
+/// Command-line overrides; `None` leaves the lower layers in force.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<String>,
+}
+
+impl Config {
+    /// `file`: an explicit config file (must exist); otherwise `gonghui.toml` if present.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> AppResult<Config> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(p) if !p.exists() => {
+                return Err(AppError::bad_request(format!(
+                    "配置文件{}不存在",
+                    p.display()
+                )));
+            }
+            Some(p) => fig = fig.merge(Toml::file(p)),
+            None => fig = fig.merge(Toml::file("gonghui.toml")),
+        }
+        fig = fig
+            .merge(Env::prefixed("GONGHUI_"))
+            .merge(Serialized::defaults(overrides));
+        fig.extract().map_err(|e| {
+            AppError::bad_request(format!("配置有误：{e}（参见 gonghui.example.toml）"))
+                .with_code("CONFIG")
+        })
+    }
+
+    pub fn keys_path(&self) -> PathBuf {
+        self.keys_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("keys.toml"))
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_file_is_complete_and_valid() {
+        let text = include_str!("../gonghui.example.toml");
+        let cfg: Config = toml::from_str(text).expect("example parses with every key");
+        assert_eq!(cfg.bind, Config::default().bind);
+    }
+
+    #[test]
+    fn overrides_win() {
+        let o = Overrides {
+            bind: Some("127.0.0.1:9999".into()),
+            ..Default::default()
+        };
+        let cfg = Config::load(None, &o).unwrap();
+        assert_eq!(cfg.bind, "127.0.0.1:9999");
+    }
+}

@@ -1,0 +1,206 @@
+//! One migration set for both backends. Each migration is SQL written once; `{blob}` becomes
+//! BLOB/BYTEA and `{c}` pins byte-wise ("C") collation on PostgreSQL for columns compared by
+//! range (materialised paths, ISO dates, pinyin), which SQLite does by default.
+
+use sqlx::Executor;
+
+use super::{Backend, Db};
+use crate::error::{AppError, AppResult};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sql: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "registry",
+    sql: V1_REGISTRY,
+}];
+
+const V1_REGISTRY: &str = r#"
+CREATE TABLE orgs (
+    id BIGINT PRIMARY KEY,
+    code TEXT {c} NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('national','provincial','city','district','street','community','industry','grassroots','joint')),
+    parent_id BIGINT REFERENCES orgs(id),
+    path TEXT {c} NOT NULL UNIQUE,
+    depth BIGINT NOT NULL,
+    region_code TEXT,
+    founded_on TEXT {c},
+    new_employment BIGINT NOT NULL DEFAULT 0,
+    industry TEXT,
+    standardised BIGINT NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active','closed')),
+    closed_on TEXT {c},
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX orgs_parent ON orgs(parent_id);
+CREATE INDEX orgs_name ON orgs(name);
+
+CREATE TABLE units (
+    id BIGINT PRIMARY KEY,
+    uscc TEXT {c} NOT NULL UNIQUE,
+    uscc_check_ok BIGINT NOT NULL,
+    name TEXT NOT NULL,
+    ownership TEXT,
+    small_micro BIGINT NOT NULL DEFAULT 0,
+    industry TEXT,
+    region_code TEXT,
+    employee_count BIGINT NOT NULL DEFAULT 0 CHECK (employee_count >= 0),
+    org_id BIGINT REFERENCES orgs(id),
+    org_path TEXT {c},
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX units_org_path ON units(org_path);
+CREATE INDEX units_name ON units(name);
+
+CREATE TABLE members (
+    id BIGINT PRIMARY KEY,
+    id_hash {blob} NOT NULL UNIQUE,
+    id_enc {blob} NOT NULL,
+    id_masked TEXT NOT NULL,
+    name TEXT NOT NULL,
+    name_pinyin TEXT {c} NOT NULL,
+    name_initials TEXT {c} NOT NULL,
+    sex TEXT NOT NULL CHECK (sex IN ('男','女')),
+    birth_date TEXT {c} NOT NULL,
+    ethnicity TEXT,
+    political TEXT,
+    education TEXT,
+    hukou TEXT,
+    mobile_enc {blob},
+    mobile_hash {blob},
+    mobile_masked TEXT,
+    unit_id BIGINT REFERENCES units(id),
+    migrant BIGINT NOT NULL DEFAULT 0,
+    nef_group TEXT,
+    card_no TEXT,
+    status TEXT NOT NULL CHECK (status IN ('active','retired','left','deceased')),
+    org_id BIGINT REFERENCES orgs(id),
+    org_path TEXT {c},
+    joined_on TEXT {c},
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX members_org_path ON members(org_path, status);
+CREATE INDEX members_pinyin ON members(name_pinyin);
+CREATE INDEX members_initials ON members(name_initials);
+CREATE INDEX members_name ON members(name);
+CREATE INDEX members_mobile_hash ON members(mobile_hash);
+CREATE INDEX members_unit ON members(unit_id);
+
+CREATE TABLE memberships (
+    id BIGINT PRIMARY KEY,
+    member_id BIGINT NOT NULL REFERENCES members(id),
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    retained BIGINT NOT NULL DEFAULT 0,
+    start_date TEXT {c} NOT NULL,
+    start_reason TEXT NOT NULL CHECK (start_reason IN ('join','transfer_in','retire')),
+    end_date TEXT {c},
+    end_reason TEXT CHECK (end_reason IN ('transfer_out','leave','retire','death')),
+    created_at BIGINT NOT NULL,
+    CHECK (end_date IS NULL OR end_date >= start_date)
+);
+CREATE UNIQUE INDEX memberships_one_open ON memberships(member_id) WHERE end_date IS NULL;
+CREATE INDEX memberships_member ON memberships(member_id, start_date);
+CREATE INDEX memberships_path_start ON memberships(org_path, start_date);
+CREATE INDEX memberships_start ON memberships(start_date, org_path);
+CREATE INDEX memberships_end ON memberships(end_date, org_path);
+
+CREATE TABLE import_batches (
+    id BIGINT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    dry_run BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    rows_total BIGINT NOT NULL DEFAULT 0,
+    rows_invalid BIGINT NOT NULL DEFAULT 0,
+    inserted BIGINT NOT NULL DEFAULT 0,
+    updated BIGINT NOT NULL DEFAULT 0,
+    unchanged BIGINT NOT NULL DEFAULT 0,
+    message TEXT,
+    started_at BIGINT NOT NULL,
+    finished_at BIGINT
+);
+
+CREATE TABLE accounts (
+    id BIGINT PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    org_id BIGINT REFERENCES orgs(id),
+    role TEXT NOT NULL,
+    must_change_password BIGINT NOT NULL DEFAULT 1,
+    created_at BIGINT NOT NULL
+)
+"#;
+
+fn render(sql: &str, backend: Backend) -> String {
+    let (blob, c) = match backend {
+        Backend::Sqlite => ("BLOB", ""),
+        Backend::Postgres => ("BYTEA", "COLLATE \"C\""),
+    };
+    sql.replace("{blob}", blob).replace("{c}", c)
+}
+
+/// Applies pending migrations, each in its own transaction. Returns how many were applied.
+pub async fn run(db: &Db) -> AppResult<usize> {
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(db.pool())
+    .await?;
+    let mut applied = 0;
+    for m in MIGRATIONS {
+        let mut tx = db.begin_write().await?;
+        let done: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(m.version)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if done.is_some() {
+            continue;
+        }
+        for stmt in render(m.sql, db.backend())
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            (&mut *tx).execute(stmt).await.map_err(|e| {
+                AppError::internal(anyhow::anyhow!(
+                    "migration {} ({}) failed: {e}",
+                    m.version,
+                    m.name
+                ))
+            })?;
+        }
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(m.version)
+        .bind(m.name)
+        .bind(super::now_ms())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        applied += 1;
+    }
+    Ok(applied)
+}
+
+/// Latest schema version known to this binary, and the one in the database.
+pub async fn status(db: &Db) -> AppResult<(i64, Option<i64>)> {
+    let latest = MIGRATIONS.last().map(|m| m.version).unwrap_or(0);
+    let current: Option<i64> =
+        sqlx::query_scalar("SELECT CAST(MAX(version) AS BIGINT) FROM schema_migrations")
+            .fetch_optional(db.pool())
+            .await
+            .ok()
+            .flatten();
+    Ok((latest, current))
+}

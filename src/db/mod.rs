@@ -1,0 +1,283 @@
+//! Database access: one code path for SQLite and PostgreSQL through sqlx's `Any` driver.
+//!
+//! Rules that keep one SQL text valid on both backends (see docs/decisions.md):
+//! - placeholders are `$1, $2, …` (SQLite accepts them as numbered parameters);
+//! - column types are BIGINT, TEXT and `{blob}` only; flags are BIGINT 0/1; dates are ISO TEXT;
+//! - aggregates over BIGINT are cast back with `CAST(… AS BIGINT)` (PostgreSQL's SUM is NUMERIC);
+//! - every write transaction goes through [`Db::write`] / [`Db::begin_write`].
+
+pub mod migrations;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use std::str::FromStr;
+
+use sqlx::ConnectOptions;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+
+use crate::error::{AppError, AppResult};
+
+pub type Tx = Transaction<'static, Any>;
+pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Db {
+    pub async fn connect(url: &str, max_connections: u32) -> AppResult<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = backend_of(url)?;
+        let url = match backend {
+            Backend::Sqlite => prepare_sqlite_url(url)?,
+            Backend::Postgres => url.to_string(),
+        };
+        if backend == Backend::Sqlite {
+            // WAL is a property of the file: set it once, before the pool opens many connections.
+            let one = AnyPoolOptions::new()
+                .max_connections(1)
+                .connect(&url)
+                .await
+                .map_err(connect_error)?;
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&one)
+                .await
+                .map_err(connect_error)?;
+            one.close().await;
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute(
+                            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+                             PRAGMA busy_timeout = 15000; PRAGMA cache_size = -65536; \
+                             PRAGMA temp_store = MEMORY",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(quiet_options(&url)?)
+            .await
+            .map_err(connect_error)?;
+        Ok(Db { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Starts a write transaction: `BEGIN IMMEDIATE` on SQLite so a transaction that reads
+    /// before it writes takes the write lock up front instead of failing with SQLITE_BUSY.
+    pub async fn begin_write(&self) -> AppResult<Tx> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(tx)
+    }
+
+    /// Runs `work` in a write transaction and commits it; retries a bounded number of times when
+    /// the database reports a transient conflict (SQLite busy, PostgreSQL 40001/40P01).
+    pub async fn write<T, F>(&self, mut work: F) -> AppResult<T>
+    where
+        T: Send,
+        F: for<'t> FnMut(&'t mut Tx) -> BoxFut<'t, AppResult<T>> + Send,
+    {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = async {
+                let mut tx = self.begin_write().await?;
+                let value = work(&mut tx).await?;
+                tx.commit().await?;
+                Ok::<T, AppError>(value)
+            }
+            .await;
+            match result {
+                Err(e) if attempt < 5 && e.is_transient() => {
+                    tracing::warn!(attempt, "transient database conflict, retrying");
+                    tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+pub fn backend_of(url: &str) -> AppResult<Backend> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        Err(
+            AppError::bad_request("数据库地址应以 sqlite:// 或 postgres:// 开头")
+                .with_code("CONFIG"),
+        )
+    }
+}
+
+/// Creates the SQLite file's folder and asks the driver to create the file if missing.
+fn prepare_sqlite_url(url: &str) -> AppResult<String> {
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path != ":memory:" {
+        if let Some(dir) = std::path::Path::new(path).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    AppError::bad_request(format!("无法创建数据目录{}：{e}", dir.display()))
+                        .with_code("CONFIG")
+                })?;
+            }
+        }
+    }
+    let query = if query.contains("mode=") {
+        query.to_string()
+    } else if query.is_empty() {
+        "mode=rwc".into()
+    } else {
+        format!("{query}&mode=rwc")
+    };
+    Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// Statement logging off: statements are long (bulk inserts) and carry no value in logs.
+fn quiet_options(url: &str) -> AppResult<AnyConnectOptions> {
+    Ok(AnyConnectOptions::from_str(url)
+        .map_err(connect_error)?
+        .log_statements(tracing::log::LevelFilter::Off)
+        .log_slow_statements(tracing::log::LevelFilter::Off, Duration::from_secs(3600)))
+}
+
+fn connect_error(e: sqlx::Error) -> AppError {
+    AppError::bad_request(format!("无法连接数据库：{e}")).with_code("DB_CONNECT")
+}
+
+impl AppError {
+    /// Lock or serialization conflicts that a retry can resolve.
+    pub fn is_transient(&self) -> bool {
+        let Some(sqlx::Error::Database(db)) = self
+            .source_ref()
+            .and_then(|s| s.downcast_ref::<sqlx::Error>())
+        else {
+            return false;
+        };
+        matches!(
+            db.code().as_deref(),
+            Some("5" | "517" | "6" | "40001" | "40P01")
+        )
+    }
+
+    /// Unique-constraint violations, e.g. two imports racing on the same person.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self.source_ref().and_then(|s| s.downcast_ref::<sqlx::Error>()),
+            Some(sqlx::Error::Database(db)) if db.is_unique_violation()
+        )
+    }
+}
+
+/// Application-generated 63-bit ids, time-ordered: milliseconds since 2024-01-01 in the high
+/// bits, then a per-process sequence that starts at a random value. Bulk imports take ids
+/// before inserting; several app nodes do not collide in practice (random start, 22 bits).
+pub fn new_id() -> i64 {
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    static START: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let start = *START.get_or_init(|| rand::random::<u64>() & 0x3F_FFFF);
+    const EPOCH_MS: u64 = 1_704_067_200_000;
+    let ms = (chrono::Utc::now().timestamp_millis() as u64).saturating_sub(EPOCH_MS);
+    let seq = (start + SEQ.fetch_add(1, Ordering::Relaxed)) & 0x3F_FFFF;
+    ((ms << 22) | seq) as i64 & i64::MAX
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Upper bound for a materialised-path prefix range: `/1/23/` → `/1/230` (`0` follows `/`).
+pub fn path_upper(prefix: &str) -> String {
+    let mut s = prefix.trim_end_matches('/').to_string();
+    s.push('0');
+    s
+}
+
+/// Reads one column by name, turning decode errors into internal errors.
+pub fn col<'r, T>(row: &'r AnyRow, name: &str) -> AppResult<T>
+where
+    T: sqlx::Decode<'r, Any> + sqlx::Type<Any>,
+{
+    use sqlx::Row;
+    row.try_get(name).map_err(AppError::internal)
+}
+
+/// `$1, $2, …` for a multi-row VALUES list: `(…), (…)`.
+pub fn values_placeholders(rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push(',');
+            }
+            s.push('$');
+            s.push_str(&(r * cols + c + 1).to_string());
+        }
+        s.push(')');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_increasing() {
+        let a = new_id();
+        let b = new_id();
+        assert!(a > 0 && b > a);
+    }
+
+    #[test]
+    fn path_upper_bounds_the_subtree() {
+        let up = path_upper("/1/23/");
+        assert_eq!(up, "/1/230");
+        assert!("/1/23/456/".to_string() < up && "/1/23/".to_string() < up);
+        assert!("/1/24/".to_string() > up);
+    }
+
+    #[test]
+    fn placeholders() {
+        assert_eq!(values_placeholders(2, 2), "($1,$2),($3,$4)");
+    }
+}

@@ -1,0 +1,520 @@
+//! Member import: the bulk path (hundreds of thousands of rows) with set-based lookups and
+//! multi-row inserts in one transaction.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use chrono::NaiveDate;
+
+use super::header::HeaderMap;
+use super::{
+    Checked, ImportOptions, Progress, RowIssue, Sheet, Written, rows_with_errors, should_commit,
+};
+use crate::db::{Tx, new_id, now_ms};
+use crate::error::{AppError, AppResult};
+use crate::registry::Registry;
+use crate::registry::bulk::{Val, insert_rows};
+use crate::registry::members::{
+    self as m, EXISTING_COLS, Existing, ID_DOMAIN, MOBILE_DOMAIN, PersonFields, PersonInput,
+};
+use crate::registry::names::pinyin_forms;
+use crate::registry::orgs::Org;
+use crate::registry::scope::Scope;
+use crate::types::{Mobile, parse_date};
+
+struct MemberRow {
+    fields: PersonFields,
+    org: usize,
+    joined: NaiveDate,
+    id_hash: Vec<u8>,
+}
+
+struct Lookups {
+    orgs: Vec<Org>,
+    org_by_code: HashMap<String, usize>,
+    unit_by_uscc: HashMap<String, i64>,
+    scope: Scope,
+}
+
+async fn load_lookups(reg: &Registry, scope: &Scope) -> AppResult<Lookups> {
+    let orgs: Vec<Org> = sqlx::query_as(
+        "SELECT id, code, name, kind, parent_id, path, depth, region_code, founded_on, new_employment, industry, standardised, status, closed_on FROM orgs",
+    )
+    .fetch_all(reg.db.pool())
+    .await?;
+    let org_by_code = orgs
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.code.clone(), i))
+        .collect();
+    let units: Vec<(String, i64)> = sqlx::query_as("SELECT uscc, id FROM units")
+        .fetch_all(reg.db.pool())
+        .await?;
+    Ok(Lookups {
+        orgs,
+        org_by_code,
+        unit_by_uscc: units.into_iter().collect(),
+        scope: scope.clone(),
+    })
+}
+
+fn cell(h: &HeaderMap, row: &[String], key: &str) -> Option<String> {
+    let v = h.get(row, key).trim();
+    (!v.is_empty()).then(|| v.to_string())
+}
+
+fn check_rows(
+    h: &HeaderMap,
+    rows: &[(usize, Vec<String>)],
+    lk: &Lookups,
+    reg: &Registry,
+    progress: &Progress,
+) -> Checked<MemberRow> {
+    let mut out = Checked::new();
+    let today = chrono::Local::now().date_naive();
+    for (n, row) in rows {
+        let n = *n;
+        progress.rows_written.fetch_add(0, Ordering::Relaxed);
+        let unit_uscc = cell(h, row, "unit_uscc").map(|u| crate::types::normalize_code(&u));
+        let input = PersonInput {
+            name: cell(h, row, "name"),
+            id_number: cell(h, row, "id_number"),
+            sex: cell(h, row, "sex"),
+            birth_date: cell(h, row, "birth_date"),
+            ethnicity: cell(h, row, "ethnicity"),
+            political: cell(h, row, "political"),
+            education: cell(h, row, "education"),
+            hukou: cell(h, row, "hukou"),
+            mobile: cell(h, row, "mobile"),
+            unit_uscc: unit_uscc.clone(),
+            migrant: cell(h, row, "migrant"),
+            nef_group: cell(h, row, "nef_group"),
+            card_no: cell(h, row, "card_no"),
+        };
+        let before = out.issues.len();
+        let unit_id = match &unit_uscc {
+            Some(u) => match lk.unit_by_uscc.get(u) {
+                Some(id) => Some(*id),
+                None => {
+                    out.error(
+                        n,
+                        "工作单位统一社会信用代码",
+                        format!("单位“{u}”未登记，请先导入单位"),
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
+        let org = match cell(h, row, "org") {
+            None => {
+                out.error(n, "所属工会代码", "不能为空");
+                None
+            }
+            Some(code) => match lk
+                .org_by_code
+                .get(&crate::types::normalize_code(&code))
+                .copied()
+            {
+                Some(i) if lk.scope.contains(&lk.orgs[i].path) => {
+                    match m::check_member_union(&lk.orgs[i]) {
+                        Ok(()) => Some(i),
+                        Err(e) => {
+                            out.error(n, "所属工会代码", e.message());
+                            None
+                        }
+                    }
+                }
+                _ => {
+                    out.error(
+                        n,
+                        "所属工会代码",
+                        format!("工会代码“{code}”不存在或不在您的管理范围内"),
+                    );
+                    None
+                }
+            },
+        };
+        let joined = match cell(h, row, "joined") {
+            None => {
+                out.error(n, "入会日期", "不能为空");
+                None
+            }
+            Some(s) => match parse_date(&s) {
+                Ok(d) if d > today => {
+                    out.error(n, "入会日期", "不能晚于今天");
+                    None
+                }
+                Ok(d) => Some(d),
+                Err(e) => {
+                    out.error(n, "入会日期", e.message());
+                    None
+                }
+            },
+        };
+        match m::validate_person(&input, unit_id) {
+            Err(issues) => {
+                for i in issues {
+                    out.error(n, &i.field, i.message);
+                }
+            }
+            Ok((fields, warnings)) => {
+                for w in warnings {
+                    out.warning(n, &w.field, w.message);
+                }
+                if let Some(j) = joined {
+                    let sixteen = fields
+                        .birth_date
+                        .checked_add_months(chrono::Months::new(16 * 12));
+                    if sixteen.is_some_and(|s| j < s) {
+                        out.error(n, "入会日期", format!("入会日期{j}时未满16周岁，请核对"));
+                    }
+                }
+                if out.issues[before..]
+                    .iter()
+                    .all(|i| i.severity == super::Severity::Warning)
+                {
+                    if let (Some(org), Some(joined)) = (org, joined) {
+                        let id_hash = reg.keys.blind_index(ID_DOMAIN, fields.id.as_str());
+                        out.ok.push((
+                            n,
+                            MemberRow {
+                                fields,
+                                org,
+                                joined,
+                                id_hash,
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        progress.rows_to_write.fetch_add(1, Ordering::Relaxed);
+    }
+    out
+}
+
+enum Action {
+    Insert,
+    Rejoin(i64),
+    Update(i64),
+    Unchanged,
+}
+
+pub(super) async fn import(
+    reg: &Registry,
+    scope: &Scope,
+    sheet: Sheet,
+    opts: &ImportOptions,
+    progress: &Arc<Progress>,
+) -> AppResult<(Vec<RowIssue>, Option<Written>, Sheet)> {
+    let lk = Arc::new(load_lookups(reg, scope).await?);
+    progress.rows_to_write.store(0, Ordering::Relaxed);
+    // Validation is CPU-bound: split it across two threads.
+    let (sheet, mut checked) = {
+        let (lk, reg2, p) = (lk.clone(), reg.clone(), progress.clone());
+        tokio::task::spawn_blocking(move || {
+            let h = &sheet.header;
+            let mid = sheet.rows.len() / 2;
+            let (a, b) = sheet.rows.split_at(mid);
+            let (mut ca, cb) = std::thread::scope(|s| {
+                let tb = s.spawn(|| check_rows(h, b, &lk, &reg2, &p));
+                let ca = check_rows(h, a, &lk, &reg2, &p);
+                (ca, tb.join().expect("validation thread"))
+            });
+            ca.ok.extend(cb.ok);
+            ca.issues.extend(cb.issues);
+            (sheet, ca)
+        })
+        .await
+        .map_err(AppError::internal)?
+    };
+    // The same person twice in one file: keep the first, report the rest.
+    let mut first_row: HashMap<Vec<u8>, usize> = HashMap::with_capacity(checked.ok.len());
+    let mut dups = Vec::new();
+    for (n, r) in &checked.ok {
+        if let Some(first) = first_row.get(&r.id_hash) {
+            dups.push((*n, *first));
+        } else {
+            first_row.insert(r.id_hash.clone(), *n);
+        }
+    }
+    for (n, first) in &dups {
+        checked.error(
+            *n,
+            "身份证号",
+            format!("与第{first}行的身份证号重复（同一人只能有一条记录）"),
+        );
+    }
+    // Existing people, looked up by blind index in chunks.
+    progress.set_phase("比对已有会员");
+    let mut existing: HashMap<Vec<u8>, Existing> = HashMap::new();
+    let hashes: Vec<&Vec<u8>> = first_row.keys().collect();
+    for chunk in hashes.chunks(500) {
+        let sql = format!(
+            "SELECT {EXISTING_COLS}, id_hash FROM members WHERE id_hash IN ({})",
+            (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let mut q = sqlx::query(&sql);
+        for h in chunk {
+            q = q.bind((*h).clone());
+        }
+        for row in q.fetch_all(reg.db.pool()).await? {
+            use sqlx::{FromRow, Row};
+            let e = Existing::from_row(&row).map_err(AppError::internal)?;
+            let h: Vec<u8> = row.try_get("id_hash").map_err(AppError::internal)?;
+            existing.insert(h, e);
+        }
+    }
+    // Decide what each valid row does.
+    let dup_rows: std::collections::HashSet<usize> = dups.iter().map(|(n, _)| *n).collect();
+    let mut plan: Vec<(usize, Action)> = Vec::with_capacity(checked.ok.len());
+    for (i, (n, r)) in checked.ok.iter().enumerate() {
+        if dup_rows.contains(n) {
+            continue;
+        }
+        let org = &lk.orgs[r.org];
+        let action = match existing.get(&r.id_hash) {
+            None => Action::Insert,
+            Some(e) if e.status == "deceased" => {
+                checked
+                    .issues
+                    .push(err(*n, "身份证号", "此人已登记为已故，不能入会"));
+                continue;
+            }
+            Some(e) if e.status == "left" => Action::Rejoin(e.id),
+            Some(e) if e.org_id != Some(org.id) => {
+                let other = e
+                    .org_path
+                    .as_deref()
+                    .filter(|p| scope.contains(p))
+                    .and_then(|_| {
+                        lk.orgs
+                            .iter()
+                            .find(|o| Some(o.id) == e.org_id)
+                            .map(|o| format!("“{}”（{}）", o.name, o.code))
+                    });
+                checked.issues.push(err(
+                    *n,
+                    "所属工会代码",
+                    format!(
+                        "转会冲突：此人目前是{}的会员，需由原工会办理转出后再入会",
+                        other.unwrap_or_else(|| "其他工会".into())
+                    ),
+                ));
+                continue;
+            }
+            Some(e) => {
+                let mh = r
+                    .fields
+                    .mobile
+                    .as_ref()
+                    .map(|mo| reg.keys.blind_index(MOBILE_DOMAIN, mo.as_str()));
+                if e.differs(&r.fields, mh.as_deref()) {
+                    Action::Update(e.id)
+                } else {
+                    Action::Unchanged
+                }
+            }
+        };
+        plan.push((i, action));
+    }
+    if !should_commit(opts, &checked.issues) {
+        return Ok((checked.issues, None, sheet));
+    }
+    let bad = rows_with_errors(&checked.issues);
+    let plan: Vec<(usize, Action)> = plan
+        .into_iter()
+        .filter(|(i, _)| !bad.contains(&checked.ok[*i].0))
+        .collect();
+    progress.set_phase("写入数据库");
+    progress.rows_to_write.store(
+        plan.iter()
+            .filter(|(_, a)| !matches!(a, Action::Unchanged))
+            .count() as u64,
+        Ordering::Relaxed,
+    );
+    progress.rows_written.store(0, Ordering::Relaxed);
+    let mut tx = reg.db.begin_write().await?;
+    let written = write_plan(&mut tx, reg, &lk, &checked.ok, &plan, progress).await?;
+    tx.commit().await?;
+    if written.inserted > 10_000 {
+        // Fresh statistics help the query planners after a large load.
+        let _ = sqlx::query("ANALYZE").execute(reg.db.pool()).await;
+    }
+    Ok((checked.issues, Some(written), sheet))
+}
+
+fn err(row: usize, column: &str, message: impl Into<String>) -> RowIssue {
+    RowIssue {
+        row,
+        column: column.into(),
+        message: message.into(),
+        severity: super::Severity::Error,
+    }
+}
+
+const MEMBER_COLS: &[&str] = &[
+    "id",
+    "id_hash",
+    "id_enc",
+    "id_masked",
+    "name",
+    "name_pinyin",
+    "name_initials",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "political",
+    "education",
+    "hukou",
+    "mobile_enc",
+    "mobile_hash",
+    "mobile_masked",
+    "unit_id",
+    "migrant",
+    "nef_group",
+    "card_no",
+    "status",
+    "org_id",
+    "org_path",
+    "joined_on",
+    "created_at",
+    "updated_at",
+];
+const MEMBERSHIP_COLS: &[&str] = &[
+    "id",
+    "member_id",
+    "org_id",
+    "org_path",
+    "retained",
+    "start_date",
+    "start_reason",
+    "created_at",
+];
+
+async fn write_plan(
+    tx: &mut Tx,
+    reg: &Registry,
+    lk: &Lookups,
+    rows: &[(usize, MemberRow)],
+    plan: &[(usize, Action)],
+    progress: &Progress,
+) -> AppResult<Written> {
+    let mut w = Written::default();
+    let now = now_ms();
+    let mut member_rows: Vec<Vec<Val>> = Vec::new();
+    let mut membership_rows: Vec<Vec<Val>> = Vec::new();
+    for (i, action) in plan {
+        let r = &rows[*i].1;
+        let org = &lk.orgs[r.org];
+        match action {
+            Action::Unchanged => w.unchanged += 1,
+            Action::Update(id) => {
+                let mh = r
+                    .fields
+                    .mobile
+                    .as_ref()
+                    .map(|mo| reg.keys.blind_index(MOBILE_DOMAIN, mo.as_str()));
+                m::update_person_tx(tx, &reg.keys, *id, &r.fields, mh.as_deref()).await?;
+                w.updated += 1;
+                progress.rows_written.fetch_add(1, Ordering::Relaxed);
+            }
+            Action::Rejoin(id) => {
+                let mh = r
+                    .fields
+                    .mobile
+                    .as_ref()
+                    .map(|mo| reg.keys.blind_index(MOBILE_DOMAIN, mo.as_str()));
+                m::update_person_tx(tx, &reg.keys, *id, &r.fields, mh.as_deref()).await?;
+                m::open_membership_tx(tx, *id, org, r.joined, "join", 0).await?;
+                sqlx::query("UPDATE members SET status = 'active', org_id = $1, org_path = $2, joined_on = $3 WHERE id = $4")
+                    .bind(org.id)
+                    .bind(&org.path)
+                    .bind(r.joined.to_string())
+                    .bind(*id)
+                    .execute(&mut **tx)
+                    .await?;
+                w.updated += 1;
+                progress.rows_written.fetch_add(1, Ordering::Relaxed);
+            }
+            Action::Insert => {
+                let id = new_id();
+                let f = &r.fields;
+                let (py, ini) = pinyin_forms(&f.name);
+                let keys = &reg.keys;
+                member_rows.push(vec![
+                    Val::I(id),
+                    Val::B(Some(r.id_hash.clone())),
+                    Val::B(Some(keys.encrypt(f.id.as_str()))),
+                    Val::T(Some(f.id.masked())),
+                    Val::T(Some(f.name.clone())),
+                    Val::T(Some(py)),
+                    Val::T(Some(ini)),
+                    Val::T(Some(f.sex.label().into())),
+                    Val::T(Some(f.birth_date.to_string())),
+                    Val::T(f.ethnicity.map(Into::into)),
+                    Val::T(f.political.map(Into::into)),
+                    Val::T(f.education.map(Into::into)),
+                    Val::T(f.hukou.map(Into::into)),
+                    Val::B(f.mobile.as_ref().map(|mo| keys.encrypt(mo.as_str()))),
+                    Val::B(
+                        f.mobile
+                            .as_ref()
+                            .map(|mo| keys.blind_index(MOBILE_DOMAIN, mo.as_str())),
+                    ),
+                    Val::T(f.mobile.as_ref().map(Mobile::masked)),
+                    Val::N(f.unit_id),
+                    Val::I(f.migrant as i64),
+                    Val::T(f.nef_group.map(Into::into)),
+                    Val::T(f.card_no.clone()),
+                    Val::T(Some("active".into())),
+                    Val::I(org.id),
+                    Val::T(Some(org.path.clone())),
+                    Val::T(Some(r.joined.to_string())),
+                    Val::I(now),
+                    Val::I(now),
+                ]);
+                membership_rows.push(vec![
+                    Val::I(new_id()),
+                    Val::I(id),
+                    Val::I(org.id),
+                    Val::T(Some(org.path.clone())),
+                    Val::I(0),
+                    Val::T(Some(r.joined.to_string())),
+                    Val::T(Some("join".into())),
+                    Val::I(now),
+                ]);
+                w.inserted += 1;
+                if member_rows.len() >= 5000 {
+                    flush(tx, &mut member_rows, &mut membership_rows, progress).await?;
+                }
+            }
+        }
+    }
+    flush(tx, &mut member_rows, &mut membership_rows, progress).await?;
+    Ok(w)
+}
+
+async fn flush(
+    tx: &mut Tx,
+    members: &mut Vec<Vec<Val>>,
+    memberships: &mut Vec<Vec<Val>>,
+    progress: &Progress,
+) -> AppResult<()> {
+    let n = members.len() as u64;
+    insert_rows(tx, "members", MEMBER_COLS, std::mem::take(members)).await?;
+    insert_rows(
+        tx,
+        "memberships",
+        MEMBERSHIP_COLS,
+        std::mem::take(memberships),
+    )
+    .await?;
+    progress.rows_written.fetch_add(n, Ordering::Relaxed);
+    Ok(())
+}

@@ -1,0 +1,345 @@
+//! Imports of unions, employers and members from XLSX or CSV: validate everything first,
+//! report every problem by row and column in Chinese, then commit all-or-nothing (or only the
+//! valid rows when asked). Re-importing the same file changes nothing.
+
+pub mod header;
+mod members;
+mod orgs;
+pub mod reader;
+pub mod report;
+mod units;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::Registry;
+use super::scope::Scope;
+use crate::error::{AppError, AppResult};
+use header::{Column, HeaderMap};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportKind {
+    Orgs,
+    Units,
+    Members,
+}
+
+impl ImportKind {
+    pub fn parse(s: &str) -> AppResult<ImportKind> {
+        match s {
+            "orgs" | "unions" => Ok(ImportKind::Orgs),
+            "units" | "employers" => Ok(ImportKind::Units),
+            "members" => Ok(ImportKind::Members),
+            _ => Err(AppError::bad_request(format!(
+                "导入类型“{s}”无效，可选 orgs、units、members"
+            ))),
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ImportKind::Orgs => "orgs",
+            ImportKind::Units => "units",
+            ImportKind::Members => "members",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ImportKind::Orgs => "工会组织",
+            ImportKind::Units => "单位",
+            ImportKind::Members => "会员",
+        }
+    }
+
+    pub fn columns(self) -> &'static [Column] {
+        match self {
+            ImportKind::Orgs => header::ORG_COLUMNS,
+            ImportKind::Units => header::UNIT_COLUMNS,
+            ImportKind::Members => header::MEMBER_COLUMNS,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema, utoipa::IntoParams)]
+pub struct ImportOptions {
+    /// Validate and report only; write nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Commit the valid rows and skip the invalid ones (default: all-or-nothing).
+    #[serde(default)]
+    pub skip_invalid: bool,
+    /// Accept 统一社会信用代码 whose check character is wrong (administrators only).
+    #[serde(default)]
+    pub accept_uscc_warnings: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem in one row (row numbers as the spreadsheet shows them).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RowIssue {
+    pub row: usize,
+    pub column: String,
+    pub message: String,
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportOutcome {
+    pub kind: ImportKind,
+    pub dry_run: bool,
+    /// Whether anything was written.
+    pub committed: bool,
+    pub header_row: usize,
+    /// Header cells that matched no known column (ignored).
+    pub ignored_columns: Vec<String>,
+    pub rows_total: u64,
+    pub rows_empty: u64,
+    pub rows_valid: u64,
+    pub rows_invalid: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub errors: u64,
+    pub warnings: u64,
+    /// Every problem, errors first (capped at 10,000 in the API; the XLSX report has all).
+    pub issues: Vec<RowIssue>,
+    pub duration_ms: u64,
+    pub message: String,
+}
+
+/// Live progress of a running import.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub rows_read: AtomicU64,
+    pub rows_written: AtomicU64,
+    pub rows_to_write: AtomicU64,
+    phase: Mutex<&'static str>,
+}
+
+impl Progress {
+    pub fn set_phase(&self, p: &'static str) {
+        *self.phase.lock().expect("not poisoned") = p;
+    }
+
+    pub fn phase(&self) -> &'static str {
+        *self.phase.lock().expect("not poisoned")
+    }
+}
+
+/// Rows as they came from the file, after header detection.
+pub struct Sheet {
+    pub header: HeaderMap,
+    pub rows: Vec<(usize, Vec<String>)>,
+    pub empty_rows: u64,
+}
+
+/// What a kind's validation produced, before looking at the database.
+pub struct Checked<T> {
+    pub ok: Vec<(usize, T)>,
+    pub issues: Vec<RowIssue>,
+}
+
+impl<T> Checked<T> {
+    fn new() -> Self {
+        Checked {
+            ok: Vec::new(),
+            issues: Vec::new(),
+        }
+    }
+
+    pub fn error(&mut self, row: usize, column: &str, message: impl Into<String>) {
+        self.issues.push(RowIssue {
+            row,
+            column: column.into(),
+            message: message.into(),
+            severity: Severity::Error,
+        });
+    }
+
+    pub fn warning(&mut self, row: usize, column: &str, message: impl Into<String>) {
+        self.issues.push(RowIssue {
+            row,
+            column: column.into(),
+            message: message.into(),
+            severity: Severity::Warning,
+        });
+    }
+}
+
+/// Reads the whole file into rows (CPU-bound; call from a blocking thread).
+pub fn read_sheet(kind: ImportKind, data: &[u8], progress: &Progress) -> AppResult<Sheet> {
+    const HEADER_SEARCH_ROWS: usize = 20;
+    let columns = kind.columns();
+    let mut first: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut header: Option<HeaderMap> = None;
+    let mut rows = Vec::new();
+    let mut empty_rows = 0;
+    let mut push =
+        |header: &HeaderMap, n: usize, cells: Vec<String>, rows: &mut Vec<(usize, Vec<String>)>| {
+            if n <= header.row {
+                return;
+            }
+            if cells.iter().all(|c| c.trim().is_empty()) {
+                empty_rows += 1;
+            } else {
+                rows.push((n, cells));
+            }
+        };
+    reader::read_rows(data, |n, cells| {
+        progress.rows_read.fetch_add(1, Ordering::Relaxed);
+        match &header {
+            Some(h) => push(h, n, cells, &mut rows),
+            None => {
+                first.push((n, cells));
+                if first.len() == HEADER_SEARCH_ROWS {
+                    let h = header::detect(columns, &first)?;
+                    for (n, c) in first.drain(..) {
+                        push(&h, n, c, &mut rows);
+                    }
+                    header = Some(h);
+                }
+            }
+        }
+        Ok(())
+    })?;
+    let header = match header {
+        Some(h) => h,
+        None => {
+            if first
+                .iter()
+                .all(|(_, c)| c.iter().all(|x| x.trim().is_empty()))
+            {
+                return Err(AppError::invalid("文件中没有任何内容").with_code("IMPORT_EMPTY"));
+            }
+            let h = header::detect(columns, &first)?;
+            for (n, c) in first.drain(..) {
+                push(&h, n, c, &mut rows);
+            }
+            h
+        }
+    };
+    if rows.is_empty() {
+        return Err(AppError::invalid("表头下面没有数据行").with_code("IMPORT_EMPTY"));
+    }
+    Ok(Sheet {
+        header,
+        rows,
+        empty_rows,
+    })
+}
+
+/// Counts of what the commit did.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Written {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+/// Runs a whole import. The heavy parsing runs on a blocking thread; the commit is one transaction.
+pub async fn run(
+    reg: &Registry,
+    scope: &Scope,
+    kind: ImportKind,
+    data: Arc<Vec<u8>>,
+    opts: &ImportOptions,
+    progress: Arc<Progress>,
+) -> AppResult<(ImportOutcome, Vec<u8>)> {
+    let started = Instant::now();
+    progress.set_phase("读取文件");
+    let p2 = progress.clone();
+    let sheet = tokio::task::spawn_blocking(move || read_sheet(kind, &data, &p2))
+        .await
+        .map_err(AppError::internal)??;
+    let header = sheet.header.clone();
+    let rows_total = sheet.rows.len() as u64;
+    let rows_empty = sheet.empty_rows;
+    progress.set_phase("校验数据");
+    let (issues, written, sheet) = match kind {
+        ImportKind::Members => members::import(reg, scope, sheet, opts, &progress).await?,
+        ImportKind::Orgs => orgs::import(reg, scope, sheet, opts, &progress).await?,
+        ImportKind::Units => units::import(reg, scope, sheet, opts, &progress).await?,
+    };
+    let mut issues = issues;
+    issues.sort_by_key(|i| (i.severity == Severity::Warning, i.row));
+    let errors = issues
+        .iter()
+        .filter(|i| i.severity == Severity::Error)
+        .count() as u64;
+    let warnings = issues.len() as u64 - errors;
+    let mut bad_rows: Vec<usize> = issues
+        .iter()
+        .filter(|i| i.severity == Severity::Error)
+        .map(|i| i.row)
+        .collect();
+    bad_rows.dedup();
+    let rows_invalid = bad_rows.len() as u64;
+    let committed = written.is_some();
+    let written = written.unwrap_or_default();
+    let message = if opts.dry_run {
+        format!("校验完成（未写入）：共{rows_total}行，{rows_invalid}行有错误，{warnings}条提示")
+    } else if committed {
+        format!(
+            "导入完成：新增{}，更新{}，无变化{}，跳过有错误的{}行",
+            written.inserted,
+            written.updated,
+            written.unchanged,
+            if opts.skip_invalid { rows_invalid } else { 0 }
+        )
+    } else {
+        format!(
+            "有{rows_invalid}行存在错误，未写入任何数据。请下载错误报告修改后重新导入，或选择只导入正确的行"
+        )
+    };
+    let report = report::error_report(&header, &sheet, &issues)?;
+    progress.set_phase("完成");
+    let mut shown = issues;
+    shown.truncate(10_000);
+    Ok((
+        ImportOutcome {
+            kind,
+            dry_run: opts.dry_run,
+            committed,
+            header_row: header.row,
+            ignored_columns: header.unknown.clone(),
+            rows_total,
+            rows_empty,
+            rows_valid: rows_total - rows_invalid,
+            rows_invalid,
+            inserted: written.inserted,
+            updated: written.updated,
+            unchanged: written.unchanged,
+            errors,
+            warnings,
+            issues: shown,
+            duration_ms: started.elapsed().as_millis() as u64,
+            message,
+        },
+        report,
+    ))
+}
+
+/// Whether to commit given the problems found.
+fn should_commit(opts: &ImportOptions, issues: &[RowIssue]) -> bool {
+    !opts.dry_run && (opts.skip_invalid || !issues.iter().any(|i| i.severity == Severity::Error))
+}
+
+fn rows_with_errors(issues: &[RowIssue]) -> std::collections::HashSet<usize> {
+    issues
+        .iter()
+        .filter(|i| i.severity == Severity::Error)
+        .map(|i| i.row)
+        .collect()
+}

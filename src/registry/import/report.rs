@@ -1,0 +1,83 @@
+//! The downloadable error report: the rows that had errors, with the original header so the
+//! cadre can fix them in place and upload the same file again, plus a sheet listing each problem.
+
+use std::collections::BTreeMap;
+
+use rust_xlsxwriter::{Format, Workbook};
+
+use super::header::HeaderMap;
+use super::{RowIssue, Severity, Sheet};
+use crate::error::{AppError, AppResult};
+
+pub fn error_report(header: &HeaderMap, sheet: &Sheet, issues: &[RowIssue]) -> AppResult<Vec<u8>> {
+    let mut by_row: BTreeMap<usize, Vec<&RowIssue>> = BTreeMap::new();
+    for i in issues.iter().filter(|i| i.severity == Severity::Error) {
+        by_row.entry(i.row).or_default().push(i);
+    }
+    let xl = |e: rust_xlsxwriter::XlsxError| AppError::internal(e);
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let red = Format::new().set_font_color("#C00000");
+    let text = Format::new().set_num_format("@");
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name("待修改的行").map_err(xl)?;
+        for (c, label) in header.labels.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, label, &bold)
+                .map_err(xl)?;
+            ws.set_column_format(c as u16, &text).map_err(xl)?;
+        }
+        let note_col = header.labels.len() as u16;
+        ws.write_string_with_format(0, note_col, "错误说明（改正后可删除本列）", &bold)
+            .map_err(xl)?;
+        ws.set_column_width(note_col, 60).map_err(xl)?;
+        let originals: BTreeMap<usize, &Vec<String>> = sheet
+            .rows
+            .iter()
+            .filter(|(n, _)| by_row.contains_key(n))
+            .map(|(n, c)| (*n, c))
+            .collect();
+        for (r, (row_no, problems)) in by_row.iter().enumerate() {
+            let r = r as u32 + 1;
+            if let Some(cells) = originals.get(row_no) {
+                for (c, v) in cells.iter().enumerate() {
+                    ws.write_string(r, c as u16, v).map_err(xl)?;
+                }
+            }
+            let note = problems
+                .iter()
+                .map(|p| format!("{}：{}", p.column, p.message))
+                .collect::<Vec<_>>()
+                .join("；");
+            ws.write_string_with_format(r, note_col, format!("原第{row_no}行 — {note}"), &red)
+                .map_err(xl)?;
+        }
+        ws.set_freeze_panes(1, 0).map_err(xl)?;
+    }
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name("问题清单").map_err(xl)?;
+        for (c, h) in ["原行号", "列", "问题", "级别"].iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &bold)
+                .map_err(xl)?;
+        }
+        for (r, i) in issues.iter().enumerate() {
+            let r = r as u32 + 1;
+            ws.write_number(r, 0, i.row as f64).map_err(xl)?;
+            ws.write_string(r, 1, &i.column).map_err(xl)?;
+            ws.write_string(r, 2, &i.message).map_err(xl)?;
+            ws.write_string(
+                r,
+                3,
+                if i.severity == Severity::Error {
+                    "错误"
+                } else {
+                    "提示"
+                },
+            )
+            .map_err(xl)?;
+        }
+        ws.set_column_width(2, 70).map_err(xl)?;
+    }
+    wb.save_to_buffer().map_err(xl)
+}

@@ -1,0 +1,205 @@
+//! Background import jobs with live progress. Jobs live in this process's memory (their
+//! outcome is also recorded in `import_batches`); a restarted server forgets running jobs,
+//! whose transactions were then never committed.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::Registry;
+use super::import::{self, ImportKind, ImportOptions, ImportOutcome, Progress};
+use super::scope::Scope;
+use crate::db::{new_id, now_ms};
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Running,
+    Finished,
+    Failed,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct JobStatus {
+    pub id: String,
+    pub kind: ImportKind,
+    pub file_name: String,
+    pub state: JobState,
+    /// What the job is doing now, in Chinese.
+    pub phase: String,
+    pub rows_read: u64,
+    pub rows_to_write: u64,
+    pub rows_written: u64,
+    /// 0–100.
+    pub percent: u8,
+    pub outcome: Option<ImportOutcome>,
+    /// Set when the job failed as a whole (e.g. the file is not a spreadsheet).
+    pub error: Option<crate::error::ErrorBody>,
+}
+
+struct Job {
+    kind: ImportKind,
+    file_name: String,
+    scope: Scope,
+    progress: Arc<Progress>,
+    result: Option<Result<ImportOutcome, crate::error::ErrorBody>>,
+    report: Option<Arc<Vec<u8>>>,
+}
+
+#[derive(Clone, Default)]
+pub struct Jobs {
+    inner: Arc<Mutex<HashMap<i64, Job>>>,
+}
+
+impl Jobs {
+    /// Starts an import in the background and returns its id at once.
+    pub fn start(
+        &self,
+        reg: Registry,
+        scope: Scope,
+        kind: ImportKind,
+        file_name: String,
+        data: Vec<u8>,
+        opts: ImportOptions,
+    ) -> i64 {
+        let id = new_id();
+        let progress = Arc::new(Progress::default());
+        self.inner.lock().expect("not poisoned").insert(
+            id,
+            Job {
+                kind,
+                file_name: file_name.clone(),
+                scope: scope.clone(),
+                progress: progress.clone(),
+                result: None,
+                report: None,
+            },
+        );
+        let jobs = self.clone();
+        tokio::spawn(async move {
+            let started = now_ms();
+            let result = import::run(&reg, &scope, kind, Arc::new(data), &opts, progress).await;
+            record_batch(&reg, id, kind, &file_name, &opts, &result, started).await;
+            let mut map = jobs.inner.lock().expect("not poisoned");
+            if let Some(job) = map.get_mut(&id) {
+                match result {
+                    Ok((outcome, report)) => {
+                        job.result = Some(Ok(outcome));
+                        job.report = Some(Arc::new(report));
+                    }
+                    Err(e) => {
+                        job.result = Some(Err(crate::error::ErrorBody {
+                            code: e.code().into(),
+                            message: e.message().into(),
+                        }));
+                    }
+                }
+            }
+        });
+        id
+    }
+
+    /// A job's status, if it exists and was started within the caller's scope.
+    pub fn status(&self, id: i64, scope: &Scope) -> Option<JobStatus> {
+        let map = self.inner.lock().expect("not poisoned");
+        let job = map.get(&id).filter(|j| scope.contains(j.scope.path()))?;
+        let p = &job.progress;
+        let (rows_read, to_write, written) = (
+            p.rows_read.load(Ordering::Relaxed),
+            p.rows_to_write.load(Ordering::Relaxed),
+            p.rows_written.load(Ordering::Relaxed),
+        );
+        let (state, outcome, error) = match &job.result {
+            None => (JobState::Running, None, None),
+            Some(Ok(o)) => (JobState::Finished, Some(o.clone()), None),
+            Some(Err(e)) => (
+                JobState::Failed,
+                None,
+                Some(crate::error::ErrorBody {
+                    code: e.code.clone(),
+                    message: e.message.clone(),
+                }),
+            ),
+        };
+        let percent = match (&state, p.phase()) {
+            (JobState::Running, "写入数据库") if to_write > 0 => {
+                (50 + written * 50 / to_write).min(99) as u8
+            }
+            (JobState::Running, "读取文件") => 5,
+            (JobState::Running, _) => 40,
+            _ => 100,
+        };
+        Some(JobStatus {
+            id: id.to_string(),
+            kind: job.kind,
+            file_name: job.file_name.clone(),
+            state,
+            phase: p.phase().to_string(),
+            rows_read,
+            rows_to_write: to_write,
+            rows_written: written,
+            percent,
+            outcome,
+            error,
+        })
+    }
+
+    pub fn error_report(&self, id: i64, scope: &Scope) -> Option<Arc<Vec<u8>>> {
+        let map = self.inner.lock().expect("not poisoned");
+        map.get(&id)
+            .filter(|j| scope.contains(j.scope.path()))
+            .and_then(|j| j.report.clone())
+    }
+}
+
+async fn record_batch(
+    reg: &Registry,
+    id: i64,
+    kind: ImportKind,
+    file_name: &str,
+    opts: &ImportOptions,
+    result: &Result<(ImportOutcome, Vec<u8>), crate::error::AppError>,
+    started: i64,
+) {
+    let (status, total, invalid, ins, upd, unch, msg) = match result {
+        Ok((o, _)) => (
+            if o.committed {
+                "committed"
+            } else {
+                "not_committed"
+            },
+            o.rows_total,
+            o.rows_invalid,
+            o.inserted,
+            o.updated,
+            o.unchanged,
+            o.message.clone(),
+        ),
+        Err(e) => ("failed", 0, 0, 0, 0, 0, e.message().to_string()),
+    };
+    let r = sqlx::query(
+        "INSERT INTO import_batches (id, kind, file_name, dry_run, status, rows_total, rows_invalid, inserted, updated, unchanged, message, started_at, finished_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
+    )
+    .bind(id)
+    .bind(kind.code())
+    .bind(file_name.chars().take(200).collect::<String>())
+    .bind(opts.dry_run as i64)
+    .bind(status)
+    .bind(total as i64)
+    .bind(invalid as i64)
+    .bind(ins as i64)
+    .bind(upd as i64)
+    .bind(unch as i64)
+    .bind(msg)
+    .bind(started)
+    .bind(now_ms())
+    .execute(reg.db.pool())
+    .await;
+    if let Err(e) = r {
+        tracing::warn!(job = id, error = %e, "could not record import batch");
+    }
+}

@@ -1,0 +1,808 @@
+//! Members (会员): one record per person for life, keyed by the blind index of the ID number,
+//! with a dated membership history (join, transfer, retire, leave, death).
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use sqlx::FromRow;
+use utoipa::ToSchema;
+
+use super::codes;
+use super::names::pinyin_forms;
+use super::orgs::{self, Org};
+use super::scope::Scope;
+use crate::crypto::FieldKeys;
+use crate::db::{Db, Tx, new_id, now_ms};
+use crate::error::{AppError, AppResult};
+use crate::types::{IdCardNo, Mobile, Sex, normalize_name, parse_date, parse_flag};
+
+pub const ID_DOMAIN: &str = "id_card";
+pub const MOBILE_DOMAIN: &str = "mobile";
+
+/// A person's fields as typed (API body or import row). Everything is text so that every
+/// problem can be reported per field in Chinese.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+pub struct PersonInput {
+    pub name: Option<String>,
+    /// 18-digit ID number. Never echoed back; stored encrypted.
+    pub id_number: Option<String>,
+    /// 男/女; optional, checked against the ID number when given.
+    pub sex: Option<String>,
+    /// Optional, checked against the ID number when given.
+    pub birth_date: Option<String>,
+    pub ethnicity: Option<String>,
+    pub political: Option<String>,
+    pub education: Option<String>,
+    pub hukou: Option<String>,
+    pub mobile: Option<String>,
+    /// 统一社会信用代码 of the employer.
+    pub unit_uscc: Option<String>,
+    /// 是/否
+    pub migrant: Option<String>,
+    pub nef_group: Option<String>,
+    pub card_no: Option<String>,
+}
+
+/// Validated person fields.
+#[derive(Debug, Clone)]
+pub struct PersonFields {
+    pub id: IdCardNo,
+    pub name: String,
+    pub sex: Sex,
+    pub birth_date: NaiveDate,
+    pub ethnicity: Option<&'static str>,
+    pub political: Option<&'static str>,
+    pub education: Option<&'static str>,
+    pub hukou: Option<&'static str>,
+    pub mobile: Option<Mobile>,
+    pub unit_id: Option<i64>,
+    pub migrant: bool,
+    pub nef_group: Option<&'static str>,
+    pub card_no: Option<String>,
+}
+
+/// A field-level problem: which field (Chinese label) and why.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldIssue {
+    pub field: String,
+    pub message: String,
+}
+
+fn nonempty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Validates every field and reports all problems at once. Unit lookup is the caller's job
+/// (`unit_id` is passed in, resolved from `unit_uscc`).
+pub fn validate_person(
+    input: &PersonInput,
+    unit_id: Option<i64>,
+) -> Result<(PersonFields, Vec<FieldIssue>), Vec<FieldIssue>> {
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let mut check = |field: &str, r: Result<(), AppError>| {
+        if let Err(e) = r {
+            errors.push(FieldIssue {
+                field: field.into(),
+                message: e.message().to_string(),
+            });
+        }
+    };
+    let name = normalize_name(nonempty(&input.name).unwrap_or(""));
+    let id = match nonempty(&input.id_number) {
+        Some(s) => IdCardNo::parse(s),
+        None => Err(AppError::invalid("身份证号不能为空")),
+    };
+    let mut name_v = None;
+    check("姓名", name.map(|n| name_v = Some(n)));
+    let mut id_v = None;
+    check("身份证号", id.map(|i| id_v = Some(i)));
+    let mut sex_v = None;
+    if let Some(s) = nonempty(&input.sex) {
+        check("性别", Sex::parse(s).map(|x| sex_v = Some(x)));
+    }
+    let mut birth_v = None;
+    if let Some(s) = nonempty(&input.birth_date) {
+        check("出生日期", parse_date(s).map(|x| birth_v = Some(x)));
+    }
+    let mut coded =
+        |field: &str, v: &Option<String>, f: fn(&str) -> AppResult<Option<&'static str>>| {
+            let mut out = None;
+            check(field, f(v.as_deref().unwrap_or("")).map(|x| out = x));
+            out
+        };
+    let ethnicity = coded("民族", &input.ethnicity, codes::ethnicity);
+    let political = coded("政治面貌", &input.political, codes::political);
+    let education = coded("学历", &input.education, codes::education);
+    let hukou = coded("户籍类型", &input.hukou, codes::hukou);
+    let nef_group = coded("新就业形态群体", &input.nef_group, codes::nef_group);
+    let mut mobile = None;
+    if let Some(s) = nonempty(&input.mobile) {
+        check("手机号", Mobile::parse(s).map(|m| mobile = Some(m)));
+    }
+    let mut migrant = false;
+    check(
+        "农民工",
+        parse_flag(input.migrant.as_deref().unwrap_or("")).map(|b| migrant = b),
+    );
+    let card_no = nonempty(&input.card_no).map(|s| s.chars().take(40).collect::<String>());
+
+    if let Some(id) = &id_v {
+        if let Some(sex) = sex_v {
+            if sex != id.sex() {
+                errors.push(FieldIssue {
+                    field: "性别".into(),
+                    message: format!(
+                        "填写的性别“{}”与身份证号显示的“{}”不一致",
+                        sex.label(),
+                        id.sex().label()
+                    ),
+                });
+            }
+        }
+        if let Some(b) = birth_v {
+            if b != id.birth_date() {
+                errors.push(FieldIssue {
+                    field: "出生日期".into(),
+                    message: format!("填写的出生日期{b}与身份证号中的{}不一致", id.birth_date()),
+                });
+            }
+        }
+        for w in id.warnings() {
+            let crate::types::id_card::IdCardWarning::UnknownRegion(code) = w;
+            warnings.push(FieldIssue {
+                field: "身份证号".into(),
+                message: format!("地区码{code}不在已知省份中，请核对"),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let id = id_v.expect("no errors");
+    if hukou == Some("城镇") && migrant {
+        warnings.push(FieldIssue {
+            field: "农民工".into(),
+            message: "户籍为城镇但标为农民工，请核对".into(),
+        });
+    }
+    Ok((
+        PersonFields {
+            sex: id.sex(),
+            birth_date: id.birth_date(),
+            id,
+            name: name_v.expect("no errors"),
+            ethnicity,
+            political,
+            education,
+            hukou,
+            mobile,
+            unit_id,
+            migrant,
+            nef_group,
+            card_no,
+        },
+        warnings,
+    ))
+}
+
+/// What a member looks like to people: sensitive values masked.
+#[derive(Debug, Clone, Serialize, FromRow, ToSchema)]
+pub struct MemberView {
+    #[serde(with = "crate::web::id_string")]
+    #[schema(value_type = String)]
+    pub id: i64,
+    pub name: String,
+    pub id_masked: String,
+    pub sex: String,
+    pub birth_date: String,
+    pub ethnicity: Option<String>,
+    pub political: Option<String>,
+    pub education: Option<String>,
+    pub hukou: Option<String>,
+    pub mobile_masked: Option<String>,
+    pub unit_name: Option<String>,
+    pub unit_uscc: Option<String>,
+    pub migrant: i64,
+    pub nef_group: Option<String>,
+    pub card_no: Option<String>,
+    /// active 在会 / retired 退休(保留会籍) / left 已离会 / deceased 已故
+    pub status: String,
+    pub org_code: Option<String>,
+    pub org_name: Option<String>,
+    pub joined_on: Option<String>,
+}
+
+pub const VIEW_SELECT: &str = "SELECT m.id, m.name, m.id_masked, m.sex, m.birth_date, m.ethnicity, m.political, m.education, m.hukou, \
+    m.mobile_masked, un.name AS unit_name, un.uscc AS unit_uscc, m.migrant, m.nef_group, m.card_no, m.status, \
+    o.code AS org_code, o.name AS org_name, m.joined_on \
+    FROM members m LEFT JOIN units un ON un.id = m.unit_id LEFT JOIN orgs o ON o.id = m.org_id";
+
+#[derive(Debug, Clone, Serialize, FromRow, ToSchema)]
+pub struct MembershipRow {
+    pub org_code: String,
+    pub org_name: String,
+    pub start_date: String,
+    pub start_reason: String,
+    pub end_date: Option<String>,
+    pub end_reason: Option<String>,
+    pub retained: i64,
+}
+
+/// Scope rule for people: a member is visible where their current (or last) union is.
+async fn member_path(db: &Db, id: i64) -> AppResult<Option<Option<String>>> {
+    Ok(
+        sqlx::query_scalar("SELECT org_path FROM members WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?,
+    )
+}
+
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> AppResult<MemberView> {
+    match member_path(db, id).await? {
+        Some(Some(p)) if scope.contains(&p) => {}
+        Some(None) if scope.is_all() => {}
+        _ => return Err(AppError::not_found("会员")),
+    }
+    let v: MemberView = sqlx::query_as(&format!("{VIEW_SELECT} WHERE m.id = $1"))
+        .bind(id)
+        .fetch_one(db.pool())
+        .await?;
+    Ok(v)
+}
+
+pub async fn history(db: &Db, scope: &Scope, id: i64) -> AppResult<Vec<MembershipRow>> {
+    get(db, scope, id).await?;
+    Ok(sqlx::query_as(
+        "SELECT o.code AS org_code, o.name AS org_name, s.start_date, s.start_reason, s.end_date, s.end_reason, s.retained \
+         FROM memberships s JOIN orgs o ON o.id = s.org_id WHERE s.member_id = $1 ORDER BY s.start_date, s.created_at",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// Exact lookup by ID number through the blind index; the number itself is never stored in clear.
+pub async fn find_by_id_number(
+    db: &Db,
+    keys: &FieldKeys,
+    scope: &Scope,
+    id_number: &str,
+) -> AppResult<MemberView> {
+    let id = IdCardNo::parse(id_number)?;
+    let hash = keys.blind_index(ID_DOMAIN, id.as_str());
+    let mid: Option<i64> = sqlx::query_scalar("SELECT id FROM members WHERE id_hash = $1")
+        .bind(hash)
+        .fetch_optional(db.pool())
+        .await?;
+    match mid {
+        Some(mid) => get(db, scope, mid).await,
+        None => Err(AppError::not_found("会员")),
+    }
+}
+
+#[derive(Debug, Default, Clone, Deserialize, ToSchema, utoipa::IntoParams)]
+pub struct MemberFilter {
+    /// Union code: members of this union and every union below it.
+    pub org: Option<String>,
+    /// Chinese name fragment, pinyin prefix (`zhangs`), initials prefix (`zsf`) or last digits of the ID number.
+    pub q: Option<String>,
+    /// active / retired / left / deceased; default: active and retired.
+    pub status: Option<String>,
+    /// 男/女
+    pub sex: Option<String>,
+    pub migrant: Option<bool>,
+    pub nef: Option<bool>,
+    pub nef_group: Option<String>,
+    /// Joined on or after (YYYY-MM-DD).
+    pub joined_from: Option<String>,
+    /// Joined on or before (YYYY-MM-DD).
+    pub joined_to: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberPage {
+    pub page: i64,
+    pub per_page: i64,
+    pub rows: Vec<MemberView>,
+    /// Whether there is a next page.
+    pub has_more: bool,
+}
+
+/// Builds the WHERE clause and arguments for a member filter (shared by list and export).
+pub async fn filter_sql(
+    db: &Db,
+    scope: &Scope,
+    f: &MemberFilter,
+) -> AppResult<(String, Vec<String>)> {
+    let scope = match f.org.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(code) => Scope::subtree(&orgs::get_by_code(db, scope, code).await?.path),
+        None => scope.clone(),
+    };
+    let (lo, hi) = scope.range();
+    let mut args = vec![lo, hi];
+    let mut w = String::from("m.org_path >= $1 AND m.org_path < $2");
+    match f.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s @ ("active" | "retired" | "left" | "deceased")) => {
+            args.push(s.into());
+            w.push_str(&format!(" AND m.status = ${}", args.len()));
+        }
+        Some("all") => {}
+        Some(other) => {
+            return Err(AppError::invalid(format!(
+                "会员状态“{other}”无效，可选 active/retired/left/deceased/all"
+            )));
+        }
+        None => w.push_str(" AND m.status IN ('active','retired')"),
+    }
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let q = q.replace(['%', '_', '\''], "");
+        if q.bytes().all(|b| b.is_ascii_alphabetic()) {
+            let lower = q.to_ascii_lowercase();
+            let upper = format!("{lower}{{");
+            args.push(lower);
+            args.push(upper);
+            let (a, b) = (args.len() - 1, args.len());
+            w.push_str(&format!(
+                " AND ((m.name_pinyin >= ${a} AND m.name_pinyin < ${b}) OR (m.name_initials >= ${a} AND m.name_initials < ${b}))"
+            ));
+        } else if q.len() <= 6
+            && q.bytes()
+                .all(|b| b.is_ascii_digit() || b == b'X' || b == b'x')
+        {
+            args.push(format!("%{}", q.to_ascii_uppercase()));
+            w.push_str(&format!(" AND m.id_masked LIKE ${}", args.len()));
+        } else {
+            args.push(format!("%{q}%"));
+            w.push_str(&format!(" AND m.name LIKE ${}", args.len()));
+        }
+    }
+    if let Some(sex) = f.sex.as_deref().filter(|s| !s.is_empty()) {
+        args.push(Sex::parse(sex)?.label().into());
+        w.push_str(&format!(" AND m.sex = ${}", args.len()));
+    }
+    if let Some(m) = f.migrant {
+        w.push_str(if m {
+            " AND m.migrant = 1"
+        } else {
+            " AND m.migrant = 0"
+        });
+    }
+    if let Some(n) = f.nef {
+        w.push_str(if n {
+            " AND m.nef_group IS NOT NULL"
+        } else {
+            " AND m.nef_group IS NULL"
+        });
+    }
+    if let Some(g) = f.nef_group.as_deref().filter(|s| !s.is_empty()) {
+        let g = codes::nef_group(g)?.unwrap_or_default();
+        args.push(g.into());
+        w.push_str(&format!(" AND m.nef_group = ${}", args.len()));
+    }
+    if let Some(d) = f.joined_from.as_deref().filter(|s| !s.is_empty()) {
+        args.push(parse_date(d)?.to_string());
+        w.push_str(&format!(" AND m.joined_on >= ${}", args.len()));
+    }
+    if let Some(d) = f.joined_to.as_deref().filter(|s| !s.is_empty()) {
+        args.push(parse_date(d)?.to_string());
+        w.push_str(&format!(" AND m.joined_on <= ${}", args.len()));
+    }
+    Ok((w, args))
+}
+
+pub async fn list(db: &Db, scope: &Scope, f: &MemberFilter) -> AppResult<MemberPage> {
+    let (w, args) = filter_sql(db, scope, f).await?;
+    let per_page = f.per_page.unwrap_or(50).clamp(1, 500);
+    let page = f.page.unwrap_or(1).max(1);
+    let order = if f
+        .q
+        .as_deref()
+        .is_some_and(|q| q.bytes().all(|b| b.is_ascii_alphabetic()) && !q.is_empty())
+    {
+        "m.name_pinyin, m.id"
+    } else {
+        "m.org_path, m.name_pinyin, m.id"
+    };
+    let sql = format!(
+        "{VIEW_SELECT} WHERE {w} ORDER BY {order} LIMIT {} OFFSET {}",
+        per_page + 1,
+        (page - 1) * per_page
+    );
+    let mut q = sqlx::query_as::<_, MemberView>(&sql);
+    for a in &args {
+        q = q.bind(a);
+    }
+    let mut rows = q.fetch_all(db.pool()).await?;
+    let has_more = rows.len() as i64 > per_page;
+    rows.truncate(per_page as usize);
+    Ok(MemberPage {
+        page,
+        per_page,
+        rows,
+        has_more,
+    })
+}
+
+/// Existing person as needed to decide what an enrolment does.
+#[derive(Debug, Clone, FromRow)]
+pub struct Existing {
+    pub id: i64,
+    pub name: String,
+    pub ethnicity: Option<String>,
+    pub political: Option<String>,
+    pub education: Option<String>,
+    pub hukou: Option<String>,
+    pub mobile_hash: Option<Vec<u8>>,
+    pub unit_id: Option<i64>,
+    pub migrant: i64,
+    pub nef_group: Option<String>,
+    pub card_no: Option<String>,
+    pub status: String,
+    pub org_id: Option<i64>,
+    pub org_path: Option<String>,
+    pub joined_on: Option<String>,
+}
+
+pub const EXISTING_COLS: &str = "id, name, ethnicity, political, education, hukou, mobile_hash, unit_id, migrant, nef_group, card_no, status, org_id, org_path, joined_on";
+
+impl Existing {
+    /// Whether the stored person differs from `f` in any field an import or edit can change.
+    pub fn differs(&self, f: &PersonFields, mobile_hash: Option<&[u8]>) -> bool {
+        self.name != f.name
+            || self.ethnicity.as_deref() != f.ethnicity
+            || self.political.as_deref() != f.political
+            || self.education.as_deref() != f.education
+            || self.hukou.as_deref() != f.hukou
+            || self.mobile_hash.as_deref() != mobile_hash
+            || self.unit_id != f.unit_id
+            || self.migrant != f.migrant as i64
+            || self.nef_group.as_deref() != f.nef_group
+            || self.card_no != f.card_no
+    }
+}
+
+/// The outcome of enrolling one person in a union.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Enrolment {
+    Inserted,
+    Rejoined,
+    Updated,
+    Unchanged,
+}
+
+/// Checks that members may be enrolled in this union.
+pub fn check_member_union(org: &Org) -> AppResult<()> {
+    if org.status != "active" {
+        return Err(AppError::invalid(format!(
+            "工会“{}”已撤销，不能接收会员",
+            org.name
+        )));
+    }
+    match org.kind.as_str() {
+        "grassroots" | "joint" | "industry" => Ok(()),
+        _ => Err(AppError::invalid(format!(
+            "会员应加入基层工会、联合基层工会或行业工会，“{}”是上级工会",
+            org.name
+        ))),
+    }
+}
+
+/// One-person enrolment used by the API: creates the person, rejoins a former member, or
+/// updates the record of a member of the same union. A person active in another union is a
+/// transfer conflict: never moved silently.
+pub async fn enroll_tx(
+    tx: &mut Tx,
+    keys: &FieldKeys,
+    f: &PersonFields,
+    org: &Org,
+    joined_on: NaiveDate,
+) -> AppResult<(i64, Enrolment)> {
+    check_member_union(org)?;
+    let hash = keys.blind_index(ID_DOMAIN, f.id.as_str());
+    let mobile_hash = f
+        .mobile
+        .as_ref()
+        .map(|m| keys.blind_index(MOBILE_DOMAIN, m.as_str()));
+    let existing: Option<Existing> = sqlx::query_as(&format!(
+        "SELECT {EXISTING_COLS} FROM members WHERE id_hash = $1"
+    ))
+    .bind(&hash)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let now = now_ms();
+    match existing {
+        None => {
+            let id = new_id();
+            insert_person_tx(tx, keys, id, f, &hash, Some(org), joined_on, now).await?;
+            open_membership_tx(tx, id, org, joined_on, "join", 0).await?;
+            Ok((id, Enrolment::Inserted))
+        }
+        Some(e)
+            if matches!(e.status.as_str(), "active" | "retired") && e.org_id != Some(org.id) =>
+        {
+            Err(AppError::conflict(
+                "TRANSFER_CONFLICT",
+                "此人已是其他工会的会员，请由原工会办理转会（转出），不能直接重复入会",
+            ))
+        }
+        Some(e) if e.status == "deceased" => Err(AppError::conflict(
+            "MEMBER_DECEASED",
+            "此人已登记为已故，不能入会",
+        )),
+        Some(e) if e.status == "left" => {
+            update_person_tx(tx, keys, e.id, f, mobile_hash.as_deref()).await?;
+            open_membership_tx(tx, e.id, org, joined_on, "join", 0).await?;
+            set_current_tx(tx, e.id, "active", Some(org), Some(joined_on)).await?;
+            Ok((e.id, Enrolment::Rejoined))
+        }
+        Some(e) => {
+            if e.differs(f, mobile_hash.as_deref()) {
+                update_person_tx(tx, keys, e.id, f, mobile_hash.as_deref()).await?;
+                Ok((e.id, Enrolment::Updated))
+            } else {
+                Ok((e.id, Enrolment::Unchanged))
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_person_tx(
+    tx: &mut Tx,
+    keys: &FieldKeys,
+    id: i64,
+    f: &PersonFields,
+    id_hash: &[u8],
+    org: Option<&Org>,
+    joined_on: NaiveDate,
+    now: i64,
+) -> AppResult<()> {
+    let (py, ini) = pinyin_forms(&f.name);
+    sqlx::query(
+        "INSERT INTO members (id, id_hash, id_enc, id_masked, name, name_pinyin, name_initials, sex, birth_date, ethnicity, political, education, hukou, \
+         mobile_enc, mobile_hash, mobile_masked, unit_id, migrant, nef_group, card_no, status, org_id, org_path, joined_on, created_at, updated_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,'active',$21,$22,$23,$24,$24)",
+    )
+    .bind(id)
+    .bind(id_hash.to_vec())
+    .bind(keys.encrypt(f.id.as_str()))
+    .bind(f.id.masked())
+    .bind(&f.name)
+    .bind(py)
+    .bind(ini)
+    .bind(f.sex.label())
+    .bind(f.birth_date.to_string())
+    .bind(f.ethnicity)
+    .bind(f.political)
+    .bind(f.education)
+    .bind(f.hukou)
+    .bind(f.mobile.as_ref().map(|m| keys.encrypt(m.as_str())))
+    .bind(f.mobile.as_ref().map(|m| keys.blind_index(MOBILE_DOMAIN, m.as_str())))
+    .bind(f.mobile.as_ref().map(Mobile::masked))
+    .bind(f.unit_id)
+    .bind(f.migrant as i64)
+    .bind(f.nef_group)
+    .bind(f.card_no.clone())
+    .bind(org.map(|o| o.id))
+    .bind(org.map(|o| o.path.clone()))
+    .bind(joined_on.to_string())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn update_person_tx(
+    tx: &mut Tx,
+    keys: &FieldKeys,
+    id: i64,
+    f: &PersonFields,
+    mobile_hash: Option<&[u8]>,
+) -> AppResult<()> {
+    let (py, ini) = pinyin_forms(&f.name);
+    sqlx::query(
+        "UPDATE members SET name=$1, name_pinyin=$2, name_initials=$3, ethnicity=$4, political=$5, education=$6, hukou=$7, \
+         mobile_enc=$8, mobile_hash=$9, mobile_masked=$10, unit_id=$11, migrant=$12, nef_group=$13, card_no=$14, updated_at=$15 WHERE id=$16",
+    )
+    .bind(&f.name)
+    .bind(py)
+    .bind(ini)
+    .bind(f.ethnicity)
+    .bind(f.political)
+    .bind(f.education)
+    .bind(f.hukou)
+    .bind(f.mobile.as_ref().map(|m| keys.encrypt(m.as_str())))
+    .bind(mobile_hash.map(<[u8]>::to_vec))
+    .bind(f.mobile.as_ref().map(Mobile::masked))
+    .bind(f.unit_id)
+    .bind(f.migrant as i64)
+    .bind(f.nef_group)
+    .bind(f.card_no.clone())
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn open_membership_tx(
+    tx: &mut Tx,
+    member_id: i64,
+    org: &Org,
+    on: NaiveDate,
+    reason: &str,
+    retained: i64,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO memberships (id, member_id, org_id, org_path, retained, start_date, start_reason, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+    )
+    .bind(new_id())
+    .bind(member_id)
+    .bind(org.id)
+    .bind(&org.path)
+    .bind(retained)
+    .bind(on.to_string())
+    .bind(reason)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn set_current_tx(
+    tx: &mut Tx,
+    member_id: i64,
+    status: &str,
+    org: Option<&Org>,
+    joined_on: Option<NaiveDate>,
+) -> AppResult<()> {
+    let mut q = String::from("UPDATE members SET status = $1, updated_at = $2");
+    if org.is_some() {
+        q.push_str(", org_id = $4, org_path = $5, joined_on = $6");
+    }
+    q.push_str(" WHERE id = $3");
+    let mut query = sqlx::query(&q).bind(status).bind(now_ms()).bind(member_id);
+    if let Some(o) = org {
+        query = query
+            .bind(o.id)
+            .bind(o.path.clone())
+            .bind(joined_on.map(|d| d.to_string()));
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Membership events a cadre records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberEvent {
+    /// 转会: needs `to_org`.
+    Transfer,
+    /// 退会/离会
+    Leave,
+    /// 退休，保留会籍
+    Retire,
+    /// 去世
+    Death,
+}
+
+/// Applies a membership event dated `on`. The member must be in scope; a transfer's receiving
+/// union must exist and accept members.
+pub async fn apply_event(
+    db: &Db,
+    scope: &Scope,
+    member_id: i64,
+    event: MemberEvent,
+    on: NaiveDate,
+    to_org: Option<String>,
+) -> AppResult<MemberView> {
+    get(db, scope, member_id).await?;
+    let scope2 = scope.clone();
+    db.write(move |tx| {
+        let (scope, to_org) = (scope2.clone(), to_org.clone());
+        Box::pin(async move {
+            let open: Option<(i64, i64, String, i64)> = sqlx::query_as(
+                "SELECT id, org_id, start_date, retained FROM memberships WHERE member_id = $1 AND end_date IS NULL",
+            )
+            .bind(member_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+            let Some((ms_id, org_id, start, retained)) = open else {
+                return Err(AppError::conflict("NOT_A_MEMBER", "此人目前没有会籍，无法办理"));
+            };
+            if on.to_string() < start {
+                return Err(AppError::invalid(format!("办理日期不能早于本段会籍的开始日期{start}")));
+            }
+            if on > chrono::Local::now().date_naive() {
+                return Err(AppError::invalid("办理日期不能晚于今天"));
+            }
+            let end = |reason: &'static str| (ms_id, reason);
+            let (ms, reason) = match event {
+                MemberEvent::Transfer => end("transfer_out"),
+                MemberEvent::Leave => end("leave"),
+                MemberEvent::Retire if retained == 1 => return Err(AppError::conflict("ALREADY_RETIRED", "此人已是退休会员")),
+                MemberEvent::Retire => end("retire"),
+                MemberEvent::Death => end("death"),
+            };
+            let target = if event == MemberEvent::Transfer {
+                let code = to_org.as_deref().filter(|c| !c.trim().is_empty()).ok_or_else(|| AppError::invalid("请填写转入工会代码"))?;
+                // The receiving union may be outside the caller's subtree (a rider moving across districts).
+                let t = orgs::get_by_code_tx(tx, &Scope::all(), code).await.map_err(|_| AppError::invalid(format!("转入工会代码“{code}”不存在")))?;
+                check_member_union(&t)?;
+                if t.id == org_id {
+                    return Err(AppError::invalid("转入工会与当前工会相同"));
+                }
+                Some(t)
+            } else {
+                None
+            };
+            sqlx::query("UPDATE memberships SET end_date = $1, end_reason = $2 WHERE id = $3")
+                .bind(on.to_string())
+                .bind(reason)
+                .bind(ms)
+                .execute(&mut **tx)
+                .await?;
+            let current_code = org_code_of(tx, org_id).await?;
+            let current = orgs::get_by_code_tx(tx, &Scope::all(), &current_code).await?;
+            match event {
+                MemberEvent::Transfer => {
+                    let t = target.expect("checked");
+                    open_membership_tx(tx, member_id, &t, on, "transfer_in", retained).await?;
+                    let status = if retained == 1 { "retired" } else { "active" };
+                    set_current_tx(tx, member_id, status, Some(&t), Some(on)).await?;
+                }
+                MemberEvent::Retire => {
+                    open_membership_tx(tx, member_id, &current, on, "retire", 1).await?;
+                    set_current_tx(tx, member_id, "retired", None, None).await?;
+                }
+                MemberEvent::Leave => set_current_tx(tx, member_id, "left", None, None).await?,
+                MemberEvent::Death => set_current_tx(tx, member_id, "deceased", None, None).await?,
+            }
+            let _ = scope;
+            Ok(())
+        })
+    })
+    .await?;
+    get(db, &Scope::all(), member_id).await
+}
+
+async fn org_code_of(tx: &mut Tx, org_id: i64) -> AppResult<String> {
+    Ok(sqlx::query_scalar("SELECT code FROM orgs WHERE id = $1")
+        .bind(org_id)
+        .fetch_one(&mut **tx)
+        .await?)
+}
+
+/// Resolves a unit by USCC for a person's employer field.
+pub async fn unit_id_by_uscc(db: &Db, uscc: Option<&str>) -> AppResult<Option<i64>> {
+    let Some(u) = uscc.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let code = crate::types::normalize_code(u);
+    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE uscc = $1")
+        .bind(&code)
+        .fetch_optional(db.pool())
+        .await?;
+    id.map(Some).ok_or_else(|| {
+        AppError::invalid(format!(
+            "工作单位统一社会信用代码“{code}”未登记，请先登记单位"
+        ))
+    })
+}
+
+/// Decrypts a member's full ID number and mobile (for permitted exports).
+pub async fn reveal(db: &Db, keys: &FieldKeys, id: i64) -> AppResult<(String, Option<String>)> {
+    let (id_enc, mobile_enc): (Vec<u8>, Option<Vec<u8>>) =
+        sqlx::query_as("SELECT id_enc, mobile_enc FROM members WHERE id = $1")
+            .bind(id)
+            .fetch_one(db.pool())
+            .await?;
+    Ok((
+        keys.decrypt(&id_enc)?,
+        mobile_enc.map(|m| keys.decrypt(&m)).transpose()?,
+    ))
+}

@@ -1,0 +1,28 @@
+//! The real-name registry: unions, employers, members, their history, imports, exports and
+//! statistics. Every read and write takes a [`scope::Scope`].
+
+pub mod bulk;
+pub mod codes;
+pub mod demo;
+pub mod export;
+pub mod import;
+pub mod jobs;
+pub mod members;
+pub mod names;
+pub mod orgs;
+pub mod scope;
+pub mod stats;
+pub mod templates;
+pub mod units;
+
+use std::sync::Arc;
+
+use crate::crypto::FieldKeys;
+use crate::db::Db;
+
+/// What registry operations need: the database and the field keys.
+#[derive(Clone)]
+pub struct Registry {
+    pub db: Db,
+    pub keys: Arc<FieldKeys>,
+}

@@ -1,0 +1,485 @@
+//! Unions (工会组织) and their hierarchy, kept as a materialised path (`/id/id/…/`).
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use sqlx::FromRow;
+use utoipa::ToSchema;
+
+use super::scope::Scope;
+use crate::db::{Db, Tx, new_id, now_ms, path_upper};
+use crate::error::{AppError, AppResult};
+use crate::types::RegionCode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKind {
+    National,
+    Provincial,
+    City,
+    District,
+    Street,
+    Community,
+    Industry,
+    Grassroots,
+    Joint,
+}
+
+impl OrgKind {
+    pub const ALL: [OrgKind; 9] = [
+        OrgKind::National,
+        OrgKind::Provincial,
+        OrgKind::City,
+        OrgKind::District,
+        OrgKind::Street,
+        OrgKind::Community,
+        OrgKind::Industry,
+        OrgKind::Grassroots,
+        OrgKind::Joint,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            OrgKind::National => "national",
+            OrgKind::Provincial => "provincial",
+            OrgKind::City => "city",
+            OrgKind::District => "district",
+            OrgKind::Street => "street",
+            OrgKind::Community => "community",
+            OrgKind::Industry => "industry",
+            OrgKind::Grassroots => "grassroots",
+            OrgKind::Joint => "joint",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            OrgKind::National => "全国总工会",
+            OrgKind::Provincial => "省总工会",
+            OrgKind::City => "市总工会",
+            OrgKind::District => "县(区)总工会",
+            OrgKind::Street => "乡镇(街道)工会联合会",
+            OrgKind::Community => "社区(村)工会联合会",
+            OrgKind::Industry => "行业工会(联合会)",
+            OrgKind::Grassroots => "基层工会",
+            OrgKind::Joint => "联合基层工会",
+        }
+    }
+
+    /// Accepts the stored code or the Chinese label (and a few common variants).
+    pub fn parse(s: &str) -> AppResult<OrgKind> {
+        let s = s.trim();
+        let alias = match s {
+            "县总工会" | "区总工会" | "开发区工会" | "园区工会" => {
+                Some(OrgKind::District)
+            }
+            "街道工会联合会" | "乡镇工会联合会" | "街道工会" | "乡镇工会" => {
+                Some(OrgKind::Street)
+            }
+            "社区工会联合会" | "村工会联合会" | "社区联合会" => {
+                Some(OrgKind::Community)
+            }
+            "行业工会" | "行业工会联合会" | "产业工会" => Some(OrgKind::Industry),
+            "独立基层工会" | "基层工会(独立)" => Some(OrgKind::Grassroots),
+            "联合工会" => Some(OrgKind::Joint),
+            _ => None,
+        };
+        alias
+            .or_else(|| {
+                OrgKind::ALL
+                    .into_iter()
+                    .find(|k| k.code() == s || k.label() == s)
+            })
+            .ok_or_else(|| {
+                AppError::invalid(format!(
+                    "组织类型“{s}”无法识别，可选：基层工会、联合基层工会、乡镇(街道)工会联合会等"
+                ))
+            })
+    }
+
+    /// Grassroots-level unions (those that hold members directly).
+    pub fn is_grassroots(self) -> bool {
+        matches!(self, OrgKind::Grassroots | OrgKind::Joint)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, FromRow, ToSchema)]
+pub struct Org {
+    #[serde(with = "crate::web::id_string")]
+    #[schema(value_type = String)]
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    #[serde(skip)]
+    pub parent_id: Option<i64>,
+    pub path: String,
+    pub depth: i64,
+    pub region_code: Option<String>,
+    pub founded_on: Option<String>,
+    pub new_employment: i64,
+    pub industry: Option<String>,
+    pub standardised: i64,
+    pub status: String,
+    pub closed_on: Option<String>,
+}
+
+/// Validated fields of a union, as created by the API or an import row.
+#[derive(Debug, Clone)]
+pub struct OrgFields {
+    pub code: String,
+    pub name: String,
+    pub kind: OrgKind,
+    pub region_code: Option<RegionCode>,
+    pub founded_on: Option<NaiveDate>,
+    pub new_employment: bool,
+    pub industry: Option<String>,
+    pub standardised: bool,
+}
+
+pub fn validate_code(code: &str) -> AppResult<String> {
+    let c = crate::types::normalize_code(code);
+    if c.is_empty()
+        || c.len() > 32
+        || !c
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(AppError::invalid("工会代码应为1—32位字母、数字、-或_"));
+    }
+    Ok(c)
+}
+
+pub fn validate_name(name: &str, what: &str) -> AppResult<String> {
+    let n = name.trim();
+    if n.is_empty() {
+        return Err(AppError::invalid(format!("{what}不能为空")));
+    }
+    if n.chars().count() > 100 {
+        return Err(AppError::invalid(format!("{what}过长（最多100个字）")));
+    }
+    Ok(n.to_string())
+}
+
+const COLS: &str = "id, code, name, kind, parent_id, path, depth, region_code, founded_on, new_employment, industry, standardised, status, closed_on";
+
+pub async fn get_by_code(db: &Db, scope: &Scope, code: &str) -> AppResult<Org> {
+    let org: Option<Org> = sqlx::query_as(&format!("SELECT {COLS} FROM orgs WHERE code = $1"))
+        .bind(code.trim())
+        .fetch_optional(db.pool())
+        .await?;
+    org.filter(|o| scope.contains(&o.path))
+        .ok_or_else(|| AppError::not_found("工会"))
+}
+
+pub async fn get_by_code_tx(tx: &mut Tx, scope: &Scope, code: &str) -> AppResult<Org> {
+    let org: Option<Org> = sqlx::query_as(&format!("SELECT {COLS} FROM orgs WHERE code = $1"))
+        .bind(code.trim())
+        .fetch_optional(&mut **tx)
+        .await?;
+    org.filter(|o| scope.contains(&o.path))
+        .ok_or_else(|| AppError::not_found("工会"))
+}
+
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> AppResult<Org> {
+    let org: Option<Org> = sqlx::query_as(&format!("SELECT {COLS} FROM orgs WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    org.filter(|o| scope.contains(&o.path))
+        .ok_or_else(|| AppError::not_found("工会"))
+}
+
+/// The root union of a scope (for `Scope::all()`, the top-most union).
+pub async fn scope_root(db: &Db, scope: &Scope) -> AppResult<Option<Org>> {
+    let (lo, hi) = scope.range();
+    let org: Option<Org> = sqlx::query_as(&format!(
+        "SELECT {COLS} FROM orgs WHERE path >= $1 AND path < $2 ORDER BY depth, path LIMIT 1"
+    ))
+    .bind(lo)
+    .bind(hi)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(org)
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema, utoipa::IntoParams)]
+pub struct OrgFilter {
+    /// Only direct children of this union code.
+    pub parent: Option<String>,
+    /// Name or code contains this text.
+    pub q: Option<String>,
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub limit: Option<i64>,
+}
+
+pub async fn list(db: &Db, scope: &Scope, f: &OrgFilter) -> AppResult<Vec<Org>> {
+    let (lo, hi) = scope.range();
+    let mut sql = format!("SELECT {COLS} FROM orgs WHERE path >= $1 AND path < $2");
+    let mut args: Vec<String> = vec![lo, hi];
+    if let Some(parent) = f.parent.as_deref().filter(|p| !p.is_empty()) {
+        let p = get_by_code(db, scope, parent).await?;
+        args.push(p.id.to_string());
+        sql.push_str(&format!(" AND parent_id = CAST(${} AS BIGINT)", args.len()));
+    }
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        args.push(format!("%{}%", q.replace(['%', '_'], "")));
+        sql.push_str(&format!(
+            " AND (name LIKE ${0} OR code LIKE ${0})",
+            args.len()
+        ));
+    }
+    if let Some(kind) = f.kind.as_deref().filter(|k| !k.is_empty()) {
+        args.push(OrgKind::parse(kind)?.code().into());
+        sql.push_str(&format!(" AND kind = ${}", args.len()));
+    }
+    if let Some(status) = f.status.as_deref().filter(|k| !k.is_empty()) {
+        args.push(status.into());
+        sql.push_str(&format!(" AND status = ${}", args.len()));
+    }
+    let limit = f.limit.unwrap_or(200).clamp(1, 5000);
+    sql.push_str(&format!(" ORDER BY path LIMIT {limit}"));
+    let mut q = sqlx::query_as::<_, Org>(&sql);
+    for a in args {
+        q = q.bind(a);
+    }
+    Ok(q.fetch_all(db.pool()).await?)
+}
+
+/// Creates a union under `parent_code` (which must be in scope). Only the whole-registry scope
+/// may create a union without a parent (the top of the hierarchy).
+pub async fn create(
+    db: &Db,
+    scope: &Scope,
+    fields: OrgFields,
+    parent_code: Option<&str>,
+) -> AppResult<Org> {
+    let scope = scope.clone();
+    let parent_code = parent_code.map(str::to_string);
+    let code = db
+        .write(move |tx| {
+            let (scope, fields, parent_code) = (scope.clone(), fields.clone(), parent_code.clone());
+            Box::pin(async move {
+                let parent = match parent_code.as_deref().filter(|p| !p.trim().is_empty()) {
+                    Some(pc) => Some(get_by_code_tx(tx, &scope, pc).await.map_err(|_| {
+                        AppError::invalid(format!("上级工会代码“{pc}”不存在或不在您的管理范围内"))
+                    })?),
+                    None if scope.is_all() => None,
+                    None => return Err(AppError::invalid("请填写上级工会代码")),
+                };
+                insert_tx(tx, &fields, parent.as_ref()).await?;
+                Ok(fields.code.clone())
+            })
+        })
+        .await?;
+    get_by_code(db, &Scope::all(), &code).await
+}
+
+pub async fn insert_tx(tx: &mut Tx, fields: &OrgFields, parent: Option<&Org>) -> AppResult<i64> {
+    if let Some(p) = parent {
+        if p.status != "active" {
+            return Err(AppError::invalid(format!(
+                "上级工会“{}”已撤销，不能在其下新建工会",
+                p.name
+            )));
+        }
+    }
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM orgs WHERE code = $1")
+        .bind(&fields.code)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if exists.is_some() {
+        return Err(AppError::conflict(
+            "ORG_CODE_TAKEN",
+            format!("工会代码“{}”已被使用", fields.code),
+        ));
+    }
+    let id = new_id();
+    let (path, depth) = match parent {
+        Some(p) => (format!("{}{id}/", p.path), p.depth + 1),
+        None => (format!("/{id}/"), 0),
+    };
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO orgs (id, code, name, kind, parent_id, path, depth, region_code, founded_on, new_employment, industry, standardised, status, created_at, updated_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'active',$13,$13)",
+    )
+    .bind(id)
+    .bind(&fields.code)
+    .bind(&fields.name)
+    .bind(fields.kind.code())
+    .bind(parent.map(|p| p.id))
+    .bind(path)
+    .bind(depth)
+    .bind(fields.region_code.as_ref().map(|r| r.as_str().to_string()))
+    .bind(fields.founded_on.map(|d| d.to_string()))
+    .bind(fields.new_employment as i64)
+    .bind(fields.industry.clone())
+    .bind(fields.standardised as i64)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+/// Updates a union's own fields (not its place in the tree). Returns whether anything changed.
+pub async fn update_tx(tx: &mut Tx, org: &Org, fields: &OrgFields) -> AppResult<bool> {
+    let same = org.name == fields.name
+        && org.kind == fields.kind.code()
+        && org.region_code.as_deref() == fields.region_code.as_ref().map(|r| r.as_str())
+        && org.founded_on == fields.founded_on.map(|d| d.to_string())
+        && org.new_employment == fields.new_employment as i64
+        && org.industry == fields.industry
+        && org.standardised == fields.standardised as i64;
+    if same {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE orgs SET name=$1, kind=$2, region_code=$3, founded_on=$4, new_employment=$5, industry=$6, standardised=$7, updated_at=$8 WHERE id=$9",
+    )
+    .bind(&fields.name)
+    .bind(fields.kind.code())
+    .bind(fields.region_code.as_ref().map(|r| r.as_str().to_string()))
+    .bind(fields.founded_on.map(|d| d.to_string()))
+    .bind(fields.new_employment as i64)
+    .bind(fields.industry.clone())
+    .bind(fields.standardised as i64)
+    .bind(now_ms())
+    .bind(org.id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(true)
+}
+
+pub async fn update(db: &Db, scope: &Scope, code: &str, fields: OrgFields) -> AppResult<Org> {
+    let (scope2, code2) = (scope.clone(), code.to_string());
+    db.write(move |tx| {
+        let (scope, code, fields) = (scope2.clone(), code2.clone(), fields.clone());
+        Box::pin(async move {
+            let org = get_by_code_tx(tx, &scope, &code).await?;
+            update_tx(tx, &org, &fields).await
+        })
+    })
+    .await?;
+    get_by_code(db, scope, code).await
+}
+
+/// Moves a union and its whole subtree under another parent. Paths of the subtree's unions,
+/// employers, members and membership history are rewritten in the same transaction.
+pub async fn move_subtree(
+    db: &Db,
+    scope: &Scope,
+    code: &str,
+    new_parent_code: &str,
+) -> AppResult<Org> {
+    let (scope2, code2, parent2) = (scope.clone(), code.to_string(), new_parent_code.to_string());
+    db.write(move |tx| {
+        let (scope, code, parent_code) = (scope2.clone(), code2.clone(), parent2.clone());
+        Box::pin(async move {
+            let org = get_by_code_tx(tx, &scope, &code).await?;
+            let parent = get_by_code_tx(tx, &scope, &parent_code)
+                .await
+                .map_err(|_| AppError::invalid(format!("目标上级工会“{parent_code}”不存在或不在您的管理范围内")))?;
+            if org.parent_id.is_none() || org.path == scope.path() {
+                return Err(AppError::invalid("不能移动您管理范围的最上级工会"));
+            }
+            if parent.path.starts_with(&org.path) {
+                return Err(AppError::invalid(format!(
+                    "不能把“{}”移到它自己或它的下级工会“{}”之下（会形成循环）",
+                    org.name, parent.name
+                ))
+                .with_code("ORG_CYCLE"));
+            }
+            if parent.status != "active" {
+                return Err(AppError::invalid("目标上级工会已撤销"));
+            }
+            if org.parent_id == Some(parent.id) {
+                return Ok(());
+            }
+            let new_path = format!("{}{}/", parent.path, org.id);
+            let depth_delta = parent.depth + 1 - org.depth;
+            let (old_lo, old_hi) = (org.path.clone(), path_upper(&org.path));
+            let cut = org.path.len() as i64 + 1;
+            sqlx::query("UPDATE orgs SET parent_id = $1, updated_at = $2 WHERE id = $3")
+                .bind(parent.id)
+                .bind(now_ms())
+                .bind(org.id)
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query("UPDATE orgs SET path = $1 || substr(path, CAST($2 AS INTEGER)), depth = depth + $3 WHERE path >= $4 AND path < $5")
+                .bind(&new_path)
+                .bind(cut)
+                .bind(depth_delta)
+                .bind(&old_lo)
+                .bind(&old_hi)
+                .execute(&mut **tx)
+                .await?;
+            for table in ["units", "members", "memberships"] {
+                sqlx::query(&format!(
+                    "UPDATE {table} SET org_path = $1 || substr(org_path, CAST($2 AS INTEGER)) WHERE org_path >= $3 AND org_path < $4"
+                ))
+                .bind(&new_path)
+                .bind(cut)
+                .bind(&old_lo)
+                .bind(&old_hi)
+                .execute(&mut **tx)
+                .await?;
+            }
+            Ok(())
+        })
+    })
+    .await?;
+    get_by_code(db, scope, code).await
+}
+
+/// Closes (撤销) a union that has no active members and no active child unions.
+pub async fn close(db: &Db, scope: &Scope, code: &str, on: NaiveDate) -> AppResult<Org> {
+    let (scope2, code2) = (scope.clone(), code.to_string());
+    db.write(move |tx| {
+        let (scope, code) = (scope2.clone(), code2.clone());
+        Box::pin(async move {
+            let org = get_by_code_tx(tx, &scope, &code).await?;
+            if org.status == "closed" {
+                return Ok(());
+            }
+            let members: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND end_date IS NULL",
+            )
+            .bind(org.id)
+            .fetch_one(&mut **tx)
+            .await?;
+            if members > 0 {
+                return Err(AppError::conflict(
+                    "ORG_HAS_MEMBERS",
+                    format!(
+                        "“{}”还有{members}名会员（含保留会籍），请先办理转会或离会后再撤销",
+                        org.name
+                    ),
+                ));
+            }
+            let children: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM orgs WHERE parent_id = $1 AND status = 'active'",
+            )
+            .bind(org.id)
+            .fetch_one(&mut **tx)
+            .await?;
+            if children > 0 {
+                return Err(AppError::conflict(
+                    "ORG_HAS_CHILDREN",
+                    format!("“{}”下还有{children}个未撤销的下级工会", org.name),
+                ));
+            }
+            sqlx::query(
+                "UPDATE orgs SET status = 'closed', closed_on = $1, updated_at = $2 WHERE id = $3",
+            )
+            .bind(on.to_string())
+            .bind(now_ms())
+            .bind(org.id)
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        })
+    })
+    .await?;
+    get_by_code(db, scope, code).await
+}

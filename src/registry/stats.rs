@@ -1,0 +1,425 @@
+//! Registry statistics for any union subtree and any period (DOMAIN.md §9). Head counts are
+//! distinct persons. Every figure can be drilled into: [`drill`] returns the rows behind it.
+
+use chrono::{Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::members::{MemberView, VIEW_SELECT};
+use super::orgs::{self, Org, OrgKind};
+use super::scope::Scope;
+use super::units::Unit;
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Stats {
+    pub org_code: String,
+    pub org_name: String,
+    pub from: String,
+    pub to: String,
+    pub unions: UnionStats,
+    pub members: MemberStats,
+    pub employers: EmployerStats,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KindCount {
+    pub kind: String,
+    pub label: String,
+    pub at_end: i64,
+    pub new_in_period: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnionStats {
+    /// Unions in the subtree (the root included) existing at period end.
+    pub at_end: i64,
+    pub new_in_period: i64,
+    pub new_employment_at_end: i64,
+    pub standardised_at_end: i64,
+    pub by_kind: Vec<KindCount>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupCount {
+    pub group: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberStats {
+    /// Active members at period end (retired members kept separately).
+    pub at_end: i64,
+    pub at_start: i64,
+    pub joined: i64,
+    pub left: i64,
+    /// Of `left`, deaths.
+    pub deceased: i64,
+    pub transferred_in: i64,
+    pub transferred_out: i64,
+    pub net_change: i64,
+    pub retired_at_end: i64,
+    pub female_at_end: i64,
+    pub migrant_at_end: i64,
+    pub new_employment_at_end: i64,
+    pub new_employment_by_group: Vec<GroupCount>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmployerStats {
+    /// Employers covered by a union in the subtree (current coverage).
+    pub covered: i64,
+    pub employees_of_covered: i64,
+    pub small_micro_covered: i64,
+    /// members at end ÷ employees of covered employers, in percent (two decimals); null without employees.
+    pub membership_rate_percent: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema, utoipa::IntoParams)]
+pub struct StatsQuery {
+    /// Union code; default: the top of the caller's scope.
+    pub org: Option<String>,
+    /// Period start (YYYY-MM-DD); default: 1 January of `to`'s year.
+    pub from: Option<String>,
+    /// Period end (YYYY-MM-DD); default: today.
+    pub to: Option<String>,
+}
+
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+pub async fn resolve(db: &Db, scope: &Scope, q: &StatsQuery) -> AppResult<(Org, Period)> {
+    let org = match q.org.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(code) => orgs::get_by_code(db, scope, code).await?,
+        None => orgs::scope_root(db, scope)
+            .await?
+            .ok_or_else(|| AppError::not_found("工会"))?,
+    };
+    let to = match q.to.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => crate::types::parse_date(s)?,
+        None => chrono::Local::now().date_naive(),
+    };
+    let from = match q.from.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => crate::types::parse_date(s)?,
+        None => NaiveDate::from_ymd_opt(chrono::Datelike::year(&to), 1, 1).expect("valid"),
+    };
+    if from > to {
+        return Err(AppError::invalid("统计开始日期不能晚于结束日期"));
+    }
+    Ok((org, Period { from, to }))
+}
+
+async fn scalar(db: &Db, sql: &str, args: &[&str]) -> AppResult<i64> {
+    let mut q = sqlx::query_scalar::<_, i64>(sql);
+    for a in args {
+        q = q.bind(a.to_string());
+    }
+    Ok(q.fetch_one(db.pool()).await?)
+}
+
+/// Conditions (on memberships `s`) for each member figure; `$1`/`$2` are the path range,
+/// `$3` the period start, `$4` the period end.
+fn member_condition(figure: Figure) -> Option<&'static str> {
+    const IN_SCOPE: &str = "s.org_path >= $1 AND s.org_path < $2";
+    Some(match figure {
+        Figure::MembersAtEnd
+        | Figure::FemaleAtEnd
+        | Figure::MigrantAtEnd
+        | Figure::NewEmploymentAtEnd => {
+            "s.org_path >= $1 AND s.org_path < $2 AND s.retained = 0 AND s.start_date <= $4 AND (s.end_date IS NULL OR s.end_date > $4) AND $3 = $3"
+        }
+        Figure::RetiredAtEnd => {
+            "s.org_path >= $1 AND s.org_path < $2 AND s.retained = 1 AND s.start_date <= $4 AND (s.end_date IS NULL OR s.end_date > $4) AND $3 = $3"
+        }
+        Figure::Joined => {
+            "s.org_path >= $1 AND s.org_path < $2 AND s.start_reason = 'join' AND s.start_date >= $3 AND s.start_date <= $4"
+        }
+        Figure::Left => {
+            "s.org_path >= $1 AND s.org_path < $2 AND s.end_reason IN ('leave','death') AND s.end_date >= $3 AND s.end_date <= $4"
+        }
+        Figure::TransferredIn => {
+            "s.org_path >= $1 AND s.org_path < $2 AND s.start_reason = 'transfer_in' AND s.start_date >= $3 AND s.start_date <= $4 \
+             AND NOT EXISTS (SELECT 1 FROM memberships p WHERE p.member_id = s.member_id AND p.end_reason = 'transfer_out' \
+             AND p.end_date = s.start_date AND p.org_path >= $1 AND p.org_path < $2)"
+        }
+        Figure::TransferredOut => {
+            "s.org_path >= $1 AND s.org_path < $2 AND s.end_reason = 'transfer_out' AND s.end_date >= $3 AND s.end_date <= $4 \
+             AND NOT EXISTS (SELECT 1 FROM memberships n WHERE n.member_id = s.member_id AND n.start_reason = 'transfer_in' \
+             AND n.start_date = s.end_date AND n.org_path >= $1 AND n.org_path < $2)"
+        }
+        _ => {
+            let _ = IN_SCOPE;
+            return None;
+        }
+    })
+}
+
+fn extra_person_condition(figure: Figure) -> &'static str {
+    match figure {
+        Figure::FemaleAtEnd => " AND p.sex = '女'",
+        Figure::MigrantAtEnd => " AND p.migrant = 1",
+        Figure::NewEmploymentAtEnd => " AND p.nef_group IS NOT NULL",
+        _ => "",
+    }
+}
+
+pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Stats> {
+    let (lo, hi) = Scope::subtree(&org.path).range();
+    let (from, to) = (period.from.to_string(), period.to.to_string());
+    let day_before = (period.from - Duration::days(1)).to_string();
+    let args = [lo.as_str(), hi.as_str(), from.as_str(), to.as_str()];
+    let args_start = [lo.as_str(), hi.as_str(), from.as_str(), day_before.as_str()];
+
+    // Stock at period end, with the breakdowns, in one pass.
+    let stock_sql = format!(
+        "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN p.sex = '女' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(p.migrant), 0) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN p.nef_group IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         FROM memberships s JOIN members p ON p.id = s.member_id WHERE {}",
+        member_condition(Figure::MembersAtEnd).expect("member figure")
+    );
+    let mut q = sqlx::query_as::<_, (i64, i64, i64, i64)>(&stock_sql);
+    for a in args {
+        q = q.bind(a.to_string());
+    }
+    let (at_end, female, migrant, nef) = q.fetch_one(db.pool()).await?;
+    let count = |f: Figure, distinct: bool| {
+        let c = member_condition(f).expect("member figure");
+        if distinct {
+            format!(
+                "SELECT CAST(COUNT(DISTINCT s.member_id) AS BIGINT) FROM memberships s WHERE {c}"
+            )
+        } else {
+            format!("SELECT CAST(COUNT(*) AS BIGINT) FROM memberships s WHERE {c}")
+        }
+    };
+    let at_start = scalar(db, &count(Figure::MembersAtEnd, false), &args_start).await?;
+    let joined = scalar(db, &count(Figure::Joined, true), &args).await?;
+    let left = scalar(db, &count(Figure::Left, true), &args).await?;
+    let deceased = scalar(
+        db,
+        &count(Figure::Left, true).replace("IN ('leave','death')", "= 'death'"),
+        &args,
+    )
+    .await?;
+    let transferred_in = scalar(db, &count(Figure::TransferredIn, true), &args).await?;
+    let transferred_out = scalar(db, &count(Figure::TransferredOut, true), &args).await?;
+    let retired = scalar(db, &count(Figure::RetiredAtEnd, false), &args).await?;
+    let group_sql = format!(
+        "SELECT p.nef_group, CAST(COUNT(*) AS BIGINT) FROM memberships s JOIN members p ON p.id = s.member_id WHERE {} AND p.nef_group IS NOT NULL GROUP BY p.nef_group ORDER BY 2 DESC",
+        member_condition(Figure::MembersAtEnd).expect("member figure")
+    );
+    let mut gq = sqlx::query_as::<_, (String, i64)>(&group_sql);
+    for a in args {
+        gq = gq.bind(a.to_string());
+    }
+    let groups = gq
+        .fetch_all(db.pool())
+        .await?
+        .into_iter()
+        .map(|(group, count)| GroupCount { group, count })
+        .collect();
+
+    // Unions: existing at period end = founded on or before the end (or undated) and not closed by then.
+    let kinds: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT kind, \
+         CAST(SUM(CASE WHEN (founded_on IS NULL OR founded_on <= $4) AND (closed_on IS NULL OR closed_on > $4) THEN 1 ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN founded_on >= $3 AND founded_on <= $4 THEN 1 ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN new_employment = 1 AND (founded_on IS NULL OR founded_on <= $4) AND (closed_on IS NULL OR closed_on > $4) THEN 1 ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN standardised = 1 AND (founded_on IS NULL OR founded_on <= $4) AND (closed_on IS NULL OR closed_on > $4) THEN 1 ELSE 0 END) AS BIGINT) \
+         FROM orgs WHERE path >= $1 AND path < $2 GROUP BY kind",
+    )
+    .bind(&lo)
+    .bind(&hi)
+    .bind(&from)
+    .bind(&to)
+    .fetch_all(db.pool())
+    .await?;
+    let by_kind: Vec<KindCount> = OrgKind::ALL
+        .iter()
+        .filter_map(|k| {
+            kinds.iter().find(|r| r.0 == k.code()).map(|r| KindCount {
+                kind: k.code().into(),
+                label: k.label().into(),
+                at_end: r.1,
+                new_in_period: r.2,
+            })
+        })
+        .collect();
+    let unions = UnionStats {
+        at_end: kinds.iter().map(|r| r.1).sum(),
+        new_in_period: kinds.iter().map(|r| r.2).sum(),
+        new_employment_at_end: kinds.iter().map(|r| r.3).sum(),
+        standardised_at_end: kinds.iter().map(|r| r.4).sum(),
+        by_kind,
+    };
+    let (covered, employees, small): (i64, i64, i64) = sqlx::query_as(
+        "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(employee_count), 0) AS BIGINT), CAST(COALESCE(SUM(small_micro), 0) AS BIGINT) \
+         FROM units WHERE org_path >= $1 AND org_path < $2",
+    )
+    .bind(&lo)
+    .bind(&hi)
+    .fetch_one(db.pool())
+    .await?;
+    let rate =
+        (employees > 0).then(|| (at_end as f64 * 10000.0 / employees as f64).round() / 100.0);
+    Ok(Stats {
+        org_code: org.code.clone(),
+        org_name: org.name.clone(),
+        from,
+        to,
+        unions,
+        members: MemberStats {
+            at_end,
+            at_start,
+            joined,
+            left,
+            deceased,
+            transferred_in,
+            transferred_out,
+            net_change: at_end - at_start,
+            retired_at_end: retired,
+            female_at_end: female,
+            migrant_at_end: migrant,
+            new_employment_at_end: nef,
+            new_employment_by_group: groups,
+        },
+        employers: EmployerStats {
+            covered,
+            employees_of_covered: employees,
+            small_micro_covered: small,
+            membership_rate_percent: rate,
+        },
+    })
+}
+
+/// The figures that can be drilled into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Figure {
+    MembersAtEnd,
+    RetiredAtEnd,
+    FemaleAtEnd,
+    MigrantAtEnd,
+    NewEmploymentAtEnd,
+    Joined,
+    Left,
+    TransferredIn,
+    TransferredOut,
+    UnionsAtEnd,
+    UnionsNew,
+    EmployersCovered,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema, utoipa::IntoParams)]
+pub struct DrillQuery {
+    pub org: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub figure: Figure,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "record_kind", content = "rows", rename_all = "snake_case")]
+pub enum DrillRows {
+    Members(Vec<MemberView>),
+    Unions(Vec<Org>),
+    Employers(Vec<Unit>),
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Drill {
+    pub figure: Figure,
+    pub page: i64,
+    pub per_page: i64,
+    pub has_more: bool,
+    pub records: DrillRows,
+}
+
+/// The records behind one figure, a page at a time.
+pub async fn drill(
+    db: &Db,
+    org: &Org,
+    period: &Period,
+    figure: Figure,
+    page: i64,
+    per_page: i64,
+) -> AppResult<Drill> {
+    let (lo, hi) = Scope::subtree(&org.path).range();
+    let (from, to) = (period.from.to_string(), period.to.to_string());
+    let per_page = per_page.clamp(1, 500);
+    let page = page.max(1);
+    let limit = format!("LIMIT {} OFFSET {}", per_page + 1, (page - 1) * per_page);
+    let records = if let Some(cond) = member_condition(figure) {
+        let sql = format!(
+            "{VIEW_SELECT} WHERE m.id IN (SELECT s.member_id FROM memberships s JOIN members p ON p.id = s.member_id WHERE {cond}{}) ORDER BY m.name_pinyin, m.id {limit}",
+            extra_person_condition(figure)
+        );
+        let rows = sqlx::query_as::<_, MemberView>(&sql)
+            .bind(&lo)
+            .bind(&hi)
+            .bind(&from)
+            .bind(&to)
+            .fetch_all(db.pool())
+            .await?;
+        DrillRows::Members(rows)
+    } else if figure == Figure::EmployersCovered {
+        let sql = "SELECT u.id, u.uscc, u.uscc_check_ok, u.name, u.ownership, u.small_micro, u.industry, u.region_code, u.employee_count, \
+                   u.org_id, o.code AS org_code, o.name AS org_name FROM units u LEFT JOIN orgs o ON o.id = u.org_id \
+                   WHERE u.org_path >= $1 AND u.org_path < $2 ORDER BY u.name, u.id ";
+        DrillRows::Employers(
+            sqlx::query_as(&format!("{sql}{limit}"))
+                .bind(&lo)
+                .bind(&hi)
+                .fetch_all(db.pool())
+                .await?,
+        )
+    } else {
+        let cond = if figure == Figure::UnionsNew {
+            "founded_on >= $3 AND founded_on <= $4"
+        } else {
+            "(founded_on IS NULL OR founded_on <= $4) AND (closed_on IS NULL OR closed_on > $4) AND $3 = $3"
+        };
+        let sql = format!(
+            "SELECT id, code, name, kind, parent_id, path, depth, region_code, founded_on, new_employment, industry, standardised, status, closed_on \
+             FROM orgs WHERE path >= $1 AND path < $2 AND {cond} ORDER BY path {limit}"
+        );
+        DrillRows::Unions(
+            sqlx::query_as(&sql)
+                .bind(&lo)
+                .bind(&hi)
+                .bind(&from)
+                .bind(&to)
+                .fetch_all(db.pool())
+                .await?,
+        )
+    };
+    let (records, has_more) = match records {
+        DrillRows::Members(mut v) => {
+            let more = v.len() as i64 > per_page;
+            v.truncate(per_page as usize);
+            (DrillRows::Members(v), more)
+        }
+        DrillRows::Unions(mut v) => {
+            let more = v.len() as i64 > per_page;
+            v.truncate(per_page as usize);
+            (DrillRows::Unions(v), more)
+        }
+        DrillRows::Employers(mut v) => {
+            let more = v.len() as i64 > per_page;
+            v.truncate(per_page as usize);
+            (DrillRows::Employers(v), more)
+        }
+    };
+    Ok(Drill {
+        figure,
+        page,
+        per_page,
+        has_more,
+        records,
+    })
+}

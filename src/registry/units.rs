@@ -1,0 +1,269 @@
+//! Employers (单位): identified by 统一社会信用代码, covered by at most one union at a time.
+
+use serde::{Deserialize, Serialize};
+use sqlx::FromRow;
+use utoipa::ToSchema;
+
+use super::orgs::{self, Org};
+use super::scope::Scope;
+use crate::db::{Db, Tx, new_id, now_ms};
+use crate::error::{AppError, AppResult};
+use crate::types::{RegionCode, Uscc};
+
+#[derive(Debug, Clone, Serialize, FromRow, ToSchema)]
+pub struct Unit {
+    #[serde(with = "crate::web::id_string")]
+    #[schema(value_type = String)]
+    pub id: i64,
+    pub uscc: String,
+    /// False when the code's check character is wrong and an administrator accepted it.
+    pub uscc_check_ok: i64,
+    pub name: String,
+    pub ownership: Option<String>,
+    pub small_micro: i64,
+    pub industry: Option<String>,
+    pub region_code: Option<String>,
+    pub employee_count: i64,
+    #[serde(skip)]
+    pub org_id: Option<i64>,
+    /// Code of the covering union, if any.
+    pub org_code: Option<String>,
+    pub org_name: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UnitFields {
+    pub uscc: Uscc,
+    pub name: String,
+    pub ownership: Option<String>,
+    pub small_micro: bool,
+    pub industry: Option<String>,
+    pub region_code: Option<RegionCode>,
+    pub employee_count: i64,
+}
+
+const SELECT: &str = "SELECT u.id, u.uscc, u.uscc_check_ok, u.name, u.ownership, u.small_micro, u.industry, u.region_code, \
+     u.employee_count, u.org_id, o.code AS org_code, o.name AS org_name FROM units u LEFT JOIN orgs o ON o.id = u.org_id";
+
+/// Units are visible in a scope when their covering union is in it. Uncovered units are visible
+/// to the whole-registry scope only (they are organising targets of the federation).
+fn visible(scope: &Scope, org_path: Option<&str>) -> bool {
+    match org_path {
+        Some(p) => scope.contains(p),
+        None => scope.is_all(),
+    }
+}
+
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> AppResult<Unit> {
+    let row: Option<(Unit, Option<String>)> =
+        fetch_one_with_path(db, "u.id = $1", id.to_string()).await?;
+    row.filter(|(_, p)| visible(scope, p.as_deref()))
+        .map(|(u, _)| u)
+        .ok_or_else(|| AppError::not_found("单位"))
+}
+
+pub async fn get_by_uscc(db: &Db, scope: &Scope, uscc: &str) -> AppResult<Unit> {
+    let row = fetch_one_with_path(db, "u.uscc = $1", uscc.to_string()).await?;
+    row.filter(|(_, p)| visible(scope, p.as_deref()))
+        .map(|(u, _)| u)
+        .ok_or_else(|| AppError::not_found("单位"))
+}
+
+async fn fetch_one_with_path(
+    db: &Db,
+    cond: &str,
+    arg: String,
+) -> AppResult<Option<(Unit, Option<String>)>> {
+    let id_cast = if cond.starts_with("u.id") {
+        "u.id = CAST($1 AS BIGINT)"
+    } else {
+        cond
+    };
+    let sql = format!("{SELECT} WHERE {id_cast}");
+    let unit: Option<Unit> = sqlx::query_as(&sql)
+        .bind(&arg)
+        .fetch_optional(db.pool())
+        .await?;
+    let Some(unit) = unit else { return Ok(None) };
+    let path: Option<String> = sqlx::query_scalar("SELECT org_path FROM units WHERE id = $1")
+        .bind(unit.id)
+        .fetch_one(db.pool())
+        .await?;
+    Ok(Some((unit, path)))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema, utoipa::IntoParams)]
+pub struct UnitFilter {
+    /// Covered by this union or any union below it.
+    pub org: Option<String>,
+    /// Name or USCC contains this text.
+    pub q: Option<String>,
+    pub small_micro: Option<bool>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+pub async fn list(db: &Db, scope: &Scope, f: &UnitFilter) -> AppResult<Vec<Unit>> {
+    let scope = match f.org.as_deref().filter(|s| !s.is_empty()) {
+        Some(code) => Scope::subtree(&orgs::get_by_code(db, scope, code).await?.path),
+        None => scope.clone(),
+    };
+    let (lo, hi) = scope.range();
+    let mut sql = format!("{SELECT} WHERE ((u.org_path >= $1 AND u.org_path < $2)");
+    if scope.is_all() {
+        sql.push_str(" OR u.org_path IS NULL");
+    }
+    sql.push(')');
+    let mut args = vec![lo, hi];
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        args.push(format!("%{}%", q.replace(['%', '_'], "")));
+        sql.push_str(&format!(
+            " AND (u.name LIKE ${0} OR u.uscc LIKE ${0})",
+            args.len()
+        ));
+    }
+    if let Some(sm) = f.small_micro {
+        sql.push_str(if sm {
+            " AND u.small_micro = 1"
+        } else {
+            " AND u.small_micro = 0"
+        });
+    }
+    let per_page = f.per_page.unwrap_or(50).clamp(1, 500);
+    let offset = (f.page.unwrap_or(1).max(1) - 1) * per_page;
+    sql.push_str(&format!(
+        " ORDER BY u.name, u.id LIMIT {per_page} OFFSET {offset}"
+    ));
+    let mut q = sqlx::query_as::<_, Unit>(&sql);
+    for a in args {
+        q = q.bind(a);
+    }
+    Ok(q.fetch_all(db.pool()).await?)
+}
+
+/// Inserts or updates a unit by USCC and sets its covering union. Returns (id, changed).
+pub async fn upsert_tx(
+    tx: &mut Tx,
+    fields: &UnitFields,
+    covering: Option<&Org>,
+) -> AppResult<(i64, bool)> {
+    if let Some(o) = covering {
+        if o.status != "active" {
+            return Err(AppError::invalid(format!("覆盖工会“{}”已撤销", o.name)));
+        }
+    }
+    #[derive(FromRow)]
+    struct Existing {
+        id: i64,
+        name: String,
+        ownership: Option<String>,
+        small_micro: i64,
+        industry: Option<String>,
+        region_code: Option<String>,
+        employee_count: i64,
+        org_id: Option<i64>,
+    }
+    let existing: Option<Existing> = sqlx::query_as(
+        "SELECT id, name, ownership, small_micro, industry, region_code, employee_count, org_id FROM units WHERE uscc = $1",
+    )
+    .bind(fields.uscc.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let region = fields.region_code.as_ref().map(|r| r.as_str().to_string());
+    let org_id = covering.map(|o| o.id);
+    let org_path = covering.map(|o| o.path.clone());
+    let now = now_ms();
+    match existing {
+        Some(e)
+            if e.name == fields.name
+                && e.ownership == fields.ownership
+                && e.small_micro == fields.small_micro as i64
+                && e.industry == fields.industry
+                && e.region_code == region
+                && e.employee_count == fields.employee_count
+                && e.org_id == org_id =>
+        {
+            Ok((e.id, false))
+        }
+        Some(e) => {
+            sqlx::query(
+                "UPDATE units SET name=$1, ownership=$2, small_micro=$3, industry=$4, region_code=$5, employee_count=$6, \
+                 org_id=$7, org_path=$8, uscc_check_ok=$9, updated_at=$10 WHERE id=$11",
+            )
+            .bind(&fields.name)
+            .bind(fields.ownership.clone())
+            .bind(fields.small_micro as i64)
+            .bind(fields.industry.clone())
+            .bind(region)
+            .bind(fields.employee_count)
+            .bind(org_id)
+            .bind(org_path)
+            .bind(fields.uscc.check_ok() as i64)
+            .bind(now)
+            .bind(e.id)
+            .execute(&mut **tx)
+            .await?;
+            Ok((e.id, true))
+        }
+        None => {
+            let id = new_id();
+            sqlx::query(
+                "INSERT INTO units (id, uscc, uscc_check_ok, name, ownership, small_micro, industry, region_code, employee_count, org_id, org_path, created_at, updated_at) \
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$12)",
+            )
+            .bind(id)
+            .bind(fields.uscc.as_str())
+            .bind(fields.uscc.check_ok() as i64)
+            .bind(&fields.name)
+            .bind(fields.ownership.clone())
+            .bind(fields.small_micro as i64)
+            .bind(fields.industry.clone())
+            .bind(region)
+            .bind(fields.employee_count)
+            .bind(org_id)
+            .bind(org_path)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            Ok((id, true))
+        }
+    }
+}
+
+/// Creates or updates a unit through the API; the covering union must be in scope.
+pub async fn save(
+    db: &Db,
+    scope: &Scope,
+    fields: UnitFields,
+    org_code: Option<String>,
+) -> AppResult<Unit> {
+    let scope2 = scope.clone();
+    let uscc = fields.uscc.as_str().to_string();
+    db.write(move |tx| {
+        let (scope, fields, org_code) = (scope2.clone(), fields.clone(), org_code.clone());
+        Box::pin(async move {
+            let covering = match org_code.as_deref().filter(|c| !c.trim().is_empty()) {
+                Some(c) => Some(orgs::get_by_code_tx(tx, &scope, c).await?),
+                None if scope.is_all() => None,
+                None => return Err(AppError::invalid("请填写覆盖该单位的工会代码")),
+            };
+            // An existing unit covered by a union outside the caller's scope is not theirs to change.
+            let current: Option<Option<String>> =
+                sqlx::query_scalar("SELECT org_path FROM units WHERE uscc = $1")
+                    .bind(fields.uscc.as_str())
+                    .fetch_optional(&mut **tx)
+                    .await?;
+            if let Some(path) = current {
+                if !visible(&scope, path.as_deref()) {
+                    return Err(AppError::conflict(
+                        "UNIT_OTHER_SCOPE",
+                        "该统一社会信用代码的单位已由其他工会覆盖",
+                    ));
+                }
+            }
+            upsert_tx(tx, &fields, covering.as_ref()).await
+        })
+    })
+    .await?;
+    get_by_uscc(db, scope, &uscc).await
+}

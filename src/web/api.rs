@@ -1,0 +1,712 @@
+//! JSON API handlers. Every handler takes the caller's [`ApiScope`]; records outside it are 404.
+
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+use crate::app::AppState;
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::registry::export::{self, ExportFormat};
+use crate::registry::import::{ImportKind, ImportOptions};
+use crate::registry::jobs::JobStatus;
+use crate::registry::members::{
+    self, Enrolment, MemberEvent, MemberFilter, MemberPage, MemberView, MembershipRow, PersonInput,
+};
+use crate::registry::orgs::{self, Org, OrgFields, OrgFilter, OrgKind};
+use crate::registry::scope::Scope;
+use crate::registry::stats::{self, Drill, DrillQuery, Stats, StatsQuery};
+use crate::registry::templates;
+use crate::registry::units::{self, Unit, UnitFields, UnitFilter};
+use crate::types::{RegionCode, Uscc, parse_date, parse_flag};
+
+/// The caller's org-subtree scope. Until accounts exist (next issue) every API caller acts for
+/// the whole registry; this extractor is the one place that will change.
+pub struct ApiScope(pub Scope);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        _parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ApiScope(Scope::all()))
+    }
+}
+
+/// JSON body extractor whose rejections are our Chinese JSON errors.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(JsonBody(v)),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(AppError::too_large("请求内容过大"))
+            }
+            Err(e) => Err(AppError::bad_request(format!(
+                "请求内容不是有效的JSON：{}",
+                e.body_text()
+            ))),
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "智慧工会平台 API", description = "工会组织、单位、会员实名库；导入导出；统计。错误一律返回 {code, message}，message 为中文。"),
+    paths(
+        list_orgs, create_org, get_org, update_org, move_org, close_org,
+        list_units, save_unit, get_unit,
+        list_members, enroll_member, lookup_member, get_member, member_event,
+        get_stats, drill_stats,
+        start_import, import_status, import_errors, download_template, export_members, health
+    ),
+    components(schemas(ErrorBody)),
+    tags((name = "unions", description = "工会组织"), (name = "employers", description = "单位"), (name = "members", description = "会员"),
+         (name = "stats", description = "统计"), (name = "files", description = "导入、导出、模板"))
+)]
+pub struct ApiDoc;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/orgs", get(list_orgs).post(create_org))
+        .route("/orgs/{code}", get(get_org).put(update_org))
+        .route("/orgs/{code}/move", post(move_org))
+        .route("/orgs/{code}/close", post(close_org))
+        .route("/units", get(list_units).post(save_unit))
+        .route("/units/{id}", get(get_unit))
+        .route("/members", get(list_members).post(enroll_member))
+        .route("/members/lookup", post(lookup_member))
+        .route("/members/{id}", get(get_member))
+        .route("/members/{id}/events", post(member_event))
+        .route("/stats", get(get_stats))
+        .route("/stats/drill", get(drill_stats))
+        .route("/import-jobs/{id}", get(import_status))
+        .route("/import-jobs/{id}/errors.xlsx", get(import_errors))
+        .route("/templates/{kind}", get(download_template))
+        .route("/exports/members", get(export_members))
+}
+
+/// The import upload route, with its own (larger) body limit.
+pub fn upload_router(max_bytes: usize) -> Router<AppState> {
+    Router::new()
+        .route("/imports/{kind}", post(start_import))
+        .layer(axum::extract::DefaultBodyLimit::max(max_bytes))
+}
+
+fn parse_id(s: &str, what: &str) -> AppResult<i64> {
+    s.parse().map_err(|_| AppError::not_found(what))
+}
+
+// ---------- unions ----------
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OrgInput {
+    pub code: Option<String>,
+    pub name: String,
+    /// Code (`grassroots`) or Chinese label (基层工会).
+    pub kind: String,
+    pub parent_code: Option<String>,
+    pub region_code: Option<String>,
+    pub founded_on: Option<String>,
+    #[serde(default)]
+    pub new_employment: bool,
+    pub industry: Option<String>,
+    #[serde(default)]
+    pub standardised: bool,
+}
+
+fn org_fields(code: &str, i: &OrgInput) -> AppResult<OrgFields> {
+    Ok(OrgFields {
+        code: orgs::validate_code(code)?,
+        name: orgs::validate_name(&i.name, "工会名称")?,
+        kind: OrgKind::parse(&i.kind)?,
+        region_code: i
+            .region_code
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(RegionCode::parse)
+            .transpose()?,
+        founded_on: i
+            .founded_on
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(parse_date)
+            .transpose()?,
+        new_employment: i.new_employment,
+        industry: i.industry.clone().filter(|s| !s.trim().is_empty()),
+        standardised: i.standardised,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/orgs", tag = "unions", params(OrgFilter), responses((status = 200, body = [Org])))]
+async fn list_orgs(
+    State(st): State<AppState>,
+    ApiScope(scope): ApiScope,
+    Query(f): Query<OrgFilter>,
+) -> AppResult<Json<Vec<Org>>> {
+    Ok(Json(orgs::list(&st.reg.db, &scope, &f).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/orgs", tag = "unions", request_body = OrgInput,
+    responses((status = 201, body = Org), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn create_org(
+    State(st): State<AppState>,
+    ApiScope(scope): ApiScope,
+    JsonBody(i): JsonBody<OrgInput>,
+) -> AppResult<(StatusCode, Json<Org>)> {
+    let code = i
+        .code
+        .clone()
+        .ok_or_else(|| AppError::invalid("工会代码不能为空"))?;
+    let fields = org_fields(&code, &i)?;
+    let org = orgs::create(&st.reg.db, &scope, fields, i.parent_code.as_deref()).await?;
+    tracing::info!(org_id = org.id, "union created");
+    Ok((StatusCode::CREATED, Json(org)))
+}
+
+#[utoipa::path(get, path = "/api/v1/orgs/{code}", tag = "unions", responses((status = 200, body = Org), (status = 404, body = ErrorBody)))]
+async fn get_org(
+    State(st): State<AppState>,
+    ApiScope(scope): ApiScope,
+    Path(code): Path<String>,
+) -> AppResult<Json<Org>> {
+    Ok(Json(orgs::get_by_code(&st.reg.db, &scope, &code).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/orgs/{code}", tag = "unions", request_body = OrgInput, responses((status = 200, body = Org), (status = 404, body = ErrorBody)))]
+async fn update_org(
+    State(st): State<AppState>,
+    ApiScope(scope): ApiScope,
+    Path(code): Path<String>,
+    JsonBody(i): JsonBody<OrgInput>,
+) -> AppResult<Json<Org>> {
+    let fields = org_fields(&code, &i)?;
+    Ok(Json(orgs::update(&st.reg.db, &scope, &code, fields).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MoveInput {
+    pub parent_code: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/orgs/{code}/move", tag = "unions", request_body = MoveInput,
+    responses((status = 200, body = Org), (status = 422, body = ErrorBody, description = "e.g. ORG_CYCLE: moving under its own descendant")))]
+async fn move_org(
+    State(st): State<AppState>,
+    ApiScope(scope): ApiScope,
+    Path(code): Path<String>,
+    JsonBody(i): JsonBody<MoveInput>,
+) -> AppResult<Json<Org>> {
+    Ok(Json(
+        orgs::move_subtree(&st.reg.db, &scope, &code, &i.parent_code).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CloseInput {
+    /// Default today.
+    pub on: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/orgs/{code}/close", tag = "unions", request_body = CloseInput,
+    responses((status = 200, body = Org), (status = 409, body = ErrorBody, description = "ORG_HAS_MEMBERS / ORG_HAS_CHILDREN")))]
+async fn close_org(
+    State(st): State<AppState>,
+    ApiScope(scope): ApiScope,
+    Path(code): Path<String>,
+    JsonBody(i): JsonBody<CloseInput>,
+) -> AppResult<Json<Org>> {
+    let on = match i.on.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => parse_date(s)?,
+        None => chrono::Local::now().date_naive(),
+    };
+    Ok(Json(orgs::close(&st.reg.db, &scope, &code, on).await?))
+}
+
+// ---------- employers ----------
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UnitInput {
+    pub uscc: String,
+    /// Accept a code whose check character is wrong (some early codes fail it).
+    #[serde(default)]
+    pub accept_bad_check: bool,
+    pub name: String,
+    pub ownership: Option<String>,
+    #[serde(default)]
+    pub small_micro: bool,
+    pub industry: Option<String>,
+    pub region_code: Option<String>,
+    pub employee_count: i64,
+    /// Covering union code.
+    pub org_code: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/units", tag = "employers", params(UnitFilter), responses((status = 200, body = [Unit])))]
+async fn list_units(
+    State(st): State<AppState>,
+    ApiScope(scope): ApiScope,
+    Query(f): Query<UnitFilter>,
+) -> AppResult<Json<Vec<Unit>>> {
+    Ok(Json(units::list(&st.reg.db, &scope, &f).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/units", tag = "employers", request_body = UnitInput,
+    responses((status = 200, body = Unit), (status = 422, body = ErrorBody, description = "USCC_CHECK when the check character is wrong and not accepted")))]
+async fn save_unit(
+    State(st): State<AppState>,
+    ApiScope(scope): ApiScope,
+    JsonBody(i): JsonBody<UnitInput>,
+) -> AppResult<Json<Unit>> {
+    if !(0..=10_000_000).contains(&i.employee_count) {
+        return Err(AppError::invalid("职工人数应为0或正整数"));
+    }
+    let fields = UnitFields {
+        uscc: Uscc::parse_strict(&i.uscc, i.accept_bad_check)?,
+        name: orgs::validate_name(&i.name, "单位名称")?,
+        ownership: crate::registry::codes::ownership(i.ownership.as_deref().unwrap_or(""))?
+            .map(Into::into),
+        small_micro: i.small_micro,
+        industry: i.industry.clone().filter(|s| !s.trim().is_empty()),
+        region_code: i
+            .region_code
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(RegionCode::parse)
+            .transpose()?,
+        employee_count: i.employee_count,
+    };
+    Ok(Json(
+        units::save(&st.reg.db, &scope, fields, i.org_code.clone()).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/units/{id}", tag = "employers", responses((status = 200, body = Unit), (status = 404, body = ErrorBody)))]
+async fn get_unit(
+    State(st): State<AppState>,
+    ApiScope(scope): ApiScope,
+    Path(id): Path<String>,
+) -> AppResult<Json<Unit>> {
+    Ok(Json(
+        units::get(&st.reg.db, &scope, parse_id(&id, "单位")?).await?,
+    ))
+}
+
+// ---------- members ----------
+
+#[utoipa::path(get, path = "/api/v1/members", tag = "members", params(MemberFilter), responses((status = 200, body = MemberPage)))]
+async fn list_members(
+    State(st): State<AppState>,
+    ApiScope(scope): ApiScope,
+    Query(f): Query<MemberFilter>,
+) -> AppResult<Json<MemberPage>> {
+    Ok(Json(members::list(&st.reg.db, &scope, &f).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EnrollInput {
+    #[serde(flatten)]
+    pub person: PersonInput,
+    /// Code of the union the person joins.
+    pub org_code: String,
+    /// Default today.
+    pub joined_on: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnrollResult {
+    pub outcome: Enrolment,
+    pub member: MemberView,
+    pub warnings: Vec<members::FieldIssue>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldErrors {
+    pub code: String,
+    pub message: String,
+    pub fields: Vec<members::FieldIssue>,
+}
+
+#[utoipa::path(post, path = "/api/v1/members", tag = "members", request_body = EnrollInput,
+    responses((status = 200, body = EnrollResult), (status = 422, body = FieldErrors), (status = 409, body = ErrorBody, description = "TRANSFER_CONFLICT")))]
+async fn enroll_member(
+    State(st): State<AppState>,
+    ApiScope(scope): ApiScope,
+    JsonBody(i): JsonBody<EnrollInput>,
+) -> Result<Json<EnrollResult>, Response> {
+    let run = async {
+        let unit_id = members::unit_id_by_uscc(&st.reg.db, i.person.unit_uscc.as_deref()).await?;
+        let (fields, warnings) = match members::validate_person(&i.person, unit_id) {
+            Ok(v) => v,
+            Err(fields) => {
+                let body = FieldErrors {
+                    code: "INVALID_INPUT".into(),
+                    message: "会员信息有误，请按提示修改".into(),
+                    fields,
+                };
+                return Ok(Err(
+                    (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
+                ));
+            }
+        };
+        let joined = match i.joined_on.as_deref().filter(|s| !s.is_empty()) {
+            Some(s) => parse_date(s)?,
+            None => chrono::Local::now().date_naive(),
+        };
+        if joined > chrono::Local::now().date_naive() {
+            return Err(AppError::invalid("入会日期不能晚于今天"));
+        }
+        let org = orgs::get_by_code(&st.reg.db, &scope, &i.org_code).await?;
+        let keys = st.reg.keys.clone();
+        let (id, outcome) = st
+            .reg
+            .db
+            .write(move |tx| {
+                let (keys, fields, org) = (keys.clone(), fields.clone(), org.clone());
+                Box::pin(async move { members::enroll_tx(tx, &keys, &fields, &org, joined).await })
+            })
+            .await?;
+        tracing::info!(member_id = id, ?outcome, "member enrolled");
+        let member = members::get(&st.reg.db, &Scope::all(), id).await?;
+        Ok::<_, AppError>(Ok(EnrollResult {
+            outcome,
+            member,
+            warnings,
+        }))
+    };
+    match run.await {
+        Ok(Ok(r)) => Ok(Json(r)),
+        Ok(Err(resp)) => Err(resp),
+        Err(e) => Err(e.into_response()),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LookupInput {
+    /// 18-digit ID number (sent in the body, never in the URL).
+    pub id_number: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/members/lookup", tag = "members", request_body = LookupInput,
+    responses((status = 200, body = MemberView), (status = 404, body = ErrorBody)))]
+async fn lookup_member(
+    State(st): State<AppState>,
+    ApiScope(scope): ApiScope,
+    JsonBody(i): JsonBody<LookupInput>,
+) -> AppResult<Json<MemberView>> {
+    Ok(Json(
+        members::find_by_id_number(&st.reg.db, &st.reg.keys, &scope, &i.id_number).await?,
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberDetail {
+    pub member: MemberView,
+    pub history: Vec<MembershipRow>,
+}
+
+#[utoipa::path(get, path = "/api/v1/members/{id}", tag = "members", responses((status = 200, body = MemberDetail), (status = 404, body = ErrorBody)))]
+async fn get_member(
+    State(st): State<AppState>,
+    ApiScope(scope): ApiScope,
+    Path(id): Path<String>,
+) -> AppResult<Json<MemberDetail>> {
+    let id = parse_id(&id, "会员")?;
+    let member = members::get(&st.reg.db, &scope, id).await?;
+    let history = members::history(&st.reg.db, &scope, id).await?;
+    Ok(Json(MemberDetail { member, history }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EventInput {
+    pub event: MemberEvent,
+    /// Default today.
+    pub on: Option<String>,
+    /// Receiving union code, for transfers.
+    pub to_org: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/members/{id}/events", tag = "members", request_body = EventInput,
+    responses((status = 200, body = MemberView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn member_event(
+    State(st): State<AppState>,
+    ApiScope(scope): ApiScope,
+    Path(id): Path<String>,
+    JsonBody(i): JsonBody<EventInput>,
+) -> AppResult<Json<MemberView>> {
+    let id = parse_id(&id, "会员")?;
+    let on = match i.on.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => parse_date(s)?,
+        None => chrono::Local::now().date_naive(),
+    };
+    let v = members::apply_event(&st.reg.db, &scope, id, i.event, on, i.to_org.clone()).await?;
+    tracing::info!(member_id = id, event = ?i.event, "membership event recorded");
+    Ok(Json(v))
+}
+
+// ---------- statistics ----------
+
+#[utoipa::path(get, path = "/api/v1/stats", tag = "stats", params(StatsQuery), responses((status = 200, body = Stats)))]
+async fn get_stats(
+    State(st): State<AppState>,
+    ApiScope(scope): ApiScope,
+    Query(q): Query<StatsQuery>,
+) -> AppResult<Json<Stats>> {
+    let (org, period) = stats::resolve(&st.reg.db, &scope, &q).await?;
+    Ok(Json(stats::compute(&st.reg.db, &org, &period).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/stats/drill", tag = "stats", params(DrillQuery), responses((status = 200, body = Drill)))]
+async fn drill_stats(
+    State(st): State<AppState>,
+    ApiScope(scope): ApiScope,
+    Query(q): Query<DrillQuery>,
+) -> AppResult<Json<Drill>> {
+    let sq = StatsQuery {
+        org: q.org.clone(),
+        from: q.from.clone(),
+        to: q.to.clone(),
+    };
+    let (org, period) = stats::resolve(&st.reg.db, &scope, &sq).await?;
+    Ok(Json(
+        stats::drill(
+            &st.reg.db,
+            &org,
+            &period,
+            q.figure,
+            q.page.unwrap_or(1),
+            q.per_page.unwrap_or(50),
+        )
+        .await?,
+    ))
+}
+
+// ---------- files ----------
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ImportParams {
+    #[serde(default)]
+    pub dry_run: Option<String>,
+    #[serde(default)]
+    pub skip_invalid: Option<String>,
+    #[serde(default)]
+    pub accept_uscc_warnings: Option<String>,
+    /// Original file name (for raw uploads).
+    pub file_name: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobStarted {
+    pub id: String,
+    pub status_url: String,
+}
+
+fn flag(v: &Option<String>) -> AppResult<bool> {
+    parse_flag(v.as_deref().unwrap_or(""))
+}
+
+#[utoipa::path(post, path = "/api/v1/imports/{kind}", tag = "files", params(("kind" = String, Path, description = "orgs | units | members"), ImportParams),
+    request_body(content = Vec<u8>, description = "The file: raw bytes, or multipart/form-data with a `file` field", content_type = "application/octet-stream"),
+    responses((status = 202, body = JobStarted), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn start_import(
+    State(st): State<AppState>,
+    ApiScope(scope): ApiScope,
+    Path(kind): Path<String>,
+    Query(p): Query<ImportParams>,
+    req: Request,
+) -> AppResult<(StatusCode, Json<JobStarted>)> {
+    let kind = ImportKind::parse(&kind)?;
+    let opts = ImportOptions {
+        dry_run: flag(&p.dry_run)?,
+        skip_invalid: flag(&p.skip_invalid)?,
+        accept_uscc_warnings: flag(&p.accept_uscc_warnings)?,
+    };
+    let limit = st.import_max_bytes();
+    let too_large = || {
+        AppError::too_large(format!(
+            "文件超过{}MB的上限，请拆分后分批导入",
+            limit / (1024 * 1024)
+        ))
+        .with_code("IMPORT_TOO_LARGE")
+    };
+    let declared: Option<usize> = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let is_multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let (name, data) = if is_multipart {
+        let mut mp = Multipart::from_request(req, &st)
+            .await
+            .map_err(|e| AppError::bad_request(format!("上传内容有误：{e}")))?;
+        let mut found = None;
+        while let Some(field) = mp.next_field().await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large()
+            } else {
+                AppError::bad_request(format!("上传内容有误：{e}"))
+            }
+        })? {
+            if field.name() == Some("file") {
+                let name = field.file_name().unwrap_or("upload").to_string();
+                let bytes = field.bytes().await.map_err(|e| {
+                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                        too_large()
+                    } else {
+                        AppError::bad_request(format!("上传内容有误：{e}"))
+                    }
+                })?;
+                found = Some((name, bytes.to_vec()));
+            }
+        }
+        found.ok_or_else(|| AppError::bad_request("没有收到名为file的文件"))?
+    } else {
+        let bytes = axum::body::to_bytes(req.into_body(), limit)
+            .await
+            .map_err(|_| too_large())?;
+        (
+            p.file_name.clone().unwrap_or_else(|| "upload".into()),
+            bytes.to_vec(),
+        )
+    };
+    if data.len() > limit {
+        return Err(too_large());
+    }
+    let id = st.jobs.start(st.reg.clone(), scope, kind, name, data, opts);
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(JobStarted {
+            id: id.to_string(),
+            status_url: format!("/api/v1/import-jobs/{id}"),
+        }),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/import-jobs/{id}", tag = "files", responses((status = 200, body = JobStatus), (status = 404, body = ErrorBody)))]
+async fn import_status(
+    State(st): State<AppState>,
+    ApiScope(scope): ApiScope,
+    Path(id): Path<String>,
+) -> AppResult<Json<JobStatus>> {
+    let id = parse_id(&id, "导入任务")?;
+    st.jobs
+        .status(id, &scope)
+        .map(Json)
+        .ok_or_else(|| AppError::not_found("导入任务"))
+}
+
+const XLSX_MIME: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn attachment(name: &str, mime: &'static str, bytes: Vec<u8>) -> Response {
+    let mut h = HeaderMap::new();
+    h.insert(header::CONTENT_TYPE, mime.parse().expect("static"));
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"._-".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        format!("attachment; filename=\"download\"; filename*=UTF-8''{encoded}")
+            .parse()
+            .expect("ascii"),
+    );
+    (h, bytes).into_response()
+}
+
+#[utoipa::path(get, path = "/api/v1/import-jobs/{id}/errors.xlsx", tag = "files", responses((status = 200, description = "XLSX error report", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 404, body = ErrorBody)))]
+async fn import_errors(
+    State(st): State<AppState>,
+    ApiScope(scope): ApiScope,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let id = parse_id(&id, "导入任务")?;
+    let report = st
+        .jobs
+        .error_report(id, &scope)
+        .ok_or_else(|| AppError::not_found("错误报告"))?;
+    Ok(attachment(
+        "导入错误报告.xlsx",
+        XLSX_MIME,
+        report.as_ref().clone(),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/templates/{kind}", tag = "files", params(("kind" = String, Path, description = "orgs | units | members")),
+    responses((status = 200, description = "XLSX template", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+async fn download_template(Path(kind): Path<String>) -> AppResult<Response> {
+    let kind = ImportKind::parse(kind.trim_end_matches(".xlsx"))?;
+    let bytes = tokio::task::spawn_blocking(move || templates::template(kind))
+        .await
+        .map_err(AppError::internal)??;
+    Ok(attachment(
+        &format!("{}导入模板.xlsx", kind.label()),
+        XLSX_MIME,
+        bytes,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ExportParams {
+    /// xlsx (default) or csv
+    pub format: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/exports/members", tag = "files", params(ExportParams, MemberFilter),
+    responses((status = 200, description = "Member list (ID numbers and mobiles masked)")))]
+async fn export_members(
+    State(st): State<AppState>,
+    ApiScope(scope): ApiScope,
+    Query(p): Query<ExportParams>,
+    Query(f): Query<MemberFilter>,
+) -> AppResult<Response> {
+    let format = ExportFormat::parse(p.format.as_deref().unwrap_or("xlsx"))?;
+    let mut buf: Vec<u8> = Vec::new();
+    let n = export::export_members(&st.reg, &scope, &f, format, false, &mut buf).await?;
+    tracing::info!(rows = n, "member list exported (masked)");
+    Ok(match format {
+        ExportFormat::Xlsx => attachment("会员名册.xlsx", XLSX_MIME, buf),
+        ExportFormat::Csv => attachment("会员名册.csv", "text/csv; charset=utf-8", buf),
+    })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub database: String,
+    pub schema_version: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/healthz", tag = "stats", responses((status = 200, body = Health)))]
+pub async fn health(State(st): State<AppState>) -> AppResult<Json<Health>> {
+    let (_, current) = crate::db::migrations::status(&st.reg.db).await?;
+    let database = match st.reg.db.backend() {
+        crate::db::Backend::Sqlite => "sqlite",
+        crate::db::Backend::Postgres => "postgres",
+    };
+    Ok(Json(Health {
+        status: "ok".into(),
+        database: database.into(),
+        schema_version: current,
+    }))
+}

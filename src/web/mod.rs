@@ -1,0 +1,17 @@
+//! HTTP: the JSON API under `/api/v1`, its OpenAPI description and the offline explorer.
+
+pub mod api;
+
+/// 64-bit ids travel as strings in JSON: JavaScript numbers lose precision above 2^53.
+pub mod id_string {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(id: &i64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&id.to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}

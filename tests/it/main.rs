@@ -1,0 +1,11 @@
+//! One integration-test binary (see docs/decisions.md). Runs on SQLite by default and on
+//! PostgreSQL when TEST_DATABASE_URL is set.
+
+mod api;
+mod cli;
+mod helpers;
+mod import_bad_input;
+mod import_formats;
+mod members;
+mod protection;
+mod stats;
