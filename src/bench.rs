@@ -78,6 +78,7 @@ async fn floor(reg: &Registry, path: &Path) -> AppResult<(usize, Duration)> {
         if batch.len() == 5000 {
             insert_rows(
                 &mut tx,
+                reg.db.backend(),
                 "bench_floor",
                 &all_cols,
                 std::mem::take(&mut batch),
@@ -85,7 +86,7 @@ async fn floor(reg: &Registry, path: &Path) -> AppResult<(usize, Duration)> {
             .await?;
         }
     }
-    insert_rows(&mut tx, "bench_floor", &all_cols, batch).await?;
+    insert_rows(&mut tx, reg.db.backend(), "bench_floor", &all_cols, batch).await?;
     tx.commit().await?;
     let elapsed = t.elapsed();
     sqlx::query("DROP TABLE bench_floor")

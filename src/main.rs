@@ -161,7 +161,9 @@ fn main() -> std::process::ExitCode {
         Ok(code) => std::process::ExitCode::from(code),
         Err(e) => {
             eprintln!("错误：{} [{}]", e.message(), e.code());
-            tracing::debug!(error = ?e, "command failed");
+            if e.code() == "INTERNAL" {
+                tracing::error!(error = ?e, "command failed");
+            }
             std::process::ExitCode::from(1)
         }
     }

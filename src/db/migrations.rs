@@ -19,10 +19,46 @@ const MIGRATIONS: &[Migration] = &[Migration {
     sql: V1_REGISTRY,
 }];
 
+/// Secondary indexes on the two big tables. Created by migration 1 (appended to its SQL), and
+/// dropped and rebuilt by a bulk load into a comparatively small table: building an index once
+/// from sorted data is far cheaper than maintaining it row by row (see docs/benchmarks.md).
+/// Unique indexes are never dropped: they guard one-person-one-record and one open membership.
+pub const BULK_INDEXES: &[(&str, &str)] = &[
+    (
+        "members_org_path",
+        "CREATE INDEX members_org_path ON members(org_path, status)",
+    ),
+    (
+        "members_pinyin",
+        "CREATE INDEX members_pinyin ON members(name_pinyin)",
+    ),
+    (
+        "members_initials",
+        "CREATE INDEX members_initials ON members(name_initials)",
+    ),
+    (
+        "memberships_member",
+        "CREATE INDEX memberships_member ON memberships(member_id, start_date)",
+    ),
+    (
+        "memberships_path_start",
+        "CREATE INDEX memberships_path_start ON memberships(org_path, start_date)",
+    ),
+    (
+        "memberships_start",
+        "CREATE INDEX memberships_start ON memberships(start_date, org_path)",
+    ),
+    (
+        "memberships_end",
+        "CREATE INDEX memberships_end ON memberships(end_date, org_path)",
+    ),
+];
+
 const V1_REGISTRY: &str = r#"
 CREATE TABLE orgs (
-    id BIGINT PRIMARY KEY,
+    id {pk},
     code TEXT {c} NOT NULL UNIQUE,
+    num BIGINT NOT NULL UNIQUE,
     name TEXT NOT NULL,
     kind TEXT NOT NULL CHECK (kind IN ('national','provincial','city','district','street','community','industry','grassroots','joint')),
     parent_id BIGINT REFERENCES orgs(id),
@@ -42,7 +78,7 @@ CREATE INDEX orgs_parent ON orgs(parent_id);
 CREATE INDEX orgs_name ON orgs(name);
 
 CREATE TABLE units (
-    id BIGINT PRIMARY KEY,
+    id {pk},
     uscc TEXT {c} NOT NULL UNIQUE,
     uscc_check_ok BIGINT NOT NULL,
     name TEXT NOT NULL,
@@ -60,7 +96,7 @@ CREATE INDEX units_org_path ON units(org_path);
 CREATE INDEX units_name ON units(name);
 
 CREATE TABLE members (
-    id BIGINT PRIMARY KEY,
+    id {pk},
     id_hash {blob} NOT NULL UNIQUE,
     id_enc {blob} NOT NULL,
     id_masked TEXT NOT NULL,
@@ -87,15 +123,9 @@ CREATE TABLE members (
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
 );
-CREATE INDEX members_org_path ON members(org_path, status);
-CREATE INDEX members_pinyin ON members(name_pinyin);
-CREATE INDEX members_initials ON members(name_initials);
-CREATE INDEX members_name ON members(name);
-CREATE INDEX members_mobile_hash ON members(mobile_hash);
-CREATE INDEX members_unit ON members(unit_id);
 
 CREATE TABLE memberships (
-    id BIGINT PRIMARY KEY,
+    id {pk},
     member_id BIGINT NOT NULL REFERENCES members(id),
     org_id BIGINT NOT NULL REFERENCES orgs(id),
     org_path TEXT {c} NOT NULL,
@@ -108,13 +138,9 @@ CREATE TABLE memberships (
     CHECK (end_date IS NULL OR end_date >= start_date)
 );
 CREATE UNIQUE INDEX memberships_one_open ON memberships(member_id) WHERE end_date IS NULL;
-CREATE INDEX memberships_member ON memberships(member_id, start_date);
-CREATE INDEX memberships_path_start ON memberships(org_path, start_date);
-CREATE INDEX memberships_start ON memberships(start_date, org_path);
-CREATE INDEX memberships_end ON memberships(end_date, org_path);
 
 CREATE TABLE import_batches (
-    id BIGINT PRIMARY KEY,
+    id {pk},
     kind TEXT NOT NULL,
     file_name TEXT NOT NULL,
     dry_run BIGINT NOT NULL,
@@ -130,7 +156,7 @@ CREATE TABLE import_batches (
 );
 
 CREATE TABLE accounts (
-    id BIGINT PRIMARY KEY,
+    id {pk},
     username TEXT NOT NULL UNIQUE,
     password_hash TEXT NOT NULL,
     org_id BIGINT REFERENCES orgs(id),
@@ -141,11 +167,14 @@ CREATE TABLE accounts (
 "#;
 
 fn render(sql: &str, backend: Backend) -> String {
-    let (blob, c) = match backend {
-        Backend::Sqlite => ("BLOB", ""),
-        Backend::Postgres => ("BYTEA", "COLLATE \"C\""),
+    // SQLite: INTEGER PRIMARY KEY is the 64-bit rowid itself (no separate index).
+    let (blob, c, pk) = match backend {
+        Backend::Sqlite => ("BLOB", "", "INTEGER PRIMARY KEY"),
+        Backend::Postgres => ("BYTEA", "COLLATE \"C\"", "BIGINT PRIMARY KEY"),
     };
-    sql.replace("{blob}", blob).replace("{c}", c)
+    sql.replace("{blob}", blob)
+        .replace("{c}", c)
+        .replace("{pk}", pk)
 }
 
 /// Applies pending migrations, each in its own transaction. Returns how many were applied.
@@ -166,11 +195,14 @@ pub async fn run(db: &Db) -> AppResult<usize> {
         if done.is_some() {
             continue;
         }
-        for stmt in render(m.sql, db.backend())
-            .split(';')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
+        let mut sql = render(m.sql, db.backend());
+        if m.version == 1 {
+            for (_, create) in BULK_INDEXES {
+                sql.push_str(";\n");
+                sql.push_str(create);
+            }
+        }
+        for stmt in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
             (&mut *tx).execute(stmt).await.map_err(|e| {
                 AppError::internal(anyhow::anyhow!(
                     "migration {} ({}) failed: {e}",

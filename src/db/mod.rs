@@ -65,8 +65,8 @@ impl Db {
                     if backend == Backend::Sqlite {
                         conn.execute(
                             "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
-                             PRAGMA busy_timeout = 15000; PRAGMA cache_size = -65536; \
-                             PRAGMA temp_store = MEMORY",
+                             PRAGMA busy_timeout = 15000; PRAGMA cache_size = -262144; \
+                             PRAGMA temp_store = MEMORY; PRAGMA threads = 2",
                         )
                         .await?;
                     }
@@ -237,8 +237,15 @@ where
     row.try_get(name).map_err(AppError::internal)
 }
 
-/// `$1, $2, …` for a multi-row VALUES list: `(…), (…)`.
-pub fn values_placeholders(rows: usize, cols: usize) -> String {
+/// Placeholders for a multi-row VALUES list: `(…), (…)`. PostgreSQL gets `$1, $2, …`; SQLite
+/// gets bare `?` (bound in order), because SQLite resolves every *numbered* parameter's name by
+/// a linear scan, which makes binding a 26,000-parameter bulk insert quadratic (measured: 140 s
+/// instead of about one second for 500,000 rows).
+pub fn values_placeholders(backend: Backend, rows: usize, cols: usize) -> String {
+    if backend == Backend::Sqlite {
+        let row = format!("({})", vec!["?"; cols].join(","));
+        return vec![row; rows].join(",");
+    }
     let mut s = String::with_capacity(rows * cols * 5);
     for r in 0..rows {
         if r > 0 {
@@ -278,6 +285,10 @@ mod tests {
 
     #[test]
     fn placeholders() {
-        assert_eq!(values_placeholders(2, 2), "($1,$2),($3,$4)");
+        assert_eq!(
+            values_placeholders(Backend::Postgres, 2, 2),
+            "($1,$2),($3,$4)"
+        );
+        assert_eq!(values_placeholders(Backend::Sqlite, 2, 2), "(?,?),(?,?)");
     }
 }

@@ -1,6 +1,6 @@
 //! Multi-row INSERT in chunks sized to each backend's parameter limit.
 
-use crate::db::{Tx, values_placeholders};
+use crate::db::{Backend, Tx, values_placeholders};
 use crate::error::AppResult;
 
 /// A value bound into a bulk insert.
@@ -15,6 +15,7 @@ pub enum Val {
 /// Inserts `rows` into `table`. SQLite allows 32,766 parameters per statement, PostgreSQL 65,535.
 pub async fn insert_rows(
     tx: &mut Tx,
+    backend: Backend,
     table: &str,
     cols: &[&str],
     rows: Vec<Vec<Val>>,
@@ -29,7 +30,7 @@ pub async fn insert_rows(
         let chunk: Vec<Vec<Val>> = iter.by_ref().take(per_stmt).collect();
         let sql = format!(
             "INSERT INTO {table} ({col_list}) VALUES {}",
-            values_placeholders(chunk.len(), cols.len())
+            values_placeholders(backend, chunk.len(), cols.len())
         );
         let mut q = sqlx::query(&sql);
         for row in chunk {

@@ -372,6 +372,7 @@ pub fn generate(members: u32, seed: u64) -> DemoFiles {
         "新就业形态群体",
         "会员卡号",
     ])];
+    let mut used_ids = std::collections::HashSet::with_capacity(members as usize);
     for i in 0..members {
         let r = rng.gen_range(0..total_emp);
         let ui = cumulative.partition_point(|c| *c <= r);
@@ -398,7 +399,11 @@ pub fn generate(members: u32, seed: u64) -> DemoFiles {
             NaiveDate::from_ymd_opt(1962, 1, 1).expect("valid"),
             NaiveDate::from_ymd_opt(2004, 12, 31).expect("valid"),
         );
-        let id = make_id(&mut rng, birth, female);
+        // One person, one ID number: draw again on the rare collision.
+        let mut id = make_id(&mut rng, birth, female);
+        while !used_ids.insert(id.clone()) {
+            id = make_id(&mut rng, birth, female);
+        }
         let adult = birth
             .checked_add_months(chrono::Months::new(18 * 12))
             .expect("valid");

@@ -295,14 +295,19 @@ pub async fn insert_tx(tx: &mut Tx, fields: &OrgFields, parent: Option<&Org>) ->
         ));
     }
     let id = new_id();
+    // A compact number per union keeps paths short (`/1/2/a/2bx/`): they are stored in every
+    // member and membership row and in four indexes.
+    let num: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(num), 0) + 1 AS BIGINT) FROM orgs")
+        .fetch_one(&mut **tx)
+        .await?;
     let (path, depth) = match parent {
-        Some(p) => (format!("{}{id}/", p.path), p.depth + 1),
-        None => (format!("/{id}/"), 0),
+        Some(p) => (format!("{}{}/", p.path, segment(num)), p.depth + 1),
+        None => (format!("/{}/", segment(num)), 0),
     };
     let now = now_ms();
     sqlx::query(
-        "INSERT INTO orgs (id, code, name, kind, parent_id, path, depth, region_code, founded_on, new_employment, industry, standardised, status, created_at, updated_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'active',$13,$13)",
+        "INSERT INTO orgs (id, code, name, kind, parent_id, path, depth, region_code, founded_on, new_employment, industry, standardised, status, created_at, updated_at, num) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'active',$13,$13,$14)",
     )
     .bind(id)
     .bind(&fields.code)
@@ -317,6 +322,7 @@ pub async fn insert_tx(tx: &mut Tx, fields: &OrgFields, parent: Option<&Org>) ->
     .bind(fields.industry.clone())
     .bind(fields.standardised as i64)
     .bind(now)
+    .bind(num)
     .execute(&mut **tx)
     .await?;
     Ok(id)
@@ -396,7 +402,8 @@ pub async fn move_subtree(
             if org.parent_id == Some(parent.id) {
                 return Ok(());
             }
-            let new_path = format!("{}{}/", parent.path, org.id);
+            let own = org.path.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+            let new_path = format!("{}{own}/", parent.path);
             let depth_delta = parent.depth + 1 - org.depth;
             let (old_lo, old_hi) = (org.path.clone(), path_upper(&org.path));
             let cut = org.path.len() as i64 + 1;
@@ -482,4 +489,33 @@ pub async fn close(db: &Db, scope: &Scope, code: &str, on: NaiveDate) -> AppResu
     })
     .await?;
     get_by_code(db, scope, code).await
+}
+
+/// Base-36 form of a union's number, used as its path segment.
+pub fn segment(num: i64) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut n = num.max(0) as u64;
+    let mut out = Vec::new();
+    loop {
+        out.push(DIGITS[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).expect("ascii")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_are_short_and_never_contain_the_separator() {
+        assert_eq!(segment(1), "1");
+        assert_eq!(segment(36), "10");
+        assert_eq!(segment(6000), "4mo");
+        assert!((1..100_000).all(|n| !segment(n).contains('/')));
+    }
 }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use gonghui::app::{self, AppState};
 use gonghui::config::Config;
-use gonghui::registry::jobs::Jobs;
 use gonghui::registry::Registry;
+use gonghui::registry::jobs::Jobs;
 use serde_json::Value;
 
 pub struct TestApp {
@@ -16,25 +16,45 @@ pub struct TestApp {
     pub reg: Registry,
     pub config: Config,
     pub dir: tempfile::TempDir,
-    pg_db: Option<(String, String)>,
+    _db: DropDb,
 }
 
+/// Drops a per-test PostgreSQL database when the test ends.
+pub struct DropDb(pub Option<(String, String)>);
+
 pub fn is_postgres() -> bool {
-    std::env::var("TEST_DATABASE_URL").map(|u| u.starts_with("postgres")).unwrap_or(false)
+    std::env::var("TEST_DATABASE_URL")
+        .map(|u| u.starts_with("postgres"))
+        .unwrap_or(false)
 }
 
 /// A fresh database URL: a new PostgreSQL database, or an SQLite file in `dir`.
-pub async fn fresh_database(dir: &std::path::Path) -> (String, Option<(String, String)>) {
-    match std::env::var("TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) {
+pub async fn fresh_database(dir: &std::path::Path) -> (String, DropDb) {
+    match std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+    {
         Some(admin) => {
             let name = format!("gh_test_{}", gonghui::db::new_id());
-            let conn = gonghui::db::Db::connect(&admin, 1).await.expect("connect to TEST_DATABASE_URL");
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(conn.pool()).await.expect("create test database");
+            let conn = gonghui::db::Db::connect(&admin, 1)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(conn.pool())
+                .await
+                .expect("create test database");
             conn.close().await;
-            let base = admin.rsplit_once('/').map(|(b, _)| b).expect("url with database").to_string();
-            (format!("{base}/{name}"), Some((admin, name)))
+            let base = admin
+                .rsplit_once('/')
+                .map(|(b, _)| b)
+                .expect("url with database")
+                .to_string();
+            (format!("{base}/{name}"), DropDb(Some((admin, name))))
         }
-        None => (format!("sqlite://{}", dir.join("test.db").display()), None),
+        None => (
+            format!("sqlite://{}", dir.join("test.db").display()),
+            DropDb(None),
+        ),
     }
 }
 
@@ -44,25 +64,50 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (url, pg_db) = fresh_database(dir.path()).await;
-    let mut config = Config { database_url: url, data_dir: dir.path().to_path_buf(), demo_on_first_start: false, db_max_connections: 4, ..Config::default() };
+    let (url, db_guard) = fresh_database(dir.path()).await;
+    let mut config = Config {
+        database_url: url,
+        data_dir: dir.path().to_path_buf(),
+        demo_on_first_start: false,
+        db_max_connections: 4,
+        ..Config::default()
+    };
     adjust(&mut config);
     let (reg, _) = app::bootstrap(&config, false).await.expect("bootstrap");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let state = AppState { reg: reg.clone(), jobs: Jobs::default(), config: Arc::new(config.clone()) };
+    let state = AppState {
+        reg: reg.clone(),
+        jobs: Jobs::default(),
+        config: Arc::new(config.clone()),
+    };
     tokio::spawn(async move { app::serve(state, listener).await.expect("serve") });
-    TestApp { base, client: reqwest::Client::new(), reg, config, dir, pg_db }
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        reg,
+        config,
+        dir,
+        _db: db_guard,
+    }
 }
 
-impl Drop for TestApp {
+impl Drop for DropDb {
     fn drop(&mut self) {
-        if let Some((admin, name)) = self.pg_db.take() {
+        if let Some((admin, name)) = self.0.take() {
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
                 rt.block_on(async {
                     if let Ok(conn) = gonghui::db::Db::connect(&admin, 1).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(conn.pool()).await;
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(conn.pool())
+                                .await;
                     }
                 });
             })
@@ -77,13 +122,24 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        let r = self.client.get(self.url(path)).send().await.expect("request");
+        let r = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request");
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let r = self.client.post(self.url(path)).json(&body).send().await.expect("request");
+        let r = self
+            .client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }
@@ -99,7 +155,10 @@ impl TestApp {
             .expect("upload");
         assert_eq!(r.status().as_u16(), 202, "upload accepted");
         let started: Value = r.json().await.expect("json");
-        let status_url = started["status_url"].as_str().expect("status url").to_string();
+        let status_url = started["status_url"]
+            .as_str()
+            .expect("status url")
+            .to_string();
         for _ in 0..600 {
             let (_, s) = self.get(&status_url).await;
             if s["state"] != "running" {
@@ -112,7 +171,9 @@ impl TestApp {
 
     /// Imports and asserts the job finished and committed; returns the outcome.
     pub async fn import_ok(&self, kind: &str, csv: &str) -> Value {
-        let s = self.import(kind, "t.csv", csv.as_bytes().to_vec(), "").await;
+        let s = self
+            .import(kind, "t.csv", csv.as_bytes().to_vec(), "")
+            .await;
         assert_eq!(s["state"], "finished", "{s}");
         assert_eq!(s["outcome"]["committed"], true, "{s}");
         s["outcome"].clone()
@@ -148,4 +209,5 @@ pub fn uscc(body17: &str) -> String {
     format!("{body17}{c}")
 }
 
-pub const MEMBER_HEADER: &str = "姓名,身份证号,性别,手机号,所属工会代码,入会日期,农民工,新就业形态群体\n";
+pub const MEMBER_HEADER: &str =
+    "姓名,身份证号,性别,手机号,所属工会代码,入会日期,农民工,新就业形态群体\n";

@@ -11,7 +11,8 @@ use super::header::HeaderMap;
 use super::{
     Checked, ImportOptions, Progress, RowIssue, Sheet, Written, rows_with_errors, should_commit,
 };
-use crate::db::{Tx, new_id, now_ms};
+use crate::db::migrations::BULK_INDEXES;
+use crate::db::{Backend, Tx, new_id, now_ms};
 use crate::error::{AppError, AppResult};
 use crate::registry::Registry;
 use crate::registry::bulk::{Val, insert_rows};
@@ -339,11 +340,42 @@ pub(super) async fn import(
         Ordering::Relaxed,
     );
     progress.rows_written.store(0, Ordering::Relaxed);
+    let inserts = plan
+        .iter()
+        .filter(|(_, a)| matches!(a, Action::Insert))
+        .count() as i64;
     let mut tx = reg.db.begin_write().await?;
-    let written = write_plan(&mut tx, reg, &lk, &checked.ok, &plan, progress).await?;
+    let existing_people: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members")
+        .fetch_one(&mut *tx)
+        .await?;
+    // A large load into a comparatively small registry: rebuild the secondary indexes once
+    // afterwards instead of maintaining them row by row. Same transaction, so all-or-nothing.
+    let rebuild_indexes = inserts >= 20_000 && inserts >= existing_people;
+    if rebuild_indexes {
+        for (name, _) in BULK_INDEXES {
+            sqlx::query(&format!("DROP INDEX {name}"))
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    let ok_rows = Arc::new(std::mem::take(&mut checked.ok));
+    let written = write_plan(&mut tx, reg, &lk, ok_rows, &plan, progress).await?;
+    if rebuild_indexes {
+        progress.set_phase("重建索引");
+        for (_, create) in BULK_INDEXES {
+            sqlx::query(create).execute(&mut *tx).await?;
+        }
+    }
     tx.commit().await?;
+    progress.set_phase("更新统计信息");
     if written.inserted > 10_000 {
         // Fresh statistics help the query planners after a large load.
+        if reg.db.backend() == Backend::Sqlite {
+            // Sample instead of reading every row: enough for the planner, bounded time.
+            let _ = sqlx::query("PRAGMA analysis_limit = 2000")
+                .execute(reg.db.pool())
+                .await;
+        }
         let _ = sqlx::query("ANALYZE").execute(reg.db.pool()).await;
     }
     Ok((checked.issues, Some(written), sheet))
@@ -400,121 +432,124 @@ const MEMBERSHIP_COLS: &[&str] = &[
 async fn write_plan(
     tx: &mut Tx,
     reg: &Registry,
-    lk: &Lookups,
-    rows: &[(usize, MemberRow)],
+    lk: &Arc<Lookups>,
+    rows: Arc<Vec<(usize, MemberRow)>>,
     plan: &[(usize, Action)],
     progress: &Progress,
 ) -> AppResult<Written> {
     let mut w = Written::default();
-    let now = now_ms();
-    let mut member_rows: Vec<Vec<Val>> = Vec::new();
-    let mut membership_rows: Vec<Vec<Val>> = Vec::new();
+    let backend = reg.db.backend();
+    let mut inserts: Vec<usize> = Vec::new();
     for (i, action) in plan {
         let r = &rows[*i].1;
         let org = &lk.orgs[r.org];
         match action {
             Action::Unchanged => w.unchanged += 1,
-            Action::Update(id) => {
+            Action::Insert => inserts.push(*i),
+            Action::Update(id) | Action::Rejoin(id) => {
                 let mh = r
                     .fields
                     .mobile
                     .as_ref()
                     .map(|mo| reg.keys.blind_index(MOBILE_DOMAIN, mo.as_str()));
                 m::update_person_tx(tx, &reg.keys, *id, &r.fields, mh.as_deref()).await?;
-                w.updated += 1;
-                progress.rows_written.fetch_add(1, Ordering::Relaxed);
-            }
-            Action::Rejoin(id) => {
-                let mh = r
-                    .fields
-                    .mobile
-                    .as_ref()
-                    .map(|mo| reg.keys.blind_index(MOBILE_DOMAIN, mo.as_str()));
-                m::update_person_tx(tx, &reg.keys, *id, &r.fields, mh.as_deref()).await?;
-                m::open_membership_tx(tx, *id, org, r.joined, "join", 0).await?;
-                sqlx::query("UPDATE members SET status = 'active', org_id = $1, org_path = $2, joined_on = $3 WHERE id = $4")
-                    .bind(org.id)
-                    .bind(&org.path)
-                    .bind(r.joined.to_string())
-                    .bind(*id)
-                    .execute(&mut **tx)
-                    .await?;
-                w.updated += 1;
-                progress.rows_written.fetch_add(1, Ordering::Relaxed);
-            }
-            Action::Insert => {
-                let id = new_id();
-                let f = &r.fields;
-                let (py, ini) = pinyin_forms(&f.name);
-                let keys = &reg.keys;
-                member_rows.push(vec![
-                    Val::I(id),
-                    Val::B(Some(r.id_hash.clone())),
-                    Val::B(Some(keys.encrypt(f.id.as_str()))),
-                    Val::T(Some(f.id.masked())),
-                    Val::T(Some(f.name.clone())),
-                    Val::T(Some(py)),
-                    Val::T(Some(ini)),
-                    Val::T(Some(f.sex.label().into())),
-                    Val::T(Some(f.birth_date.to_string())),
-                    Val::T(f.ethnicity.map(Into::into)),
-                    Val::T(f.political.map(Into::into)),
-                    Val::T(f.education.map(Into::into)),
-                    Val::T(f.hukou.map(Into::into)),
-                    Val::B(f.mobile.as_ref().map(|mo| keys.encrypt(mo.as_str()))),
-                    Val::B(
-                        f.mobile
-                            .as_ref()
-                            .map(|mo| keys.blind_index(MOBILE_DOMAIN, mo.as_str())),
-                    ),
-                    Val::T(f.mobile.as_ref().map(Mobile::masked)),
-                    Val::N(f.unit_id),
-                    Val::I(f.migrant as i64),
-                    Val::T(f.nef_group.map(Into::into)),
-                    Val::T(f.card_no.clone()),
-                    Val::T(Some("active".into())),
-                    Val::I(org.id),
-                    Val::T(Some(org.path.clone())),
-                    Val::T(Some(r.joined.to_string())),
-                    Val::I(now),
-                    Val::I(now),
-                ]);
-                membership_rows.push(vec![
-                    Val::I(new_id()),
-                    Val::I(id),
-                    Val::I(org.id),
-                    Val::T(Some(org.path.clone())),
-                    Val::I(0),
-                    Val::T(Some(r.joined.to_string())),
-                    Val::T(Some("join".into())),
-                    Val::I(now),
-                ]);
-                w.inserted += 1;
-                if member_rows.len() >= 5000 {
-                    flush(tx, &mut member_rows, &mut membership_rows, progress).await?;
+                if matches!(action, Action::Rejoin(_)) {
+                    m::open_membership_tx(tx, *id, org, r.joined, "join", 0).await?;
+                    sqlx::query("UPDATE members SET status = 'active', org_id = $1, org_path = $2, joined_on = $3 WHERE id = $4")
+                        .bind(org.id)
+                        .bind(&org.path)
+                        .bind(r.joined.to_string())
+                        .bind(*id)
+                        .execute(&mut **tx)
+                        .await?;
                 }
+                w.updated += 1;
+                progress.rows_written.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
-    flush(tx, &mut member_rows, &mut membership_rows, progress).await?;
+    w.inserted = inserts.len() as u64;
+    // New people: a blocking thread encrypts and prepares chunks while this task inserts the
+    // previous chunk, so the two cores overlap (crypto on one, SQLite/PostgreSQL on the other).
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<(Vec<Vec<Val>>, Vec<Vec<Val>>)>(2);
+    let (keys, lk2) = (reg.keys.clone(), lk.clone());
+    let producer = tokio::task::spawn_blocking(move || {
+        let now = now_ms();
+        for chunk in inserts.chunks(5000) {
+            let mut people = Vec::with_capacity(chunk.len());
+            let mut spells = Vec::with_capacity(chunk.len());
+            for i in chunk {
+                let r = &rows[*i].1;
+                let (person, spell) = new_rows(&keys, &lk2.orgs[r.org], r, now);
+                people.push(person);
+                spells.push(spell);
+            }
+            if sender.blocking_send((people, spells)).is_err() {
+                return; // the writer stopped (an error); it reports why
+            }
+        }
+    });
+    while let Some((people, spells)) = receiver.recv().await {
+        let n = people.len() as u64;
+        insert_rows(tx, backend, "members", MEMBER_COLS, people).await?;
+        insert_rows(tx, backend, "memberships", MEMBERSHIP_COLS, spells).await?;
+        progress.rows_written.fetch_add(n, Ordering::Relaxed);
+    }
+    producer.await.map_err(AppError::internal)?;
     Ok(w)
 }
 
-async fn flush(
-    tx: &mut Tx,
-    members: &mut Vec<Vec<Val>>,
-    memberships: &mut Vec<Vec<Val>>,
-    progress: &Progress,
-) -> AppResult<()> {
-    let n = members.len() as u64;
-    insert_rows(tx, "members", MEMBER_COLS, std::mem::take(members)).await?;
-    insert_rows(
-        tx,
-        "memberships",
-        MEMBERSHIP_COLS,
-        std::mem::take(memberships),
-    )
-    .await?;
-    progress.rows_written.fetch_add(n, Ordering::Relaxed);
-    Ok(())
+/// The `members` and `memberships` rows for a new person.
+fn new_rows(
+    keys: &crate::crypto::FieldKeys,
+    org: &Org,
+    r: &MemberRow,
+    now: i64,
+) -> (Vec<Val>, Vec<Val>) {
+    let id = new_id();
+    let f = &r.fields;
+    let (py, ini) = pinyin_forms(&f.name);
+    let person = vec![
+        Val::I(id),
+        Val::B(Some(r.id_hash.clone())),
+        Val::B(Some(keys.encrypt(f.id.as_str()))),
+        Val::T(Some(f.id.masked())),
+        Val::T(Some(f.name.clone())),
+        Val::T(Some(py)),
+        Val::T(Some(ini)),
+        Val::T(Some(f.sex.label().into())),
+        Val::T(Some(f.birth_date.to_string())),
+        Val::T(f.ethnicity.map(Into::into)),
+        Val::T(f.political.map(Into::into)),
+        Val::T(f.education.map(Into::into)),
+        Val::T(f.hukou.map(Into::into)),
+        Val::B(f.mobile.as_ref().map(|mo| keys.encrypt(mo.as_str()))),
+        Val::B(
+            f.mobile
+                .as_ref()
+                .map(|mo| keys.blind_index(MOBILE_DOMAIN, mo.as_str())),
+        ),
+        Val::T(f.mobile.as_ref().map(Mobile::masked)),
+        Val::N(f.unit_id),
+        Val::I(f.migrant as i64),
+        Val::T(f.nef_group.map(Into::into)),
+        Val::T(f.card_no.clone()),
+        Val::T(Some("active".into())),
+        Val::I(org.id),
+        Val::T(Some(org.path.clone())),
+        Val::T(Some(r.joined.to_string())),
+        Val::I(now),
+        Val::I(now),
+    ];
+    let spell = vec![
+        Val::I(new_id()),
+        Val::I(id),
+        Val::I(org.id),
+        Val::T(Some(org.path.clone())),
+        Val::I(0),
+        Val::T(Some(r.joined.to_string())),
+        Val::T(Some("join".into())),
+        Val::I(now),
+    ];
+    (person, spell)
 }

@@ -126,11 +126,23 @@ pub struct Progress {
     pub rows_written: AtomicU64,
     pub rows_to_write: AtomicU64,
     phase: Mutex<&'static str>,
+    since: Mutex<Option<Instant>>,
 }
 
 impl Progress {
+    /// Moves to the next phase; logs how long the previous one took (for tuning, no row data).
     pub fn set_phase(&self, p: &'static str) {
-        *self.phase.lock().expect("not poisoned") = p;
+        let mut phase = self.phase.lock().expect("not poisoned");
+        let mut since = self.since.lock().expect("not poisoned");
+        if let Some(t) = *since {
+            tracing::debug!(
+                phase = *phase,
+                ms = t.elapsed().as_millis() as u64,
+                "import phase done"
+            );
+        }
+        *since = Some(Instant::now());
+        *phase = p;
     }
 
     pub fn phase(&self) -> &'static str {

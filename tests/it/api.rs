@@ -1,0 +1,138 @@
+//! The API surface: OpenAPI and the offline explorer, JSON errors, validation, 404s.
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn openapi_document_and_offline_explorer_are_served() {
+    let app = spawn_app().await;
+    let (s, doc) = app.get("/api/openapi.json").await;
+    assert_eq!(s, 200);
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/api/v1/orgs",
+        "/api/v1/members",
+        "/api/v1/members/lookup",
+        "/api/v1/stats",
+        "/api/v1/stats/drill",
+        "/api/v1/imports/{kind}",
+        "/api/v1/exports/members",
+    ] {
+        assert!(paths.contains_key(p), "missing {p}");
+    }
+    let r = app.client.get(app.url("/api/docs/")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("swagger") && !html.contains("https://"),
+        "explorer must not load anything from the internet"
+    );
+    let (s, h) = app.get("/healthz").await;
+    assert_eq!(
+        (s, h["status"].as_str(), h["schema_version"].as_i64()),
+        (200, Some("ok"), Some(1))
+    );
+}
+
+#[tokio::test]
+async fn errors_are_json_with_a_stable_code_and_a_chinese_message() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let (s, v) = app.get("/api/v1/orgs/NOPE").await;
+    assert_eq!((s, v["code"].as_str()), (404, Some("NOT_FOUND")));
+    assert!(v["message"].as_str().unwrap().contains("工会"));
+    let (s, v) = app.get("/api/v1/members/123").await;
+    assert_eq!((s, v["code"].as_str()), (404, Some("NOT_FOUND")));
+    let (s, v) = app.get("/api/v1/members/not-a-number").await;
+    assert_eq!(s, 404, "{v}");
+    let (s, v) = app.get("/no/such/page").await;
+    assert_eq!((s, v["code"].as_str()), (404, Some("NOT_FOUND")));
+    let r = app
+        .client
+        .post(app.url("/api/v1/orgs"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert!(v["message"].as_str().unwrap().contains("JSON"));
+    let (s, v) = app
+        .post(
+            "/api/v1/orgs",
+            json!({"code": "U9", "name": "新", "kind": "外星工会", "parent_code": "S1"}),
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(v["message"].as_str().unwrap().contains("组织类型"));
+    let (s, v) = app
+        .post(
+            "/api/v1/orgs",
+            json!({"code": "U1", "name": "重复", "kind": "基层工会", "parent_code": "S1"}),
+        )
+        .await;
+    assert_eq!((s, v["code"].as_str()), (409, Some("ORG_CODE_TAKEN")));
+    let (s, v) = app
+        .post(
+            "/api/v1/orgs",
+            json!({"code": "U9", "name": "新", "kind": "基层工会", "parent_code": "NOPE"}),
+        )
+        .await;
+    assert_eq!(s, 422, "{v}");
+    // An oversized JSON body is refused before it is read.
+    let big = "x".repeat(3 * 1024 * 1024);
+    let r = app
+        .client
+        .post(app.url("/api/v1/orgs"))
+        .header("content-type", "application/json")
+        .body(format!("{{\"name\":\"{big}\"}}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+}
+
+#[tokio::test]
+async fn member_validation_reports_every_field_at_once() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let (s, v) = app
+        .post("/api/v1/members", json!({"name": "张3", "id_number": "110105194912310021", "mobile": "123", "political": "火星党", "org_code": "U1"}))
+        .await;
+    assert_eq!(s, 422, "{v}");
+    let fields: Vec<&str> = v["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    for f in ["姓名", "身份证号", "手机号", "政治面貌"] {
+        assert!(fields.contains(&f), "{f} missing in {v}");
+    }
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members")
+        .fetch_one(app.reg.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+}
+
+#[tokio::test]
+async fn injection_and_markup_in_text_fields_are_stored_as_given() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let name = "<script>alert(1)</script>'; DROP TABLE orgs; --";
+    let (s, v) = app
+        .post(
+            "/api/v1/orgs",
+            json!({"code": "U9", "name": name, "kind": "基层工会", "parent_code": "S1"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["name"], name);
+    let (_, list) = app.get("/api/v1/orgs?q=DROP%20TABLE").await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let (_, list) = app.get("/api/v1/members?q=%27%20OR%201%3D1%20--").await;
+    assert_eq!(list["rows"].as_array().unwrap().len(), 0);
+}
