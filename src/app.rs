@@ -52,8 +52,13 @@ pub async fn bootstrap(config: &Config, seed_demo: bool) -> AppResult<(Registry,
     let db = Db::connect(&config.database_url, config.db_max_connections).await?;
     let (_, current) = migrations::status(&db).await?;
     let created_database = current.is_none();
-    let (keys, origin) = FieldKeys::load_or_create(&config.keys_path(), created_database)?;
     migrations::run(&db).await?;
+    // New keys only while no personal data is stored: otherwise a lost key file must be
+    // restored from backup, never silently replaced.
+    let has_people: Option<i64> = sqlx::query_scalar("SELECT id FROM members LIMIT 1")
+        .fetch_optional(db.pool())
+        .await?;
+    let (keys, origin) = FieldKeys::load_or_create(&config.keys_path(), has_people.is_none())?;
     let reg = Registry {
         db,
         keys: Arc::new(keys),

@@ -161,7 +161,16 @@ async fn keys_are_generated_once_outside_the_database_and_reused() {
     let (_, boot) = gonghui::app::bootstrap(&app.config, false).await.unwrap();
     assert!(!boot.generated_keys && !boot.created_database && boot.admin_password.is_none());
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
-    // Without the key file an existing database refuses to start rather than making new keys.
+    // Once personal data is stored, a missing key file stops start-up rather than new keys being made.
+    app.seed_tree().await;
+    app.import_ok(
+        "members",
+        &format!(
+            "{MEMBER_HEADER}张三,{},,,U1,2020-01-01,否,\n",
+            id_number("340402", "19900101", 12)
+        ),
+    )
+    .await;
     std::fs::remove_file(&path).unwrap();
     let err = gonghui::app::bootstrap(&app.config, false)
         .await
