@@ -148,15 +148,14 @@ fn prepare_sqlite_url(url: &str) -> AppResult<String> {
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    if path != ":memory:" {
-        if let Some(dir) = std::path::Path::new(path).parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    AppError::bad_request(format!("无法创建数据目录{}：{e}", dir.display()))
-                        .with_code("CONFIG")
-                })?;
-            }
-        }
+    if path != ":memory:"
+        && let Some(dir) = std::path::Path::new(path).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            AppError::bad_request(format!("无法创建数据目录{}：{e}", dir.display()))
+                .with_code("CONFIG")
+        })?;
     }
     let query = if query.contains("mode=") {
         query.to_string()
@@ -279,8 +278,8 @@ mod tests {
     fn path_upper_bounds_the_subtree() {
         let up = path_upper("/1/23/");
         assert_eq!(up, "/1/230");
-        assert!("/1/23/456/".to_string() < up && "/1/23/".to_string() < up);
-        assert!("/1/24/".to_string() > up);
+        assert!("/1/23/456/" < up.as_str() && "/1/23/" < up.as_str());
+        assert!("/1/24/" > up.as_str());
     }
 
     #[test]

@@ -133,10 +133,11 @@ fn pick(list: &[&'static str], value: &str, field: &str) -> AppResult<Option<&'s
 pub fn ethnicity(v: &str) -> AppResult<Option<&'static str>> {
     let v = v.trim();
     // "汉" and "汉族" are both common.
-    if !v.is_empty() && !v.ends_with('族') {
-        if let Some(hit) = ETHNICITIES.iter().find(|x| x.trim_end_matches('族') == v) {
-            return Ok(Some(hit));
-        }
+    if !v.is_empty()
+        && !v.ends_with('族')
+        && let Some(hit) = ETHNICITIES.iter().find(|x| x.trim_end_matches('族') == v)
+    {
+        return Ok(Some(hit));
     }
     pick(ETHNICITIES, v, "民族")
 }

@@ -127,25 +127,25 @@ pub fn validate_person(
     let card_no = nonempty(&input.card_no).map(|s| s.chars().take(40).collect::<String>());
 
     if let Some(id) = &id_v {
-        if let Some(sex) = sex_v {
-            if sex != id.sex() {
-                errors.push(FieldIssue {
-                    field: "性别".into(),
-                    message: format!(
-                        "填写的性别“{}”与身份证号显示的“{}”不一致",
-                        sex.label(),
-                        id.sex().label()
-                    ),
-                });
-            }
+        if let Some(sex) = sex_v
+            && sex != id.sex()
+        {
+            errors.push(FieldIssue {
+                field: "性别".into(),
+                message: format!(
+                    "填写的性别“{}”与身份证号显示的“{}”不一致",
+                    sex.label(),
+                    id.sex().label()
+                ),
+            });
         }
-        if let Some(b) = birth_v {
-            if b != id.birth_date() {
-                errors.push(FieldIssue {
-                    field: "出生日期".into(),
-                    message: format!("填写的出生日期{b}与身份证号中的{}不一致", id.birth_date()),
-                });
-            }
+        if let Some(b) = birth_v
+            && b != id.birth_date()
+        {
+            errors.push(FieldIssue {
+                field: "出生日期".into(),
+                message: format!("填写的出生日期{b}与身份证号中的{}不一致", id.birth_date()),
+            });
         }
         for w in id.warnings() {
             let crate::types::id_card::IdCardWarning::UnknownRegion(code) = w;

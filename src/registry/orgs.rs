@@ -276,13 +276,13 @@ pub async fn create(
 }
 
 pub async fn insert_tx(tx: &mut Tx, fields: &OrgFields, parent: Option<&Org>) -> AppResult<i64> {
-    if let Some(p) = parent {
-        if p.status != "active" {
-            return Err(AppError::invalid(format!(
-                "上级工会“{}”已撤销，不能在其下新建工会",
-                p.name
-            )));
-        }
+    if let Some(p) = parent
+        && p.status != "active"
+    {
+        return Err(AppError::invalid(format!(
+            "上级工会“{}”已撤销，不能在其下新建工会",
+            p.name
+        )));
     }
     let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM orgs WHERE code = $1")
         .bind(&fields.code)

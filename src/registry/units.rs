@@ -147,10 +147,10 @@ pub async fn upsert_tx(
     fields: &UnitFields,
     covering: Option<&Org>,
 ) -> AppResult<(i64, bool)> {
-    if let Some(o) = covering {
-        if o.status != "active" {
-            return Err(AppError::invalid(format!("覆盖工会“{}”已撤销", o.name)));
-        }
+    if let Some(o) = covering
+        && o.status != "active"
+    {
+        return Err(AppError::invalid(format!("覆盖工会“{}”已撤销", o.name)));
     }
     #[derive(FromRow)]
     struct Existing {
@@ -253,13 +253,13 @@ pub async fn save(
                     .bind(fields.uscc.as_str())
                     .fetch_optional(&mut **tx)
                     .await?;
-            if let Some(path) = current {
-                if !visible(&scope, path.as_deref()) {
-                    return Err(AppError::conflict(
-                        "UNIT_OTHER_SCOPE",
-                        "该统一社会信用代码的单位已由其他工会覆盖",
-                    ));
-                }
+            if let Some(path) = current
+                && !visible(&scope, path.as_deref())
+            {
+                return Err(AppError::conflict(
+                    "UNIT_OTHER_SCOPE",
+                    "该统一社会信用代码的单位已由其他工会覆盖",
+                ));
             }
             upsert_tx(tx, &fields, covering.as_ref()).await
         })

@@ -69,7 +69,7 @@ mod tests {
     #[test]
     fn parses_common_forms() {
         assert_eq!(Fen::parse("¥1,234.5").unwrap(), Fen(123450));
-        assert_eq!(Fen::parse("348.87万").is_err(), true);
+        assert!(Fen::parse("348.87万").is_err());
         assert_eq!(Fen::parse("-0.05").unwrap(), Fen(-5));
         assert!(Fen::parse("1.234").is_err());
         assert!(Fen::parse("abc").is_err());

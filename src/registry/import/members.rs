@@ -175,19 +175,18 @@ fn check_rows(
                 if out.issues[before..]
                     .iter()
                     .all(|i| i.severity == super::Severity::Warning)
+                    && let (Some(org), Some(joined)) = (org, joined)
                 {
-                    if let (Some(org), Some(joined)) = (org, joined) {
-                        let id_hash = reg.keys.blind_index(ID_DOMAIN, fields.id.as_str());
-                        out.ok.push((
-                            n,
-                            MemberRow {
-                                fields,
-                                org,
-                                joined,
-                                id_hash,
-                            },
-                        ));
-                    }
+                    let id_hash = reg.keys.blind_index(ID_DOMAIN, fields.id.as_str());
+                    out.ok.push((
+                        n,
+                        MemberRow {
+                            fields,
+                            org,
+                            joined,
+                            id_hash,
+                        },
+                    ));
                 }
             }
         }

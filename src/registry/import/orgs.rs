@@ -50,24 +50,24 @@ fn check_row(h: &HeaderMap, n: usize, row: &[String], out: &mut Checked<OrgRow>)
         .unwrap_or(false);
     let industry = Some(get("industry")).filter(|s| !s.is_empty());
     let parent = Some(crate::types::normalize_code(&get("parent"))).filter(|s| !s.is_empty());
-    if out.issues.len() == before {
-        if let (Some(code), Some(name), Some(kind)) = (code, name, kind) {
-            if parent.as_deref() == Some(code.as_str()) {
-                out.error(n, "上级工会代码", "上级工会不能是自己");
-                return;
-            }
-            let fields = OrgFields {
-                code,
-                name,
-                kind,
-                region_code: region,
-                founded_on: founded,
-                new_employment: nef,
-                industry,
-                standardised: std,
-            };
-            out.ok.push((n, OrgRow { fields, parent }));
+    if out.issues.len() == before
+        && let (Some(code), Some(name), Some(kind)) = (code, name, kind)
+    {
+        if parent.as_deref() == Some(code.as_str()) {
+            out.error(n, "上级工会代码", "上级工会不能是自己");
+            return;
         }
+        let fields = OrgFields {
+            code,
+            name,
+            kind,
+            region_code: region,
+            founded_on: founded,
+            new_employment: nef,
+            industry,
+            standardised: std,
+        };
+        out.ok.push((n, OrgRow { fields, parent }));
     }
 }
 

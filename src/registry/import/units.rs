@@ -70,10 +70,10 @@ pub(super) async fn import(
             } else {
                 seen.insert(u.as_str().to_string(), n);
             }
-            if let Some(Some(path)) = unit_paths.get(u.as_str()) {
-                if !scope.contains(path) {
-                    out.error(n, "统一社会信用代码", "该单位已由您管理范围以外的工会覆盖");
-                }
+            if let Some(Some(path)) = unit_paths.get(u.as_str())
+                && !scope.contains(path)
+            {
+                out.error(n, "统一社会信用代码", "该单位已由您管理范围以外的工会覆盖");
             }
         }
         let name = crate::registry::orgs::validate_name(&get("name"), "单位名称")
