@@ -49,6 +49,8 @@ struct Job {
     report: Option<Arc<Vec<u8>>>,
 }
 
+const MAX_FINISHED_JOBS: usize = 200;
+
 #[derive(Clone, Default)]
 pub struct Jobs {
     inner: Arc<Mutex<HashMap<i64, Job>>>,
@@ -67,7 +69,20 @@ impl Jobs {
     ) -> i64 {
         let id = new_id();
         let progress = Arc::new(Progress::default());
-        self.inner.lock().expect("not poisoned").insert(
+        let mut map = self.inner.lock().expect("not poisoned");
+        // Keep the most recent finished jobs (and their error reports) only; ids are time-ordered.
+        let mut finished: Vec<i64> = map
+            .iter()
+            .filter(|(_, j)| j.result.is_some())
+            .map(|(id, _)| *id)
+            .collect();
+        if finished.len() >= MAX_FINISHED_JOBS {
+            finished.sort_unstable();
+            for old in &finished[..finished.len() + 1 - MAX_FINISHED_JOBS] {
+                map.remove(old);
+            }
+        }
+        map.insert(
             id,
             Job {
                 kind,
@@ -78,6 +93,7 @@ impl Jobs {
                 report: None,
             },
         );
+        drop(map);
         let jobs = self.clone();
         tokio::spawn(async move {
             let started = now_ms();
