@@ -9,7 +9,8 @@ use chrono::NaiveDate;
 
 use super::header::HeaderMap;
 use super::{
-    Checked, ImportOptions, Progress, RowIssue, Sheet, Written, rows_with_errors, should_commit,
+    Checked, ImportKind, ImportOptions, KindResult, Progress, RowIssue, Written, rows_with_errors,
+    should_commit,
 };
 use crate::db::migrations::BULK_INDEXES;
 use crate::db::{Backend, Tx, new_id, now_ms};
@@ -195,6 +196,63 @@ fn check_rows(
     out
 }
 
+type Batch = (Arc<HeaderMap>, Vec<(usize, Vec<String>)>);
+
+fn read_and_check(
+    data: &[u8],
+    lk: &Lookups,
+    reg: &Registry,
+    progress: &Progress,
+) -> AppResult<(HeaderMap, u64, u64, Checked<MemberRow>)> {
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch>(4);
+    let receiver = std::sync::Mutex::new(receiver);
+    std::thread::scope(|s| {
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut out = Checked::new();
+                    loop {
+                        let next = receiver.lock().expect("not poisoned").recv();
+                        let Ok((h, rows)) = next else { break };
+                        let part = check_rows(&h, &rows, lk, reg, progress);
+                        out.ok.extend(part.ok);
+                        out.issues.extend(part.issues);
+                    }
+                    out
+                })
+            })
+            .collect();
+        let mut batch: Vec<(usize, Vec<String>)> = Vec::with_capacity(2000);
+        let mut shared: Option<Arc<HeaderMap>> = None;
+        let read = super::stream_sheet(ImportKind::Members, data, progress, |h, n, cells| {
+            batch.push((n, cells));
+            if batch.len() == 2000 {
+                let h = shared.get_or_insert_with(|| Arc::new(h.clone())).clone();
+                // A closed channel means a validator died; its panic surfaces at join.
+                let _ = sender.send((h, std::mem::take(&mut batch)));
+            }
+            Ok(())
+        });
+        if let Ok((h, _, _)) = &read {
+            if !batch.is_empty() {
+                let h = shared.get_or_insert_with(|| Arc::new(h.clone())).clone();
+                let _ = sender.send((h, std::mem::take(&mut batch)));
+            }
+        }
+        drop(sender);
+        let mut all = Checked::new();
+        for w in workers {
+            let part = w.join().expect("validation thread");
+            all.ok.extend(part.ok);
+            all.issues.extend(part.issues);
+        }
+        let (header, rows_total, rows_empty) = read?;
+        // Batches finish in any order; restore file order (it decides "first occurrence").
+        all.ok.sort_unstable_by_key(|(n, _)| *n);
+        Ok((header, rows_total, rows_empty, all))
+    })
+}
+
 enum Action {
     Insert,
     Rejoin(i64),
@@ -205,31 +263,21 @@ enum Action {
 pub(super) async fn import(
     reg: &Registry,
     scope: &Scope,
-    sheet: Sheet,
+    data: Arc<Vec<u8>>,
     opts: &ImportOptions,
     progress: &Arc<Progress>,
-) -> AppResult<(Vec<RowIssue>, Option<Written>, Sheet)> {
+) -> AppResult<KindResult> {
     let lk = Arc::new(load_lookups(reg, scope).await?);
     progress.rows_to_write.store(0, Ordering::Relaxed);
-    // Validation is CPU-bound: split it across two threads.
-    let (sheet, mut checked) = {
+    // Read and validate at once: the reader hands batches of rows to two validating threads,
+    // so neither the whole sheet nor its cells are ever held in memory.
+    let (header, rows_total, rows_empty, mut checked) = {
         let (lk, reg2, p) = (lk.clone(), reg.clone(), progress.clone());
-        tokio::task::spawn_blocking(move || {
-            let h = &sheet.header;
-            let mid = sheet.rows.len() / 2;
-            let (a, b) = sheet.rows.split_at(mid);
-            let (mut ca, cb) = std::thread::scope(|s| {
-                let tb = s.spawn(|| check_rows(h, b, &lk, &reg2, &p));
-                let ca = check_rows(h, a, &lk, &reg2, &p);
-                (ca, tb.join().expect("validation thread"))
-            });
-            ca.ok.extend(cb.ok);
-            ca.issues.extend(cb.issues);
-            (sheet, ca)
-        })
-        .await
-        .map_err(AppError::internal)?
+        tokio::task::spawn_blocking(move || read_and_check(&data, &lk, &reg2, &p))
+            .await
+            .map_err(AppError::internal)??
     };
+    progress.set_phase("校验数据");
     // The same person twice in one file: keep the first, report the rest.
     let mut first_row: HashMap<Vec<u8>, usize> = HashMap::with_capacity(checked.ok.len());
     let mut dups = Vec::new();
@@ -324,7 +372,13 @@ pub(super) async fn import(
         plan.push((i, action));
     }
     if !should_commit(opts, &checked.issues) {
-        return Ok((checked.issues, None, sheet));
+        return Ok(KindResult {
+            header,
+            rows_total,
+            rows_empty,
+            issues: checked.issues,
+            written: None,
+        });
     }
     let bad = rows_with_errors(&checked.issues);
     let plan: Vec<(usize, Action)> = plan
@@ -377,7 +431,13 @@ pub(super) async fn import(
         }
         let _ = sqlx::query("ANALYZE").execute(reg.db.pool()).await;
     }
-    Ok((checked.issues, Some(written), sheet))
+    Ok(KindResult {
+        header,
+        rows_total,
+        rows_empty,
+        issues: checked.issues,
+        written: Some(written),
+    })
 }
 
 fn err(row: usize, column: &str, message: impl Into<String>) -> RowIssue {

@@ -190,41 +190,47 @@ impl<T> Checked<T> {
     }
 }
 
-/// Reads the whole file into rows (CPU-bound; call from a blocking thread).
-pub fn read_sheet(kind: ImportKind, data: &[u8], progress: &Progress) -> AppResult<Sheet> {
+/// Streams the file's data rows to `sink` after finding the header (CPU-bound; call from a
+/// blocking thread). Returns the header, the number of data rows and of empty rows skipped.
+pub fn stream_sheet(
+    kind: ImportKind,
+    data: &[u8],
+    progress: &Progress,
+    mut sink: impl FnMut(&HeaderMap, usize, Vec<String>) -> AppResult<()>,
+) -> AppResult<(HeaderMap, u64, u64)> {
     const HEADER_SEARCH_ROWS: usize = 20;
     let columns = kind.columns();
     let mut first: Vec<(usize, Vec<String>)> = Vec::new();
     let mut header: Option<HeaderMap> = None;
-    let mut rows = Vec::new();
-    let mut empty_rows = 0;
-    let mut push =
-        |header: &HeaderMap, n: usize, cells: Vec<String>, rows: &mut Vec<(usize, Vec<String>)>| {
-            if n <= header.row {
-                return;
-            }
-            if cells.iter().all(|c| c.trim().is_empty()) {
-                empty_rows += 1;
-            } else {
-                rows.push((n, cells));
-            }
-        };
+    let (mut data_rows, mut empty_rows) = (0u64, 0u64);
+    let mut push = |h: &HeaderMap, n: usize, cells: Vec<String>| -> AppResult<()> {
+        if n <= h.row {
+            return Ok(());
+        }
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            empty_rows += 1;
+            Ok(())
+        } else {
+            data_rows += 1;
+            sink(h, n, cells)
+        }
+    };
     reader::read_rows(data, |n, cells| {
         progress.rows_read.fetch_add(1, Ordering::Relaxed);
         match &header {
-            Some(h) => push(h, n, cells, &mut rows),
+            Some(h) => push(h, n, cells),
             None => {
                 first.push((n, cells));
                 if first.len() == HEADER_SEARCH_ROWS {
                     let h = header::detect(columns, &first)?;
                     for (n, c) in first.drain(..) {
-                        push(&h, n, c, &mut rows);
+                        push(&h, n, c)?;
                     }
                     header = Some(h);
                 }
+                Ok(())
             }
         }
-        Ok(())
     })?;
     let header = match header {
         Some(h) => h,
@@ -237,19 +243,50 @@ pub fn read_sheet(kind: ImportKind, data: &[u8], progress: &Progress) -> AppResu
             }
             let h = header::detect(columns, &first)?;
             for (n, c) in first.drain(..) {
-                push(&h, n, c, &mut rows);
+                push(&h, n, c)?;
             }
             h
         }
     };
-    if rows.is_empty() {
+    if data_rows == 0 {
         return Err(AppError::invalid("表头下面没有数据行").with_code("IMPORT_EMPTY"));
     }
+    Ok((header, data_rows, empty_rows))
+}
+
+/// Reads the whole file into rows (for the small kinds: unions and employers).
+pub fn read_sheet(kind: ImportKind, data: &[u8], progress: &Progress) -> AppResult<Sheet> {
+    let mut rows = Vec::new();
+    let (header, _, empty_rows) = stream_sheet(kind, data, progress, |_, n, cells| {
+        rows.push((n, cells));
+        Ok(())
+    })?;
     Ok(Sheet {
         header,
         rows,
         empty_rows,
     })
+}
+
+/// What a kind's importer reports back to [`run`].
+pub struct KindResult {
+    pub header: HeaderMap,
+    pub rows_total: u64,
+    pub rows_empty: u64,
+    pub issues: Vec<RowIssue>,
+    pub written: Option<Written>,
+}
+
+impl KindResult {
+    fn from_sheet(sheet: Sheet, issues: Vec<RowIssue>, written: Option<Written>) -> KindResult {
+        KindResult {
+            rows_total: sheet.rows.len() as u64,
+            rows_empty: sheet.empty_rows,
+            header: sheet.header,
+            issues,
+            written,
+        }
+    }
 }
 
 /// Counts of what the commit did.
@@ -271,19 +308,29 @@ pub async fn run(
 ) -> AppResult<(ImportOutcome, Vec<u8>)> {
     let started = Instant::now();
     progress.set_phase("读取文件");
-    let p2 = progress.clone();
-    let sheet = tokio::task::spawn_blocking(move || read_sheet(kind, &data, &p2))
-        .await
-        .map_err(AppError::internal)??;
-    let header = sheet.header.clone();
-    let rows_total = sheet.rows.len() as u64;
-    let rows_empty = sheet.empty_rows;
-    progress.set_phase("校验数据");
-    let (issues, written, sheet) = match kind {
-        ImportKind::Members => members::import(reg, scope, sheet, opts, &progress).await?,
-        ImportKind::Orgs => orgs::import(reg, scope, sheet, opts, &progress).await?,
-        ImportKind::Units => units::import(reg, scope, sheet, opts, &progress).await?,
+    let result = match kind {
+        // Members stream: rows are validated while the file is read, never held whole.
+        ImportKind::Members => members::import(reg, scope, data.clone(), opts, &progress).await?,
+        ImportKind::Orgs | ImportKind::Units => {
+            let (p2, d2) = (progress.clone(), data.clone());
+            let sheet = tokio::task::spawn_blocking(move || read_sheet(kind, &d2, &p2))
+                .await
+                .map_err(AppError::internal)??;
+            progress.set_phase("校验数据");
+            if kind == ImportKind::Orgs {
+                orgs::import(reg, scope, sheet, opts, &progress).await?
+            } else {
+                units::import(reg, scope, sheet, opts, &progress).await?
+            }
+        }
     };
+    let KindResult {
+        header,
+        rows_total,
+        rows_empty,
+        issues,
+        written,
+    } = result;
     let mut issues = issues;
     issues.sort_by_key(|i| (i.severity == Severity::Warning, i.row));
     let errors = issues
@@ -315,7 +362,12 @@ pub async fn run(
             "有{rows_invalid}行存在错误，未写入任何数据。请下载错误报告修改后重新导入，或选择只导入正确的行"
         )
     };
-    let report = report::error_report(&header, &sheet, &issues)?;
+    let report = {
+        let (header, data, issues) = (header.clone(), data.clone(), issues.clone());
+        tokio::task::spawn_blocking(move || report::error_report(&header, &data, &issues))
+            .await
+            .map_err(AppError::internal)??
+    };
     progress.set_phase("完成");
     let mut shown = issues;
     shown.truncate(10_000);

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use super::header::HeaderMap;
 use super::{
-    Checked, ImportOptions, Progress, RowIssue, Sheet, Written, rows_with_errors, should_commit,
+    Checked, ImportOptions, KindResult, Progress, RowIssue, Sheet, Written, rows_with_errors,
+    should_commit,
 };
 use crate::error::AppResult;
 use crate::registry::Registry;
@@ -77,7 +78,7 @@ pub(super) async fn import(
     sheet: Sheet,
     opts: &ImportOptions,
     _progress: &Arc<Progress>,
-) -> AppResult<(Vec<RowIssue>, Option<Written>, Sheet)> {
+) -> AppResult<KindResult> {
     let mut out = Checked::new();
     for (n, row) in &sheet.rows {
         check_row(&sheet.header, *n, row, &mut out);
@@ -185,7 +186,7 @@ pub(super) async fn import(
         });
     }
     if !should_commit(opts, &out.issues) {
-        return Ok((out.issues, None, sheet));
+        return Ok(KindResult::from_sheet(sheet, out.issues, None));
     }
     let bad = rows_with_errors(&out.issues);
     let rows: Vec<(usize, OrgRow)> = rows.into_iter().filter(|(n, _)| !bad.contains(n)).collect();
@@ -234,5 +235,5 @@ pub(super) async fn import(
         pending = next;
     }
     tx.commit().await?;
-    Ok((out.issues, Some(w), sheet))
+    Ok(KindResult::from_sheet(sheet, out.issues, Some(w)))
 }

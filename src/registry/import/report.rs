@@ -6,10 +6,12 @@ use std::collections::BTreeMap;
 use rust_xlsxwriter::{Format, Workbook};
 
 use super::header::HeaderMap;
-use super::{RowIssue, Severity, Sheet};
+use super::{RowIssue, Severity};
 use crate::error::{AppError, AppResult};
 
-pub fn error_report(header: &HeaderMap, sheet: &Sheet, issues: &[RowIssue]) -> AppResult<Vec<u8>> {
+/// Builds the report; the failing rows' cells are read again from the uploaded file, so the
+/// import never has to keep every row in memory.
+pub fn error_report(header: &HeaderMap, data: &[u8], issues: &[RowIssue]) -> AppResult<Vec<u8>> {
     let mut by_row: BTreeMap<usize, Vec<&RowIssue>> = BTreeMap::new();
     for i in issues.iter().filter(|i| i.severity == Severity::Error) {
         by_row.entry(i.row).or_default().push(i);
@@ -31,12 +33,15 @@ pub fn error_report(header: &HeaderMap, sheet: &Sheet, issues: &[RowIssue]) -> A
         ws.write_string_with_format(0, note_col, "错误说明（改正后可删除本列）", &bold)
             .map_err(xl)?;
         ws.set_column_width(note_col, 60).map_err(xl)?;
-        let originals: BTreeMap<usize, &Vec<String>> = sheet
-            .rows
-            .iter()
-            .filter(|(n, _)| by_row.contains_key(n))
-            .map(|(n, c)| (*n, c))
-            .collect();
+        let mut originals: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        if !by_row.is_empty() {
+            super::reader::read_rows(data, |n, cells| {
+                if by_row.contains_key(&n) {
+                    originals.insert(n, cells);
+                }
+                Ok(())
+            })?;
+        }
         for (r, (row_no, problems)) in by_row.iter().enumerate() {
             let r = r as u32 + 1;
             if let Some(cells) = originals.get(row_no) {

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{
-    Checked, ImportOptions, Progress, RowIssue, Sheet, Written, rows_with_errors, should_commit,
+    Checked, ImportOptions, KindResult, Progress, Sheet, Written, rows_with_errors, should_commit,
 };
 use crate::error::AppResult;
 use crate::registry::orgs::Org;
@@ -24,7 +24,7 @@ pub(super) async fn import(
     sheet: Sheet,
     opts: &ImportOptions,
     _progress: &Arc<Progress>,
-) -> AppResult<(Vec<RowIssue>, Option<Written>, Sheet)> {
+) -> AppResult<KindResult> {
     let orgs: Vec<Org> = sqlx::query_as(
         "SELECT id, code, name, kind, parent_id, path, depth, region_code, founded_on, new_employment, industry, standardised, status, closed_on FROM orgs",
     )
@@ -141,7 +141,7 @@ pub(super) async fn import(
         }
     }
     if !should_commit(opts, &out.issues) {
-        return Ok((out.issues, None, sheet));
+        return Ok(KindResult::from_sheet(sheet, out.issues, None));
     }
     let bad = rows_with_errors(&out.issues);
     let mut w = Written::default();
@@ -164,5 +164,5 @@ pub(super) async fn import(
         }
     }
     tx.commit().await?;
-    Ok((out.issues, Some(w), sheet))
+    Ok(KindResult::from_sheet(sheet, out.issues, Some(w)))
 }
