@@ -171,20 +171,53 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Stats> {
     let (from, to) = (period.from.to_string(), period.to.to_string());
     let day_before = (period.from - Duration::days(1)).to_string();
     let args = [lo.as_str(), hi.as_str(), from.as_str(), to.as_str()];
-    let args_start = [lo.as_str(), hi.as_str(), from.as_str(), day_before.as_str()];
 
-    // Stock at period end, with the breakdowns, in one pass.
+    // Stock at both ends of the period, retired members and every breakdown in one pass over
+    // the spells that overlap the period ($4 = end, $5 = the day before the start).
+    const COVERS_END: &str = "s.start_date <= $4 AND (s.end_date IS NULL OR s.end_date > $4)";
+    const COVERS_START: &str = "s.start_date <= $5 AND (s.end_date IS NULL OR s.end_date > $5)";
     let stock_sql = format!(
-        "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN p.sex = '女' THEN 1 ELSE 0 END), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(p.migrant), 0) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN p.nef_group IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) \
-         FROM memberships s JOIN members p ON p.id = s.member_id WHERE {}",
-        member_condition(Figure::MembersAtEnd).expect("member figure")
+        "SELECT p.nef_group, \
+         CAST(SUM(CASE WHEN s.retained = 0 AND {COVERS_END} THEN 1 ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN s.retained = 0 AND {COVERS_END} AND p.sex = '女' THEN 1 ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN s.retained = 0 AND {COVERS_END} THEN p.migrant ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN s.retained = 0 AND {COVERS_START} THEN 1 ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN s.retained = 1 AND {COVERS_END} THEN 1 ELSE 0 END) AS BIGINT) \
+         FROM memberships s JOIN members p ON p.id = s.member_id \
+         WHERE s.org_path >= $1 AND s.org_path < $2 AND s.start_date <= $4 AND (s.end_date IS NULL OR s.end_date > $5) AND $3 = $3 \
+         GROUP BY p.nef_group"
     );
-    let mut q = sqlx::query_as::<_, (i64, i64, i64, i64)>(&stock_sql);
-    for a in args {
-        q = q.bind(a.to_string());
-    }
-    let (at_end, female, migrant, nef) = q.fetch_one(db.pool()).await?;
+    let stock: Vec<(Option<String>, i64, i64, i64, i64, i64)> = sqlx::query_as(&stock_sql)
+        .bind(&lo)
+        .bind(&hi)
+        .bind(&from)
+        .bind(&to)
+        .bind(&day_before)
+        .fetch_all(db.pool())
+        .await?;
+    let sum =
+        |f: fn(&(Option<String>, i64, i64, i64, i64, i64)) -> i64| stock.iter().map(f).sum::<i64>();
+    let (at_end, female, migrant, at_start, retired) = (
+        sum(|r| r.1),
+        sum(|r| r.2),
+        sum(|r| r.3),
+        sum(|r| r.4),
+        sum(|r| r.5),
+    );
+    let nef = stock
+        .iter()
+        .filter(|r| r.0.is_some())
+        .map(|r| r.1)
+        .sum::<i64>();
+    let mut groups: Vec<GroupCount> = stock
+        .iter()
+        .filter_map(|r| {
+            r.0.clone()
+                .filter(|_| r.1 > 0)
+                .map(|group| GroupCount { group, count: r.1 })
+        })
+        .collect();
+    groups.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.group.cmp(&b.group)));
     let count = |f: Figure, distinct: bool| {
         let c = member_condition(f).expect("member figure");
         if distinct {
@@ -195,7 +228,6 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Stats> {
             format!("SELECT CAST(COUNT(*) AS BIGINT) FROM memberships s WHERE {c}")
         }
     };
-    let at_start = scalar(db, &count(Figure::MembersAtEnd, false), &args_start).await?;
     let joined = scalar(db, &count(Figure::Joined, true), &args).await?;
     let left = scalar(db, &count(Figure::Left, true), &args).await?;
     let deceased = scalar(
@@ -206,21 +238,6 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Stats> {
     .await?;
     let transferred_in = scalar(db, &count(Figure::TransferredIn, true), &args).await?;
     let transferred_out = scalar(db, &count(Figure::TransferredOut, true), &args).await?;
-    let retired = scalar(db, &count(Figure::RetiredAtEnd, false), &args).await?;
-    let group_sql = format!(
-        "SELECT p.nef_group, CAST(COUNT(*) AS BIGINT) FROM memberships s JOIN members p ON p.id = s.member_id WHERE {} AND p.nef_group IS NOT NULL GROUP BY p.nef_group ORDER BY 2 DESC",
-        member_condition(Figure::MembersAtEnd).expect("member figure")
-    );
-    let mut gq = sqlx::query_as::<_, (String, i64)>(&group_sql);
-    for a in args {
-        gq = gq.bind(a.to_string());
-    }
-    let groups = gq
-        .fetch_all(db.pool())
-        .await?
-        .into_iter()
-        .map(|(group, count)| GroupCount { group, count })
-        .collect();
 
     // Unions: existing at period end = founded on or before the end (or undated) and not closed by then.
     let kinds: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
