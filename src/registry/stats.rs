@@ -86,6 +86,9 @@ pub struct StatsQuery {
     pub to: Option<String>,
 }
 
+/// One group of the stock pass: (group, at end, female, migrant, at start, retired).
+type StockRow = (Option<String>, i64, i64, i64, i64, i64);
+
 pub struct Period {
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -187,7 +190,7 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Stats> {
          WHERE s.org_path >= $1 AND s.org_path < $2 AND s.start_date <= $4 AND (s.end_date IS NULL OR s.end_date > $5) AND $3 = $3 \
          GROUP BY p.nef_group"
     );
-    let stock: Vec<(Option<String>, i64, i64, i64, i64, i64)> = sqlx::query_as(&stock_sql)
+    let stock: Vec<StockRow> = sqlx::query_as(&stock_sql)
         .bind(&lo)
         .bind(&hi)
         .bind(&from)
@@ -195,8 +198,7 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Stats> {
         .bind(&day_before)
         .fetch_all(db.pool())
         .await?;
-    let sum =
-        |f: fn(&(Option<String>, i64, i64, i64, i64, i64)) -> i64| stock.iter().map(f).sum::<i64>();
+    let sum = |f: fn(&StockRow) -> i64| stock.iter().map(f).sum::<i64>();
     let (at_end, female, migrant, at_start, retired) = (
         sum(|r| r.1),
         sum(|r| r.2),

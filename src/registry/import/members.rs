@@ -233,11 +233,9 @@ fn read_and_check(
             }
             Ok(())
         });
-        if let Ok((h, _, _)) = &read {
-            if !batch.is_empty() {
-                let h = shared.get_or_insert_with(|| Arc::new(h.clone())).clone();
-                let _ = sender.send((h, std::mem::take(&mut batch)));
-            }
+        if let (Ok((h, _, _)), false) = (&read, batch.is_empty()) {
+            let h = shared.get_or_insert_with(|| Arc::new(h.clone())).clone();
+            let _ = sender.send((h, std::mem::take(&mut batch)));
         }
         drop(sender);
         let mut all = Checked::new();
