@@ -162,6 +162,13 @@ pub fn validate_name(name: &str, what: &str) -> AppResult<String> {
 
 const COLS: &str = "id, code, name, kind, parent_id, path, depth, region_code, founded_on, new_employment, industry, standardised, status, closed_on";
 
+/// Every union (imports resolve codes and parents against the whole table in memory).
+pub async fn all(db: &Db) -> AppResult<Vec<Org>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM orgs"))
+        .fetch_all(db.pool())
+        .await?)
+}
+
 pub async fn get_by_code(db: &Db, scope: &Scope, code: &str) -> AppResult<Org> {
     let org: Option<Org> = sqlx::query_as(&format!("SELECT {COLS} FROM orgs WHERE code = $1"))
         .bind(code.trim())

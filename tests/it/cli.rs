@@ -116,3 +116,85 @@ fn every_command_has_help() {
         );
     }
 }
+
+/// A process killed in the middle of writing leaves nothing half-written: the import is one
+/// transaction, so the database holds none of its rows afterwards.
+#[tokio::test]
+async fn an_import_killed_while_writing_leaves_nothing_behind() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _guard) = fresh_database(dir.path()).await;
+    let d = dir.path();
+    let (code, out, err) = gonghui(
+        &url,
+        d,
+        &[
+            "demo",
+            "--members",
+            "30000",
+            "--seed",
+            "5",
+            "--write-files",
+            "files",
+            "--files-only",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    for kind in ["orgs", "units"] {
+        let file = d.join("files").join(format!("{kind}.csv"));
+        let (code, out, err) = gonghui(&url, d, &["import", kind, file.to_str().unwrap()]);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let members = d.join("files").join("members.csv");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gonghui"))
+        .args(["import", "members", members.to_str().unwrap()])
+        .env("GONGHUI_DATABASE_URL", &url)
+        .env("GONGHUI_DATA_DIR", d)
+        .env("GONGHUI_LOG", "gonghui=debug")
+        .current_dir(d)
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the importer reports that the write phase has begun, then kill it hard.
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut writing = false;
+    for line in stderr.lines() {
+        if line.unwrap().contains("比对已有会员") {
+            writing = true;
+            break;
+        }
+    }
+    assert!(writing, "the importer reached its write phase");
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    assert!(child.try_wait().unwrap().is_none(), "still writing when killed");
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "killed before it could finish");
+    let db = gonghui::db::Db::connect(&url, 1).await.unwrap();
+    let people: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    let spells: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!((people, spells), (0, 0));
+    if !is_postgres() {
+        let ok: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(ok, "ok");
+    }
+    // And the same file then imports completely.
+    let (code, out, err) = gonghui(&url, d, &["import", "members", members.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    let people: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(people, 30000);
+    db.close().await;
+}

@@ -40,11 +40,7 @@ struct Lookups {
 }
 
 async fn load_lookups(reg: &Registry, scope: &Scope) -> AppResult<Lookups> {
-    let orgs: Vec<Org> = sqlx::query_as(
-        "SELECT id, code, name, kind, parent_id, path, depth, region_code, founded_on, new_employment, industry, standardised, status, closed_on FROM orgs",
-    )
-    .fetch_all(reg.db.pool())
-    .await?;
+    let orgs: Vec<Org> = crate::registry::orgs::all(&reg.db).await?;
     let org_by_code = orgs
         .iter()
         .enumerate()

@@ -83,11 +83,7 @@ pub(super) async fn import(
     for (n, row) in &sheet.rows {
         check_row(&sheet.header, *n, row, &mut out);
     }
-    let existing: Vec<Org> = sqlx::query_as(
-        "SELECT id, code, name, kind, parent_id, path, depth, region_code, founded_on, new_employment, industry, standardised, status, closed_on FROM orgs",
-    )
-    .fetch_all(reg.db.pool())
-    .await?;
+    let existing: Vec<Org> = crate::registry::orgs::all(&reg.db).await?;
     let by_code: HashMap<&str, &Org> = existing.iter().map(|o| (o.code.as_str(), o)).collect();
     let by_id: HashMap<i64, &Org> = existing.iter().map(|o| (o.id, o)).collect();
     let mut in_file: HashMap<String, usize> = HashMap::new();

@@ -25,11 +25,7 @@ pub(super) async fn import(
     opts: &ImportOptions,
     _progress: &Arc<Progress>,
 ) -> AppResult<KindResult> {
-    let orgs: Vec<Org> = sqlx::query_as(
-        "SELECT id, code, name, kind, parent_id, path, depth, region_code, founded_on, new_employment, industry, standardised, status, closed_on FROM orgs",
-    )
-    .fetch_all(reg.db.pool())
-    .await?;
+    let orgs: Vec<Org> = crate::registry::orgs::all(&reg.db).await?;
     let org_by_code: HashMap<&str, &Org> = orgs.iter().map(|o| (o.code.as_str(), o)).collect();
     let unit_paths: HashMap<String, Option<String>> =
         sqlx::query_as::<_, (String, Option<String>)>("SELECT uscc, org_path FROM units")
