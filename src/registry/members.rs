@@ -767,11 +767,18 @@ pub async fn apply_event(
     on: NaiveDate,
     to_org: Option<String>,
 ) -> AppResult<MemberView> {
-    get(db, scope, member_id).await?;
     let scope2 = scope.clone();
     db.write(move |tx| {
         let (scope, to_org) = (scope2.clone(), to_org.clone());
         Box::pin(async move {
+            // Checked inside the transaction, so a concurrent move cannot slip in between.
+            let path: Option<Option<String>> = sqlx::query_scalar("SELECT org_path FROM members WHERE id = $1")
+                .bind(member_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+            if !path.flatten().is_some_and(|p| scope.contains(&p)) {
+                return Err(AppError::not_found("会员"));
+            }
             let open: Option<(i64, i64, String, i64)> = sqlx::query_as(
                 "SELECT id, org_id, start_date, retained FROM memberships WHERE member_id = $1 AND end_date IS NULL",
             )
@@ -787,13 +794,12 @@ pub async fn apply_event(
             if on > chrono::Local::now().date_naive() {
                 return Err(AppError::invalid("办理日期不能晚于今天"));
             }
-            let end = |reason: &'static str| (ms_id, reason);
-            let (ms, reason) = match event {
-                MemberEvent::Transfer => end("transfer_out"),
-                MemberEvent::Leave => end("leave"),
+            let reason = match event {
+                MemberEvent::Transfer => "transfer_out",
+                MemberEvent::Leave => "leave",
                 MemberEvent::Retire if retained == 1 => return Err(AppError::conflict("ALREADY_RETIRED", "此人已是退休会员")),
-                MemberEvent::Retire => end("retire"),
-                MemberEvent::Death => end("death"),
+                MemberEvent::Retire => "retire",
+                MemberEvent::Death => "death",
             };
             let target = if event == MemberEvent::Transfer {
                 let code = to_org.as_deref().filter(|c| !c.trim().is_empty()).ok_or_else(|| AppError::invalid("请填写转入工会代码"))?;
@@ -810,7 +816,7 @@ pub async fn apply_event(
             sqlx::query("UPDATE memberships SET end_date = $1, end_reason = $2 WHERE id = $3")
                 .bind(on.to_string())
                 .bind(reason)
-                .bind(ms)
+                .bind(ms_id)
                 .execute(&mut **tx)
                 .await?;
             let current_code = org_code_of(tx, org_id).await?;
@@ -829,7 +835,6 @@ pub async fn apply_event(
                 MemberEvent::Leave => set_current_tx(tx, member_id, "left", None, None).await?,
                 MemberEvent::Death => set_current_tx(tx, member_id, "deceased", None, None).await?,
             }
-            let _ = scope;
             Ok(())
         })
     })

@@ -126,7 +126,6 @@ async fn scalar(db: &Db, sql: &str, args: &[&str]) -> AppResult<i64> {
 /// Conditions (on memberships `s`) for each member figure; `$1`/`$2` are the path range,
 /// `$3` the period start, `$4` the period end.
 fn member_condition(figure: Figure) -> Option<&'static str> {
-    const IN_SCOPE: &str = "s.org_path >= $1 AND s.org_path < $2";
     Some(match figure {
         Figure::MembersAtEnd
         | Figure::FemaleAtEnd
@@ -153,10 +152,7 @@ fn member_condition(figure: Figure) -> Option<&'static str> {
              AND NOT EXISTS (SELECT 1 FROM memberships n WHERE n.member_id = s.member_id AND n.start_reason = 'transfer_in' \
              AND n.start_date = s.end_date AND n.org_path >= $1 AND n.org_path < $2)"
         }
-        _ => {
-            let _ = IN_SCOPE;
-            return None;
-        }
+        _ => return None,
     })
 }
 

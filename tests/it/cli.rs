@@ -167,7 +167,10 @@ async fn an_import_killed_while_writing_leaves_nothing_behind() {
     }
     assert!(writing, "the importer reached its write phase");
     std::thread::sleep(std::time::Duration::from_millis(50));
-    assert!(child.try_wait().unwrap().is_none(), "still writing when killed");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "still writing when killed"
+    );
     child.kill().unwrap();
     let status = child.wait().unwrap();
     assert!(!status.success(), "killed before it could finish");

@@ -310,7 +310,7 @@ pub fn detect(columns: &[Column], first_rows: &[(usize, Vec<String>)]) -> AppRes
             )
         })
         .max_by_key(|(n, _, hits)| (*hits, std::cmp::Reverse(**n)));
-    let Some((row, cells, hits)) = best.filter(|(_, _, hits)| *hits >= 2) else {
+    let Some((row, cells, _)) = best.filter(|(_, _, hits)| *hits >= 2) else {
         let expected: Vec<&str> = columns
             .iter()
             .filter(|c| c.required)
@@ -323,7 +323,6 @@ pub fn detect(columns: &[Column], first_rows: &[(usize, Vec<String>)]) -> AppRes
         ))
         .with_code("IMPORT_NO_HEADER"));
     };
-    let _ = hits;
     let mut positions: Vec<(&'static str, usize)> = Vec::new();
     let mut unknown = Vec::new();
     for (i, cell) in cells.iter().enumerate() {

@@ -73,7 +73,6 @@ fn check_rows(
     let today = chrono::Local::now().date_naive();
     for (n, row) in rows {
         let n = *n;
-        progress.rows_written.fetch_add(0, Ordering::Relaxed);
         let unit_uscc = cell(h, row, "unit_uscc").map(|u| crate::types::normalize_code(&u));
         let input = PersonInput {
             name: cell(h, row, "name"),
