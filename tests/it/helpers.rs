@@ -169,6 +169,26 @@ impl TestApp {
         panic!("import did not finish");
     }
 
+    /// Downloads an XLSX and returns the cells of one sheet as text.
+    pub async fn download_sheet(&self, path: &str, sheet: &str) -> Vec<Vec<String>> {
+        use calamine::Reader;
+        let r = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("download");
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+        let bytes = r.bytes().await.expect("body").to_vec();
+        let mut wb: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("xlsx");
+        let range = wb.worksheet_range(sheet).expect("sheet");
+        range
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    }
+
     /// Imports and asserts the job finished and committed; returns the outcome.
     pub async fn import_ok(&self, kind: &str, csv: &str) -> Value {
         let s = self

@@ -413,42 +413,15 @@ async fn the_error_report_has_the_failing_rows_under_the_original_header_and_can
     let good = id_number("340402", "19900101", 12);
     let body =
         format!("{MEMBER_HEADER}张三,{good},,,U1,2020-01-01,否,\n李四,123,,,U1,2020-01-01,否,\n");
-    let r = app
-        .client
-        .post(app.url("/api/v1/imports/members?file_name=m.csv"))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let started: Value = r.json().await.unwrap();
-    let id = started["id"].as_str().unwrap().to_string();
-    let mut status = Value::Null;
-    for _ in 0..200 {
-        let (_, s) = app.get(&format!("/api/v1/import-jobs/{id}")).await;
-        if s["state"] != "running" {
-            status = s;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let status = app.import("members", "m.csv", body.into_bytes(), "").await;
     assert_eq!(status["outcome"]["committed"], false);
-    let bytes = app
-        .client
-        .get(app.url(&format!("/api/v1/import-jobs/{id}/errors.xlsx")))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    use calamine::Reader;
-    let mut wb: calamine::Xlsx<_> =
-        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
-    let sheet = wb.worksheet_range("待修改的行").unwrap();
-    let rows: Vec<Vec<String>> = sheet
-        .rows()
-        .map(|r| r.iter().map(|c| c.to_string()).collect())
-        .collect();
+    let id = status["id"].as_str().unwrap();
+    let rows = app
+        .download_sheet(
+            &format!("/api/v1/import-jobs/{id}/errors.xlsx"),
+            "待修改的行",
+        )
+        .await;
     assert_eq!(rows.len(), 2, "header + the one failing row");
     assert_eq!(rows[0][0], "姓名");
     assert_eq!(rows[1][0], "李四");

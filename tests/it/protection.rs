@@ -111,23 +111,9 @@ async fn views_and_exports_are_masked_and_lookup_uses_the_blind_index() {
     assert!(text.contains("110105********") && text.contains("138****5678"));
     assert!(!text.contains(&id) && !text.contains("13812345678"));
     // XLSX export is a real workbook with the same masked content.
-    let bytes = app
-        .client
-        .get(app.url("/api/v1/exports/members?format=xlsx&org=S1"))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    use calamine::Reader;
-    let mut wb: calamine::Xlsx<_> =
-        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
-    let range = wb.worksheet_range("会员名册").unwrap();
-    let rows: Vec<Vec<String>> = range
-        .rows()
-        .map(|r| r.iter().map(|c| c.to_string()).collect())
-        .collect();
+    let rows = app
+        .download_sheet("/api/v1/exports/members?format=xlsx&org=S1", "会员名册")
+        .await;
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[1][0], "张三");
     assert!(rows[1][1].contains("********"));
