@@ -23,7 +23,12 @@ pub async fn insert_rows(
     if rows.is_empty() {
         return Ok(());
     }
-    let per_stmt = (30_000 / cols.len()).clamp(1, 1000);
+    // Parameters per statement: SQLite allows 32,766, PostgreSQL 65,535.
+    let max_params = match backend {
+        Backend::Sqlite => 32_000,
+        Backend::Postgres => 65_000,
+    };
+    let per_stmt = (max_params / cols.len()).clamp(1, 2500);
     let col_list = cols.join(",");
     let mut iter = rows.into_iter().peekable();
     while iter.peek().is_some() {
