@@ -193,6 +193,7 @@ fn print_boot(boot: &app::Boot, config: &Config) {
 async fn run(command: Command, config: Config) -> Result<u8, AppError> {
     match command {
         Command::Serve { .. } => {
+            refuse_remote_without_accounts(&config.bind)?;
             let (reg, boot) = app::bootstrap(&config, true).await?;
             print_boot(&boot, &config);
             let listener = tokio::net::TcpListener::bind(&config.bind)
@@ -554,5 +555,27 @@ fn redact(url: &str) -> String {
             }
         }
         _ => url.to_string(),
+    }
+}
+
+/// Until accounts and roles exist, the API has no login: serving it beyond this machine would
+/// expose the registry. Only loopback addresses are accepted for now.
+fn refuse_remote_without_accounts(bind: &str) -> Result<(), AppError> {
+    let host = bind
+        .rsplit_once(':')
+        .map(|(h, _)| h)
+        .unwrap_or(bind)
+        .trim_matches(['[', ']']);
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        Ok(())
+    } else {
+        Err(AppError::bad_request(format!(
+            "暂不支持监听 {bind}：账号登录与权限功能上线前，平台只允许本机访问（如 127.0.0.1:8080），以免会员个人信息暴露在网络上"
+        ))
+        .with_code("CONFIG"))
     }
 }

@@ -101,6 +101,27 @@ async fn import_dry_run_errors_report_stats_json_export_and_check() {
 }
 
 #[test]
+fn serving_beyond_this_machine_is_refused_until_accounts_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_gonghui"))
+        .args(["serve", "--bind", "0.0.0.0:0"])
+        .env("GONGHUI_DATA_DIR", dir.path())
+        .env(
+            "GONGHUI_DATABASE_URL",
+            format!("sqlite://{}/g.db", dir.path().display()),
+        )
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("只允许本机访问"));
+    assert!(
+        !dir.path().join("g.db").exists(),
+        "refused before touching the database"
+    );
+}
+
+#[test]
 fn every_command_has_help() {
     for cmd in [
         "serve", "migrate", "check", "import", "export", "stats", "demo", "bench",
