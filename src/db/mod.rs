@@ -214,10 +214,12 @@ impl AppError {
         else {
             return false;
         };
+        // Busy/locked (SQLite), serialization failure and deadlock (PostgreSQL), and two
+        // concurrent union creations drawing the same compact number (safe to redo).
         matches!(
             db.code().as_deref(),
             Some("5" | "517" | "6" | "40001" | "40P01")
-        )
+        ) || (db.code().as_deref() == Some("23505") && db.constraint() == Some("orgs_num_key"))
     }
 
     /// Unique-constraint violations, e.g. two imports racing on the same person.

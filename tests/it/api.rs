@@ -136,3 +136,56 @@ async fn injection_and_markup_in_text_fields_are_stored_as_given() {
     let (_, list) = app.get("/api/v1/members?q=%27%20OR%201%3D1%20--").await;
     assert_eq!(list["rows"].as_array().unwrap().len(), 0);
 }
+
+#[tokio::test]
+async fn unions_created_concurrently_all_get_distinct_places_in_the_tree() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let mut handles = Vec::new();
+    for i in 0..8 {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/orgs");
+        let body = json!({"code": format!("P{i}"), "name": format!("并发工会{i}"), "kind": "基层工会", "parent_code": "S1"});
+        handles.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    for h in handles {
+        assert_eq!(h.await.unwrap(), 201);
+    }
+    let paths: Vec<String> = sqlx::query_scalar("SELECT path FROM orgs WHERE code LIKE 'P%'")
+        .fetch_all(app.reg.db.pool())
+        .await
+        .unwrap();
+    let distinct: std::collections::HashSet<&String> = paths.iter().collect();
+    assert_eq!((paths.len(), distinct.len()), (8, 8));
+}
+
+#[tokio::test]
+async fn a_duplicate_union_number_is_retried_on_postgresql_only() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let num: i64 = sqlx::query_scalar("SELECT num FROM orgs WHERE code = 'U1'")
+        .fetch_one(app.reg.db.pool())
+        .await
+        .unwrap();
+    let err = sqlx::query(
+        "INSERT INTO orgs (id, code, num, name, kind, path, depth, created_at, updated_at) VALUES (1, 'DUP', $1, 'x', 'grassroots', '/dup/', 0, 0, 0)",
+    )
+    .bind(num)
+    .execute(app.reg.db.pool())
+    .await
+    .unwrap_err();
+    let err = gonghui::error::AppError::from(err);
+    assert!(err.is_unique_violation());
+    // PostgreSQL: two creations in flight can draw the same number, so the write helper redoes
+    // the transaction. SQLite: writers are serialised (BEGIN IMMEDIATE); a duplicate is a bug.
+    assert_eq!(err.is_transient(), is_postgres());
+}
