@@ -214,12 +214,15 @@ impl AppError {
         else {
             return false;
         };
-        // Busy/locked (SQLite), serialization failure and deadlock (PostgreSQL), and two
-        // concurrent union creations drawing the same compact number (safe to redo).
+        // Busy/locked (SQLite); serialization failure, deadlock and unique violation
+        // (PostgreSQL). Every `Db::write` closure checks before it writes, so on PostgreSQL a
+        // unique violation means a concurrent writer committed first (the same new person
+        // enrolled twice, two unions drawing the same number): redoing the transaction sees it
+        // and answers properly. SQLite serialises writers, so there it cannot happen this way.
         matches!(
             db.code().as_deref(),
-            Some("5" | "517" | "6" | "40001" | "40P01")
-        ) || (db.code().as_deref() == Some("23505") && db.constraint() == Some("orgs_num_key"))
+            Some("5" | "517" | "6" | "40001" | "40P01" | "23505")
+        )
     }
 
     /// Unique-constraint violations, e.g. two imports racing on the same person.

@@ -143,6 +143,10 @@ async fn an_active_member_cannot_join_a_second_union_even_under_concurrency() {
     }
     assert!(statuses.contains(&200));
     assert!(statuses.contains(&409), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 409),
+        "no internal errors: {statuses:?}"
+    );
     let people: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members")
         .fetch_one(app.reg.db.pool())
         .await
