@@ -9,7 +9,7 @@ use super::members::{MemberView, VIEW_SELECT};
 use super::orgs::{self, Org, OrgKind};
 use super::scope::Scope;
 use super::units::Unit;
-use crate::db::Db;
+use crate::db::{Backend, Db};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -186,14 +186,91 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Stats> {
          WHERE s.org_path >= $1 AND s.org_path < $2 AND s.start_date <= $4 AND (s.end_date IS NULL OR s.end_date > $5) AND $3 = $3 \
          GROUP BY p.nef_group"
     );
-    let stock: Vec<StockRow> = sqlx::query_as(&stock_sql)
+    let count = |f: Figure| {
+        let c = member_condition(f).expect("member figure");
+        format!("SELECT CAST(COUNT(DISTINCT s.member_id) AS BIGINT) FROM memberships s WHERE {c}")
+    };
+    let (joined_sql, left_sql, in_sql, out_sql) = (
+        count(Figure::Joined),
+        count(Figure::Left),
+        count(Figure::TransferredIn),
+        count(Figure::TransferredOut),
+    );
+    let deceased_sql = left_sql.replace("IN ('leave','death')", "= 'death'");
+    let stock_q = async {
+        let rows: Vec<StockRow> = sqlx::query_as(&stock_sql)
+            .bind(&lo)
+            .bind(&hi)
+            .bind(&from)
+            .bind(&to)
+            .bind(&day_before)
+            .fetch_all(db.pool())
+            .await?;
+        Ok::<_, AppError>(rows)
+    };
+    // Unions: existing at period end = founded on or before the end (or undated) and not closed by then.
+    let kinds_q = async {
+        let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT kind, \
+             CAST(SUM(CASE WHEN (founded_on IS NULL OR founded_on <= $4) AND (closed_on IS NULL OR closed_on > $4) THEN 1 ELSE 0 END) AS BIGINT), \
+             CAST(SUM(CASE WHEN founded_on >= $3 AND founded_on <= $4 THEN 1 ELSE 0 END) AS BIGINT), \
+             CAST(SUM(CASE WHEN new_employment = 1 AND (founded_on IS NULL OR founded_on <= $4) AND (closed_on IS NULL OR closed_on > $4) THEN 1 ELSE 0 END) AS BIGINT), \
+             CAST(SUM(CASE WHEN standardised = 1 AND (founded_on IS NULL OR founded_on <= $4) AND (closed_on IS NULL OR closed_on > $4) THEN 1 ELSE 0 END) AS BIGINT) \
+             FROM orgs WHERE path >= $1 AND path < $2 GROUP BY kind",
+        )
         .bind(&lo)
         .bind(&hi)
         .bind(&from)
         .bind(&to)
-        .bind(&day_before)
         .fetch_all(db.pool())
         .await?;
+        Ok::<_, AppError>(rows)
+    };
+    let units_q = async {
+        let row: (i64, i64, i64) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(employee_count), 0) AS BIGINT), CAST(COALESCE(SUM(small_micro), 0) AS BIGINT) \
+             FROM units WHERE org_path >= $1 AND org_path < $2",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_one(db.pool())
+        .await?;
+        Ok::<_, AppError>(row)
+    };
+    // PostgreSQL runs the independent queries at once (one backend process each, both cores).
+    // SQLite is faster one after another: the big pass needs both cores and a warm page cache.
+    let (
+        stock,
+        joined,
+        left,
+        deceased,
+        transferred_in,
+        transferred_out,
+        kinds,
+        (covered, employees, small),
+    ) = if db.backend() == Backend::Postgres {
+        tokio::try_join!(
+            stock_q,
+            scalar(db, &joined_sql, &args),
+            scalar(db, &left_sql, &args),
+            scalar(db, &deceased_sql, &args),
+            scalar(db, &in_sql, &args),
+            scalar(db, &out_sql, &args),
+            kinds_q,
+            units_q,
+        )?
+    } else {
+        (
+            stock_q.await?,
+            scalar(db, &joined_sql, &args).await?,
+            scalar(db, &left_sql, &args).await?,
+            scalar(db, &deceased_sql, &args).await?,
+            scalar(db, &in_sql, &args).await?,
+            scalar(db, &out_sql, &args).await?,
+            kinds_q.await?,
+            units_q.await?,
+        )
+    };
     let sum = |f: fn(&StockRow) -> i64| stock.iter().map(f).sum::<i64>();
     let (at_end, female, migrant, at_start, retired) = (
         sum(|r| r.1),
@@ -216,42 +293,6 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Stats> {
         })
         .collect();
     groups.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.group.cmp(&b.group)));
-    let count = |f: Figure, distinct: bool| {
-        let c = member_condition(f).expect("member figure");
-        if distinct {
-            format!(
-                "SELECT CAST(COUNT(DISTINCT s.member_id) AS BIGINT) FROM memberships s WHERE {c}"
-            )
-        } else {
-            format!("SELECT CAST(COUNT(*) AS BIGINT) FROM memberships s WHERE {c}")
-        }
-    };
-    let joined = scalar(db, &count(Figure::Joined, true), &args).await?;
-    let left = scalar(db, &count(Figure::Left, true), &args).await?;
-    let deceased = scalar(
-        db,
-        &count(Figure::Left, true).replace("IN ('leave','death')", "= 'death'"),
-        &args,
-    )
-    .await?;
-    let transferred_in = scalar(db, &count(Figure::TransferredIn, true), &args).await?;
-    let transferred_out = scalar(db, &count(Figure::TransferredOut, true), &args).await?;
-
-    // Unions: existing at period end = founded on or before the end (or undated) and not closed by then.
-    let kinds: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT kind, \
-         CAST(SUM(CASE WHEN (founded_on IS NULL OR founded_on <= $4) AND (closed_on IS NULL OR closed_on > $4) THEN 1 ELSE 0 END) AS BIGINT), \
-         CAST(SUM(CASE WHEN founded_on >= $3 AND founded_on <= $4 THEN 1 ELSE 0 END) AS BIGINT), \
-         CAST(SUM(CASE WHEN new_employment = 1 AND (founded_on IS NULL OR founded_on <= $4) AND (closed_on IS NULL OR closed_on > $4) THEN 1 ELSE 0 END) AS BIGINT), \
-         CAST(SUM(CASE WHEN standardised = 1 AND (founded_on IS NULL OR founded_on <= $4) AND (closed_on IS NULL OR closed_on > $4) THEN 1 ELSE 0 END) AS BIGINT) \
-         FROM orgs WHERE path >= $1 AND path < $2 GROUP BY kind",
-    )
-    .bind(&lo)
-    .bind(&hi)
-    .bind(&from)
-    .bind(&to)
-    .fetch_all(db.pool())
-    .await?;
     let by_kind: Vec<KindCount> = OrgKind::ALL
         .iter()
         .filter_map(|k| {
@@ -270,14 +311,6 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Stats> {
         standardised_at_end: kinds.iter().map(|r| r.4).sum(),
         by_kind,
     };
-    let (covered, employees, small): (i64, i64, i64) = sqlx::query_as(
-        "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(employee_count), 0) AS BIGINT), CAST(COALESCE(SUM(small_micro), 0) AS BIGINT) \
-         FROM units WHERE org_path >= $1 AND org_path < $2",
-    )
-    .bind(&lo)
-    .bind(&hi)
-    .fetch_one(db.pool())
-    .await?;
     let rate =
         (employees > 0).then(|| (at_end as f64 * 10000.0 / employees as f64).round() / 100.0);
     Ok(Stats {
