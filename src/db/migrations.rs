@@ -23,6 +23,34 @@ const MIGRATIONS: &[Migration] = &[Migration {
 /// dropped and rebuilt by a bulk load into a comparatively small table: building an index once
 /// from sorted data is far cheaper than maintaining it row by row (see docs/benchmarks.md).
 /// Unique indexes are never dropped: they guard one-person-one-record and one open membership.
+/// PostgreSQL checks a foreign key with a row-locking lookup per row; for a large load into a
+/// comparatively small table they are dropped and re-added (which validates every row at once)
+/// in the same transaction. Measured on 500,000 members: write phase 16.2 s → 9.2 s, re-adding
+/// all four 0.8 s. Names are PostgreSQL's defaults for the inline REFERENCES of migration 1.
+/// SQLite cannot drop a constraint, and its checks are cheap rowid lookups.
+pub const BULK_FOREIGN_KEYS: &[(&str, &str, &str)] = &[
+    (
+        "members",
+        "members_org_id_fkey",
+        "FOREIGN KEY (org_id) REFERENCES orgs(id)",
+    ),
+    (
+        "members",
+        "members_unit_id_fkey",
+        "FOREIGN KEY (unit_id) REFERENCES units(id)",
+    ),
+    (
+        "memberships",
+        "memberships_member_id_fkey",
+        "FOREIGN KEY (member_id) REFERENCES members(id)",
+    ),
+    (
+        "memberships",
+        "memberships_org_id_fkey",
+        "FOREIGN KEY (org_id) REFERENCES orgs(id)",
+    ),
+];
+
 pub const BULK_INDEXES: &[(&str, &str)] = &[
     (
         "members_org_path",

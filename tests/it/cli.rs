@@ -220,5 +220,35 @@ async fn an_import_killed_while_writing_leaves_nothing_behind() {
         .await
         .unwrap();
     assert_eq!(people, 30000);
+    // That load took the bulk path: every secondary index (and on PostgreSQL every foreign key)
+    // it dropped is back.
+    let index_sql = if is_postgres() {
+        "SELECT indexname::text FROM pg_indexes WHERE schemaname = 'public'"
+    } else {
+        "SELECT name FROM sqlite_master WHERE type = 'index'"
+    };
+    let indexes: Vec<String> = sqlx::query_scalar(index_sql)
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+    for (name, _) in gonghui::db::migrations::BULK_INDEXES {
+        assert!(
+            indexes.iter().any(|i| i == name),
+            "index {name} restored: {indexes:?}"
+        );
+    }
+    if is_postgres() {
+        let fks: Vec<String> =
+            sqlx::query_scalar("SELECT conname::text FROM pg_constraint WHERE contype = 'f'")
+                .fetch_all(db.pool())
+                .await
+                .unwrap();
+        for (_, name, _) in gonghui::db::migrations::BULK_FOREIGN_KEYS {
+            assert!(
+                fks.iter().any(|f| f == name),
+                "foreign key {name} restored: {fks:?}"
+            );
+        }
+    }
     db.close().await;
 }

@@ -12,7 +12,7 @@ use super::{
     Checked, ImportKind, ImportOptions, KindResult, Progress, RowIssue, Written, rows_with_errors,
     should_commit,
 };
-use crate::db::migrations::BULK_INDEXES;
+use crate::db::migrations::{BULK_FOREIGN_KEYS, BULK_INDEXES};
 use crate::db::{Backend, Tx, new_id, now_ms};
 use crate::error::{AppError, AppResult};
 use crate::registry::Registry;
@@ -404,12 +404,30 @@ pub(super) async fn import(
                 .await?;
         }
     }
+    let rebuild_foreign_keys = rebuild_indexes && reg.db.backend() == Backend::Postgres;
+    if rebuild_foreign_keys {
+        for (table, name, _) in BULK_FOREIGN_KEYS {
+            sqlx::query(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
     let ok_rows = Arc::new(std::mem::take(&mut checked.ok));
     let written = write_plan(&mut tx, reg, &lk, ok_rows, &plan, progress).await?;
     if rebuild_indexes {
         progress.set_phase("重建索引");
         for (_, create) in BULK_INDEXES {
             sqlx::query(create).execute(&mut *tx).await?;
+        }
+    }
+    if rebuild_foreign_keys {
+        // Re-adding validates every row; a violation fails the whole import (nothing written).
+        for (table, name, definition) in BULK_FOREIGN_KEYS {
+            sqlx::query(&format!(
+                "ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"
+            ))
+            .execute(&mut *tx)
+            .await?;
         }
     }
     tx.commit().await?;
