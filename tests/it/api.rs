@@ -111,10 +111,7 @@ async fn member_validation_reports_every_field_at_once() {
     for f in ["姓名", "身份证号", "手机号", "政治面貌"] {
         assert!(fields.contains(&f), "{f} missing in {v}");
     }
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members")
-        .fetch_one(app.reg.db.pool())
-        .await
-        .unwrap();
+    let n: i64 = app.scalar("SELECT COUNT(*) FROM members").await;
     assert_eq!(n, 0);
 }
 
@@ -172,10 +169,7 @@ async fn unions_created_concurrently_all_get_distinct_places_in_the_tree() {
 async fn a_duplicate_union_number_is_retried_on_postgresql_only() {
     let app = spawn_app().await;
     app.seed_tree().await;
-    let num: i64 = sqlx::query_scalar("SELECT num FROM orgs WHERE code = 'U1'")
-        .fetch_one(app.reg.db.pool())
-        .await
-        .unwrap();
+    let num: i64 = app.scalar("SELECT num FROM orgs WHERE code = 'U1'").await;
     let err = sqlx::query(
         "INSERT INTO orgs (id, code, num, name, kind, path, depth, created_at, updated_at) VALUES (1, 'DUP', $1, 'x', 'grassroots', '/dup/', 0, 0, 0)",
     )

@@ -169,6 +169,14 @@ impl TestApp {
         panic!("import did not finish");
     }
 
+    /// One number from the test database, e.g. a `COUNT(*)`.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(self.reg.db.pool())
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
     /// Downloads an XLSX and returns the cells of one sheet as text.
     pub async fn download_sheet(&self, path: &str, sheet: &str) -> Vec<Vec<String>> {
         use calamine::Reader;

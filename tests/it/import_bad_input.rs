@@ -20,13 +20,6 @@ fn issues_for(outcome: &Value, row: u64) -> Vec<(String, String, String)> {
         .collect()
 }
 
-async fn member_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM members")
-        .fetch_one(app.reg.db.pool())
-        .await
-        .unwrap()
-}
-
 /// Imports a member file expecting it to be rejected as a whole; returns the outcome.
 async fn rejected(app: &TestApp, body: &str) -> Value {
     let s = app
@@ -61,7 +54,7 @@ async fn id_number_wrong_length_bad_check_and_impossible_date_are_row_errors_and
     assert_eq!(issues_for(&o, 2).len(), 0);
     assert_eq!(o["rows_invalid"], 3);
     assert_eq!(
-        member_count(&app).await,
+        app.scalar("SELECT COUNT(*) FROM members").await,
         0,
         "all-or-nothing: the valid row was not written either"
     );
@@ -163,7 +156,7 @@ async fn an_id_number_already_in_the_database_updates_in_the_same_union_and_conf
             .await
             .unwrap();
     assert_eq!(org, "U1");
-    assert_eq!(member_count(&app).await, 1);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM members").await, 1);
 }
 
 #[tokio::test]
@@ -199,10 +192,7 @@ async fn bad_or_missing_uscc_and_the_accepted_check_character_warning() {
     assert!(issues_for(o, 3)[0].1.contains("不能为空"), "{o}");
     assert!(issues_for(o, 4)[0].1.contains("不允许的字符"), "{o}");
     assert!(issues_for(o, 5)[0].1.contains("校验位"), "{o}");
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units")
-        .fetch_one(app.reg.db.pool())
-        .await
-        .unwrap();
+    let n: i64 = app.scalar("SELECT COUNT(*) FROM units").await;
     assert_eq!(n, 0);
     // An administrator accepts the early code; the two broken rows are skipped explicitly.
     let s = app
@@ -217,10 +207,9 @@ async fn bad_or_missing_uscc_and_the_accepted_check_character_warning() {
     assert_eq!(o["committed"], true, "{o}");
     assert_eq!(o["inserted"], 2);
     assert_eq!(issues_for(o, 5)[0].2, "warning");
-    let ok: i64 = sqlx::query_scalar("SELECT uscc_check_ok FROM units WHERE name = '早期代码公司'")
-        .fetch_one(app.reg.db.pool())
-        .await
-        .unwrap();
+    let ok: i64 = app
+        .scalar("SELECT uscc_check_ok FROM units WHERE name = '早期代码公司'")
+        .await;
     assert_eq!(ok, 0);
 }
 
@@ -236,10 +225,9 @@ async fn unknown_parent_union_codes_and_cycles_in_a_file_are_rejected() {
     assert_eq!(o["committed"], false);
     assert!(issues_for(o, 2)[0].1.contains("NOPE"), "{o}");
     assert!(issues_for(o, 3).iter().any(|i| i.1.contains("循环")), "{o}");
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs WHERE code = 'OK1'")
-        .fetch_one(app.reg.db.pool())
-        .await
-        .unwrap();
+    let n: i64 = app
+        .scalar("SELECT COUNT(*) FROM orgs WHERE code = 'OK1'")
+        .await;
     assert_eq!(n, 0, "nothing half-written");
     // Parents later in the same file are fine.
     let o = app.import_ok("orgs", "工会代码,工会名称,组织类型,上级工会代码\nK2,子工会,基层工会,K1\nK1,新街道,乡镇(街道)工会联合会,D1\n").await;
@@ -396,13 +384,13 @@ async fn skip_invalid_commits_only_the_valid_rows_and_dry_run_writes_nothing() {
         .await;
     assert_eq!(s["outcome"]["committed"], false);
     assert_eq!(s["outcome"]["rows_invalid"], 1);
-    assert_eq!(member_count(&app).await, 0);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM members").await, 0);
     let s = app
         .import("members", "m.csv", body.into_bytes(), "skip_invalid=1")
         .await;
     assert_eq!(s["outcome"]["committed"], true);
     assert_eq!(s["outcome"]["inserted"], 1);
-    assert_eq!(member_count(&app).await, 1);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM members").await, 1);
 }
 
 #[tokio::test]

@@ -5,13 +5,6 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-async fn count(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM members")
-        .fetch_one(app.reg.db.pool())
-        .await
-        .unwrap()
-}
-
 fn committed(s: &Value) -> &Value {
     assert_eq!(s["state"], "finished", "{s}");
     assert_eq!(s["outcome"]["committed"], true, "{s}");
@@ -116,10 +109,9 @@ async fn xlsx_with_title_row_header_variants_fullwidth_digits_dates_and_formulas
             .unwrap();
     assert!(rows.iter().all(|(_, d)| d == "2021-03-05"), "{rows:?}");
     assert!(rows.iter().any(|(n, _)| n == "王五"));
-    let migrant: i64 = sqlx::query_scalar("SELECT migrant FROM members WHERE name = '张三'")
-        .fetch_one(app.reg.db.pool())
-        .await
-        .unwrap();
+    let migrant: i64 = app
+        .scalar("SELECT migrant FROM members WHERE name = '张三'")
+        .await;
     assert_eq!(migrant, 1);
 }
 
@@ -146,7 +138,7 @@ async fn a_formula_cell_with_an_error_value_is_reported() {
     assert_eq!(s["outcome"]["committed"], false, "{s}");
     let issue = &s["outcome"]["issues"][0];
     assert_eq!(issue["column"], "身份证号");
-    assert_eq!(count(&app).await, 0);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM members").await, 0);
 }
 
 #[tokio::test]
@@ -180,10 +172,7 @@ async fn reimporting_the_same_file_changes_nothing() {
             .await
             .unwrap();
     assert_eq!(snapshot, after);
-    let memberships: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships")
-        .fetch_one(app.reg.db.pool())
-        .await
-        .unwrap();
+    let memberships: i64 = app.scalar("SELECT COUNT(*) FROM memberships").await;
     assert_eq!(memberships, 2);
     // Orgs and units too.
     let orgs = app.import_ok("orgs", "工会代码,工会名称,组织类型,上级工会代码,成立日期\nU1,甲公司工会,基层工会,S1,2010-01-01\n").await;

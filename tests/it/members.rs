@@ -58,10 +58,9 @@ async fn enrol_transfer_retire_and_history_are_dated_and_consistent() {
         (h[2]["retained"].as_i64(), h[2]["end_date"].as_str()),
         (Some(1), None)
     );
-    let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE end_date IS NULL")
-        .fetch_one(app.reg.db.pool())
-        .await
-        .unwrap();
+    let open: i64 = app
+        .scalar("SELECT COUNT(*) FROM memberships WHERE end_date IS NULL")
+        .await;
     assert_eq!(open, 1);
 }
 
@@ -147,14 +146,10 @@ async fn an_active_member_cannot_join_a_second_union_even_under_concurrency() {
         statuses.iter().all(|s| *s == 200 || *s == 409),
         "no internal errors: {statuses:?}"
     );
-    let people: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members")
-        .fetch_one(app.reg.db.pool())
-        .await
-        .unwrap();
-    let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE end_date IS NULL")
-        .fetch_one(app.reg.db.pool())
-        .await
-        .unwrap();
+    let people: i64 = app.scalar("SELECT COUNT(*) FROM members").await;
+    let open: i64 = app
+        .scalar("SELECT COUNT(*) FROM memberships WHERE end_date IS NULL")
+        .await;
     assert_eq!((people, open), (1, 1));
 }
 
@@ -232,10 +227,7 @@ async fn moving_a_subtree_carries_its_members_and_employers_along() {
     assert_eq!(page["rows"].as_array().unwrap().len(), 0);
     let (_, units) = app.get("/api/v1/units?org=D2").await;
     assert_eq!(units.as_array().unwrap().len(), 1);
-    let stale: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships s JOIN orgs o ON o.id = s.org_id WHERE s.org_path <> o.path")
-        .fetch_one(app.reg.db.pool())
-        .await
-        .unwrap();
+    let stale: i64 = app.scalar("SELECT COUNT(*) FROM memberships s JOIN orgs o ON o.id = s.org_id WHERE s.org_path <> o.path").await;
     assert_eq!(stale, 0);
 }
 

@@ -170,10 +170,9 @@ async fn the_demo_city_is_deterministic_and_its_figures_add_up() {
         sum,
         "districts add up to the city"
     );
-    let active: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE status = 'active'")
-        .fetch_one(app.reg.db.pool())
-        .await
-        .unwrap();
+    let active: i64 = app
+        .scalar("SELECT COUNT(*) FROM members WHERE status = 'active'")
+        .await;
     assert_eq!(city["members"]["at_end"].as_i64().unwrap(), active);
     let one = gonghui::registry::demo::generate(300, 42);
     let two = gonghui::registry::demo::generate(300, 42);
