@@ -138,25 +138,11 @@ async fn injection_and_markup_in_text_fields_are_stored_as_given() {
 async fn unions_created_concurrently_all_get_distinct_places_in_the_tree() {
     let app = spawn_app().await;
     app.seed_tree().await;
-    let mut handles = Vec::new();
-    for i in 0..8 {
-        let client = app.client.clone();
-        let url = app.url("/api/v1/orgs");
-        let body = json!({"code": format!("P{i}"), "name": format!("并发工会{i}"), "kind": "基层工会", "parent_code": "S1"});
-        handles.push(tokio::spawn(async move {
-            client
-                .post(url)
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }));
-    }
-    for h in handles {
-        assert_eq!(h.await.unwrap(), 201);
-    }
+    let bodies = (0..8)
+        .map(|i| json!({"code": format!("P{i}"), "name": format!("并发工会{i}"), "kind": "基层工会", "parent_code": "S1"}))
+        .collect();
+    let statuses = app.post_concurrently("/api/v1/orgs", bodies).await;
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
     let paths: Vec<String> = sqlx::query_scalar("SELECT path FROM orgs WHERE code LIKE 'P%'")
         .fetch_all(app.reg.db.pool())
         .await

@@ -169,6 +169,31 @@ impl TestApp {
         panic!("import did not finish");
     }
 
+    /// Posts every body to `path` at the same time; returns the status codes in order.
+    pub async fn post_concurrently(&self, path: &str, bodies: Vec<Value>) -> Vec<u16> {
+        let handles: Vec<_> = bodies
+            .into_iter()
+            .map(|body| {
+                let (client, url) = (self.client.clone(), self.url(path));
+                tokio::spawn(async move {
+                    client
+                        .post(url)
+                        .json(&body)
+                        .send()
+                        .await
+                        .unwrap()
+                        .status()
+                        .as_u16()
+                })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for h in handles {
+            statuses.push(h.await.unwrap());
+        }
+        statuses
+    }
+
     /// One number from the test database, e.g. a `COUNT(*)`.
     pub async fn scalar(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql)

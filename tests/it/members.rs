@@ -119,27 +119,11 @@ async fn an_active_member_cannot_join_a_second_union_even_under_concurrency() {
     let app = spawn_app().await;
     app.seed_tree().await;
     let id = id_number("340402", "19800101", 13);
-    let mut handles = Vec::new();
-    for org in ["U1", "U2", "U3", "U1", "U2", "U3"] {
-        let client = app.client.clone();
-        let url = app.url("/api/v1/members");
-        let body =
-            json!({"name": "王五", "id_number": id, "org_code": org, "joined_on": "2020-01-01"});
-        handles.push(tokio::spawn(async move {
-            client
-                .post(url)
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }));
-    }
-    let mut statuses = Vec::new();
-    for h in handles {
-        statuses.push(h.await.unwrap());
-    }
+    let bodies = ["U1", "U2", "U3", "U1", "U2", "U3"]
+        .iter()
+        .map(|org| json!({"name": "王五", "id_number": id, "org_code": org, "joined_on": "2020-01-01"}))
+        .collect();
+    let statuses = app.post_concurrently("/api/v1/members", bodies).await;
     assert!(statuses.contains(&200));
     assert!(statuses.contains(&409), "{statuses:?}");
     assert!(
