@@ -16,22 +16,37 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::audit::Actor;
+use crate::auth::accounts::FirstAccount;
+use crate::auth::{Auth, AuthSettings};
+use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::crypto::{FieldKeys, KeyOrigin};
 use crate::db::{Db, migrations};
 use crate::error::{AppError, AppResult};
 use crate::registry::jobs::Jobs;
 use crate::registry::{Registry, demo};
-use crate::web::api;
+use crate::web::{admin_api, api, auth_api, guard};
 
 #[derive(Clone)]
 pub struct AppState {
     pub reg: Registry,
     pub jobs: Jobs,
     pub config: Arc<Config>,
+    pub auth: Arc<Auth>,
 }
 
 impl AppState {
+    pub fn new(reg: Registry, config: Config, clock: SharedClock) -> AppState {
+        let auth = Auth::new(AuthSettings::from_config(&config), clock);
+        AppState {
+            reg,
+            jobs: Jobs::default(),
+            config: Arc::new(config),
+            auth: Arc::new(auth),
+        }
+    }
+
     pub fn import_max_bytes(&self) -> usize {
         (self.config.import_max_mb as usize).saturating_mul(1024 * 1024)
     }
@@ -43,7 +58,8 @@ pub struct Boot {
     pub created_database: bool,
     pub generated_keys: bool,
     pub demo: Option<demo::DemoReport>,
-    pub admin_password: Option<String>,
+    /// Accounts created on this start, with their one-time passwords.
+    pub accounts: Vec<FirstAccount>,
 }
 
 /// Connects, loads or creates keys, migrates; on a brand-new database also seeds the demo city
@@ -71,12 +87,28 @@ pub async fn bootstrap(config: &Config, seed_demo: bool) -> AppResult<(Registry,
     if created_database && seed_demo && config.demo_on_first_start {
         boot.demo = Some(demo::seed(&reg, config.demo_members, 2024, None).await?);
     }
-    boot.admin_password = crate::accounts::ensure_first_admin(&reg.db).await?;
+    let actor = Actor::system(&reg.keys, "首次启动");
+    boot.accounts =
+        crate::auth::accounts::ensure_first_accounts(&reg.db, &actor, boot.demo.is_some()).await?;
     Ok((reg, boot))
 }
 
+/// Content-Security-Policy: no inline script anywhere; inline style attributes are allowed for
+/// the bundled API explorer.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 pub fn router(state: AppState) -> Router {
-    let api = api::router().merge(api::upload_router(state.import_max_bytes()));
+    let api = api::router()
+        .merge(api::upload_router(state.import_max_bytes()))
+        .merge(auth_api::router())
+        .merge(admin_api::router())
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), guard::guard));
+    let hsts = state.config.public_https.then(|| {
+        SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        )
+    });
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(api::health))
@@ -88,6 +120,8 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(tower::util::option_layer(hsts))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(120)))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             // Path only: query strings may carry search terms typed by cadres.
@@ -111,4 +145,28 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> AppRes
     })
     .await
     .map_err(AppError::internal)
+}
+
+/// Moves audit rows past the retention period to archive files at start-up and once a day.
+pub fn spawn_daily_archiving(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(24 * 3600));
+        loop {
+            tick.tick().await;
+            let actor = Actor::system(&state.reg.keys, "定期归档");
+            match crate::audit::verify::archive(
+                &state.reg.db,
+                &actor,
+                &state.config.audit_archive_dir(),
+                state.config.audit_retention_days,
+                state.auth.now(),
+            )
+            .await
+            {
+                Ok(Some(a)) => tracing::info!(file = %a.file, rows = a.rows, "audit rows archived"),
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = ?e, "audit archiving failed"),
+            }
+        }
+    });
 }

@@ -30,6 +30,31 @@ pub struct Config {
     pub db_max_connections: u32,
     /// Log filter, e.g. `info` or `gonghui=debug,tower_http=info`.
     pub log: String,
+    /// A session ends after this many minutes without a request.
+    pub session_idle_minutes: u32,
+    /// A session ends this many hours after login, however active.
+    pub session_max_hours: u32,
+    /// Failed logins (or second-factor codes) in a row that lock an account…
+    pub lockout_failures: u32,
+    /// …for this many minutes.
+    pub lockout_minutes: u32,
+    /// Failed logins from one address within 15 minutes before it must wait.
+    pub login_ip_max_failures: u32,
+    /// Password policy: minimum length…
+    pub password_min_length: u32,
+    /// …and how many of the four classes (upper case, lower case, digits, symbols) it mixes.
+    pub password_min_classes: u32,
+    /// Days before a password must be changed; 0 = never.
+    pub password_max_age_days: u32,
+    /// Administrator roles must use a second factor (TOTP).
+    pub totp_required_for_admins: bool,
+    /// Audit rows are kept in the database this many days (at least 180), then archived to files.
+    pub audit_retention_days: u32,
+    /// Users reach the platform over HTTPS (usually through a TLS reverse proxy): cookies are
+    /// marked Secure and HSTS is sent.
+    pub public_https: bool,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
+    pub trust_proxy_headers: bool,
 }
 
 impl Default for Config {
@@ -44,6 +69,18 @@ impl Default for Config {
             import_max_mb: 200,
             db_max_connections: 8,
             log: "info".into(),
+            session_idle_minutes: 30,
+            session_max_hours: 12,
+            lockout_failures: 5,
+            lockout_minutes: 15,
+            login_ip_max_failures: 30,
+            password_min_length: 10,
+            password_min_classes: 3,
+            password_max_age_days: 90,
+            totp_required_for_admins: true,
+            audit_retention_days: 180,
+            public_https: false,
+            trust_proxy_headers: false,
         }
     }
 }
@@ -86,6 +123,10 @@ impl Config {
         self.keys_file
             .clone()
             .unwrap_or_else(|| self.data_dir.join("keys.toml"))
+    }
+
+    pub fn audit_archive_dir(&self) -> PathBuf {
+        self.data_dir.join("audit-archive")
     }
 
     pub fn is_sqlite(&self) -> bool {

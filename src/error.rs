@@ -26,6 +26,20 @@ impl AppError {
         }
     }
 
+    pub fn new_status(status: StatusCode, code: &'static str, message: impl Into<String>) -> AppError {
+        AppError::new(status, code, message)
+    }
+
+    /// Not signed in, or the sign-in is no longer valid.
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::UNAUTHORIZED, code, message)
+    }
+
+    /// Signed in, but not allowed to do this.
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::FORBIDDEN, code, message)
+    }
+
     /// Input that fails validation.
     pub fn invalid(message: impl Into<String>) -> AppError {
         AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_INPUT", message)

@@ -1,8 +1,10 @@
 //! gonghui — 智慧工会平台: the registry and daily work of a trade-union federation.
 
-pub mod accounts;
 pub mod app;
+pub mod audit;
+pub mod auth;
 pub mod bench;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod db;

@@ -11,7 +11,7 @@ use gonghui::config::{Config, Overrides};
 use gonghui::error::AppError;
 use gonghui::registry::export::{self, ExportFormat};
 use gonghui::registry::import::{self, ImportKind, ImportOptions, Progress};
-use gonghui::registry::jobs::Jobs;
+use gonghui::audit::{self, Actor, Event};
 use gonghui::registry::members::MemberFilter;
 use gonghui::registry::scope::Scope;
 use gonghui::registry::{demo, stats};
@@ -105,11 +105,29 @@ enum Command {
         #[arg(long)]
         files_only: bool,
     },
+    /// The audit trail: verify its hash chain, or archive rows past the retention period.
+    Audit {
+        #[command(subcommand)]
+        what: AuditCommand,
+    },
     /// Benchmarks that print their numbers (see docs/benchmarks.md).
     Bench {
         #[command(subcommand)]
         what: BenchCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check every audit row (and archive file) against the chain; names any altered, inserted
+    /// or deleted row. Exit code 4 when something is wrong.
+    Verify {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move rows older than `audit_retention_days` to a file in <data_dir>/audit-archive/.
+    Archive,
 }
 
 #[derive(Subcommand)]
@@ -183,17 +201,18 @@ fn print_boot(boot: &app::Boot, config: &Config) {
             d.orgs, d.units, d.members, d.transfers, d.retirements, d.leavers
         );
     }
-    if let Some(pw) = &boot.admin_password {
-        eprintln!("★ 已创建首个管理员账号：admin");
-        eprintln!("  一次性密码：{pw}");
-        eprintln!("  此密码只显示这一次，首次登录后须修改。");
+    if !boot.accounts.is_empty() {
+        eprintln!("★ 已创建初始账号（一次性密码只显示这一次，首次登录后须修改；管理员还须绑定动态口令）：");
+        for a in &boot.accounts {
+            eprintln!("  {:<12} {:<8} 一次性密码：{}", a.username, a.role.label(), a.password);
+        }
     }
 }
 
 async fn run(command: Command, config: Config) -> Result<u8, AppError> {
     match command {
         Command::Serve { .. } => {
-            refuse_remote_without_accounts(&config.bind)?;
+            refuse_remote_without_tls(&config)?;
             let (reg, boot) = app::bootstrap(&config, true).await?;
             print_boot(&boot, &config);
             let listener = tokio::net::TcpListener::bind(&config.bind)
@@ -208,11 +227,8 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
             eprintln!(
                 "智慧工会平台已启动：http://{addr}/   API 文档：http://{addr}/api/docs/   （Ctrl-C 停止）"
             );
-            let state = AppState {
-                reg,
-                jobs: Jobs::default(),
-                config: Arc::new(config),
-            };
+            let state = AppState::new(reg, config, gonghui::clock::system());
+            app::spawn_daily_archiving(state.clone());
             app::serve(state, listener).await?;
             Ok(0)
         }
@@ -286,6 +302,13 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
             }
             bar.finish_and_clear();
             let (outcome, report) = task.await.map_err(AppError::internal)??;
+            let detail = serde_json::json!({
+                "kind": kind.code(), "file_name": file.file_name().map(|f| f.to_string_lossy().to_string()),
+                "dry_run": dry_run, "skip_invalid": skip_invalid, "committed": outcome.committed,
+                "rows_total": outcome.rows_total, "rows_invalid": outcome.rows_invalid,
+                "inserted": outcome.inserted, "updated": outcome.updated, "unchanged": outcome.unchanged,
+            });
+            audit::record(&reg.db, &Actor::system(&reg.keys, "命令行"), gonghui::db::now_ms(), Event::new("import").detail(detail)).await?;
             for i in outcome.issues.iter().take(50) {
                 let level = if i.severity == import::Severity::Error {
                     "错误"
@@ -344,6 +367,9 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
             .await?;
             file.flush()?;
             tracing::info!(rows = n, full, "member list exported from the command line");
+            let action = if full { "export.members_full" } else { "export.members" };
+            let detail = serde_json::json!({ "rows": n, "format": format, "filter": filter, "reason": full.then_some("命令行导出") });
+            audit::record(&reg.db, &Actor::system(&reg.keys, "命令行"), gonghui::db::now_ms(), Event::new(action).detail(detail)).await?;
             println!(
                 "已导出 {n} 名会员到 {}{}",
                 output.display(),
@@ -409,6 +435,36 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
                 started.elapsed().as_secs_f64()
             );
             Ok(0)
+        }
+        Command::Audit { what } => {
+            let (reg, _) = app::bootstrap(&config, false).await?;
+            let actor = Actor::system(&reg.keys, "命令行");
+            match what {
+                AuditCommand::Verify { json } => {
+                    let report = gonghui::audit::verify::verify(&reg.db, &actor.key, &config.audit_archive_dir()).await?;
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&report).map_err(AppError::internal)?);
+                    } else if report.ok() {
+                        println!(
+                            "审计记录完整：已核对数据库中 {} 条、归档文件中 {} 条，最后一条为第 {} 条。",
+                            report.rows_checked, report.archived_rows_checked, report.last_seq
+                        );
+                    } else {
+                        println!("审计记录校验未通过，发现 {} 处问题：", report.problems.len());
+                        for p in &report.problems {
+                            println!("  第{}条：{}", p.seq, p.message);
+                        }
+                    }
+                    Ok(if report.ok() { 0 } else { 4 })
+                }
+                AuditCommand::Archive => {
+                    match gonghui::audit::verify::archive(&reg.db, &actor, &config.audit_archive_dir(), config.audit_retention_days, gonghui::db::now_ms()).await? {
+                        Some(a) => println!("已将第 {} 至 {} 条审计记录（{} 条）归档到 {}", a.from_seq, a.upto_seq, a.rows, config.audit_archive_dir().join(&a.file).display()),
+                        None => println!("没有超过保留期（{} 天）的审计记录。", config.audit_retention_days.max(180)),
+                    }
+                    Ok(0)
+                }
+            }
         }
         Command::Bench { what } => match what {
             BenchCommand::Import { dir, format } => gonghui::bench::import(&config, &dir, &format)
@@ -560,7 +616,8 @@ fn redact(url: &str) -> String {
 
 /// Until accounts and roles exist, the API has no login: serving it beyond this machine would
 /// expose the registry. Only loopback addresses are accepted for now.
-fn refuse_remote_without_accounts(bind: &str) -> Result<(), AppError> {
+fn refuse_remote_without_tls(config: &Config) -> Result<(), AppError> {
+    let bind = config.bind.as_str();
     let host = bind
         .rsplit_once(':')
         .map(|(h, _)| h)
@@ -570,11 +627,11 @@ fn refuse_remote_without_accounts(bind: &str) -> Result<(), AppError> {
         || host
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback());
-    if loopback {
+    if loopback || config.public_https {
         Ok(())
     } else {
         Err(AppError::bad_request(format!(
-            "暂不支持监听 {bind}：账号登录与权限功能上线前，平台只允许本机访问（如 127.0.0.1:8080），以免会员个人信息暴露在网络上"
+            "拒绝监听 {bind}：密码和会员个人信息不能以明文经网络传输。请在平台前配置 HTTPS 反向代理，并设置 public_https = true；仅本机使用时请监听 127.0.0.1"
         ))
         .with_code("CONFIG"))
     }

@@ -135,6 +135,16 @@ impl FieldKeys {
         mac.update(normalized.as_bytes());
         mac.finalize().into_bytes()[..16].to_vec()
     }
+
+    /// A separate 32-byte key for another purpose (the audit chain seal, login throttling),
+    /// derived from the index key under a label so that the key file stays as it is.
+    pub fn derive_key(&self, label: &str) -> [u8; 32] {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(self.index_key.as_ref()).expect("any key length");
+        mac.update(b"derive\0");
+        mac.update(label.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
 }
 
 fn decode_key(hex_text: &str, name: &str) -> AppResult<[u8; 32]> {

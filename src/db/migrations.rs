@@ -10,14 +10,29 @@ use crate::error::{AppError, AppResult};
 struct Migration {
     version: i64,
     name: &'static str,
+    /// Portable statements separated by `;`.
     sql: &'static str,
+    /// Whole statements (which may contain `;`) for one backend only, e.g. triggers.
+    sqlite_only: &'static [&'static str],
+    postgres_only: &'static [&'static str],
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "registry",
-    sql: V1_REGISTRY,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "registry",
+        sql: V1_REGISTRY,
+        sqlite_only: &[],
+        postgres_only: &[],
+    },
+    Migration {
+        version: 2,
+        name: "access and audit",
+        sql: V2_ACCESS,
+        sqlite_only: V2_SQLITE_TRIGGERS,
+        postgres_only: V2_POSTGRES_TRIGGERS,
+    },
+];
 
 /// Secondary indexes on the two big tables. Created by migration 1 (appended to its SQL), and
 /// dropped and rebuilt by a bulk load into a comparatively small table: building an index once
@@ -194,6 +209,96 @@ CREATE TABLE accounts (
 )
 "#;
 
+/// Accounts, sessions, login throttling, API tokens and the hash-chained audit trail.
+const V2_ACCESS: &str = r#"
+ALTER TABLE accounts ADD COLUMN display_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN member_id BIGINT REFERENCES members(id);
+ALTER TABLE accounts ADD COLUMN modules TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN status TEXT NOT NULL DEFAULT 'active';
+ALTER TABLE accounts ADD COLUMN totp_secret_enc {blob};
+ALTER TABLE accounts ADD COLUMN totp_last_step BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN password_changed_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN updated_at BIGINT NOT NULL DEFAULT 0;
+CREATE UNIQUE INDEX accounts_member ON accounts (member_id) WHERE member_id IS NOT NULL;
+CREATE TABLE sessions (
+    id {pk},
+    token_hash TEXT NOT NULL UNIQUE,
+    account_id BIGINT NOT NULL REFERENCES accounts(id),
+    stage TEXT NOT NULL,
+    csrf_token TEXT NOT NULL,
+    ip TEXT,
+    created_at BIGINT NOT NULL,
+    last_seen_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    ended_at BIGINT
+);
+CREATE INDEX sessions_account ON sessions (account_id);
+CREATE TABLE login_throttle (
+    key_hash TEXT PRIMARY KEY,
+    failures BIGINT NOT NULL,
+    first_failure_at BIGINT NOT NULL,
+    locked_until BIGINT NOT NULL
+);
+CREATE TABLE api_tokens (
+    id {pk},
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    permissions TEXT NOT NULL,
+    created_by BIGINT REFERENCES accounts(id),
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    revoked_at BIGINT,
+    last_used_at BIGINT
+);
+CREATE TABLE audit_log (
+    seq {pk},
+    at BIGINT NOT NULL,
+    actor_id BIGINT,
+    actor TEXT NOT NULL,
+    actor_kind TEXT NOT NULL,
+    ip TEXT,
+    action TEXT NOT NULL,
+    target_type TEXT,
+    target_id TEXT,
+    scope_path TEXT {c},
+    outcome TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX audit_log_at ON audit_log (at);
+CREATE INDEX audit_log_actor ON audit_log (actor, at);
+CREATE INDEX audit_log_action ON audit_log (action, at);
+CREATE TABLE audit_head (
+    id BIGINT PRIMARY KEY,
+    seq BIGINT NOT NULL,
+    hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+CREATE TABLE audit_archives (
+    id {pk},
+    from_seq BIGINT NOT NULL,
+    upto_seq BIGINT NOT NULL,
+    upto_hash TEXT NOT NULL,
+    file TEXT NOT NULL,
+    file_sha256 TEXT NOT NULL,
+    archived_at BIGINT NOT NULL
+)
+"#;
+
+/// The audit trail is append-only in the database itself: no UPDATE ever, DELETE only for rows
+/// already copied to an archive file (see `audit::archive`).
+const V2_SQLITE_TRIGGERS: &[&str] = &[
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log WHEN OLD.seq > (SELECT COALESCE(MAX(upto_seq), 0) FROM audit_archives) BEGIN SELECT RAISE(ABORT, 'audit_log rows are removed only after archiving'); END",
+];
+
+const V2_POSTGRES_TRIGGERS: &[&str] = &[
+    "CREATE FUNCTION audit_log_guard() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF TG_OP = 'UPDATE' THEN RAISE EXCEPTION 'audit_log is append-only'; END IF; IF OLD.seq > (SELECT COALESCE(MAX(upto_seq), 0) FROM audit_archives) THEN RAISE EXCEPTION 'audit_log rows are removed only after archiving'; END IF; RETURN OLD; END $$",
+    "CREATE TRIGGER audit_log_guard BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_guard()",
+];
+
 fn render(sql: &str, backend: Backend) -> String {
     // SQLite: INTEGER PRIMARY KEY is the 64-bit rowid itself (no separate index).
     let (blob, c, pk) = match backend {
@@ -230,7 +335,16 @@ pub async fn run(db: &Db) -> AppResult<usize> {
                 sql.push_str(create);
             }
         }
-        for stmt in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        let only = match db.backend() {
+            Backend::Sqlite => m.sqlite_only,
+            Backend::Postgres => m.postgres_only,
+        };
+        let statements = sql
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .chain(only.iter().copied());
+        for stmt in statements {
             (&mut *tx).execute(stmt).await.map_err(|e| {
                 AppError::internal(anyhow::anyhow!(
                     "migration {} ({}) failed: {e}",

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use super::Registry;
 use super::import::{self, ImportKind, ImportOptions, ImportOutcome, Progress};
 use super::scope::Scope;
+use crate::audit::{self, Actor, Event};
 use crate::db::{new_id, now_ms};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -61,12 +62,13 @@ impl Jobs {
     pub fn start(
         &self,
         reg: Registry,
-        scope: Scope,
+        actor: Actor,
         kind: ImportKind,
         file_name: String,
         data: Vec<u8>,
         opts: ImportOptions,
     ) -> i64 {
+        let scope = actor.scope.clone();
         let id = new_id();
         let progress = Arc::new(Progress::default());
         let mut map = self.inner.lock().expect("not poisoned");
@@ -98,7 +100,7 @@ impl Jobs {
         tokio::spawn(async move {
             let started = now_ms();
             let result = import::run(&reg, &scope, kind, Arc::new(data), &opts, progress).await;
-            record_batch(&reg, id, kind, &file_name, &opts, &result, started).await;
+            record_batch(&reg, &actor, id, kind, &file_name, &opts, &result, started).await;
             let mut map = jobs.inner.lock().expect("not poisoned");
             if let Some(job) = map.get_mut(&id) {
                 match result {
@@ -171,8 +173,10 @@ impl Jobs {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn record_batch(
     reg: &Registry,
+    actor: &Actor,
     id: i64,
     kind: ImportKind,
     file_name: &str,
@@ -217,5 +221,17 @@ async fn record_batch(
     .await;
     if let Err(e) = r {
         tracing::warn!(job = id, error = %e, "could not record import batch");
+    }
+    let detail = serde_json::json!({
+        "kind": kind.code(), "file_name": file_name.chars().take(200).collect::<String>(), "dry_run": opts.dry_run,
+        "skip_invalid": opts.skip_invalid, "status": status, "rows_total": total, "rows_invalid": invalid,
+        "inserted": ins, "updated": upd, "unchanged": unch,
+    });
+    let mut event = Event::new("import").target("import_job", id).detail(detail);
+    if status == "failed" {
+        event = event.failed();
+    }
+    if let Err(e) = audit::record(&reg.db, actor, now_ms(), event).await {
+        tracing::error!(job = id, error = ?e, "could not record the import in the audit trail");
     }
 }

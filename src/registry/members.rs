@@ -10,6 +10,7 @@ use super::codes;
 use super::names::pinyin_forms;
 use super::orgs::{self, Org};
 use super::scope::Scope;
+use crate::audit::{self, Actor, Event};
 use crate::crypto::FieldKeys;
 use crate::db::{Db, Tx, new_id, now_ms};
 use crate::error::{AppError, AppResult};
@@ -284,7 +285,7 @@ pub async fn find_by_id_number(
     }
 }
 
-#[derive(Debug, Default, Clone, Deserialize, ToSchema, utoipa::IntoParams)]
+#[derive(Debug, Default, Clone, Deserialize, Serialize, ToSchema, utoipa::IntoParams)]
 pub struct MemberFilter {
     /// Union code: members of this union and every union below it.
     pub org: Option<String>,
@@ -761,16 +762,18 @@ pub enum MemberEvent {
 /// union must exist and accept members.
 pub async fn apply_event(
     db: &Db,
-    scope: &Scope,
+    actor: &Actor,
     member_id: i64,
     event: MemberEvent,
     on: NaiveDate,
     to_org: Option<String>,
 ) -> AppResult<MemberView> {
-    let scope2 = scope.clone();
+    let actor2 = actor.clone();
+    let backend = db.backend();
     db.write(move |tx| {
-        let (scope, to_org) = (scope2.clone(), to_org.clone());
+        let (actor, to_org) = (actor2.clone(), to_org.clone());
         Box::pin(async move {
+            let scope = actor.scope.clone();
             // Checked inside the transaction, so a concurrent move cannot slip in between.
             let path: Option<Option<String>> = sqlx::query_scalar("SELECT org_path FROM members WHERE id = $1")
                 .bind(member_id)
@@ -835,6 +838,8 @@ pub async fn apply_event(
                 MemberEvent::Leave => set_current_tx(tx, member_id, "left", None, None).await?,
                 MemberEvent::Death => set_current_tx(tx, member_id, "deceased", None, None).await?,
             }
+            let detail = serde_json::json!({ "event": reason, "on": on.to_string(), "from_org": current_code, "to_org": to_org });
+            audit::append_tx(tx, backend, &actor, now_ms(), Event::new("member.event").target("member", member_id).detail(detail)).await?;
             Ok(())
         })
     })
@@ -877,4 +882,46 @@ pub async fn reveal(db: &Db, keys: &FieldKeys, id: i64) -> AppResult<(String, Op
         keys.decrypt(&id_enc)?,
         mobile_enc.map(|m| keys.decrypt(&m)).transpose()?,
     ))
+}
+
+/// A member changes their own mobile number (the member portal). Recorded with masked values.
+pub async fn update_own_mobile(
+    db: &Db,
+    keys: &std::sync::Arc<FieldKeys>,
+    actor: &Actor,
+    member_id: i64,
+    mobile: Option<Mobile>,
+) -> AppResult<MemberView> {
+    let backend = db.backend();
+    let (keys2, actor2) = (keys.clone(), actor.clone());
+    db.write(move |tx| {
+        let (keys, actor, mobile) = (keys2.clone(), actor2.clone(), mobile.clone());
+        Box::pin(async move {
+            let before: Option<Option<String>> =
+                sqlx::query_scalar("SELECT mobile_masked FROM members WHERE id = $1")
+                    .bind(member_id)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+            let Some(before) = before else {
+                return Err(AppError::not_found("会员"));
+            };
+            sqlx::query("UPDATE members SET mobile_enc = $1, mobile_hash = $2, mobile_masked = $3, updated_at = $4 WHERE id = $5")
+                .bind(mobile.as_ref().map(|m| keys.encrypt(m.as_str())))
+                .bind(mobile.as_ref().map(|m| keys.blind_index(MOBILE_DOMAIN, m.as_str())))
+                .bind(mobile.as_ref().map(Mobile::masked))
+                .bind(now_ms())
+                .bind(member_id)
+                .execute(&mut **tx)
+                .await?;
+            let detail = serde_json::json!({ "before": { "mobile": before }, "after": { "mobile": mobile.as_ref().map(Mobile::masked) } });
+            audit::append_tx(tx, backend, &actor, now_ms(), Event::new("member.self_update").target("member", member_id).detail(detail)).await?;
+            Ok(())
+        })
+    })
+    .await?;
+    let v: MemberView = sqlx::query_as(&format!("{VIEW_SELECT} WHERE m.id = $1"))
+        .bind(member_id)
+        .fetch_one(db.pool())
+        .await?;
+    Ok(v)
 }

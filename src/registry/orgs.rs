@@ -6,6 +6,7 @@ use sqlx::FromRow;
 use utoipa::ToSchema;
 
 use super::scope::Scope;
+use crate::audit::{self, Actor, Event};
 use crate::db::{Db, Tx, new_id, now_ms, path_upper};
 use crate::error::{AppError, AppResult};
 use crate::types::RegionCode;
@@ -136,6 +137,18 @@ pub struct OrgFields {
     pub standardised: bool,
 }
 
+impl OrgFields {
+    /// The fields as recorded in the audit trail.
+    pub fn audit_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "code": self.code, "name": self.name, "kind": self.kind.code(),
+            "region_code": self.region_code.as_ref().map(|r| r.as_str().to_string()),
+            "founded_on": self.founded_on.map(|d| d.to_string()),
+            "new_employment": self.new_employment, "industry": self.industry, "standardised": self.standardised,
+        })
+    }
+}
+
 pub fn validate_code(code: &str) -> AppResult<String> {
     let c = crate::types::normalize_code(code);
     if c.is_empty()
@@ -257,15 +270,16 @@ pub async fn list(db: &Db, scope: &Scope, f: &OrgFilter) -> AppResult<Vec<Org>> 
 /// may create a union without a parent (the top of the hierarchy).
 pub async fn create(
     db: &Db,
-    scope: &Scope,
+    actor: &Actor,
     fields: OrgFields,
     parent_code: Option<&str>,
 ) -> AppResult<Org> {
-    let scope = scope.clone();
+    let (scope, actor) = (actor.scope.clone(), actor.clone());
+    let backend = db.backend();
     let parent_code = parent_code.map(str::to_string);
     let code = db
         .write(move |tx| {
-            let (scope, fields, parent_code) = (scope.clone(), fields.clone(), parent_code.clone());
+            let (scope, fields, parent_code, actor) = (scope.clone(), fields.clone(), parent_code.clone(), actor.clone());
             Box::pin(async move {
                 let parent = match parent_code.as_deref().filter(|p| !p.trim().is_empty()) {
                     Some(pc) => Some(get_by_code_tx(tx, &scope, pc).await.map_err(|_| {
@@ -274,7 +288,9 @@ pub async fn create(
                     None if scope.is_all() => None,
                     None => return Err(AppError::invalid("请填写上级工会代码")),
                 };
-                insert_tx(tx, &fields, parent.as_ref()).await?;
+                let id = insert_tx(tx, &fields, parent.as_ref()).await?;
+                let detail = serde_json::json!({ "after": fields.audit_json(), "parent": parent.as_ref().map(|p| p.code.clone()) });
+                audit::append_tx(tx, backend, &actor, now_ms(), Event::new("org.create").target("org", id).detail(detail)).await?;
                 Ok(fields.code.clone())
             })
         })
@@ -364,31 +380,39 @@ pub async fn update_tx(tx: &mut Tx, org: &Org, fields: &OrgFields) -> AppResult<
     Ok(true)
 }
 
-pub async fn update(db: &Db, scope: &Scope, code: &str, fields: OrgFields) -> AppResult<Org> {
-    let (scope2, code2) = (scope.clone(), code.to_string());
+pub async fn update(db: &Db, actor: &Actor, code: &str, fields: OrgFields) -> AppResult<Org> {
+    let (actor2, code2) = (actor.clone(), code.to_string());
+    let backend = db.backend();
     db.write(move |tx| {
-        let (scope, code, fields) = (scope2.clone(), code2.clone(), fields.clone());
+        let (actor, code, fields) = (actor2.clone(), code2.clone(), fields.clone());
         Box::pin(async move {
-            let org = get_by_code_tx(tx, &scope, &code).await?;
-            update_tx(tx, &org, &fields).await
+            let org = get_by_code_tx(tx, &actor.scope, &code).await?;
+            let changed = update_tx(tx, &org, &fields).await?;
+            if changed {
+                let detail = serde_json::json!({ "before": org, "after": fields.audit_json() });
+                audit::append_tx(tx, backend, &actor, now_ms(), Event::new("org.update").target("org", org.id).detail(detail)).await?;
+            }
+            Ok(changed)
         })
     })
     .await?;
-    get_by_code(db, scope, code).await
+    get_by_code(db, &actor.scope, code).await
 }
 
 /// Moves a union and its whole subtree under another parent. Paths of the subtree's unions,
 /// employers, members and membership history are rewritten in the same transaction.
 pub async fn move_subtree(
     db: &Db,
-    scope: &Scope,
+    actor: &Actor,
     code: &str,
     new_parent_code: &str,
 ) -> AppResult<Org> {
-    let (scope2, code2, parent2) = (scope.clone(), code.to_string(), new_parent_code.to_string());
+    let (actor2, code2, parent2) = (actor.clone(), code.to_string(), new_parent_code.to_string());
+    let backend = db.backend();
     db.write(move |tx| {
-        let (scope, code, parent_code) = (scope2.clone(), code2.clone(), parent2.clone());
+        let (actor, code, parent_code) = (actor2.clone(), code2.clone(), parent2.clone());
         Box::pin(async move {
+            let scope = actor.scope.clone();
             let org = get_by_code_tx(tx, &scope, &code).await?;
             let parent = get_by_code_tx(tx, &scope, &parent_code)
                 .await
@@ -439,20 +463,27 @@ pub async fn move_subtree(
                 .execute(&mut **tx)
                 .await?;
             }
+            let old_parent: Option<String> = match org.parent_id {
+                Some(pid) => sqlx::query_scalar("SELECT code FROM orgs WHERE id = $1").bind(pid).fetch_optional(&mut **tx).await?,
+                None => None,
+            };
+            let detail = serde_json::json!({ "before": { "parent": old_parent, "path": org.path }, "after": { "parent": parent.code, "path": new_path } });
+            audit::append_tx(tx, backend, &actor, now_ms(), Event::new("org.move").target("org", org.id).detail(detail)).await?;
             Ok(())
         })
     })
     .await?;
-    get_by_code(db, scope, code).await
+    get_by_code(db, &actor.scope, code).await
 }
 
 /// Closes (撤销) a union that has no active members and no active child unions.
-pub async fn close(db: &Db, scope: &Scope, code: &str, on: NaiveDate) -> AppResult<Org> {
-    let (scope2, code2) = (scope.clone(), code.to_string());
+pub async fn close(db: &Db, actor: &Actor, code: &str, on: NaiveDate) -> AppResult<Org> {
+    let (actor2, code2) = (actor.clone(), code.to_string());
+    let backend = db.backend();
     db.write(move |tx| {
-        let (scope, code) = (scope2.clone(), code2.clone());
+        let (actor, code) = (actor2.clone(), code2.clone());
         Box::pin(async move {
-            let org = get_by_code_tx(tx, &scope, &code).await?;
+            let org = get_by_code_tx(tx, &actor.scope, &code).await?;
             if org.status == "closed" {
                 return Ok(());
             }
@@ -491,11 +522,13 @@ pub async fn close(db: &Db, scope: &Scope, code: &str, on: NaiveDate) -> AppResu
             .bind(org.id)
             .execute(&mut **tx)
             .await?;
+            let detail = serde_json::json!({ "before": { "status": org.status }, "after": { "status": "closed", "closed_on": on.to_string() } });
+            audit::append_tx(tx, backend, &actor, now_ms(), Event::new("org.close").target("org", org.id).detail(detail)).await?;
             Ok(())
         })
     })
     .await?;
-    get_by_code(db, scope, code).await
+    get_by_code(db, &actor.scope, code).await
 }
 
 /// Base-36 form of a union's number, used as its path segment.

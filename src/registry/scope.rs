@@ -14,6 +14,12 @@ impl Scope {
         Scope { path: "/".into() }
     }
 
+    /// No part of the registry (member accounts, accounts without a union).
+    pub fn nothing() -> Scope {
+        // Materialised paths start with '/', so this prefix matches none.
+        Scope { path: "!".into() }
+    }
+
     /// The subtree rooted at the union with this materialised path.
     pub fn subtree(path: &str) -> Scope {
         Scope {

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use super::orgs::{self, Org};
 use super::scope::Scope;
+use crate::audit::{self, Actor, Event};
 use crate::db::{Db, Tx, new_id, now_ms};
 use crate::error::{AppError, AppResult};
 use crate::types::{RegionCode, Uscc};
@@ -233,15 +234,17 @@ pub async fn upsert_tx(
 /// Creates or updates a unit through the API; the covering union must be in scope.
 pub async fn save(
     db: &Db,
-    scope: &Scope,
+    actor: &Actor,
     fields: UnitFields,
     org_code: Option<String>,
 ) -> AppResult<Unit> {
-    let scope2 = scope.clone();
+    let actor2 = actor.clone();
     let uscc = fields.uscc.as_str().to_string();
+    let backend = db.backend();
     db.write(move |tx| {
-        let (scope, fields, org_code) = (scope2.clone(), fields.clone(), org_code.clone());
+        let (actor, fields, org_code) = (actor2.clone(), fields.clone(), org_code.clone());
         Box::pin(async move {
+            let scope = actor.scope.clone();
             let covering = match org_code.as_deref().filter(|c| !c.trim().is_empty()) {
                 Some(c) => Some(orgs::get_by_code_tx(tx, &scope, c).await?),
                 None if scope.is_all() => None,
@@ -253,7 +256,7 @@ pub async fn save(
                     .bind(fields.uscc.as_str())
                     .fetch_optional(&mut **tx)
                     .await?;
-            if let Some(path) = current
+            if let Some(path) = &current
                 && !visible(&scope, path.as_deref())
             {
                 return Err(AppError::conflict(
@@ -261,9 +264,16 @@ pub async fn save(
                     "该统一社会信用代码的单位已由其他工会覆盖",
                 ));
             }
-            upsert_tx(tx, &fields, covering.as_ref()).await
+            let outcome = upsert_tx(tx, &fields, covering.as_ref()).await?;
+            let detail = serde_json::json!({
+                "existed": current.is_some(), "changed": outcome.1,
+                "after": { "uscc": fields.uscc.as_str(), "name": fields.name, "ownership": fields.ownership, "small_micro": fields.small_micro,
+                           "industry": fields.industry, "employee_count": fields.employee_count, "org": covering.as_ref().map(|o| o.code.clone()) },
+            });
+            audit::append_tx(tx, backend, &actor, now_ms(), Event::new("unit.save").target("unit", fields.uscc.as_str()).detail(detail)).await?;
+            Ok(outcome)
         })
     })
     .await?;
-    get_by_uscc(db, scope, &uscc).await
+    get_by_uscc(db, &actor.scope, &uscc).await
 }

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::app::AppState;
+use crate::audit::{self, Event};
+use crate::auth::Caller;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::registry::export::{self, ExportFormat};
 use crate::registry::import::{ImportKind, ImportOptions};
@@ -23,18 +25,18 @@ use crate::registry::templates;
 use crate::registry::units::{self, Unit, UnitFields, UnitFilter};
 use crate::types::{RegionCode, Uscc, parse_date, parse_flag};
 
-/// The caller's org-subtree scope. Until accounts exist (next issue) every API caller acts for
-/// the whole registry; this extractor is the one place that will change.
+/// The caller's org-subtree scope, from the [`Caller`] the access guard placed in the request.
 pub struct ApiScope(pub Scope);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
     type Rejection = AppError;
 
     async fn from_request_parts(
-        _parts: &mut axum::http::request::Parts,
-        _state: &S,
+        parts: &mut axum::http::request::Parts,
+        state: &S,
     ) -> Result<Self, Self::Rejection> {
-        Ok(ApiScope(Scope::all()))
+        let caller = Caller::from_request_parts(parts, state).await?;
+        Ok(ApiScope(caller.scope))
     }
 }
 
@@ -66,13 +68,36 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for JsonBody
         list_units, save_unit, get_unit,
         list_members, enroll_member, lookup_member, get_member, member_event,
         get_stats, drill_stats,
-        start_import, import_status, import_errors, download_template, export_members, health
+        start_import, import_status, import_errors, download_template, export_members, health,
+        export_members_full, reveal_member, my_member, update_my_contact,
+        super::auth_api::login_handler, super::auth_api::totp_handler, super::auth_api::totp_setup_begin,
+        super::auth_api::totp_setup_confirm, super::auth_api::password_handler, super::auth_api::logout_handler,
+        super::auth_api::logout_all_handler, super::auth_api::me_handler,
+        super::admin_api::list_accounts, super::admin_api::create_account, super::admin_api::get_account,
+        super::admin_api::set_status, super::admin_api::reset_password, super::admin_api::set_role,
+        super::admin_api::unlock, super::admin_api::reset_totp, super::admin_api::list_tokens,
+        super::admin_api::create_token, super::admin_api::revoke_token, super::admin_api::list_audit,
+        super::admin_api::verify_audit, super::admin_api::system_status
     ),
     components(schemas(ErrorBody)),
-    tags((name = "unions", description = "工会组织"), (name = "employers", description = "单位"), (name = "members", description = "会员"),
+    modifiers(&SecurityAddon),
+    tags((name = "auth", description = "登录与会话"), (name = "admin", description = "账号、令牌与审计（三员分立）"), (name = "unions", description = "工会组织"), (name = "employers", description = "单位"), (name = "members", description = "会员"),
          (name = "stats", description = "统计"), (name = "files", description = "导入、导出、模板"))
 )]
 pub struct ApiDoc;
+
+/// Documents the two ways to authenticate: the session cookie (with `X-CSRF-Token` on writes)
+/// and API tokens.
+struct SecurityAddon;
+
+impl utoipa::Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let c = openapi.components.get_or_insert_with(Default::default);
+        c.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("gh_session"))));
+        c.add_security_scheme("token", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -92,6 +117,10 @@ pub fn router() -> Router<AppState> {
         .route("/import-jobs/{id}/errors.xlsx", get(import_errors))
         .route("/templates/{kind}", get(download_template))
         .route("/exports/members", get(export_members))
+        .route("/exports/members/full", get(export_members_full))
+        .route("/members/{id}/reveal", post(reveal_member))
+        .route("/me/member", get(my_member))
+        .route("/me/member/contact", axum::routing::put(update_my_contact))
 }
 
 /// The import upload route, with its own (larger) body limit.
@@ -159,7 +188,7 @@ async fn list_orgs(
     responses((status = 201, body = Org), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn create_org(
     State(st): State<AppState>,
-    ApiScope(scope): ApiScope,
+    caller: Caller,
     JsonBody(i): JsonBody<OrgInput>,
 ) -> AppResult<(StatusCode, Json<Org>)> {
     let code = i
@@ -167,7 +196,8 @@ async fn create_org(
         .clone()
         .ok_or_else(|| AppError::invalid("工会代码不能为空"))?;
     let fields = org_fields(&code, &i)?;
-    let org = orgs::create(&st.reg.db, &scope, fields, i.parent_code.as_deref()).await?;
+    let actor = caller.actor(&st.reg.keys);
+    let org = orgs::create(&st.reg.db, &actor, fields, i.parent_code.as_deref()).await?;
     tracing::info!(org_id = org.id, "union created");
     Ok((StatusCode::CREATED, Json(org)))
 }
@@ -184,12 +214,13 @@ async fn get_org(
 #[utoipa::path(put, path = "/api/v1/orgs/{code}", tag = "unions", request_body = OrgInput, responses((status = 200, body = Org), (status = 404, body = ErrorBody)))]
 async fn update_org(
     State(st): State<AppState>,
-    ApiScope(scope): ApiScope,
+    caller: Caller,
     Path(code): Path<String>,
     JsonBody(i): JsonBody<OrgInput>,
 ) -> AppResult<Json<Org>> {
     let fields = org_fields(&code, &i)?;
-    Ok(Json(orgs::update(&st.reg.db, &scope, &code, fields).await?))
+    let actor = caller.actor(&st.reg.keys);
+    Ok(Json(orgs::update(&st.reg.db, &actor, &code, fields).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -201,12 +232,13 @@ pub struct MoveInput {
     responses((status = 200, body = Org), (status = 422, body = ErrorBody, description = "e.g. ORG_CYCLE: moving under its own descendant")))]
 async fn move_org(
     State(st): State<AppState>,
-    ApiScope(scope): ApiScope,
+    caller: Caller,
     Path(code): Path<String>,
     JsonBody(i): JsonBody<MoveInput>,
 ) -> AppResult<Json<Org>> {
     Ok(Json(
-        orgs::move_subtree(&st.reg.db, &scope, &code, &i.parent_code).await?,
+        orgs::move_subtree(&st.reg.db, &caller.actor(&st.reg.keys), &code, &i.parent_code)
+            .await?,
     ))
 }
 
@@ -220,7 +252,7 @@ pub struct CloseInput {
     responses((status = 200, body = Org), (status = 409, body = ErrorBody, description = "ORG_HAS_MEMBERS / ORG_HAS_CHILDREN")))]
 async fn close_org(
     State(st): State<AppState>,
-    ApiScope(scope): ApiScope,
+    caller: Caller,
     Path(code): Path<String>,
     JsonBody(i): JsonBody<CloseInput>,
 ) -> AppResult<Json<Org>> {
@@ -228,7 +260,9 @@ async fn close_org(
         Some(s) => parse_date(s)?,
         None => chrono::Local::now().date_naive(),
     };
-    Ok(Json(orgs::close(&st.reg.db, &scope, &code, on).await?))
+    Ok(Json(
+        orgs::close(&st.reg.db, &caller.actor(&st.reg.keys), &code, on).await?,
+    ))
 }
 
 // ---------- employers ----------
@@ -263,7 +297,7 @@ async fn list_units(
     responses((status = 200, body = Unit), (status = 422, body = ErrorBody, description = "USCC_CHECK when the check character is wrong and not accepted")))]
 async fn save_unit(
     State(st): State<AppState>,
-    ApiScope(scope): ApiScope,
+    caller: Caller,
     JsonBody(i): JsonBody<UnitInput>,
 ) -> AppResult<Json<Unit>> {
     if !(0..=10_000_000).contains(&i.employee_count) {
@@ -285,7 +319,7 @@ async fn save_unit(
         employee_count: i.employee_count,
     };
     Ok(Json(
-        units::save(&st.reg.db, &scope, fields, i.org_code.clone()).await?,
+        units::save(&st.reg.db, &caller.actor(&st.reg.keys), fields, i.org_code.clone()).await?,
     ))
 }
 
@@ -339,7 +373,7 @@ pub struct FieldErrors {
     responses((status = 200, body = EnrollResult), (status = 422, body = FieldErrors), (status = 409, body = ErrorBody, description = "TRANSFER_CONFLICT")))]
 async fn enroll_member(
     State(st): State<AppState>,
-    ApiScope(scope): ApiScope,
+    caller: Caller,
     JsonBody(i): JsonBody<EnrollInput>,
 ) -> Result<Json<EnrollResult>, Response> {
     let run = async {
@@ -364,14 +398,21 @@ async fn enroll_member(
         if joined > chrono::Local::now().date_naive() {
             return Err(AppError::invalid("入会日期不能晚于今天"));
         }
-        let org = orgs::get_by_code(&st.reg.db, &scope, &i.org_code).await?;
+        let actor = caller.actor(&st.reg.keys);
+        let org = orgs::get_by_code(&st.reg.db, &actor.scope, &i.org_code).await?;
         let keys = st.reg.keys.clone();
+        let backend = st.reg.db.backend();
         let (id, outcome) = st
             .reg
             .db
             .write(move |tx| {
-                let (keys, fields, org) = (keys.clone(), fields.clone(), org.clone());
-                Box::pin(async move { members::enroll_tx(tx, &keys, &fields, &org, joined).await })
+                let (keys, fields, org, actor) = (keys.clone(), fields.clone(), org.clone(), actor.clone());
+                Box::pin(async move {
+                    let (id, outcome) = members::enroll_tx(tx, &keys, &fields, &org, joined).await?;
+                    let detail = serde_json::json!({ "outcome": outcome, "org": org.code, "joined_on": joined.to_string(), "id_number": fields.id.masked() });
+                    audit::append_tx(tx, backend, &actor, crate::db::now_ms(), Event::new("member.enrol").target("member", id).detail(detail)).await?;
+                    Ok((id, outcome))
+                })
             })
             .await?;
         tracing::info!(member_id = id, ?outcome, "member enrolled");
@@ -438,7 +479,7 @@ pub struct EventInput {
     responses((status = 200, body = MemberView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn member_event(
     State(st): State<AppState>,
-    ApiScope(scope): ApiScope,
+    caller: Caller,
     Path(id): Path<String>,
     JsonBody(i): JsonBody<EventInput>,
 ) -> AppResult<Json<MemberView>> {
@@ -447,7 +488,8 @@ async fn member_event(
         Some(s) => parse_date(s)?,
         None => chrono::Local::now().date_naive(),
     };
-    let v = members::apply_event(&st.reg.db, &scope, id, i.event, on, i.to_org.clone()).await?;
+    let actor = caller.actor(&st.reg.keys);
+    let v = members::apply_event(&st.reg.db, &actor, id, i.event, on, i.to_org.clone()).await?;
     tracing::info!(member_id = id, event = ?i.event, "membership event recorded");
     Ok(Json(v))
 }
@@ -518,7 +560,7 @@ fn flag(v: &Option<String>) -> AppResult<bool> {
     responses((status = 202, body = JobStarted), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn start_import(
     State(st): State<AppState>,
-    ApiScope(scope): ApiScope,
+    caller: Caller,
     Path(kind): Path<String>,
     Query(p): Query<ImportParams>,
     req: Request,
@@ -587,7 +629,14 @@ async fn start_import(
     if data.len() > limit {
         return Err(too_large());
     }
-    let id = st.jobs.start(st.reg.clone(), scope, kind, name, data, opts);
+    let id = st.jobs.start(
+        st.reg.clone(),
+        caller.actor(&st.reg.keys),
+        kind,
+        name,
+        data,
+        opts,
+    );
     Ok((
         StatusCode::ACCEPTED,
         Json(JobStarted {
@@ -670,24 +719,139 @@ async fn download_template(Path(kind): Path<String>) -> AppResult<Response> {
 pub struct ExportParams {
     /// xlsx (default) or csv
     pub format: Option<String>,
+    /// Why full values are needed (full export only; recorded in the audit trail).
+    pub reason: Option<String>,
+}
+
+fn filter_json(f: &MemberFilter) -> serde_json::Value {
+    serde_json::to_value(f).unwrap_or_default()
+}
+
+async fn export_response(
+    st: &AppState,
+    caller: &Caller,
+    p: &ExportParams,
+    f: &MemberFilter,
+    full: bool,
+) -> AppResult<Response> {
+    let format = ExportFormat::parse(p.format.as_deref().unwrap_or("xlsx"))?;
+    let reason = if full {
+        Some(stated_reason(p.reason.as_deref())?)
+    } else {
+        None
+    };
+    let mut buf: Vec<u8> = Vec::new();
+    let n = export::export_members(&st.reg, &caller.scope, f, format, full, &mut buf).await?;
+    let action = if full { "export.members_full" } else { "export.members" };
+    let detail = serde_json::json!({ "rows": n, "format": p.format.as_deref().unwrap_or("xlsx"), "filter": filter_json(f), "reason": reason });
+    audit::record(&st.reg.db, &caller.actor(&st.reg.keys), st.auth.now(), Event::new(action).detail(detail)).await?;
+    tracing::info!(rows = n, full, "member list exported");
+    let name = if full { "会员名册（完整信息）" } else { "会员名册" };
+    Ok(match format {
+        ExportFormat::Xlsx => attachment(&format!("{name}.xlsx"), XLSX_MIME, buf),
+        ExportFormat::Csv => attachment(&format!("{name}.csv"), "text/csv; charset=utf-8", buf),
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/exports/members", tag = "files", params(ExportParams, MemberFilter),
     responses((status = 200, description = "Member list (ID numbers and mobiles masked)")))]
 async fn export_members(
     State(st): State<AppState>,
-    ApiScope(scope): ApiScope,
+    caller: Caller,
     Query(p): Query<ExportParams>,
     Query(f): Query<MemberFilter>,
 ) -> AppResult<Response> {
-    let format = ExportFormat::parse(p.format.as_deref().unwrap_or("xlsx"))?;
-    let mut buf: Vec<u8> = Vec::new();
-    let n = export::export_members(&st.reg, &scope, &f, format, false, &mut buf).await?;
-    tracing::info!(rows = n, "member list exported (masked)");
-    Ok(match format {
-        ExportFormat::Xlsx => attachment("会员名册.xlsx", XLSX_MIME, buf),
-        ExportFormat::Csv => attachment("会员名册.csv", "text/csv; charset=utf-8", buf),
-    })
+    export_response(&st, &caller, &p, &f, false).await
+}
+
+#[utoipa::path(get, path = "/api/v1/exports/members/full", tag = "files", params(ExportParams, MemberFilter),
+    responses((status = 200, description = "Member list with full ID numbers and mobiles; `reason` required and recorded"), (status = 422, body = ErrorBody)))]
+async fn export_members_full(
+    State(st): State<AppState>,
+    caller: Caller,
+    Query(p): Query<ExportParams>,
+    Query(f): Query<MemberFilter>,
+) -> AppResult<Response> {
+    export_response(&st, &caller, &p, &f, true).await
+}
+
+/// A reason given for seeing full values: required, recorded as typed.
+fn stated_reason(r: Option<&str>) -> AppResult<String> {
+    let r = r.map(str::trim).unwrap_or("");
+    if r.chars().count() < 2 {
+        return Err(AppError::invalid("请说明查看完整信息的事由（至少2个字）").with_code("REASON_REQUIRED"));
+    }
+    if r.chars().count() > 200 {
+        return Err(AppError::invalid("事由不能超过200个字"));
+    }
+    Ok(r.to_string())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RevealInput {
+    /// Why the full values are needed, e.g. 核对医疗互助申请人身份.
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Revealed {
+    pub id_number: String,
+    pub mobile: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/members/{id}/reveal", tag = "members", request_body = RevealInput,
+    responses((status = 200, body = Revealed), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody, description = "REASON_REQUIRED")))]
+async fn reveal_member(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(i): JsonBody<RevealInput>,
+) -> AppResult<Json<Revealed>> {
+    let id = parse_id(&id, "会员")?;
+    let reason = stated_reason(Some(&i.reason))?;
+    members::get(&st.reg.db, &caller.scope, id).await?;
+    // Recorded before the values leave the server: no record, no reveal.
+    let detail = serde_json::json!({ "fields": ["id_number", "mobile"], "reason": reason });
+    audit::record(&st.reg.db, &caller.actor(&st.reg.keys), st.auth.now(), Event::new("member.reveal").target("member", id).detail(detail)).await?;
+    let (id_number, mobile) = members::reveal(&st.reg.db, &st.reg.keys, id).await?;
+    Ok(Json(Revealed { id_number, mobile }))
+}
+
+fn own_member(caller: &Caller) -> AppResult<i64> {
+    caller.member_id.ok_or_else(|| AppError::not_found("会员"))
+}
+
+#[utoipa::path(get, path = "/api/v1/me/member", tag = "members", responses((status = 200, body = MemberDetail)))]
+async fn my_member(State(st): State<AppState>, caller: Caller) -> AppResult<Json<MemberDetail>> {
+    let id = own_member(&caller)?;
+    let member = members::get(&st.reg.db, &Scope::all(), id).await?;
+    let history = members::history(&st.reg.db, &Scope::all(), id).await?;
+    Ok(Json(MemberDetail { member, history }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ContactInput {
+    /// New mobile number; empty to remove it.
+    pub mobile: Option<String>,
+}
+
+#[utoipa::path(put, path = "/api/v1/me/member/contact", tag = "members", request_body = ContactInput, responses((status = 200, body = MemberView), (status = 422, body = ErrorBody)))]
+async fn update_my_contact(
+    State(st): State<AppState>,
+    caller: Caller,
+    JsonBody(i): JsonBody<ContactInput>,
+) -> AppResult<Json<MemberView>> {
+    let id = own_member(&caller)?;
+    let mobile = i
+        .mobile
+        .as_deref()
+        .filter(|m| !m.trim().is_empty())
+        .map(crate::types::Mobile::parse)
+        .transpose()?;
+    let actor = caller.actor(&st.reg.keys);
+    Ok(Json(
+        members::update_own_mobile(&st.reg.db, &st.reg.keys, &actor, id, mobile).await?,
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -101,7 +101,7 @@ async fn import_dry_run_errors_report_stats_json_export_and_check() {
 }
 
 #[test]
-fn serving_beyond_this_machine_is_refused_until_accounts_exist() {
+fn serving_beyond_this_machine_without_https_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_gonghui"))
         .args(["serve", "--bind", "0.0.0.0:0"])
@@ -114,7 +114,7 @@ fn serving_beyond_this_machine_is_refused_until_accounts_exist() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("只允许本机访问"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("public_https = true"));
     assert!(
         !dir.path().join("g.db").exists(),
         "refused before touching the database"

@@ -2,21 +2,111 @@
 //! a temporary SQLite file by default, or a new PostgreSQL database when `TEST_DATABASE_URL`
 //! (e.g. `postgres://postgres@127.0.0.1:5432/postgres`) is set.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use gonghui::app::{self, AppState};
+use gonghui::clock::{Clock, ManualClock};
 use gonghui::config::Config;
 use gonghui::registry::Registry;
-use gonghui::registry::jobs::Jobs;
 use serde_json::Value;
 
 pub struct TestApp {
     pub base: String,
+    /// Signed in as `tester`, a 工会干部 for the whole registry, sending the CSRF header.
     pub client: reqwest::Client,
     pub reg: Registry,
     pub config: Config,
     pub dir: tempfile::TempDir,
+    /// The server's clock; tests move it instead of sleeping.
+    pub clock: Arc<ManualClock>,
     _db: DropDb,
+}
+
+/// Every log line written by the code under test, checked for personal data as it is written.
+/// The check runs for the whole test run; `TestApp` fails a test when any line carried an ID
+/// number or a full mobile number.
+static LOG_VIOLATIONS: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
+
+struct PiiCheckingWriter;
+
+impl std::io::Write for PiiCheckingWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        if let Some(found) = personal_data_in(&text) {
+            LOG_VIOLATIONS
+                .get_or_init(Default::default)
+                .lock()
+                .unwrap()
+                .push(format!("{found} in: {}", text.trim()));
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(
+                "debug,hyper=info,hyper_util=info,h2=info,reqwest=info,tower=info",
+            ))
+            .with_ansi(false)
+            .with_writer(|| PiiCheckingWriter)
+            .try_init();
+    });
+}
+
+/// A full ID number (18 characters passing the GB 11643 check) or a mobile number (11 digits
+/// starting 13–19) standing alone in `text`, masked for the failure message.
+pub fn personal_data_in(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let mut end = i;
+        if end - start == 17 && i < b.len() && (b[i] == b'X' || b[i] == b'x') {
+            end += 1;
+            i += 1;
+        }
+        let run = &text[start..end];
+        let standalone = i >= b.len() || !b[i].is_ascii_alphanumeric();
+        if standalone && run.len() == 18 && gonghui::types::IdCardNo::parse(run).is_ok() {
+            return Some(format!("ID number {}…", &run[..6]));
+        }
+        if standalone && run.len() == 11 && run.starts_with('1') && (b'3'..=b'9').contains(&run.as_bytes()[1]) {
+            return Some(format!("mobile {}…", &run[..3]));
+        }
+    }
+    None
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let v = LOG_VIOLATIONS.get_or_init(Default::default).lock().unwrap();
+        assert!(v.is_empty(), "personal data reached the logs: {v:?}");
+    }
+}
+
+pub const TESTER_PASSWORD: &str = "Test#Pass2026";
+
+/// The TOTP secret the helpers give an administrator account (derived from its name).
+pub fn totp_secret_for(username: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(username.as_bytes())[..20].to_vec()
 }
 
 /// Drops a per-test PostgreSQL database when the test ends.
@@ -73,25 +163,27 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         ..Config::default()
     };
     adjust(&mut config);
+    capture_logs();
     let (reg, _) = app::bootstrap(&config, false).await.expect("bootstrap");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let state = AppState {
-        reg: reg.clone(),
-        jobs: Jobs::default(),
-        config: Arc::new(config.clone()),
-    };
+    let clock = ManualClock::starting_now();
+    let state = AppState::new(reg.clone(), config.clone(), clock.clone());
     tokio::spawn(async move { app::serve(state, listener).await.expect("serve") });
-    TestApp {
+    let mut app = TestApp {
         base,
         client: reqwest::Client::new(),
         reg,
         config,
         dir,
+        clock,
         _db: db_guard,
-    }
+    };
+    app.add_account("tester", "cadre", None, None).await;
+    app.client = app.signed_in("tester", TESTER_PASSWORD).await;
+    app
 }
 
 impl Drop for DropDb {
@@ -119,6 +211,87 @@ impl Drop for DropDb {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// Creates an account directly in the database with password [`TESTER_PASSWORD`], no forced
+    /// change, and (for administrator roles) a known TOTP secret. `org`: a union code, or `None`
+    /// for the whole platform. Returns the account id.
+    pub async fn add_account(&self, username: &str, role: &str, org: Option<&str>, member_id: Option<i64>) -> i64 {
+        let org_id: Option<i64> = match org {
+            Some(code) => Some(
+                sqlx::query_scalar("SELECT id FROM orgs WHERE code = $1")
+                    .bind(code)
+                    .fetch_one(self.reg.db.pool())
+                    .await
+                    .expect("org exists"),
+            ),
+            None => None,
+        };
+        let hash = gonghui::auth::password::hash(TESTER_PASSWORD.into()).await.unwrap();
+        let is_admin = gonghui::auth::permissions::Role::parse(role).unwrap().is_admin();
+        let totp = is_admin.then(|| {
+            self.reg
+                .keys
+                .encrypt(&gonghui::auth::totp::encode(&totp_secret_for(username)))
+        });
+        let id = gonghui::db::new_id();
+        let now = self.clock.now_ms();
+        sqlx::query("INSERT INTO accounts (id, username, display_name, password_hash, org_id, member_id, role, status, must_change_password, password_changed_at, totp_secret_enc, created_at, updated_at) VALUES ($1, $2, $2, $3, $4, $5, $6, 'active', 0, $7, $8, $7, $7)")
+            .bind(id)
+            .bind(username)
+            .bind(hash)
+            .bind(org_id)
+            .bind(member_id)
+            .bind(role)
+            .bind(now)
+            .bind(totp)
+            .execute(self.reg.db.pool())
+            .await
+            .expect("insert account");
+        id
+    }
+
+    /// A client with its own cookie jar, not signed in.
+    pub fn anonymous(&self) -> reqwest::Client {
+        reqwest::Client::builder().cookie_store(true).build().unwrap()
+    }
+
+    /// Signs in (password, then the TOTP code for administrators) and returns a client that
+    /// carries the session cookie and sends the CSRF header.
+    pub async fn signed_in(&self, username: &str, password: &str) -> reqwest::Client {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let c = reqwest::Client::builder().cookie_provider(jar.clone()).build().unwrap();
+        let r = c
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "login {username}");
+        let mut me: Value = r.json().await.unwrap();
+        let csrf = me["csrf_token"].as_str().unwrap().to_string();
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-csrf-token", csrf.parse().unwrap());
+        let c = reqwest::Client::builder()
+            .cookie_provider(jar)
+            .default_headers(headers)
+            .build()
+            .unwrap();
+        if me["stage"] == "totp" {
+            // Each code is accepted once: move past the step any earlier login used.
+            self.clock.advance_ms(30_000);
+            let code = gonghui::auth::totp::code_at(&totp_secret_for(username), self.clock.now_ms()).unwrap();
+            let r = c
+                .post(self.url("/api/v1/auth/totp"))
+                .json(&serde_json::json!({ "code": code }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 200, "totp {username}");
+            me = r.json().await.unwrap();
+        }
+        assert_eq!(me["stage"], "full", "{me}");
+        c
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {

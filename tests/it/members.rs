@@ -267,6 +267,8 @@ async fn registry_reads_and_writes_respect_the_subtree_scope() {
         .await
         .unwrap();
     let scope = Scope::subtree(&d1.path);
+    let mut actor = gonghui::audit::Actor::system(&app.reg.keys, "test");
+    actor.scope = scope.clone();
     let db = &app.reg.db;
     assert_eq!(
         members::get(db, &scope, mid).await.unwrap_err().code(),
@@ -288,7 +290,7 @@ async fn registry_reads_and_writes_respect_the_subtree_scope() {
     assert_eq!(listed.len(), 4);
     let err = members::apply_event(
         db,
-        &scope,
+        &actor,
         mid,
         members::MemberEvent::Leave,
         chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
@@ -297,7 +299,7 @@ async fn registry_reads_and_writes_respect_the_subtree_scope() {
     .await
     .unwrap_err();
     assert_eq!(err.code(), "NOT_FOUND");
-    let err = orgs::move_subtree(db, &scope, "U1", "D2")
+    let err = orgs::move_subtree(db, &actor, "U1", "D2")
         .await
         .unwrap_err();
     assert!(

@@ -145,7 +145,7 @@ async fn keys_are_generated_once_outside_the_database_and_reused() {
         );
     }
     let (_, boot) = gonghui::app::bootstrap(&app.config, false).await.unwrap();
-    assert!(!boot.generated_keys && !boot.created_database && boot.admin_password.is_none());
+    assert!(!boot.generated_keys && !boot.created_database && boot.accounts.is_empty());
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
     // Once personal data is stored, a missing key file stops start-up rather than new keys being made.
     app.seed_tree().await;

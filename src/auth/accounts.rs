@@ -1,0 +1,528 @@
+//! Accounts: cadres bound to one union node with one role, and member accounts bound to one
+//! member record. Administrators manage them within their own subtree; every change is audited.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::password;
+use super::permissions::Role;
+use crate::audit::{self, Actor, Event};
+use crate::db::{Db, Tx, col, new_id};
+use crate::error::{AppError, AppResult};
+use crate::registry::orgs;
+use crate::registry::scope::Scope;
+
+/// Account columns needed on every request, selected with [`AUTH_JOINS`] (`a` = accounts).
+pub const AUTH_COLUMNS: &str = "a.id, a.username, a.display_name, a.role, a.org_id, a.status, a.member_id, a.modules, a.password_hash, a.must_change_password, a.password_changed_at, a.totp_secret_enc, a.totp_last_step, o.path AS org_path, o.code AS org_code, o.name AS org_name, m.org_path AS member_org_path";
+pub const AUTH_JOINS: &str =
+    "LEFT JOIN orgs o ON o.id = a.org_id LEFT JOIN members m ON m.id = a.member_id";
+
+/// An account as the access checks see it.
+#[derive(Debug, Clone)]
+pub struct AccountAuth {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Option<Role>,
+    pub org_id: Option<i64>,
+    pub org_path: Option<String>,
+    pub org_code: Option<String>,
+    pub org_name: Option<String>,
+    pub member_id: Option<i64>,
+    pub member_org_path: Option<String>,
+    pub modules: String,
+    pub active: bool,
+    pub password_hash: String,
+    pub must_change_password: bool,
+    pub password_changed_at: i64,
+    pub totp_secret_enc: Option<Vec<u8>>,
+    pub totp_last_step: i64,
+}
+
+impl AccountAuth {
+    pub fn from_row(r: &sqlx::any::AnyRow) -> AppResult<AccountAuth> {
+        Ok(AccountAuth {
+            id: col(r, "id")?,
+            username: col(r, "username")?,
+            display_name: col(r, "display_name")?,
+            role: Role::parse(&col::<String>(r, "role")?).ok(),
+            org_id: col(r, "org_id")?,
+            org_path: col(r, "org_path")?,
+            org_code: col(r, "org_code")?,
+            org_name: col(r, "org_name")?,
+            member_id: col(r, "member_id")?,
+            member_org_path: col(r, "member_org_path")?,
+            modules: col(r, "modules")?,
+            active: col::<String>(r, "status")? == "active",
+            password_hash: col(r, "password_hash")?,
+            must_change_password: col::<i64>(r, "must_change_password")? != 0,
+            password_changed_at: col(r, "password_changed_at")?,
+            totp_secret_enc: col(r, "totp_secret_enc")?,
+            totp_last_step: col(r, "totp_last_step")?,
+        })
+    }
+
+    /// The subtree this account works in. An account not bound to a union works for the whole
+    /// platform (the administrators created before any union exists); member accounts see no
+    /// part of the registry through it, only their own record.
+    pub fn scope(&self) -> Scope {
+        match (&self.role, &self.org_path) {
+            (Some(Role::Member), _) | (None, _) => Scope::nothing(),
+            (_, Some(p)) => Scope::subtree(p),
+            (_, None) => Scope::all(),
+        }
+    }
+
+    /// Where the account sits, for administrators' scope checks.
+    fn placement(&self) -> Option<&str> {
+        self.org_path.as_deref().or(self.member_org_path.as_deref())
+    }
+}
+
+pub async fn by_username(db: &Db, username: &str) -> AppResult<Option<AccountAuth>> {
+    let row = sqlx::query(&format!(
+        "SELECT {AUTH_COLUMNS} FROM accounts a {AUTH_JOINS} WHERE a.username = $1"
+    ))
+    .bind(username.trim().to_lowercase())
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(AccountAuth::from_row).transpose()
+}
+
+pub async fn by_id(db: &Db, id: i64) -> AppResult<Option<AccountAuth>> {
+    let row = sqlx::query(&format!(
+        "SELECT {AUTH_COLUMNS} FROM accounts a {AUTH_JOINS} WHERE a.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(AccountAuth::from_row).transpose()
+}
+
+/// What administrators see of an account.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AccountView {
+    #[serde(with = "crate::web::id_string")]
+    #[schema(value_type = String)]
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub role_label: String,
+    pub org_code: Option<String>,
+    pub org_name: Option<String>,
+    #[serde(with = "crate::web::id_string::option")]
+    #[schema(value_type = Option<String>)]
+    pub member_id: Option<i64>,
+    pub modules: Vec<String>,
+    pub status: String,
+    pub totp_enrolled: bool,
+    pub must_change_password: bool,
+}
+
+impl From<&AccountAuth> for AccountView {
+    fn from(a: &AccountAuth) -> AccountView {
+        AccountView {
+            id: a.id,
+            username: a.username.clone(),
+            display_name: a.display_name.clone(),
+            role: a.role.map(Role::code).unwrap_or("unknown").to_string(),
+            role_label: a.role.map(Role::label).unwrap_or("未知").to_string(),
+            org_code: a.org_code.clone(),
+            org_name: a.org_name.clone(),
+            member_id: a.member_id,
+            modules: split_modules(&a.modules),
+            status: if a.active { "active" } else { "disabled" }.to_string(),
+            totp_enrolled: a.totp_secret_enc.is_some(),
+            must_change_password: a.must_change_password,
+        }
+    }
+}
+
+fn split_modules(s: &str) -> Vec<String> {
+    s.split(',').map(str::trim).filter(|m| !m.is_empty()).map(str::to_string).collect()
+}
+
+/// Business modules a case officer can be named for (the later issues build them).
+pub const MODULES: &[(&str, &str)] = &[
+    ("hardship", "困难职工帮扶"),
+    ("mutual_aid", "医疗互助"),
+    ("grievance", "职工诉求与劳动争议调解"),
+    ("contract", "集体合同"),
+    ("competition", "劳动竞赛与评先评优"),
+    ("station", "服务站点"),
+    ("coupon", "会员普惠"),
+    ("jobs", "就业服务"),
+];
+
+fn validate_modules(role: Role, modules: &[String]) -> AppResult<String> {
+    for m in modules {
+        if !MODULES.iter().any(|(code, _)| code == m) {
+            return Err(AppError::invalid(format!("未知的业务模块“{m}”")));
+        }
+    }
+    if role == Role::Officer && modules.is_empty() {
+        return Err(AppError::invalid("业务经办人须指定至少一个业务模块"));
+    }
+    if role != Role::Officer && !modules.is_empty() {
+        return Err(AppError::invalid("只有业务经办人需要指定业务模块"));
+    }
+    Ok(modules.join(","))
+}
+
+pub fn validate_username(s: &str) -> AppResult<String> {
+    let u = s.trim().to_lowercase();
+    let ok = (3..=32).contains(&u.len())
+        && u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        && u.as_bytes()[0].is_ascii_lowercase();
+    if !ok {
+        return Err(AppError::invalid(
+            "用户名须为3至32位小写字母、数字或 . _ -，并以字母开头",
+        ));
+    }
+    Ok(u)
+}
+
+fn audit_view(a: &AccountAuth) -> serde_json::Value {
+    serde_json::json!({
+        "username": a.username,
+        "role": a.role.map(Role::code),
+        "org": a.org_code,
+        "modules": a.modules,
+        "status": if a.active { "active" } else { "disabled" },
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewAccount {
+    pub username: String,
+    #[serde(default)]
+    pub display_name: String,
+    /// Role code or Chinese label.
+    pub role: String,
+    /// The union the account works for (cadre roles and administrators).
+    pub org_code: Option<String>,
+    /// The member record (member accounts).
+    pub member_id: Option<String>,
+    #[serde(default)]
+    pub modules: Vec<String>,
+}
+
+struct Placement {
+    org_id: Option<i64>,
+    member_id: Option<i64>,
+}
+
+/// Checks that the new place of an account is inside the administrator's subtree.
+async fn placement(
+    db: &Db,
+    scope: &Scope,
+    role: Role,
+    org_code: Option<&str>,
+    member_id: Option<&str>,
+) -> AppResult<Placement> {
+    if role == Role::Member {
+        let id: i64 = member_id
+            .and_then(|m| m.trim().parse().ok())
+            .ok_or_else(|| AppError::invalid("会员账号须关联一名会员"))?;
+        let path: Option<Option<String>> =
+            sqlx::query_scalar("SELECT org_path FROM members WHERE id = $1")
+                .bind(id)
+                .fetch_optional(db.pool())
+                .await?;
+        if !path.flatten().is_some_and(|p| scope.contains(&p)) {
+            return Err(AppError::invalid("关联的会员不存在或不在您的管理范围内"));
+        }
+        return Ok(Placement { org_id: None, member_id: Some(id) });
+    }
+    let code = org_code
+        .filter(|c| !c.trim().is_empty())
+        .ok_or_else(|| AppError::invalid("请填写账号所属工会代码"))?;
+    let org = orgs::get_by_code(db, scope, code)
+        .await
+        .map_err(|_| AppError::invalid(format!("工会代码“{code}”不存在或不在您的管理范围内")))?;
+    Ok(Placement { org_id: Some(org.id), member_id: None })
+}
+
+/// Creates an account with a one-time password (returned once, to be handed over in person).
+/// The system administrator creates business accounts; administrator roles are granted by the
+/// security administrator (三员分立).
+pub async fn create(db: &Db, actor: &Actor, input: &NewAccount, now: i64) -> AppResult<(AccountView, String)> {
+    let username = validate_username(&input.username)?;
+    let role = Role::parse(&input.role)?;
+    if role.is_admin() {
+        return Err(AppError::invalid("管理员角色由安全管理员授予：请先以业务角色创建账号").with_code("ROLE_NOT_ALLOWED"));
+    }
+    let modules = validate_modules(role, &input.modules)?;
+    let display_name = crate::registry::orgs::validate_name(
+        if input.display_name.trim().is_empty() { &username } else { &input.display_name },
+        "姓名",
+    )?;
+    let place = placement(db, &actor.scope, role, input.org_code.as_deref(), input.member_id.as_deref()).await?;
+    let one_time = password::generate_one_time();
+    let hash = password::hash(one_time.clone()).await?;
+    let id = new_id();
+    let backend = db.backend();
+    let (actor2, username2, display2) = (actor.clone(), username.clone(), display_name.clone());
+    db.write(move |tx| {
+        let (actor, username, display_name, hash, modules) =
+            (actor2.clone(), username2.clone(), display2.clone(), hash.clone(), modules.clone());
+        Box::pin(async move {
+            let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE username = $1")
+                .bind(&username)
+                .fetch_optional(&mut **tx)
+                .await?;
+            if taken.is_some() {
+                return Err(AppError::conflict("USERNAME_TAKEN", format!("用户名“{username}”已被使用")));
+            }
+            if let Some(m) = place.member_id {
+                let has: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE member_id = $1")
+                    .bind(m)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                if has.is_some() {
+                    return Err(AppError::conflict("MEMBER_HAS_ACCOUNT", "该会员已有账号"));
+                }
+            }
+            sqlx::query("INSERT INTO accounts (id, username, display_name, password_hash, org_id, member_id, role, modules, status, must_change_password, password_changed_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', 1, $9, $9, $9)")
+                .bind(id)
+                .bind(&username)
+                .bind(&display_name)
+                .bind(&hash)
+                .bind(place.org_id)
+                .bind(place.member_id)
+                .bind(role.code())
+                .bind(&modules)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+            audit::append_tx(tx, backend, &actor, now, Event::new("account.create").target("account", id).detail(serde_json::json!({
+                "after": {"username": username, "role": role.code(), "org_id": place.org_id, "member_id": place.member_id, "modules": modules}
+            }))).await?;
+            Ok(())
+        })
+    })
+    .await?;
+    let a = by_id(db, id).await?.ok_or_else(|| AppError::not_found("账号"))?;
+    Ok((AccountView::from(&a), one_time))
+}
+
+/// An account inside the administrator's subtree, else "not found".
+pub async fn get_in_scope(db: &Db, scope: &Scope, id: i64) -> AppResult<AccountAuth> {
+    let a = by_id(db, id).await?.ok_or_else(|| AppError::not_found("账号"))?;
+    if scope.is_all() || a.placement().is_some_and(|p| scope.contains(p)) {
+        Ok(a)
+    } else {
+        Err(AppError::not_found("账号"))
+    }
+}
+
+pub async fn list(db: &Db, scope: &Scope) -> AppResult<Vec<AccountView>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {AUTH_COLUMNS} FROM accounts a {AUTH_JOINS} ORDER BY a.username"
+    ))
+    .fetch_all(db.pool())
+    .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let a = AccountAuth::from_row(r)?;
+        if scope.is_all() || a.placement().is_some_and(|p| scope.contains(p)) {
+            out.push(AccountView::from(&a));
+        }
+    }
+    Ok(out)
+}
+
+/// Runs `change` on an account in scope in a write transaction with an audit row holding the
+/// account before and after. The actor may not change their own account this way.
+async fn change_account<F>(db: &Db, actor: &Actor, id: i64, action: &'static str, now: i64, change: F) -> AppResult<AccountView>
+where
+    F: for<'t> Fn(&'t mut Tx) -> crate::db::BoxFut<'t, AppResult<()>> + Send + Sync + 'static,
+{
+    let before = get_in_scope(db, &actor.scope, id).await?;
+    if actor.account_id == Some(id) {
+        return Err(AppError::invalid("不能用此功能修改自己的账号").with_code("SELF_CHANGE"));
+    }
+    let backend = db.backend();
+    let actor2 = actor.clone();
+    let before_json = audit_view(&before);
+    let change = std::sync::Arc::new(change);
+    db.write(move |tx| {
+        let (actor, before_json, change) = (actor2.clone(), before_json.clone(), change.clone());
+        Box::pin(async move {
+            change(tx).await?;
+            let after = sqlx::query(&format!("SELECT {AUTH_COLUMNS} FROM accounts a {AUTH_JOINS} WHERE a.id = $1"))
+                .bind(id)
+                .fetch_one(&mut **tx)
+                .await?;
+            let after = AccountAuth::from_row(&after)?;
+            audit::append_tx(tx, backend, &actor, now, Event::new(action).target("account", id).detail(serde_json::json!({
+                "before": before_json, "after": audit_view(&after)
+            }))).await?;
+            Ok(())
+        })
+    })
+    .await?;
+    let a = by_id(db, id).await?.ok_or_else(|| AppError::not_found("账号"))?;
+    Ok(AccountView::from(&a))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RoleChange {
+    pub role: String,
+    pub org_code: Option<String>,
+    pub member_id: Option<String>,
+    #[serde(default)]
+    pub modules: Vec<String>,
+}
+
+/// The security administrator assigns a role and a place (a permission change).
+pub async fn set_role(db: &Db, actor: &Actor, id: i64, input: &RoleChange, now: i64) -> AppResult<AccountView> {
+    let role = Role::parse(&input.role)?;
+    let modules = validate_modules(role, &input.modules)?;
+    let place = placement(db, &actor.scope, role, input.org_code.as_deref(), input.member_id.as_deref()).await?;
+    let view = change_account(db, actor, id, "account.role", now, move |tx| {
+        let modules = modules.clone();
+        Box::pin(async move {
+            sqlx::query("UPDATE accounts SET role = $1, org_id = $2, member_id = $3, modules = $4, updated_at = $5 WHERE id = $6")
+                .bind(role.code())
+                .bind(place.org_id)
+                .bind(place.member_id)
+                .bind(&modules)
+                .bind(now)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            // New rights begin with a new sign-in.
+            sqlx::query("UPDATE sessions SET ended_at = $1 WHERE account_id = $2 AND ended_at IS NULL")
+                .bind(now)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(view)
+}
+
+pub async fn set_status(db: &Db, actor: &Actor, id: i64, active: bool, now: i64) -> AppResult<AccountView> {
+    change_account(db, actor, id, if active { "account.enable" } else { "account.disable" }, now, move |tx| {
+        Box::pin(async move {
+            sqlx::query("UPDATE accounts SET status = $1, updated_at = $2 WHERE id = $3")
+                .bind(if active { "active" } else { "disabled" })
+                .bind(now)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            if !active {
+                sqlx::query("UPDATE sessions SET ended_at = $1 WHERE account_id = $2 AND ended_at IS NULL")
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Ok(())
+        })
+    })
+    .await
+}
+
+/// A new one-time password; the account must change it at its next sign-in.
+pub async fn reset_password(db: &Db, actor: &Actor, id: i64, now: i64) -> AppResult<(AccountView, String)> {
+    let one_time = password::generate_one_time();
+    let hash = password::hash(one_time.clone()).await?;
+    let view = change_account(db, actor, id, "account.reset_password", now, move |tx| {
+        let hash = hash.clone();
+        Box::pin(async move {
+            sqlx::query("UPDATE accounts SET password_hash = $1, must_change_password = 1, password_changed_at = $2, updated_at = $2 WHERE id = $3")
+                .bind(&hash)
+                .bind(now)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query("UPDATE sessions SET ended_at = $1 WHERE account_id = $2 AND ended_at IS NULL")
+                .bind(now)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok((view, one_time))
+}
+
+/// Removes the second factor; the account enrols a new one at its next sign-in.
+pub async fn reset_totp(db: &Db, actor: &Actor, id: i64, now: i64) -> AppResult<AccountView> {
+    change_account(db, actor, id, "account.reset_totp", now, move |tx| {
+        Box::pin(async move {
+            sqlx::query("UPDATE accounts SET totp_secret_enc = NULL, totp_last_step = 0, updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+/// One account created at first start, with its one-time password.
+#[derive(Debug, Clone)]
+pub struct FirstAccount {
+    pub username: &'static str,
+    pub role: Role,
+    pub password: String,
+}
+
+/// On an empty accounts table: the three separated administrators at the top union, and, when a
+/// demo city was seeded, a cadre account for it. Passwords are one-time and must be changed.
+pub async fn ensure_first_accounts(db: &Db, actor: &Actor, with_demo_cadre: bool) -> AppResult<Vec<FirstAccount>> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(db.pool()).await?;
+    if n > 0 {
+        return Ok(Vec::new());
+    }
+    let root: Option<i64> = sqlx::query_scalar("SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY created_at LIMIT 1")
+        .fetch_optional(db.pool())
+        .await?;
+    let mut wanted = vec![
+        ("admin", "系统管理员", Role::SysAdmin),
+        ("security", "安全管理员", Role::SecAdmin),
+        ("auditadmin", "审计管理员", Role::AuditAdmin),
+    ];
+    if with_demo_cadre && root.is_some() {
+        wanted.push(("cadre", "市总工会干部（演示）", Role::Cadre));
+    }
+    let mut out = Vec::new();
+    let now = crate::db::now_ms();
+    for (username, display, role) in wanted {
+        let pw = password::generate_one_time();
+        let hash = password::hash(pw.clone()).await?;
+        let id = new_id();
+        let backend = db.backend();
+        let actor2 = actor.clone();
+        db.write(move |tx| {
+            let (hash, actor) = (hash.clone(), actor2.clone());
+            Box::pin(async move {
+                sqlx::query("INSERT INTO accounts (id, username, display_name, password_hash, org_id, role, status, must_change_password, password_changed_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'active', 1, $7, $7, $7)")
+                    .bind(id)
+                    .bind(username)
+                    .bind(display)
+                    .bind(&hash)
+                    .bind(root)
+                    .bind(role.code())
+                    .bind(now)
+                    .execute(&mut **tx)
+                    .await?;
+                audit::append_tx(tx, backend, &actor, now, Event::new("account.create").target("account", id).detail(serde_json::json!({
+                    "after": {"username": username, "role": role.code(), "org_id": root}
+                }))).await?;
+                Ok(())
+            })
+        })
+        .await?;
+        out.push(FirstAccount { username, role, password: pw });
+    }
+    Ok(out)
+}

@@ -1,0 +1,370 @@
+//! The role × permission matrix and the endpoint → permission table: the one place access is
+//! decided. `docs/permissions.md` is the written form of both; the matrix test checks that every
+//! role gets exactly what the document says on every endpoint.
+
+use axum::http::Method;
+
+use crate::error::{AppError, AppResult};
+
+/// One thing a caller may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Perm {
+    OrgRead,
+    OrgWrite,
+    UnitRead,
+    UnitWrite,
+    MemberRead,
+    MemberWrite,
+    /// See a full ID number or mobile, with a stated reason.
+    MemberReveal,
+    Import,
+    /// Export lists with ID numbers and mobiles masked.
+    Export,
+    /// Export lists with full ID numbers and mobiles.
+    ExportFull,
+    StatsRead,
+    /// Money records (dues, aid paid); read by the auditor (经审). Used by later modules.
+    FinanceRead,
+    /// Work in the named business modules of a case officer's account. Used by later modules.
+    CaseWork,
+    /// A member's own record.
+    SelfRead,
+    SelfWrite,
+    AccountRead,
+    /// Create accounts, enable/disable them, reset passwords (系统管理员).
+    AccountManage,
+    /// Assign roles and scopes, unlock accounts, reset second factors (安全管理员).
+    AccountGrant,
+    TokenManage,
+    /// Read and verify the audit trail (审计管理员).
+    AuditRead,
+    /// Health and configuration status.
+    SystemRead,
+}
+
+pub const ALL_PERMS: &[Perm] = &[
+    Perm::OrgRead,
+    Perm::OrgWrite,
+    Perm::UnitRead,
+    Perm::UnitWrite,
+    Perm::MemberRead,
+    Perm::MemberWrite,
+    Perm::MemberReveal,
+    Perm::Import,
+    Perm::Export,
+    Perm::ExportFull,
+    Perm::StatsRead,
+    Perm::FinanceRead,
+    Perm::CaseWork,
+    Perm::SelfRead,
+    Perm::SelfWrite,
+    Perm::AccountRead,
+    Perm::AccountManage,
+    Perm::AccountGrant,
+    Perm::TokenManage,
+    Perm::AuditRead,
+    Perm::SystemRead,
+];
+
+impl Perm {
+    pub fn code(self) -> &'static str {
+        match self {
+            Perm::OrgRead => "org.read",
+            Perm::OrgWrite => "org.write",
+            Perm::UnitRead => "unit.read",
+            Perm::UnitWrite => "unit.write",
+            Perm::MemberRead => "member.read",
+            Perm::MemberWrite => "member.write",
+            Perm::MemberReveal => "member.reveal",
+            Perm::Import => "import",
+            Perm::Export => "export",
+            Perm::ExportFull => "export.full",
+            Perm::StatsRead => "stats.read",
+            Perm::FinanceRead => "finance.read",
+            Perm::CaseWork => "case.work",
+            Perm::SelfRead => "self.read",
+            Perm::SelfWrite => "self.write",
+            Perm::AccountRead => "account.read",
+            Perm::AccountManage => "account.manage",
+            Perm::AccountGrant => "account.grant",
+            Perm::TokenManage => "token.manage",
+            Perm::AuditRead => "audit.read",
+            Perm::SystemRead => "system.read",
+        }
+    }
+
+    pub fn parse(code: &str) -> AppResult<Perm> {
+        ALL_PERMS
+            .iter()
+            .copied()
+            .find(|p| p.code() == code.trim())
+            .ok_or_else(|| AppError::invalid(format!("未知的权限“{code}”")))
+    }
+
+    fn bit(self) -> u32 {
+        1 << (self as u32)
+    }
+}
+
+/// A set of permissions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PermSet(u32);
+
+impl PermSet {
+    pub fn of(perms: &[Perm]) -> PermSet {
+        PermSet(perms.iter().fold(0, |acc, p| acc | p.bit()))
+    }
+
+    pub fn has(self, p: Perm) -> bool {
+        self.0 & p.bit() != 0
+    }
+
+    pub fn intersect(self, other: PermSet) -> PermSet {
+        PermSet(self.0 & other.0)
+    }
+
+    pub fn list(self) -> Vec<Perm> {
+        ALL_PERMS.iter().copied().filter(|p| self.has(*p)).collect()
+    }
+
+    pub fn codes(self) -> Vec<&'static str> {
+        self.list().into_iter().map(Perm::code).collect()
+    }
+}
+
+/// Permissions an API token may carry: business reads and writes, never account, token or
+/// audit administration, and never full values.
+pub const TOKEN_GRANTABLE: &[Perm] = &[
+    Perm::OrgRead,
+    Perm::OrgWrite,
+    Perm::UnitRead,
+    Perm::UnitWrite,
+    Perm::MemberRead,
+    Perm::MemberWrite,
+    Perm::Import,
+    Perm::Export,
+    Perm::StatsRead,
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// 系统管理员: accounts and system operation; no business data.
+    SysAdmin,
+    /// 安全管理员: roles, scopes, unlocks, API tokens; no business data.
+    SecAdmin,
+    /// 审计管理员: the audit trail; no business data.
+    AuditAdmin,
+    /// 工会干部: manages its subtree.
+    Cadre,
+    /// 业务经办人: reads its subtree, works in named modules.
+    Officer,
+    /// 经审人员: reads everything in its subtree, money included; changes nothing.
+    Auditor,
+    /// 会员: only their own record.
+    Member,
+}
+
+pub const ALL_ROLES: &[Role] = &[
+    Role::SysAdmin,
+    Role::SecAdmin,
+    Role::AuditAdmin,
+    Role::Cadre,
+    Role::Officer,
+    Role::Auditor,
+    Role::Member,
+];
+
+impl Role {
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::SysAdmin => "sysadmin",
+            Role::SecAdmin => "secadmin",
+            Role::AuditAdmin => "auditadmin",
+            Role::Cadre => "cadre",
+            Role::Officer => "officer",
+            Role::Auditor => "auditor",
+            Role::Member => "member",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::SysAdmin => "系统管理员",
+            Role::SecAdmin => "安全管理员",
+            Role::AuditAdmin => "审计管理员",
+            Role::Cadre => "工会干部",
+            Role::Officer => "业务经办人",
+            Role::Auditor => "经审人员",
+            Role::Member => "会员",
+        }
+    }
+
+    pub fn parse(s: &str) -> AppResult<Role> {
+        let s = s.trim();
+        ALL_ROLES
+            .iter()
+            .copied()
+            .find(|r| r.code() == s || r.label() == s)
+            .ok_or_else(|| AppError::invalid(format!("未知的角色“{s}”")))
+    }
+
+    /// The three separated administrator roles (三员分立); they log in with a second factor.
+    pub fn is_admin(self) -> bool {
+        matches!(self, Role::SysAdmin | Role::SecAdmin | Role::AuditAdmin)
+    }
+
+    /// The matrix. Keep `docs/permissions.md` in step: the matrix test reads it.
+    pub fn perms(self) -> PermSet {
+        use Perm::*;
+        PermSet::of(match self {
+            Role::SysAdmin => &[AccountRead, AccountManage, SystemRead],
+            Role::SecAdmin => &[AccountRead, AccountGrant, TokenManage],
+            Role::AuditAdmin => &[AuditRead],
+            Role::Cadre => &[
+                OrgRead,
+                OrgWrite,
+                UnitRead,
+                UnitWrite,
+                MemberRead,
+                MemberWrite,
+                MemberReveal,
+                Import,
+                Export,
+                ExportFull,
+                StatsRead,
+            ],
+            Role::Officer => &[OrgRead, UnitRead, MemberRead, StatsRead, CaseWork],
+            Role::Auditor => &[OrgRead, UnitRead, MemberRead, StatsRead, Export, FinanceRead],
+            Role::Member => &[SelfRead, SelfWrite],
+        })
+    }
+}
+
+/// What a route requires of its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (login, health).
+    Public,
+    /// A session at any login stage (second factor, password change, logout, who am I).
+    AnySession,
+    /// A fully signed-in session or token holding this permission.
+    Need(Perm),
+}
+
+/// Every API route and what it requires. A route missing here is refused (deny by default).
+pub const ROUTES: &[(&str, &str, Access)] = {
+    use Access::*;
+    use Perm::*;
+    &[
+        ("POST", "/api/v1/auth/login", Public),
+        ("POST", "/api/v1/auth/totp", AnySession),
+        ("GET", "/api/v1/auth/totp/setup", AnySession),
+        ("POST", "/api/v1/auth/totp/setup", AnySession),
+        ("POST", "/api/v1/auth/password", AnySession),
+        ("POST", "/api/v1/auth/logout", AnySession),
+        ("POST", "/api/v1/auth/logout-all", AnySession),
+        ("GET", "/api/v1/auth/me", AnySession),
+        ("GET", "/api/v1/orgs", Need(OrgRead)),
+        ("POST", "/api/v1/orgs", Need(OrgWrite)),
+        ("GET", "/api/v1/orgs/{code}", Need(OrgRead)),
+        ("PUT", "/api/v1/orgs/{code}", Need(OrgWrite)),
+        ("POST", "/api/v1/orgs/{code}/move", Need(OrgWrite)),
+        ("POST", "/api/v1/orgs/{code}/close", Need(OrgWrite)),
+        ("GET", "/api/v1/units", Need(UnitRead)),
+        ("POST", "/api/v1/units", Need(UnitWrite)),
+        ("GET", "/api/v1/units/{id}", Need(UnitRead)),
+        ("GET", "/api/v1/members", Need(MemberRead)),
+        ("POST", "/api/v1/members", Need(MemberWrite)),
+        ("POST", "/api/v1/members/lookup", Need(MemberRead)),
+        ("GET", "/api/v1/members/{id}", Need(MemberRead)),
+        ("POST", "/api/v1/members/{id}/events", Need(MemberWrite)),
+        ("POST", "/api/v1/members/{id}/reveal", Need(MemberReveal)),
+        ("GET", "/api/v1/stats", Need(StatsRead)),
+        ("GET", "/api/v1/stats/drill", Need(StatsRead)),
+        ("POST", "/api/v1/imports/{kind}", Need(Import)),
+        ("GET", "/api/v1/import-jobs/{id}", Need(Import)),
+        ("GET", "/api/v1/import-jobs/{id}/errors.xlsx", Need(Import)),
+        ("GET", "/api/v1/templates/{kind}", Need(Import)),
+        ("GET", "/api/v1/exports/members", Need(Export)),
+        ("GET", "/api/v1/exports/members/full", Need(ExportFull)),
+        ("GET", "/api/v1/me/member", Need(SelfRead)),
+        ("PUT", "/api/v1/me/member/contact", Need(SelfWrite)),
+        ("GET", "/api/v1/accounts", Need(AccountRead)),
+        ("POST", "/api/v1/accounts", Need(AccountManage)),
+        ("GET", "/api/v1/accounts/{id}", Need(AccountRead)),
+        ("POST", "/api/v1/accounts/{id}/status", Need(AccountManage)),
+        ("POST", "/api/v1/accounts/{id}/reset-password", Need(AccountManage)),
+        ("POST", "/api/v1/accounts/{id}/role", Need(AccountGrant)),
+        ("POST", "/api/v1/accounts/{id}/unlock", Need(AccountGrant)),
+        ("POST", "/api/v1/accounts/{id}/reset-totp", Need(AccountGrant)),
+        ("GET", "/api/v1/tokens", Need(TokenManage)),
+        ("POST", "/api/v1/tokens", Need(TokenManage)),
+        ("POST", "/api/v1/tokens/{id}/revoke", Need(TokenManage)),
+        ("GET", "/api/v1/audit", Need(AuditRead)),
+        ("GET", "/api/v1/audit/verify", Need(AuditRead)),
+        ("GET", "/api/v1/system/status", Need(SystemRead)),
+    ]
+};
+
+/// What the route `method path` (axum's matched path) requires; `None` means the route is
+/// unknown here and must be refused.
+pub fn access_for(method: &Method, matched_path: &str) -> Option<Access> {
+    ROUTES
+        .iter()
+        .find(|(m, p, _)| *m == method.as_str() && *p == matched_path)
+        .map(|(_, _, a)| *a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn perm_codes_round_trip_and_bits_are_distinct() {
+        for p in ALL_PERMS {
+            assert_eq!(Perm::parse(p.code()).unwrap(), *p);
+        }
+        assert_eq!(PermSet::of(ALL_PERMS).list().len(), ALL_PERMS.len());
+    }
+
+    #[test]
+    fn administrators_are_separated_and_see_no_business_data() {
+        for admin in [Role::SysAdmin, Role::SecAdmin, Role::AuditAdmin] {
+            let perms = admin.perms();
+            for p in [Perm::MemberRead, Perm::OrgRead, Perm::StatsRead, Perm::Export] {
+                assert!(!perms.has(p), "{admin:?} must not have {p:?}");
+            }
+        }
+        assert!(!Role::SysAdmin.perms().has(Perm::AccountGrant));
+        assert!(!Role::SecAdmin.perms().has(Perm::AccountManage));
+        assert!(!Role::SysAdmin.perms().has(Perm::AuditRead));
+        assert!(!Role::SecAdmin.perms().has(Perm::AuditRead));
+    }
+
+    #[test]
+    fn the_auditor_changes_nothing() {
+        let writes = [
+            Perm::OrgWrite,
+            Perm::UnitWrite,
+            Perm::MemberWrite,
+            Perm::Import,
+            Perm::SelfWrite,
+            Perm::AccountManage,
+            Perm::AccountGrant,
+            Perm::TokenManage,
+        ];
+        for p in writes {
+            assert!(!Role::Auditor.perms().has(p), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn every_route_is_listed_once() {
+        for (i, (m, p, _)) in ROUTES.iter().enumerate() {
+            assert!(
+                !ROUTES[i + 1..].iter().any(|(m2, p2, _)| m2 == m && p2 == p),
+                "{m} {p} twice"
+            );
+        }
+    }
+}
