@@ -1,6 +1,7 @@
 //! One integration-test binary (see docs/decisions.md). Runs on SQLite by default and on
 //! PostgreSQL when TEST_DATABASE_URL is set.
 
+mod access;
 mod api;
 mod cli;
 mod helpers;

@@ -1,0 +1,316 @@
+//! The access matrix: every role × every API route × its own subtree / another subtree, checked
+//! against the tables written in docs/permissions.md (parsed here, not copied).
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TESTER_PASSWORD, TestApp, id_number, spawn_app, uscc};
+
+struct Written {
+    /// role → permission codes
+    roles: HashMap<String, HashSet<String>>,
+    /// (method, path) → "公开" / "登录中" / permission code
+    routes: Vec<(String, String, String)>,
+}
+
+fn cells(line: &str) -> Vec<String> {
+    line.trim()
+        .trim_matches('|')
+        .split('|')
+        .map(|c| c.trim().trim_matches('`').to_string())
+        .collect()
+}
+
+fn read_docs() -> Written {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/permissions.md"))
+        .expect("docs/permissions.md");
+    let mut role_cols: Vec<String> = Vec::new();
+    let mut roles: HashMap<String, HashSet<String>> = HashMap::new();
+    let mut routes = Vec::new();
+    for line in text.lines().filter(|l| l.starts_with('|')) {
+        let c = cells(line);
+        if c[0] == "权限" {
+            // Header: "系统管理员 `sysadmin`" → sysadmin
+            role_cols = c[2..c.len() - 1]
+                .iter()
+                .map(|h| h.split_whitespace().last().unwrap().trim_matches('`').to_string())
+                .collect();
+            for r in &role_cols {
+                roles.entry(r.clone()).or_default();
+            }
+        } else if ["GET", "POST", "PUT", "DELETE"].contains(&c[0].as_str()) {
+            routes.push((c[0].clone(), c[1].clone(), c[2].clone()));
+        } else if !role_cols.is_empty() && c.len() == role_cols.len() + 3 && c[0].contains('.') || ["import", "export"].contains(&c[0].as_str()) {
+            for (i, r) in role_cols.iter().enumerate() {
+                if c[2 + i] == "✓" {
+                    roles.get_mut(r).unwrap().insert(c[0].clone());
+                }
+            }
+        }
+    }
+    assert_eq!(role_cols.len(), 7, "seven roles in the table");
+    assert!(routes.len() > 40, "route table read");
+    Written { roles, routes }
+}
+
+/// What a request to another subtree must produce.
+enum Other {
+    /// The record answers 404.
+    NotFound,
+    /// Refused as outside the caller's subtree (404, or 422 naming the scope).
+    Refused,
+    /// A list: the other subtree's marker must not appear in the own-scope answer.
+    Hidden(String),
+    /// Not applicable (no record in the request).
+    None,
+}
+
+struct Req {
+    method: String,
+    url: String,
+    json: Option<Value>,
+    raw: Option<Vec<u8>>,
+}
+
+struct Fixture {
+    own_member: i64,
+    other_member: i64,
+    own_unit: i64,
+    other_unit: i64,
+    own_account: i64,
+    other_account: i64,
+    own_token: i64,
+    other_token: i64,
+    own_job: String,
+    other_job: String,
+    own_id_number: String,
+    other_id_number: String,
+    d1_path: String,
+}
+
+async fn enroll(app: &TestApp, name: &str, id: &str, org: &str) -> i64 {
+    let (s, v) = app
+        .post(
+            "/api/v1/members",
+            json!({ "name": name, "id_number": id, "org_code": org, "joined_on": "2020-01-01" }),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    v["member"]["id"].as_str().unwrap().parse().unwrap()
+}
+
+async fn save_unit(app: &TestApp, body17: &str, name: &str, org: &str) -> i64 {
+    let (s, v) = app
+        .post(
+            "/api/v1/units",
+            json!({ "uscc": uscc(body17), "name": name, "employee_count": 10, "org_code": org }),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    v["id"].as_str().unwrap().parse().unwrap()
+}
+
+async fn dry_run_job(app: &TestApp, client: &reqwest::Client, parent: &str) -> String {
+    let csv = format!("工会代码,工会名称,组织类型,上级工会代码\nJX{parent},试导入工会,基层工会,{parent}\n");
+    let r = client
+        .post(app.url("/api/v1/imports/orgs?file_name=t.csv&dry_run=1"))
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 202);
+    let v: Value = r.json().await.unwrap();
+    let id = v["id"].as_str().unwrap().to_string();
+    for _ in 0..200 {
+        let s: Value = client.get(app.url(&format!("/api/v1/import-jobs/{id}"))).send().await.unwrap().json().await.unwrap();
+        if s["state"] != "running" {
+            return id;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("job did not finish")
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    app.seed_tree().await;
+    let own_id_number = id_number("340402", "19850101", 11);
+    let other_id_number = id_number("340402", "19850101", 13);
+    let own_member = enroll(app, "本区会员", &own_id_number, "U1").await;
+    let other_member = enroll(app, "外区会员", &other_id_number, "U3").await;
+    let own_unit = save_unit(app, "91340400MA0000011", "本区单位", "U1").await;
+    let other_unit = save_unit(app, "91340400MA0000012", "外区单位", "U3").await;
+    let own_account = app.add_account("target_own", "officer", Some("U1"), None).await;
+    let other_account = app.add_account("target_other", "officer", Some("U3"), None).await;
+    let reg = &app.reg;
+    let root = gonghui::audit::Actor::system(&reg.keys, "test");
+    let mk = |org: &str, name: &str| gonghui::auth::tokens::NewToken {
+        name: name.into(),
+        org_code: org.into(),
+        permissions: vec!["stats.read".into()],
+        expires_in_days: 30,
+    };
+    let now = gonghui::db::now_ms();
+    let own_token = gonghui::auth::tokens::create(&reg.db, &root, &mk("D1", "本区令牌"), now).await.unwrap().0.id;
+    let other_token = gonghui::auth::tokens::create(&reg.db, &root, &mk("D2", "外区令牌"), now).await.unwrap().0.id;
+    app.add_account("jobs_d1", "cadre", Some("D1"), None).await;
+    app.add_account("jobs_d2", "cadre", Some("D2"), None).await;
+    let own_job = dry_run_job(app, &app.signed_in("jobs_d1", TESTER_PASSWORD).await, "S1").await;
+    let other_job = dry_run_job(app, &app.signed_in("jobs_d2", TESTER_PASSWORD).await, "D2").await;
+    let (_, d1) = app.get("/api/v1/orgs/D1").await;
+    Fixture {
+        own_member,
+        other_member,
+        own_unit,
+        other_unit,
+        own_account,
+        other_account,
+        own_token,
+        other_token,
+        own_job,
+        other_job,
+        own_id_number,
+        other_id_number,
+        d1_path: d1["path"].as_str().unwrap().to_string(),
+    }
+}
+
+/// The request for one route, for the own subtree (`own`) or the other, and what the other
+/// must produce. `n` makes created names unique.
+fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, Other) {
+    let pick = |a: &str, b: &str| if own { a.to_string() } else { b.to_string() };
+    let id = |a: i64, b: i64| if own { a.to_string() } else { b.to_string() };
+    let (url, json, other): (String, Option<Value>, Other) = match (method, path) {
+        ("GET", "/api/v1/orgs") => ("/api/v1/orgs".into(), None, Other::Hidden("\"U3\"".into())),
+        ("POST", "/api/v1/orgs") => ("/api/v1/orgs".into(), Some(json!({"code": format!("N{n}"), "name": "新建工会", "kind": "grassroots", "parent_code": pick("S1", "D2")})), Other::Refused),
+        ("GET", "/api/v1/orgs/{code}") => (format!("/api/v1/orgs/{}", pick("U1", "U3")), None, Other::NotFound),
+        ("PUT", "/api/v1/orgs/{code}") => (format!("/api/v1/orgs/{}", pick("U2", "U3")), Some(json!({"name": "改名工会", "kind": "joint"})), Other::NotFound),
+        ("POST", "/api/v1/orgs/{code}/move") => (format!("/api/v1/orgs/{}/move", pick("U2", "U3")), Some(json!({"parent_code": "S1"})), Other::NotFound),
+        ("POST", "/api/v1/orgs/{code}/close") => (format!("/api/v1/orgs/{}/close", pick("U2", "U3")), Some(json!({})), Other::NotFound),
+        ("GET", "/api/v1/units") => ("/api/v1/units".into(), None, Other::Hidden("外区单位".into())),
+        ("POST", "/api/v1/units") => ("/api/v1/units".into(), Some(json!({"uscc": uscc("91340400MA0000019"), "name": "新单位", "employee_count": 5, "org_code": pick("U1", "U3")})), Other::Refused),
+        ("GET", "/api/v1/units/{id}") => (format!("/api/v1/units/{}", id(f.own_unit, f.other_unit)), None, Other::NotFound),
+        ("GET", "/api/v1/members") => ("/api/v1/members".into(), None, Other::Hidden("外区会员".into())),
+        ("POST", "/api/v1/members") => ("/api/v1/members".into(), Some(json!({"name": "新会员", "id_number": id_number("340402", "19900101", 100 + n as u32 * 2), "org_code": pick("U1", "U3")})), Other::Refused),
+        ("POST", "/api/v1/members/lookup") => ("/api/v1/members/lookup".into(), Some(json!({"id_number": pick(&f.own_id_number, &f.other_id_number)})), Other::NotFound),
+        ("GET", "/api/v1/members/{id}") => (format!("/api/v1/members/{}", id(f.own_member, f.other_member)), None, Other::NotFound),
+        ("POST", "/api/v1/members/{id}/events") => (format!("/api/v1/members/{}/events", id(f.own_member, f.other_member)), Some(json!({"event": "retire", "on": "1999-01-01"})), Other::NotFound),
+        ("POST", "/api/v1/members/{id}/reveal") => (format!("/api/v1/members/{}/reveal", id(f.own_member, f.other_member)), Some(json!({"reason": "矩阵测试核对"})), Other::NotFound),
+        ("GET", "/api/v1/stats") => (format!("/api/v1/stats?org={}", pick("D1", "D2")), None, Other::NotFound),
+        ("GET", "/api/v1/stats/drill") => (format!("/api/v1/stats/drill?org={}&figure=members_at_end", pick("D1", "D2")), None, Other::NotFound),
+        ("POST", "/api/v1/imports/{kind}") => ("/api/v1/imports/orgs?file_name=t.csv&dry_run=1".into(), None, Other::None),
+        ("GET", "/api/v1/import-jobs/{id}") => (format!("/api/v1/import-jobs/{}", pick(&f.own_job, &f.other_job)), None, Other::NotFound),
+        ("GET", "/api/v1/import-jobs/{id}/errors.xlsx") => (format!("/api/v1/import-jobs/{}/errors.xlsx", pick(&f.own_job, &f.other_job)), None, Other::NotFound),
+        ("GET", "/api/v1/templates/{kind}") => ("/api/v1/templates/members".into(), None, Other::None),
+        ("GET", "/api/v1/exports/members") => (format!("/api/v1/exports/members?format=csv&org={}", pick("D1", "D2")), None, Other::NotFound),
+        ("GET", "/api/v1/exports/members/full") => (format!("/api/v1/exports/members/full?format=csv&reason=矩阵测试&org={}", pick("D1", "D2")), None, Other::NotFound),
+        ("GET", "/api/v1/me/member") => ("/api/v1/me/member".into(), None, Other::None),
+        ("PUT", "/api/v1/me/member/contact") => ("/api/v1/me/member/contact".into(), Some(json!({"mobile": "13900001111"})), Other::None),
+        ("GET", "/api/v1/accounts") => ("/api/v1/accounts".into(), None, Other::Hidden("target_other".into())),
+        ("POST", "/api/v1/accounts") => ("/api/v1/accounts".into(), Some(json!({"username": format!("new{n}"), "role": "cadre", "org_code": pick("U1", "U3")})), Other::Refused),
+        ("GET", "/api/v1/accounts/{id}") => (format!("/api/v1/accounts/{}", id(f.own_account, f.other_account)), None, Other::NotFound),
+        ("POST", "/api/v1/accounts/{id}/status") => (format!("/api/v1/accounts/{}/status", id(f.own_account, f.other_account)), Some(json!({"status": "active"})), Other::NotFound),
+        ("POST", "/api/v1/accounts/{id}/reset-password") => (format!("/api/v1/accounts/{}/reset-password", id(f.own_account, f.other_account)), Some(json!({})), Other::NotFound),
+        ("POST", "/api/v1/accounts/{id}/role") => (format!("/api/v1/accounts/{}/role", id(f.own_account, f.other_account)), Some(json!({"role": "officer", "org_code": "U1", "modules": ["hardship"]})), Other::NotFound),
+        ("POST", "/api/v1/accounts/{id}/unlock") => (format!("/api/v1/accounts/{}/unlock", id(f.own_account, f.other_account)), Some(json!({})), Other::NotFound),
+        ("POST", "/api/v1/accounts/{id}/reset-totp") => (format!("/api/v1/accounts/{}/reset-totp", id(f.own_account, f.other_account)), Some(json!({})), Other::NotFound),
+        ("GET", "/api/v1/tokens") => ("/api/v1/tokens".into(), None, Other::Hidden("外区令牌".into())),
+        ("POST", "/api/v1/tokens") => ("/api/v1/tokens".into(), Some(json!({"name": format!("令牌{n}"), "org_code": pick("D1", "D2"), "permissions": ["stats.read"], "expires_in_days": 30})), Other::Refused),
+        ("POST", "/api/v1/tokens/{id}/revoke") => (format!("/api/v1/tokens/{}/revoke", id(f.own_token, f.other_token)), Some(json!({})), Other::NotFound),
+        ("GET", "/api/v1/audit") => ("/api/v1/audit?per_page=500".into(), None, Other::None),
+        ("GET", "/api/v1/audit/verify") => ("/api/v1/audit/verify".into(), None, Other::None),
+        ("GET", "/api/v1/system/status") => ("/api/v1/system/status".into(), None, Other::None),
+        _ => panic!("no sample request for {method} {path}: add one"),
+    };
+    let raw = (path == "/api/v1/imports/{kind}")
+        .then(|| "工会代码,工会名称,组织类型,上级工会代码\nJY1,试导入,基层工会,S1\n".as_bytes().to_vec());
+    (Req { method: method.into(), url, json, raw }, other)
+}
+
+async fn send(app: &TestApp, c: &reqwest::Client, r: &Req) -> (u16, String) {
+    let method = reqwest::Method::from_bytes(r.method.as_bytes()).unwrap();
+    let mut b = c.request(method, app.url(&r.url));
+    if let Some(j) = &r.json {
+        b = b.json(j);
+    }
+    if let Some(raw) = &r.raw {
+        b = b.body(raw.clone());
+    }
+    let resp = b.send().await.unwrap();
+    let s = resp.status().as_u16();
+    (s, resp.text().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn every_role_gets_exactly_what_docs_permissions_md_says_on_every_route() {
+    let app = spawn_app().await;
+    let f = fixture(&app).await;
+    let written = read_docs();
+    // Every route of the code is written down, and nothing else.
+    let code_routes: HashSet<(String, String)> = gonghui::auth::permissions::ROUTES
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
+    let doc_routes: HashSet<(String, String)> = written.routes.iter().map(|(m, p, _)| (m.clone(), p.clone())).collect();
+    assert_eq!(code_routes, doc_routes, "docs/permissions.md lists exactly the API routes");
+
+    let mut n = 0;
+    let mut checked = 0;
+    for (role, perms) in &written.roles {
+        let username = format!("matrix_{role}");
+        let member = (role == "member").then_some(f.own_member);
+        let org = (role != "member").then_some("D1");
+        app.add_account(&username, role, org, member).await;
+        let c = app.signed_in(&username, TESTER_PASSWORD).await;
+        for (method, path, need) in &written.routes {
+            if need == "公开" || need == "登录中" {
+                continue; // the sign-in routes have their own tests
+            }
+            let allowed = perms.contains(need);
+            for own in [true, false] {
+                n += 1;
+                let (req, other) = sample(method, path, own, &f, n);
+                if !own && matches!(other, Other::None | Other::Hidden(_)) {
+                    continue;
+                }
+                let (status, body) = send(&app, &c, &req).await;
+                checked += 1;
+                let what = format!("{role} {method} {} ({})", req.url, if own { "own" } else { "other" });
+                if !allowed {
+                    assert_eq!(status, 403, "{what} must be refused: {body}");
+                    continue;
+                }
+                if own {
+                    assert!(![401, 403, 404].contains(&status), "{what} must be allowed, got {status}: {body}");
+                    if let Other::Hidden(marker) = &other {
+                        assert!(!body.contains(marker.as_str()), "{what} shows another subtree's {marker}");
+                    }
+                    if path == "/api/v1/audit" {
+                        let v: Value = serde_json::from_str(&body).unwrap();
+                        for row in v["rows"].as_array().unwrap() {
+                            let sp = row["scope_path"].as_str().unwrap_or("");
+                            assert!(sp.starts_with(&f.d1_path), "{what} shows an audit row of {sp}");
+                        }
+                    }
+                } else {
+                    match other {
+                        Other::NotFound => assert_eq!(status, 404, "{what}: {body}"),
+                        Other::Refused => assert!(
+                            status == 404 || (status == 422 && body.contains("管理范围")),
+                            "{what} must be refused as outside the subtree, got {status}: {body}"
+                        ),
+                        _ => unreachable!(),
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 200, "{checked} requests checked");
+    // The auditor changed nothing and no other-subtree record changed: U3 is untouched.
+    let (_, u3) = app.get("/api/v1/orgs/U3").await;
+    assert_eq!((u3["name"].as_str(), u3["status"].as_str()), (Some("丙公司工会"), Some("active")));
+    let other_members = app
+        .scalar(&format!("SELECT COUNT(*) FROM memberships WHERE member_id = {}", f.other_member))
+        .await;
+    assert_eq!(other_members, 1);
+}
