@@ -9,4 +9,5 @@ mod import_bad_input;
 mod import_formats;
 mod members;
 mod protection;
+mod signin;
 mod stats;
