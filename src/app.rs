@@ -102,7 +102,10 @@ pub fn router(state: AppState) -> Router {
         .merge(api::upload_router(state.import_max_bytes()))
         .merge(auth_api::router())
         .merge(admin_api::router())
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), guard::guard));
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::guard,
+        ));
     let hsts = state.config.public_https.then(|| {
         SetResponseHeaderLayer::overriding(
             header::STRICT_TRANSPORT_SECURITY,

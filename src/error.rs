@@ -26,7 +26,11 @@ impl AppError {
         }
     }
 
-    pub fn new_status(status: StatusCode, code: &'static str, message: impl Into<String>) -> AppError {
+    pub fn new_status(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> AppError {
         AppError::new(status, code, message)
     }
 

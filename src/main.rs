@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use gonghui::app::{self, AppState};
+use gonghui::audit::{self, Actor, Event};
 use gonghui::config::{Config, Overrides};
 use gonghui::error::AppError;
 use gonghui::registry::export::{self, ExportFormat};
 use gonghui::registry::import::{self, ImportKind, ImportOptions, Progress};
-use gonghui::audit::{self, Actor, Event};
 use gonghui::registry::members::MemberFilter;
 use gonghui::registry::scope::Scope;
 use gonghui::registry::{demo, stats};
@@ -202,9 +202,16 @@ fn print_boot(boot: &app::Boot, config: &Config) {
         );
     }
     if !boot.accounts.is_empty() {
-        eprintln!("★ 已创建初始账号（一次性密码只显示这一次，首次登录后须修改；管理员还须绑定动态口令）：");
+        eprintln!(
+            "★ 已创建初始账号（一次性密码只显示这一次，首次登录后须修改；管理员还须绑定动态口令）："
+        );
         for a in &boot.accounts {
-            eprintln!("  {:<12} {:<8} 一次性密码：{}", a.username, a.role.label(), a.password);
+            eprintln!(
+                "  {:<12} {:<8} 一次性密码：{}",
+                a.username,
+                a.role.label(),
+                a.password
+            );
         }
     }
 }
@@ -308,7 +315,13 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
                 "rows_total": outcome.rows_total, "rows_invalid": outcome.rows_invalid,
                 "inserted": outcome.inserted, "updated": outcome.updated, "unchanged": outcome.unchanged,
             });
-            audit::record(&reg.db, &Actor::system(&reg.keys, "命令行"), gonghui::db::now_ms(), Event::new("import").detail(detail)).await?;
+            audit::record(
+                &reg.db,
+                &Actor::system(&reg.keys, "命令行"),
+                gonghui::db::now_ms(),
+                Event::new("import").detail(detail),
+            )
+            .await?;
             for i in outcome.issues.iter().take(50) {
                 let level = if i.severity == import::Severity::Error {
                     "错误"
@@ -367,9 +380,19 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
             .await?;
             file.flush()?;
             tracing::info!(rows = n, full, "member list exported from the command line");
-            let action = if full { "export.members_full" } else { "export.members" };
+            let action = if full {
+                "export.members_full"
+            } else {
+                "export.members"
+            };
             let detail = serde_json::json!({ "rows": n, "format": format, "filter": filter, "reason": full.then_some("命令行导出") });
-            audit::record(&reg.db, &Actor::system(&reg.keys, "命令行"), gonghui::db::now_ms(), Event::new(action).detail(detail)).await?;
+            audit::record(
+                &reg.db,
+                &Actor::system(&reg.keys, "命令行"),
+                gonghui::db::now_ms(),
+                Event::new(action).detail(detail),
+            )
+            .await?;
             println!(
                 "已导出 {n} 名会员到 {}{}",
                 output.display(),
@@ -441,16 +464,27 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
             let actor = Actor::system(&reg.keys, "命令行");
             match what {
                 AuditCommand::Verify { json } => {
-                    let report = gonghui::audit::verify::verify(&reg.db, &actor.key, &config.audit_archive_dir()).await?;
+                    let report = gonghui::audit::verify::verify(
+                        &reg.db,
+                        &actor.key,
+                        &config.audit_archive_dir(),
+                    )
+                    .await?;
                     if json {
-                        println!("{}", serde_json::to_string_pretty(&report).map_err(AppError::internal)?);
+                        println!(
+                            "{}",
+                            serde_json::to_string_pretty(&report).map_err(AppError::internal)?
+                        );
                     } else if report.ok() {
                         println!(
                             "审计记录完整：已核对数据库中 {} 条、归档文件中 {} 条，最后一条为第 {} 条。",
                             report.rows_checked, report.archived_rows_checked, report.last_seq
                         );
                     } else {
-                        println!("审计记录校验未通过，发现 {} 处问题：", report.problems.len());
+                        println!(
+                            "审计记录校验未通过，发现 {} 处问题：",
+                            report.problems.len()
+                        );
                         for p in &report.problems {
                             println!("  第{}条：{}", p.seq, p.message);
                         }
@@ -458,9 +492,26 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
                     Ok(if report.ok() { 0 } else { 4 })
                 }
                 AuditCommand::Archive => {
-                    match gonghui::audit::verify::archive(&reg.db, &actor, &config.audit_archive_dir(), config.audit_retention_days, gonghui::db::now_ms()).await? {
-                        Some(a) => println!("已将第 {} 至 {} 条审计记录（{} 条）归档到 {}", a.from_seq, a.upto_seq, a.rows, config.audit_archive_dir().join(&a.file).display()),
-                        None => println!("没有超过保留期（{} 天）的审计记录。", config.audit_retention_days.max(180)),
+                    match gonghui::audit::verify::archive(
+                        &reg.db,
+                        &actor,
+                        &config.audit_archive_dir(),
+                        config.audit_retention_days,
+                        gonghui::db::now_ms(),
+                    )
+                    .await?
+                    {
+                        Some(a) => println!(
+                            "已将第 {} 至 {} 条审计记录（{} 条）归档到 {}",
+                            a.from_seq,
+                            a.upto_seq,
+                            a.rows,
+                            config.audit_archive_dir().join(&a.file).display()
+                        ),
+                        None => println!(
+                            "没有超过保留期（{} 天）的审计记录。",
+                            config.audit_retention_days.max(180)
+                        ),
                     }
                     Ok(0)
                 }

@@ -37,7 +37,9 @@ impl ChainKey {
         let fields = [
             row.seq.to_string(),
             row.at.to_string(),
-            row.actor_id.map(|v| v.to_string()).unwrap_or_else(|| "\u{1e}".into()),
+            row.actor_id
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "\u{1e}".into()),
             row.actor.clone(),
             row.actor_kind.clone(),
             opt(&row.ip),
@@ -173,7 +175,13 @@ fn row_from(r: &sqlx::any::AnyRow) -> AppResult<AuditRow> {
 
 /// Appends one row inside the caller's write transaction. The chain head row serialises
 /// appenders (SQLite's write transactions already are; PostgreSQL locks the row).
-pub async fn append_tx(tx: &mut Tx, backend: Backend, actor: &Actor, at: i64, event: Event) -> AppResult<i64> {
+pub async fn append_tx(
+    tx: &mut Tx,
+    backend: Backend,
+    actor: &Actor,
+    at: i64,
+    event: Event,
+) -> AppResult<i64> {
     let head_sql = match backend {
         Backend::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
         Backend::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",

@@ -97,13 +97,15 @@ async fn archives(db: &Db) -> AppResult<Vec<ArchiveEntry>> {
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(from_seq, upto_seq, upto_hash, file, file_sha256)| ArchiveEntry {
-            from_seq,
-            upto_seq,
-            upto_hash,
-            file,
-            file_sha256,
-        })
+        .map(
+            |(from_seq, upto_seq, upto_hash, file, file_sha256)| ArchiveEntry {
+                from_seq,
+                upto_seq,
+                upto_hash,
+                file,
+                file_sha256,
+            },
+        )
         .collect())
 }
 
@@ -223,11 +225,10 @@ pub async fn archive(
         ));
     }
     let cutoff = now_ms - i64::from(retention_days) * 86_400_000;
-    let upto: Option<i64> =
-        sqlx::query_scalar("SELECT MAX(seq) FROM audit_log WHERE at < $1")
-            .bind(cutoff)
-            .fetch_one(db.pool())
-            .await?;
+    let upto: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM audit_log WHERE at < $1")
+        .bind(cutoff)
+        .fetch_one(db.pool())
+        .await?;
     let Some(upto) = upto else { return Ok(None) };
     let from: i64 = sqlx::query_scalar("SELECT MIN(seq) FROM audit_log")
         .fetch_one(db.pool())
@@ -255,7 +256,9 @@ pub async fn archive(
             None => break,
         }
     }
-    let file_handle = out.into_inner().map_err(|e| AppError::internal(e.into_error()))?;
+    let file_handle = out
+        .into_inner()
+        .map_err(|e| AppError::internal(e.into_error()))?;
     file_handle.sync_all()?;
     let sha = hex::encode(hasher.finalize());
     let backend = db.backend();

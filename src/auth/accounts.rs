@@ -140,7 +140,11 @@ impl From<&AccountAuth> for AccountView {
 }
 
 fn split_modules(s: &str) -> Vec<String> {
-    s.split(',').map(str::trim).filter(|m| !m.is_empty()).map(str::to_string).collect()
+    s.split(',')
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Business modules a case officer can be named for (the later issues build them).
@@ -173,7 +177,8 @@ fn validate_modules(role: Role, modules: &[String]) -> AppResult<String> {
 pub fn validate_username(s: &str) -> AppResult<String> {
     let u = s.trim().to_lowercase();
     let ok = (3..=32).contains(&u.len())
-        && u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        && u.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
         && u.as_bytes()[0].is_ascii_lowercase();
     if !ok {
         return Err(AppError::invalid(
@@ -233,7 +238,10 @@ async fn placement(
         if !path.flatten().is_some_and(|p| scope.contains(&p)) {
             return Err(AppError::invalid("关联的会员不存在或不在您的管理范围内"));
         }
-        return Ok(Placement { org_id: None, member_id: Some(id) });
+        return Ok(Placement {
+            org_id: None,
+            member_id: Some(id),
+        });
     }
     let code = org_code
         .filter(|c| !c.trim().is_empty())
@@ -241,24 +249,46 @@ async fn placement(
     let org = orgs::get_by_code(db, scope, code)
         .await
         .map_err(|_| AppError::invalid(format!("工会代码“{code}”不存在或不在您的管理范围内")))?;
-    Ok(Placement { org_id: Some(org.id), member_id: None })
+    Ok(Placement {
+        org_id: Some(org.id),
+        member_id: None,
+    })
 }
 
 /// Creates an account with a one-time password (returned once, to be handed over in person).
 /// The system administrator creates business accounts; administrator roles are granted by the
 /// security administrator (三员分立).
-pub async fn create(db: &Db, actor: &Actor, input: &NewAccount, now: i64) -> AppResult<(AccountView, String)> {
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    input: &NewAccount,
+    now: i64,
+) -> AppResult<(AccountView, String)> {
     let username = validate_username(&input.username)?;
     let role = Role::parse(&input.role)?;
     if role.is_admin() {
-        return Err(AppError::invalid("管理员角色由安全管理员授予：请先以业务角色创建账号").with_code("ROLE_NOT_ALLOWED"));
+        return Err(
+            AppError::invalid("管理员角色由安全管理员授予：请先以业务角色创建账号")
+                .with_code("ROLE_NOT_ALLOWED"),
+        );
     }
     let modules = validate_modules(role, &input.modules)?;
     let display_name = crate::registry::orgs::validate_name(
-        if input.display_name.trim().is_empty() { &username } else { &input.display_name },
+        if input.display_name.trim().is_empty() {
+            &username
+        } else {
+            &input.display_name
+        },
         "姓名",
     )?;
-    let place = placement(db, &actor.scope, role, input.org_code.as_deref(), input.member_id.as_deref()).await?;
+    let place = placement(
+        db,
+        &actor.scope,
+        role,
+        input.org_code.as_deref(),
+        input.member_id.as_deref(),
+    )
+    .await?;
     let one_time = password::generate_one_time();
     let hash = password::hash(one_time.clone()).await?;
     let id = new_id();
@@ -303,13 +333,17 @@ pub async fn create(db: &Db, actor: &Actor, input: &NewAccount, now: i64) -> App
         })
     })
     .await?;
-    let a = by_id(db, id).await?.ok_or_else(|| AppError::not_found("账号"))?;
+    let a = by_id(db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("账号"))?;
     Ok((AccountView::from(&a), one_time))
 }
 
 /// An account inside the administrator's subtree, else "not found".
 pub async fn get_in_scope(db: &Db, scope: &Scope, id: i64) -> AppResult<AccountAuth> {
-    let a = by_id(db, id).await?.ok_or_else(|| AppError::not_found("账号"))?;
+    let a = by_id(db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("账号"))?;
     if scope.is_all() || a.placement().is_some_and(|p| scope.contains(p)) {
         Ok(a)
     } else {
@@ -335,7 +369,14 @@ pub async fn list(db: &Db, scope: &Scope) -> AppResult<Vec<AccountView>> {
 
 /// Runs `change` on an account in scope in a write transaction with an audit row holding the
 /// account before and after. The actor may not change their own account this way.
-async fn change_account<F>(db: &Db, actor: &Actor, id: i64, action: &'static str, now: i64, change: F) -> AppResult<AccountView>
+async fn change_account<F>(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    action: &'static str,
+    now: i64,
+    change: F,
+) -> AppResult<AccountView>
 where
     F: for<'t> Fn(&'t mut Tx) -> crate::db::BoxFut<'t, AppResult<()>> + Send + Sync + 'static,
 {
@@ -351,19 +392,32 @@ where
         let (actor, before_json, change) = (actor2.clone(), before_json.clone(), change.clone());
         Box::pin(async move {
             change(tx).await?;
-            let after = sqlx::query(&format!("SELECT {AUTH_COLUMNS} FROM accounts a {AUTH_JOINS} WHERE a.id = $1"))
-                .bind(id)
-                .fetch_one(&mut **tx)
-                .await?;
+            let after = sqlx::query(&format!(
+                "SELECT {AUTH_COLUMNS} FROM accounts a {AUTH_JOINS} WHERE a.id = $1"
+            ))
+            .bind(id)
+            .fetch_one(&mut **tx)
+            .await?;
             let after = AccountAuth::from_row(&after)?;
-            audit::append_tx(tx, backend, &actor, now, Event::new(action).target("account", id).detail(serde_json::json!({
-                "before": before_json, "after": audit_view(&after)
-            }))).await?;
+            audit::append_tx(
+                tx,
+                backend,
+                &actor,
+                now,
+                Event::new(action)
+                    .target("account", id)
+                    .detail(serde_json::json!({
+                        "before": before_json, "after": audit_view(&after)
+                    })),
+            )
+            .await?;
             Ok(())
         })
     })
     .await?;
-    let a = by_id(db, id).await?.ok_or_else(|| AppError::not_found("账号"))?;
+    let a = by_id(db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("账号"))?;
     Ok(AccountView::from(&a))
 }
 
@@ -377,10 +431,23 @@ pub struct RoleChange {
 }
 
 /// The security administrator assigns a role and a place (a permission change).
-pub async fn set_role(db: &Db, actor: &Actor, id: i64, input: &RoleChange, now: i64) -> AppResult<AccountView> {
+pub async fn set_role(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    input: &RoleChange,
+    now: i64,
+) -> AppResult<AccountView> {
     let role = Role::parse(&input.role)?;
     let modules = validate_modules(role, &input.modules)?;
-    let place = placement(db, &actor.scope, role, input.org_code.as_deref(), input.member_id.as_deref()).await?;
+    let place = placement(
+        db,
+        &actor.scope,
+        role,
+        input.org_code.as_deref(),
+        input.member_id.as_deref(),
+    )
+    .await?;
     let view = change_account(db, actor, id, "account.role", now, move |tx| {
         let modules = modules.clone();
         Box::pin(async move {
@@ -406,7 +473,13 @@ pub async fn set_role(db: &Db, actor: &Actor, id: i64, input: &RoleChange, now: 
     Ok(view)
 }
 
-pub async fn set_status(db: &Db, actor: &Actor, id: i64, active: bool, now: i64) -> AppResult<AccountView> {
+pub async fn set_status(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    active: bool,
+    now: i64,
+) -> AppResult<AccountView> {
     change_account(db, actor, id, if active { "account.enable" } else { "account.disable" }, now, move |tx| {
         Box::pin(async move {
             sqlx::query("UPDATE accounts SET status = $1, updated_at = $2 WHERE id = $3")
@@ -429,7 +502,12 @@ pub async fn set_status(db: &Db, actor: &Actor, id: i64, active: bool, now: i64)
 }
 
 /// A new one-time password; the account must change it at its next sign-in.
-pub async fn reset_password(db: &Db, actor: &Actor, id: i64, now: i64) -> AppResult<(AccountView, String)> {
+pub async fn reset_password(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    now: i64,
+) -> AppResult<(AccountView, String)> {
     let one_time = password::generate_one_time();
     let hash = password::hash(one_time.clone()).await?;
     let view = change_account(db, actor, id, "account.reset_password", now, move |tx| {
@@ -478,14 +556,22 @@ pub struct FirstAccount {
 
 /// On an empty accounts table: the three separated administrators at the top union, and, when a
 /// demo city was seeded, a cadre account for it. Passwords are one-time and must be changed.
-pub async fn ensure_first_accounts(db: &Db, actor: &Actor, with_demo_cadre: bool) -> AppResult<Vec<FirstAccount>> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(db.pool()).await?;
+pub async fn ensure_first_accounts(
+    db: &Db,
+    actor: &Actor,
+    with_demo_cadre: bool,
+) -> AppResult<Vec<FirstAccount>> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+        .fetch_one(db.pool())
+        .await?;
     if n > 0 {
         return Ok(Vec::new());
     }
-    let root: Option<i64> = sqlx::query_scalar("SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY created_at LIMIT 1")
-        .fetch_optional(db.pool())
-        .await?;
+    let root: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY created_at LIMIT 1",
+    )
+    .fetch_optional(db.pool())
+    .await?;
     let mut wanted = vec![
         ("admin", "系统管理员", Role::SysAdmin),
         ("security", "安全管理员", Role::SecAdmin),
@@ -522,7 +608,11 @@ pub async fn ensure_first_accounts(db: &Db, actor: &Actor, with_demo_cadre: bool
             })
         })
         .await?;
-        out.push(FirstAccount { username, role, password: pw });
+        out.push(FirstAccount {
+            username,
+            role,
+            password: pw,
+        });
     }
     Ok(out)
 }

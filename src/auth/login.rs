@@ -16,7 +16,11 @@ use crate::registry::Registry;
 use crate::registry::scope::Scope;
 
 pub fn login_failed() -> AppError {
-    AppError::new_status(axum::http::StatusCode::UNAUTHORIZED, "LOGIN_FAILED", "用户名或密码错误")
+    AppError::new_status(
+        axum::http::StatusCode::UNAUTHORIZED,
+        "LOGIN_FAILED",
+        "用户名或密码错误",
+    )
 }
 
 fn locked(auth: &Auth) -> AppError {
@@ -38,10 +42,11 @@ fn throttle_key(reg: &Registry, username: &str) -> String {
 }
 
 async fn locked_until(reg: &Registry, key: &str) -> AppResult<i64> {
-    let v: Option<i64> = sqlx::query_scalar("SELECT locked_until FROM login_throttle WHERE key_hash = $1")
-        .bind(key)
-        .fetch_optional(reg.db.pool())
-        .await?;
+    let v: Option<i64> =
+        sqlx::query_scalar("SELECT locked_until FROM login_throttle WHERE key_hash = $1")
+            .bind(key)
+            .fetch_optional(reg.db.pool())
+            .await?;
     Ok(v.unwrap_or(0))
 }
 
@@ -100,8 +105,14 @@ pub fn is_locked_at(until: i64, now: i64) -> bool {
 fn account_actor(reg: &Registry, acc: Option<&AccountAuth>, ip: Option<&str>) -> Actor {
     Actor {
         account_id: acc.map(|a| a.id),
-        name: acc.map(|a| a.username.clone()).unwrap_or_else(|| "（未知用户名）".into()),
-        kind: if acc.is_some() { "account" } else { "anonymous" },
+        name: acc
+            .map(|a| a.username.clone())
+            .unwrap_or_else(|| "（未知用户名）".into()),
+        kind: if acc.is_some() {
+            "account"
+        } else {
+            "anonymous"
+        },
         ip: ip.map(str::to_string),
         scope: acc
             .and_then(|a| a.org_path.clone().or(a.member_org_path.clone()))
@@ -117,7 +128,9 @@ fn must_change(auth: &Auth, acc: &AccountAuth, now: i64) -> bool {
 }
 
 fn needs_totp_setup(auth: &Auth, acc: &AccountAuth) -> bool {
-    acc.totp_secret_enc.is_none() && auth.settings.totp_required_for_admins && acc.role.is_some_and(|r| r.is_admin())
+    acc.totp_secret_enc.is_none()
+        && auth.settings.totp_required_for_admins
+        && acc.role.is_some_and(|r| r.is_admin())
 }
 
 /// The next step for an account whose password was accepted (`totp_done`: code given too).
@@ -140,7 +153,13 @@ pub struct LoginOk {
     pub account: AccountAuth,
 }
 
-pub async fn login(auth: &Auth, reg: &Registry, username: &str, password_text: &str, ip: &str) -> AppResult<LoginOk> {
+pub async fn login(
+    auth: &Auth,
+    reg: &Registry,
+    username: &str,
+    password_text: &str,
+    ip: &str,
+) -> AppResult<LoginOk> {
     if auth.ip_blocked(ip) {
         tracing::warn!(%ip, "login refused: too many failures from this address");
         return Err(AppError::new_status(
@@ -161,7 +180,11 @@ pub async fn login(auth: &Auth, reg: &Registry, username: &str, password_text: &
         audit::record(&reg.db, &actor, now, Event::new("login.locked").denied()).await?;
         return Err(locked(auth));
     }
-    let ok = password::verify(password_text.to_string(), acc.as_ref().map(|a| a.password_hash.clone())).await?;
+    let ok = password::verify(
+        password_text.to_string(),
+        acc.as_ref().map(|a| a.password_hash.clone()),
+    )
+    .await?;
     let acc = match acc {
         Some(a) if ok && a.active && a.role.is_some() => a,
         other => {
@@ -173,24 +196,66 @@ pub async fn login(auth: &Auth, reg: &Registry, username: &str, password_text: &
                 Some(_) if ok => "unknown_role",
                 Some(_) => "wrong_password",
             };
-            audit::record(&reg.db, &actor, now, Event::new("login.failure").failed().detail(serde_json::json!({ "reason": reason, "locked": now_locked }))).await?;
-            return Err(if now_locked { locked(auth) } else { login_failed() });
+            audit::record(
+                &reg.db,
+                &actor,
+                now,
+                Event::new("login.failure")
+                    .failed()
+                    .detail(serde_json::json!({ "reason": reason, "locked": now_locked })),
+            )
+            .await?;
+            return Err(if now_locked {
+                locked(auth)
+            } else {
+                login_failed()
+            });
         }
     };
     clear_failures(reg, &key).await?;
     let stage = remaining_stage(auth, &acc, false);
-    let session = sessions::create(&reg.db, acc.id, stage, Some(ip), now, auth.settings.max_hours).await?;
-    audit::record(&reg.db, &actor, now, Event::new("login.password_ok").target("session", session.id).detail(serde_json::json!({ "next": stage.code() }))).await?;
-    Ok(LoginOk { session, stage, account: acc })
+    let session = sessions::create(
+        &reg.db,
+        acc.id,
+        stage,
+        Some(ip),
+        now,
+        auth.settings.max_hours,
+    )
+    .await?;
+    audit::record(
+        &reg.db,
+        &actor,
+        now,
+        Event::new("login.password_ok")
+            .target("session", session.id)
+            .detail(serde_json::json!({ "next": stage.code() })),
+    )
+    .await?;
+    Ok(LoginOk {
+        session,
+        stage,
+        account: acc,
+    })
 }
 
 fn wrong_code() -> AppError {
-    AppError::new_status(axum::http::StatusCode::UNAUTHORIZED, "TOTP_FAILED", "动态口令不正确或已使用过，请输入验证器上的新口令")
+    AppError::new_status(
+        axum::http::StatusCode::UNAUTHORIZED,
+        "TOTP_FAILED",
+        "动态口令不正确或已使用过，请输入验证器上的新口令",
+    )
 }
 
 /// Checks the second-factor code of a session at the `totp` stage. A code is accepted once
 /// (replays are refused); failures count towards the account's lockout.
-pub async fn verify_totp(auth: &Auth, reg: &Registry, s: &SessionRow, code: &str, ip: &str) -> AppResult<Stage> {
+pub async fn verify_totp(
+    auth: &Auth,
+    reg: &Registry,
+    s: &SessionRow,
+    code: &str,
+    ip: &str,
+) -> AppResult<Stage> {
     if s.stage != Stage::Totp {
         return Err(AppError::bad_request("当前无需输入动态口令"));
     }
@@ -209,18 +274,35 @@ pub async fn verify_totp(auth: &Auth, reg: &Registry, s: &SessionRow, code: &str
     let step = totp::matching_step(&secret, code, now)?;
     let accepted = match step {
         // Claiming the step atomically refuses a replay, even two at the same moment.
-        Some(step) => sqlx::query("UPDATE accounts SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1")
+        Some(step) => {
+            sqlx::query(
+                "UPDATE accounts SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1",
+            )
             .bind(step)
             .bind(acc.id)
             .execute(reg.db.pool())
             .await?
-            .rows_affected() == 1,
+            .rows_affected()
+                == 1
+        }
         None => false,
     };
     if !accepted {
         let now_locked = record_failure(auth, reg, &key).await?;
-        let reason = if step.is_some() { "replayed" } else { "wrong_code" };
-        audit::record(&reg.db, &actor, now, Event::new("login.totp_failure").failed().detail(serde_json::json!({ "reason": reason, "locked": now_locked }))).await?;
+        let reason = if step.is_some() {
+            "replayed"
+        } else {
+            "wrong_code"
+        };
+        audit::record(
+            &reg.db,
+            &actor,
+            now,
+            Event::new("login.totp_failure")
+                .failed()
+                .detail(serde_json::json!({ "reason": reason, "locked": now_locked })),
+        )
+        .await?;
         if now_locked {
             sessions::end(&reg.db, s.id, now).await?;
             return Err(locked(auth));
@@ -230,17 +312,35 @@ pub async fn verify_totp(auth: &Auth, reg: &Registry, s: &SessionRow, code: &str
     clear_failures(reg, &key).await?;
     let next = remaining_stage(auth, acc, true);
     sessions::set_stage(&reg.db, s.id, next).await?;
-    audit::record(&reg.db, &actor, now, Event::new("login.totp_ok").target("session", s.id).detail(serde_json::json!({ "next": next.code() }))).await?;
+    audit::record(
+        &reg.db,
+        &actor,
+        now,
+        Event::new("login.totp_ok")
+            .target("session", s.id)
+            .detail(serde_json::json!({ "next": next.code() })),
+    )
+    .await?;
     Ok(next)
 }
 
 /// Enrols a second factor: the client shows the secret, the person enters the first code.
-pub async fn confirm_totp_setup(auth: &Auth, reg: &Registry, s: &SessionRow, secret_b32: &str, code: &str, ip: &str) -> AppResult<Stage> {
+pub async fn confirm_totp_setup(
+    auth: &Auth,
+    reg: &Registry,
+    s: &SessionRow,
+    secret_b32: &str,
+    code: &str,
+    ip: &str,
+) -> AppResult<Stage> {
     if !matches!(s.stage, Stage::TotpSetup | Stage::Full) {
         return Err(AppError::bad_request("请先完成当前登录步骤"));
     }
     if s.account.totp_secret_enc.is_some() {
-        return Err(AppError::conflict("TOTP_ENROLLED", "账号已绑定动态口令；如需更换请联系安全管理员重置"));
+        return Err(AppError::conflict(
+            "TOTP_ENROLLED",
+            "账号已绑定动态口令；如需更换请联系安全管理员重置",
+        ));
     }
     let now = auth.now();
     let secret = totp::decode(secret_b32)?;
@@ -272,7 +372,14 @@ pub async fn confirm_totp_setup(auth: &Auth, reg: &Registry, s: &SessionRow, sec
 }
 
 /// Changes the caller's own password. Other sessions of the account end.
-pub async fn change_password(auth: &Auth, reg: &Registry, s: &SessionRow, current: &str, new: &str, ip: &str) -> AppResult<Stage> {
+pub async fn change_password(
+    auth: &Auth,
+    reg: &Registry,
+    s: &SessionRow,
+    current: &str,
+    new: &str,
+    ip: &str,
+) -> AppResult<Stage> {
     if !matches!(s.stage, Stage::Password | Stage::Full) {
         return Err(AppError::bad_request("请先完成当前登录步骤"));
     }
@@ -280,7 +387,15 @@ pub async fn change_password(auth: &Auth, reg: &Registry, s: &SessionRow, curren
     let acc = &s.account;
     let actor = account_actor(reg, Some(acc), Some(ip));
     if !password::verify(current.to_string(), Some(acc.password_hash.clone())).await? {
-        audit::record(&reg.db, &actor, now, Event::new("account.password_change").failed().target("account", acc.id)).await?;
+        audit::record(
+            &reg.db,
+            &actor,
+            now,
+            Event::new("account.password_change")
+                .failed()
+                .target("account", acc.id),
+        )
+        .await?;
         return Err(AppError::invalid("当前密码不正确").with_code("PASSWORD_WRONG"));
     }
     auth.settings.policy.check(new, &acc.username)?;
@@ -311,13 +426,21 @@ pub async fn change_password(auth: &Auth, reg: &Registry, s: &SessionRow, curren
             })
         })
         .await?;
-    let fresh = accounts::by_id(&reg.db, id).await?.ok_or_else(|| AppError::not_found("账号"))?;
+    let fresh = accounts::by_id(&reg.db, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("账号"))?;
     let next = remaining_stage(auth, &fresh, true);
     sessions::set_stage(&reg.db, sid, next).await?;
     Ok(next)
 }
 
-pub async fn logout(auth: &Auth, reg: &Registry, s: &SessionRow, everywhere: bool, ip: &str) -> AppResult<u64> {
+pub async fn logout(
+    auth: &Auth,
+    reg: &Registry,
+    s: &SessionRow,
+    everywhere: bool,
+    ip: &str,
+) -> AppResult<u64> {
     let now = auth.now();
     let actor = account_actor(reg, Some(&s.account), Some(ip));
     let n = if everywhere {
@@ -326,6 +449,14 @@ pub async fn logout(auth: &Auth, reg: &Registry, s: &SessionRow, everywhere: boo
         sessions::end(&reg.db, s.id, now).await?;
         1
     };
-    audit::record(&reg.db, &actor, now, Event::new(if everywhere { "logout.all" } else { "logout" }).target("session", s.id).detail(serde_json::json!({ "sessions_ended": n }))).await?;
+    audit::record(
+        &reg.db,
+        &actor,
+        now,
+        Event::new(if everywhere { "logout.all" } else { "logout" })
+            .target("session", s.id)
+            .detail(serde_json::json!({ "sessions_ended": n })),
+    )
+    .await?;
     Ok(n)
 }

@@ -46,7 +46,11 @@ impl Caller {
         Actor {
             account_id: self.account_id,
             name: self.name.clone(),
-            kind: if self.token_id.is_some() { "token" } else { "account" },
+            kind: if self.token_id.is_some() {
+                "token"
+            } else {
+                "account"
+            },
             ip: self.ip.clone(),
             scope: self.scope.clone(),
             key: ChainKey::from_keys(keys),
@@ -112,8 +116,9 @@ impl Auth {
     pub fn ip_blocked(&self, ip: &str) -> bool {
         let now = self.now();
         let map = self.ip_failures.lock().expect("not poisoned");
-        map.get(ip)
-            .is_some_and(|(start, n)| now - start < IP_WINDOW_MS && *n >= self.settings.ip_max_failures)
+        map.get(ip).is_some_and(|(start, n)| {
+            now - start < IP_WINDOW_MS && *n >= self.settings.ip_max_failures
+        })
     }
 
     pub fn ip_failed(&self, ip: &str) {

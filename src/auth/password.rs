@@ -2,8 +2,10 @@
 
 use std::sync::OnceLock;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use rand::Rng;
 
 use crate::config::Config;
@@ -27,7 +29,10 @@ impl PasswordPolicy {
     pub fn check(&self, password: &str, username: &str) -> AppResult<()> {
         let n = password.chars().count();
         if n < self.min_length {
-            return Err(AppError::invalid(format!("密码至少需要{}个字符", self.min_length)).with_code("PASSWORD_POLICY"));
+            return Err(
+                AppError::invalid(format!("密码至少需要{}个字符", self.min_length))
+                    .with_code("PASSWORD_POLICY"),
+            );
         }
         if n > 128 {
             return Err(AppError::invalid("密码不能超过128个字符").with_code("PASSWORD_POLICY"));
@@ -78,7 +83,11 @@ pub async fn verify(password: String, stored: Option<String>) -> AppResult<bool>
     };
     let ok = tokio::task::spawn_blocking(move || {
         PasswordHash::new(&stored)
-            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -104,7 +113,9 @@ pub fn generate_one_time() -> String {
     let mut rng = rand::thread_rng();
     let all: Vec<u8> = [UPPER, LOWER, DIGIT].concat();
     loop {
-        let pw: String = (0..16).map(|_| all[rng.gen_range(0..all.len())] as char).collect();
+        let pw: String = (0..16)
+            .map(|_| all[rng.gen_range(0..all.len())] as char)
+            .collect();
         let has = |set: &[u8]| pw.bytes().any(|b| set.contains(&b));
         if has(UPPER) && has(LOWER) && has(DIGIT) {
             return pw;
@@ -117,15 +128,33 @@ mod tests {
     use super::*;
 
     fn policy() -> PasswordPolicy {
-        PasswordPolicy { min_length: 10, min_classes: 3 }
+        PasswordPolicy {
+            min_length: 10,
+            min_classes: 3,
+        }
     }
 
     #[test]
     fn the_default_policy_explains_what_is_missing() {
         let p = policy();
-        assert!(p.check("Short1!", "u").unwrap_err().message().contains("至少需要10个字符"));
-        assert!(p.check("alllowercase", "u").unwrap_err().message().contains("至少3类"));
-        assert!(p.check("Zhang-admin-2026", "admin").unwrap_err().message().contains("用户名"));
+        assert!(
+            p.check("Short1!", "u")
+                .unwrap_err()
+                .message()
+                .contains("至少需要10个字符")
+        );
+        assert!(
+            p.check("alllowercase", "u")
+                .unwrap_err()
+                .message()
+                .contains("至少3类")
+        );
+        assert!(
+            p.check("Zhang-admin-2026", "admin")
+                .unwrap_err()
+                .message()
+                .contains("用户名")
+        );
         assert!(p.check("Gonghui#2026x", "admin").is_ok());
     }
 
@@ -140,7 +169,11 @@ mod tests {
     async fn hashes_verify_and_unknown_accounts_never_do() {
         let h = hash("Gonghui#2026x".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify("Gonghui#2026x".into(), Some(h.clone())).await.unwrap());
+        assert!(
+            verify("Gonghui#2026x".into(), Some(h.clone()))
+                .await
+                .unwrap()
+        );
         assert!(!verify("Gonghui#2026y".into(), Some(h)).await.unwrap());
         assert!(!verify("anything".into(), None).await.unwrap());
     }

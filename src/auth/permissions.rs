@@ -234,7 +234,14 @@ impl Role {
                 StatsRead,
             ],
             Role::Officer => &[OrgRead, UnitRead, MemberRead, StatsRead, CaseWork],
-            Role::Auditor => &[OrgRead, UnitRead, MemberRead, StatsRead, Export, FinanceRead],
+            Role::Auditor => &[
+                OrgRead,
+                UnitRead,
+                MemberRead,
+                StatsRead,
+                Export,
+                FinanceRead,
+            ],
             Role::Member => &[SelfRead, SelfWrite],
         })
     }
@@ -293,10 +300,18 @@ pub const ROUTES: &[(&str, &str, Access)] = {
         ("POST", "/api/v1/accounts", Need(AccountManage)),
         ("GET", "/api/v1/accounts/{id}", Need(AccountRead)),
         ("POST", "/api/v1/accounts/{id}/status", Need(AccountManage)),
-        ("POST", "/api/v1/accounts/{id}/reset-password", Need(AccountManage)),
+        (
+            "POST",
+            "/api/v1/accounts/{id}/reset-password",
+            Need(AccountManage),
+        ),
         ("POST", "/api/v1/accounts/{id}/role", Need(AccountGrant)),
         ("POST", "/api/v1/accounts/{id}/unlock", Need(AccountGrant)),
-        ("POST", "/api/v1/accounts/{id}/reset-totp", Need(AccountGrant)),
+        (
+            "POST",
+            "/api/v1/accounts/{id}/reset-totp",
+            Need(AccountGrant),
+        ),
         ("GET", "/api/v1/tokens", Need(TokenManage)),
         ("POST", "/api/v1/tokens", Need(TokenManage)),
         ("POST", "/api/v1/tokens/{id}/revoke", Need(TokenManage)),
@@ -331,7 +346,12 @@ mod tests {
     fn administrators_are_separated_and_see_no_business_data() {
         for admin in [Role::SysAdmin, Role::SecAdmin, Role::AuditAdmin] {
             let perms = admin.perms();
-            for p in [Perm::MemberRead, Perm::OrgRead, Perm::StatsRead, Perm::Export] {
+            for p in [
+                Perm::MemberRead,
+                Perm::OrgRead,
+                Perm::StatsRead,
+                Perm::Export,
+            ] {
                 assert!(!perms.has(p), "{admin:?} must not have {p:?}");
             }
         }

@@ -80,7 +80,11 @@ pub async fn create(
         .bind(now + i64::from(max_hours) * 3_600_000)
         .execute(db.pool())
         .await?;
-    Ok(NewSession { id, token, csrf_token })
+    Ok(NewSession {
+        id,
+        token,
+        csrf_token,
+    })
 }
 
 /// A live or ended session with what the request needs to know about its account.
@@ -148,11 +152,13 @@ pub async fn end(db: &Db, id: i64, now: i64) -> AppResult<()> {
 
 /// Ends every session of an account except `keep`. Returns how many ended.
 pub async fn end_all(db: &Db, account_id: i64, keep: Option<i64>, now: i64) -> AppResult<u64> {
-    let r = sqlx::query("UPDATE sessions SET ended_at = $1 WHERE account_id = $2 AND ended_at IS NULL AND id <> $3")
-        .bind(now)
-        .bind(account_id)
-        .bind(keep.unwrap_or(0))
-        .execute(db.pool())
-        .await?;
+    let r = sqlx::query(
+        "UPDATE sessions SET ended_at = $1 WHERE account_id = $2 AND ended_at IS NULL AND id <> $3",
+    )
+    .bind(now)
+    .bind(account_id)
+    .bind(keep.unwrap_or(0))
+    .execute(db.pool())
+    .await?;
     Ok(r.rows_affected())
 }

@@ -55,7 +55,10 @@ const COLUMNS: &str = "t.id, t.name, t.permissions, t.created_at, t.expires_at, 
 
 fn perms_of(text: &str) -> PermSet {
     let grantable = PermSet::of(TOKEN_GRANTABLE);
-    let listed: Vec<Perm> = text.split(',').filter_map(|p| Perm::parse(p).ok()).collect();
+    let listed: Vec<Perm> = text
+        .split(',')
+        .filter_map(|p| Perm::parse(p).ok())
+        .collect();
     PermSet::of(&listed).intersect(grantable)
 }
 
@@ -64,7 +67,11 @@ fn view(r: &sqlx::any::AnyRow) -> AppResult<TokenView> {
         id: col(r, "id")?,
         name: col(r, "name")?,
         org_code: col(r, "org_code")?,
-        permissions: perms_of(&col::<String>(r, "permissions")?).codes().into_iter().map(str::to_string).collect(),
+        permissions: perms_of(&col::<String>(r, "permissions")?)
+            .codes()
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
         created_at: col(r, "created_at")?,
         expires_at: col(r, "expires_at")?,
         revoked_at: col(r, "revoked_at")?,
@@ -72,7 +79,12 @@ fn view(r: &sqlx::any::AnyRow) -> AppResult<TokenView> {
     })
 }
 
-pub async fn create(db: &Db, actor: &Actor, input: &NewToken, now: i64) -> AppResult<(TokenView, String)> {
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    input: &NewToken,
+    now: i64,
+) -> AppResult<(TokenView, String)> {
     let name = orgs::validate_name(&input.name, "令牌名称")?;
     if !(1..=365).contains(&input.expires_in_days) {
         return Err(AppError::invalid("有效期应为1至365天"));
@@ -84,16 +96,28 @@ pub async fn create(db: &Db, actor: &Actor, input: &NewToken, now: i64) -> AppRe
     for p in &input.permissions {
         let perm = Perm::parse(p)?;
         if !TOKEN_GRANTABLE.contains(&perm) {
-            return Err(AppError::invalid(format!("接口令牌不能授予“{}”权限", perm.code())));
+            return Err(AppError::invalid(format!(
+                "接口令牌不能授予“{}”权限",
+                perm.code()
+            )));
         }
         perms.push(perm);
     }
     let codes = PermSet::of(&perms).codes().join(",");
     let org = orgs::get_by_code(db, &actor.scope, &input.org_code)
         .await
-        .map_err(|_| AppError::invalid(format!("工会代码“{}”不存在或不在您的管理范围内", input.org_code)))?;
+        .map_err(|_| {
+            AppError::invalid(format!(
+                "工会代码“{}”不存在或不在您的管理范围内",
+                input.org_code
+            ))
+        })?;
     let token = format!("{PREFIX}{}", random_token());
-    let (id, hash, expires) = (new_id(), token_hash(&token), now + i64::from(input.expires_in_days) * 86_400_000);
+    let (id, hash, expires) = (
+        new_id(),
+        token_hash(&token),
+        now + i64::from(input.expires_in_days) * 86_400_000,
+    );
     let backend = db.backend();
     let actor2 = actor.clone();
     db.write(move |tx| {
@@ -124,11 +148,13 @@ pub async fn create(db: &Db, actor: &Actor, input: &NewToken, now: i64) -> AppRe
 }
 
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> AppResult<TokenView> {
-    let r = sqlx::query(&format!("SELECT {COLUMNS} FROM api_tokens t JOIN orgs o ON o.id = t.org_id WHERE t.id = $1"))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?
-        .ok_or_else(|| AppError::not_found("接口令牌"))?;
+    let r = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM api_tokens t JOIN orgs o ON o.id = t.org_id WHERE t.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or_else(|| AppError::not_found("接口令牌"))?;
     if !scope.contains(&col::<String>(&r, "org_path")?) {
         return Err(AppError::not_found("接口令牌"));
     }
@@ -154,12 +180,21 @@ pub async fn revoke(db: &Db, actor: &Actor, id: i64, now: i64) -> AppResult<Toke
     db.write(move |tx| {
         let actor = actor2.clone();
         Box::pin(async move {
-            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-                .bind(now)
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
-            audit::append_tx(tx, backend, &actor, now, Event::new("token.revoke").target("token", id)).await?;
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+            audit::append_tx(
+                tx,
+                backend,
+                &actor,
+                now,
+                Event::new("token.revoke").target("token", id),
+            )
+            .await?;
             Ok(())
         })
     })
@@ -170,10 +205,12 @@ pub async fn revoke(db: &Db, actor: &Actor, id: i64, now: i64) -> AppResult<Toke
 
 /// Resolves a presented token (any state; the caller decides about expiry and revocation).
 pub async fn find(db: &Db, token: &str) -> AppResult<Option<TokenAuth>> {
-    let r = sqlx::query(&format!("SELECT {COLUMNS} FROM api_tokens t JOIN orgs o ON o.id = t.org_id WHERE t.token_hash = $1"))
-        .bind(token_hash(token))
-        .fetch_optional(db.pool())
-        .await?;
+    let r = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM api_tokens t JOIN orgs o ON o.id = t.org_id WHERE t.token_hash = $1"
+    ))
+    .bind(token_hash(token))
+    .fetch_optional(db.pool())
+    .await?;
     let Some(r) = r else { return Ok(None) };
     Ok(Some(TokenAuth {
         id: col(&r, "id")?,

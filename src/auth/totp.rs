@@ -19,7 +19,11 @@ pub fn encode(secret: &[u8]) -> String {
 }
 
 pub fn decode(text: &str) -> AppResult<Vec<u8>> {
-    let cleaned: String = text.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+    let cleaned: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
     Secret::Encoded(cleaned)
         .to_bytes()
         .ok()
@@ -57,7 +61,13 @@ pub fn matching_step(secret: &[u8], code: &str, now_ms: i64) -> AppResult<Option
 pub fn otpauth_uri(secret_b32: &str, username: &str) -> String {
     let enc = |s: &str| -> String {
         s.bytes()
-            .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
             .collect()
     };
     format!(

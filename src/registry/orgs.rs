@@ -390,7 +390,16 @@ pub async fn update(db: &Db, actor: &Actor, code: &str, fields: OrgFields) -> Ap
             let changed = update_tx(tx, &org, &fields).await?;
             if changed {
                 let detail = serde_json::json!({ "before": org, "after": fields.audit_json() });
-                audit::append_tx(tx, backend, &actor, now_ms(), Event::new("org.update").target("org", org.id).detail(detail)).await?;
+                audit::append_tx(
+                    tx,
+                    backend,
+                    &actor,
+                    now_ms(),
+                    Event::new("org.update")
+                        .target("org", org.id)
+                        .detail(detail),
+                )
+                .await?;
             }
             Ok(changed)
         })

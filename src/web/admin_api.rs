@@ -37,7 +37,10 @@ fn parse_id(s: &str, what: &str) -> AppResult<i64> {
 }
 
 #[utoipa::path(get, path = "/api/v1/accounts", tag = "admin", responses((status = 200, body = [AccountView])))]
-pub async fn list_accounts(State(st): State<AppState>, caller: Caller) -> AppResult<Json<Vec<AccountView>>> {
+pub async fn list_accounts(
+    State(st): State<AppState>,
+    caller: Caller,
+) -> AppResult<Json<Vec<AccountView>>> {
     Ok(Json(accounts::list(&st.reg.db, &caller.scope).await?))
 }
 
@@ -50,14 +53,28 @@ pub struct AccountWithPassword {
 
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "admin", request_body = NewAccount,
     responses((status = 201, body = AccountWithPassword), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_account(State(st): State<AppState>, caller: Caller, JsonBody(i): JsonBody<NewAccount>) -> AppResult<(axum::http::StatusCode, Json<AccountWithPassword>)> {
+pub async fn create_account(
+    State(st): State<AppState>,
+    caller: Caller,
+    JsonBody(i): JsonBody<NewAccount>,
+) -> AppResult<(axum::http::StatusCode, Json<AccountWithPassword>)> {
     let actor = caller.actor(&st.reg.keys);
     let (account, pw) = accounts::create(&st.reg.db, &actor, &i, st.auth.now()).await?;
-    Ok((axum::http::StatusCode::CREATED, Json(AccountWithPassword { account, one_time_password: pw })))
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(AccountWithPassword {
+            account,
+            one_time_password: pw,
+        }),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/accounts/{id}", tag = "admin", responses((status = 200, body = AccountView), (status = 404, body = ErrorBody)))]
-pub async fn get_account(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> AppResult<Json<AccountView>> {
+pub async fn get_account(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<AccountView>> {
     let a = accounts::get_in_scope(&st.reg.db, &caller.scope, parse_id(&id, "账号")?).await?;
     Ok(Json(AccountView::from(&a)))
 }
@@ -69,45 +86,105 @@ pub struct StatusInput {
 }
 
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/status", tag = "admin", request_body = StatusInput, responses((status = 200, body = AccountView)))]
-pub async fn set_status(State(st): State<AppState>, caller: Caller, Path(id): Path<String>, JsonBody(i): JsonBody<StatusInput>) -> AppResult<Json<AccountView>> {
+pub async fn set_status(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(i): JsonBody<StatusInput>,
+) -> AppResult<Json<AccountView>> {
     let active = match i.status.as_str() {
         "active" => true,
         "disabled" => false,
-        _ => return Err(AppError::invalid("状态应为 active（启用）或 disabled（停用）")),
+        _ => {
+            return Err(AppError::invalid(
+                "状态应为 active（启用）或 disabled（停用）",
+            ));
+        }
     };
     let id = parse_id(&id, "账号")?;
-    Ok(Json(accounts::set_status(&st.reg.db, &caller.actor(&st.reg.keys), id, active, st.auth.now()).await?))
+    Ok(Json(
+        accounts::set_status(
+            &st.reg.db,
+            &caller.actor(&st.reg.keys),
+            id,
+            active,
+            st.auth.now(),
+        )
+        .await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/reset-password", tag = "admin", responses((status = 200, body = AccountWithPassword)))]
-pub async fn reset_password(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> AppResult<Json<AccountWithPassword>> {
+pub async fn reset_password(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<AccountWithPassword>> {
     let id = parse_id(&id, "账号")?;
-    let (account, pw) = accounts::reset_password(&st.reg.db, &caller.actor(&st.reg.keys), id, st.auth.now()).await?;
-    Ok(Json(AccountWithPassword { account, one_time_password: pw }))
+    let (account, pw) =
+        accounts::reset_password(&st.reg.db, &caller.actor(&st.reg.keys), id, st.auth.now())
+            .await?;
+    Ok(Json(AccountWithPassword {
+        account,
+        one_time_password: pw,
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/role", tag = "admin", request_body = RoleChange, responses((status = 200, body = AccountView)))]
-pub async fn set_role(State(st): State<AppState>, caller: Caller, Path(id): Path<String>, JsonBody(i): JsonBody<RoleChange>) -> AppResult<Json<AccountView>> {
+pub async fn set_role(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(i): JsonBody<RoleChange>,
+) -> AppResult<Json<AccountView>> {
     let id = parse_id(&id, "账号")?;
-    Ok(Json(accounts::set_role(&st.reg.db, &caller.actor(&st.reg.keys), id, &i, st.auth.now()).await?))
+    Ok(Json(
+        accounts::set_role(
+            &st.reg.db,
+            &caller.actor(&st.reg.keys),
+            id,
+            &i,
+            st.auth.now(),
+        )
+        .await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/unlock", tag = "admin", responses((status = 200, body = AccountView)))]
-pub async fn unlock(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> AppResult<Json<AccountView>> {
+pub async fn unlock(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<AccountView>> {
     let a = accounts::get_in_scope(&st.reg.db, &caller.scope, parse_id(&id, "账号")?).await?;
     login::unlock(&st.reg, &a.username).await?;
-    audit::record(&st.reg.db, &caller.actor(&st.reg.keys), st.auth.now(), Event::new("account.unlock").target("account", a.id)).await?;
+    audit::record(
+        &st.reg.db,
+        &caller.actor(&st.reg.keys),
+        st.auth.now(),
+        Event::new("account.unlock").target("account", a.id),
+    )
+    .await?;
     Ok(Json(AccountView::from(&a)))
 }
 
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/reset-totp", tag = "admin", responses((status = 200, body = AccountView)))]
-pub async fn reset_totp(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> AppResult<Json<AccountView>> {
+pub async fn reset_totp(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<AccountView>> {
     let id = parse_id(&id, "账号")?;
-    Ok(Json(accounts::reset_totp(&st.reg.db, &caller.actor(&st.reg.keys), id, st.auth.now()).await?))
+    Ok(Json(
+        accounts::reset_totp(&st.reg.db, &caller.actor(&st.reg.keys), id, st.auth.now()).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "admin", responses((status = 200, body = [TokenView])))]
-pub async fn list_tokens(State(st): State<AppState>, caller: Caller) -> AppResult<Json<Vec<TokenView>>> {
+pub async fn list_tokens(
+    State(st): State<AppState>,
+    caller: Caller,
+) -> AppResult<Json<Vec<TokenView>>> {
     Ok(Json(tokens::list(&st.reg.db, &caller.scope).await?))
 }
 
@@ -119,19 +196,37 @@ pub struct TokenCreated {
 }
 
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "admin", request_body = NewToken, responses((status = 201, body = TokenCreated), (status = 422, body = ErrorBody)))]
-pub async fn create_token(State(st): State<AppState>, caller: Caller, JsonBody(i): JsonBody<NewToken>) -> AppResult<(axum::http::StatusCode, Json<TokenCreated>)> {
-    let (token_info, token) = tokens::create(&st.reg.db, &caller.actor(&st.reg.keys), &i, st.auth.now()).await?;
-    Ok((axum::http::StatusCode::CREATED, Json(TokenCreated { token_info, token })))
+pub async fn create_token(
+    State(st): State<AppState>,
+    caller: Caller,
+    JsonBody(i): JsonBody<NewToken>,
+) -> AppResult<(axum::http::StatusCode, Json<TokenCreated>)> {
+    let (token_info, token) =
+        tokens::create(&st.reg.db, &caller.actor(&st.reg.keys), &i, st.auth.now()).await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(TokenCreated { token_info, token }),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/tokens/{id}/revoke", tag = "admin", responses((status = 200, body = TokenView), (status = 404, body = ErrorBody)))]
-pub async fn revoke_token(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> AppResult<Json<TokenView>> {
+pub async fn revoke_token(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<TokenView>> {
     let id = parse_id(&id, "接口令牌")?;
-    Ok(Json(tokens::revoke(&st.reg.db, &caller.actor(&st.reg.keys), id, st.auth.now()).await?))
+    Ok(Json(
+        tokens::revoke(&st.reg.db, &caller.actor(&st.reg.keys), id, st.auth.now()).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/audit", tag = "admin", params(AuditFilter), responses((status = 200, body = AuditPage)))]
-pub async fn list_audit(State(st): State<AppState>, caller: Caller, Query(f): Query<AuditFilter>) -> AppResult<Json<AuditPage>> {
+pub async fn list_audit(
+    State(st): State<AppState>,
+    caller: Caller,
+    Query(f): Query<AuditFilter>,
+) -> AppResult<Json<AuditPage>> {
     Ok(Json(audit::list(&st.reg.db, &caller.scope, &f).await?))
 }
 
@@ -139,7 +234,14 @@ pub async fn list_audit(State(st): State<AppState>, caller: Caller, Query(f): Qu
 pub async fn verify_audit(State(st): State<AppState>, caller: Caller) -> AppResult<Json<Report>> {
     let actor = caller.actor(&st.reg.keys);
     let report = verify::verify(&st.reg.db, &actor.key, &st.config.audit_archive_dir()).await?;
-    audit::record(&st.reg.db, &actor, st.auth.now(), Event::new("audit.verify").detail(serde_json::json!({ "ok": report.ok(), "problems": report.problems.len() }))).await?;
+    audit::record(
+        &st.reg.db,
+        &actor,
+        st.auth.now(),
+        Event::new("audit.verify")
+            .detail(serde_json::json!({ "ok": report.ok(), "problems": report.problems.len() })),
+    )
+    .await?;
     Ok(Json(report))
 }
 
@@ -157,7 +259,9 @@ pub struct SystemStatus {
 pub async fn system_status(State(st): State<AppState>) -> AppResult<Json<SystemStatus>> {
     let db = &st.reg.db;
     let (_, schema_version) = crate::db::migrations::status(db).await?;
-    let count = |sql: &'static str| async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(db.pool()).await };
+    let count = |sql: &'static str| async move {
+        sqlx::query_scalar::<_, i64>(sql).fetch_one(db.pool()).await
+    };
     Ok(Json(SystemStatus {
         database: format!("{:?}", db.backend()).to_lowercase(),
         schema_version,

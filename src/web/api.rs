@@ -92,10 +92,18 @@ struct SecurityAddon;
 
 impl utoipa::Modify for SecurityAddon {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
         let c = openapi.components.get_or_insert_with(Default::default);
-        c.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("gh_session"))));
-        c.add_security_scheme("token", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        c.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("gh_session"))),
+        );
+        c.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 
@@ -237,8 +245,13 @@ async fn move_org(
     JsonBody(i): JsonBody<MoveInput>,
 ) -> AppResult<Json<Org>> {
     Ok(Json(
-        orgs::move_subtree(&st.reg.db, &caller.actor(&st.reg.keys), &code, &i.parent_code)
-            .await?,
+        orgs::move_subtree(
+            &st.reg.db,
+            &caller.actor(&st.reg.keys),
+            &code,
+            &i.parent_code,
+        )
+        .await?,
     ))
 }
 
@@ -319,7 +332,13 @@ async fn save_unit(
         employee_count: i.employee_count,
     };
     Ok(Json(
-        units::save(&st.reg.db, &caller.actor(&st.reg.keys), fields, i.org_code.clone()).await?,
+        units::save(
+            &st.reg.db,
+            &caller.actor(&st.reg.keys),
+            fields,
+            i.org_code.clone(),
+        )
+        .await?,
     ))
 }
 
@@ -742,11 +761,25 @@ async fn export_response(
     };
     let mut buf: Vec<u8> = Vec::new();
     let n = export::export_members(&st.reg, &caller.scope, f, format, full, &mut buf).await?;
-    let action = if full { "export.members_full" } else { "export.members" };
+    let action = if full {
+        "export.members_full"
+    } else {
+        "export.members"
+    };
     let detail = serde_json::json!({ "rows": n, "format": p.format.as_deref().unwrap_or("xlsx"), "filter": filter_json(f), "reason": reason });
-    audit::record(&st.reg.db, &caller.actor(&st.reg.keys), st.auth.now(), Event::new(action).detail(detail)).await?;
+    audit::record(
+        &st.reg.db,
+        &caller.actor(&st.reg.keys),
+        st.auth.now(),
+        Event::new(action).detail(detail),
+    )
+    .await?;
     tracing::info!(rows = n, full, "member list exported");
-    let name = if full { "会员名册（完整信息）" } else { "会员名册" };
+    let name = if full {
+        "会员名册（完整信息）"
+    } else {
+        "会员名册"
+    };
     Ok(match format {
         ExportFormat::Xlsx => attachment(&format!("{name}.xlsx"), XLSX_MIME, buf),
         ExportFormat::Csv => attachment(&format!("{name}.csv"), "text/csv; charset=utf-8", buf),
@@ -779,7 +812,9 @@ async fn export_members_full(
 fn stated_reason(r: Option<&str>) -> AppResult<String> {
     let r = r.map(str::trim).unwrap_or("");
     if r.chars().count() < 2 {
-        return Err(AppError::invalid("请说明查看完整信息的事由（至少2个字）").with_code("REASON_REQUIRED"));
+        return Err(
+            AppError::invalid("请说明查看完整信息的事由（至少2个字）").with_code("REASON_REQUIRED")
+        );
     }
     if r.chars().count() > 200 {
         return Err(AppError::invalid("事由不能超过200个字"));
@@ -812,7 +847,15 @@ async fn reveal_member(
     members::get(&st.reg.db, &caller.scope, id).await?;
     // Recorded before the values leave the server: no record, no reveal.
     let detail = serde_json::json!({ "fields": ["id_number", "mobile"], "reason": reason });
-    audit::record(&st.reg.db, &caller.actor(&st.reg.keys), st.auth.now(), Event::new("member.reveal").target("member", id).detail(detail)).await?;
+    audit::record(
+        &st.reg.db,
+        &caller.actor(&st.reg.keys),
+        st.auth.now(),
+        Event::new("member.reveal")
+            .target("member", id)
+            .detail(detail),
+    )
+    .await?;
     let (id_number, mobile) = members::reveal(&st.reg.db, &st.reg.keys, id).await?;
     Ok(Json(Revealed { id_number, mobile }))
 }

@@ -23,7 +23,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/login", post(login_handler))
         .route("/auth/totp", post(totp_handler))
-        .route("/auth/totp/setup", get(totp_setup_begin).post(totp_setup_confirm))
+        .route(
+            "/auth/totp/setup",
+            get(totp_setup_begin).post(totp_setup_confirm),
+        )
         .route("/auth/password", post(password_handler))
         .route("/auth/logout", post(logout_handler))
         .route("/auth/logout-all", post(logout_all_handler))
@@ -36,8 +39,14 @@ pub struct ClientIp(pub String);
 impl axum::extract::FromRequestParts<AppState> for ClientIp {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, st: &AppState) -> Result<Self, Self::Rejection> {
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        st: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
         Ok(ClientIp(guard::client_ip(st, &parts.headers, peer)))
     }
 }
@@ -67,7 +76,12 @@ fn me_of(a: &AccountAuth, stage: Stage, csrf: &str) -> Me {
         org_name: a.org_name.clone(),
         stage,
         permissions: if stage == Stage::Full {
-            a.role.map(|r| r.perms().codes()).unwrap_or_default().into_iter().map(str::to_string).collect()
+            a.role
+                .map(|r| r.perms().codes())
+                .unwrap_or_default()
+                .into_iter()
+                .map(str::to_string)
+                .collect()
         } else {
             Vec::new()
         },
@@ -76,12 +90,21 @@ fn me_of(a: &AccountAuth, stage: Stage, csrf: &str) -> Me {
 }
 
 fn cookies(st: &AppState, token: &str, csrf: &str, max_age: i64) -> HeaderMap {
-    let secure = if st.auth.settings.public_https { "; Secure" } else { "" };
+    let secure = if st.auth.settings.public_https {
+        "; Secure"
+    } else {
+        ""
+    };
     let mut h = HeaderMap::new();
-    let session = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
+    let session = format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    );
     let csrf = format!("{CSRF_COOKIE}={csrf}; Path=/; SameSite=Strict; Max-Age={max_age}{secure}");
     for c in [session, csrf] {
-        h.append(header::SET_COOKIE, HeaderValue::from_str(&c).expect("ascii cookie"));
+        h.append(
+            header::SET_COOKIE,
+            HeaderValue::from_str(&c).expect("ascii cookie"),
+        );
     }
     h
 }
@@ -102,7 +125,10 @@ fn same_origin(headers: &HeaderMap) -> AppResult<()> {
     };
     let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
     if origin_host != host {
-        return Err(AppError::forbidden("CSRF_FAILED", "不接受来自其他网站的登录请求"));
+        return Err(AppError::forbidden(
+            "CSRF_FAILED",
+            "不接受来自其他网站的登录请求",
+        ));
     }
     Ok(())
 }
@@ -111,12 +137,21 @@ fn same_origin(headers: &HeaderMap) -> AppResult<()> {
     responses((status = 200, body = Me, description = "Password accepted; `stage` says what comes next. Sets the session cookie."),
               (status = 401, body = ErrorBody, description = "LOGIN_FAILED"), (status = 423, body = ErrorBody, description = "ACCOUNT_LOCKED"),
               (status = 429, body = ErrorBody, description = "LOGIN_RATE_LIMITED")))]
-pub async fn login_handler(State(st): State<AppState>, ClientIp(ip): ClientIp, headers: HeaderMap, JsonBody(i): JsonBody<LoginInput>) -> AppResult<Response> {
+pub async fn login_handler(
+    State(st): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    JsonBody(i): JsonBody<LoginInput>,
+) -> AppResult<Response> {
     same_origin(&headers)?;
     let ok = login::login(&st.auth, &st.reg, &i.username, &i.password, &ip).await?;
     let max_age = i64::from(st.auth.settings.max_hours) * 3600;
     let me = me_of(&ok.account, ok.stage, &ok.session.csrf_token);
-    Ok((cookies(&st, &ok.session.token, &ok.session.csrf_token, max_age), Json(me)).into_response())
+    Ok((
+        cookies(&st, &ok.session.token, &ok.session.csrf_token, max_age),
+        Json(me),
+    )
+        .into_response())
 }
 
 pub async fn session(st: &AppState, headers: &HeaderMap) -> AppResult<SessionRow> {
@@ -130,7 +165,12 @@ pub struct CodeInput {
 
 #[utoipa::path(post, path = "/api/v1/auth/totp", tag = "auth", request_body = CodeInput,
     responses((status = 200, body = Me), (status = 401, body = ErrorBody, description = "TOTP_FAILED (wrong or replayed code)")))]
-pub async fn totp_handler(State(st): State<AppState>, ClientIp(ip): ClientIp, headers: HeaderMap, JsonBody(i): JsonBody<CodeInput>) -> AppResult<Json<Me>> {
+pub async fn totp_handler(
+    State(st): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    JsonBody(i): JsonBody<CodeInput>,
+) -> AppResult<Json<Me>> {
     let s = session(&st, &headers).await?;
     let next = login::verify_totp(&st.auth, &st.reg, &s, &i.code, &ip).await?;
     Ok(Json(me_of(&s.account, next, &s.csrf_token)))
@@ -144,7 +184,10 @@ pub struct TotpSetup {
 }
 
 #[utoipa::path(get, path = "/api/v1/auth/totp/setup", tag = "auth", responses((status = 200, body = TotpSetup)))]
-pub async fn totp_setup_begin(State(st): State<AppState>, headers: HeaderMap) -> AppResult<Json<TotpSetup>> {
+pub async fn totp_setup_begin(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+) -> AppResult<Json<TotpSetup>> {
     let s = session(&st, &headers).await?;
     if !matches!(s.stage, Stage::TotpSetup | Stage::Full) {
         return Err(AppError::bad_request("请先完成当前登录步骤"));
@@ -163,7 +206,12 @@ pub struct TotpConfirm {
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/totp/setup", tag = "auth", request_body = TotpConfirm, responses((status = 200, body = Me)))]
-pub async fn totp_setup_confirm(State(st): State<AppState>, ClientIp(ip): ClientIp, headers: HeaderMap, JsonBody(i): JsonBody<TotpConfirm>) -> AppResult<Json<Me>> {
+pub async fn totp_setup_confirm(
+    State(st): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    JsonBody(i): JsonBody<TotpConfirm>,
+) -> AppResult<Json<Me>> {
     let s = session(&st, &headers).await?;
     let next = login::confirm_totp_setup(&st.auth, &st.reg, &s, &i.secret, &i.code, &ip).await?;
     Ok(Json(me_of(&s.account, next, &s.csrf_token)))
@@ -177,9 +225,22 @@ pub struct PasswordInput {
 
 #[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordInput,
     responses((status = 200, body = Me), (status = 422, body = ErrorBody, description = "PASSWORD_WRONG / PASSWORD_POLICY")))]
-pub async fn password_handler(State(st): State<AppState>, ClientIp(ip): ClientIp, headers: HeaderMap, JsonBody(i): JsonBody<PasswordInput>) -> AppResult<Json<Me>> {
+pub async fn password_handler(
+    State(st): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    JsonBody(i): JsonBody<PasswordInput>,
+) -> AppResult<Json<Me>> {
     let s = session(&st, &headers).await?;
-    let next = login::change_password(&st.auth, &st.reg, &s, &i.current_password, &i.new_password, &ip).await?;
+    let next = login::change_password(
+        &st.auth,
+        &st.reg,
+        &s,
+        &i.current_password,
+        &i.new_password,
+        &ip,
+    )
+    .await?;
     Ok(Json(me_of(&s.account, next, &s.csrf_token)))
 }
 
@@ -189,20 +250,36 @@ pub struct LoggedOut {
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 200, body = LoggedOut)))]
-pub async fn logout_handler(State(st): State<AppState>, ClientIp(ip): ClientIp, headers: HeaderMap) -> AppResult<Response> {
+pub async fn logout_handler(
+    State(st): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+) -> AppResult<Response> {
     let s = session(&st, &headers).await?;
     let n = login::logout(&st.auth, &st.reg, &s, false, &ip).await?;
-    Ok((cookies(&st, "", "", 0), Json(LoggedOut { sessions_ended: n })).into_response())
+    Ok((
+        cookies(&st, "", "", 0),
+        Json(LoggedOut { sessions_ended: n }),
+    )
+        .into_response())
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "auth", responses((status = 200, body = LoggedOut)))]
-pub async fn logout_all_handler(State(st): State<AppState>, ClientIp(ip): ClientIp, headers: HeaderMap) -> AppResult<Response> {
+pub async fn logout_all_handler(
+    State(st): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+) -> AppResult<Response> {
     let s = session(&st, &headers).await?;
     if s.stage != Stage::Full {
         return Err(AppError::forbidden("LOGIN_INCOMPLETE", "请先完成登录"));
     }
     let n = login::logout(&st.auth, &st.reg, &s, true, &ip).await?;
-    Ok((cookies(&st, "", "", 0), Json(LoggedOut { sessions_ended: n })).into_response())
+    Ok((
+        cookies(&st, "", "", 0),
+        Json(LoggedOut { sessions_ended: n }),
+    )
+        .into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]

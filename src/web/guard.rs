@@ -28,7 +28,8 @@ pub fn client_ip(st: &AppState, headers: &HeaderMap, peer: Option<SocketAddr>) -
     {
         return last.to_string();
     }
-    peer.map(|p| p.ip().to_string()).unwrap_or_else(|| "-".into())
+    peer.map(|p| p.ip().to_string())
+        .unwrap_or_else(|| "-".into())
 }
 
 pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
@@ -51,7 +52,11 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 fn is_safe(method: &Method) -> bool {
@@ -66,18 +71,31 @@ pub async fn live_session(st: &AppState, headers: &HeaderMap) -> AppResult<Sessi
         .await?
         .ok_or_else(|| AppError::unauthorized("SESSION_INVALID", "登录状态无效，请重新登录"))?;
     if s.ended {
-        return Err(AppError::unauthorized("SESSION_ENDED", "您已退出登录或登录已失效，请重新登录"));
+        return Err(AppError::unauthorized(
+            "SESSION_ENDED",
+            "您已退出登录或登录已失效，请重新登录",
+        ));
     }
     let now = st.auth.now();
     let idle = now - s.last_seen_at >= st.auth.settings.idle_ms;
     if idle || now >= s.expires_at {
         sessions::end(&st.reg.db, s.id, now).await?;
-        let why = if idle { "长时间未操作" } else { "登录时间已达上限" };
-        return Err(AppError::unauthorized("SESSION_EXPIRED", format!("{why}，登录已超时，请重新登录")));
+        let why = if idle {
+            "长时间未操作"
+        } else {
+            "登录时间已达上限"
+        };
+        return Err(AppError::unauthorized(
+            "SESSION_EXPIRED",
+            format!("{why}，登录已超时，请重新登录"),
+        ));
     }
     if !s.account.active {
         sessions::end(&st.reg.db, s.id, now).await?;
-        return Err(AppError::unauthorized("ACCOUNT_DISABLED", "账号已停用，请联系系统管理员"));
+        return Err(AppError::unauthorized(
+            "ACCOUNT_DISABLED",
+            "账号已停用，请联系系统管理员",
+        ));
     }
     Ok(s)
 }
@@ -116,7 +134,11 @@ pub async fn guard(State(st): State<AppState>, mut req: Request, next: Next) -> 
 }
 
 async fn check(st: &AppState, req: &mut Request) -> AppResult<()> {
-    let path = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_default();
+    let path = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_default();
     let Some(access) = access_for(req.method(), &path) else {
         tracing::error!(method = %req.method(), %path, "route missing from the permission table; refused");
         return Err(AppError::forbidden("FORBIDDEN", "您没有执行此操作的权限"));
@@ -124,16 +146,27 @@ async fn check(st: &AppState, req: &mut Request) -> AppResult<()> {
     if access == Access::Public {
         return Ok(());
     }
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
     let ip = client_ip(st, req.headers(), peer);
     let now = st.auth.now();
     let caller = if let Some(token) = bearer(req.headers()) {
         let Access::Need(_) = access else {
-            return Err(AppError::unauthorized("UNAUTHENTICATED", "此操作需要以账号登录"));
+            return Err(AppError::unauthorized(
+                "UNAUTHENTICATED",
+                "此操作需要以账号登录",
+            ));
         };
         let t = match tokens::find(&st.reg.db, token).await? {
             Some(t) if !t.revoked && now < t.expires_at => t,
-            _ => return Err(AppError::unauthorized("TOKEN_INVALID", "接口令牌无效、已过期或已被吊销")),
+            _ => {
+                return Err(AppError::unauthorized(
+                    "TOKEN_INVALID",
+                    "接口令牌无效、已过期或已被吊销",
+                ));
+            }
         };
         tokens::mark_used(&st.reg.db, t.id, now).await?;
         Caller {
@@ -151,9 +184,16 @@ async fn check(st: &AppState, req: &mut Request) -> AppResult<()> {
     } else {
         let s = live_session(st, req.headers()).await?;
         if !is_safe(req.method()) {
-            let sent = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let sent = req
+                .headers()
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             if !constant_time_eq(sent, &s.csrf_token) {
-                return Err(AppError::forbidden("CSRF_FAILED", "请求缺少有效的防跨站令牌，请刷新页面后重试"));
+                return Err(AppError::forbidden(
+                    "CSRF_FAILED",
+                    "请求缺少有效的防跨站令牌，请刷新页面后重试",
+                ));
             }
         }
         if now - s.last_seen_at > 15_000 {
@@ -163,7 +203,10 @@ async fn check(st: &AppState, req: &mut Request) -> AppResult<()> {
     };
     if let Access::Need(perm) = access {
         if caller.stage != Stage::Full {
-            return Err(AppError::forbidden("LOGIN_INCOMPLETE", stage_message(caller.stage)));
+            return Err(AppError::forbidden(
+                "LOGIN_INCOMPLETE",
+                stage_message(caller.stage),
+            ));
         }
         if !caller.perms.has(perm) {
             tracing::warn!(account_id = ?caller.account_id, token_id = ?caller.token_id, perm = perm.code(), %path, "permission denied");
@@ -178,7 +221,10 @@ async fn check(st: &AppState, req: &mut Request) -> AppResult<()> {
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
         parts
             .extensions
             .get::<Caller>()

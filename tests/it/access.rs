@@ -34,14 +34,22 @@ fn read_docs() -> Written {
             // Header: "系统管理员 `sysadmin`" → sysadmin
             role_cols = c[2..c.len() - 1]
                 .iter()
-                .map(|h| h.split_whitespace().last().unwrap().trim_matches('`').to_string())
+                .map(|h| {
+                    h.split_whitespace()
+                        .last()
+                        .unwrap()
+                        .trim_matches('`')
+                        .to_string()
+                })
                 .collect();
             for r in &role_cols {
                 roles.entry(r.clone()).or_default();
             }
         } else if ["GET", "POST", "PUT", "DELETE"].contains(&c[0].as_str()) {
             routes.push((c[0].clone(), c[1].clone(), c[2].clone()));
-        } else if !role_cols.is_empty() && c.len() == role_cols.len() + 3 && c[0].contains('.') || ["import", "export"].contains(&c[0].as_str()) {
+        } else if !role_cols.is_empty() && c.len() == role_cols.len() + 3 && c[0].contains('.')
+            || ["import", "export"].contains(&c[0].as_str())
+        {
             for (i, r) in role_cols.iter().enumerate() {
                 if c[2 + i] == "✓" {
                     roles.get_mut(r).unwrap().insert(c[0].clone());
@@ -112,7 +120,9 @@ async fn save_unit(app: &TestApp, body17: &str, name: &str, org: &str) -> i64 {
 }
 
 async fn dry_run_job(app: &TestApp, client: &reqwest::Client, parent: &str) -> String {
-    let csv = format!("工会代码,工会名称,组织类型,上级工会代码\nJX{parent},试导入工会,基层工会,{parent}\n");
+    let csv = format!(
+        "工会代码,工会名称,组织类型,上级工会代码\nJX{parent},试导入工会,基层工会,{parent}\n"
+    );
     let r = client
         .post(app.url("/api/v1/imports/orgs?file_name=t.csv&dry_run=1"))
         .body(csv)
@@ -123,7 +133,14 @@ async fn dry_run_job(app: &TestApp, client: &reqwest::Client, parent: &str) -> S
     let v: Value = r.json().await.unwrap();
     let id = v["id"].as_str().unwrap().to_string();
     for _ in 0..200 {
-        let s: Value = client.get(app.url(&format!("/api/v1/import-jobs/{id}"))).send().await.unwrap().json().await.unwrap();
+        let s: Value = client
+            .get(app.url(&format!("/api/v1/import-jobs/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         if s["state"] != "running" {
             return id;
         }
@@ -140,8 +157,12 @@ async fn fixture(app: &TestApp) -> Fixture {
     let other_member = enroll(app, "外区会员", &other_id_number, "U3").await;
     let own_unit = save_unit(app, "91340400MA0000011", "本区单位", "U1").await;
     let other_unit = save_unit(app, "91340400MA0000012", "外区单位", "U3").await;
-    let own_account = app.add_account("target_own", "officer", Some("U1"), None).await;
-    let other_account = app.add_account("target_other", "officer", Some("U3"), None).await;
+    let own_account = app
+        .add_account("target_own", "officer", Some("U1"), None)
+        .await;
+    let other_account = app
+        .add_account("target_other", "officer", Some("U3"), None)
+        .await;
     let reg = &app.reg;
     let root = gonghui::audit::Actor::system(&reg.keys, "test");
     let mk = |org: &str, name: &str| gonghui::auth::tokens::NewToken {
@@ -151,8 +172,16 @@ async fn fixture(app: &TestApp) -> Fixture {
         expires_in_days: 30,
     };
     let now = gonghui::db::now_ms();
-    let own_token = gonghui::auth::tokens::create(&reg.db, &root, &mk("D1", "本区令牌"), now).await.unwrap().0.id;
-    let other_token = gonghui::auth::tokens::create(&reg.db, &root, &mk("D2", "外区令牌"), now).await.unwrap().0.id;
+    let own_token = gonghui::auth::tokens::create(&reg.db, &root, &mk("D1", "本区令牌"), now)
+        .await
+        .unwrap()
+        .0
+        .id;
+    let other_token = gonghui::auth::tokens::create(&reg.db, &root, &mk("D2", "外区令牌"), now)
+        .await
+        .unwrap()
+        .0
+        .id;
     app.add_account("jobs_d1", "cadre", Some("D1"), None).await;
     app.add_account("jobs_d2", "cadre", Some("D2"), None).await;
     let own_job = dry_run_job(app, &app.signed_in("jobs_d1", TESTER_PASSWORD).await, "S1").await;
@@ -182,49 +211,237 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
     let id = |a: i64, b: i64| if own { a.to_string() } else { b.to_string() };
     let (url, json, other): (String, Option<Value>, Other) = match (method, path) {
         ("GET", "/api/v1/orgs") => ("/api/v1/orgs".into(), None, Other::Hidden("\"U3\"".into())),
-        ("POST", "/api/v1/orgs") => ("/api/v1/orgs".into(), Some(json!({"code": format!("N{n}"), "name": "新建工会", "kind": "grassroots", "parent_code": pick("S1", "D2")})), Other::Refused),
-        ("GET", "/api/v1/orgs/{code}") => (format!("/api/v1/orgs/{}", pick("U1", "U3")), None, Other::NotFound),
-        ("PUT", "/api/v1/orgs/{code}") => (format!("/api/v1/orgs/{}", pick("U2", "U3")), Some(json!({"name": "改名工会", "kind": "joint"})), Other::NotFound),
-        ("POST", "/api/v1/orgs/{code}/move") => (format!("/api/v1/orgs/{}/move", pick("U2", "U3")), Some(json!({"parent_code": "S1"})), Other::NotFound),
-        ("POST", "/api/v1/orgs/{code}/close") => (format!("/api/v1/orgs/{}/close", pick("U2", "U3")), Some(json!({})), Other::NotFound),
-        ("GET", "/api/v1/units") => ("/api/v1/units".into(), None, Other::Hidden("外区单位".into())),
-        ("POST", "/api/v1/units") => ("/api/v1/units".into(), Some(json!({"uscc": uscc("91340400MA0000019"), "name": "新单位", "employee_count": 5, "org_code": pick("U1", "U3")})), Other::Refused),
-        ("GET", "/api/v1/units/{id}") => (format!("/api/v1/units/{}", id(f.own_unit, f.other_unit)), None, Other::NotFound),
-        ("GET", "/api/v1/members") => ("/api/v1/members".into(), None, Other::Hidden("外区会员".into())),
-        ("POST", "/api/v1/members") => ("/api/v1/members".into(), Some(json!({"name": "新会员", "id_number": id_number("340402", "19900101", 100 + n as u32 * 2), "org_code": pick("U1", "U3")})), Other::Refused),
-        ("POST", "/api/v1/members/lookup") => ("/api/v1/members/lookup".into(), Some(json!({"id_number": pick(&f.own_id_number, &f.other_id_number)})), Other::NotFound),
-        ("GET", "/api/v1/members/{id}") => (format!("/api/v1/members/{}", id(f.own_member, f.other_member)), None, Other::NotFound),
-        ("POST", "/api/v1/members/{id}/events") => (format!("/api/v1/members/{}/events", id(f.own_member, f.other_member)), Some(json!({"event": "retire", "on": "1999-01-01"})), Other::NotFound),
-        ("POST", "/api/v1/members/{id}/reveal") => (format!("/api/v1/members/{}/reveal", id(f.own_member, f.other_member)), Some(json!({"reason": "矩阵测试核对"})), Other::NotFound),
-        ("GET", "/api/v1/stats") => (format!("/api/v1/stats?org={}", pick("D1", "D2")), None, Other::NotFound),
-        ("GET", "/api/v1/stats/drill") => (format!("/api/v1/stats/drill?org={}&figure=members_at_end", pick("D1", "D2")), None, Other::NotFound),
-        ("POST", "/api/v1/imports/{kind}") => ("/api/v1/imports/orgs?file_name=t.csv&dry_run=1".into(), None, Other::None),
-        ("GET", "/api/v1/import-jobs/{id}") => (format!("/api/v1/import-jobs/{}", pick(&f.own_job, &f.other_job)), None, Other::NotFound),
-        ("GET", "/api/v1/import-jobs/{id}/errors.xlsx") => (format!("/api/v1/import-jobs/{}/errors.xlsx", pick(&f.own_job, &f.other_job)), None, Other::NotFound),
-        ("GET", "/api/v1/templates/{kind}") => ("/api/v1/templates/members".into(), None, Other::None),
-        ("GET", "/api/v1/exports/members") => (format!("/api/v1/exports/members?format=csv&org={}", pick("D1", "D2")), None, Other::NotFound),
-        ("GET", "/api/v1/exports/members/full") => (format!("/api/v1/exports/members/full?format=csv&reason=矩阵测试&org={}", pick("D1", "D2")), None, Other::NotFound),
+        ("POST", "/api/v1/orgs") => (
+            "/api/v1/orgs".into(),
+            Some(
+                json!({"code": format!("N{n}"), "name": "新建工会", "kind": "grassroots", "parent_code": pick("S1", "D2")}),
+            ),
+            Other::Refused,
+        ),
+        ("GET", "/api/v1/orgs/{code}") => (
+            format!("/api/v1/orgs/{}", pick("U1", "U3")),
+            None,
+            Other::NotFound,
+        ),
+        ("PUT", "/api/v1/orgs/{code}") => (
+            format!("/api/v1/orgs/{}", pick("U2", "U3")),
+            Some(json!({"name": "改名工会", "kind": "joint"})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/orgs/{code}/move") => (
+            format!("/api/v1/orgs/{}/move", pick("U2", "U3")),
+            Some(json!({"parent_code": "S1"})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/orgs/{code}/close") => (
+            format!("/api/v1/orgs/{}/close", pick("U2", "U3")),
+            Some(json!({})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/units") => (
+            "/api/v1/units".into(),
+            None,
+            Other::Hidden("外区单位".into()),
+        ),
+        ("POST", "/api/v1/units") => (
+            "/api/v1/units".into(),
+            Some(
+                json!({"uscc": uscc("91340400MA0000019"), "name": "新单位", "employee_count": 5, "org_code": pick("U1", "U3")}),
+            ),
+            Other::Refused,
+        ),
+        ("GET", "/api/v1/units/{id}") => (
+            format!("/api/v1/units/{}", id(f.own_unit, f.other_unit)),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/members") => (
+            "/api/v1/members".into(),
+            None,
+            Other::Hidden("外区会员".into()),
+        ),
+        ("POST", "/api/v1/members") => (
+            "/api/v1/members".into(),
+            Some(
+                json!({"name": "新会员", "id_number": id_number("340402", "19900101", 100 + n as u32 * 2), "org_code": pick("U1", "U3")}),
+            ),
+            Other::Refused,
+        ),
+        ("POST", "/api/v1/members/lookup") => (
+            "/api/v1/members/lookup".into(),
+            Some(json!({"id_number": pick(&f.own_id_number, &f.other_id_number)})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/members/{id}") => (
+            format!("/api/v1/members/{}", id(f.own_member, f.other_member)),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/members/{id}/events") => (
+            format!(
+                "/api/v1/members/{}/events",
+                id(f.own_member, f.other_member)
+            ),
+            Some(json!({"event": "retire", "on": "1999-01-01"})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/members/{id}/reveal") => (
+            format!(
+                "/api/v1/members/{}/reveal",
+                id(f.own_member, f.other_member)
+            ),
+            Some(json!({"reason": "矩阵测试核对"})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/stats") => (
+            format!("/api/v1/stats?org={}", pick("D1", "D2")),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/stats/drill") => (
+            format!(
+                "/api/v1/stats/drill?org={}&figure=members_at_end",
+                pick("D1", "D2")
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/imports/{kind}") => (
+            "/api/v1/imports/orgs?file_name=t.csv&dry_run=1".into(),
+            None,
+            Other::None,
+        ),
+        ("GET", "/api/v1/import-jobs/{id}") => (
+            format!("/api/v1/import-jobs/{}", pick(&f.own_job, &f.other_job)),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/import-jobs/{id}/errors.xlsx") => (
+            format!(
+                "/api/v1/import-jobs/{}/errors.xlsx",
+                pick(&f.own_job, &f.other_job)
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/templates/{kind}") => {
+            ("/api/v1/templates/members".into(), None, Other::None)
+        }
+        ("GET", "/api/v1/exports/members") => (
+            format!(
+                "/api/v1/exports/members?format=csv&org={}",
+                pick("D1", "D2")
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/exports/members/full") => (
+            format!(
+                "/api/v1/exports/members/full?format=csv&reason=矩阵测试&org={}",
+                pick("D1", "D2")
+            ),
+            None,
+            Other::NotFound,
+        ),
         ("GET", "/api/v1/me/member") => ("/api/v1/me/member".into(), None, Other::None),
-        ("PUT", "/api/v1/me/member/contact") => ("/api/v1/me/member/contact".into(), Some(json!({"mobile": "13900001111"})), Other::None),
-        ("GET", "/api/v1/accounts") => ("/api/v1/accounts".into(), None, Other::Hidden("target_other".into())),
-        ("POST", "/api/v1/accounts") => ("/api/v1/accounts".into(), Some(json!({"username": format!("new{n}"), "role": "cadre", "org_code": pick("U1", "U3")})), Other::Refused),
-        ("GET", "/api/v1/accounts/{id}") => (format!("/api/v1/accounts/{}", id(f.own_account, f.other_account)), None, Other::NotFound),
-        ("POST", "/api/v1/accounts/{id}/status") => (format!("/api/v1/accounts/{}/status", id(f.own_account, f.other_account)), Some(json!({"status": "active"})), Other::NotFound),
-        ("POST", "/api/v1/accounts/{id}/reset-password") => (format!("/api/v1/accounts/{}/reset-password", id(f.own_account, f.other_account)), Some(json!({})), Other::NotFound),
-        ("POST", "/api/v1/accounts/{id}/role") => (format!("/api/v1/accounts/{}/role", id(f.own_account, f.other_account)), Some(json!({"role": "officer", "org_code": "U1", "modules": ["hardship"]})), Other::NotFound),
-        ("POST", "/api/v1/accounts/{id}/unlock") => (format!("/api/v1/accounts/{}/unlock", id(f.own_account, f.other_account)), Some(json!({})), Other::NotFound),
-        ("POST", "/api/v1/accounts/{id}/reset-totp") => (format!("/api/v1/accounts/{}/reset-totp", id(f.own_account, f.other_account)), Some(json!({})), Other::NotFound),
-        ("GET", "/api/v1/tokens") => ("/api/v1/tokens".into(), None, Other::Hidden("外区令牌".into())),
-        ("POST", "/api/v1/tokens") => ("/api/v1/tokens".into(), Some(json!({"name": format!("令牌{n}"), "org_code": pick("D1", "D2"), "permissions": ["stats.read"], "expires_in_days": 30})), Other::Refused),
-        ("POST", "/api/v1/tokens/{id}/revoke") => (format!("/api/v1/tokens/{}/revoke", id(f.own_token, f.other_token)), Some(json!({})), Other::NotFound),
+        ("PUT", "/api/v1/me/member/contact") => (
+            "/api/v1/me/member/contact".into(),
+            Some(json!({"mobile": "13900001111"})),
+            Other::None,
+        ),
+        ("GET", "/api/v1/accounts") => (
+            "/api/v1/accounts".into(),
+            None,
+            Other::Hidden("target_other".into()),
+        ),
+        ("POST", "/api/v1/accounts") => (
+            "/api/v1/accounts".into(),
+            Some(
+                json!({"username": format!("new{n}"), "role": "cadre", "org_code": pick("U1", "U3")}),
+            ),
+            Other::Refused,
+        ),
+        ("GET", "/api/v1/accounts/{id}") => (
+            format!("/api/v1/accounts/{}", id(f.own_account, f.other_account)),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/accounts/{id}/status") => (
+            format!(
+                "/api/v1/accounts/{}/status",
+                id(f.own_account, f.other_account)
+            ),
+            Some(json!({"status": "active"})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/accounts/{id}/reset-password") => (
+            format!(
+                "/api/v1/accounts/{}/reset-password",
+                id(f.own_account, f.other_account)
+            ),
+            Some(json!({})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/accounts/{id}/role") => (
+            format!(
+                "/api/v1/accounts/{}/role",
+                id(f.own_account, f.other_account)
+            ),
+            Some(json!({"role": "officer", "org_code": "U1", "modules": ["hardship"]})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/accounts/{id}/unlock") => (
+            format!(
+                "/api/v1/accounts/{}/unlock",
+                id(f.own_account, f.other_account)
+            ),
+            Some(json!({})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/accounts/{id}/reset-totp") => (
+            format!(
+                "/api/v1/accounts/{}/reset-totp",
+                id(f.own_account, f.other_account)
+            ),
+            Some(json!({})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/tokens") => (
+            "/api/v1/tokens".into(),
+            None,
+            Other::Hidden("外区令牌".into()),
+        ),
+        ("POST", "/api/v1/tokens") => (
+            "/api/v1/tokens".into(),
+            Some(
+                json!({"name": format!("令牌{n}"), "org_code": pick("D1", "D2"), "permissions": ["stats.read"], "expires_in_days": 30}),
+            ),
+            Other::Refused,
+        ),
+        ("POST", "/api/v1/tokens/{id}/revoke") => (
+            format!("/api/v1/tokens/{}/revoke", id(f.own_token, f.other_token)),
+            Some(json!({})),
+            Other::NotFound,
+        ),
         ("GET", "/api/v1/audit") => ("/api/v1/audit?per_page=500".into(), None, Other::None),
         ("GET", "/api/v1/audit/verify") => ("/api/v1/audit/verify".into(), None, Other::None),
         ("GET", "/api/v1/system/status") => ("/api/v1/system/status".into(), None, Other::None),
         _ => panic!("no sample request for {method} {path}: add one"),
     };
-    let raw = (path == "/api/v1/imports/{kind}")
-        .then(|| "工会代码,工会名称,组织类型,上级工会代码\nJY1,试导入,基层工会,S1\n".as_bytes().to_vec());
-    (Req { method: method.into(), url, json, raw }, other)
+    let raw = (path == "/api/v1/imports/{kind}").then(|| {
+        "工会代码,工会名称,组织类型,上级工会代码\nJY1,试导入,基层工会,S1\n"
+            .as_bytes()
+            .to_vec()
+    });
+    (
+        Req {
+            method: method.into(),
+            url,
+            json,
+            raw,
+        },
+        other,
+    )
 }
 
 async fn send(app: &TestApp, c: &reqwest::Client, r: &Req) -> (u16, String) {
@@ -251,8 +468,15 @@ async fn every_role_gets_exactly_what_docs_permissions_md_says_on_every_route() 
         .iter()
         .map(|(m, p, _)| (m.to_string(), p.to_string()))
         .collect();
-    let doc_routes: HashSet<(String, String)> = written.routes.iter().map(|(m, p, _)| (m.clone(), p.clone())).collect();
-    assert_eq!(code_routes, doc_routes, "docs/permissions.md lists exactly the API routes");
+    let doc_routes: HashSet<(String, String)> = written
+        .routes
+        .iter()
+        .map(|(m, p, _)| (m.clone(), p.clone()))
+        .collect();
+    assert_eq!(
+        code_routes, doc_routes,
+        "docs/permissions.md lists exactly the API routes"
+    );
 
     let mut n = 0;
     let mut checked = 0;
@@ -275,21 +499,34 @@ async fn every_role_gets_exactly_what_docs_permissions_md_says_on_every_route() 
                 }
                 let (status, body) = send(&app, &c, &req).await;
                 checked += 1;
-                let what = format!("{role} {method} {} ({})", req.url, if own { "own" } else { "other" });
+                let what = format!(
+                    "{role} {method} {} ({})",
+                    req.url,
+                    if own { "own" } else { "other" }
+                );
                 if !allowed {
                     assert_eq!(status, 403, "{what} must be refused: {body}");
                     continue;
                 }
                 if own {
-                    assert!(![401, 403, 404].contains(&status), "{what} must be allowed, got {status}: {body}");
+                    assert!(
+                        ![401, 403, 404].contains(&status),
+                        "{what} must be allowed, got {status}: {body}"
+                    );
                     if let Other::Hidden(marker) = &other {
-                        assert!(!body.contains(marker.as_str()), "{what} shows another subtree's {marker}");
+                        assert!(
+                            !body.contains(marker.as_str()),
+                            "{what} shows another subtree's {marker}"
+                        );
                     }
                     if path == "/api/v1/audit" {
                         let v: Value = serde_json::from_str(&body).unwrap();
                         for row in v["rows"].as_array().unwrap() {
                             let sp = row["scope_path"].as_str().unwrap_or("");
-                            assert!(sp.starts_with(&f.d1_path), "{what} shows an audit row of {sp}");
+                            assert!(
+                                sp.starts_with(&f.d1_path),
+                                "{what} shows an audit row of {sp}"
+                            );
                         }
                     }
                 } else {
@@ -308,9 +545,15 @@ async fn every_role_gets_exactly_what_docs_permissions_md_says_on_every_route() 
     assert!(checked > 200, "{checked} requests checked");
     // The auditor changed nothing and no other-subtree record changed: U3 is untouched.
     let (_, u3) = app.get("/api/v1/orgs/U3").await;
-    assert_eq!((u3["name"].as_str(), u3["status"].as_str()), (Some("丙公司工会"), Some("active")));
+    assert_eq!(
+        (u3["name"].as_str(), u3["status"].as_str()),
+        (Some("丙公司工会"), Some("active"))
+    );
     let other_members = app
-        .scalar(&format!("SELECT COUNT(*) FROM memberships WHERE member_id = {}", f.other_member))
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM memberships WHERE member_id = {}",
+            f.other_member
+        ))
         .await;
     assert_eq!(other_members, 1);
 }

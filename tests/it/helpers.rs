@@ -84,7 +84,11 @@ pub fn personal_data_in(text: &str) -> Option<String> {
         if standalone && run.len() == 18 && gonghui::types::IdCardNo::parse(run).is_ok() {
             return Some(format!("ID number {}…", &run[..6]));
         }
-        if standalone && run.len() == 11 && run.starts_with('1') && (b'3'..=b'9').contains(&run.as_bytes()[1]) {
+        if standalone
+            && run.len() == 11
+            && run.starts_with('1')
+            && (b'3'..=b'9').contains(&run.as_bytes()[1])
+        {
             return Some(format!("mobile {}…", &run[..3]));
         }
     }
@@ -216,7 +220,13 @@ impl TestApp {
     /// Creates an account directly in the database with password [`TESTER_PASSWORD`], no forced
     /// change, and (for administrator roles) a known TOTP secret. `org`: a union code, or `None`
     /// for the whole platform. Returns the account id.
-    pub async fn add_account(&self, username: &str, role: &str, org: Option<&str>, member_id: Option<i64>) -> i64 {
+    pub async fn add_account(
+        &self,
+        username: &str,
+        role: &str,
+        org: Option<&str>,
+        member_id: Option<i64>,
+    ) -> i64 {
         let org_id: Option<i64> = match org {
             Some(code) => Some(
                 sqlx::query_scalar("SELECT id FROM orgs WHERE code = $1")
@@ -227,8 +237,12 @@ impl TestApp {
             ),
             None => None,
         };
-        let hash = gonghui::auth::password::hash(TESTER_PASSWORD.into()).await.unwrap();
-        let is_admin = gonghui::auth::permissions::Role::parse(role).unwrap().is_admin();
+        let hash = gonghui::auth::password::hash(TESTER_PASSWORD.into())
+            .await
+            .unwrap();
+        let is_admin = gonghui::auth::permissions::Role::parse(role)
+            .unwrap()
+            .is_admin();
         let totp = is_admin.then(|| {
             self.reg
                 .keys
@@ -253,14 +267,20 @@ impl TestApp {
 
     /// A client with its own cookie jar, not signed in.
     pub fn anonymous(&self) -> reqwest::Client {
-        reqwest::Client::builder().cookie_store(true).build().unwrap()
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap()
     }
 
     /// Signs in (password, then the TOTP code for administrators) and returns a client that
     /// carries the session cookie and sends the CSRF header.
     pub async fn signed_in(&self, username: &str, password: &str) -> reqwest::Client {
         let jar = Arc::new(reqwest::cookie::Jar::default());
-        let c = reqwest::Client::builder().cookie_provider(jar.clone()).build().unwrap();
+        let c = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .build()
+            .unwrap();
         let r = c
             .post(self.url("/api/v1/auth/login"))
             .json(&serde_json::json!({ "username": username, "password": password }))
@@ -280,7 +300,9 @@ impl TestApp {
         if me["stage"] == "totp" {
             // Each code is accepted once: move past the step any earlier login used.
             self.clock.advance_ms(30_000);
-            let code = gonghui::auth::totp::code_at(&totp_secret_for(username), self.clock.now_ms()).unwrap();
+            let code =
+                gonghui::auth::totp::code_at(&totp_secret_for(username), self.clock.now_ms())
+                    .unwrap();
             let r = c
                 .post(self.url("/api/v1/auth/totp"))
                 .json(&serde_json::json!({ "code": code }))
@@ -437,3 +459,12 @@ pub fn uscc(body17: &str) -> String {
 
 pub const MEMBER_HEADER: &str =
     "姓名,身份证号,性别,手机号,所属工会代码,入会日期,农民工,新就业形态群体\n";
+
+#[test]
+fn the_log_check_finds_id_numbers_and_mobiles_and_ignores_record_ids() {
+    let idn = id_number("110105", "19900307", 2);
+    assert!(personal_data_in(&format!("member {idn} enrolled")).is_some());
+    assert!(personal_data_in("mobile=13812345678;").is_some());
+    assert!(personal_data_in("member_id=7391234567890123456 at=1790000000000").is_none());
+    assert!(personal_data_in("masked 110105********002X 138****5678").is_none());
+}

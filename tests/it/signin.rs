@@ -16,7 +16,13 @@ async fn login(app: &TestApp, c: &reqwest::Client, user: &str, pw: &str) -> (u16
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
-async fn post_with(app: &TestApp, c: &reqwest::Client, path: &str, csrf: Option<&str>, body: Value) -> (u16, Value) {
+async fn post_with(
+    app: &TestApp,
+    c: &reqwest::Client,
+    path: &str,
+    csrf: Option<&str>,
+    body: Value,
+) -> (u16, Value) {
     let mut b = c.post(app.url(path)).json(&body);
     if let Some(t) = csrf {
         b = b.header("x-csrf-token", t);
@@ -40,7 +46,11 @@ async fn unknown_users_and_wrong_passwords_get_the_same_answer_and_lockout_count
         login(&app, &c, "zhangsan", "Wrong#Pass2026").await;
     }
     let (s, v) = login(&app, &c, "zhangsan", TESTER_PASSWORD).await;
-    assert_eq!((s, v["code"].as_str()), (423, Some("ACCOUNT_LOCKED")), "{v}");
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (423, Some("ACCOUNT_LOCKED")),
+        "{v}"
+    );
     // An unknown name locks the same way: a locked answer tells nothing about existence.
     for _ in 0..5 {
         login(&app, &c, "ghost", "Whatever#2026").await;
@@ -51,9 +61,15 @@ async fn unknown_users_and_wrong_passwords_get_the_same_answer_and_lockout_count
     let (s, v) = login(&app, &c, "zhangsan", TESTER_PASSWORD).await;
     assert_eq!((s, v["stage"].as_str()), (200, Some("full")), "{v}");
     // The audit trail has the failures and the lock, without the typed password.
-    let failures = app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'login.failure'").await;
+    let failures = app
+        .scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'login.failure'")
+        .await;
     assert!(failures >= 10, "{failures}");
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%Wrong#Pass%'").await, 0);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%Wrong#Pass%'")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -67,17 +83,42 @@ async fn administrators_need_a_fresh_totp_code_and_a_replayed_code_is_refused() 
     // Not signed in yet: business and admin routes are refused.
     let r = c.get(app.url("/api/v1/accounts")).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 403);
-    let (s, v) = post_with(&app, &c, "/api/v1/auth/totp", Some(&csrf), json!({"code": "000000"})).await;
+    let (s, v) = post_with(
+        &app,
+        &c,
+        "/api/v1/auth/totp",
+        Some(&csrf),
+        json!({"code": "000000"}),
+    )
+    .await;
     assert_eq!((s, v["code"].as_str()), (401, Some("TOTP_FAILED")));
     let code = gonghui::auth::totp::code_at(&totp_secret_for("sec"), app.clock.now_ms()).unwrap();
-    let (s, v) = post_with(&app, &c, "/api/v1/auth/totp", Some(&csrf), json!({"code": code})).await;
+    let (s, v) = post_with(
+        &app,
+        &c,
+        "/api/v1/auth/totp",
+        Some(&csrf),
+        json!({"code": code}),
+    )
+    .await;
     assert_eq!((s, v["stage"].as_str()), (200, Some("full")), "{v}");
     // The same code again, on a second login, is a replay.
     let c2 = app.anonymous();
     let (_, v) = login(&app, &c2, "sec", TESTER_PASSWORD).await;
     let csrf2 = v["csrf_token"].as_str().unwrap().to_string();
-    let (s, v) = post_with(&app, &c2, "/api/v1/auth/totp", Some(&csrf2), json!({"code": code})).await;
-    assert_eq!((s, v["code"].as_str()), (401, Some("TOTP_FAILED")), "replayed code refused");
+    let (s, v) = post_with(
+        &app,
+        &c2,
+        "/api/v1/auth/totp",
+        Some(&csrf2),
+        json!({"code": code}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (401, Some("TOTP_FAILED")),
+        "replayed code refused"
+    );
     let replays = app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'login.totp_failure' AND detail LIKE '%replayed%'").await;
     assert_eq!(replays, 1);
 }
@@ -88,25 +129,73 @@ async fn first_login_forces_a_password_change_and_admin_totp_enrolment() {
     // The first-start administrators: one-time password, must change, must enrol TOTP.
     let actor = gonghui::audit::Actor::system(&app.reg.keys, "test");
     // They are created only while there is no account: empty the table for the check.
-    sqlx::query("DELETE FROM sessions").execute(app.reg.db.pool()).await.unwrap();
-    sqlx::query("DELETE FROM accounts").execute(app.reg.db.pool()).await.unwrap();
-    let created = gonghui::auth::accounts::ensure_first_accounts(&app.reg.db, &actor, false).await.unwrap();
-    let admin = created.iter().find(|a| a.username == "admin").expect("admin created");
+    sqlx::query("DELETE FROM sessions")
+        .execute(app.reg.db.pool())
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM accounts")
+        .execute(app.reg.db.pool())
+        .await
+        .unwrap();
+    let created = gonghui::auth::accounts::ensure_first_accounts(&app.reg.db, &actor, false)
+        .await
+        .unwrap();
+    let admin = created
+        .iter()
+        .find(|a| a.username == "admin")
+        .expect("admin created");
     let c = app.anonymous();
     let (s, v) = login(&app, &c, "admin", &admin.password).await;
     assert_eq!((s, v["stage"].as_str()), (200, Some("password")), "{v}");
     let csrf = v["csrf_token"].as_str().unwrap().to_string();
     let r = c.get(app.url("/api/v1/accounts")).send().await.unwrap();
-    assert_eq!(r.status().as_u16(), 403, "nothing before the password is changed");
-    let (s, v) = post_with(&app, &c, "/api/v1/auth/password", Some(&csrf), json!({"current_password": admin.password, "new_password": "short"})).await;
+    assert_eq!(
+        r.status().as_u16(),
+        403,
+        "nothing before the password is changed"
+    );
+    let (s, v) = post_with(
+        &app,
+        &c,
+        "/api/v1/auth/password",
+        Some(&csrf),
+        json!({"current_password": admin.password, "new_password": "short"}),
+    )
+    .await;
     assert_eq!((s, v["code"].as_str()), (422, Some("PASSWORD_POLICY")));
-    let (s, v) = post_with(&app, &c, "/api/v1/auth/password", Some(&csrf), json!({"current_password": admin.password, "new_password": "Gonghui#Safe2026"})).await;
+    let (s, v) = post_with(
+        &app,
+        &c,
+        "/api/v1/auth/password",
+        Some(&csrf),
+        json!({"current_password": admin.password, "new_password": "Gonghui#Safe2026"}),
+    )
+    .await;
     assert_eq!((s, v["stage"].as_str()), (200, Some("totp_setup")), "{v}");
-    let setup: Value = c.get(app.url("/api/v1/auth/totp/setup")).send().await.unwrap().json().await.unwrap();
+    let setup: Value = c
+        .get(app.url("/api/v1/auth/totp/setup"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let secret = gonghui::auth::totp::decode(setup["secret"].as_str().unwrap()).unwrap();
-    assert!(setup["otpauth_uri"].as_str().unwrap().starts_with("otpauth://totp/"));
+    assert!(
+        setup["otpauth_uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/")
+    );
     let code = gonghui::auth::totp::code_at(&secret, app.clock.now_ms()).unwrap();
-    let (s, v) = post_with(&app, &c, "/api/v1/auth/totp/setup", Some(&csrf), json!({"secret": setup["secret"], "code": code})).await;
+    let (s, v) = post_with(
+        &app,
+        &c,
+        "/api/v1/auth/totp/setup",
+        Some(&csrf),
+        json!({"secret": setup["secret"], "code": code}),
+    )
+    .await;
     assert_eq!((s, v["stage"].as_str()), (200, Some("full")), "{v}");
     let r = c.get(app.url("/api/v1/accounts")).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
@@ -133,7 +222,11 @@ async fn sessions_end_when_idle_at_their_lifetime_on_logout_and_when_forged() {
     // 30 idle minutes end it.
     app.clock.advance_minutes(30);
     let (s, v) = get(c.clone()).await;
-    assert_eq!((s, v["code"].as_str()), (401, Some("SESSION_EXPIRED")), "{v}");
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (401, Some("SESSION_EXPIRED")),
+        "{v}"
+    );
     // Absolute lifetime: active every 25 minutes, still ends after 12 hours.
     let c = app.signed_in("tester", TESTER_PASSWORD).await;
     for _ in 0..28 {
@@ -142,15 +235,28 @@ async fn sessions_end_when_idle_at_their_lifetime_on_logout_and_when_forged() {
     }
     app.clock.advance_minutes(25);
     let (s, v) = get(c.clone()).await;
-    assert_eq!((s, v["code"].as_str()), (401, Some("SESSION_EXPIRED")), "{v}");
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (401, Some("SESSION_EXPIRED")),
+        "{v}"
+    );
     // A forged cookie is not a session.
     let forged = reqwest::Client::new();
-    let r = forged.get(app.url("/api/v1/orgs")).header("cookie", "gh_session=forged-token-value").send().await.unwrap();
+    let r = forged
+        .get(app.url("/api/v1/orgs"))
+        .header("cookie", "gh_session=forged-token-value")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 401);
     // Logout everywhere ends every session of the account.
     let a = app.signed_in("tester", TESTER_PASSWORD).await;
     let b = app.signed_in("tester", TESTER_PASSWORD).await;
-    let r = a.post(app.url("/api/v1/auth/logout-all")).send().await.unwrap();
+    let r = a
+        .post(app.url("/api/v1/auth/logout-all"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(get(a).await.0, 401);
     assert_eq!(get(b).await.0, 401);
@@ -198,11 +304,24 @@ async fn api_tokens_work_only_within_their_subtree_and_permissions_until_revoked
     let token = v["token"].as_str().unwrap().to_string();
     let call = |path: &str| {
         let (url, token) = (app.url(path), token.clone());
-        async move { reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap().status().as_u16() }
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
     };
     assert_eq!(call("/api/v1/orgs/U1").await, 200);
     assert_eq!(call("/api/v1/orgs/U3").await, 404, "outside its subtree");
-    assert_eq!(call("/api/v1/members").await, 403, "outside its permissions");
+    assert_eq!(
+        call("/api/v1/members").await,
+        403,
+        "outside its permissions"
+    );
     // Tokens cannot carry administration rights.
     let r = sec
         .post(app.url("/api/v1/tokens"))
@@ -227,11 +346,25 @@ async fn api_tokens_work_only_within_their_subtree_and_permissions_until_revoked
         .unwrap();
     let t2 = v["token"].as_str().unwrap().to_string();
     let id2 = v["token_info"]["id"].as_str().unwrap().to_string();
-    let ok = reqwest::Client::new().get(app.url("/api/v1/orgs/U1")).bearer_auth(&t2).send().await.unwrap();
+    let ok = reqwest::Client::new()
+        .get(app.url("/api/v1/orgs/U1"))
+        .bearer_auth(&t2)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status().as_u16(), 200);
-    let r = sec.post(app.url(&format!("/api/v1/tokens/{id2}/revoke"))).send().await.unwrap();
+    let r = sec
+        .post(app.url(&format!("/api/v1/tokens/{id2}/revoke")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    let after = reqwest::Client::new().get(app.url("/api/v1/orgs/U1")).bearer_auth(&t2).send().await.unwrap();
+    let after = reqwest::Client::new()
+        .get(app.url("/api/v1/orgs/U1"))
+        .bearer_auth(&t2)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(after.status().as_u16(), 401);
 }
 
@@ -241,19 +374,45 @@ async fn reveal_needs_a_reason_and_is_recorded_without_the_value() {
     app.seed_tree().await;
     let idn = id_number("340402", "19900101", 21);
     let (_, v) = app
-        .post("/api/v1/members", json!({"name": "李四", "id_number": idn, "org_code": "U1", "mobile": "13912345678"}))
+        .post(
+            "/api/v1/members",
+            json!({"name": "李四", "id_number": idn, "org_code": "U1", "mobile": "13912345678"}),
+        )
         .await;
     let mid = v["member"]["id"].as_str().unwrap().to_string();
-    let (s, v) = app.post(&format!("/api/v1/members/{mid}/reveal"), json!({"reason": " "})).await;
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/members/{mid}/reveal"),
+            json!({"reason": " "}),
+        )
+        .await;
     assert_eq!((s, v["code"].as_str()), (422, Some("REASON_REQUIRED")));
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'member.reveal'").await, 0);
-    let (s, v) = app.post(&format!("/api/v1/members/{mid}/reveal"), json!({"reason": "核对医疗互助申请"})).await;
-    assert_eq!((s, v["id_number"].as_str(), v["mobile"].as_str()), (200, Some(idn.as_str()), Some("13912345678")));
-    let detail: String = sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = 'member.reveal'")
-        .fetch_one(app.reg.db.pool())
-        .await
-        .unwrap();
-    assert!(detail.contains("核对医疗互助申请") && !detail.contains(&idn) && !detail.contains("13912345678"), "{detail}");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'member.reveal'")
+            .await,
+        0
+    );
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/members/{mid}/reveal"),
+            json!({"reason": "核对医疗互助申请"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["id_number"].as_str(), v["mobile"].as_str()),
+        (200, Some(idn.as_str()), Some("13912345678"))
+    );
+    let detail: String =
+        sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = 'member.reveal'")
+            .fetch_one(app.reg.db.pool())
+            .await
+            .unwrap();
+    assert!(
+        detail.contains("核对医疗互助申请")
+            && !detail.contains(&idn)
+            && !detail.contains("13912345678"),
+        "{detail}"
+    );
     // Every audit row is free of the full values.
     let leaks = app
         .scalar(&format!("SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%{idn}%' OR detail LIKE '%13912345678%'"))
@@ -265,33 +424,69 @@ async fn reveal_needs_a_reason_and_is_recorded_without_the_value() {
 async fn xss_and_sql_injection_strings_are_stored_as_given() {
     let app = spawn_app().await;
     app.seed_tree().await;
-    for (i, evil) in ["<script>alert(1)</script>", "'; DROP TABLE members; --", "\" OR 1=1 --"].iter().enumerate() {
+    for (i, evil) in [
+        "<script>alert(1)</script>",
+        "'; DROP TABLE members; --",
+        "\" OR 1=1 --",
+    ]
+    .iter()
+    .enumerate()
+    {
         let (s, v) = app
             .post("/api/v1/orgs", json!({"code": format!("E{i}"), "name": evil, "kind": "grassroots", "parent_code": "S1"}))
             .await;
         assert_eq!((s, v["name"].as_str()), (201, Some(*evil)), "{v}");
-        let r = app.client.get(app.url(&format!("/api/v1/orgs/E{i}"))).send().await.unwrap();
-        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+        let r = app
+            .client
+            .get(app.url(&format!("/api/v1/orgs/E{i}")))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json")
+        );
         assert_eq!(r.headers()["x-content-type-options"], "nosniff");
-        assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
+        assert!(
+            r.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("script-src 'self'")
+        );
     }
     let (s, v) = app.get("/api/v1/members?q=%27%20OR%201%3D1%20--").await;
-    assert_eq!((s, v["rows"].as_array().map(Vec::len)), (200, Some(0)), "{v}");
-    assert!(app.scalar("SELECT COUNT(*) FROM orgs").await >= 10, "nothing was dropped");
+    assert_eq!(
+        (s, v["rows"].as_array().map(Vec::len)),
+        (200, Some(0)),
+        "{v}"
+    );
+    assert!(
+        app.scalar("SELECT COUNT(*) FROM orgs").await >= 10,
+        "nothing was dropped"
+    );
 }
 
 #[tokio::test]
 async fn oversized_bodies_are_refused_outside_the_upload_route() {
     let app = spawn_app().await;
     let big = "x".repeat(3 * 1024 * 1024);
-    let (s, v) = app.post("/api/v1/orgs", json!({"code": "BIG", "name": big, "kind": "city"})).await;
+    let (s, v) = app
+        .post(
+            "/api/v1/orgs",
+            json!({"code": "BIG", "name": big, "kind": "city"}),
+        )
+        .await;
     assert_eq!((s, v["code"].as_str()), (413, Some("TOO_LARGE")));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM orgs").await, 0);
 }
 
 async fn verify(app: &TestApp) -> gonghui::audit::verify::Report {
     let key = gonghui::audit::ChainKey::from_keys(&app.reg.keys);
-    gonghui::audit::verify::verify(&app.reg.db, &key, &app.config.audit_archive_dir()).await.unwrap()
+    gonghui::audit::verify::verify(&app.reg.db, &key, &app.config.audit_archive_dir())
+        .await
+        .unwrap()
 }
 
 /// Removes the append-only guard, as someone with full database rights could.
@@ -299,7 +494,10 @@ async fn drop_guard(app: &TestApp) {
     let stmts: &[&str] = if crate::helpers::is_postgres() {
         &["ALTER TABLE audit_log DISABLE TRIGGER audit_log_guard"]
     } else {
-        &["DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete"]
+        &[
+            "DROP TRIGGER audit_log_no_update",
+            "DROP TRIGGER audit_log_no_delete",
+        ]
     };
     for s in stmts {
         sqlx::query(s).execute(app.reg.db.pool()).await.unwrap();
@@ -320,8 +518,18 @@ async fn audited_app() -> TestApp {
 #[tokio::test]
 async fn the_database_refuses_to_change_or_delete_audit_rows() {
     let app = audited_app().await;
-    assert!(sqlx::query("UPDATE audit_log SET actor = 'x' WHERE seq = 2").execute(app.reg.db.pool()).await.is_err());
-    assert!(sqlx::query("DELETE FROM audit_log WHERE seq = 2").execute(app.reg.db.pool()).await.is_err());
+    assert!(
+        sqlx::query("UPDATE audit_log SET actor = 'x' WHERE seq = 2")
+            .execute(app.reg.db.pool())
+            .await
+            .is_err()
+    );
+    assert!(
+        sqlx::query("DELETE FROM audit_log WHERE seq = 2")
+            .execute(app.reg.db.pool())
+            .await
+            .is_err()
+    );
     assert!(verify(&app).await.ok());
 }
 
@@ -329,7 +537,10 @@ async fn the_database_refuses_to_change_or_delete_audit_rows() {
 async fn audit_verify_names_an_altered_row() {
     let app = audited_app().await;
     drop_guard(&app).await;
-    sqlx::query("UPDATE audit_log SET detail = '{}' WHERE seq = 3").execute(app.reg.db.pool()).await.unwrap();
+    sqlx::query("UPDATE audit_log SET detail = '{}' WHERE seq = 3")
+        .execute(app.reg.db.pool())
+        .await
+        .unwrap();
     let r = verify(&app).await;
     assert_eq!(r.problems.first().map(|p| p.seq), Some(3), "{r:?}");
     assert!(r.problems[0].message.contains("被修改"));
@@ -339,7 +550,10 @@ async fn audit_verify_names_an_altered_row() {
 async fn audit_verify_names_a_deleted_row() {
     let app = audited_app().await;
     drop_guard(&app).await;
-    sqlx::query("DELETE FROM audit_log WHERE seq = 4").execute(app.reg.db.pool()).await.unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE seq = 4")
+        .execute(app.reg.db.pool())
+        .await
+        .unwrap();
     let r = verify(&app).await;
     assert_eq!(r.problems.first().map(|p| p.seq), Some(4), "{r:?}");
     assert!(r.problems[0].message.contains("被删除"));
@@ -350,7 +564,11 @@ async fn audit_verify_names_an_inserted_row() {
     let app = audited_app().await;
     let last: i64 = app.scalar("SELECT MAX(seq) FROM audit_log").await;
     // Forged at the end, with a plausible link to the previous row but no valid seal.
-    let prev: String = sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = $1").bind(last).fetch_one(app.reg.db.pool()).await.unwrap();
+    let prev: String = sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = $1")
+        .bind(last)
+        .fetch_one(app.reg.db.pool())
+        .await
+        .unwrap();
     sqlx::query("INSERT INTO audit_log (seq, at, actor, actor_kind, action, outcome, detail, prev_hash, hash) VALUES ($1, 0, 'x', 'account', 'org.create', 'ok', '{}', $2, $3)")
         .bind(last + 1)
         .bind(&prev)
@@ -366,7 +584,10 @@ async fn audit_verify_names_an_inserted_row() {
 async fn the_cli_audit_verify_fails_and_names_the_row() {
     let app = audited_app().await;
     drop_guard(&app).await;
-    sqlx::query("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 2").execute(app.reg.db.pool()).await.unwrap();
+    sqlx::query("UPDATE audit_log SET actor = 'someone-else' WHERE seq = 2")
+        .execute(app.reg.db.pool())
+        .await
+        .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_gonghui"))
         .args(["audit", "verify"])
         .env("GONGHUI_DATABASE_URL", &app.config.database_url)
@@ -385,19 +606,31 @@ async fn old_audit_rows_move_to_an_archive_file_that_still_verifies() {
     let actor = gonghui::audit::Actor::system(&app.reg.keys, "test");
     let dir = app.config.audit_archive_dir();
     // Nothing is older than 180 days yet.
-    let none = gonghui::audit::verify::archive(&app.reg.db, &actor, &dir, 180, gonghui::db::now_ms()).await.unwrap();
+    let none =
+        gonghui::audit::verify::archive(&app.reg.db, &actor, &dir, 180, gonghui::db::now_ms())
+            .await
+            .unwrap();
     assert!(none.is_none());
     // 200 days later everything so far is archived, and the chain verifies across the file.
     let later = gonghui::db::now_ms() + 200 * 86_400_000;
-    let a = gonghui::audit::verify::archive(&app.reg.db, &actor, &dir, 180, later).await.unwrap().expect("archived");
+    let a = gonghui::audit::verify::archive(&app.reg.db, &actor, &dir, 180, later)
+        .await
+        .unwrap()
+        .expect("archived");
     assert_eq!(a.rows, before);
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_log").await, 1, "only the archiving row itself");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log").await,
+        1,
+        "only the archiving row itself"
+    );
     let r = verify(&app).await;
     assert!(r.ok(), "{r:?}");
     assert_eq!(r.archived_rows_checked, before);
     // Tampering with the archive file is found.
     let path = dir.join(&a.file);
-    let text = std::fs::read_to_string(&path).unwrap().replacen("审计测试0", "审计测试9", 1);
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replacen("审计测试0", "审计测试9", 1);
     std::fs::write(&path, text).unwrap();
     assert!(!verify(&app).await.ok());
 }
