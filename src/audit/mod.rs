@@ -375,13 +375,3 @@ pub async fn rows_after(db: &Db, after_seq: i64, limit: i64) -> AppResult<Vec<Au
     .map(row_from)
     .collect()
 }
-
-/// Masks a value for the audit trail: keeps the first and last characters.
-pub fn mask_text(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    match chars.len() {
-        0 => String::new(),
-        1 | 2 => "*".repeat(chars.len()),
-        n => format!("{}{}{}", chars[0], "*".repeat(n - 2), chars[n - 1]),
-    }
-}

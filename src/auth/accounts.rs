@@ -461,11 +461,7 @@ pub async fn set_role(
                 .execute(&mut **tx)
                 .await?;
             // New rights begin with a new sign-in.
-            sqlx::query("UPDATE sessions SET ended_at = $1 WHERE account_id = $2 AND ended_at IS NULL")
-                .bind(now)
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
+            super::sessions::end_all(&mut **tx, id, None, now).await?;
             Ok(())
         })
     })
@@ -480,24 +476,31 @@ pub async fn set_status(
     active: bool,
     now: i64,
 ) -> AppResult<AccountView> {
-    change_account(db, actor, id, if active { "account.enable" } else { "account.disable" }, now, move |tx| {
-        Box::pin(async move {
-            sqlx::query("UPDATE accounts SET status = $1, updated_at = $2 WHERE id = $3")
-                .bind(if active { "active" } else { "disabled" })
-                .bind(now)
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
-            if !active {
-                sqlx::query("UPDATE sessions SET ended_at = $1 WHERE account_id = $2 AND ended_at IS NULL")
+    change_account(
+        db,
+        actor,
+        id,
+        if active {
+            "account.enable"
+        } else {
+            "account.disable"
+        },
+        now,
+        move |tx| {
+            Box::pin(async move {
+                sqlx::query("UPDATE accounts SET status = $1, updated_at = $2 WHERE id = $3")
+                    .bind(if active { "active" } else { "disabled" })
                     .bind(now)
                     .bind(id)
                     .execute(&mut **tx)
                     .await?;
-            }
-            Ok(())
-        })
-    })
+                if !active {
+                    super::sessions::end_all(&mut **tx, id, None, now).await?;
+                }
+                Ok(())
+            })
+        },
+    )
     .await
 }
 
@@ -519,11 +522,7 @@ pub async fn reset_password(
                 .bind(id)
                 .execute(&mut **tx)
                 .await?;
-            sqlx::query("UPDATE sessions SET ended_at = $1 WHERE account_id = $2 AND ended_at IS NULL")
-                .bind(now)
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
+            super::sessions::end_all(&mut **tx, id, None, now).await?;
             Ok(())
         })
     })

@@ -415,12 +415,7 @@ pub async fn change_password(
                     .bind(id)
                     .execute(&mut **tx)
                     .await?;
-                sqlx::query("UPDATE sessions SET ended_at = $1 WHERE account_id = $2 AND id <> $3 AND ended_at IS NULL")
-                    .bind(now)
-                    .bind(id)
-                    .bind(sid)
-                    .execute(&mut **tx)
-                    .await?;
+                sessions::end_all(&mut **tx, id, Some(sid), now).await?;
                 audit::append_tx(tx, backend, &actor, now, Event::new("account.password_change").target("account", id)).await?;
                 Ok(())
             })
@@ -444,7 +439,7 @@ pub async fn logout(
     let now = auth.now();
     let actor = account_actor(reg, Some(&s.account), Some(ip));
     let n = if everywhere {
-        sessions::end_all(&reg.db, s.account_id, None, now).await?
+        sessions::end_all(reg.db.pool(), s.account_id, None, now).await?
     } else {
         sessions::end(&reg.db, s.id, now).await?;
         1

@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::crypto::FieldKeys;
 use crate::registry::scope::Scope;
 use password::PasswordPolicy;
-use permissions::{Perm, PermSet, Role};
+use permissions::{PermSet, Role};
 use sessions::Stage;
 
 /// The signed-in caller of one request, placed in the request by the access guard.
@@ -38,10 +38,6 @@ pub struct Caller {
 }
 
 impl Caller {
-    pub fn can(&self, p: Perm) -> bool {
-        self.stage == Stage::Full && self.perms.has(p)
-    }
-
     pub fn actor(&self, keys: &FieldKeys) -> Actor {
         Actor {
             account_id: self.account_id,

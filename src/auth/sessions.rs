@@ -150,15 +150,19 @@ pub async fn end(db: &Db, id: i64, now: i64) -> AppResult<()> {
     Ok(())
 }
 
-/// Ends every session of an account except `keep`. Returns how many ended.
-pub async fn end_all(db: &Db, account_id: i64, keep: Option<i64>, now: i64) -> AppResult<u64> {
+/// Ends every session of an account except `keep`, on the pool or inside a transaction.
+/// Returns how many ended.
+pub async fn end_all<'e, E>(ex: E, account_id: i64, keep: Option<i64>, now: i64) -> AppResult<u64>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let r = sqlx::query(
         "UPDATE sessions SET ended_at = $1 WHERE account_id = $2 AND ended_at IS NULL AND id <> $3",
     )
     .bind(now)
     .bind(account_id)
     .bind(keep.unwrap_or(0))
-    .execute(db.pool())
+    .execute(ex)
     .await?;
     Ok(r.rows_affected())
 }

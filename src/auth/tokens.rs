@@ -174,7 +174,8 @@ pub async fn list(db: &Db, scope: &Scope) -> AppResult<Vec<TokenView>> {
 }
 
 pub async fn revoke(db: &Db, actor: &Actor, id: i64, now: i64) -> AppResult<TokenView> {
-    let before = get(db, &actor.scope, id).await?;
+    // In scope, or "not found".
+    get(db, &actor.scope, id).await?;
     let backend = db.backend();
     let actor2 = actor.clone();
     db.write(move |tx| {
@@ -199,7 +200,6 @@ pub async fn revoke(db: &Db, actor: &Actor, id: i64, now: i64) -> AppResult<Toke
         })
     })
     .await?;
-    let _ = before;
     get(db, &actor.scope, id).await
 }
 

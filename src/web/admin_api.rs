@@ -7,7 +7,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::api::JsonBody;
+use super::api::{JsonBody, parse_id};
 use crate::app::AppState;
 use crate::audit::verify::{self, Report};
 use crate::audit::{self, AuditFilter, AuditPage, Event};
@@ -30,10 +30,6 @@ pub fn router() -> Router<AppState> {
         .route("/audit", get(list_audit))
         .route("/audit/verify", get(verify_audit))
         .route("/system/status", get(system_status))
-}
-
-fn parse_id(s: &str, what: &str) -> AppResult<i64> {
-    s.parse().map_err(|_| AppError::not_found(what))
 }
 
 #[utoipa::path(get, path = "/api/v1/accounts", tag = "admin", responses((status = 200, body = [AccountView])))]

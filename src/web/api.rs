@@ -138,7 +138,8 @@ pub fn upload_router(max_bytes: usize) -> Router<AppState> {
         .layer(axum::extract::DefaultBodyLimit::max(max_bytes))
 }
 
-fn parse_id(s: &str, what: &str) -> AppResult<i64> {
+/// A path id; anything unparsable is simply a record that does not exist.
+pub(crate) fn parse_id(s: &str, what: &str) -> AppResult<i64> {
     s.parse().map_err(|_| AppError::not_found(what))
 }
 

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::api::JsonBody;
-use super::guard::{self, CSRF_COOKIE, SESSION_COOKIE, live_session};
+use super::guard::{self, CSRF_COOKIE, SESSION_COOKIE};
 use crate::app::AppState;
 use crate::auth::accounts::AccountAuth;
 use crate::auth::sessions::{SessionRow, Stage};
@@ -154,10 +154,6 @@ pub async fn login_handler(
         .into_response())
 }
 
-pub async fn session(st: &AppState, headers: &HeaderMap) -> AppResult<SessionRow> {
-    live_session(st, headers).await
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CodeInput {
     pub code: String,
@@ -168,10 +164,9 @@ pub struct CodeInput {
 pub async fn totp_handler(
     State(st): State<AppState>,
     ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    s: SessionRow,
     JsonBody(i): JsonBody<CodeInput>,
 ) -> AppResult<Json<Me>> {
-    let s = session(&st, &headers).await?;
     let next = login::verify_totp(&st.auth, &st.reg, &s, &i.code, &ip).await?;
     Ok(Json(me_of(&s.account, next, &s.csrf_token)))
 }
@@ -184,11 +179,7 @@ pub struct TotpSetup {
 }
 
 #[utoipa::path(get, path = "/api/v1/auth/totp/setup", tag = "auth", responses((status = 200, body = TotpSetup)))]
-pub async fn totp_setup_begin(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-) -> AppResult<Json<TotpSetup>> {
-    let s = session(&st, &headers).await?;
+pub async fn totp_setup_begin(s: SessionRow) -> AppResult<Json<TotpSetup>> {
     if !matches!(s.stage, Stage::TotpSetup | Stage::Full) {
         return Err(AppError::bad_request("请先完成当前登录步骤"));
     }
@@ -209,10 +200,9 @@ pub struct TotpConfirm {
 pub async fn totp_setup_confirm(
     State(st): State<AppState>,
     ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    s: SessionRow,
     JsonBody(i): JsonBody<TotpConfirm>,
 ) -> AppResult<Json<Me>> {
-    let s = session(&st, &headers).await?;
     let next = login::confirm_totp_setup(&st.auth, &st.reg, &s, &i.secret, &i.code, &ip).await?;
     Ok(Json(me_of(&s.account, next, &s.csrf_token)))
 }
@@ -228,10 +218,9 @@ pub struct PasswordInput {
 pub async fn password_handler(
     State(st): State<AppState>,
     ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    s: SessionRow,
     JsonBody(i): JsonBody<PasswordInput>,
 ) -> AppResult<Json<Me>> {
-    let s = session(&st, &headers).await?;
     let next = login::change_password(
         &st.auth,
         &st.reg,
@@ -253,9 +242,8 @@ pub struct LoggedOut {
 pub async fn logout_handler(
     State(st): State<AppState>,
     ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    s: SessionRow,
 ) -> AppResult<Response> {
-    let s = session(&st, &headers).await?;
     let n = login::logout(&st.auth, &st.reg, &s, false, &ip).await?;
     Ok((
         cookies(&st, "", "", 0),
@@ -268,9 +256,8 @@ pub async fn logout_handler(
 pub async fn logout_all_handler(
     State(st): State<AppState>,
     ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    s: SessionRow,
 ) -> AppResult<Response> {
-    let s = session(&st, &headers).await?;
     if s.stage != Stage::Full {
         return Err(AppError::forbidden("LOGIN_INCOMPLETE", "请先完成登录"));
     }
@@ -283,7 +270,6 @@ pub async fn logout_all_handler(
 }
 
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
-pub async fn me_handler(State(st): State<AppState>, headers: HeaderMap) -> AppResult<Json<Me>> {
-    let s = session(&st, &headers).await?;
+pub async fn me_handler(s: SessionRow) -> AppResult<Json<Me>> {
     Ok(Json(me_of(&s.account, s.stage, &s.csrf_token)))
 }

@@ -64,7 +64,7 @@ fn is_safe(method: &Method) -> bool {
 }
 
 /// Finds the live session behind the request's cookie, ending it if it has run out.
-pub async fn live_session(st: &AppState, headers: &HeaderMap) -> AppResult<SessionRow> {
+async fn live_session(st: &AppState, headers: &HeaderMap) -> AppResult<SessionRow> {
     let token = cookie(headers, SESSION_COOKIE)
         .ok_or_else(|| AppError::unauthorized("UNAUTHENTICATED", "请先登录"))?;
     let s = sessions::find(&st.reg.db, token)
@@ -199,7 +199,10 @@ async fn check(st: &AppState, req: &mut Request) -> AppResult<()> {
         if now - s.last_seen_at > 15_000 {
             sessions::touch(&st.reg.db, s.id, now).await?;
         }
-        caller_from_session(&s, ip)
+        let caller = caller_from_session(&s, ip);
+        // The sign-in endpoints work on the session itself: hand it on instead of a second lookup.
+        req.extensions_mut().insert(s);
+        caller
     };
     if let Access::Need(perm) = access {
         if caller.stage != Stage::Full {
@@ -228,6 +231,22 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
         parts
             .extensions
             .get::<Caller>()
+            .cloned()
+            .ok_or_else(|| AppError::unauthorized("UNAUTHENTICATED", "请先登录"))
+    }
+}
+
+/// The live session the guard found (sign-in endpoints only; API tokens have none).
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SessionRow {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<SessionRow>()
             .cloned()
             .ok_or_else(|| AppError::unauthorized("UNAUTHENTICATED", "请先登录"))
     }
