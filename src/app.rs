@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -26,7 +27,7 @@ use crate::db::{Db, migrations};
 use crate::error::{AppError, AppResult};
 use crate::registry::jobs::Jobs;
 use crate::registry::{Registry, demo};
-use crate::web::{admin_api, api, auth_api, guard};
+use crate::web::{admin_api, api, auth_api, guard, pages};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -115,9 +116,16 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(api::health))
-        .route("/", get(|| async { axum::response::Redirect::temporary("/api/docs/") }))
+        .merge(pages::router(state.clone()))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", api::ApiDoc::openapi()))
-        .fallback(|| async { AppError::not_found("页面") })
+        .fallback(|req: axum::extract::Request| async move {
+            // JSON for the API, a page for people.
+            if req.uri().path().starts_with("/api/") {
+                AppError::not_found("页面").into_response()
+            } else {
+                pages::PageError(AppError::not_found("页面")).into_response()
+            }
+        })
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(2 * 1024 * 1024))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))

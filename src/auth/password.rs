@@ -18,6 +18,14 @@ pub struct PasswordPolicy {
 }
 
 impl PasswordPolicy {
+    /// The rule in words, shown next to the password field.
+    pub fn describe(&self) -> String {
+        format!(
+            "至少{}位，包含大写字母、小写字母、数字、符号中的至少{}类，不能包含用户名",
+            self.min_length, self.min_classes
+        )
+    }
+
     pub fn from_config(c: &Config) -> PasswordPolicy {
         PasswordPolicy {
             min_length: (c.password_min_length as usize).max(8),

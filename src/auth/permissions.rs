@@ -93,6 +93,33 @@ impl Perm {
         }
     }
 
+    /// What the permission allows, in Chinese (shown on the account page).
+    pub fn label(self) -> &'static str {
+        match self {
+            Perm::OrgRead => "查看工会组织",
+            Perm::OrgWrite => "维护工会组织",
+            Perm::UnitRead => "查看用人单位",
+            Perm::UnitWrite => "维护用人单位",
+            Perm::MemberRead => "查看会员",
+            Perm::MemberWrite => "办理会员业务",
+            Perm::MemberReveal => "查看完整身份证号和手机号（须说明原因）",
+            Perm::Import => "批量导入",
+            Perm::Export => "导出名单（脱敏）",
+            Perm::ExportFull => "导出名单（含完整信息）",
+            Perm::StatsRead => "查看统计",
+            Perm::FinanceRead => "查看经费与资金记录",
+            Perm::CaseWork => "办理所分配的业务模块",
+            Perm::SelfRead => "查看本人会员信息",
+            Perm::SelfWrite => "修改本人联系方式",
+            Perm::AccountRead => "查看账号",
+            Perm::AccountManage => "管理账号",
+            Perm::AccountGrant => "授予角色与范围",
+            Perm::TokenManage => "管理接口令牌",
+            Perm::AuditRead => "查看审计日志",
+            Perm::SystemRead => "查看系统状态",
+        }
+    }
+
     pub fn parse(code: &str) -> AppResult<Perm> {
         ALL_PERMS
             .iter()
@@ -325,6 +352,85 @@ pub const ROUTES: &[(&str, &str, Access)] = {
 /// unknown here and must be refused.
 pub fn access_for(method: &Method, matched_path: &str) -> Option<Access> {
     ROUTES
+        .iter()
+        .find(|(m, p, _)| *m == method.as_str() && *p == matched_path)
+        .map(|(_, _, a)| *a)
+}
+
+/// The console's pages, decided by the same rules as the API. `AnySession` pages check the
+/// sign-in stage themselves (they include the sign-in steps).
+pub const PAGES: &[(&str, &str, Access)] = {
+    use Access::*;
+    use Perm::*;
+    &[
+        ("GET", "/login", Public),
+        ("POST", "/login", Public),
+        ("GET", "/login/continue", AnySession),
+        ("GET", "/login/totp", AnySession),
+        ("POST", "/login/totp", AnySession),
+        ("GET", "/login/totp-setup", AnySession),
+        ("POST", "/login/totp-setup", AnySession),
+        ("GET", "/login/password", AnySession),
+        ("POST", "/login/password", AnySession),
+        ("POST", "/logout", AnySession),
+        ("GET", "/", AnySession),
+        ("GET", "/account", AnySession),
+        ("POST", "/account/logout-all", AnySession),
+        ("POST", "/scope", Need(OrgRead)),
+        ("GET", "/dashboard", Need(StatsRead)),
+        ("GET", "/drill", Need(StatsRead)),
+        ("GET", "/orgs", Need(OrgRead)),
+        ("GET", "/orgs/new", Need(OrgWrite)),
+        ("POST", "/orgs/new", Need(OrgWrite)),
+        ("GET", "/orgs/{code}", Need(OrgRead)),
+        ("GET", "/orgs/{code}/edit", Need(OrgWrite)),
+        ("POST", "/orgs/{code}/edit", Need(OrgWrite)),
+        ("GET", "/orgs/{code}/move", Need(OrgWrite)),
+        ("POST", "/orgs/{code}/move", Need(OrgWrite)),
+        ("GET", "/orgs/{code}/close", Need(OrgWrite)),
+        ("POST", "/orgs/{code}/close", Need(OrgWrite)),
+        ("GET", "/units", Need(UnitRead)),
+        ("GET", "/units/new", Need(UnitWrite)),
+        ("POST", "/units/new", Need(UnitWrite)),
+        ("GET", "/units/{id}", Need(UnitRead)),
+        ("GET", "/units/{id}/edit", Need(UnitWrite)),
+        ("POST", "/units/{id}/edit", Need(UnitWrite)),
+        ("GET", "/members", Need(MemberRead)),
+        ("GET", "/members/new", Need(MemberWrite)),
+        ("POST", "/members/new", Need(MemberWrite)),
+        ("GET", "/members/{id}", Need(MemberRead)),
+        ("GET", "/members/{id}/edit", Need(MemberWrite)),
+        ("POST", "/members/{id}/edit", Need(MemberWrite)),
+        ("POST", "/members/{id}/reveal", Need(MemberReveal)),
+        ("GET", "/members/{id}/transfer", Need(MemberWrite)),
+        ("POST", "/members/{id}/transfer", Need(MemberWrite)),
+        ("GET", "/members/{id}/event", Need(MemberWrite)),
+        ("POST", "/members/{id}/event", Need(MemberWrite)),
+        ("GET", "/transfers", Need(MemberRead)),
+        ("POST", "/transfers/{id}/accept", Need(MemberWrite)),
+        ("POST", "/transfers/{id}/decline", Need(MemberWrite)),
+        ("POST", "/transfers/{id}/cancel", Need(MemberWrite)),
+        ("GET", "/imports", Need(Import)),
+        ("POST", "/imports", Need(Import)),
+        ("GET", "/imports/{id}", Need(Import)),
+        ("POST", "/imports/{id}/confirm", Need(Import)),
+        ("GET", "/accounts", Need(AccountRead)),
+        ("GET", "/accounts/new", Need(AccountManage)),
+        ("POST", "/accounts/new", Need(AccountManage)),
+        ("GET", "/accounts/{id}", Need(AccountRead)),
+        ("POST", "/accounts/{id}/status", Need(AccountManage)),
+        ("POST", "/accounts/{id}/reset-password", Need(AccountManage)),
+        ("POST", "/accounts/{id}/role", Need(AccountGrant)),
+        ("POST", "/accounts/{id}/unlock", Need(AccountGrant)),
+        ("POST", "/accounts/{id}/reset-totp", Need(AccountGrant)),
+        ("GET", "/audit", Need(AuditRead)),
+        ("GET", "/audit/verify", Need(AuditRead)),
+    ]
+};
+
+/// The access a console page requires; `None` for a page missing from [`PAGES`] (refused).
+pub fn page_access_for(method: &Method, matched_path: &str) -> Option<Access> {
+    PAGES
         .iter()
         .find(|(m, p, _)| *m == method.as_str() && *p == matched_path)
         .map(|(_, _, a)| *a)

@@ -98,11 +98,13 @@ pub struct SessionRow {
     pub expires_at: i64,
     pub ended: bool,
     pub account: super::accounts::AccountAuth,
+    /// The union this session is narrowed to (console scope switcher), with its path.
+    pub narrow: Option<(String, String)>,
 }
 
 pub async fn find(db: &Db, token: &str) -> AppResult<Option<SessionRow>> {
     let row = sqlx::query(&format!(
-        "SELECT s.id AS sid, s.stage, s.csrf_token, s.last_seen_at, s.expires_at, s.ended_at, {} FROM sessions s JOIN accounts a ON a.id = s.account_id {} WHERE s.token_hash = $1",
+        "SELECT s.id AS sid, s.stage, s.csrf_token, s.last_seen_at, s.expires_at, s.ended_at, n.code AS narrow_code, n.path AS narrow_path, {} FROM sessions s JOIN accounts a ON a.id = s.account_id {} LEFT JOIN orgs n ON n.id = s.narrow_org_id WHERE s.token_hash = $1",
         super::accounts::AUTH_COLUMNS,
         super::accounts::AUTH_JOINS
     ))
@@ -119,8 +121,21 @@ pub async fn find(db: &Db, token: &str) -> AppResult<Option<SessionRow>> {
         last_seen_at: col(&r, "last_seen_at")?,
         expires_at: col(&r, "expires_at")?,
         ended: col::<Option<i64>>(&r, "ended_at")?.is_some(),
+        narrow: col::<Option<String>>(&r, "narrow_code")?
+            .zip(col::<Option<String>>(&r, "narrow_path")?),
         account,
     }))
+}
+
+/// Narrows a session to one union (checked by the caller to lie in the account's scope), or
+/// widens it back to the whole scope with `None`.
+pub async fn set_narrow(db: &Db, id: i64, org_id: Option<i64>) -> AppResult<()> {
+    sqlx::query("UPDATE sessions SET narrow_org_id = $1 WHERE id = $2")
+        .bind(org_id)
+        .bind(id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
 }
 
 pub async fn set_stage(db: &Db, id: i64, stage: Stage) -> AppResult<()> {

@@ -32,6 +32,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_only: V2_SQLITE_TRIGGERS,
         postgres_only: V2_POSTGRES_TRIGGERS,
     },
+    Migration {
+        version: 3,
+        name: "console: narrowed scope, transfers awaiting acceptance",
+        sql: V3_CONSOLE,
+        sqlite_only: &[],
+        postgres_only: &[],
+    },
 ];
 
 /// Secondary indexes on the two big tables. Created by migration 1 (appended to its SQL), and
@@ -289,6 +296,30 @@ CREATE TABLE audit_archives (
 
 /// The audit trail is append-only in the database itself: no UPDATE ever, DELETE only for rows
 /// already copied to an archive file (see `audit::archive`).
+/// A session may be narrowed to one union below the account's own (the console's scope
+/// switcher). A transfer (转会) is a request the receiving union accepts or declines; at most one
+/// is pending per member.
+const V3_CONSOLE: &str = r#"
+ALTER TABLE sessions ADD COLUMN narrow_org_id BIGINT REFERENCES orgs(id);
+CREATE TABLE transfers (
+    id {pk},
+    member_id BIGINT NOT NULL REFERENCES members(id),
+    from_org_id BIGINT NOT NULL REFERENCES orgs(id),
+    to_org_id BIGINT NOT NULL REFERENCES orgs(id),
+    on_date TEXT NOT NULL,
+    status TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    requested_by TEXT NOT NULL,
+    requested_at BIGINT NOT NULL,
+    decided_by TEXT,
+    decided_at BIGINT,
+    decision_note TEXT
+);
+CREATE UNIQUE INDEX transfers_one_pending ON transfers (member_id) WHERE status = 'pending';
+CREATE INDEX transfers_to ON transfers (to_org_id, status);
+CREATE INDEX transfers_from ON transfers (from_org_id, status)
+"#;
+
 const V2_SQLITE_TRIGGERS: &[&str] = &[
     "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
     "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log WHEN OLD.seq > (SELECT COALESCE(MAX(upto_seq), 0) FROM audit_archives) BEGIN SELECT RAISE(ABORT, 'audit_log rows are removed only after archiving'); END",

@@ -48,6 +48,8 @@ struct Job {
     progress: Arc<Progress>,
     result: Option<Result<ImportOutcome, crate::error::ErrorBody>>,
     report: Option<Arc<Vec<u8>>>,
+    /// A dry run keeps its file, so that the person can confirm the import without uploading again.
+    kept: Option<Arc<Vec<u8>>>,
 }
 
 const MAX_FINISHED_JOBS: usize = 200;
@@ -68,6 +70,7 @@ impl Jobs {
         data: Vec<u8>,
         opts: ImportOptions,
     ) -> i64 {
+        let data = Arc::new(data);
         let scope = actor.scope.clone();
         let id = new_id();
         let progress = Arc::new(Progress::default());
@@ -93,13 +96,14 @@ impl Jobs {
                 progress: progress.clone(),
                 result: None,
                 report: None,
+                kept: opts.dry_run.then(|| data.clone()),
             },
         );
         drop(map);
         let jobs = self.clone();
         tokio::spawn(async move {
             let started = now_ms();
-            let result = import::run(&reg, &scope, kind, Arc::new(data), &opts, progress).await;
+            let result = import::run(&reg, &scope, kind, data, &opts, progress).await;
             record_batch(&reg, &actor, id, kind, &file_name, &opts, &result, started).await;
             let mut map = jobs.inner.lock().expect("not poisoned");
             if let Some(job) = map.get_mut(&id) {
@@ -163,6 +167,24 @@ impl Jobs {
             outcome,
             error,
         })
+    }
+
+    /// Runs for real the file of a finished dry run in the caller's scope; the new job's id.
+    pub fn confirm(&self, reg: Registry, actor: Actor, id: i64, skip_invalid: bool) -> Option<i64> {
+        let (kind, file_name, data) = {
+            let map = self.inner.lock().expect("not poisoned");
+            let job = map
+                .get(&id)
+                .filter(|j| actor.scope.contains(j.scope.path()))?;
+            job.result.as_ref()?.as_ref().ok()?;
+            (job.kind, job.file_name.clone(), job.kept.clone()?)
+        };
+        let opts = ImportOptions {
+            dry_run: false,
+            skip_invalid,
+            accept_uscc_warnings: false,
+        };
+        Some(self.start(reg, actor, kind, file_name, data.as_ref().clone(), opts))
     }
 
     pub fn error_report(&self, id: i64, scope: &Scope) -> Option<Arc<Vec<u8>>> {

@@ -304,6 +304,19 @@ pub struct MemberFilter {
     pub joined_to: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
+    /// `union` (default: by union, then name), `name` (pinyin), `joined` or `joined_desc`.
+    pub sort: Option<String>,
+}
+
+impl MemberFilter {
+    fn order_by(&self) -> &'static str {
+        match self.sort.as_deref() {
+            Some("name") => "m.name_pinyin, m.id",
+            Some("joined") => "m.joined_on, m.id",
+            Some("joined_desc") => "m.joined_on DESC, m.id DESC",
+            _ => "m.org_path, m.name_pinyin, m.id",
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -411,7 +424,8 @@ pub async fn list(db: &Db, scope: &Scope, f: &MemberFilter) -> AppResult<MemberP
         None => {
             let (w, args) = filter_sql(db, scope, f).await?;
             let sql = format!(
-                "{VIEW_SELECT} WHERE {w} ORDER BY m.org_path, m.name_pinyin, m.id LIMIT {} OFFSET {}",
+                "{VIEW_SELECT} WHERE {w} ORDER BY {} LIMIT {} OFFSET {}",
+                f.order_by(),
                 per_page + 1,
                 (page - 1) * per_page
             );
@@ -721,7 +735,7 @@ pub async fn open_membership_tx(
     Ok(())
 }
 
-async fn set_current_tx(
+pub(crate) async fn set_current_tx(
     tx: &mut Tx,
     member_id: i64,
     status: &str,
@@ -924,4 +938,123 @@ pub async fn update_own_mobile(
         .fetch_one(db.pool())
         .await?;
     Ok(v)
+}
+
+/// Why an enrolment or edit was refused: field problems (shown next to each field) or one
+/// error about the whole request.
+pub enum PersonRefusal {
+    Fields(Vec<FieldIssue>),
+    Other(AppError),
+}
+
+impl From<AppError> for PersonRefusal {
+    fn from(e: AppError) -> Self {
+        PersonRefusal::Other(e)
+    }
+}
+
+pub struct Enrolled {
+    pub id: i64,
+    pub outcome: Enrolment,
+    pub warnings: Vec<FieldIssue>,
+}
+
+/// Enrols one person in the union `org_code` (in the actor's scope) from typed fields, and
+/// records it in the audit trail: the one path for the API and the console.
+pub async fn enroll(
+    db: &Db,
+    keys: &std::sync::Arc<FieldKeys>,
+    actor: &Actor,
+    person: &PersonInput,
+    org_code: &str,
+    joined_on: Option<&str>,
+) -> Result<Enrolled, PersonRefusal> {
+    let unit_id = unit_id_by_uscc(db, person.unit_uscc.as_deref()).await?;
+    let (fields, warnings) = validate_person(person, unit_id).map_err(PersonRefusal::Fields)?;
+    let today = chrono::Local::now().date_naive();
+    let joined = match joined_on.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => parse_date(s).map_err(|e| {
+            PersonRefusal::Fields(vec![FieldIssue {
+                field: "入会日期".into(),
+                message: e.message().into(),
+            }])
+        })?,
+        None => today,
+    };
+    if joined > today {
+        return Err(PersonRefusal::Fields(vec![FieldIssue {
+            field: "入会日期".into(),
+            message: "入会日期不能晚于今天".into(),
+        }]));
+    }
+    let org = orgs::get_by_code(db, &actor.scope, org_code.trim())
+        .await
+        .map_err(|_| {
+            PersonRefusal::Fields(vec![FieldIssue {
+                field: "所在工会".into(),
+                message: format!("工会代码“{}”不存在或不在您的管理范围内", org_code.trim()),
+            }])
+        })?;
+    let backend = db.backend();
+    let (keys, actor) = (keys.clone(), actor.clone());
+    let (id, outcome) = db
+        .write(move |tx| {
+            let (keys, fields, org, actor) = (keys.clone(), fields.clone(), org.clone(), actor.clone());
+            Box::pin(async move {
+                let (id, outcome) = enroll_tx(tx, &keys, &fields, &org, joined).await?;
+                let detail = serde_json::json!({ "outcome": outcome, "org": org.code, "joined_on": joined.to_string(), "id_number": fields.id.masked() });
+                audit::append_tx(tx, backend, &actor, now_ms(), Event::new("member.enrol").target("member", id).detail(detail)).await?;
+                Ok((id, outcome))
+            })
+        })
+        .await?;
+    tracing::info!(member_id = id, ?outcome, "member enrolled");
+    Ok(Enrolled {
+        id,
+        outcome,
+        warnings,
+    })
+}
+
+/// Corrects a member's record (not the ID number, which identifies the person for life). A
+/// blank mobile keeps the stored one. Recorded with masked before/after values.
+pub async fn edit(
+    db: &Db,
+    keys: &std::sync::Arc<FieldKeys>,
+    actor: &Actor,
+    id: i64,
+    person: &PersonInput,
+) -> Result<Vec<FieldIssue>, PersonRefusal> {
+    let before = get(db, &actor.scope, id).await?;
+    let (id_number, mobile) = reveal(db, keys, id).await?;
+    let mut input = person.clone();
+    input.id_number = Some(id_number);
+    input.sex = None;
+    input.birth_date = None;
+    if input.mobile.as_deref().is_none_or(|m| m.trim().is_empty()) {
+        input.mobile = mobile;
+    }
+    let unit_id = unit_id_by_uscc(db, input.unit_uscc.as_deref()).await?;
+    let (fields, warnings) = validate_person(&input, unit_id).map_err(PersonRefusal::Fields)?;
+    let mobile_hash = fields
+        .mobile
+        .as_ref()
+        .map(|m| keys.blind_index(MOBILE_DOMAIN, m.as_str()));
+    let backend = db.backend();
+    let (keys, actor) = (keys.clone(), actor.clone());
+    db.write(move |tx| {
+        let (keys, fields, actor, before, mobile_hash) =
+            (keys.clone(), fields.clone(), actor.clone(), before.clone(), mobile_hash.clone());
+        Box::pin(async move {
+            update_person_tx(tx, &keys, id, &fields, mobile_hash.as_deref()).await?;
+            let detail = serde_json::json!({
+                "before": { "name": before.name, "mobile": before.mobile_masked, "unit": before.unit_uscc, "migrant": before.migrant, "nef_group": before.nef_group },
+                "after": { "name": fields.name, "mobile": fields.mobile.as_ref().map(Mobile::masked), "unit_id": fields.unit_id, "migrant": fields.migrant, "nef_group": fields.nef_group },
+            });
+            audit::append_tx(tx, backend, &actor, now_ms(), Event::new("member.update").target("member", id).detail(detail)).await?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(warnings)
 }

@@ -13,6 +13,7 @@ pub mod orgs;
 pub mod scope;
 pub mod stats;
 pub mod templates;
+pub mod transfers;
 pub mod units;
 
 use std::sync::Arc;

@@ -471,3 +471,125 @@ pub async fn drill(
         records,
     })
 }
+
+/// Active members at the end of each of the `months` months up to `today`'s month, from the
+/// figure at `today` rolled back by the memberships that started or ended since each month
+/// end (a person has at most one open membership, so spells count persons).
+pub async fn members_by_month(
+    db: &Db,
+    org: &Org,
+    active_today: i64,
+    today: NaiveDate,
+    months: u32,
+) -> AppResult<Vec<(String, i64)>> {
+    use chrono::Datelike;
+    let (lo, hi) = Scope::subtree(&org.path).range();
+    let mut first = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).expect("valid");
+    for _ in 1..months {
+        first = first
+            .pred_opt()
+            .map(|d| NaiveDate::from_ymd_opt(d.year(), d.month(), 1).expect("valid"))
+            .expect("in range");
+    }
+    let since = (first - Duration::days(1)).to_string();
+    let until = today.to_string();
+    let grouped = |column: &str| {
+        format!(
+            "SELECT SUBSTR({column}, 1, 7), CAST(COUNT(*) AS BIGINT) FROM memberships \
+             WHERE org_path >= $1 AND org_path < $2 AND retained = 0 AND {column} > $3 AND {column} <= $4 \
+             GROUP BY SUBSTR({column}, 1, 7)"
+        )
+    };
+    let fetch = |sql: String| {
+        let (lo, hi, since, until) = (lo.clone(), hi.clone(), since.clone(), until.clone());
+        async move {
+            let rows: Vec<(String, i64)> = sqlx::query_as(&sql)
+                .bind(lo)
+                .bind(hi)
+                .bind(since)
+                .bind(until)
+                .fetch_all(db.pool())
+                .await?;
+            Ok::<_, AppError>(
+                rows.into_iter()
+                    .collect::<std::collections::HashMap<_, _>>(),
+            )
+        }
+    };
+    let starts = fetch(grouped("start_date")).await?;
+    let ends = fetch(grouped("end_date")).await?;
+    // Walk back from this month: the figure at the end of month m is the figure at the end of
+    // month m+1 minus what started in m+1 plus what ended in m+1.
+    let mut labels = Vec::new();
+    let mut d = first;
+    for _ in 0..months {
+        labels.push(format!("{:04}-{:02}", d.year(), d.month()));
+        d = NaiveDate::from_ymd_opt(
+            if d.month() == 12 {
+                d.year() + 1
+            } else {
+                d.year()
+            },
+            d.month() % 12 + 1,
+            1,
+        )
+        .expect("valid");
+    }
+    let mut out = vec![0i64; labels.len()];
+    let mut value = active_today;
+    for i in (0..labels.len()).rev() {
+        out[i] = value;
+        let m = &labels[i];
+        value = value - starts.get(m).copied().unwrap_or(0) + ends.get(m).copied().unwrap_or(0);
+    }
+    Ok(labels.into_iter().zip(out).collect())
+}
+
+/// One union directly below the dashboard's union, with its current 入会率.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChildRate {
+    pub code: String,
+    pub name: String,
+    pub members: i64,
+    pub employees: i64,
+    /// members ÷ employees of covered employers, percent; `None` without employees.
+    pub rate_percent: Option<f64>,
+}
+
+/// Current members and 入会率 of each union directly below `org`.
+pub async fn child_rates(db: &Db, org: &Org) -> AppResult<Vec<ChildRate>> {
+    let children: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT code, name, path FROM orgs WHERE parent_id = $1 AND status = 'active' ORDER BY path LIMIT 60",
+    )
+    .bind(org.id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut out = Vec::with_capacity(children.len());
+    for (code, name, path) in children {
+        let (lo, hi) = Scope::subtree(&path).range();
+        let members: i64 = sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM members WHERE org_path >= $1 AND org_path < $2 AND status = 'active'",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_one(db.pool())
+        .await?;
+        let employees: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(employee_count), 0) AS BIGINT) FROM units WHERE org_path >= $1 AND org_path < $2",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_one(db.pool())
+        .await?;
+        let rate_percent =
+            (employees > 0).then(|| (members as f64 * 10000.0 / employees as f64).round() / 100.0);
+        out.push(ChildRate {
+            code,
+            name,
+            members,
+            employees,
+            rate_percent,
+        });
+    }
+    Ok(out)
+}

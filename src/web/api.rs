@@ -161,7 +161,7 @@ pub struct OrgInput {
     pub standardised: bool,
 }
 
-fn org_fields(code: &str, i: &OrgInput) -> AppResult<OrgFields> {
+pub(crate) fn org_fields(code: &str, i: &OrgInput) -> AppResult<OrgFields> {
     Ok(OrgFields {
         code: orgs::validate_code(code)?,
         name: orgs::validate_name(&i.name, "工会名称")?,
@@ -314,10 +314,24 @@ async fn save_unit(
     caller: Caller,
     JsonBody(i): JsonBody<UnitInput>,
 ) -> AppResult<Json<Unit>> {
+    let fields = unit_fields(&i)?;
+    Ok(Json(
+        units::save(
+            &st.reg.db,
+            &caller.actor(&st.reg.keys),
+            fields,
+            i.org_code.clone(),
+        )
+        .await?,
+    ))
+}
+
+/// Validates an employer as typed.
+pub(crate) fn unit_fields(i: &UnitInput) -> AppResult<UnitFields> {
     if !(0..=10_000_000).contains(&i.employee_count) {
         return Err(AppError::invalid("职工人数应为0或正整数"));
     }
-    let fields = UnitFields {
+    Ok(UnitFields {
         uscc: Uscc::parse_strict(&i.uscc, i.accept_bad_check)?,
         name: orgs::validate_name(&i.name, "单位名称")?,
         ownership: crate::registry::codes::ownership(i.ownership.as_deref().unwrap_or(""))?
@@ -331,16 +345,7 @@ async fn save_unit(
             .map(RegionCode::parse)
             .transpose()?,
         employee_count: i.employee_count,
-    };
-    Ok(Json(
-        units::save(
-            &st.reg.db,
-            &caller.actor(&st.reg.keys),
-            fields,
-            i.org_code.clone(),
-        )
-        .await?,
-    ))
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/units/{id}", tag = "employers", responses((status = 200, body = Unit), (status = 404, body = ErrorBody)))]
@@ -396,58 +401,36 @@ async fn enroll_member(
     caller: Caller,
     JsonBody(i): JsonBody<EnrollInput>,
 ) -> Result<Json<EnrollResult>, Response> {
-    let run = async {
-        let unit_id = members::unit_id_by_uscc(&st.reg.db, i.person.unit_uscc.as_deref()).await?;
-        let (fields, warnings) = match members::validate_person(&i.person, unit_id) {
-            Ok(v) => v,
-            Err(fields) => {
-                let body = FieldErrors {
-                    code: "INVALID_INPUT".into(),
-                    message: "会员信息有误，请按提示修改".into(),
-                    fields,
-                };
-                return Ok(Err(
-                    (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
-                ));
-            }
-        };
-        let joined = match i.joined_on.as_deref().filter(|s| !s.is_empty()) {
-            Some(s) => parse_date(s)?,
-            None => chrono::Local::now().date_naive(),
-        };
-        if joined > chrono::Local::now().date_naive() {
-            return Err(AppError::invalid("入会日期不能晚于今天"));
+    let actor = caller.actor(&st.reg.keys);
+    let enrolled = members::enroll(
+        &st.reg.db,
+        &st.reg.keys,
+        &actor,
+        &i.person,
+        &i.org_code,
+        i.joined_on.as_deref(),
+    )
+    .await;
+    let e = match enrolled {
+        Ok(e) => e,
+        Err(members::PersonRefusal::Fields(fields)) => {
+            let body = FieldErrors {
+                code: "INVALID_INPUT".into(),
+                message: "会员信息有误，请按提示修改".into(),
+                fields,
+            };
+            return Err((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response());
         }
-        let actor = caller.actor(&st.reg.keys);
-        let org = orgs::get_by_code(&st.reg.db, &actor.scope, &i.org_code).await?;
-        let keys = st.reg.keys.clone();
-        let backend = st.reg.db.backend();
-        let (id, outcome) = st
-            .reg
-            .db
-            .write(move |tx| {
-                let (keys, fields, org, actor) = (keys.clone(), fields.clone(), org.clone(), actor.clone());
-                Box::pin(async move {
-                    let (id, outcome) = members::enroll_tx(tx, &keys, &fields, &org, joined).await?;
-                    let detail = serde_json::json!({ "outcome": outcome, "org": org.code, "joined_on": joined.to_string(), "id_number": fields.id.masked() });
-                    audit::append_tx(tx, backend, &actor, crate::db::now_ms(), Event::new("member.enrol").target("member", id).detail(detail)).await?;
-                    Ok((id, outcome))
-                })
-            })
-            .await?;
-        tracing::info!(member_id = id, ?outcome, "member enrolled");
-        let member = members::get(&st.reg.db, &Scope::all(), id).await?;
-        Ok::<_, AppError>(Ok(EnrollResult {
-            outcome,
-            member,
-            warnings,
-        }))
+        Err(members::PersonRefusal::Other(e)) => return Err(e.into_response()),
     };
-    match run.await {
-        Ok(Ok(r)) => Ok(Json(r)),
-        Ok(Err(resp)) => Err(resp),
-        Err(e) => Err(e.into_response()),
-    }
+    let member = members::get(&st.reg.db, &Scope::all(), e.id)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    Ok(Json(EnrollResult {
+        outcome: e.outcome,
+        member,
+        warnings: e.warnings,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

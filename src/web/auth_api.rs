@@ -89,7 +89,7 @@ fn me_of(a: &AccountAuth, stage: Stage, csrf: &str) -> Me {
     }
 }
 
-fn cookies(st: &AppState, token: &str, csrf: &str, max_age: i64) -> HeaderMap {
+pub(crate) fn cookies(st: &AppState, token: &str, csrf: &str, max_age: i64) -> HeaderMap {
     let secure = if st.auth.settings.public_https {
         "; Secure"
     } else {

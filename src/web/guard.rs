@@ -102,13 +102,19 @@ async fn live_session(st: &AppState, headers: &HeaderMap) -> AppResult<SessionRo
 
 fn caller_from_session(s: &SessionRow, ip: String) -> Caller {
     let role = s.account.role;
+    let own = s.account.scope();
+    // The console's scope switcher narrows the session to one union inside the account's scope.
+    let scope = match &s.narrow {
+        Some((_, path)) if own.contains(path) => crate::registry::scope::Scope::subtree(path),
+        _ => own,
+    };
     Caller {
         account_id: Some(s.account.id),
         token_id: None,
         name: s.account.username.clone(),
         role,
         perms: role.map(|r| r.perms()).unwrap_or_default(),
-        scope: s.account.scope(),
+        scope,
         member_id: s.account.member_id,
         session_id: Some(s.id),
         stage: s.stage,
@@ -127,19 +133,33 @@ fn stage_message(stage: Stage) -> &'static str {
 
 /// The guard itself (installed with `route_layer`, so the matched route is known).
 pub async fn guard(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
-    match check(&st, &mut req).await {
+    let sent = req
+        .headers()
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    match check(&st, &mut req, &sent, access_for).await {
         Ok(()) => next.run(req).await,
         Err(e) => e.into_response(),
     }
 }
 
-async fn check(st: &AppState, req: &mut Request) -> AppResult<()> {
+/// Decides one request: looks up the route's access in `table`, authenticates the caller,
+/// checks `csrf_sent` on unsafe methods of cookie sessions, the sign-in stage and the
+/// permission. On success the [`Caller`] (and the session) are in the request's extensions.
+pub(crate) async fn check(
+    st: &AppState,
+    req: &mut Request,
+    csrf_sent: &str,
+    table: fn(&Method, &str) -> Option<Access>,
+) -> AppResult<()> {
     let path = req
         .extensions()
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_string())
         .unwrap_or_default();
-    let Some(access) = access_for(req.method(), &path) else {
+    let Some(access) = table(req.method(), &path) else {
         tracing::error!(method = %req.method(), %path, "route missing from the permission table; refused");
         return Err(AppError::forbidden("FORBIDDEN", "您没有执行此操作的权限"));
     };
@@ -183,18 +203,11 @@ async fn check(st: &AppState, req: &mut Request) -> AppResult<()> {
         }
     } else {
         let s = live_session(st, req.headers()).await?;
-        if !is_safe(req.method()) {
-            let sent = req
-                .headers()
-                .get(CSRF_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            if !constant_time_eq(sent, &s.csrf_token) {
-                return Err(AppError::forbidden(
-                    "CSRF_FAILED",
-                    "请求缺少有效的防跨站令牌，请刷新页面后重试",
-                ));
-            }
+        if !is_safe(req.method()) && !constant_time_eq(csrf_sent, &s.csrf_token) {
+            return Err(AppError::forbidden(
+                "CSRF_FAILED",
+                "请求缺少有效的防跨站令牌，请刷新页面后重试",
+            ));
         }
         if now - s.last_seen_at > 15_000 {
             sessions::touch(&st.reg.db, s.id, now).await?;

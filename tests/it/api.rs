@@ -31,7 +31,7 @@ async fn openapi_document_and_offline_explorer_are_served() {
     let (s, h) = app.get("/healthz").await;
     assert_eq!(
         (s, h["status"].as_str(), h["schema_version"].as_i64()),
-        (200, Some("ok"), Some(2))
+        (200, Some("ok"), Some(3))
     );
 }
 
@@ -46,8 +46,12 @@ async fn errors_are_json_with_a_stable_code_and_a_chinese_message() {
     assert_eq!((s, v["code"].as_str()), (404, Some("NOT_FOUND")));
     let (s, v) = app.get("/api/v1/members/not-a-number").await;
     assert_eq!(s, 404, "{v}");
-    let (s, v) = app.get("/no/such/page").await;
+    let (s, v) = app.get("/api/v1/no/such/route").await;
     assert_eq!((s, v["code"].as_str()), (404, Some("NOT_FOUND")));
+    // Outside the API, people get a page.
+    let r = app.client.get(app.url("/no/such/page")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    assert!(r.text().await.unwrap().contains("找不到页面"));
     let r = app
         .client
         .post(app.url("/api/v1/orgs"))

@@ -9,15 +9,25 @@ fn gonghui(app_url: &str, dir: &std::path::Path, args: &[&str]) -> (i32, String,
         .args(args)
         .env("GONGHUI_DATABASE_URL", app_url)
         .env("GONGHUI_DATA_DIR", dir)
-        .env("GONGHUI_LOG", "warn")
+        // Debug logging, so that the personal-data check below sees every line the CLI can log.
+        .env("GONGHUI_LOG", "gonghui=debug")
         .current_dir(dir)
         .output()
         .expect("run gonghui");
+    let stderr: String = String::from_utf8_lossy(&out.stderr).into();
+    assert_no_personal_data(&stderr);
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
+        stderr,
     )
+}
+
+/// The CLI's logs (stderr) go through the same check as the server's: no ID number, no mobile.
+fn assert_no_personal_data(log: &str) {
+    if let Some(found) = personal_data_in(log) {
+        panic!("personal data in CLI log output: {found}");
+    }
 }
 
 #[tokio::test]
@@ -181,7 +191,9 @@ async fn an_import_killed_while_writing_leaves_nothing_behind() {
     let stderr = BufReader::new(child.stderr.take().unwrap());
     let mut writing = false;
     for line in stderr.lines() {
-        if line.unwrap().contains("比对已有会员") {
+        let line = line.unwrap();
+        assert_no_personal_data(&line);
+        if line.contains("比对已有会员") {
             writing = true;
             break;
         }

@@ -8,6 +8,7 @@ mod helpers;
 mod import_bad_input;
 mod import_formats;
 mod members;
+mod pages;
 mod protection;
 mod signin;
 mod stats;

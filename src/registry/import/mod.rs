@@ -95,6 +95,12 @@ pub struct RowIssue {
     pub severity: Severity,
 }
 
+impl RowIssue {
+    pub fn is_error(&self) -> bool {
+        matches!(self.severity, Severity::Error)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ImportOutcome {
     pub kind: ImportKind,
@@ -104,6 +110,8 @@ pub struct ImportOutcome {
     pub header_row: usize,
     /// Header cells that matched no known column (ignored).
     pub ignored_columns: Vec<String>,
+    /// How the header was read: each recognised header cell and the field it fills.
+    pub mapping: Vec<ColumnMatch>,
     pub rows_total: u64,
     pub rows_empty: u64,
     pub rows_valid: u64,
@@ -117,6 +125,13 @@ pub struct ImportOutcome {
     pub issues: Vec<RowIssue>,
     pub duration_ms: u64,
     pub message: String,
+}
+
+/// A header cell of the file and the registry field it was matched to.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ColumnMatch {
+    pub header: String,
+    pub field: String,
 }
 
 /// Live progress of a running import.
@@ -378,6 +393,14 @@ pub async fn run(
             committed,
             header_row: header.row,
             ignored_columns: header.unknown.clone(),
+            mapping: header
+                .positions
+                .iter()
+                .map(|(key, i)| ColumnMatch {
+                    header: header.labels.get(*i).cloned().unwrap_or_default(),
+                    field: HeaderMap::label_of(kind.columns(), key).to_string(),
+                })
+                .collect(),
             rows_total,
             rows_empty,
             rows_valid: rows_total - rows_invalid,

@@ -1,0 +1,378 @@
+//! Administration pages: accounts and roles (系统管理员 creates, enables and resets; 安全管理员
+//! grants roles and scopes, unlocks, resets second factors) and the audit log viewer with the
+//! chain check (审计管理员). Each action is the same function the API calls.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::{Ctx, PageResult, Shell, done, field, query_of, render, render_invalid};
+use crate::app::AppState;
+use crate::audit::verify::{self, Report};
+use crate::audit::{self, AuditFilter, AuditRow, Event};
+use crate::auth::accounts::{self, AccountView, NewAccount, RoleChange};
+use crate::auth::login;
+use crate::auth::permissions::{Perm, Role};
+use crate::error::AppError;
+use crate::web::api::parse_id;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/accounts", get(list))
+        .route("/accounts/new", get(new_form).post(create))
+        .route("/accounts/{id}", get(show))
+        .route("/accounts/{id}/status", post(set_status))
+        .route("/accounts/{id}/reset-password", post(reset_password))
+        .route("/accounts/{id}/role", post(set_role))
+        .route("/accounts/{id}/unlock", post(unlock))
+        .route("/accounts/{id}/reset-totp", post(reset_totp))
+        .route("/audit", get(audit_list))
+        .route("/audit/verify", get(audit_verify))
+}
+
+const ROLES: [Role; 7] = [
+    Role::SysAdmin,
+    Role::SecAdmin,
+    Role::AuditAdmin,
+    Role::Cadre,
+    Role::Officer,
+    Role::Auditor,
+    Role::Member,
+];
+
+#[derive(Template)]
+#[template(path = "admin/accounts.html")]
+struct ListPage {
+    shell: Shell,
+    accounts: Vec<AccountView>,
+    can_manage: bool,
+}
+
+async fn list(State(st): State<AppState>, ctx: Ctx) -> PageResult {
+    render(ListPage {
+        shell: ctx.shell("账号与角色", "accounts"),
+        accounts: accounts::list(&st.reg.db, &ctx.caller.scope).await?,
+        can_manage: ctx.can(Perm::AccountManage),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "admin/account.html")]
+struct ShowPage {
+    shell: Shell,
+    a: AccountView,
+    roles: Vec<(&'static str, &'static str)>,
+    can_manage: bool,
+    can_grant: bool,
+    /// A one-time password just issued (shown once).
+    password: Option<String>,
+    error: Option<String>,
+}
+
+async fn show_page(st: &AppState, ctx: &Ctx, id: i64) -> Result<ShowPage, AppError> {
+    let a = accounts::get_in_scope(&st.reg.db, &ctx.caller.scope, id).await?;
+    Ok(ShowPage {
+        shell: ctx.shell(format!("账号 · {}", a.username), "accounts"),
+        a: AccountView::from(&a),
+        roles: ROLES.iter().map(|r| (r.code(), r.label())).collect(),
+        can_manage: ctx.can(Perm::AccountManage),
+        can_grant: ctx.can(Perm::AccountGrant),
+        password: None,
+        error: None,
+    })
+}
+
+async fn show(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    render(show_page(&st, &ctx, parse_id(&id, "账号")?).await?)
+}
+
+#[derive(Template)]
+#[template(path = "admin/account_new.html")]
+struct NewPage {
+    shell: Shell,
+    roles: Vec<(&'static str, &'static str)>,
+    username: String,
+    display_name: String,
+    role: String,
+    org_code: String,
+    error: Option<String>,
+    created: Option<(AccountView, String)>,
+}
+
+#[derive(Deserialize, Default)]
+struct NewForm {
+    username: Option<String>,
+    display_name: Option<String>,
+    role: Option<String>,
+    org_code: Option<String>,
+}
+
+fn new_page(ctx: &Ctx, f: NewForm) -> NewPage {
+    NewPage {
+        shell: ctx.shell("新建账号", "accounts"),
+        roles: [Role::Cadre, Role::Officer, Role::Auditor]
+            .iter()
+            .map(|r| (r.code(), r.label()))
+            .collect(),
+        username: f.username.unwrap_or_default(),
+        display_name: f.display_name.unwrap_or_default(),
+        role: f.role.unwrap_or_else(|| "cadre".into()),
+        org_code: f.org_code.unwrap_or_default(),
+        error: None,
+        created: None,
+    }
+}
+
+async fn new_form(ctx: Ctx) -> PageResult {
+    render(new_page(&ctx, NewForm::default()))
+}
+
+async fn create(State(st): State<AppState>, ctx: Ctx, Form(f): Form<NewForm>) -> PageResult {
+    let input = NewAccount {
+        username: field(&f.username).unwrap_or_default(),
+        display_name: field(&f.display_name).unwrap_or_default(),
+        role: field(&f.role).unwrap_or_default(),
+        org_code: field(&f.org_code),
+        member_id: None,
+        modules: Vec::new(),
+    };
+    let mut page = new_page(&ctx, f);
+    match accounts::create(
+        &st.reg.db,
+        &ctx.caller.actor(&st.reg.keys),
+        &input,
+        st.auth.now(),
+    )
+    .await
+    {
+        Ok(created) => {
+            page.created = Some(created);
+            render(page)
+        }
+        Err(e) if e.status().is_client_error() => {
+            page.error = Some(e.message().into());
+            render_invalid(page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct StatusForm {
+    status: String,
+}
+
+async fn set_status(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<StatusForm>,
+) -> PageResult {
+    let id = parse_id(&id, "账号")?;
+    accounts::set_status(
+        &st.reg.db,
+        &ctx.caller.actor(&st.reg.keys),
+        id,
+        f.status == "active",
+        st.auth.now(),
+    )
+    .await?;
+    done(&format!("/accounts/{id}"), "account")
+}
+
+async fn reset_password(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = parse_id(&id, "账号")?;
+    let (_, pw) = accounts::reset_password(
+        &st.reg.db,
+        &ctx.caller.actor(&st.reg.keys),
+        id,
+        st.auth.now(),
+    )
+    .await?;
+    let mut page = show_page(&st, &ctx, id).await?;
+    page.password = Some(pw);
+    let mut resp = render(page)?;
+    resp.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(resp)
+}
+
+#[derive(Deserialize)]
+struct RoleForm {
+    role: String,
+    org_code: Option<String>,
+}
+
+async fn set_role(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<RoleForm>,
+) -> PageResult {
+    let id = parse_id(&id, "账号")?;
+    let change = RoleChange {
+        role: f.role,
+        org_code: field(&f.org_code),
+        member_id: None,
+        modules: Vec::new(),
+    };
+    match accounts::set_role(
+        &st.reg.db,
+        &ctx.caller.actor(&st.reg.keys),
+        id,
+        &change,
+        st.auth.now(),
+    )
+    .await
+    {
+        Ok(_) => done(&format!("/accounts/{id}"), "account"),
+        Err(e) if e.status().is_client_error() => {
+            let mut page = show_page(&st, &ctx, id).await?;
+            page.error = Some(e.message().into());
+            render_invalid(page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn unlock(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    let a = accounts::get_in_scope(&st.reg.db, &ctx.caller.scope, parse_id(&id, "账号")?).await?;
+    login::unlock(&st.reg, &a.username).await?;
+    audit::record(
+        &st.reg.db,
+        &ctx.caller.actor(&st.reg.keys),
+        st.auth.now(),
+        Event::new("account.unlock").target("account", a.id),
+    )
+    .await?;
+    done(&format!("/accounts/{}", a.id), "account")
+}
+
+async fn reset_totp(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    let id = parse_id(&id, "账号")?;
+    accounts::reset_totp(
+        &st.reg.db,
+        &ctx.caller.actor(&st.reg.keys),
+        id,
+        st.auth.now(),
+    )
+    .await?;
+    done(&format!("/accounts/{id}"), "account")
+}
+
+#[derive(Template)]
+#[template(path = "admin/audit.html")]
+struct AuditPage {
+    shell: Shell,
+    f: AuditFilter,
+    rows: Vec<AuditRow>,
+    total: i64,
+    page: u32,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+impl AuditPage {
+    fn v(&self, name: &str) -> String {
+        match name {
+            "actor" => &self.f.actor,
+            "action" => &self.f.action,
+            "outcome" => &self.f.outcome,
+            "from" => &self.f.from,
+            "to" => &self.f.to,
+            _ => &None,
+        }
+        .clone()
+        .unwrap_or_default()
+    }
+
+    fn when(&self, ms: &i64) -> String {
+        chrono::DateTime::from_timestamp_millis(*ms)
+            .map(|t| {
+                t.with_timezone(&chrono::Local)
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    actor: Option<String>,
+    action: Option<String>,
+    outcome: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    page: Option<String>,
+}
+
+async fn audit_list(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<AuditQuery>,
+) -> PageResult {
+    let page = field(&q.page)
+        .and_then(|p| p.parse::<u32>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let f = AuditFilter {
+        actor: field(&q.actor),
+        action: field(&q.action),
+        target_type: None,
+        target_id: None,
+        outcome: field(&q.outcome),
+        from: field(&q.from),
+        to: field(&q.to),
+        page: Some(page),
+        per_page: Some(50),
+    };
+    let result = audit::list(&st.reg.db, &ctx.caller.scope, &f).await?;
+    let link = |p: u32| {
+        format!(
+            "/audit?{}",
+            query_of(&[
+                ("actor", f.actor.clone()),
+                ("action", f.action.clone()),
+                ("outcome", f.outcome.clone()),
+                ("from", f.from.clone()),
+                ("to", f.to.clone()),
+                ("page", Some(p.to_string()))
+            ])
+        )
+    };
+    let more = i64::from(page) * 50 < result.total;
+    render(AuditPage {
+        shell: ctx.shell("审计日志", "audit"),
+        prev: (page > 1).then(|| link(page - 1)),
+        next: more.then(|| link(page + 1)),
+        rows: result.rows,
+        total: result.total,
+        page,
+        f,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "admin/verify.html")]
+struct VerifyPage {
+    shell: Shell,
+    report: Report,
+}
+
+async fn audit_verify(State(st): State<AppState>, ctx: Ctx) -> PageResult {
+    let key = crate::audit::ChainKey::from_keys(&st.reg.keys);
+    let report = verify::verify(&st.reg.db, &key, &st.config.audit_archive_dir()).await?;
+    render(VerifyPage {
+        shell: ctx.shell("审计链校验", "audit"),
+        report,
+    })
+}

@@ -1,0 +1,175 @@
+//! The import wizard: download a template → upload → the file is checked without writing
+//! (header mapping, every row error, an XLSX error report) → confirm → progress → result.
+
+use askama::Template;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::{Ctx, PageResult, Shell, render};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::registry::import::{ImportKind, ImportOptions};
+use crate::registry::jobs::{JobState, JobStatus};
+use crate::web::api::parse_id;
+
+pub fn router(max_bytes: usize) -> Router<AppState> {
+    Router::new()
+        .route("/imports", get(start_page))
+        .route(
+            "/imports",
+            post(upload).layer(DefaultBodyLimit::max(max_bytes)),
+        )
+        .route("/imports/{id}", get(job_page))
+        .route("/imports/{id}/confirm", post(confirm))
+}
+
+#[derive(Template)]
+#[template(path = "imports/start.html")]
+struct StartPage {
+    shell: Shell,
+    max_mb: u64,
+    error: Option<String>,
+}
+
+async fn start_page(State(st): State<AppState>, ctx: Ctx) -> PageResult {
+    render(StartPage {
+        shell: ctx.shell("批量导入", "imports"),
+        max_mb: st.config.import_max_mb,
+        error: None,
+    })
+}
+
+async fn upload(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> PageResult {
+    let result = async {
+        let mut mp = mp.map_err(|e| AppError::bad_request(format!("上传内容有误：{e}")))?;
+        let (mut kind, mut file) = (None, None);
+        while let Some(field) = mp
+            .next_field()
+            .await
+            .map_err(|e| too_large_or_bad(&st, e))?
+        {
+            match field.name() {
+                Some("kind") => {
+                    kind = Some(field.text().await.map_err(|e| too_large_or_bad(&st, e))?)
+                }
+                Some("file") => {
+                    let name = field.file_name().unwrap_or("upload").to_string();
+                    let bytes = field.bytes().await.map_err(|e| too_large_or_bad(&st, e))?;
+                    file = Some((name, bytes.to_vec()));
+                }
+                _ => {}
+            }
+        }
+        let kind = ImportKind::parse(kind.as_deref().unwrap_or(""))?;
+        let (name, data) = file
+            .filter(|(_, d)| !d.is_empty())
+            .ok_or_else(|| AppError::invalid("请选择要导入的文件"))?;
+        let opts = ImportOptions {
+            dry_run: true,
+            skip_invalid: false,
+            accept_uscc_warnings: false,
+        };
+        Ok::<_, AppError>(st.jobs.start(
+            st.reg.clone(),
+            ctx.caller.actor(&st.reg.keys),
+            kind,
+            name,
+            data,
+            opts,
+        ))
+    }
+    .await;
+    match result {
+        Ok(id) => Ok(axum::response::Redirect::to(&format!("/imports/{id}")).into_response_page()),
+        Err(e) if e.status().is_client_error() => {
+            let page = StartPage {
+                shell: ctx.shell("批量导入", "imports"),
+                max_mb: st.config.import_max_mb,
+                error: Some(e.message().into()),
+            };
+            Ok((e.status(), axum::response::Html(page.render()?)).into_response_page())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn too_large_or_bad(st: &AppState, e: axum::extract::multipart::MultipartError) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::too_large(format!(
+            "文件超过{}MB的上限，请拆分后分批导入",
+            st.config.import_max_mb
+        ))
+    } else {
+        AppError::bad_request(format!("上传内容有误：{e}"))
+    }
+}
+
+/// `IntoResponse` without importing it everywhere.
+trait IntoPage {
+    fn into_response_page(self) -> axum::response::Response;
+}
+
+impl<T: axum::response::IntoResponse> IntoPage for T {
+    fn into_response_page(self) -> axum::response::Response {
+        self.into_response()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "imports/job.html")]
+struct JobPage {
+    shell: Shell,
+    job: JobStatus,
+    running: bool,
+    can_confirm: bool,
+}
+
+async fn job_page(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    let id = parse_id(&id, "导入任务")?;
+    let job = st
+        .jobs
+        .status(id, &ctx.caller.scope)
+        .ok_or_else(|| AppError::not_found("导入任务"))?;
+    let running = matches!(job.state, JobState::Running);
+    let can_confirm = job
+        .outcome
+        .as_ref()
+        .is_some_and(|o| o.dry_run && o.rows_valid > 0);
+    render(JobPage {
+        shell: ctx.shell("批量导入", "imports"),
+        job,
+        running,
+        can_confirm,
+    })
+}
+
+#[derive(Deserialize)]
+struct ConfirmForm {
+    skip_invalid: Option<String>,
+}
+
+async fn confirm(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<ConfirmForm>,
+) -> PageResult {
+    let id = parse_id(&id, "导入任务")?;
+    let new = st
+        .jobs
+        .confirm(
+            st.reg.clone(),
+            ctx.caller.actor(&st.reg.keys),
+            id,
+            f.skip_invalid.is_some(),
+        )
+        .ok_or_else(|| AppError::not_found("导入任务"))?;
+    Ok(axum::response::Redirect::to(&format!("/imports/{new}")).into_response_page())
+}

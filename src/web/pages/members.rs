@@ -1,0 +1,672 @@
+//! Members: the filtered list (search by name, pinyin, initials or the last digits of the ID
+//! number), a member's page with the membership timeline and the reveal action, the enrolment
+//! and correction forms with inline messages, and the membership events (leave, retire, death).
+//! Transfers start here and are decided on the transfers page.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::{
+    Ctx, PageResult, Shell, done, field, member_status_label, query_of, render, render_invalid,
+};
+use crate::app::AppState;
+use crate::audit::{self, Event};
+use crate::auth::permissions::Perm;
+use crate::error::AppError;
+use crate::registry::codes;
+use crate::registry::members::{
+    self, FieldIssue, MemberEvent, MemberFilter, MemberView, MembershipRow, PersonInput,
+    PersonRefusal,
+};
+use crate::registry::transfers::{self, Transfer};
+use crate::types::parse_date;
+use crate::web::api::parse_id;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/members", get(list))
+        .route("/members/new", get(new_form).post(create))
+        .route("/members/{id}", get(show))
+        .route("/members/{id}/edit", get(edit_form).post(update))
+        .route("/members/{id}/reveal", post(reveal))
+        .route("/members/{id}/transfer", get(transfer_form).post(transfer))
+        .route("/members/{id}/event", get(event_form).post(event))
+}
+
+pub fn status_label(s: &str) -> &'static str {
+    member_status_label(s)
+}
+
+fn reason_label(r: &str) -> &'static str {
+    match r {
+        "join" => "入会",
+        "transfer_in" => "转入",
+        "transfer_out" => "转出",
+        "retire" => "退休",
+        "leave" => "离会",
+        "death" => "去世",
+        _ => "其他",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "members/list.html")]
+struct ListPage {
+    shell: Shell,
+    f: MemberFilter,
+    members: Vec<MemberView>,
+    page: i64,
+    prev: Option<String>,
+    next: Option<String>,
+    export: Option<String>,
+    nef_groups: &'static [&'static str],
+    can_write: bool,
+}
+
+impl ListPage {
+    fn v(&self, name: &str) -> String {
+        let f = &self.f;
+        match name {
+            "org" => f.org.clone(),
+            "q" => f.q.clone(),
+            "status" => f.status.clone(),
+            "sex" => f.sex.clone(),
+            "nef_group" => f.nef_group.clone(),
+            "joined_from" => f.joined_from.clone(),
+            "joined_to" => f.joined_to.clone(),
+            "sort" => f.sort.clone(),
+            "migrant" => f.migrant.map(|b| b.to_string()),
+            "nef" => f.nef.map(|b| b.to_string()),
+            _ => None,
+        }
+        .unwrap_or_default()
+    }
+}
+
+fn filter_query(f: &MemberFilter, page: Option<i64>) -> String {
+    query_of(&[
+        ("org", f.org.clone()),
+        ("q", f.q.clone()),
+        ("status", f.status.clone()),
+        ("sex", f.sex.clone()),
+        ("migrant", f.migrant.map(|b| b.to_string())),
+        ("nef", f.nef.map(|b| b.to_string())),
+        ("nef_group", f.nef_group.clone()),
+        ("joined_from", f.joined_from.clone()),
+        ("joined_to", f.joined_to.clone()),
+        ("sort", f.sort.clone()),
+        ("page", page.map(|p| p.to_string())),
+    ])
+}
+
+/// The list's query string: every field text, blank meaning "any".
+#[derive(Deserialize)]
+struct ListQuery {
+    org: Option<String>,
+    q: Option<String>,
+    status: Option<String>,
+    sex: Option<String>,
+    migrant: Option<String>,
+    nef: Option<String>,
+    nef_group: Option<String>,
+    joined_from: Option<String>,
+    joined_to: Option<String>,
+    sort: Option<String>,
+    page: Option<String>,
+}
+
+fn yes_no(v: &Option<String>) -> Option<bool> {
+    match field(v).as_deref() {
+        Some("true" | "1" | "是") => Some(true),
+        Some("false" | "0" | "否") => Some(false),
+        _ => None,
+    }
+}
+
+async fn list(State(st): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
+    let f = MemberFilter {
+        org: field(&q.org),
+        q: field(&q.q),
+        status: field(&q.status),
+        sex: field(&q.sex),
+        migrant: yes_no(&q.migrant),
+        nef: yes_no(&q.nef),
+        nef_group: field(&q.nef_group),
+        joined_from: field(&q.joined_from),
+        joined_to: field(&q.joined_to),
+        sort: field(&q.sort),
+        page: field(&q.page).and_then(|p| p.parse().ok()),
+        per_page: Some(50),
+    };
+    let result = members::list(&st.reg.db, &ctx.caller.scope, &f).await?;
+    let page = result.page;
+    render(ListPage {
+        shell: ctx.shell("会员", "members"),
+        prev: (page > 1).then(|| format!("/members?{}", filter_query(&f, Some(page - 1)))),
+        next: result
+            .has_more
+            .then(|| format!("/members?{}", filter_query(&f, Some(page + 1)))),
+        export: ctx
+            .can(Perm::Export)
+            .then(|| format!("/api/v1/exports/members?{}", filter_query(&f, None))),
+        members: result.rows,
+        page,
+        f,
+        nef_groups: codes::NEF_GROUPS,
+        can_write: ctx.can(Perm::MemberWrite),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "members/show.html")]
+struct ShowPage {
+    shell: Shell,
+    m: MemberView,
+    history: Vec<MembershipRow>,
+    pending: Option<Transfer>,
+    revealed: Option<(String, Option<String>)>,
+    reveal_error: Option<String>,
+    can_write: bool,
+    can_reveal: bool,
+}
+
+impl ShowPage {
+    fn reason(&self, r: &str) -> &'static str {
+        reason_label(r)
+    }
+}
+
+async fn show_page(st: &AppState, ctx: &Ctx, id: i64) -> Result<ShowPage, AppError> {
+    let m = members::get(&st.reg.db, &ctx.caller.scope, id).await?;
+    let history = members::history(&st.reg.db, &ctx.caller.scope, id).await?;
+    let pending = transfers::pending_for(&st.reg.db, id).await?;
+    Ok(ShowPage {
+        shell: ctx.shell(m.name.clone(), "members"),
+        m,
+        history,
+        pending,
+        revealed: None,
+        reveal_error: None,
+        can_write: ctx.can(Perm::MemberWrite),
+        can_reveal: ctx.can(Perm::MemberReveal),
+    })
+}
+
+async fn show(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    let id = parse_id(&id, "会员")?;
+    render(show_page(&st, &ctx, id).await?)
+}
+
+#[derive(Deserialize)]
+struct RevealForm {
+    reason: Option<String>,
+}
+
+/// Shows the full ID number and mobile on the page itself (never in a URL), after recording
+/// who asked and why.
+async fn reveal(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<RevealForm>,
+) -> PageResult {
+    let id = parse_id(&id, "会员")?;
+    let mut page = show_page(&st, &ctx, id).await?;
+    let reason = field(&f.reason).unwrap_or_default();
+    if reason.chars().count() < 2 || reason.chars().count() > 200 {
+        page.reveal_error = Some("请说明查看完整信息的事由（2至200个字）".into());
+        return render_invalid(page);
+    }
+    let detail = serde_json::json!({ "fields": ["id_number", "mobile"], "reason": reason, "via": "console" });
+    audit::record(
+        &st.reg.db,
+        &ctx.caller.actor(&st.reg.keys),
+        st.auth.now(),
+        Event::new("member.reveal")
+            .target("member", id)
+            .detail(detail),
+    )
+    .await?;
+    page.revealed = Some(members::reveal(&st.reg.db, &st.reg.keys, id).await?);
+    let mut resp = render(page)?;
+    // Full values must not linger in caches.
+    resp.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(resp)
+}
+
+/// The person form as typed, with the problems found in it.
+#[derive(Debug, Default, Deserialize)]
+pub struct PersonForm {
+    pub name: Option<String>,
+    pub id_number: Option<String>,
+    pub ethnicity: Option<String>,
+    pub political: Option<String>,
+    pub education: Option<String>,
+    pub hukou: Option<String>,
+    pub mobile: Option<String>,
+    pub unit_uscc: Option<String>,
+    pub migrant: Option<String>,
+    pub nef_group: Option<String>,
+    pub card_no: Option<String>,
+    pub org_code: Option<String>,
+    pub joined_on: Option<String>,
+}
+
+impl PersonForm {
+    fn input(&self) -> PersonInput {
+        PersonInput {
+            name: self.name.clone(),
+            id_number: self.id_number.clone(),
+            sex: None,
+            birth_date: None,
+            ethnicity: self.ethnicity.clone(),
+            political: self.political.clone(),
+            education: self.education.clone(),
+            hukou: self.hukou.clone(),
+            mobile: self.mobile.clone(),
+            unit_uscc: self.unit_uscc.clone(),
+            migrant: Some(if self.migrant.is_some() { "是" } else { "否" }.into()),
+            nef_group: self.nef_group.clone(),
+            card_no: self.card_no.clone(),
+        }
+    }
+
+    fn of(m: &MemberView) -> PersonForm {
+        PersonForm {
+            name: Some(m.name.clone()),
+            id_number: None,
+            ethnicity: m.ethnicity.clone(),
+            political: m.political.clone(),
+            education: m.education.clone(),
+            hukou: m.hukou.clone(),
+            mobile: None,
+            unit_uscc: m.unit_uscc.clone(),
+            migrant: (m.migrant == 1).then(|| "1".into()),
+            nef_group: m.nef_group.clone(),
+            card_no: m.card_no.clone(),
+            org_code: m.org_code.clone(),
+            joined_on: m.joined_on.clone(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "members/form.html")]
+struct FormPage {
+    shell: Shell,
+    heading: String,
+    action: String,
+    editing: bool,
+    form: PersonForm,
+    /// Masked values shown beside fields that are not retyped when editing.
+    id_masked: String,
+    mobile_masked: String,
+    issues: Vec<FieldIssue>,
+    error: Option<String>,
+    ethnicities: &'static [&'static str],
+    politicals: &'static [&'static str],
+    educations: &'static [&'static str],
+    hukous: &'static [&'static str],
+    nef_groups: &'static [&'static str],
+}
+
+impl FormPage {
+    fn v(&self, name: &str) -> String {
+        let f = &self.form;
+        match name {
+            "name" => f.name.clone(),
+            "id_number" => f.id_number.clone(),
+            "ethnicity" => f.ethnicity.clone(),
+            "political" => f.political.clone(),
+            "education" => f.education.clone(),
+            "hukou" => f.hukou.clone(),
+            "mobile" => f.mobile.clone(),
+            "unit_uscc" => f.unit_uscc.clone(),
+            "nef_group" => f.nef_group.clone(),
+            "card_no" => f.card_no.clone(),
+            "org_code" => f.org_code.clone(),
+            "joined_on" => f.joined_on.clone(),
+            _ => None,
+        }
+        .unwrap_or_default()
+    }
+
+    /// The problem with a field, by its Chinese label.
+    fn issue(&self, label: &str) -> Option<&str> {
+        self.issues
+            .iter()
+            .find(|i| i.field == label)
+            .map(|i| i.message.as_str())
+    }
+
+    fn invalid(&self, label: &str) -> bool {
+        self.issue(label).is_some()
+    }
+
+    /// Text inputs: (name, label, kind, required).
+    fn texts(&self) -> [(&'static str, &'static str, &'static str, bool); 5] {
+        [
+            ("name", "姓名", "text", true),
+            ("id_number", "身份证号", "id", true),
+            ("mobile", "手机号", "tel", false),
+            ("unit_uscc", "工作单位统一社会信用代码", "text", false),
+            ("card_no", "会员证号", "text", false),
+        ]
+    }
+
+    /// Choice lists: (name, label, options).
+    fn selects(&self) -> [(&'static str, &'static str, &'static [&'static str]); 5] {
+        [
+            ("ethnicity", "民族", self.ethnicities),
+            ("political", "政治面貌", self.politicals),
+            ("education", "学历", self.educations),
+            ("hukou", "户籍类型", self.hukous),
+            ("nef_group", "新就业形态群体", self.nef_groups),
+        ]
+    }
+
+    /// A problem about a field that has no input of its own (shown at the bottom).
+    fn stray(&self, label: &str) -> bool {
+        ![
+            "姓名",
+            "身份证号",
+            "手机号",
+            "民族",
+            "政治面貌",
+            "学历",
+            "户籍类型",
+            "新就业形态群体",
+            "农民工",
+            "所在工会",
+            "入会日期",
+        ]
+        .contains(&label)
+    }
+}
+
+fn form_page(
+    ctx: &Ctx,
+    heading: String,
+    action: String,
+    editing: bool,
+    form: PersonForm,
+) -> FormPage {
+    FormPage {
+        shell: ctx.shell(heading.clone(), "members"),
+        heading,
+        action,
+        editing,
+        form,
+        id_masked: String::new(),
+        mobile_masked: String::new(),
+        issues: Vec::new(),
+        error: None,
+        ethnicities: codes::ETHNICITIES,
+        politicals: codes::POLITICAL,
+        educations: codes::EDUCATION,
+        hukous: codes::HUKOU,
+        nef_groups: codes::NEF_GROUPS,
+    }
+}
+
+#[derive(Deserialize)]
+struct NewQuery {
+    org: Option<String>,
+}
+
+async fn new_form(ctx: Ctx, Query(q): Query<NewQuery>) -> PageResult {
+    let form = PersonForm {
+        org_code: q.org,
+        joined_on: Some(chrono::Local::now().date_naive().to_string()),
+        ..Default::default()
+    };
+    render(form_page(
+        &ctx,
+        "登记会员".into(),
+        "/members/new".into(),
+        false,
+        form,
+    ))
+}
+
+fn refused(mut page: FormPage, r: PersonRefusal) -> PageResult {
+    match r {
+        PersonRefusal::Fields(issues) => {
+            page.error = Some("会员信息有误，请按提示修改".into());
+            page.issues = issues;
+            render_invalid(page)
+        }
+        PersonRefusal::Other(e) if e.status().is_client_error() => {
+            page.error = Some(e.message().into());
+            render_invalid(page)
+        }
+        PersonRefusal::Other(e) => Err(e.into()),
+    }
+}
+
+async fn create(State(st): State<AppState>, ctx: Ctx, Form(f): Form<PersonForm>) -> PageResult {
+    let actor = ctx.caller.actor(&st.reg.keys);
+    let org_code = field(&f.org_code).unwrap_or_default();
+    match members::enroll(
+        &st.reg.db,
+        &st.reg.keys,
+        &actor,
+        &f.input(),
+        &org_code,
+        f.joined_on.as_deref(),
+    )
+    .await
+    {
+        Ok(e) => done(&format!("/members/{}", e.id), "enrolled"),
+        Err(r) => {
+            // The ID number is never sent back to the browser, even in a form being corrected.
+            let form = PersonForm {
+                id_number: None,
+                ..f
+            };
+            let mut page = form_page(&ctx, "登记会员".into(), "/members/new".into(), false, form);
+            if let PersonRefusal::Fields(issues) = &r
+                && !issues.iter().any(|i| i.field == "身份证号")
+            {
+                page.id_masked = "（请重新输入身份证号）".into();
+            }
+            refused(page, r)
+        }
+    }
+}
+
+async fn edit_form(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    let id = parse_id(&id, "会员")?;
+    let m = members::get(&st.reg.db, &ctx.caller.scope, id).await?;
+    let mut page = form_page(
+        &ctx,
+        format!("修改会员信息 · {}", m.name),
+        format!("/members/{id}/edit"),
+        true,
+        PersonForm::of(&m),
+    );
+    page.id_masked = m.id_masked.clone();
+    page.mobile_masked = m.mobile_masked.clone().unwrap_or_default();
+    render(page)
+}
+
+async fn update(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<PersonForm>,
+) -> PageResult {
+    let id = parse_id(&id, "会员")?;
+    let m = members::get(&st.reg.db, &ctx.caller.scope, id).await?;
+    let actor = ctx.caller.actor(&st.reg.keys);
+    match members::edit(&st.reg.db, &st.reg.keys, &actor, id, &f.input()).await {
+        Ok(_) => done(&format!("/members/{id}"), "saved"),
+        Err(r) => {
+            let mut page = form_page(
+                &ctx,
+                format!("修改会员信息 · {}", m.name),
+                format!("/members/{id}/edit"),
+                true,
+                f,
+            );
+            page.id_masked = m.id_masked.clone();
+            page.mobile_masked = m.mobile_masked.clone().unwrap_or_default();
+            refused(page, r)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "members/action.html")]
+struct ActionPage {
+    shell: Shell,
+    m: MemberView,
+    action: &'static str,
+    to_code: String,
+    on: String,
+    note: String,
+    event: String,
+    error: Option<String>,
+}
+
+fn today() -> String {
+    chrono::Local::now().date_naive().to_string()
+}
+
+async fn transfer_form(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    let id = parse_id(&id, "会员")?;
+    let m = members::get(&st.reg.db, &ctx.caller.scope, id).await?;
+    render(ActionPage {
+        shell: ctx.shell("转会", "members"),
+        m,
+        action: "transfer",
+        to_code: String::new(),
+        on: today(),
+        note: String::new(),
+        event: String::new(),
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+struct TransferForm {
+    to_code: Option<String>,
+    on: Option<String>,
+    note: Option<String>,
+}
+
+async fn transfer(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<TransferForm>,
+) -> PageResult {
+    let id = parse_id(&id, "会员")?;
+    let m = members::get(&st.reg.db, &ctx.caller.scope, id).await?;
+    let (to_code, on_text, note) = (
+        field(&f.to_code).unwrap_or_default(),
+        field(&f.on).unwrap_or_else(today),
+        field(&f.note).unwrap_or_default(),
+    );
+    let result = async {
+        let on = parse_date(&on_text)?;
+        transfers::request(
+            &st.reg.db,
+            &ctx.caller.actor(&st.reg.keys),
+            id,
+            &to_code,
+            on,
+            &note,
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(_) => done(&format!("/members/{id}"), "transfer_started"),
+        Err(e) if e.status().is_client_error() => render_invalid(ActionPage {
+            shell: ctx.shell("转会", "members"),
+            m,
+            action: "transfer",
+            to_code,
+            on: on_text,
+            note,
+            event: String::new(),
+            error: Some(e.message().into()),
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn event_form(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    let id = parse_id(&id, "会员")?;
+    let m = members::get(&st.reg.db, &ctx.caller.scope, id).await?;
+    render(ActionPage {
+        shell: ctx.shell("办理会籍变动", "members"),
+        m,
+        action: "event",
+        to_code: String::new(),
+        on: today(),
+        note: String::new(),
+        event: "leave".into(),
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+struct EventForm {
+    event: Option<String>,
+    on: Option<String>,
+}
+
+async fn event(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<EventForm>,
+) -> PageResult {
+    let id = parse_id(&id, "会员")?;
+    let m = members::get(&st.reg.db, &ctx.caller.scope, id).await?;
+    let (event_text, on_text) = (
+        field(&f.event).unwrap_or_default(),
+        field(&f.on).unwrap_or_else(today),
+    );
+    let result = async {
+        let event = match event_text.as_str() {
+            "leave" => MemberEvent::Leave,
+            "retire" => MemberEvent::Retire,
+            "death" => MemberEvent::Death,
+            _ => return Err(AppError::invalid("请选择要办理的事项")),
+        };
+        let on = parse_date(&on_text)?;
+        members::apply_event(
+            &st.reg.db,
+            &ctx.caller.actor(&st.reg.keys),
+            id,
+            event,
+            on,
+            None,
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(_) => done(&format!("/members/{id}"), "event"),
+        Err(e) if e.status().is_client_error() => render_invalid(ActionPage {
+            shell: ctx.shell("办理会籍变动", "members"),
+            m,
+            action: "event",
+            to_code: String::new(),
+            on: on_text,
+            note: String::new(),
+            event: event_text,
+            error: Some(e.message().into()),
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
