@@ -49,7 +49,12 @@ async fn errors_are_json_with_a_stable_code_and_a_chinese_message() {
     let (s, v) = app.get("/api/v1/no/such/route").await;
     assert_eq!((s, v["code"].as_str()), (404, Some("NOT_FOUND")));
     // Outside the API, people get a page.
-    let r = app.client.get(app.url("/no/such/page")).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/no/such/page"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 404);
     assert!(r.text().await.unwrap().contains("找不到页面"));
     let r = app
