@@ -105,6 +105,20 @@ pub struct UnitFilter {
 }
 
 pub async fn list(db: &Db, scope: &Scope, f: &UnitFilter) -> AppResult<Vec<Unit>> {
+    query(db, scope, f, 0).await
+}
+
+/// One page of [`list`] and whether another page follows.
+pub async fn page(db: &Db, scope: &Scope, f: &UnitFilter) -> AppResult<(Vec<Unit>, bool)> {
+    let mut rows = query(db, scope, f, 1).await?;
+    let per_page = f.per_page.unwrap_or(50).clamp(1, 500) as usize;
+    let more = rows.len() > per_page;
+    rows.truncate(per_page);
+    Ok((rows, more))
+}
+
+/// The filtered employers of one page, plus `extra` rows beyond it (to tell whether more follow).
+async fn query(db: &Db, scope: &Scope, f: &UnitFilter, extra: i64) -> AppResult<Vec<Unit>> {
     let scope = match f.org.as_deref().filter(|s| !s.is_empty()) {
         Some(code) => Scope::subtree(&orgs::get_by_code(db, scope, code).await?.path),
         None => scope.clone(),
@@ -133,7 +147,8 @@ pub async fn list(db: &Db, scope: &Scope, f: &UnitFilter) -> AppResult<Vec<Unit>
     let per_page = f.per_page.unwrap_or(50).clamp(1, 500);
     let offset = (f.page.unwrap_or(1).max(1) - 1) * per_page;
     sql.push_str(&format!(
-        " ORDER BY u.name, u.id LIMIT {per_page} OFFSET {offset}"
+        " ORDER BY u.name, u.id LIMIT {} OFFSET {offset}",
+        per_page + extra
     ));
     let mut q = sqlx::query_as::<_, Unit>(&sql);
     for a in args {

@@ -281,3 +281,26 @@ async fn a_transfer_waits_for_the_receiving_cadre_to_accept() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 409);
 }
+
+#[tokio::test]
+async fn the_employer_list_pages_through_every_row() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let mut csv = String::from("统一社会信用代码,单位名称,职工人数,工会代码\n");
+    for i in 0..51 {
+        csv.push_str(&format!(
+            "{},单位{i:02},10,U1\n",
+            uscc(&format!("91340400MA2{i:06}"))
+        ));
+    }
+    app.import_ok("units", &csv).await;
+    let c = browser(&app, "tester", TESTER_PASSWORD).await;
+    let (_, first) = page(&c, &app, "/units").await;
+    let (_, second) = page(&c, &app, "/units?page=2").await;
+    assert!(
+        first.contains("单位49") && !first.contains("单位50"),
+        "fifty on the first page"
+    );
+    assert!(second.contains("单位50"), "the fifty-first on the second");
+    assert!(first.contains("下一页") && !second.contains("下一页"));
+}

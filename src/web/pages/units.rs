@@ -55,11 +55,9 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) 
         q: field(&q.q),
         small_micro: field(&q.small).map(|s| s == "true"),
         page: Some(page),
-        per_page: Some(51),
+        per_page: Some(50),
     };
-    let mut rows = units::list(&st.reg.db, &ctx.caller.scope, &f).await?;
-    let has_more = rows.len() > 50;
-    rows.truncate(50);
+    let (rows, has_more) = units::page(&st.reg.db, &ctx.caller.scope, &f).await?;
     let link = |p: i64| {
         format!(
             "/units?{}",
