@@ -237,6 +237,12 @@ impl AppError {
 /// Application-generated 63-bit ids, time-ordered: milliseconds since 2024-01-01 in the high
 /// bits, then a per-process sequence that starts at a random value. Bulk imports take ids
 /// before inserting; several app nodes do not collide in practice (random start, 22 bits).
+/// Ids start at 10^18, so they always have 19 digits: an 18-digit id could pass for a 身份证号
+/// (it did, in the log check, whenever its middle digits formed a valid birth date), and
+/// operators' data-leak scanners would flag logs full of them. Later ids stay larger than any
+/// id issued before this offset, so ordering holds; the range lasts until about 2086.
+const ID_FLOOR: i64 = 1_000_000_000_000_000_000;
+
 pub fn new_id() -> i64 {
     static SEQ: AtomicU64 = AtomicU64::new(0);
     static START: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
@@ -244,7 +250,7 @@ pub fn new_id() -> i64 {
     const EPOCH_MS: u64 = 1_704_067_200_000;
     let ms = (chrono::Utc::now().timestamp_millis() as u64).saturating_sub(EPOCH_MS);
     let seq = (start + SEQ.fetch_add(1, Ordering::Relaxed)) & 0x3F_FFFF;
-    ((ms << 22) | seq) as i64 & i64::MAX
+    ID_FLOOR + (((ms << 22) | seq) as i64 & i64::MAX)
 }
 
 pub fn now_ms() -> i64 {
@@ -303,6 +309,15 @@ mod tests {
         let a = new_id();
         let b = new_id();
         assert!(a > 0 && b > a);
+    }
+
+    #[test]
+    fn ids_have_nineteen_digits_so_they_never_pass_for_id_numbers() {
+        for _ in 0..1000 {
+            let id = new_id().to_string();
+            assert_eq!(id.len(), 19, "{id}");
+            assert!(crate::types::IdCardNo::parse(&id).is_err());
+        }
     }
 
     #[test]

@@ -206,6 +206,17 @@ async fn fixture(app: &TestApp) -> Fixture {
 
 /// The request for one route, for the own subtree (`own`) or the other, and what the other
 /// must produce. `n` makes created names unique.
+/// A distinct valid ID number for the n-th request: the three-digit sequence runs out after
+/// 900 requests, so the birth day moves on (seq 100 + 2n overflowed to 19 digits past n = 449,
+/// which the role order of a run could reach).
+fn fresh_id_number(n: usize) -> String {
+    id_number(
+        "340402",
+        &format!("199001{:02}", 1 + n / 900),
+        100 + (n % 900) as u32,
+    )
+}
+
 fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, Other) {
     let pick = |a: &str, b: &str| if own { a.to_string() } else { b.to_string() };
     let id = |a: i64, b: i64| if own { a.to_string() } else { b.to_string() };
@@ -263,7 +274,7 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
         ("POST", "/api/v1/members") => (
             "/api/v1/members".into(),
             Some(
-                json!({"name": "新会员", "id_number": id_number("340402", "19900101", 100 + n as u32 * 2), "org_code": pick("U1", "U3")}),
+                json!({"name": "新会员", "id_number": fresh_id_number(n), "org_code": pick("U1", "U3")}),
             ),
             Other::Refused,
         ),
