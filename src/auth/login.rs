@@ -98,6 +98,25 @@ pub async fn unlock(reg: &Registry, username: &str) -> AppResult<()> {
     clear_failures(reg, &throttle_key(reg, username)).await
 }
 
+/// The security administrator unlocks an account of their scope; recorded.
+pub async fn unlock_account(
+    reg: &Registry,
+    actor: &Actor,
+    now: i64,
+    id: i64,
+) -> AppResult<AccountAuth> {
+    let a = accounts::get_in_scope(&reg.db, &actor.scope, id).await?;
+    unlock(reg, &a.username).await?;
+    audit::record(
+        &reg.db,
+        actor,
+        now,
+        Event::new("account.unlock").target("account", a.id),
+    )
+    .await?;
+    Ok(a)
+}
+
 pub fn is_locked_at(until: i64, now: i64) -> bool {
     until != 0 && until > now
 }

@@ -898,6 +898,47 @@ pub async fn reveal(db: &Db, keys: &FieldKeys, id: i64) -> AppResult<(String, Op
     ))
 }
 
+/// The reason a person gives for seeing full values: 2–200 characters.
+pub fn stated_reason(r: Option<&str>) -> AppResult<String> {
+    let r = r.map(str::trim).unwrap_or("");
+    if r.chars().count() < 2 {
+        return Err(
+            AppError::invalid("请说明查看完整信息的事由（至少2个字）").with_code("REASON_REQUIRED")
+        );
+    }
+    if r.chars().count() > 200 {
+        return Err(AppError::invalid("事由不能超过200个字"));
+    }
+    Ok(r.to_string())
+}
+
+/// A member's full ID number and mobile for the actor, recorded with the stated reason before
+/// the values leave: no record, no reveal. `via` names the channel (api, console).
+pub async fn reveal_with_reason(
+    db: &Db,
+    keys: &FieldKeys,
+    actor: &Actor,
+    now: i64,
+    id: i64,
+    reason: Option<&str>,
+    via: &str,
+) -> AppResult<(String, Option<String>)> {
+    let reason = stated_reason(reason)?;
+    get(db, &actor.scope, id).await?;
+    let detail =
+        serde_json::json!({ "fields": ["id_number", "mobile"], "reason": reason, "via": via });
+    audit::record(
+        db,
+        actor,
+        now,
+        Event::new("member.reveal")
+            .target("member", id)
+            .detail(detail),
+    )
+    .await?;
+    reveal(db, keys, id).await
+}
+
 /// A member changes their own mobile number (the member portal). Recorded with masked values.
 pub async fn update_own_mobile(
     db: &Db,

@@ -152,13 +152,11 @@ pub async fn unlock(
     caller: Caller,
     Path(id): Path<String>,
 ) -> AppResult<Json<AccountView>> {
-    let a = accounts::get_in_scope(&st.reg.db, &caller.scope, parse_id(&id, "账号")?).await?;
-    login::unlock(&st.reg, &a.username).await?;
-    audit::record(
-        &st.reg.db,
+    let a = login::unlock_account(
+        &st.reg,
         &caller.actor(&st.reg.keys),
         st.auth.now(),
-        Event::new("account.unlock").target("account", a.id),
+        parse_id(&id, "账号")?,
     )
     .await?;
     Ok(Json(AccountView::from(&a)))

@@ -575,13 +575,7 @@ async fn start_import(
         accept_uscc_warnings: flag(&p.accept_uscc_warnings)?,
     };
     let limit = st.import_max_bytes();
-    let too_large = || {
-        AppError::too_large(format!(
-            "文件超过{}MB的上限，请拆分后分批导入",
-            limit / (1024 * 1024)
-        ))
-        .with_code("IMPORT_TOO_LARGE")
-    };
+    let too_large = || upload_too_large(limit);
     let declared: Option<usize> = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -600,22 +594,14 @@ async fn start_import(
             .await
             .map_err(|e| AppError::bad_request(format!("上传内容有误：{e}")))?;
         let mut found = None;
-        while let Some(field) = mp.next_field().await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                too_large()
-            } else {
-                AppError::bad_request(format!("上传内容有误：{e}"))
-            }
-        })? {
+        while let Some(field) = mp
+            .next_field()
+            .await
+            .map_err(|e| upload_refused(limit, e))?
+        {
             if field.name() == Some("file") {
                 let name = field.file_name().unwrap_or("upload").to_string();
-                let bytes = field.bytes().await.map_err(|e| {
-                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        too_large()
-                    } else {
-                        AppError::bad_request(format!("上传内容有误：{e}"))
-                    }
-                })?;
+                let bytes = field.bytes().await.map_err(|e| upload_refused(limit, e))?;
                 found = Some((name, bytes.to_vec()));
             }
         }
@@ -647,6 +633,27 @@ async fn start_import(
             status_url: format!("/api/v1/import-jobs/{id}"),
         }),
     ))
+}
+
+/// An upload over the import size limit (bytes).
+pub(crate) fn upload_too_large(limit: usize) -> AppError {
+    AppError::too_large(format!(
+        "文件超过{}MB的上限，请拆分后分批导入",
+        limit / (1024 * 1024)
+    ))
+    .with_code("IMPORT_TOO_LARGE")
+}
+
+/// A multipart upload that could not be read: too large, or malformed.
+pub(crate) fn upload_refused(
+    limit: usize,
+    e: axum::extract::multipart::MultipartError,
+) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        upload_too_large(limit)
+    } else {
+        AppError::bad_request(format!("上传内容有误：{e}"))
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/import-jobs/{id}", tag = "files", responses((status = 200, body = JobStatus), (status = 404, body = ErrorBody)))]
@@ -739,7 +746,7 @@ async fn export_response(
 ) -> AppResult<Response> {
     let format = ExportFormat::parse(p.format.as_deref().unwrap_or("xlsx"))?;
     let reason = if full {
-        Some(stated_reason(p.reason.as_deref())?)
+        Some(members::stated_reason(p.reason.as_deref())?)
     } else {
         None
     };
@@ -793,18 +800,6 @@ async fn export_members_full(
 }
 
 /// A reason given for seeing full values: required, recorded as typed.
-fn stated_reason(r: Option<&str>) -> AppResult<String> {
-    let r = r.map(str::trim).unwrap_or("");
-    if r.chars().count() < 2 {
-        return Err(
-            AppError::invalid("请说明查看完整信息的事由（至少2个字）").with_code("REASON_REQUIRED")
-        );
-    }
-    if r.chars().count() > 200 {
-        return Err(AppError::invalid("事由不能超过200个字"));
-    }
-    Ok(r.to_string())
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RevealInput {
@@ -827,20 +822,16 @@ async fn reveal_member(
     JsonBody(i): JsonBody<RevealInput>,
 ) -> AppResult<Json<Revealed>> {
     let id = parse_id(&id, "会员")?;
-    let reason = stated_reason(Some(&i.reason))?;
-    members::get(&st.reg.db, &caller.scope, id).await?;
-    // Recorded before the values leave the server: no record, no reveal.
-    let detail = serde_json::json!({ "fields": ["id_number", "mobile"], "reason": reason });
-    audit::record(
+    let (id_number, mobile) = members::reveal_with_reason(
         &st.reg.db,
+        &st.reg.keys,
         &caller.actor(&st.reg.keys),
         st.auth.now(),
-        Event::new("member.reveal")
-            .target("member", id)
-            .detail(detail),
+        id,
+        Some(&i.reason),
+        "api",
     )
     .await?;
-    let (id_number, mobile) = members::reveal(&st.reg.db, &st.reg.keys, id).await?;
     Ok(Json(Revealed { id_number, mobile }))
 }
 

@@ -77,6 +77,13 @@ async fn a_cadre_signs_in_and_every_main_page_renders() {
             "{path}: ID numbers are masked"
         );
     }
+    // A union's page names the unions above it, top first.
+    let (_, html) = page(&c, &app, "/orgs/U1").await;
+    let at = |name: &str| {
+        html.find(&format!(">{name}</a>"))
+            .unwrap_or_else(|| panic!("{name} in the trail"))
+    };
+    assert!(at("测试市总工会") < at("一区总工会") && at("一区总工会") < at("一街道工会联合会"));
     // Initials that match nobody: an empty state, not an error.
     let (_, html) = page(&c, &app, "/members?q=qqq").await;
     assert!(html.contains("没有符合条件的会员"));
@@ -100,6 +107,11 @@ async fn pages_refuse_the_signed_out_the_wrong_role_and_other_subtrees() {
         assert_eq!(s, 404, "{path}");
         assert!(html.contains("不存在或不在您的管理范围内"));
     }
+    let (_, trail) = page(&c, &app, "/orgs/S1").await;
+    assert!(
+        trail.contains(">一区总工会</a>") && !trail.contains("测试市总工会"),
+        "no trail above the own subtree"
+    );
     let (_, tree) = page(&c, &app, "/orgs").await;
     assert!(tree.contains("一街道工会联合会") && !tree.contains("二区总工会"));
     // Administrators' pages are not a cadre's.

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::{Ctx, PageResult, Shell, done, field, query_of, render, render_invalid};
 use crate::app::AppState;
 use crate::audit::verify::{self, Report};
-use crate::audit::{self, AuditFilter, AuditRow, Event};
+use crate::audit::{self, AuditFilter, AuditRow};
 use crate::auth::accounts::{self, AccountView, NewAccount, RoleChange};
 use crate::auth::login;
 use crate::auth::permissions::{Perm, Role};
@@ -244,15 +244,8 @@ async fn set_role(
 }
 
 async fn unlock(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
-    let a = accounts::get_in_scope(&st.reg.db, &ctx.caller.scope, parse_id(&id, "账号")?).await?;
-    login::unlock(&st.reg, &a.username).await?;
-    audit::record(
-        &st.reg.db,
-        &ctx.caller.actor(&st.reg.keys),
-        st.auth.now(),
-        Event::new("account.unlock").target("account", a.id),
-    )
-    .await?;
+    let actor = ctx.caller.actor(&st.reg.keys);
+    let a = login::unlock_account(&st.reg, &actor, st.auth.now(), parse_id(&id, "账号")?).await?;
     done(&format!("/accounts/{}", a.id), "account")
 }
 

@@ -7,10 +7,10 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use super::charts::{self, Bar};
-use super::{Ctx, PageResult, Shell, member_status_label, query_of, render, thousands};
+use super::{Ctx, PageResult, Shell, query_of, render, thousands};
 use crate::app::AppState;
 use crate::registry::members::MemberView;
-use crate::registry::orgs::{Org, OrgKind};
+use crate::registry::orgs::Org;
 use crate::registry::stats::{self, DrillRows, Figure, Stats, StatsQuery};
 use crate::registry::units::Unit;
 
@@ -270,14 +270,4 @@ async fn drill(State(st): State<AppState>, ctx: Ctx, Query(p): Query<DrillParams
         prev: (page > 1).then(|| link(page - 1)),
         next: d.has_more.then(|| link(page + 1)),
     })
-}
-
-/// Chinese label of a union kind code, for tables.
-pub fn kind_label(code: &str) -> &'static str {
-    OrgKind::parse(code).map(|k| k.label()).unwrap_or("未知")
-}
-
-/// For templates: the label of a member status.
-pub fn status_label(s: &str) -> &'static str {
-    member_status_label(s)
 }

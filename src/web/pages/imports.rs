@@ -3,17 +3,17 @@
 
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use super::{Ctx, PageResult, Shell, render};
+use super::{Ctx, PageResult, Shell, render, render_status};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::registry::import::{ImportKind, ImportOptions};
 use crate::registry::jobs::{JobState, JobStatus};
-use crate::web::api::parse_id;
+use crate::web::api::{parse_id, upload_refused};
+use axum::response::IntoResponse;
 
 pub fn router(max_bytes: usize) -> Router<AppState> {
     Router::new()
@@ -53,15 +53,23 @@ async fn upload(
         while let Some(field) = mp
             .next_field()
             .await
-            .map_err(|e| too_large_or_bad(&st, e))?
+            .map_err(|e| upload_refused(st.import_max_bytes(), e))?
         {
             match field.name() {
                 Some("kind") => {
-                    kind = Some(field.text().await.map_err(|e| too_large_or_bad(&st, e))?)
+                    kind = Some(
+                        field
+                            .text()
+                            .await
+                            .map_err(|e| upload_refused(st.import_max_bytes(), e))?,
+                    )
                 }
                 Some("file") => {
                     let name = field.file_name().unwrap_or("upload").to_string();
-                    let bytes = field.bytes().await.map_err(|e| too_large_or_bad(&st, e))?;
+                    let bytes = field
+                        .bytes()
+                        .await
+                        .map_err(|e| upload_refused(st.import_max_bytes(), e))?;
                     file = Some((name, bytes.to_vec()));
                 }
                 _ => {}
@@ -87,38 +95,16 @@ async fn upload(
     }
     .await;
     match result {
-        Ok(id) => Ok(axum::response::Redirect::to(&format!("/imports/{id}")).into_response_page()),
+        Ok(id) => Ok(axum::response::Redirect::to(&format!("/imports/{id}")).into_response()),
         Err(e) if e.status().is_client_error() => {
             let page = StartPage {
                 shell: ctx.shell("批量导入", "imports"),
                 max_mb: st.config.import_max_mb,
                 error: Some(e.message().into()),
             };
-            Ok((e.status(), axum::response::Html(page.render()?)).into_response_page())
+            render_status(e.status(), page)
         }
         Err(e) => Err(e.into()),
-    }
-}
-
-fn too_large_or_bad(st: &AppState, e: axum::extract::multipart::MultipartError) -> AppError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::too_large(format!(
-            "文件超过{}MB的上限，请拆分后分批导入",
-            st.config.import_max_mb
-        ))
-    } else {
-        AppError::bad_request(format!("上传内容有误：{e}"))
-    }
-}
-
-/// `IntoResponse` without importing it everywhere.
-trait IntoPage {
-    fn into_response_page(self) -> axum::response::Response;
-}
-
-impl<T: axum::response::IntoResponse> IntoPage for T {
-    fn into_response_page(self) -> axum::response::Response {
-        self.into_response()
     }
 }
 
@@ -171,5 +157,5 @@ async fn confirm(
             f.skip_invalid.is_some(),
         )
         .ok_or_else(|| AppError::not_found("导入任务"))?;
-    Ok(axum::response::Redirect::to(&format!("/imports/{new}")).into_response_page())
+    Ok(axum::response::Redirect::to(&format!("/imports/{new}")).into_response())
 }

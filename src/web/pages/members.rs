@@ -9,11 +9,8 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use super::{
-    Ctx, PageResult, Shell, done, field, member_status_label, query_of, render, render_invalid,
-};
+use super::{Ctx, PageResult, Shell, done, field, query_of, render, render_invalid};
 use crate::app::AppState;
-use crate::audit::{self, Event};
 use crate::auth::permissions::Perm;
 use crate::error::AppError;
 use crate::registry::codes;
@@ -34,10 +31,6 @@ pub fn router() -> Router<AppState> {
         .route("/members/{id}/reveal", post(reveal))
         .route("/members/{id}/transfer", get(transfer_form).post(transfer))
         .route("/members/{id}/event", get(event_form).post(event))
-}
-
-pub fn status_label(s: &str) -> &'static str {
-    member_status_label(s)
 }
 
 fn reason_label(r: &str) -> &'static str {
@@ -215,22 +208,25 @@ async fn reveal(
 ) -> PageResult {
     let id = parse_id(&id, "会员")?;
     let mut page = show_page(&st, &ctx, id).await?;
-    let reason = field(&f.reason).unwrap_or_default();
-    if reason.chars().count() < 2 || reason.chars().count() > 200 {
-        page.reveal_error = Some("请说明查看完整信息的事由（2至200个字）".into());
-        return render_invalid(page);
-    }
-    let detail = serde_json::json!({ "fields": ["id_number", "mobile"], "reason": reason, "via": "console" });
-    audit::record(
+    let actor = ctx.caller.actor(&st.reg.keys);
+    match members::reveal_with_reason(
         &st.reg.db,
-        &ctx.caller.actor(&st.reg.keys),
+        &st.reg.keys,
+        &actor,
         st.auth.now(),
-        Event::new("member.reveal")
-            .target("member", id)
-            .detail(detail),
+        id,
+        f.reason.as_deref(),
+        "console",
     )
-    .await?;
-    page.revealed = Some(members::reveal(&st.reg.db, &st.reg.keys, id).await?);
+    .await
+    {
+        Ok(values) => page.revealed = Some(values),
+        Err(e) if e.status() == axum::http::StatusCode::UNPROCESSABLE_ENTITY => {
+            page.reveal_error = Some(e.message().into());
+            return render_invalid(page);
+        }
+        Err(e) => return Err(e.into()),
+    }
     let mut resp = render(page)?;
     // Full values must not linger in caches.
     resp.headers_mut().insert(

@@ -404,7 +404,12 @@ pub fn render(t: impl Template) -> PageResult {
 
 /// Renders a form again with its problems (422), keeping what was typed.
 pub fn render_invalid(t: impl Template) -> PageResult {
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(t.render()?)).into_response())
+    render_status(StatusCode::UNPROCESSABLE_ENTITY, t)
+}
+
+/// Renders a page with the status of the problem it reports.
+pub fn render_status(status: StatusCode, t: impl Template) -> PageResult {
+    Ok((status, Html(t.render()?)).into_response())
 }
 
 /// After a successful form: back to a page, with a notice.
@@ -428,6 +433,12 @@ pub fn query_of(pairs: &[(&str, Option<String>)]) -> String {
         .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (*k, v)))
         .collect();
     serde_urlencoded::to_string(kept).unwrap_or_default()
+}
+
+pub fn org_kind_label(code: &str) -> &'static str {
+    crate::registry::orgs::OrgKind::parse(code)
+        .map(|k| k.label())
+        .unwrap_or("未知")
 }
 
 pub fn member_status_label(s: &str) -> &'static str {

@@ -29,10 +29,6 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{code}/close", get(close_form).post(close))
 }
 
-pub fn kind_label(code: &str) -> &'static str {
-    OrgKind::parse(code).map(|k| k.label()).unwrap_or("未知")
-}
-
 /// A node of the rendered tree (flattened, with its depth below the root).
 pub struct Node {
     pub org: Org,
@@ -146,13 +142,11 @@ async fn subtree_nodes(st: &AppState, root: &Org) -> Result<Vec<Node>, AppError>
     for i in 0..nodes.len() {
         let next_level = nodes.get(i + 1).map(|n| n.level).unwrap_or(1);
         let opens = nodes[i].children > 0 && !nodes[i].cut;
-        // A node that opens a list closes it later; otherwise it closes the lists its
+        // A node that opens a list is followed by its first child (every child above the
+        // depth limit is rendered) and closes nothing; any other node closes the lists its
         // successor climbs out of.
-        nodes[i].closes = if opens && next_level > nodes[i].level {
+        nodes[i].closes = if opens {
             0
-        } else if opens {
-            // Opened but empty in this rendering (children beyond the limit were filtered).
-            1 + nodes[i].level - next_level
         } else {
             nodes[i].level - next_level
         };
@@ -251,16 +245,21 @@ async fn ancestors(
             prefixes.push(org.path[..=i].to_string());
         }
     }
-    let mut out = Vec::new();
-    for p in prefixes.iter().filter(|p| scope.contains(p)) {
-        let row: Option<(String, String)> =
-            sqlx::query_as("SELECT code, name FROM orgs WHERE path = $1")
-                .bind(p)
-                .fetch_optional(st.reg.db.pool())
-                .await?;
-        out.extend(row);
+    let visible: Vec<&String> = prefixes.iter().filter(|p| scope.contains(p)).collect();
+    if visible.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    // One query for the whole chain, top first.
+    let marks: Vec<String> = (1..=visible.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT code, name FROM orgs WHERE path IN ({}) ORDER BY depth",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query_as::<_, (String, String)>(&sql);
+    for p in visible {
+        q = q.bind(p);
+    }
+    Ok(q.fetch_all(st.reg.db.pool()).await?)
 }
 
 /// The union form, as typed.

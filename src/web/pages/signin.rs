@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use super::{Ctx, PageError, PageResult, Shell, assets, done, field, render};
+use super::{Ctx, PageResult, Shell, assets, done, field, render, render_status};
 use crate::app::AppState;
 use crate::auth::login;
 use crate::auth::sessions::{self, Stage};
@@ -124,7 +124,7 @@ async fn login_submit(
                 username: f.username.chars().take(64).collect(),
                 next,
             };
-            Ok((e.status(), axum::response::Html(page.render()?)).into_response())
+            render_status(e.status(), page)
         }
         Err(e) => Err(e.into()),
     }
@@ -176,7 +176,7 @@ async fn totp_submit(
         Ok(next) => Ok(Redirect::to(stage_page(next)).into_response()),
         Err(e) if e.status().is_client_error() => {
             let page = totp_page_with(&ctx, Some(e.message().to_string()));
-            Ok((e.status(), axum::response::Html(page.render()?)).into_response())
+            render_status(e.status(), page)
         }
         Err(e) => Err(e.into()),
     }
@@ -233,7 +233,7 @@ async fn totp_setup_submit(
         Ok(next) => Ok(Redirect::to(stage_page(next)).into_response()),
         Err(e) if e.status().is_client_error() => {
             let page = totp_setup_with(&ctx, f.secret.clone(), Some(e.message().to_string()));
-            Ok((e.status(), axum::response::Html(page.render()?)).into_response())
+            render_status(e.status(), page)
         }
         Err(e) => Err(e.into()),
     }
@@ -299,14 +299,11 @@ async fn password_submit(
         .await
     };
     match result {
-        Ok(next) if ctx.session.stage == Stage::Full => {
-            let _ = next;
-            done("/account", "password")
-        }
+        Ok(_) if ctx.session.stage == Stage::Full => done("/account", "password"),
         Ok(next) => Ok(Redirect::to(stage_page(next)).into_response()),
         Err(e) if e.status().is_client_error() => {
             let page = password_page_with(&st, &ctx, Some(e.message().to_string()));
-            Ok((e.status(), axum::response::Html(page.render()?)).into_response())
+            render_status(e.status(), page)
         }
         Err(e) => Err(e.into()),
     }
@@ -399,5 +396,5 @@ async fn switch_scope(
     } else {
         back
     };
-    done(&back, "scope").map_err(|e: PageError| e)
+    done(&back, "scope")
 }
