@@ -257,6 +257,24 @@ pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// A `LIKE` pattern matching `typed` anywhere, its `%`, `_` and `\\` taken literally; use it
+/// with [`LIKE_ESCAPE`] after the pattern (`name LIKE $3 ESCAPE '\\'`), on both backends.
+pub fn like_contains(typed: &str) -> String {
+    let mut p = String::with_capacity(typed.len() + 2);
+    p.push('%');
+    for c in typed.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// The escape clause that goes with [`like_contains`].
+pub const LIKE_ESCAPE: &str = "ESCAPE '\\'";
+
 /// Upper bound for a materialised-path prefix range: `/1/23/` → `/1/230` (`0` follows `/`).
 pub fn path_upper(prefix: &str) -> String {
     let mut s = prefix.trim_end_matches('/').to_string();
@@ -303,6 +321,12 @@ pub fn values_placeholders(backend: Backend, rows: usize, cols: usize) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn like_patterns_take_wildcards_literally() {
+        assert_eq!(like_contains("张三"), "%张三%");
+        assert_eq!(like_contains("50%_a\\b"), "%50\\%\\_a\\\\b%");
+    }
 
     #[test]
     fn ids_are_unique_and_increasing() {

@@ -189,8 +189,36 @@ pub async fn export_members(
 fn csv_lines(rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
-        w.write_record(r).map_err(AppError::internal)?;
+        let cells: Vec<_> = r.iter().map(|c| inert_in_spreadsheets(c)).collect();
+        w.write_record(cells.iter().map(|c| c.as_bytes()))
+            .map_err(AppError::internal)?;
     }
     w.into_inner()
         .map_err(|e| AppError::internal(anyhow::anyhow!("csv: {e}")))
+}
+
+/// A CSV cell that spreadsheet programs show as text: a value typed as `=…`, `+…`, `-…` or `@…`
+/// (a union name, a card number) would otherwise run as a formula when the file is opened.
+/// XLSX cells are written as strings and need no such care.
+fn inert_in_spreadsheets(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inert_in_spreadsheets;
+
+    #[test]
+    fn formulas_in_csv_cells_are_shown_as_text() {
+        assert_eq!(
+            inert_in_spreadsheets("=HYPERLINK(\"x\")"),
+            "'=HYPERLINK(\"x\")"
+        );
+        assert_eq!(inert_in_spreadsheets("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(inert_in_spreadsheets("张三"), "张三");
+        assert_eq!(inert_in_spreadsheets(""), "");
+    }
 }

@@ -355,7 +355,6 @@ pub async fn filter_sql(
         None => w.push_str(" AND m.status IN ('active','retired')"),
     }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let q = q.replace(['%', '_', '\''], "");
         if q.bytes().all(|b| b.is_ascii_alphabetic()) {
             let lower = q.to_ascii_lowercase();
             let upper = format!("{lower}{{");
@@ -372,8 +371,12 @@ pub async fn filter_sql(
             args.push(format!("%{}", q.to_ascii_uppercase()));
             w.push_str(&format!(" AND m.id_masked LIKE ${}", args.len()));
         } else {
-            args.push(format!("%{q}%"));
-            w.push_str(&format!(" AND m.name LIKE ${}", args.len()));
+            args.push(crate::db::like_contains(q));
+            w.push_str(&format!(
+                " AND m.name LIKE ${} {}",
+                args.len(),
+                crate::db::LIKE_ESCAPE
+            ));
         }
     }
     if let Some(sex) = f.sex.as_deref().filter(|s| !s.is_empty()) {

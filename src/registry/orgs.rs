@@ -243,10 +243,11 @@ pub async fn list(db: &Db, scope: &Scope, f: &OrgFilter) -> AppResult<Vec<Org>> 
         sql.push_str(&format!(" AND parent_id = CAST(${} AS BIGINT)", args.len()));
     }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        args.push(format!("%{}%", q.replace(['%', '_'], "")));
+        args.push(crate::db::like_contains(q));
         sql.push_str(&format!(
-            " AND (name LIKE ${0} OR code LIKE ${0})",
-            args.len()
+            " AND (name LIKE ${0} {1} OR code LIKE ${0} {1})",
+            args.len(),
+            crate::db::LIKE_ESCAPE
         ));
     }
     if let Some(kind) = f.kind.as_deref().filter(|k| !k.is_empty()) {

@@ -131,10 +131,11 @@ async fn query(db: &Db, scope: &Scope, f: &UnitFilter, extra: i64) -> AppResult<
     sql.push(')');
     let mut args = vec![lo, hi];
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        args.push(format!("%{}%", q.replace(['%', '_'], "")));
+        args.push(crate::db::like_contains(q));
         sql.push_str(&format!(
-            " AND (u.name LIKE ${0} OR u.uscc LIKE ${0})",
-            args.len()
+            " AND (u.name LIKE ${0} {1} OR u.uscc LIKE ${0} {1})",
+            args.len(),
+            crate::db::LIKE_ESCAPE
         ));
     }
     if let Some(sm) = f.small_micro {

@@ -7,6 +7,7 @@ mod cli;
 mod helpers;
 mod import_bad_input;
 mod import_formats;
+mod injection;
 mod members;
 mod pages;
 mod protection;
