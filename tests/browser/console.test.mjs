@@ -1,0 +1,370 @@
+// The console as cadres use it, in Debian's headless Chromium driven by playwright-core:
+// first sign-in with the forced password change (and TOTP enrolment for an administrator),
+// accounts for two district cadres, a member found by pinyin initials, an import with errors
+// fixed and imported again, a transfer accepted on the receiving side, and an export.
+//
+// The server is the real binary on a fresh data folder (SQLite by default; the database named
+// by GONGHUI_DATABASE_URL when set), seeded with the demo city. See ./run.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { inflateRawSync } from "node:zlib";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import net from "node:net";
+import { chromium } from "playwright-core";
+
+const BIN = process.env.BROWSER_TEST_BIN;
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const SHOTS = process.env.BROWSER_TEST_SCREENSHOTS || new URL("./out/screenshots", import.meta.url).pathname;
+const NEW_PASSWORD = "Gonghui#Test2026";
+
+let server, base, browser, dataDir;
+const firstPasswords = {};
+let serverLog = "";
+
+// ---------- helpers ----------
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+/** A valid 18-digit 身份证号 (GB 11643 check character). */
+function idNumber(region, birth, seq) {
+  const first17 = `${region}${birth}${String(seq).padStart(3, "0")}`;
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...first17].reduce((acc, d, i) => acc + Number(d) * weights[i], 0);
+  return first17 + "10X98765432"[sum % 11];
+}
+
+/** The current RFC 6238 code for a base32 secret, as an authenticator app shows it. */
+function totpCode(secretBase32) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const ch of secretBase32.replace(/[\s=]/g, "").toUpperCase()) {
+    bits += alphabet.indexOf(ch).toString(2).padStart(5, "0");
+  }
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000)));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const off = mac[mac.length - 1] & 0xf;
+  const n = (mac.readUInt32BE(off) & 0x7fffffff) % 1000000;
+  return String(n).padStart(6, "0");
+}
+
+async function shot(page, name, options = {}) {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), ...options });
+}
+
+/** A fresh browser context (its own cookies), with confirmations accepted as a user would. */
+async function newPage() {
+  const ctx = await browser.newContext({ viewport: { width: 1366, height: 860 }, locale: "zh-CN" });
+  const page = await ctx.newPage();
+  page.on("dialog", (d) => d.accept());
+  return page;
+}
+
+async function signIn(page, username, password) {
+  await page.goto(`${base}/login`);
+  await page.getByLabel("用户名").fill(username);
+  await page.getByLabel("密码", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "登录" }).click();
+}
+
+/** First sign-in with a one-time password: the console insists on a new password first. */
+async function firstSignIn(page, username, oneTime) {
+  await signIn(page, username, oneTime);
+  await page.waitForURL(/\/login\/password/);
+  await page.getByLabel("当前密码").fill(oneTime);
+  await page.getByLabel("新密码", { exact: true }).fill(NEW_PASSWORD);
+  await page.getByLabel("再次输入新密码").fill(NEW_PASSWORD);
+  await page.getByRole("button", { name: "保存新密码" }).click();
+}
+
+async function download(page, clickable) {
+  const [dl] = await Promise.all([page.waitForEvent("download"), clickable.click()]);
+  const path = await dl.path();
+  return { name: dl.suggestedFilename(), bytes: readFileSync(path) };
+}
+
+/** The text of every XML part in an XLSX file (a ZIP container), read from its central directory. */
+function xlsxText(bytes) {
+  const eocd = bytes.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  assert.ok(eocd >= 0, "a ZIP container");
+  let at = bytes.readUInt32LE(eocd + 16);
+  const entries = bytes.readUInt16LE(eocd + 10);
+  let text = "";
+  for (let i = 0; i < entries; i++) {
+    const method = bytes.readUInt16LE(at + 10);
+    const size = bytes.readUInt32LE(at + 20);
+    const nameLen = bytes.readUInt16LE(at + 28);
+    const skip = nameLen + bytes.readUInt16LE(at + 30) + bytes.readUInt16LE(at + 32);
+    const local = bytes.readUInt32LE(at + 42);
+    const dataAt = local + 30 + bytes.readUInt16LE(local + 26) + bytes.readUInt16LE(local + 28);
+    const raw = bytes.subarray(dataAt, dataAt + size);
+    text += (method === 8 ? inflateRawSync(raw) : raw).toString("utf8");
+    at += 46 + skip;
+  }
+  return text;
+}
+
+function isXlsx(bytes) {
+  return bytes.length > 100 && bytes[0] === 0x50 && bytes[1] === 0x4b; // a ZIP container
+}
+
+// ---------- the server ----------
+
+before(async () => {
+  assert.ok(BIN, "BROWSER_TEST_BIN names the built gonghui binary");
+  dataDir = mkdtempSync(join(tmpdir(), "gonghui-browser-"));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(BIN, ["serve"], {
+    cwd: dataDir,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      GONGHUI_DATA_DIR: join(dataDir, "data"),
+      GONGHUI_BIND: `127.0.0.1:${port}`,
+      GONGHUI_DEMO_MEMBERS: "3000",
+      ...(process.env.GONGHUI_DATABASE_URL && { GONGHUI_DATABASE_URL: process.env.GONGHUI_DATABASE_URL }),
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${serverLog}`)), 120000);
+    const onData = (chunk) => {
+      serverLog += chunk.toString();
+      for (const m of serverLog.matchAll(/^\s+(\S+)\s+\S+\s+一次性密码：(\S+)$/gm)) {
+        firstPasswords[m[1]] = m[2];
+      }
+      if (serverLog.includes("智慧工会平台已启动")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    server.stdout.on("data", onData);
+    server.stderr.on("data", onData);
+    server.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited ${code}:\n${serverLog}`));
+    });
+  });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--lang=zh-CN"] });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill("SIGTERM");
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+// ---------- the flows, in order: later steps use what earlier ones made ----------
+
+const cadres = {}; // username → password, created by the administrator
+let member; // { id, name } enrolled by the city cadre
+
+test("a cadre signs in for the first time, changes the password and sees the dashboard", async () => {
+  const page = await newPage();
+  await page.goto(`${base}/members`);
+  await page.waitForURL(/\/login/);
+  await shot(page, "01-login");
+  // A wrong password gets a clear message and no session.
+  await signIn(page, "cadre", "not-the-password");
+  await assert.doesNotReject(page.getByRole("alert").filter({ hasText: "用户名或密码错误" }).waitFor());
+  await firstSignIn(page, "cadre", firstPasswords.cadre);
+  await page.waitForURL(/\/members|\/dashboard/);
+  await page.goto(`${base}/dashboard`);
+  await page.getByRole("heading", { name: "工作台" }).waitFor();
+  assert.ok((await page.locator("svg").count()) >= 4, "four charts");
+  await shot(page, "02-dashboard");
+  // The members card leads to the list behind the figure.
+  const cards = page.locator("a.figure, .cards a");
+  assert.ok((await cards.count()) >= 5, "figure cards link to their lists");
+  await page.context().close();
+});
+
+test("the administrator enrols TOTP and creates two district cadres", async () => {
+  const page = await newPage();
+  await firstSignIn(page, "admin", firstPasswords.admin);
+  await page.waitForURL(/\/login\/totp-setup/);
+  const secret = (await page.locator("code.secret").innerText()).trim();
+  await shot(page, "03-totp-setup");
+  await page.getByLabel("应用显示的6位动态口令").fill(totpCode(secret));
+  await page.getByRole("button", { name: "完成绑定" }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
+  for (const [username, org] of [["d1cadre", "HS01"], ["d2cadre", "HS02"]]) {
+    await page.goto(`${base}/accounts/new`);
+    await page.getByLabel("用户名").fill(username);
+    await page.getByLabel("姓名").fill(`${org}干部`);
+    await page.getByLabel("角色").selectOption("cadre");
+    await page.getByLabel("所属工会代码").fill(org);
+    await page.getByRole("button", { name: "创建" }).click();
+    const pw = (await page.locator(".warn code.secret").innerText()).trim();
+    assert.ok(pw.length >= 8, "a one-time password is shown");
+    cadres[username] = pw;
+  }
+  await page.goto(`${base}/accounts`);
+  await page.getByRole("cell", { name: "d2cadre" }).waitFor();
+  await shot(page, "04-accounts");
+  await page.context().close();
+});
+
+test("a member enrolled by form is found by pinyin initials", async () => {
+  const page = await newPage();
+  await signIn(page, "cadre", NEW_PASSWORD);
+  await page.goto(`${base}/orgs`);
+  await shot(page, "05-union-tree");
+  await page.goto(`${base}/orgs/HS01-01-001`);
+  await shot(page, "06-union");
+
+  await page.goto(`${base}/members/new?org=HS01-01-001`);
+  // A wrong ID number gets an inline message and keeps what was typed.
+  await page.getByLabel("姓名").fill("欧阳锦程");
+  await page.getByLabel("身份证号").fill("340402199001010000");
+  await page.getByLabel("入会日期").fill("2024-03-01");
+  await page.getByRole("button", { name: /登记|保存/ }).click();
+  await page.locator("#id_number-err").waitFor();
+  assert.equal(await page.getByLabel("姓名").inputValue(), "欧阳锦程");
+  await page.getByLabel("身份证号").fill(idNumber("340402", "19900101", 31));
+  await page.getByRole("button", { name: /登记|保存/ }).click();
+  await page.waitForURL(/\/members\/\d+\?done=enrolled$/);
+  await page.getByRole("status").filter({ hasText: "已登记入会" }).waitFor();
+  member = { id: new URL(page.url()).pathname.split("/").pop(), name: "欧阳锦程" };
+
+  await page.goto(`${base}/members`);
+  await page.getByLabel("姓名 / 拼音 / 首字母 / 身份证后几位").pressSequentially("oyjc", { delay: 40 });
+  // The list refreshes while typing (our own script), without submitting the form.
+  await page.locator("#results").getByRole("link", { name: "欧阳锦程" }).waitFor();
+  assert.match(page.url(), /q=oyjc/);
+  await shot(page, "07-members");
+  await page.locator("#results").getByRole("link", { name: "欧阳锦程" }).click();
+  await page.getByText("会籍记录").waitFor();
+  assert.ok(!(await page.content()).includes(idNumber("340402", "19900101", 31)), "the ID number is masked");
+  await shot(page, "08-member");
+  await page.context().close();
+});
+
+test("an import with errors is reported, the report downloaded, the file fixed and imported", async () => {
+  const page = await newPage();
+  await signIn(page, "cadre", NEW_PASSWORD);
+  await page.goto(`${base}/imports`);
+  const template = await download(page, page.getByRole("link", { name: "会员模板" }));
+  assert.ok(isXlsx(template.bytes), `the template is a workbook (${template.name})`);
+
+  const header = "姓名,身份证号,性别,手机号,所属工会代码,入会日期,农民工,新就业形态群体";
+  const good1 = `司马光明,${idNumber("340402", "19880202", 51)},男,13905541234,HS01-01-001,2024-05-01,是,快递员`;
+  const good2 = `上官婉清,${idNumber("340402", "19920303", 62)},女,,HS01-01-001,2024-05-02,否,`;
+  const badId = "诸葛亮亮,340402199204041234,男,,HS01-01-001,2024-05-03,否,";
+  const fixed = `诸葛亮亮,${idNumber("340402", "19920404", 71)},男,,HS01-01-001,2024-05-03,否,`;
+  const upload = async (rows) => {
+    await page.goto(`${base}/imports`);
+    await page.getByLabel("会员").check();
+    await page.locator("#file").setInputFiles({
+      name: "会员名册.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from("\ufeff" + [header, ...rows].join("\n") + "\n"),
+    });
+    await page.getByRole("button", { name: "上传并检查" }).click();
+    await page.getByRole("heading", { name: /检查结果|导入结果/ }).waitFor({ timeout: 60000 });
+  };
+
+  await upload([good1, good2, badId]);
+  await page.getByRole("cell", { name: "身份证号" }).first().waitFor();
+  assert.match(await page.locator("main").innerText(), /有错误[\s\S]*1/);
+  await shot(page, "09-import-check", { fullPage: true });
+  const report = await download(page, page.getByRole("link", { name: "下载错误报告（Excel）" }));
+  assert.ok(isXlsx(report.bytes), "the error report is a workbook");
+  const reportText = xlsxText(report.bytes);
+  assert.ok(reportText.includes("340402199204041234"), "the report carries the row as typed, to fix it");
+  assert.ok(reportText.includes("身份证号"), "and names the column");
+  const before = await memberCount(page);
+
+  await upload([good1, good2, fixed]);
+  assert.equal(await page.getByRole("button", { name: "确认导入" }).count(), 1);
+  assert.equal(await page.getByText("跳过有错误的").count(), 0, "no errors left");
+  await page.getByRole("button", { name: "确认导入" }).click();
+  await page.getByRole("heading", { name: "导入结果" }).waitFor({ timeout: 60000 });
+  await shot(page, "10-import-result");
+  assert.equal(await memberCount(page), before + 3);
+  await page.goto(`${base}/members?q=zgll`);
+  await page.locator("#results").getByRole("link", { name: "诸葛亮亮" }).waitFor();
+  await page.context().close();
+});
+
+/** Members of HS01-01-001 in the API's own list (the count is what the list shows). */
+async function memberCount(page) {
+  const r = await page.request.get(`${base}/api/v1/stats?org=HS01-01-001`);
+  assert.equal(r.status(), 200);
+  const s = await r.json();
+  return s.members.at_end;
+}
+
+test("a transfer started in one district is accepted in the other", async () => {
+  const sender = await newPage();
+  await firstSignIn(sender, "d1cadre", cadres.d1cadre);
+  await sender.waitForURL((u) => !u.pathname.startsWith("/login"));
+  await sender.goto(`${base}/members/${member.id}/transfer`);
+  await sender.getByLabel("转入工会代码").fill("HS02-01-001");
+  await sender.getByLabel("说明").fill("更换工作单位");
+  await sender.getByRole("button", { name: "提交转会申请" }).click();
+  await sender.getByText("等待").first().waitFor();
+
+  const receiver = await newPage();
+  await firstSignIn(receiver, "d2cadre", cadres.d2cadre);
+  await receiver.waitForURL((u) => !u.pathname.startsWith("/login"));
+  // The receiving cadre cannot open the member before accepting.
+  const r = await receiver.goto(`${base}/members/${member.id}`);
+  assert.equal(r.status(), 404);
+  await receiver.goto(`${base}/transfers`);
+  const row = receiver.getByRole("row").filter({ hasText: member.name });
+  await row.waitFor();
+  await shot(receiver, "11-transfers");
+  await row.getByRole("button", { name: "接收" }).click();
+  await receiver.getByText("已接收").first().waitFor();
+  await receiver.goto(`${base}/members/${member.id}`);
+  await receiver.locator('a[href="/orgs/HS02-01-001"]').first().waitFor();
+
+  // The sending district no longer sees the member.
+  const gone = await sender.goto(`${base}/members/${member.id}`);
+  assert.equal(gone.status(), 404);
+  await sender.context().close();
+  await receiver.context().close();
+});
+
+test("a filtered member list is exported", async () => {
+  const page = await newPage();
+  await signIn(page, "cadre", NEW_PASSWORD);
+  await page.goto(`${base}/members?org=HS01-01-001`);
+  const file = await download(page, page.getByRole("link", { name: "导出当前名单（Excel）" }));
+  assert.ok(isXlsx(file.bytes), `an Excel file (${file.name})`);
+  assert.match(file.name, /\.xlsx$/);
+  const exported = xlsxText(file.bytes);
+  assert.ok(exported.includes("司马光明") && exported.includes("诸葛亮亮"), "the imported members are in the list");
+  assert.ok(!exported.includes(idNumber("340402", "19880202", 51)), "with ID numbers masked");
+  // The export is recorded in the audit trail, which the audit administrator reads.
+  await page.context().close();
+
+  const audit = await newPage();
+  await firstSignIn(audit, "auditadmin", firstPasswords.auditadmin);
+  await audit.waitForURL(/\/login\/totp-setup/);
+  const secret = (await audit.locator("code.secret").innerText()).trim();
+  await audit.getByLabel("应用显示的6位动态口令").fill(totpCode(secret));
+  await audit.getByRole("button", { name: "完成绑定" }).click();
+  await audit.waitForURL((u) => !u.pathname.startsWith("/login"));
+  await audit.goto(`${base}/audit`);
+  await audit.getByRole("cell", { name: /export/ }).first().waitFor();
+  await shot(audit, "12-audit");
+  await audit.context().close();
+});
