@@ -438,6 +438,8 @@ pub async fn set_role(
     input: &RoleChange,
     now: i64,
 ) -> AppResult<AccountView> {
+    // An account outside the caller's subtree is "not found" whatever the form says.
+    get_in_scope(db, &actor.scope, id).await?;
     let role = Role::parse(&input.role)?;
     let modules = validate_modules(role, &input.modules)?;
     let place = placement(

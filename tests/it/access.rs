@@ -12,6 +12,8 @@ struct Written {
     roles: HashMap<String, HashSet<String>>,
     /// (method, path) → "公开" / "登录中" / permission code
     routes: Vec<(String, String, String)>,
+    /// Console pages, the same way.
+    pages: Vec<(String, String, String)>,
 }
 
 fn cells(line: &str) -> Vec<String> {
@@ -28,6 +30,7 @@ fn read_docs() -> Written {
     let mut role_cols: Vec<String> = Vec::new();
     let mut roles: HashMap<String, HashSet<String>> = HashMap::new();
     let mut routes = Vec::new();
+    let mut pages = Vec::new();
     for line in text.lines().filter(|l| l.starts_with('|')) {
         let c = cells(line);
         if c[0] == "权限" {
@@ -45,6 +48,8 @@ fn read_docs() -> Written {
             for r in &role_cols {
                 roles.entry(r.clone()).or_default();
             }
+        } else if c[0] == "页面" {
+            pages.push((c[1].clone(), c[2].clone(), c[3].clone()));
         } else if ["GET", "POST", "PUT", "DELETE"].contains(&c[0].as_str()) {
             routes.push((c[0].clone(), c[1].clone(), c[2].clone()));
         } else if !role_cols.is_empty() && c.len() == role_cols.len() + 3 && c[0].contains('.')
@@ -59,7 +64,12 @@ fn read_docs() -> Written {
     }
     assert_eq!(role_cols.len(), 7, "seven roles in the table");
     assert!(routes.len() > 40, "route table read");
-    Written { roles, routes }
+    assert!(pages.len() > 40, "page table read");
+    Written {
+        roles,
+        routes,
+        pages,
+    }
 }
 
 /// What a request to another subtree must produce.
@@ -567,4 +577,174 @@ async fn every_role_gets_exactly_what_docs_permissions_md_says_on_every_route() 
         ))
         .await;
     assert_eq!(other_members, 1);
+}
+
+/// One console page for the own subtree or the other: the URL, and what the other must produce.
+fn page_sample(
+    method: &str,
+    path: &str,
+    own: bool,
+    f: &Fixture,
+    t: &PageFixture,
+) -> (String, Other) {
+    let pick = |a: &str, b: &str| if own { a.to_string() } else { b.to_string() };
+    let id = |a: i64, b: i64| if own { a.to_string() } else { b.to_string() };
+    let record = |template: &str, value: String| {
+        (
+            template.replace("{code}", &value).replace("{id}", &value),
+            Other::NotFound,
+        )
+    };
+    match path {
+        // Writes go to U2 (its loss harms nothing); reads to S1, which has children.
+        p if p.starts_with("/orgs/{code}") => {
+            let target = if method == "GET" && p == "/orgs/{code}" {
+                pick("S1", "U3")
+            } else {
+                pick("U2", "U3")
+            };
+            record(p, target)
+        }
+        p if p.starts_with("/units/{id}") => record(p, id(f.own_unit, f.other_unit)),
+        p if p.starts_with("/members/{id}") => record(p, id(f.own_member, f.other_member)),
+        p if p.starts_with("/transfers/{id}") => record(p, id(t.own_transfer, t.other_transfer)),
+        p if p.starts_with("/imports/{id}") => record(p, pick(&f.own_job, &f.other_job)),
+        p if p.starts_with("/accounts/{id}") => record(p, id(f.own_account, f.other_account)),
+        "/orgs" => (path.into(), Other::Hidden("丙公司工会".into())),
+        "/units" => (path.into(), Other::Hidden("外区单位".into())),
+        "/members" => (path.into(), Other::Hidden("外区会员".into())),
+        "/transfers" => (path.into(), Other::Hidden("外区会员".into())),
+        "/accounts" => (path.into(), Other::Hidden("target_other".into())),
+        "/drill" => (
+            "/drill?figure=members".into(),
+            Other::Hidden("外区会员".into()),
+        ),
+        _ => (path.into(), Other::None),
+    }
+}
+
+struct PageFixture {
+    own_transfer: i64,
+    other_transfer: i64,
+}
+
+async fn page_fixture(app: &TestApp, f: &Fixture) -> PageFixture {
+    let (s, v) = app
+        .post(
+            "/api/v1/orgs",
+            json!({"code": "U4", "name": "丁公司工会", "kind": "grassroots", "parent_code": "D2"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let root = gonghui::audit::Actor::system(&app.reg.keys, "test");
+    let on = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    let transfer = |member: i64, to: &'static str| {
+        let (db, root) = (app.reg.db.clone(), root.clone());
+        async move {
+            gonghui::registry::transfers::request(&db, &root, member, to, on, "")
+                .await
+                .unwrap()
+        }
+    };
+    PageFixture {
+        own_transfer: transfer(f.own_member, "U2").await,
+        other_transfer: transfer(f.other_member, "U4").await,
+    }
+}
+
+#[tokio::test]
+async fn every_role_gets_exactly_what_docs_permissions_md_says_on_every_console_page() {
+    let app = spawn_app().await;
+    let f = fixture(&app).await;
+    let t = page_fixture(&app, &f).await;
+    let written = read_docs();
+    let code_pages: HashSet<(String, String, String)> = gonghui::auth::permissions::PAGES
+        .iter()
+        .map(|(m, p, a)| {
+            let need = match a {
+                gonghui::auth::permissions::Access::Public => "公开".to_string(),
+                gonghui::auth::permissions::Access::AnySession => "登录中".to_string(),
+                gonghui::auth::permissions::Access::Need(p) => p.code().to_string(),
+            };
+            (m.to_string(), p.to_string(), need)
+        })
+        .collect();
+    let doc_pages: HashSet<(String, String, String)> = written.pages.iter().cloned().collect();
+    assert_eq!(
+        code_pages, doc_pages,
+        "docs/permissions.md lists exactly the console pages with their permissions"
+    );
+
+    let mut checked = 0;
+    for (role, perms) in &written.roles {
+        let username = format!("pages_{role}");
+        let member = (role == "member").then_some(f.own_member);
+        let org = (role != "member").then_some("D1");
+        app.add_account(&username, role, org, member).await;
+        let c = app.signed_in(&username, TESTER_PASSWORD).await;
+        for (method, path, need) in &written.pages {
+            if need == "公开" || need == "登录中" {
+                continue; // sign-in pages: tests/it/pages.rs and the browser tests
+            }
+            let allowed = perms.contains(need);
+            for own in [true, false] {
+                let (url, other) = page_sample(method, path, own, &f, &t);
+                if !own && matches!(other, Other::None | Other::Hidden(_)) {
+                    continue;
+                }
+                let resp = if method == "GET" {
+                    c.get(app.url(&url)).send().await.unwrap()
+                } else {
+                    // Every field some console form requires, with harmless values.
+                    let form = [
+                        ("status", "disabled"),
+                        ("role", "officer"),
+                        ("org_code", "U1"),
+                        ("note", ""),
+                    ];
+                    c.post(app.url(&url)).form(&form).send().await.unwrap()
+                };
+                let status = resp.status().as_u16();
+                let landed = resp.url().path().to_string();
+                let body = resp.text().await.unwrap_or_default();
+                checked += 1;
+                let what = format!(
+                    "{role} {method} {url} ({})",
+                    if own { "own" } else { "other" }
+                );
+                assert!(!landed.starts_with("/login"), "{what} lost the session");
+                if !allowed {
+                    assert_eq!(status, 403, "{what} must be refused");
+                    assert!(body.contains("没有"), "{what}: a page saying why");
+                } else if own {
+                    assert!(
+                        ![401, 403, 404].contains(&status),
+                        "{what} must be allowed, got {status}"
+                    );
+                    if let Other::Hidden(marker) = &other {
+                        assert!(
+                            !body.contains(marker.as_str()),
+                            "{what} shows another subtree's {marker}"
+                        );
+                    }
+                } else {
+                    assert_eq!(status, 404, "{what} must answer 404");
+                }
+            }
+        }
+    }
+    assert!(checked > 300, "{checked} page requests checked");
+    // Nothing of the other subtree changed.
+    let (_, u3) = app.get("/api/v1/orgs/U3").await;
+    assert_eq!(
+        (u3["name"].as_str(), u3["status"].as_str()),
+        (Some("丙公司工会"), Some("active"))
+    );
+    let pending: i64 = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM transfers WHERE id = {} AND status = 'pending'",
+            t.other_transfer
+        ))
+        .await;
+    assert_eq!(pending, 1, "the other subtree's transfer is still pending");
 }

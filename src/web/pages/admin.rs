@@ -3,9 +3,11 @@
 //! chain check (审计管理员). Each action is the same function the API calls.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+
+use super::Form;
 use serde::Deserialize;
 
 use super::{Ctx, PageResult, Shell, done, field, query_of, render, render_invalid};

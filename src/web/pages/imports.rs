@@ -2,9 +2,11 @@
 //! (header mapping, every row error, an XLSX error report) → confirm → progress → result.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+
+use super::Form;
 use serde::Deserialize;
 
 use super::{Ctx, PageResult, Shell, render, render_status};

@@ -4,9 +4,11 @@
 //! Transfers start here and are decided on the transfers page.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+
+use super::Form;
 use serde::Deserialize;
 
 use super::{Ctx, PageResult, Shell, done, field, query_of, render, render_invalid};

@@ -341,6 +341,26 @@ fn notice_text(key: &str) -> Option<&'static str> {
 
 // ---------- presenting ----------
 
+/// A submitted form. A form the console did not produce (a field missing or malformed) gets
+/// the error page in Chinese rather than the framework's English text.
+pub struct Form<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for Form<T> {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::to_bytes(req.into_body(), FORM_LIMIT)
+            .await
+            .map_err(|_| PageError(AppError::too_large("提交的内容过大")))?;
+        serde_urlencoded::from_bytes(&bytes).map(Form).map_err(|e| {
+            tracing::info!(error = %e, "form refused");
+            PageError(AppError::bad_request(
+                "表单内容不完整或格式有误，请返回刷新页面后重新填写",
+            ))
+        })
+    }
+}
+
 /// An error shown to a person as a page.
 pub struct PageError(pub AppError);
 

@@ -4,9 +4,11 @@
 use std::collections::HashMap;
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
-use axum::{Form, Router};
+
+use super::Form;
 use serde::Deserialize;
 
 use super::{Ctx, PageResult, Shell, done, field, render, render_invalid, thousands};

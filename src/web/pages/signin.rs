@@ -2,10 +2,12 @@
 //! factor, forced password change; signing out; the caller's own account page; the scope switcher.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+
+use super::Form;
 use serde::Deserialize;
 
 use super::{Ctx, PageResult, Shell, assets, done, field, render, render_status};

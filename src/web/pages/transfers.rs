@@ -2,9 +2,11 @@
 //! union may withdraw.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+
+use super::Form;
 use serde::Deserialize;
 
 use super::{Ctx, PageResult, Shell, done, field, render};
