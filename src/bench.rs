@@ -278,3 +278,170 @@ pub async fn queries(config: &Config, rounds: usize) -> AppResult<()> {
     summary("member page (50) by initials 'wxy', one district", t);
     Ok(())
 }
+
+/// One request through the whole router in this process (middleware, access check, handler,
+/// template): the server time of a page, without the network.
+async fn page_once(
+    router: &axum::Router,
+    method: &str,
+    path: &str,
+    cookie: &str,
+    csrf: &str,
+    json: Option<serde_json::Value>,
+) -> AppResult<(u16, Vec<u8>, Option<String>)> {
+    use tower::ServiceExt;
+    let mut b = axum::http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("cookie", cookie)
+        .header("x-csrf-token", csrf);
+    let body = match json {
+        Some(v) => {
+            b = b.header("content-type", "application/json");
+            axum::body::Body::from(v.to_string())
+        }
+        None => axum::body::Body::empty(),
+    };
+    let req = b.body(body).map_err(AppError::internal)?;
+    let resp = router
+        .clone()
+        .oneshot(req)
+        .await
+        .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
+    let status = resp.status().as_u16();
+    let set_cookie = resp
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string);
+    let bytes = axum::body::to_bytes(resp.into_body(), 64 * 1024 * 1024)
+        .await
+        .map_err(AppError::internal)?;
+    Ok((status, bytes.to_vec(), set_cookie))
+}
+
+/// Console pages at the registry's size, as a cadre of the top union sees them.
+pub async fn pages(config: &Config, rounds: usize) -> AppResult<()> {
+    let (reg, _) = app::bootstrap(config, false).await?;
+    let db = reg.db.clone();
+    let rounds = rounds.max(3);
+    let members_n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members")
+        .fetch_one(db.pool())
+        .await?;
+    println!(
+        "backend: {:?}; members in registry: {members_n}; rounds: {rounds}",
+        db.backend()
+    );
+    let city = crate::registry::orgs::scope_root(&db, &Scope::all())
+        .await?
+        .ok_or_else(|| AppError::not_found("工会"))?;
+    // A cadre account of the top union, made and signed in the way a person would be.
+    let actor = crate::audit::Actor::system(&reg.keys, "bench");
+    let username = format!("bench{}", new_id() % 1_000_000_000);
+    let (_, one_time) = crate::auth::accounts::create(
+        &db,
+        &actor,
+        &crate::auth::accounts::NewAccount {
+            username: username.clone(),
+            display_name: "基准测试".into(),
+            role: "cadre".into(),
+            org_code: Some(city.code.clone()),
+            member_id: None,
+            modules: Vec::new(),
+        },
+        crate::db::now_ms(),
+    )
+    .await?;
+    let state = app::AppState::new(reg.clone(), config.clone(), crate::clock::system());
+    let router = app::router(state);
+    let login = serde_json::json!({"username": username, "password": one_time});
+    let (s, body, cookie) =
+        page_once(&router, "POST", "/api/v1/auth/login", "", "", Some(login)).await?;
+    let me: serde_json::Value = serde_json::from_slice(&body).map_err(AppError::internal)?;
+    let (Some(cookie), Some(csrf)) = (cookie, me["csrf_token"].as_str()) else {
+        return Err(AppError::internal(anyhow::anyhow!("sign-in failed: {s}")));
+    };
+    let change =
+        serde_json::json!({"current_password": one_time, "new_password": "Bench#Pages2026"});
+    let (s, _, renewed) = page_once(
+        &router,
+        "POST",
+        "/api/v1/auth/password",
+        &cookie,
+        csrf,
+        Some(change),
+    )
+    .await?;
+    if s != 200 {
+        return Err(AppError::internal(anyhow::anyhow!("password change: {s}")));
+    }
+    let cookie = renewed.unwrap_or(cookie);
+
+    let district: String =
+        sqlx::query_scalar("SELECT code FROM orgs WHERE kind = 'district' ORDER BY code LIMIT 1")
+            .fetch_one(db.pool())
+            .await?;
+    let union: String = sqlx::query_scalar(
+        "SELECT code FROM orgs WHERE kind IN ('grassroots','joint') ORDER BY code LIMIT 1",
+    )
+    .fetch_one(db.pool())
+    .await?;
+    let member: i64 = sqlx::query_scalar("SELECT id FROM members ORDER BY id LIMIT 1")
+        .fetch_one(db.pool())
+        .await?;
+    let unit: i64 =
+        sqlx::query_scalar("SELECT id FROM units WHERE org_id IS NOT NULL ORDER BY id LIMIT 1")
+            .fetch_one(db.pool())
+            .await?;
+    let paths = [
+        "/healthz".to_string(),
+        "/dashboard".into(),
+        format!("/dashboard?org={district}"),
+        "/orgs".into(),
+        format!("/orgs/{}", city.code),
+        format!("/orgs/{district}"),
+        format!("/orgs/{union}"),
+        "/orgs?q=街道".into(),
+        "/units".into(),
+        format!("/units/{unit}"),
+        "/members".into(),
+        "/members?q=zh".into(),
+        format!("/members?org={district}&q=wxy"),
+        "/members?sort=joined_desc&nef=true".into(),
+        format!("/members/{member}"),
+        format!("/members/{member}/edit"),
+        "/drill?figure=joined".into(),
+        "/transfers".into(),
+        "/imports".into(),
+    ];
+    for (i, path) in paths.iter().enumerate() {
+        let mut t = Vec::new();
+        for _ in 0..rounds {
+            let s = Instant::now();
+            let (status, _, _) = page_once(&router, "GET", path, &cookie, csrf, None).await?;
+            t.push(s.elapsed());
+            if status != 200 {
+                return Err(AppError::internal(anyhow::anyhow!("{path}: {status}")));
+            }
+        }
+        let label = if i == 0 {
+            format!("floor: GET {path} (router + one query)")
+        } else {
+            format!("GET {path}")
+        };
+        summary(&label, t);
+    }
+    crate::auth::accounts::set_status(
+        &db,
+        &actor,
+        crate::auth::accounts::by_username(&db, &username)
+            .await?
+            .map(|a| a.id)
+            .unwrap_or_default(),
+        false,
+        crate::db::now_ms(),
+    )
+    .await?;
+    Ok(())
+}

@@ -143,6 +143,11 @@ enum BenchCommand {
         #[arg(long, default_value_t = 30)]
         rounds: usize,
     },
+    /// Time the console pages (server side, through the whole router) on the configured database.
+    Pages {
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+    },
 }
 
 #[global_allocator]
@@ -523,6 +528,9 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
                 .map(|_| 0),
             BenchCommand::Queries { rounds } => {
                 gonghui::bench::queries(&config, rounds).await.map(|_| 0)
+            }
+            BenchCommand::Pages { rounds } => {
+                gonghui::bench::pages(&config, rounds).await.map(|_| 0)
             }
         },
     }

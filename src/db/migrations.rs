@@ -39,6 +39,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_only: &[],
         postgres_only: &[],
     },
+    Migration {
+        version: 4,
+        name: "console lists: members by employer, members in union order",
+        sql: V4_CONSOLE_INDEXES,
+        sqlite_only: &[],
+        postgres_only: &[],
+    },
 ];
 
 /// Secondary indexes on the two big tables. Created by migration 1 (appended to its SQL), and
@@ -85,6 +92,14 @@ pub const BULK_INDEXES: &[(&str, &str)] = &[
     (
         "members_initials",
         "CREATE INDEX members_initials ON members(name_initials)",
+    ),
+    (
+        "members_unit",
+        "CREATE INDEX members_unit ON members(unit_id, status)",
+    ),
+    (
+        "members_path_name",
+        "CREATE INDEX members_path_name ON members(org_path, name_pinyin, id)",
     ),
     (
         "memberships_member",
@@ -318,6 +333,15 @@ CREATE TABLE transfers (
 CREATE UNIQUE INDEX transfers_one_pending ON transfers (member_id) WHERE status = 'pending';
 CREATE INDEX transfers_to ON transfers (to_org_id, status);
 CREATE INDEX transfers_from ON transfers (from_org_id, status)
+"#;
+
+/// Indexes the console's lists need at a city's size: an employer's members (the employer page
+/// counted them by scanning every member) and a union's roster in name order (the default
+/// member list sorted the whole subtree to show its first page). New databases get them from
+/// migration 1, which takes every entry of [`BULK_INDEXES`].
+const V4_CONSOLE_INDEXES: &str = r#"
+CREATE INDEX IF NOT EXISTS members_unit ON members(unit_id, status);
+CREATE INDEX IF NOT EXISTS members_path_name ON members(org_path, name_pinyin, id)
 "#;
 
 const V2_SQLITE_TRIGGERS: &[&str] = &[
