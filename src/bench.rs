@@ -168,17 +168,23 @@ fn summary(label: &str, mut samples: Vec<Duration>) {
     );
 }
 
-pub async fn queries(config: &Config, rounds: usize) -> AppResult<()> {
+/// Opens the configured database and prints what a timing run is measured on.
+async fn open_for_timing(config: &Config, rounds: usize) -> AppResult<Registry> {
     let (reg, _) = app::bootstrap(config, false).await?;
-    let db = &reg.db;
-    let rounds = rounds.max(3);
     let members_n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members")
-        .fetch_one(db.pool())
+        .fetch_one(reg.db.pool())
         .await?;
     println!(
         "backend: {:?}; members in registry: {members_n}; rounds: {rounds}",
-        db.backend()
+        reg.db.backend()
     );
+    Ok(reg)
+}
+
+pub async fn queries(config: &Config, rounds: usize) -> AppResult<()> {
+    let rounds = rounds.max(3);
+    let reg = open_for_timing(config, rounds).await?;
+    let db = &reg.db;
     let mut t = Vec::new();
     for _ in 0..rounds {
         let s = Instant::now();
@@ -323,16 +329,9 @@ async fn page_once(
 
 /// Console pages at the registry's size, as a cadre of the top union sees them.
 pub async fn pages(config: &Config, rounds: usize) -> AppResult<()> {
-    let (reg, _) = app::bootstrap(config, false).await?;
-    let db = reg.db.clone();
     let rounds = rounds.max(3);
-    let members_n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members")
-        .fetch_one(db.pool())
-        .await?;
-    println!(
-        "backend: {:?}; members in registry: {members_n}; rounds: {rounds}",
-        db.backend()
-    );
+    let reg = open_for_timing(config, rounds).await?;
+    let db = reg.db.clone();
     let city = crate::registry::orgs::scope_root(&db, &Scope::all())
         .await?
         .ok_or_else(|| AppError::not_found("工会"))?;
@@ -432,16 +431,9 @@ pub async fn pages(config: &Config, rounds: usize) -> AppResult<()> {
         };
         summary(&label, t);
     }
-    crate::auth::accounts::set_status(
-        &db,
-        &actor,
-        crate::auth::accounts::by_username(&db, &username)
-            .await?
-            .map(|a| a.id)
-            .unwrap_or_default(),
-        false,
-        crate::db::now_ms(),
-    )
-    .await?;
+    // The timing account is not left usable.
+    if let Some(a) = crate::auth::accounts::by_username(&db, &username).await? {
+        crate::auth::accounts::set_status(&db, &actor, a.id, false, crate::db::now_ms()).await?;
+    }
     Ok(())
 }
