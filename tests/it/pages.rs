@@ -316,3 +316,24 @@ async fn the_employer_list_pages_through_every_row() {
     assert!(second.contains("单位50"), "the fifty-first on the second");
     assert!(first.contains("下一页") && !second.contains("下一页"));
 }
+
+#[tokio::test]
+async fn totp_enrolment_shows_a_qr_code_with_the_secret_beside_it() {
+    let app = spawn_app().await;
+    app.add_account("newadmin", "sysadmin", None, None).await;
+    sqlx::query("UPDATE accounts SET totp_secret_enc = NULL WHERE username = 'newadmin'")
+        .execute(app.reg.db.pool())
+        .await
+        .unwrap();
+    let c = browser(&app, "newadmin", TESTER_PASSWORD).await;
+    let (s, html) = page(&c, &app, "/login/totp-setup").await;
+    assert_eq!(s, 200);
+    let figure = &html[html.find(r#"<figure class="qr""#).expect("a QR figure")..];
+    let svg = &figure[..figure.find("</figure>").unwrap()];
+    assert!(svg.contains("<svg") && !svg.contains("<?xml"), "inline SVG");
+    // A QR code for an otpauth link has hundreds of dark modules, drawn as one path.
+    let path = &svg[svg.find(" d=\"").expect("a path of modules")..];
+    assert!(path.matches('M').count() > 200, "{}", &path[..80]);
+    assert!(html.contains("otpauth://totp/"), "the link beside it");
+    assert!(html.contains(r#"class="secret""#), "and the secret to type");
+}

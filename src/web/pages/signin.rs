@@ -194,6 +194,26 @@ struct TotpSetupPage {
     csrf: String,
     secret: String,
     uri: String,
+    /// The otpauth link as a QR code for the authenticator app's camera, drawn here as SVG.
+    qr_svg: String,
+}
+
+/// An SVG QR code of `data`, for embedding in the page (no XML declaration).
+fn qr_svg(data: &str) -> String {
+    match qrcode::QrCode::new(data.as_bytes()) {
+        Ok(code) => {
+            let svg = code
+                .render::<qrcode::render::svg::Color>()
+                .min_dimensions(200, 200)
+                .build();
+            match svg.find("<svg") {
+                Some(at) => svg[at..].to_string(),
+                None => svg,
+            }
+        }
+        // Too long for a QR code: the secret and the link below still work.
+        Err(_) => String::new(),
+    }
 }
 
 fn totp_setup_with(ctx: &Ctx, secret: String, error: Option<String>) -> TotpSetupPage {
@@ -206,6 +226,7 @@ fn totp_setup_with(ctx: &Ctx, secret: String, error: Option<String>) -> TotpSetu
         error,
         csrf: ctx.session.csrf_token.clone(),
         uri: totp::otpauth_uri(&secret, &ctx.session.account.username),
+        qr_svg: qr_svg(&totp::otpauth_uri(&secret, &ctx.session.account.username)),
         secret,
     }
 }
