@@ -233,6 +233,17 @@ pub(crate) async fn check(
     Ok(())
 }
 
+/// A value the guard put into the request; missing only on a route the guard did not sign in.
+fn placed_by_guard<T: Clone + Send + Sync + 'static>(
+    parts: &axum::http::request::Parts,
+) -> AppResult<T> {
+    parts
+        .extensions
+        .get::<T>()
+        .cloned()
+        .ok_or_else(|| AppError::unauthorized("UNAUTHENTICATED", "请先登录"))
+}
+
 /// The caller placed by the guard.
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
     type Rejection = AppError;
@@ -241,11 +252,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
         parts: &mut axum::http::request::Parts,
         _: &S,
     ) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Caller>()
-            .cloned()
-            .ok_or_else(|| AppError::unauthorized("UNAUTHENTICATED", "请先登录"))
+        placed_by_guard(parts)
     }
 }
 
@@ -257,10 +264,6 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SessionRow {
         parts: &mut axum::http::request::Parts,
         _: &S,
     ) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<SessionRow>()
-            .cloned()
-            .ok_or_else(|| AppError::unauthorized("UNAUTHENTICATED", "请先登录"))
+        placed_by_guard(parts)
     }
 }

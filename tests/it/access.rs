@@ -465,6 +465,15 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
     )
 }
 
+/// A new account of `role` in district D1 (a member account: the own member), signed in.
+async fn signed_in_as(app: &TestApp, f: &Fixture, prefix: &str, role: &str) -> reqwest::Client {
+    let username = format!("{prefix}_{role}");
+    let member = (role == "member").then_some(f.own_member);
+    let org = (role != "member").then_some("D1");
+    app.add_account(&username, role, org, member).await;
+    app.signed_in(&username, TESTER_PASSWORD).await
+}
+
 async fn send(app: &TestApp, c: &reqwest::Client, r: &Req) -> (u16, String) {
     let method = reqwest::Method::from_bytes(r.method.as_bytes()).unwrap();
     let mut b = c.request(method, app.url(&r.url));
@@ -502,11 +511,7 @@ async fn every_role_gets_exactly_what_docs_permissions_md_says_on_every_route() 
     let mut n = 0;
     let mut checked = 0;
     for (role, perms) in &written.roles {
-        let username = format!("matrix_{role}");
-        let member = (role == "member").then_some(f.own_member);
-        let org = (role != "member").then_some("D1");
-        app.add_account(&username, role, org, member).await;
-        let c = app.signed_in(&username, TESTER_PASSWORD).await;
+        let c = signed_in_as(&app, &f, "matrix", role).await;
         for (method, path, need) in &written.routes {
             if need == "公开" || need == "登录中" {
                 continue; // the sign-in routes have their own tests
@@ -677,11 +682,7 @@ async fn every_role_gets_exactly_what_docs_permissions_md_says_on_every_console_
 
     let mut checked = 0;
     for (role, perms) in &written.roles {
-        let username = format!("pages_{role}");
-        let member = (role == "member").then_some(f.own_member);
-        let org = (role != "member").then_some("D1");
-        app.add_account(&username, role, org, member).await;
-        let c = app.signed_in(&username, TESTER_PASSWORD).await;
+        let c = signed_in_as(&app, &f, "pages", role).await;
         for (method, path, need) in &written.pages {
             if need == "公开" || need == "登录中" {
                 continue; // sign-in pages: tests/it/pages.rs and the browser tests

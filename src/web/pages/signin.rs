@@ -217,6 +217,7 @@ fn qr_svg(data: &str) -> String {
 }
 
 fn totp_setup_with(ctx: &Ctx, secret: String, error: Option<String>) -> TotpSetupPage {
+    let uri = totp::otpauth_uri(&secret, &ctx.session.account.username);
     TotpSetupPage {
         title: "绑定动态口令",
         asset_v: assets::version(),
@@ -225,8 +226,8 @@ fn totp_setup_with(ctx: &Ctx, secret: String, error: Option<String>) -> TotpSetu
         ),
         error,
         csrf: ctx.session.csrf_token.clone(),
-        uri: totp::otpauth_uri(&secret, &ctx.session.account.username),
-        qr_svg: qr_svg(&totp::otpauth_uri(&secret, &ctx.session.account.username)),
+        qr_svg: qr_svg(&uri),
+        uri,
         secret,
     }
 }
