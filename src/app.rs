@@ -70,6 +70,7 @@ pub async fn bootstrap(config: &Config, seed_demo: bool) -> AppResult<(Registry,
     let (_, current) = migrations::status(&db).await?;
     let created_database = current.is_none();
     migrations::run(&db).await?;
+    crate::registry::counters::ensure_built(&db).await?;
     // New keys only while no personal data is stored: otherwise a lost key file must be
     // restored from backup, never silently replaced.
     let has_people: Option<i64> = sqlx::query_scalar("SELECT id FROM members LIMIT 1")

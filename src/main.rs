@@ -247,6 +247,7 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
         Command::Migrate => {
             let db = gonghui::db::Db::connect(&config.database_url, 2).await?;
             let n = gonghui::db::migrations::run(&db).await?;
+            gonghui::registry::counters::ensure_built(&db).await?;
             println!("已应用 {n} 个迁移。");
             Ok(0)
         }

@@ -46,6 +46,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_only: &[],
         postgres_only: &[],
     },
+    Migration {
+        version: 5,
+        name: "statistics totals of the federation levels",
+        sql: V5_STAT_TOTALS,
+        sqlite_only: &[],
+        postgres_only: &[],
+    },
 ];
 
 /// Secondary indexes on the two big tables. Created by migration 1 (appended to its SQL), and
@@ -342,6 +349,36 @@ CREATE INDEX transfers_from ON transfers (from_org_id, status)
 const V4_CONSOLE_INDEXES: &str = r#"
 CREATE INDEX IF NOT EXISTS members_unit ON members(unit_id, status);
 CREATE INDEX IF NOT EXISTS members_path_name ON members(org_path, name_pinyin, id)
+"#;
+
+/// Running totals behind the federation levels' statistics (see `registry::counters`): per
+/// union, day and new-employment group (`''` for none), the change of each figure that day.
+/// `repeat_members` lists the people with two events of one kind (rare), whom head counts
+/// correct for. `stat_state` holds one row once the totals have been built from the history;
+/// a database migrated from an older version builds them at its next start.
+const V5_STAT_TOTALS: &str = r#"
+CREATE TABLE stat_deltas (
+    node_id BIGINT NOT NULL REFERENCES orgs(id),
+    day TEXT {c} NOT NULL,
+    nef_group TEXT {c} NOT NULL,
+    members BIGINT NOT NULL,
+    female BIGINT NOT NULL,
+    migrant BIGINT NOT NULL,
+    retired BIGINT NOT NULL,
+    joined BIGINT NOT NULL,
+    left_union BIGINT NOT NULL,
+    deceased BIGINT NOT NULL,
+    transferred_in BIGINT NOT NULL,
+    transferred_out BIGINT NOT NULL,
+    PRIMARY KEY (node_id, day, nef_group)
+);
+CREATE TABLE repeat_members (
+    member_id BIGINT PRIMARY KEY REFERENCES members(id)
+);
+CREATE TABLE stat_state (
+    id BIGINT PRIMARY KEY CHECK (id = 1),
+    built_at BIGINT NOT NULL
+)
 "#;
 
 const V2_SQLITE_TRIGGERS: &[&str] = &[

@@ -132,6 +132,15 @@ impl Db {
     }
 }
 
+/// The backend a transaction runs on.
+pub fn tx_backend(tx: &Tx) -> Backend {
+    if tx.backend_name().eq_ignore_ascii_case("postgresql") {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
+
 pub fn backend_of(url: &str) -> AppResult<Backend> {
     if url.starts_with("sqlite:") {
         Ok(Backend::Sqlite)

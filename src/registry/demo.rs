@@ -595,6 +595,8 @@ pub async fn seed(
         }
     }
     apply_history(reg, seed, &mut report).await?;
+    // The history above is written in bulk, bypassing the per-person bookkeeping.
+    super::counters::rebuild(&reg.db).await?;
     Ok(report)
 }
 

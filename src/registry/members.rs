@@ -7,6 +7,7 @@ use sqlx::FromRow;
 use utoipa::ToSchema;
 
 use super::codes;
+use super::counters;
 use super::names::pinyin_forms;
 use super::orgs::{self, Org};
 use super::scope::Scope;
@@ -604,6 +605,7 @@ pub async fn enroll_tx(
             let id = new_id();
             insert_person_tx(tx, keys, id, f, &hash, Some(org), joined_on, now).await?;
             open_membership_tx(tx, id, org, joined_on, "join", 0).await?;
+            counters::settle(tx, id, &counters::Person::default()).await?;
             Ok((id, Enrolment::Inserted))
         }
         Some(e)
@@ -619,14 +621,18 @@ pub async fn enroll_tx(
             "此人已登记为已故，不能入会",
         )),
         Some(e) if e.status == "left" => {
+            let before = counters::load_person(tx, e.id).await?;
             update_person_tx(tx, keys, e.id, f, mobile_hash.as_deref()).await?;
             open_membership_tx(tx, e.id, org, joined_on, "join", 0).await?;
             set_current_tx(tx, e.id, "active", Some(org), Some(joined_on)).await?;
+            counters::settle(tx, e.id, &before).await?;
             Ok((e.id, Enrolment::Rejoined))
         }
         Some(e) => {
             if e.differs(f, mobile_hash.as_deref()) {
+                let before = counters::load_person(tx, e.id).await?;
                 update_person_tx(tx, keys, e.id, f, mobile_hash.as_deref()).await?;
+                counters::settle(tx, e.id, &before).await?;
                 Ok((e.id, Enrolment::Updated))
             } else {
                 Ok((e.id, Enrolment::Unchanged))
@@ -833,6 +839,7 @@ pub async fn apply_event(
             } else {
                 None
             };
+            let before = counters::load_person(tx, member_id).await?;
             sqlx::query("UPDATE memberships SET end_date = $1, end_reason = $2 WHERE id = $3")
                 .bind(on.to_string())
                 .bind(reason)
@@ -855,6 +862,7 @@ pub async fn apply_event(
                 MemberEvent::Leave => set_current_tx(tx, member_id, "left", None, None).await?,
                 MemberEvent::Death => set_current_tx(tx, member_id, "deceased", None, None).await?,
             }
+            counters::settle(tx, member_id, &before).await?;
             let detail = serde_json::json!({ "event": reason, "on": on.to_string(), "from_org": current_code, "to_org": to_org });
             audit::append_tx(tx, backend, &actor, now_ms(), Event::new("member.event").target("member", member_id).detail(detail)).await?;
             Ok(())
@@ -1090,7 +1098,9 @@ pub async fn edit(
         let (keys, fields, actor, before, mobile_hash) =
             (keys.clone(), fields.clone(), actor.clone(), before.clone(), mobile_hash.clone());
         Box::pin(async move {
+            let counted_before = counters::load_person(tx, id).await?;
             update_person_tx(tx, &keys, id, &fields, mobile_hash.as_deref()).await?;
+            counters::settle(tx, id, &counted_before).await?;
             let detail = serde_json::json!({
                 "before": { "name": before.name, "mobile": before.mobile_masked, "unit": before.unit_uscc, "migrant": before.migrant, "nef_group": before.nef_group },
                 "after": { "name": fields.name, "mobile": fields.mobile.as_ref().map(Mobile::masked), "unit_id": fields.unit_id, "migrant": fields.migrant, "nef_group": fields.nef_group },

@@ -3,6 +3,7 @@
 
 pub mod bulk;
 pub mod codes;
+pub mod counters;
 pub mod demo;
 pub mod export;
 pub mod import;

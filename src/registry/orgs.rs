@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 use utoipa::ToSchema;
 
+use super::counters;
 use super::scope::Scope;
 use crate::audit::{self, Actor, Event};
 use crate::db::{Db, Tx, new_id, now_ms, path_upper};
@@ -378,6 +379,9 @@ pub async fn update_tx(tx: &mut Tx, org: &Org, fields: &OrgFields) -> AppResult<
     .bind(org.id)
     .execute(&mut **tx)
     .await?;
+    if counters::is_counted(&org.kind) != counters::is_counted(fields.kind.code()) {
+        counters::kind_changed(tx, org.id, &org.path, fields.kind.code()).await?;
+    }
     Ok(true)
 }
 
@@ -448,6 +452,10 @@ pub async fn move_subtree(
             let depth_delta = parent.depth + 1 - org.depth;
             let (old_lo, old_hi) = (org.path.clone(), path_upper(&org.path));
             let cut = org.path.len() as i64 + 1;
+            // The federation-level totals above the subtree change: its people are taken out
+            // with the old paths and counted again with the new ones.
+            let mut totals = counters::Deltas::new();
+            counters::contribute_subtree(tx, &org.path, -1, &mut totals).await?;
             sqlx::query("UPDATE orgs SET parent_id = $1, updated_at = $2 WHERE id = $3")
                 .bind(parent.id)
                 .bind(now_ms())
@@ -473,6 +481,8 @@ pub async fn move_subtree(
                 .execute(&mut **tx)
                 .await?;
             }
+            counters::contribute_subtree(tx, &new_path, 1, &mut totals).await?;
+            counters::write_deltas(tx, totals).await?;
             let old_parent: Option<String> = match org.parent_id {
                 Some(pid) => sqlx::query_scalar("SELECT code FROM orgs WHERE id = $1").bind(pid).fetch_optional(&mut **tx).await?,
                 None => None,

@@ -1,10 +1,13 @@
 //! Registry statistics for any union subtree and any period (DOMAIN.md §9). Head counts are
 //! distinct persons. Every figure can be drilled into: [`drill`] returns the rows behind it.
 
+use std::collections::HashMap;
+
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::counters;
 use super::members::{MemberView, VIEW_SELECT};
 use super::orgs::{self, Org, OrgKind};
 use super::scope::Scope;
@@ -165,7 +168,50 @@ fn extra_person_condition(figure: Figure) -> &'static str {
     }
 }
 
+/// Member figures of a subtree and period: the stock pass by group, then joined, left,
+/// deceased, transferred in and out (distinct persons).
+struct MemberFigures {
+    stock: Vec<StockRow>,
+    flows: [i64; 5],
+}
+
+/// The statistics of `org`'s subtree over `period`. Federation-level unions read their running
+/// totals (see [`counters`]); the others compute from the history.
 pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Stats> {
+    let members = if counters::is_counted(&org.kind) {
+        member_figures_from_totals(db, org, period).await?
+    } else {
+        member_figures_from_history(db, org, period).await?
+    };
+    assemble(db, org, period, members).await
+}
+
+/// The same statistics computed from the membership history only, whatever the union: the
+/// reference the running totals are checked against.
+pub async fn compute_from_history(db: &Db, org: &Org, period: &Period) -> AppResult<Stats> {
+    let members = member_figures_from_history(db, org, period).await?;
+    assemble(db, org, period, members).await
+}
+
+/// Conditions of the five flow figures, in [`MemberFigures::flows`] order.
+fn flow_conditions() -> [String; 5] {
+    let cond = |f: Figure| member_condition(f).expect("member figure").to_string();
+    let left = cond(Figure::Left);
+    let deceased = left.replace("IN ('leave','death')", "= 'death'");
+    [
+        cond(Figure::Joined),
+        left,
+        deceased,
+        cond(Figure::TransferredIn),
+        cond(Figure::TransferredOut),
+    ]
+}
+
+async fn member_figures_from_history(
+    db: &Db,
+    org: &Org,
+    period: &Period,
+) -> AppResult<MemberFigures> {
     let (lo, hi) = Scope::subtree(&org.path).range();
     let (from, to) = (period.from.to_string(), period.to.to_string());
     let day_before = (period.from - Duration::days(1)).to_string();
@@ -186,17 +232,9 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Stats> {
          WHERE s.org_path >= $1 AND s.org_path < $2 AND s.start_date <= $4 AND (s.end_date IS NULL OR s.end_date > $5) AND $3 = $3 \
          GROUP BY p.nef_group"
     );
-    let count = |f: Figure| {
-        let c = member_condition(f).expect("member figure");
+    let [joined_sql, left_sql, deceased_sql, in_sql, out_sql] = flow_conditions().map(|c| {
         format!("SELECT CAST(COUNT(DISTINCT s.member_id) AS BIGINT) FROM memberships s WHERE {c}")
-    };
-    let (joined_sql, left_sql, in_sql, out_sql) = (
-        count(Figure::Joined),
-        count(Figure::Left),
-        count(Figure::TransferredIn),
-        count(Figure::TransferredOut),
-    );
-    let deceased_sql = left_sql.replace("IN ('leave','death')", "= 'death'");
+    });
     let stock_q = async {
         let rows: Vec<StockRow> = sqlx::query_as(&stock_sql)
             .bind(&lo)
@@ -208,6 +246,99 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Stats> {
             .await?;
         Ok::<_, AppError>(rows)
     };
+    // PostgreSQL runs the independent queries at once (one backend process each, both cores).
+    // SQLite is faster one after another: the big pass needs both cores and a warm page cache.
+    let (stock, joined, left, deceased, transferred_in, transferred_out) =
+        if db.backend() == Backend::Postgres {
+            tokio::try_join!(
+                stock_q,
+                scalar(db, &joined_sql, &args),
+                scalar(db, &left_sql, &args),
+                scalar(db, &deceased_sql, &args),
+                scalar(db, &in_sql, &args),
+                scalar(db, &out_sql, &args),
+            )?
+        } else {
+            (
+                stock_q.await?,
+                scalar(db, &joined_sql, &args).await?,
+                scalar(db, &left_sql, &args).await?,
+                scalar(db, &deceased_sql, &args).await?,
+                scalar(db, &in_sql, &args).await?,
+                scalar(db, &out_sql, &args).await?,
+            )
+        };
+    Ok(MemberFigures {
+        stock,
+        flows: [joined, left, deceased, transferred_in, transferred_out],
+    })
+}
+
+/// Member figures from the running totals: one pass over the union's days up to the period
+/// end, plus the few people with repeated events, read from the history so that head counts
+/// stay counts of persons.
+async fn member_figures_from_totals(
+    db: &Db,
+    org: &Org,
+    period: &Period,
+) -> AppResult<MemberFigures> {
+    let (from, to) = (period.from.to_string(), period.to.to_string());
+    let day_before = (period.from - Duration::days(1)).to_string();
+    type TotalsRow = (String, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
+    let totals: Vec<TotalsRow> = sqlx::query_as(
+        "SELECT nef_group, CAST(SUM(members) AS BIGINT), CAST(SUM(female) AS BIGINT), CAST(SUM(migrant) AS BIGINT), \
+         CAST(SUM(CASE WHEN day <= $2 THEN members ELSE 0 END) AS BIGINT), CAST(SUM(retired) AS BIGINT), \
+         CAST(SUM(CASE WHEN day >= $3 THEN joined ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN day >= $3 THEN left_union ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN day >= $3 THEN deceased ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN day >= $3 THEN transferred_in ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN day >= $3 THEN transferred_out ELSE 0 END) AS BIGINT) \
+         FROM stat_deltas WHERE node_id = $1 AND day <= $4 GROUP BY nef_group",
+    )
+    .bind(org.id)
+    .bind(&day_before)
+    .bind(&from)
+    .bind(&to)
+    .fetch_all(db.pool())
+    .await?;
+    let mut flows = [0i64; 5];
+    let mut stock = Vec::with_capacity(totals.len());
+    for r in totals {
+        for (f, v) in flows.iter_mut().zip([r.6, r.7, r.8, r.9, r.10]) {
+            *f += v;
+        }
+        let group = Some(r.0).filter(|g| !g.is_empty());
+        stock.push((group, r.1, r.2, r.3, r.4, r.5));
+    }
+    // Events minus persons among the people with repeated events, per flow figure.
+    let (lo, hi) = Scope::subtree(&org.path).range();
+    let sums = flow_conditions()
+        .map(|c| format!("CAST(SUM(CASE WHEN {c} THEN 1 ELSE 0 END) AS BIGINT)"))
+        .join(", ");
+    let per_person: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT {sums} FROM memberships s \
+         WHERE s.member_id IN (SELECT member_id FROM repeat_members) AND s.org_path >= $1 AND s.org_path < $2 \
+         GROUP BY s.member_id"
+    ))
+    .bind(&lo)
+    .bind(&hi)
+    .bind(&from)
+    .bind(&to)
+    .fetch_all(db.pool())
+    .await?;
+    for r in per_person {
+        for (f, n) in flows.iter_mut().zip([r.0, r.1, r.2, r.3, r.4]) {
+            *f -= (n - 1).max(0);
+        }
+    }
+    Ok(MemberFigures { stock, flows })
+}
+
+async fn assemble(db: &Db, org: &Org, period: &Period, figures: MemberFigures) -> AppResult<Stats> {
+    let (lo, hi) = Scope::subtree(&org.path).range();
+    let (from, to) = (period.from.to_string(), period.to.to_string());
+    let MemberFigures { stock, flows } = figures;
+    let [joined, left, deceased, transferred_in, transferred_out] = flows;
     // Unions: existing at period end = founded on or before the end (or undated) and not closed by then.
     let kinds_q = async {
         let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
@@ -237,40 +368,7 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Stats> {
         .await?;
         Ok::<_, AppError>(row)
     };
-    // PostgreSQL runs the independent queries at once (one backend process each, both cores).
-    // SQLite is faster one after another: the big pass needs both cores and a warm page cache.
-    let (
-        stock,
-        joined,
-        left,
-        deceased,
-        transferred_in,
-        transferred_out,
-        kinds,
-        (covered, employees, small),
-    ) = if db.backend() == Backend::Postgres {
-        tokio::try_join!(
-            stock_q,
-            scalar(db, &joined_sql, &args),
-            scalar(db, &left_sql, &args),
-            scalar(db, &deceased_sql, &args),
-            scalar(db, &in_sql, &args),
-            scalar(db, &out_sql, &args),
-            kinds_q,
-            units_q,
-        )?
-    } else {
-        (
-            stock_q.await?,
-            scalar(db, &joined_sql, &args).await?,
-            scalar(db, &left_sql, &args).await?,
-            scalar(db, &deceased_sql, &args).await?,
-            scalar(db, &in_sql, &args).await?,
-            scalar(db, &out_sql, &args).await?,
-            kinds_q.await?,
-            units_q.await?,
-        )
-    };
+    let (kinds, (covered, employees, small)) = tokio::try_join!(kinds_q, units_q)?;
     let sum = |f: fn(&StockRow) -> i64| stock.iter().map(f).sum::<i64>();
     let (at_end, female, migrant, at_start, retired) = (
         sum(|r| r.1),
@@ -510,14 +608,32 @@ pub async fn members_by_month(
                 .bind(until)
                 .fetch_all(db.pool())
                 .await?;
-            Ok::<_, AppError>(
-                rows.into_iter()
-                    .collect::<std::collections::HashMap<_, _>>(),
-            )
+            Ok::<_, AppError>(rows.into_iter().collect::<HashMap<_, _>>())
         }
     };
-    let starts = fetch(grouped("start_date")).await?;
-    let ends = fetch(grouped("end_date")).await?;
+    // Net change of active members per month: from the running totals of a federation-level
+    // union, else spells started minus spells ended.
+    let net: HashMap<String, i64> = if counters::is_counted(&org.kind) {
+        sqlx::query_as::<_, (String, i64)>(
+            "SELECT SUBSTR(day, 1, 7), CAST(SUM(members) AS BIGINT) FROM stat_deltas \
+             WHERE node_id = $1 AND day > $2 AND day <= $3 GROUP BY SUBSTR(day, 1, 7)",
+        )
+        .bind(org.id)
+        .bind(&since)
+        .bind(&until)
+        .fetch_all(db.pool())
+        .await?
+        .into_iter()
+        .collect()
+    } else {
+        let starts = fetch(grouped("start_date")).await?;
+        let ends = fetch(grouped("end_date")).await?;
+        let mut net = starts;
+        for (month, n) in ends {
+            *net.entry(month).or_default() -= n;
+        }
+        net
+    };
     // Walk back from this month: the figure at the end of month m is the figure at the end of
     // month m+1 minus what started in m+1 plus what ended in m+1.
     let mut labels = Vec::new();
@@ -540,7 +656,7 @@ pub async fn members_by_month(
     for i in (0..labels.len()).rev() {
         out[i] = value;
         let m = &labels[i];
-        value = value - starts.get(m).copied().unwrap_or(0) + ends.get(m).copied().unwrap_or(0);
+        value -= net.get(m).copied().unwrap_or(0);
     }
     Ok(labels.into_iter().zip(out).collect())
 }
@@ -558,22 +674,32 @@ pub struct ChildRate {
 
 /// Current members and 入会率 of each union directly below `org`.
 pub async fn child_rates(db: &Db, org: &Org) -> AppResult<Vec<ChildRate>> {
-    let children: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT code, name, path FROM orgs WHERE parent_id = $1 AND status = 'active' ORDER BY path LIMIT 60",
+    let children: Vec<(i64, String, String, String, String)> = sqlx::query_as(
+        "SELECT id, code, name, path, kind FROM orgs WHERE parent_id = $1 AND status = 'active' ORDER BY path LIMIT 60",
     )
     .bind(org.id)
     .fetch_all(db.pool())
     .await?;
     let mut out = Vec::with_capacity(children.len());
-    for (code, name, path) in children {
+    for (id, code, name, path, kind) in children {
         let (lo, hi) = Scope::subtree(&path).range();
-        let members: i64 = sqlx::query_scalar(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM members WHERE org_path >= $1 AND org_path < $2 AND status = 'active'",
-        )
-        .bind(&lo)
-        .bind(&hi)
-        .fetch_one(db.pool())
-        .await?;
+        let members: i64 = if counters::is_counted(&kind) {
+            sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(members), 0) AS BIGINT) FROM stat_deltas WHERE node_id = $1 AND day <= $2",
+            )
+            .bind(id)
+            .bind(chrono::Local::now().date_naive().to_string())
+            .fetch_one(db.pool())
+            .await?
+        } else {
+            sqlx::query_scalar(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM members WHERE org_path >= $1 AND org_path < $2 AND status = 'active'",
+            )
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_one(db.pool())
+            .await?
+        };
         let employees: i64 = sqlx::query_scalar(
             "SELECT CAST(COALESCE(SUM(employee_count), 0) AS BIGINT) FROM units WHERE org_path >= $1 AND org_path < $2",
         )

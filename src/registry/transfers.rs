@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use sqlx::FromRow;
 
+use super::counters;
 use super::members::{self, check_member_union};
 use super::orgs::{self, Org};
 use super::scope::Scope;
@@ -213,6 +214,7 @@ pub async fn decide(
                 if t.on_date < start {
                     return Err(AppError::conflict("TRANSFER_STALE", "会员的会籍已经变化，这份申请已失效，请退回"));
                 }
+                let before = counters::load_person(tx, t.member_id).await?;
                 sqlx::query("UPDATE memberships SET end_date = $1, end_reason = 'transfer_out' WHERE id = $2")
                     .bind(&t.on_date)
                     .bind(ms_id)
@@ -221,6 +223,7 @@ pub async fn decide(
                 members::open_membership_tx(tx, t.member_id, &to, on, "transfer_in", retained).await?;
                 let status = if retained == 1 { "retired" } else { "active" };
                 members::set_current_tx(tx, t.member_id, status, Some(&to), Some(on)).await?;
+                counters::settle(tx, t.member_id, &before).await?;
             }
             let detail = serde_json::json!({ "member_id": t.member_id.to_string(), "from_org": t.from_code, "to_org": t.to_code, "on": t.on_date, "note": note });
             audit::append_tx(tx, backend, &actor, now_ms(), Event::new(match decision {

@@ -328,13 +328,15 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let r = self
-            .client
-            .post(self.url(path))
-            .json(&body)
-            .send()
-            .await
-            .expect("request");
+        self.send(self.client.post(self.url(path)), body).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(self.client.put(self.url(path)), body).await
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder, body: Value) -> (u16, Value) {
+        let r = request.json(&body).send().await.expect("request");
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }

@@ -190,3 +190,257 @@ async fn the_demo_city_is_deterministic_and_its_figures_add_up() {
         assert!(gonghui::types::Uscc::parse(&row[0]).unwrap().check_ok());
     }
 }
+
+/// Every figure of the federation levels, read from the running totals, equals the same
+/// figure computed from the history, for several periods; and a full reconciliation finds
+/// nothing to correct.
+async fn assert_totals_match_history(app: &TestApp, when: &str) {
+    use gonghui::registry::{counters, orgs, scope::Scope, stats};
+    let db = &app.reg.db;
+    let periods = [
+        ("2000-01-01", "2026-06-30"),
+        ("2019-01-01", "2019-12-31"),
+        ("2020-01-01", "2021-06-30"),
+        ("2021-03-15", "2021-03-15"),
+        ("2022-07-01", "2024-12-31"),
+        ("2024-01-01", "2026-06-30"),
+    ];
+    for code in ["C", "D1", "D2"] {
+        let org = orgs::get_by_code(db, &Scope::all(), code).await.unwrap();
+        for (from, to) in periods {
+            let period = stats::Period {
+                from: from.parse().unwrap(),
+                to: to.parse().unwrap(),
+            };
+            let totals = stats::compute(db, &org, &period).await.unwrap();
+            let history = stats::compute_from_history(db, &org, &period)
+                .await
+                .unwrap();
+            assert_eq!(
+                serde_json::to_value(&totals).unwrap(),
+                serde_json::to_value(&history).unwrap(),
+                "{when}: {code} {from}..{to}"
+            );
+        }
+    }
+    let r = counters::reconcile(db).await.unwrap();
+    assert!(
+        r.differences.is_empty() && r.repeaters_missing == 0 && r.repeaters_extra == 0,
+        "{when}: {r:?}"
+    );
+    assert!(r.rows_checked > 0, "{when}: no totals at all");
+}
+
+#[tokio::test]
+async fn running_totals_agree_with_the_history_after_random_operations() {
+    use chrono::{Duration, NaiveDate};
+    use gonghui::audit::Actor;
+    use gonghui::registry::transfers::{self, Decision};
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    struct Person {
+        id: String,
+        seq: u32,
+        org: &'static str,
+        status: &'static str,
+        last: NaiveDate,
+    }
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let actor = Actor::system(&app.reg.keys, "test");
+    let unions = ["U1", "U2", "U3"];
+    let groups = ["", "", "网约送餐员", "快递员", "货车司机"];
+    let latest: NaiveDate = "2026-06-30".parse().unwrap();
+    let mut rng = StdRng::seed_from_u64(20261121);
+    let mut people: Vec<Person> = Vec::new();
+    let next_date = |rng: &mut StdRng, after: NaiveDate| {
+        // A third of the events fall on the same day as the last one (same-day transfers).
+        if rng.gen_bool(0.3) {
+            after
+        } else {
+            (after + Duration::days(rng.gen_range(1..500))).min(latest)
+        }
+    };
+    let pick = |rng: &mut StdRng, people: &[Person], statuses: &[&str]| {
+        let candidates: Vec<usize> = (0..people.len())
+            .filter(|i| statuses.contains(&people[*i].status))
+            .collect();
+        (!candidates.is_empty()).then(|| candidates[rng.gen_range(0..candidates.len())])
+    };
+    for step in 0..120 {
+        match step {
+            40 => {
+                let (s, v) = app
+                    .post("/api/v1/orgs/S1/move", json!({"parent_code": "D2"}))
+                    .await;
+                assert_eq!(s, 200, "{v}");
+                assert_totals_match_history(&app, "after moving S1 under D2").await;
+            }
+            60 => {
+                let (s, v) = app
+                    .put(
+                        "/api/v1/orgs/D2",
+                        json!({"name": "二区总工会", "kind": "street", "founded_on": "2000-01-01"}),
+                    )
+                    .await;
+                assert_eq!(s, 200, "{v}");
+            }
+            80 => {
+                let (s, v) = app
+                    .put(
+                        "/api/v1/orgs/D2",
+                        json!({"name": "二区总工会", "kind": "district", "founded_on": "2000-01-01"}),
+                    )
+                    .await;
+                assert_eq!(s, 200, "{v}");
+                let (s, v) = app
+                    .post("/api/v1/orgs/S1/move", json!({"parent_code": "D1"}))
+                    .await;
+                assert_eq!(s, 200, "{v}");
+            }
+            _ => {}
+        }
+        let op = rng.gen_range(0..10);
+        match op {
+            // A new member.
+            0..=2 => {
+                let seq = 100 + people.len() as u32;
+                let org = unions[rng.gen_range(0..3)];
+                let joined = NaiveDate::from_ymd_opt(2018, 1, 1).unwrap()
+                    + Duration::days(rng.gen_range(0..2500));
+                let group = groups[rng.gen_range(0..groups.len())];
+                let migrant = if rng.gen_bool(0.4) { "是" } else { "否" };
+                let extra = json!({"nef_group": group, "migrant": migrant});
+                let id = enroll(&app, "随机", seq, org, &joined.to_string(), extra).await;
+                people.push(Person {
+                    id,
+                    seq,
+                    org,
+                    status: "active",
+                    last: joined,
+                });
+            }
+            // Leaves or dies.
+            3 => {
+                if let Some(i) = pick(&mut rng, &people, &["active", "retired"]) {
+                    let on = next_date(&mut rng, people[i].last);
+                    let (kind, status) = if rng.gen_bool(0.2) {
+                        ("death", "deceased")
+                    } else {
+                        ("leave", "left")
+                    };
+                    event(
+                        &app,
+                        &people[i].id,
+                        json!({"event": kind, "on": on.to_string()}),
+                    )
+                    .await;
+                    (people[i].status, people[i].last) = (status, on);
+                }
+            }
+            // Retires.
+            4 => {
+                if let Some(i) = pick(&mut rng, &people, &["active"]) {
+                    let on = next_date(&mut rng, people[i].last);
+                    event(
+                        &app,
+                        &people[i].id,
+                        json!({"event": "retire", "on": on.to_string()}),
+                    )
+                    .await;
+                    (people[i].status, people[i].last) = ("retired", on);
+                }
+            }
+            // Transfers at once (API) or by request and acceptance (console).
+            5..=6 => {
+                if let Some(i) = pick(&mut rng, &people, &["active", "retired"]) {
+                    let on = next_date(&mut rng, people[i].last);
+                    let to = *unions
+                        .iter()
+                        .find(|u| **u != people[i].org && rng.gen_bool(0.5))
+                        .unwrap_or(unions.iter().find(|u| **u != people[i].org).unwrap());
+                    if op == 5 {
+                        event(
+                            &app,
+                            &people[i].id,
+                            json!({"event": "transfer", "on": on.to_string(), "to_org": to}),
+                        )
+                        .await;
+                    } else {
+                        let member: i64 = people[i].id.parse().unwrap();
+                        let t = transfers::request(&app.reg.db, &actor, member, to, on, "")
+                            .await
+                            .unwrap();
+                        transfers::decide(&app.reg.db, &actor, t, Decision::Accept, "")
+                            .await
+                            .unwrap();
+                    }
+                    (people[i].org, people[i].last) = (to, on);
+                }
+            }
+            // A former member joins again (possibly elsewhere).
+            7 => {
+                if let Some(i) = pick(&mut rng, &people, &["left"]) {
+                    let on = next_date(&mut rng, people[i].last);
+                    let org = unions[rng.gen_range(0..3)];
+                    enroll(&app, "随机", people[i].seq, org, &on.to_string(), json!({})).await;
+                    (people[i].org, people[i].status, people[i].last) = (org, "active", on);
+                }
+            }
+            // A correction of the counted attributes (same union: an update, not a move).
+            8 => {
+                if let Some(i) = pick(&mut rng, &people, &["active", "retired"]) {
+                    let group = groups[rng.gen_range(0..groups.len())];
+                    let migrant = if rng.gen_bool(0.5) { "是" } else { "否" };
+                    let last = people[i].last.to_string();
+                    let extra = json!({"nef_group": group, "migrant": migrant});
+                    enroll(&app, "随机", people[i].seq, people[i].org, &last, extra).await;
+                }
+            }
+            // New people and a rejoin by file (the bulk path).
+            _ => {
+                let mut csv = MEMBER_HEADER.to_string();
+                for k in 0..3 {
+                    let seq = 100 + people.len() as u32 + k;
+                    let org = unions[rng.gen_range(0..3)];
+                    let group = groups[rng.gen_range(0..groups.len())];
+                    csv.push_str(&format!(
+                        "批量,{},,,{org},2022-0{}-01,是,{group}\n",
+                        id_number("340402", "19850101", seq),
+                        k + 1
+                    ));
+                }
+                app.import_ok("members", &csv).await;
+                for k in 0..3 {
+                    let seq = 100 + people.len() as u32;
+                    let (s, v) = app
+                        .post(
+                            "/api/v1/members/lookup",
+                            json!({"id_number": id_number("340402", "19850101", seq)}),
+                        )
+                        .await;
+                    assert_eq!(s, 200, "{v}");
+                    let org = v["org_code"].as_str().unwrap();
+                    people.push(Person {
+                        id: v["id"].as_str().unwrap().to_string(),
+                        seq,
+                        org: unions.iter().find(|u| **u == org).unwrap(),
+                        status: "active",
+                        last: NaiveDate::from_ymd_opt(2022, k + 1, 1).unwrap(),
+                    });
+                }
+            }
+        }
+    }
+    assert_totals_match_history(&app, "after 120 operations").await;
+    // The run exercised what it is meant to: repeated events and totals of every level.
+    assert!(app.scalar("SELECT COUNT(*) FROM repeat_members").await > 0);
+    let active = app
+        .scalar("SELECT COUNT(*) FROM members WHERE status = 'active'")
+        .await;
+    let (_, city) = app
+        .get("/api/v1/stats?org=C&from=2026-01-01&to=2026-11-21")
+        .await;
+    assert_eq!(city["members"]["at_end"], active, "{city}");
+}

@@ -17,6 +17,7 @@ use crate::db::{Backend, Tx, new_id, now_ms};
 use crate::error::{AppError, AppResult};
 use crate::registry::Registry;
 use crate::registry::bulk::{Val, insert_rows};
+use crate::registry::counters;
 use crate::registry::members::{
     self as m, EXISTING_COLS, Existing, ID_DOMAIN, MOBILE_DOMAIN, PersonFields, PersonInput,
 };
@@ -522,6 +523,7 @@ async fn write_plan(
                     .mobile
                     .as_ref()
                     .map(|mo| reg.keys.blind_index(MOBILE_DOMAIN, mo.as_str()));
+                let before = counters::load_person(tx, *id).await?;
                 m::update_person_tx(tx, &reg.keys, *id, &r.fields, mh.as_deref()).await?;
                 if matches!(action, Action::Rejoin(_)) {
                     m::open_membership_tx(tx, *id, org, r.joined, "join", 0).await?;
@@ -533,6 +535,7 @@ async fn write_plan(
                         .execute(&mut **tx)
                         .await?;
                 }
+                counters::settle(tx, *id, &before).await?;
                 w.updated += 1;
                 progress.rows_written.fetch_add(1, Ordering::Relaxed);
             }
@@ -543,21 +546,27 @@ async fn write_plan(
     // previous chunk, so the two cores overlap (crypto on one, SQLite/PostgreSQL on the other).
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<(Vec<Vec<Val>>, Vec<Vec<Val>>)>(2);
     let (keys, lk2) = (reg.keys.clone(), lk.clone());
+    // The new people's part of the statistics totals, added up on the way.
+    let nodes = counters::Nodes::all(tx).await?;
     let producer = tokio::task::spawn_blocking(move || {
         let now = now_ms();
+        let mut totals = counters::Deltas::new();
         for chunk in inserts.chunks(5000) {
             let mut people = Vec::with_capacity(chunk.len());
             let mut spells = Vec::with_capacity(chunk.len());
             for i in chunk {
                 let r = &rows[*i].1;
-                let (person, spell) = new_rows(&keys, &lk2.orgs[r.org], r, now);
+                let org = &lk2.orgs[r.org];
+                let (person, spell) = new_rows(&keys, org, r, now);
                 people.push(person);
                 spells.push(spell);
+                counters::contribute(&counted_person(org, r), &nodes, 1, &mut totals);
             }
             if sender.blocking_send((people, spells)).is_err() {
-                return; // the writer stopped (an error); it reports why
+                break; // the writer stopped (an error); it reports why
             }
         }
+        totals
     });
     while let Some((people, spells)) = receiver.recv().await {
         let n = people.len() as u64;
@@ -565,8 +574,26 @@ async fn write_plan(
         insert_rows(tx, backend, "memberships", MEMBERSHIP_COLS, spells).await?;
         progress.rows_written.fetch_add(n, Ordering::Relaxed);
     }
-    producer.await.map_err(AppError::internal)?;
+    let totals = producer.await.map_err(AppError::internal)?;
+    counters::write_deltas(tx, totals).await?;
     Ok(w)
+}
+
+/// A new person as the statistics totals see them: one spell, from joining.
+fn counted_person(org: &Org, r: &MemberRow) -> counters::Person {
+    counters::Person {
+        female: r.fields.sex == crate::types::Sex::Female,
+        migrant: r.fields.migrant,
+        nef_group: r.fields.nef_group.unwrap_or_default().to_string(),
+        spells: vec![counters::Spell {
+            org_path: org.path.clone(),
+            retained: false,
+            start_date: r.joined.to_string(),
+            start_reason: "join".into(),
+            end_date: None,
+            end_reason: None,
+        }],
+    }
 }
 
 /// The `members` and `memberships` rows for a new person.
