@@ -14,7 +14,7 @@ use gonghui::registry::export::{self, ExportFormat};
 use gonghui::registry::import::{self, ImportKind, ImportOptions, Progress};
 use gonghui::registry::members::MemberFilter;
 use gonghui::registry::scope::Scope;
-use gonghui::registry::{demo, stats};
+use gonghui::registry::{counters, demo, stats};
 
 #[derive(Parser)]
 #[command(name = "gonghui", version, about = "智慧工会平台：工会组织、单位和会员实名库", long_about = None)]
@@ -91,6 +91,14 @@ enum Command {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Compare the running totals behind the city and district figures with the membership
+        /// history; prints every difference and exits with 1 if there is any. Changes nothing.
+        #[arg(long, conflicts_with = "rebuild")]
+        reconcile: bool,
+        /// Recompute the running totals from the membership history (after a restore, or when
+        /// --reconcile found differences).
+        #[arg(long)]
+        rebuild: bool,
     },
     /// Load a synthetic demo city into an empty database (deterministic per seed).
     Demo {
@@ -415,8 +423,52 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
             from,
             to,
             json,
+            reconcile,
+            rebuild,
         } => {
             let (reg, _) = app::bootstrap(&config, false).await?;
+            if rebuild {
+                let rows = counters::rebuild(&reg.db).await?;
+                println!("已按会籍历史重新计算统计累计数：{rows} 行。");
+                return Ok(0);
+            }
+            if reconcile {
+                let r = counters::reconcile(&reg.db).await?;
+                if json {
+                    let text = serde_json::to_string_pretty(&r).map_err(AppError::internal)?;
+                    println!("{text}");
+                } else {
+                    for d in &r.differences {
+                        println!(
+                            "{} {} {}：记录为 {}，按历史应为 {}",
+                            d.org_code,
+                            d.day,
+                            if d.nef_group.is_empty() {
+                                "（非新就业形态）"
+                            } else {
+                                &d.nef_group
+                            },
+                            d.stored.describe(),
+                            d.expected.describe()
+                        );
+                    }
+                    println!(
+                        "核对 {} 行累计数：{} 行不一致；重复事件人员名单缺 {} 人、多 {} 人。",
+                        r.rows_checked,
+                        r.differences.len(),
+                        r.repeaters_missing,
+                        r.repeaters_extra
+                    );
+                }
+                let clean =
+                    r.differences.is_empty() && r.repeaters_missing == 0 && r.repeaters_extra == 0;
+                if !clean {
+                    eprintln!(
+                        "统计累计数与会籍历史不一致，可运行 gonghui stats --rebuild 重新计算。"
+                    );
+                }
+                return Ok(if clean { 0 } else { 1 });
+            }
             let q = stats::StatsQuery { org, from, to };
             let (org, period) = stats::resolve(&reg.db, &Scope::all(), &q).await?;
             let s = stats::compute(&reg.db, &org, &period).await?;

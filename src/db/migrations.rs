@@ -53,6 +53,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_only: &[],
         postgres_only: &[],
     },
+    Migration {
+        version: 6,
+        name: "member lists sorted by join date",
+        sql: "CREATE INDEX IF NOT EXISTS members_joined ON members(joined_on)",
+        sqlite_only: &[],
+        postgres_only: &[],
+    },
 ];
 
 /// Secondary indexes on the two big tables. Created by migration 1 (appended to its SQL), and
@@ -107,6 +114,10 @@ pub const BULK_INDEXES: &[(&str, &str)] = &[
     (
         "members_path_name",
         "CREATE INDEX members_path_name ON members(org_path, name_pinyin, id)",
+    ),
+    (
+        "members_joined",
+        "CREATE INDEX members_joined ON members(joined_on)",
     ),
     (
         "memberships_member",

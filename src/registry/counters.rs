@@ -62,6 +62,32 @@ impl Cells {
         self.transferred_out += sign * o.transferred_out;
     }
 
+    /// The non-zero figures in words, for reports: `会员 +3，女性 +1`.
+    pub fn describe(&self) -> String {
+        const LABELS: [&str; 9] = [
+            "会员",
+            "女性",
+            "农民工",
+            "退休会员",
+            "入会",
+            "离会",
+            "去世",
+            "转入",
+            "转出",
+        ];
+        let parts: Vec<String> = LABELS
+            .iter()
+            .zip(self.values())
+            .filter(|(_, v)| *v != 0)
+            .map(|(label, v)| format!("{label} {v:+}"))
+            .collect();
+        if parts.is_empty() {
+            "无".into()
+        } else {
+            parts.join("，")
+        }
+    }
+
     pub fn is_zero(&self) -> bool {
         *self == Cells::default()
     }

@@ -329,6 +329,18 @@ pub struct MemberPage {
     pub has_more: bool,
 }
 
+/// Whether the subtree at `path` is a whole federation level (city, district …) or everything.
+async fn large_subtree(db: &Db, path: &str) -> AppResult<bool> {
+    if path == "/" {
+        return Ok(true);
+    }
+    let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM orgs WHERE path = $1")
+        .bind(path)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(kind.is_some_and(|k| super::counters::is_counted(&k)))
+}
+
 /// Builds the WHERE clause and arguments for a member filter (shared by list and export).
 pub async fn filter_sql(
     db: &Db,
@@ -340,8 +352,17 @@ pub async fn filter_sql(
         None => scope.clone(),
     };
     let (lo, hi) = scope.range();
+    // Sorted by join date, a large subtree is best read along the join-date index, stopping
+    // at the page; the subtree then must not look like an index range to the planner (both
+    // SQLite and PostgreSQL would take the path index and sort the whole subtree instead).
+    let walk_join_dates = matches!(f.sort.as_deref(), Some("joined" | "joined_desc"))
+        && large_subtree(db, &lo).await?;
+    let mut w = if walk_join_dates {
+        format!("substr(m.org_path, 1, {}) = $1 AND $2 <> ''", lo.len())
+    } else {
+        String::from("m.org_path >= $1 AND m.org_path < $2")
+    };
     let mut args = vec![lo, hi];
-    let mut w = String::from("m.org_path >= $1 AND m.org_path < $2");
     match f.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(s @ ("active" | "retired" | "left" | "deceased")) => {
             args.push(s.into());

@@ -501,18 +501,9 @@ pub async fn drill(
     let page = page.max(1);
     let limit = format!("LIMIT {} OFFSET {}", per_page + 1, (page - 1) * per_page);
     let records = if let Some(cond) = member_condition(figure) {
-        let sql = format!(
-            "{VIEW_SELECT} WHERE m.id IN (SELECT s.member_id FROM memberships s JOIN members p ON p.id = s.member_id WHERE {cond}{}) ORDER BY m.name_pinyin, m.id {limit}",
-            extra_person_condition(figure)
-        );
-        let rows = sqlx::query_as::<_, MemberView>(&sql)
-            .bind(&lo)
-            .bind(&hi)
-            .bind(&from)
-            .bind(&to)
-            .fetch_all(db.pool())
-            .await?;
-        DrillRows::Members(rows)
+        let ids =
+            drill_member_ids(db, figure, cond, [&lo, &hi, &from, &to], page, per_page).await?;
+        DrillRows::Members(member_views_in_order(db, &ids).await?)
     } else if figure == Figure::EmployersCovered {
         let sql = "SELECT u.id, u.uscc, u.uscc_check_ok, u.name, u.ownership, u.small_micro, u.industry, u.region_code, u.employee_count, \
                    u.org_id, o.code AS org_code, o.name AS org_name FROM units u LEFT JOIN orgs o ON o.id = u.org_id \
@@ -568,6 +559,72 @@ pub async fn drill(
         has_more,
         records,
     })
+}
+
+/// The people behind a member figure, one page (plus one, to tell whether more follow).
+/// Events (joined, left, transfers) list the most recent first; members at the period end
+/// list union by union. Both walk an index in that order and stop at the page, whatever the
+/// size of the subtree; a person with two events in the period is listed once, at the later.
+async fn drill_member_ids(
+    db: &Db,
+    figure: Figure,
+    cond: &str,
+    args: [&String; 4],
+    page: i64,
+    per_page: i64,
+) -> AppResult<Vec<i64>> {
+    let order = match figure {
+        Figure::Joined | Figure::TransferredIn => "s.start_date DESC, s.id DESC",
+        Figure::Left | Figure::TransferredOut => "s.end_date DESC, s.id DESC",
+        _ => "s.org_path, s.start_date, s.id",
+    };
+    let person = extra_person_condition(figure);
+    let join = if person.is_empty() {
+        ""
+    } else {
+        " JOIN members p ON p.id = s.member_id"
+    };
+    let wanted = (page * per_page + 1) as usize;
+    let skip = ((page - 1) * per_page) as usize;
+    // Repeated events are rare: fetch what the page needs and fetch more only if
+    // duplicates left it short.
+    let mut limit = wanted;
+    loop {
+        let sql = format!(
+            "SELECT s.member_id FROM memberships s{join} WHERE {cond}{person} ORDER BY {order} LIMIT {limit}"
+        );
+        let mut q = sqlx::query_scalar::<_, i64>(&sql);
+        for a in args {
+            q = q.bind(a.clone());
+        }
+        let rows = q.fetch_all(db.pool()).await?;
+        let mut seen = std::collections::HashSet::new();
+        let distinct: Vec<i64> = rows.iter().copied().filter(|id| seen.insert(*id)).collect();
+        if distinct.len() >= wanted || rows.len() < limit {
+            return Ok(distinct.into_iter().skip(skip).collect());
+        }
+        limit *= 2;
+    }
+}
+
+/// The members with `ids`, in that order.
+async fn member_views_in_order(db: &Db, ids: &[i64]) -> AppResult<Vec<MemberView>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!("{VIEW_SELECT} WHERE m.id IN ({})", marks.join(","));
+    let mut q = sqlx::query_as::<_, MemberView>(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    let mut by_id: HashMap<i64, MemberView> = q
+        .fetch_all(db.pool())
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v))
+        .collect();
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 
 /// Active members at the end of each of the `months` months up to `today`'s month, from the

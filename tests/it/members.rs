@@ -308,3 +308,44 @@ async fn registry_reads_and_writes_respect_the_subtree_scope() {
         err.message()
     );
 }
+
+#[tokio::test]
+async fn member_lists_sort_by_join_date_in_large_and_small_subtrees() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    // Join dates deliberately out of order with the unions and the enrolment order.
+    let people = [
+        ("甲", "U1", "2021-05-01"),
+        ("乙", "U3", "2024-01-01"),
+        ("丙", "U2", "2019-03-01"),
+        ("丁", "U1", "2023-07-15"),
+        ("戊", "U3", "2020-02-02"),
+        ("己", "U2", "2022-12-31"),
+    ];
+    for (i, (name, org, joined)) in people.iter().enumerate() {
+        let idn = id_number("340402", "19900101", 300 + i as u32);
+        enroll(&app, name, &idn, org, joined).await;
+    }
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Whole registry and a district (read along the join-date index), a street (path range).
+    for (query, expected) in [
+        ("sort=joined_desc", vec!["乙", "丁", "己", "甲", "戊", "丙"]),
+        ("sort=joined", vec!["丙", "戊", "甲", "己", "丁", "乙"]),
+        ("org=C&sort=joined_desc&per_page=2&page=2", vec!["己", "甲"]),
+        ("org=D1&sort=joined_desc", vec!["丁", "己", "甲", "丙"]),
+        ("org=D2&sort=joined", vec!["戊", "乙"]),
+        ("org=S1&sort=joined_desc", vec!["丁", "己", "甲", "丙"]),
+        ("org=U2&sort=joined", vec!["丙", "己"]),
+    ] {
+        let (s, v) = app.get(&format!("/api/v1/members?{query}")).await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(names(&v), expected, "{query}");
+    }
+}

@@ -221,6 +221,45 @@ async fn assert_totals_match_history(app: &TestApp, when: &str) {
                 serde_json::to_value(&history).unwrap(),
                 "{when}: {code} {from}..{to}"
             );
+            // Drilled page by page (pages of 4), each figure lists exactly its head count of
+            // distinct people.
+            let m = serde_json::to_value(&totals.members).unwrap();
+            for (figure, field) in [
+                (stats::Figure::MembersAtEnd, "at_end"),
+                (stats::Figure::RetiredAtEnd, "retired_at_end"),
+                (stats::Figure::FemaleAtEnd, "female_at_end"),
+                (stats::Figure::MigrantAtEnd, "migrant_at_end"),
+                (stats::Figure::NewEmploymentAtEnd, "new_employment_at_end"),
+                (stats::Figure::Joined, "joined"),
+                (stats::Figure::Left, "left"),
+                (stats::Figure::TransferredIn, "transferred_in"),
+                (stats::Figure::TransferredOut, "transferred_out"),
+            ] {
+                let mut listed = Vec::new();
+                for page in 1.. {
+                    let d = stats::drill(db, &org, &period, figure, page, 4)
+                        .await
+                        .unwrap();
+                    let stats::DrillRows::Members(rows) = d.records else {
+                        panic!("member figure")
+                    };
+                    listed.extend(rows.into_iter().map(|r| r.id));
+                    if !d.has_more {
+                        break;
+                    }
+                }
+                let distinct: std::collections::HashSet<_> = listed.iter().collect();
+                assert_eq!(
+                    distinct.len(),
+                    listed.len(),
+                    "{when}: {code} {field} listed twice"
+                );
+                assert_eq!(
+                    listed.len() as i64,
+                    m[field],
+                    "{when}: {code} {from}..{to} {field}"
+                );
+            }
         }
     }
     let r = counters::reconcile(db).await.unwrap();
