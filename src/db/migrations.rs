@@ -56,7 +56,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 6,
         name: "member lists sorted by join date",
-        sql: "CREATE INDEX IF NOT EXISTS members_joined ON members(joined_on)",
+        sql: "CREATE INDEX IF NOT EXISTS members_joined ON members(joined_on, id)",
         sqlite_only: &[],
         postgres_only: &[],
     },
@@ -117,7 +117,7 @@ pub const BULK_INDEXES: &[(&str, &str)] = &[
     ),
     (
         "members_joined",
-        "CREATE INDEX members_joined ON members(joined_on)",
+        "CREATE INDEX members_joined ON members(joined_on, id)",
     ),
     (
         "memberships_member",

@@ -353,9 +353,11 @@ pub async fn filter_sql(
     };
     let (lo, hi) = scope.range();
     // Sorted by join date, a large subtree is best read along the join-date index, stopping
-    // at the page; the subtree then must not look like an index range to the planner (both
-    // SQLite and PostgreSQL would take the path index and sort the whole subtree instead).
-    let walk_join_dates = matches!(f.sort.as_deref(), Some("joined" | "joined_desc"))
+    // at the page. PostgreSQL sees from its statistics how much of the registry a path range
+    // holds and chooses well. SQLite cannot (it guesses every range small) and would sort the
+    // whole subtree: for a large one the condition is written so that it is not an index range.
+    let walk_join_dates = db.backend() == crate::db::Backend::Sqlite
+        && matches!(f.sort.as_deref(), Some("joined" | "joined_desc"))
         && large_subtree(db, &lo).await?;
     let mut w = if walk_join_dates {
         format!("substr(m.org_path, 1, {}) = $1 AND $2 <> ''", lo.len())

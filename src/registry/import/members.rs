@@ -441,7 +441,16 @@ pub(super) async fn import(
                 .execute(reg.db.pool())
                 .await;
         }
-        let _ = sqlx::query("ANALYZE").execute(reg.db.pool()).await;
+        // PostgreSQL: VACUUM also marks the new rows all-visible, so that counts over an
+        // index (a union's members) need not visit the table; until autovacuum comes round
+        // they would (measured: a district's unions counted in 940 ms before, 18 ms after).
+        let sql = match reg.db.backend() {
+            Backend::Sqlite => "ANALYZE",
+            Backend::Postgres => "VACUUM (ANALYZE) members, memberships, stat_deltas",
+        };
+        if let Err(e) = sqlx::query(sql).execute(reg.db.pool()).await {
+            tracing::warn!(error = %e, "refreshing planner statistics after the import failed");
+        }
     }
     Ok(KindResult {
         header,
