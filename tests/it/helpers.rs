@@ -80,7 +80,9 @@ pub fn personal_data_in(text: &str) -> Option<String> {
             i += 1;
         }
         let run = &text[start..end];
-        let standalone = i >= b.len() || !b[i].is_ascii_alphanumeric();
+        // Part of a longer token (a request id's hex, a record id) is not a number on its own.
+        let standalone = (i >= b.len() || !b[i].is_ascii_alphanumeric())
+            && (start == 0 || !b[start - 1].is_ascii_alphanumeric());
         if standalone && run.len() == 18 && gonghui::types::IdCardNo::parse(run).is_ok() {
             return Some(format!("ID number {}…", &run[..6]));
         }
@@ -468,5 +470,8 @@ fn the_log_check_finds_id_numbers_and_mobiles_and_ignores_record_ids() {
     assert!(personal_data_in(&format!("member {idn} enrolled")).is_some());
     assert!(personal_data_in("mobile=13812345678;").is_some());
     assert!(personal_data_in("member_id=7391234567890123456 at=1790000000000").is_none());
+    // Hex of a request id that happens to hold eleven digits starting 13–19.
+    assert!(personal_data_in("request_id=56b21c5e-4f2e-42b5-b0b9-d13898564672").is_none());
+    assert!(personal_data_in("手机13812345678").is_some());
     assert!(personal_data_in("masked 110105********002X 138****5678").is_none());
 }
