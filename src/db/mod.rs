@@ -304,6 +304,14 @@ where
 /// gets bare `?` (bound in order), because SQLite resolves every *numbered* parameter's name by
 /// a linear scan, which makes binding a 26,000-parameter bulk insert quadratic (measured: 140 s
 /// instead of about one second for 500,000 rows).
+/// Numbered placeholders `$1,$2,…,$n` for an `IN (…)` list.
+pub fn in_list(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 pub fn values_placeholders(backend: Backend, rows: usize, cols: usize) -> String {
     if backend == Backend::Sqlite {
         let row = format!("({})", vec!["?"; cols].join(","));
@@ -368,5 +376,6 @@ mod tests {
             "($1,$2),($3,$4)"
         );
         assert_eq!(values_placeholders(Backend::Sqlite, 2, 2), "(?,?),(?,?)");
+        assert_eq!(in_list(3), "$1,$2,$3");
     }
 }

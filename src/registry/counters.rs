@@ -176,11 +176,10 @@ impl Nodes {
         if prefixes.is_empty() {
             return Ok(Nodes::default());
         }
-        let marks: Vec<String> = (1..=prefixes.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT path, id FROM orgs WHERE kind IN ({}) AND path IN ({})",
             kinds_list(),
-            marks.join(",")
+            crate::db::in_list(prefixes.len())
         );
         let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
         for p in prefixes {
@@ -244,11 +243,8 @@ pub fn contribute(person: &Person, nodes: &Nodes, sign: i64, out: &mut Deltas) {
             );
             add(&s.start_date, at_start);
             if let Some(end) = &s.end_date {
-                let mut at_end = stock(s.retained);
-                at_end.members = -at_end.members;
-                at_end.female = -at_end.female;
-                at_end.migrant = -at_end.migrant;
-                at_end.retired = -at_end.retired;
+                let mut at_end = Cells::default();
+                at_end.add(&stock(s.retained), -1);
                 let reason = s.end_reason.as_deref();
                 at_end.left = i64::from(matches!(reason, Some("leave" | "death")));
                 at_end.deceased = i64::from(reason == Some("death"));
@@ -387,26 +383,26 @@ pub async fn write_deltas(tx: &mut Tx, deltas: Deltas) -> AppResult<()> {
     Ok(())
 }
 
-/// Streams the people who have a spell matching `filter` (on memberships `f`, binding `$1`,
-/// `$2` to `args`) and adds their contribution × `sign`. Returns the repeaters among them.
-async fn contribute_matching(
+/// Streams the people who have a spell in the subtree at `subtree` (everyone: `None`) and
+/// adds their contribution × `sign`. Returns the repeaters among them.
+async fn contribute_people(
     tx: &mut Tx,
-    filter: Option<(&str, [&str; 2])>,
+    subtree: Option<&str>,
     nodes: &Nodes,
     sign: i64,
     out: &mut Deltas,
 ) -> AppResult<Vec<i64>> {
-    let sql = match filter {
-        Some((cond, _)) => format!(
-            "{PERSON_SELECT} WHERE s.member_id IN (SELECT f.member_id FROM memberships f WHERE {cond}) ORDER BY s.member_id, s.start_date, s.id"
+    const ORDER: &str = "ORDER BY s.member_id, s.start_date, s.id";
+    let sql = match subtree {
+        Some(_) => format!(
+            "{PERSON_SELECT} WHERE s.member_id IN (SELECT f.member_id FROM memberships f \
+             WHERE f.org_path >= $1 AND f.org_path < $2) {ORDER}"
         ),
-        None => format!("{PERSON_SELECT} ORDER BY s.member_id, s.start_date, s.id"),
+        None => format!("{PERSON_SELECT} {ORDER}"),
     };
     let mut q = sqlx::query_as::<_, SpellRow>(&sql);
-    if let Some((_, args)) = filter {
-        for a in args {
-            q = q.bind(a.to_string());
-        }
+    if let Some(path) = subtree {
+        q = q.bind(path.to_string()).bind(crate::db::path_upper(path));
     }
     let mut stream = q.fetch(&mut **tx);
     let mut repeaters = Vec::new();
@@ -431,8 +427,8 @@ async fn contribute_matching(
     Ok(repeaters)
 }
 
-/// The totals a move of the subtree at `old_path` to `new_path` changes: call with `sign` −1
-/// before the move (old paths) and +1 after it (new paths).
+/// The contribution × `sign` of everyone with a spell in the subtree at `path`. A move calls it
+/// with −1 before (old paths) and +1 after (new paths): the difference is what the move changes.
 pub async fn contribute_subtree(
     tx: &mut Tx,
     path: &str,
@@ -440,15 +436,7 @@ pub async fn contribute_subtree(
     out: &mut Deltas,
 ) -> AppResult<()> {
     let nodes = Nodes::all(tx).await?;
-    let hi = crate::db::path_upper(path);
-    contribute_matching(
-        tx,
-        Some(("f.org_path >= $1 AND f.org_path < $2", [path, &hi])),
-        &nodes,
-        sign,
-        out,
-    )
-    .await?;
+    contribute_people(tx, Some(path), &nodes, sign, out).await?;
     Ok(())
 }
 
@@ -460,15 +448,7 @@ pub async fn kind_changed(tx: &mut Tx, id: i64, path: &str, kind: &str) -> AppRe
         .await?;
     if is_counted(kind) {
         let mut deltas = Deltas::new();
-        let hi = crate::db::path_upper(path);
-        contribute_matching(
-            tx,
-            Some(("f.org_path >= $1 AND f.org_path < $2", [path, &hi])),
-            &Nodes::single(path, id),
-            1,
-            &mut deltas,
-        )
-        .await?;
+        contribute_people(tx, Some(path), &Nodes::single(path, id), 1, &mut deltas).await?;
         write_deltas(tx, deltas).await?;
     }
     Ok(())
@@ -478,7 +458,7 @@ pub async fn kind_changed(tx: &mut Tx, id: i64, path: &str, kind: &str) -> AppRe
 async fn fresh(tx: &mut Tx) -> AppResult<(Deltas, Vec<i64>)> {
     let nodes = Nodes::all(tx).await?;
     let mut deltas = Deltas::new();
-    let repeaters = contribute_matching(tx, None, &nodes, 1, &mut deltas).await?;
+    let repeaters = contribute_people(tx, None, &nodes, 1, &mut deltas).await?;
     deltas.retain(|_, c| !c.is_zero());
     Ok((deltas, repeaters))
 }

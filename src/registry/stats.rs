@@ -612,8 +612,10 @@ async fn member_views_in_order(db: &Db, ids: &[i64]) -> AppResult<Vec<MemberView
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-    let sql = format!("{VIEW_SELECT} WHERE m.id IN ({})", marks.join(","));
+    let sql = format!(
+        "{VIEW_SELECT} WHERE m.id IN ({})",
+        crate::db::in_list(ids.len())
+    );
     let mut q = sqlx::query_as::<_, MemberView>(&sql);
     for id in ids {
         q = q.bind(*id);

@@ -296,10 +296,7 @@ pub(super) async fn import(
     for chunk in hashes.chunks(500) {
         let sql = format!(
             "SELECT {EXISTING_COLS}, id_hash FROM members WHERE id_hash IN ({})",
-            (1..=chunk.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(",")
+            crate::db::in_list(chunk.len())
         );
         let mut q = sqlx::query(&sql);
         for h in chunk {

@@ -252,10 +252,9 @@ async fn ancestors(
         return Ok(Vec::new());
     }
     // One query for the whole chain, top first.
-    let marks: Vec<String> = (1..=visible.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT code, name FROM orgs WHERE path IN ({}) ORDER BY depth",
-        marks.join(", ")
+        crate::db::in_list(visible.len())
     );
     let mut q = sqlx::query_as::<_, (String, String)>(&sql);
     for p in visible {
