@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use crate::app;
 use crate::config::Config;
+use crate::db::bulk::{Val, insert_rows};
 use crate::db::{Tx, new_id};
 use crate::error::{AppError, AppResult};
-use crate::registry::bulk::{Val, insert_rows};
 use crate::registry::import::{self, ImportKind, ImportOptions, Progress};
 use crate::registry::members::{self, MemberFilter};
 use crate::registry::scope::Scope;

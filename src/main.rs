@@ -362,6 +362,8 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
                 std::fs::write(&path, report)?;
                 println!("错误报告已写入 {}", path.display());
             }
+            // Closing lets a checkpoint begun after a bulk load finish before the process ends.
+            reg.db.close().await;
             Ok(if outcome.committed || (dry_run && outcome.errors == 0) {
                 0
             } else {

@@ -1,7 +1,6 @@
 //! The real-name registry: unions, employers, members, their history, imports, exports and
 //! statistics. Every read and write takes a [`scope::Scope`].
 
-pub mod bulk;
 pub mod codes;
 pub mod counters;
 pub mod demo;

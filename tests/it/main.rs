@@ -3,6 +3,7 @@
 
 mod access;
 mod api;
+mod bulk;
 mod cli;
 mod helpers;
 mod import_bad_input;

@@ -12,11 +12,11 @@ use super::{
     Checked, ImportKind, ImportOptions, KindResult, Progress, RowIssue, Written, rows_with_errors,
     should_commit,
 };
+use crate::db::bulk::{Val, insert_rows};
 use crate::db::migrations::{BULK_FOREIGN_KEYS, BULK_INDEXES};
 use crate::db::{Backend, Tx, new_id, now_ms};
 use crate::error::{AppError, AppResult};
 use crate::registry::Registry;
-use crate::registry::bulk::{Val, insert_rows};
 use crate::registry::counters;
 use crate::registry::members::{
     self as m, EXISTING_COLS, Existing, ID_DOMAIN, MOBILE_DOMAIN, PersonFields, PersonInput,
@@ -247,6 +247,51 @@ fn read_and_check(
     })
 }
 
+/// The people of the file already in the registry, by blind index.
+async fn find_existing(
+    reg: &Registry,
+    in_file: &HashMap<Vec<u8>, usize>,
+    registry_size: i64,
+) -> AppResult<HashMap<Vec<u8>, Existing>> {
+    use futures_util::TryStreamExt;
+    use sqlx::{FromRow, Row};
+    let mut existing = HashMap::new();
+    let mut keep = |row: &sqlx::any::AnyRow| -> AppResult<()> {
+        let h: Vec<u8> = row.try_get("id_hash").map_err(AppError::internal)?;
+        if in_file.contains_key(&h) {
+            existing.insert(h, Existing::from_row(row).map_err(AppError::internal)?);
+        }
+        Ok(())
+    };
+    if registry_size == 0 {
+        // The first load: nobody to look up.
+    } else if in_file.len() as i64 * 4 >= registry_size {
+        // The file holds a good part of the registry (a re-import, say): one pass over the
+        // table is several times quicker than looking each person up.
+        let sql = format!("SELECT {EXISTING_COLS}, id_hash FROM members");
+        let mut rows = sqlx::query(&sql).fetch(reg.db.pool());
+        while let Some(row) = rows.try_next().await? {
+            keep(&row)?;
+        }
+    } else {
+        let hashes: Vec<&Vec<u8>> = in_file.keys().collect();
+        for chunk in hashes.chunks(500) {
+            let sql = format!(
+                "SELECT {EXISTING_COLS}, id_hash FROM members WHERE id_hash IN ({})",
+                crate::db::in_list(chunk.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for h in chunk {
+                q = q.bind((*h).clone());
+            }
+            for row in q.fetch_all(reg.db.pool()).await? {
+                keep(&row)?;
+            }
+        }
+    }
+    Ok(existing)
+}
+
 enum Action {
     Insert,
     Rejoin(i64),
@@ -291,24 +336,10 @@ pub(super) async fn import(
     }
     // Existing people, looked up by blind index in chunks.
     progress.set_phase("比对已有会员");
-    let mut existing: HashMap<Vec<u8>, Existing> = HashMap::new();
-    let hashes: Vec<&Vec<u8>> = first_row.keys().collect();
-    for chunk in hashes.chunks(500) {
-        let sql = format!(
-            "SELECT {EXISTING_COLS}, id_hash FROM members WHERE id_hash IN ({})",
-            crate::db::in_list(chunk.len())
-        );
-        let mut q = sqlx::query(&sql);
-        for h in chunk {
-            q = q.bind((*h).clone());
-        }
-        for row in q.fetch_all(reg.db.pool()).await? {
-            use sqlx::{FromRow, Row};
-            let e = Existing::from_row(&row).map_err(AppError::internal)?;
-            let h: Vec<u8> = row.try_get("id_hash").map_err(AppError::internal)?;
-            existing.insert(h, e);
-        }
-    }
+    let existing_people: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members")
+        .fetch_one(reg.db.pool())
+        .await?;
+    let existing = find_existing(reg, &first_row, existing_people).await?;
     // Decide what each valid row does.
     let dup_rows: std::collections::HashSet<usize> = dups.iter().map(|(n, _)| *n).collect();
     let mut plan: Vec<(usize, Action)> = Vec::with_capacity(checked.ok.len());
@@ -388,21 +419,62 @@ pub(super) async fn import(
         .iter()
         .filter(|(_, a)| matches!(a, Action::Insert))
         .count() as i64;
-    let mut tx = reg.db.begin_write().await?;
-    let existing_people: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members")
-        .fetch_one(&mut *tx)
-        .await?;
     // A large load into a comparatively small registry: rebuild the secondary indexes once
     // afterwards instead of maintaining them row by row. Same transaction, so all-or-nothing.
-    let rebuild_indexes = inserts >= 20_000 && inserts >= existing_people;
-    if rebuild_indexes {
+    // (Counted before the transaction: a concurrent import in between only makes this choice
+    // slower than it could be, never wrong.)
+    let bulk = inserts >= 20_000 && inserts >= existing_people;
+    let bulk_writer = match (bulk, reg.db.backend()) {
+        (true, Backend::Sqlite) => Some(reg.db.sqlite_bulk_writer().await?),
+        _ => None,
+    };
+    let db = bulk_writer.as_ref().unwrap_or(&reg.db);
+    let ok_rows = Arc::new(std::mem::take(&mut checked.ok));
+    let written = commit_plan(db, reg, &lk, ok_rows, &plan, bulk, progress).await;
+    if let Some(writer) = bulk_writer {
+        writer.close().await;
+        reg.db.checkpoint_in_background();
+    }
+    let written = written?;
+    if written.inserted > 10_000 && reg.db.backend() == Backend::Postgres {
+        // VACUUM also marks the new rows all-visible, so that counts over an index (a
+        // union's members) need not visit the table; until autovacuum comes round they
+        // would (measured: a district's unions counted in 940 ms before, 18 ms after).
+        progress.set_phase("更新统计信息");
+        let vacuum = "VACUUM (ANALYZE) members, memberships, stat_deltas";
+        if let Err(e) = sqlx::query(vacuum).execute(reg.db.pool()).await {
+            tracing::warn!(error = %e, "refreshing planner statistics after the import failed");
+        }
+    }
+    Ok(KindResult {
+        header,
+        rows_total,
+        rows_empty,
+        issues: checked.issues,
+        written: Some(written),
+    })
+}
+
+/// Writes the plan in one transaction on `db`: with `bulk`, the secondary indexes (and on
+/// PostgreSQL the foreign keys) are dropped first and rebuilt after the rows are in.
+async fn commit_plan(
+    db: &crate::db::Db,
+    reg: &Registry,
+    lk: &Arc<Lookups>,
+    rows: Arc<Vec<(usize, MemberRow)>>,
+    plan: &[(usize, Action)],
+    bulk: bool,
+    progress: &Progress,
+) -> AppResult<Written> {
+    let mut tx = db.begin_write().await?;
+    if bulk {
         for (name, _) in BULK_INDEXES {
             sqlx::query(&format!("DROP INDEX {name}"))
                 .execute(&mut *tx)
                 .await?;
         }
     }
-    let rebuild_foreign_keys = rebuild_indexes && reg.db.backend() == Backend::Postgres;
+    let rebuild_foreign_keys = bulk && db.backend() == Backend::Postgres;
     if rebuild_foreign_keys {
         for (table, name, _) in BULK_FOREIGN_KEYS {
             sqlx::query(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}"))
@@ -410,9 +482,8 @@ pub(super) async fn import(
                 .await?;
         }
     }
-    let ok_rows = Arc::new(std::mem::take(&mut checked.ok));
-    let written = write_plan(&mut tx, reg, &lk, ok_rows, &plan, progress).await?;
-    if rebuild_indexes {
+    let written = write_plan(&mut tx, reg, lk, rows, plan, progress).await?;
+    if bulk {
         progress.set_phase("重建索引");
         for (_, create) in BULK_INDEXES {
             sqlx::query(create).execute(&mut *tx).await?;
@@ -428,34 +499,17 @@ pub(super) async fn import(
             .await?;
         }
     }
-    tx.commit().await?;
-    progress.set_phase("更新统计信息");
-    if written.inserted > 10_000 {
-        // Fresh statistics help the query planners after a large load.
-        if reg.db.backend() == Backend::Sqlite {
-            // Sample instead of reading every row: enough for the planner, bounded time.
-            let _ = sqlx::query("PRAGMA analysis_limit = 2000")
-                .execute(reg.db.pool())
-                .await;
-        }
-        // PostgreSQL: VACUUM also marks the new rows all-visible, so that counts over an
-        // index (a union's members) need not visit the table; until autovacuum comes round
-        // they would (measured: a district's unions counted in 940 ms before, 18 ms after).
-        let sql = match reg.db.backend() {
-            Backend::Sqlite => "ANALYZE",
-            Backend::Postgres => "VACUUM (ANALYZE) members, memberships, stat_deltas",
-        };
-        if let Err(e) = sqlx::query(sql).execute(reg.db.pool()).await {
-            tracing::warn!(error = %e, "refreshing planner statistics after the import failed");
-        }
+    if written.inserted > 10_000 && db.backend() == Backend::Sqlite {
+        // Fresh statistics help the query planner after a large load. In the transaction, on
+        // the connection whose cache holds the new pages; sampled rather than read in full.
+        progress.set_phase("更新统计信息");
+        sqlx::query("PRAGMA analysis_limit = 2000")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("ANALYZE").execute(&mut *tx).await?;
     }
-    Ok(KindResult {
-        header,
-        rows_total,
-        rows_empty,
-        issues: checked.issues,
-        written: Some(written),
-    })
+    tx.commit().await?;
+    Ok(written)
 }
 
 fn err(row: usize, column: &str, message: impl Into<String>) -> RowIssue {

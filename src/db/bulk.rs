@@ -1,9 +1,11 @@
-//! Multi-row INSERT in chunks sized to each backend's parameter limit.
+//! Inserting many rows at once: on SQLite through the `gonghui_rows` function (see
+//! `sqlite_rows`), on PostgreSQL as multi-row INSERTs sized to its parameter limit.
 
+use super::sqlite_rows::{self, Lent};
 use crate::db::{Backend, Tx, values_placeholders};
 use crate::error::AppResult;
 
-/// A value bound into a bulk insert.
+/// A value of a row to insert.
 #[derive(Debug, Clone)]
 pub enum Val {
     I(i64),
@@ -12,7 +14,7 @@ pub enum Val {
     B(Option<Vec<u8>>),
 }
 
-/// Inserts `rows` into `table`. SQLite allows 32,766 parameters per statement, PostgreSQL 65,535.
+/// Inserts `rows` into `table`, each row's values in the order of `cols`.
 pub async fn insert_rows(
     tx: &mut Tx,
     backend: Backend,
@@ -23,13 +25,24 @@ pub async fn insert_rows(
     if rows.is_empty() {
         return Ok(());
     }
-    // Parameters per statement: SQLite allows 32,766, PostgreSQL 65,535.
-    let max_params = match backend {
-        Backend::Sqlite => 32_000,
-        Backend::Postgres => 65_000,
-    };
-    let per_stmt = (max_params / cols.len()).clamp(1, 2500);
     let col_list = cols.join(",");
+    if backend == Backend::Sqlite {
+        assert!(cols.len() <= sqlite_rows::MAX_COLUMNS, "too many columns");
+        let picked: Vec<String> = (0..cols.len()).map(|i| format!("c{i}")).collect();
+        let sql = format!(
+            "INSERT INTO {table} ({col_list}) SELECT {} FROM {}($1)",
+            picked.join(","),
+            sqlite_rows::FUNCTION
+        );
+        let lent = Lent::new(rows);
+        sqlx::query(&sql)
+            .bind(lent.token())
+            .execute(&mut **tx)
+            .await?;
+        return Ok(());
+    }
+    // PostgreSQL allows 65,535 parameters per statement.
+    let per_stmt = (65_000 / cols.len()).clamp(1, 2500);
     let mut iter = rows.into_iter().peekable();
     while iter.peek().is_some() {
         let chunk: Vec<Vec<Val>> = iter.by_ref().take(per_stmt).collect();
