@@ -31,7 +31,7 @@ async fn openapi_document_and_offline_explorer_are_served() {
     let (s, h) = app.get("/healthz").await;
     assert_eq!(
         (s, h["status"].as_str(), h["schema_version"].as_i64()),
-        (200, Some("ok"), Some(6))
+        (200, Some("ok"), Some(7))
     );
 }
 
