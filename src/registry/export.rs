@@ -201,15 +201,23 @@ fn csv_lines(rows: &[Vec<String>]) -> AppResult<Vec<u8>> {
 /// (a union name, a card number) would otherwise run as a formula when the file is opened.
 /// XLSX cells are written as strings and need no such care.
 fn inert_in_spreadsheets(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
-        _ => cell.into(),
+    if cell.starts_with(FORMULA_STARTS) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
     }
 }
+
+/// First characters that make a spreadsheet program read a cell as a formula. The import
+/// removes the guarding apostrophe again (`import::reader`), so an exported file imports
+/// back unchanged.
+pub const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 #[cfg(test)]
 mod tests {
     use super::inert_in_spreadsheets;
+    use crate::registry::import::reader::without_export_guard;
+    use proptest::prelude::*;
 
     #[test]
     fn formulas_in_csv_cells_are_shown_as_text() {
@@ -220,5 +228,23 @@ mod tests {
         assert_eq!(inert_in_spreadsheets("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(inert_in_spreadsheets("张三"), "张三");
         assert_eq!(inert_in_spreadsheets(""), "");
+    }
+
+    proptest! {
+        /// What the CSV export writes, the import reads back as it was (a value that itself
+        /// begins with an apostrophe is left out: the import takes that as a guard).
+        #[test]
+        fn a_guarded_cell_imports_as_it_was(cell in "[=+@\\-\t\ra-z0-9张三 ]{0,12}") {
+            prop_assert_eq!(without_export_guard(&inert_in_spreadsheets(&cell)), cell);
+        }
+    }
+
+    #[test]
+    fn only_a_guarding_apostrophe_is_removed() {
+        assert_eq!(without_export_guard("'-0001"), "-0001");
+        assert_eq!(without_export_guard("'=1+1"), "=1+1");
+        assert_eq!(without_export_guard("O'Brien"), "O'Brien");
+        assert_eq!(without_export_guard("'张三"), "'张三");
+        assert_eq!(without_export_guard("'"), "'");
     }
 }

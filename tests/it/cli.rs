@@ -212,13 +212,13 @@ async fn an_import_killed_while_writing_leaves_nothing_behind() {
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Wait until the importer reports that the write phase has begun, then kill it hard.
+    // Wait until the importer reports its first rows written, then kill it hard.
     let stderr = BufReader::new(child.stderr.take().unwrap());
     let mut writing = false;
     for line in stderr.lines() {
         let line = line.unwrap();
         assert_no_personal_data(&line);
-        if line.contains("比对已有会员") {
+        if line.contains("first rows written") {
             writing = true;
             break;
         }

@@ -243,3 +243,52 @@ fn zip_entry(bytes: &[u8], name: &str) -> String {
         .expect("utf-8 xml");
     text
 }
+
+/// An unmasked CSV export imports back with no changes, even where the export guarded a value
+/// that starts like a formula (`'-0001`).
+#[tokio::test]
+async fn a_full_csv_export_imports_back_unchanged() {
+    use gonghui::registry::export::{ExportFormat, export_members};
+    use gonghui::registry::members::MemberFilter;
+    use gonghui::registry::scope::Scope;
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let csv = format!(
+        "姓名,身份证号,性别,手机号,所属工会代码,入会日期,农民工,新就业形态群体,会员卡号\n\
+         张三,{},,13800138000,U1,2020-01-01,否,,-0001\n\
+         李四,{},,,U2,2021-03-05,是,快递员,=1+1\n\
+         王五,{},,,U1,2022-07-01,否,,@home\n",
+        id_number("340402", "19900101", 12),
+        id_number("340402", "19850505", 14),
+        id_number("340402", "19770707", 23),
+    );
+    assert_eq!(app.import_ok("members", &csv).await["inserted"], 3);
+    let mut file = Vec::new();
+    let rows = export_members(
+        &app.reg,
+        &Scope::all(),
+        &MemberFilter::default(),
+        ExportFormat::Csv,
+        true,
+        &mut file,
+    )
+    .await
+    .unwrap();
+    assert_eq!(rows, 3);
+    let text = String::from_utf8(file.clone()).unwrap();
+    for guarded in ["'-0001", "'=1+1", "'@home"] {
+        assert!(text.contains(guarded), "{guarded} guarded in {text}");
+    }
+    let o = committed(&app.import("members", "export.csv", file, "").await).clone();
+    assert_eq!(
+        (&o["inserted"], &o["updated"], &o["unchanged"]),
+        (&Value::from(0), &Value::from(0), &Value::from(3)),
+        "{o}"
+    );
+    let mut cards: Vec<String> = sqlx::query_scalar("SELECT card_no FROM members")
+        .fetch_all(app.reg.db.pool())
+        .await
+        .unwrap();
+    cards.sort();
+    assert_eq!(cards, ["-0001", "=1+1", "@home"]);
+}

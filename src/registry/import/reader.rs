@@ -58,6 +58,15 @@ pub fn decode_text(data: &[u8]) -> AppResult<String> {
     Ok(text.into_owned())
 }
 
+/// A CSV cell as typed before the export guarded it: the export puts `'` before a value that
+/// starts like a formula (`=…`, `-…`), and a cell typed so in the first place means the same.
+pub(crate) fn without_export_guard(cell: &str) -> String {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(crate::registry::export::FORMULA_STARTS) => rest.into(),
+        _ => cell.into(),
+    }
+}
+
 /// Calls `sink(row_number, cells)` for every row, row numbers 1-based as Excel shows them.
 pub fn read_rows(
     data: &[u8],
@@ -88,7 +97,7 @@ pub fn read_rows(
                     Ok(false) => break,
                     Ok(true) => {
                         n += 1;
-                        sink(n, record.iter().map(str::to_string).collect())?;
+                        sink(n, record.iter().map(without_export_guard).collect())?;
                     }
                     Err(e) => {
                         return Err(AppError::invalid(format!("CSV第{}行格式错误：{e}", n + 1))
