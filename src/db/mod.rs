@@ -76,14 +76,22 @@ impl Db {
     /// copy the write-ahead log into the database file (the checkpoint; about a second after
     /// 500,000 members): the committed rows are safe in the log, and the copy can be made
     /// after the cadre has the result. The main pool's connections keep both as usual.
-    pub async fn sqlite_bulk_writer(&self) -> AppResult<Db> {
-        debug_assert_eq!(self.backend, Backend::Sqlite);
+    ///
+    /// None for PostgreSQL, and for an in-memory SQLite database, where a new connection
+    /// would open a database of its own.
+    pub async fn sqlite_bulk_writer(&self) -> AppResult<Option<Db>> {
+        if self.backend != Backend::Sqlite
+            || self.url.contains(":memory:")
+            || self.url.contains("mode=memory")
+        {
+            return Ok(None);
+        }
         let pool = open_pool(&self.url, self.backend, 1, true).await?;
-        Ok(Db {
+        Ok(Some(Db {
             pool,
             backend: self.backend,
             url: self.url.clone(),
-        })
+        }))
     }
 
     pub fn backend(&self) -> Backend {

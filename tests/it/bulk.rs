@@ -21,6 +21,15 @@ async fn database() -> (Db, tempfile::TempDir, crate::helpers::DropDb) {
 
 type Row = (i64, Option<i64>, Option<String>, Option<Vec<u8>>);
 
+/// All four columns of `bulk_t`, in order.
+async fn insert(
+    db: &Db,
+    tx: &mut gonghui::db::Tx,
+    rows: Vec<Vec<Val>>,
+) -> gonghui::error::AppResult<()> {
+    insert_rows(tx, db.backend(), "bulk_t", &["id", "n", "t", "b"], rows).await
+}
+
 async fn all_rows(db: &Db) -> Vec<Row> {
     sqlx::query_as("SELECT id, n, t, b FROM bulk_t ORDER BY id")
         .fetch_all(db.pool())
@@ -59,15 +68,7 @@ async fn every_kind_of_value_arrives_as_given() {
         })
         .collect();
     let mut tx = db.begin_write().await.unwrap();
-    insert_rows(
-        &mut tx,
-        db.backend(),
-        "bulk_t",
-        &["id", "n", "t", "b"],
-        rows,
-    )
-    .await
-    .unwrap();
+    insert(&db, &mut tx, rows).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(all_rows(&db).await, expected);
     // Columns may come in any order, and a table's other columns stay at their default.
@@ -105,15 +106,7 @@ async fn many_rows_in_several_calls_all_arrive_and_a_failure_writes_none() {
     // More rows than one PostgreSQL statement takes.
     for start in [0, 12_000] {
         let rows = (start..start + 12_000).map(row).collect();
-        insert_rows(
-            &mut tx,
-            db.backend(),
-            "bulk_t",
-            &["id", "n", "t", "b"],
-            rows,
-        )
-        .await
-        .unwrap();
+        insert(&db, &mut tx, rows).await.unwrap();
     }
     tx.commit().await.unwrap();
     let (count, sum): (i64, i64) =
@@ -131,14 +124,7 @@ async fn many_rows_in_several_calls_all_arrive_and_a_failure_writes_none() {
     let mut tx = db.begin_write().await.unwrap();
     let fresh = (50_000..50_010).map(row);
     let clash = std::iter::once(row(5));
-    let result = insert_rows(
-        &mut tx,
-        db.backend(),
-        "bulk_t",
-        &["id", "n", "t", "b"],
-        fresh.chain(clash).collect(),
-    )
-    .await;
+    let result = insert(&db, &mut tx, fresh.chain(clash).collect()).await;
     assert!(result.is_err(), "the duplicate key is refused");
     drop(tx);
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bulk_t")
@@ -165,10 +151,15 @@ async fn only_the_bulk_writer_skips_foreign_key_checks() {
     assert!(refused.is_err(), "the pool checks foreign keys");
     if db.backend() == Backend::Postgres {
         // PostgreSQL bulk loads drop and re-add their foreign keys instead (see the CLI test).
+        assert!(db.sqlite_bulk_writer().await.unwrap().is_none());
         db.close().await;
         return;
     }
-    let writer = db.sqlite_bulk_writer().await.unwrap();
+    let writer = db
+        .sqlite_bulk_writer()
+        .await
+        .unwrap()
+        .expect("a file database");
     let mut tx = writer.begin_write().await.unwrap();
     sqlx::query(&orphan(2)).execute(&mut *tx).await.unwrap();
     tx.rollback().await.unwrap();

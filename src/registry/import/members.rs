@@ -653,9 +653,9 @@ fn stream_new_people(
 /// For a bulk load into SQLite, a bulk-load connection (see `Db::sqlite_bulk_writer`);
 /// otherwise the writes go through the pool.
 async fn open_writer(reg: &Registry, bulk: bool) -> AppResult<Option<crate::db::Db>> {
-    match (bulk, reg.db.backend()) {
-        (true, Backend::Sqlite) => Ok(Some(reg.db.sqlite_bulk_writer().await?)),
-        _ => Ok(None),
+    match bulk {
+        true => reg.db.sqlite_bulk_writer().await,
+        false => Ok(None),
     }
 }
 
