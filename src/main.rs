@@ -298,20 +298,7 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
                 })
             };
             while !task.is_finished() {
-                let (to_write, written) = (
-                    progress
-                        .rows_to_write
-                        .load(std::sync::atomic::Ordering::Relaxed),
-                    progress
-                        .rows_written
-                        .load(std::sync::atomic::Ordering::Relaxed),
-                );
-                let pct = if progress.phase() == "写入数据库" && to_write > 0 {
-                    50 + written * 50 / to_write
-                } else {
-                    25
-                };
-                bar.set_position(pct.min(100));
+                bar.set_position(u64::from(progress.percent()));
                 bar.set_message(format!(
                     "{} 已读{}行",
                     progress.phase(),

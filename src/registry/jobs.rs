@@ -146,12 +146,8 @@ impl Jobs {
                 }),
             ),
         };
-        let percent = match (&state, p.phase()) {
-            (JobState::Running, "写入数据库") if to_write > 0 => {
-                (50 + written * 50 / to_write).min(99) as u8
-            }
-            (JobState::Running, "读取文件") => 5,
-            (JobState::Running, _) => 40,
+        let percent = match state {
+            JobState::Running => p.percent(),
             _ => 100,
         };
         Some(JobStatus {

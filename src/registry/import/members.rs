@@ -513,6 +513,11 @@ async fn first_load(
         let reading = {
             let (lk, reg2, p) = (lk.clone(), reg.clone(), progress.clone());
             tokio::task::spawn_blocking(move || {
+                // For the progress bar: a CSV file holds about one row per line.
+                if super::reader::sniff(&data).is_ok_and(|k| k == super::reader::FileKind::Csv) {
+                    let lines = data.iter().filter(|b| **b == b'\n').count() as u64;
+                    p.rows_to_write.store(lines.max(1), Ordering::Relaxed);
+                }
                 let keys = reg2.keys.clone();
                 read_and_check(&data, &lk, &reg2, &p, |results| {
                     stream_new_people(results, &lk, &keys, &nodes, skip_invalid, rows_tx)

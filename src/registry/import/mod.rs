@@ -163,6 +163,27 @@ impl Progress {
     pub fn phase(&self) -> &'static str {
         *self.phase.lock().expect("not poisoned")
     }
+
+    /// A rough share of the work done, for progress bars: the phases in their order, and
+    /// within a writing phase the rows written of those expected.
+    pub fn percent(&self) -> u8 {
+        let to_write = self.rows_to_write.load(Ordering::Relaxed);
+        let written = self.rows_written.load(Ordering::Relaxed);
+        let share = |from: u64, to: u64| match to_write {
+            0 => from,
+            n => from + (to - from) * written.min(n) / n,
+        };
+        let p = match self.phase() {
+            "读取文件" => 5,
+            "读取并写入" => share(5, 85),
+            "写入数据库" => share(50, 85),
+            "重建索引" => 88,
+            "更新统计信息" => 95,
+            "完成" => 100,
+            _ => 40,
+        };
+        p as u8
+    }
 }
 
 /// Rows as they came from the file, after header detection.
@@ -429,4 +450,39 @@ fn rows_with_errors(issues: &[RowIssue]) -> std::collections::HashSet<usize> {
         .filter(|i| i.severity == Severity::Error)
         .map(|i| i.row)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Progress;
+    use std::sync::atomic::Ordering;
+
+    #[test]
+    fn progress_moves_forward_through_the_phases_and_the_rows() {
+        let p = Progress::default();
+        p.rows_to_write.store(1000, Ordering::Relaxed);
+        let steps = [
+            ("读取文件", 0),
+            ("读取并写入", 0),
+            ("读取并写入", 500),
+            ("读取并写入", 1000),
+            ("读取并写入", 1200), // more rows than lines were expected: capped
+            ("重建索引", 1200),
+            ("更新统计信息", 1200),
+            ("完成", 1200),
+        ];
+        let seen: Vec<u8> = steps
+            .iter()
+            .map(|(phase, written)| {
+                p.set_phase(phase);
+                p.rows_written.store(*written, Ordering::Relaxed);
+                p.percent()
+            })
+            .collect();
+        assert_eq!(seen, [5, 5, 45, 85, 85, 88, 95, 100]);
+        // Without an expected row count, a writing phase stands at its start.
+        p.rows_to_write.store(0, Ordering::Relaxed);
+        p.set_phase("写入数据库");
+        assert_eq!(p.percent(), 50);
+    }
 }
