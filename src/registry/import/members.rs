@@ -1,5 +1,7 @@
-//! Member import: the bulk path (hundreds of thousands of rows) with set-based lookups and
-//! multi-row inserts in one transaction.
+//! Member import, built for hundreds of thousands of rows: the file is read and checked by
+//! several threads, people already registered are found by set-based lookups, and every row
+//! is written in one transaction (see docs/decisions.md, "Bulk loads of members"). A first
+//! load into an empty SQLite registry writes while it reads.
 
 use std::collections::HashMap;
 use std::sync::Arc;
