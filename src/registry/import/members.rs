@@ -528,17 +528,11 @@ async fn first_load(
         };
         let backend = db.backend();
         let mut writing: AppResult<()> = Ok(());
-        while let Some((people, spells)) = rows_rx.recv().await {
-            let n = people.len() as u64;
-            writing = async {
-                insert_rows(&mut tx, backend, "members", MEMBER_COLS, people).await?;
-                insert_rows(&mut tx, backend, "memberships", MEMBERSHIP_COLS, spells).await
-            }
-            .await;
+        while let Some(chunk) = rows_rx.recv().await {
+            writing = write_new_rows(&mut tx, backend, chunk, progress).await;
             if writing.is_err() {
                 break; // closing the channel stops the producer; the error is returned below
             }
-            note_written(progress, n);
         }
         drop(rows_rx);
         let read = reading.await.map_err(AppError::internal)?;
@@ -574,10 +568,36 @@ async fn first_load(
     result
 }
 
-fn note_written(progress: &Progress, rows: u64) {
-    if progress.rows_written.fetch_add(rows, Ordering::Relaxed) == 0 {
+/// Adds a new person's rows to `chunk` and their part of the statistics totals to `totals`.
+fn add_new_person(
+    chunk: &mut NewRows,
+    totals: &mut counters::Deltas,
+    keys: &crate::crypto::FieldKeys,
+    org: &Org,
+    r: &MemberRow,
+    nodes: &counters::Nodes,
+    now: i64,
+) {
+    let (person, spell) = new_rows(keys, org, r, now);
+    chunk.0.push(person);
+    chunk.1.push(spell);
+    counters::contribute(&counted_person(org, r), nodes, 1, totals);
+}
+
+/// Inserts a chunk of new people and counts them as written.
+async fn write_new_rows(
+    tx: &mut Tx,
+    backend: Backend,
+    (people, spells): NewRows,
+    progress: &Progress,
+) -> AppResult<()> {
+    let n = people.len() as u64;
+    insert_rows(tx, backend, "members", MEMBER_COLS, people).await?;
+    insert_rows(tx, backend, "memberships", MEMBERSHIP_COLS, spells).await?;
+    if progress.rows_written.fetch_add(n, Ordering::Relaxed) == 0 {
         tracing::debug!("import: first rows written");
     }
+    Ok(())
 }
 
 /// New people's `members` and `memberships` rows, a chunk at a time.
@@ -614,7 +634,7 @@ fn stream_new_people(
     let mut waiting: std::collections::BTreeMap<usize, Validated> = Default::default();
     let mut next = 0;
     let mut first_row: HashMap<Vec<u8>, usize> = HashMap::new();
-    let (mut people, mut spells) = (Vec::with_capacity(CHUNK), Vec::with_capacity(CHUNK));
+    let mut chunk = NewRows::default();
     for part in results {
         waiting.insert(part.seq, part);
         while let Some(part) = waiting.remove(&next) {
@@ -639,20 +659,16 @@ fn stream_new_people(
                     continue; // nothing more to write; the rest is only checked
                 }
                 let org = &lk.orgs[r.org];
-                let (person, spell) = new_rows(keys, org, &r, now);
-                people.push(person);
-                spells.push(spell);
-                counters::contribute(&counted_person(org, &r), nodes, 1, &mut out.totals);
+                add_new_person(&mut chunk, &mut out.totals, keys, org, &r, nodes, now);
                 out.inserted += 1;
-                if people.len() == CHUNK {
-                    let chunk = (std::mem::take(&mut people), std::mem::take(&mut spells));
-                    out.complete &= writer.blocking_send(chunk).is_ok();
+                if chunk.0.len() == CHUNK {
+                    out.complete &= writer.blocking_send(std::mem::take(&mut chunk)).is_ok();
                 }
             }
         }
     }
-    if out.complete && !people.is_empty() {
-        out.complete &= writer.blocking_send((people, spells)).is_ok();
+    if out.complete && !chunk.0.is_empty() {
+        out.complete &= writer.blocking_send(chunk).is_ok();
     }
     out
 }
@@ -843,7 +859,7 @@ async fn write_plan(
     w.inserted = inserts.len() as u64;
     // New people: a blocking thread encrypts and prepares chunks while this task inserts the
     // previous chunk, so the two cores overlap (crypto on one, SQLite/PostgreSQL on the other).
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<(Vec<Vec<Val>>, Vec<Vec<Val>>)>(2);
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<NewRows>(2);
     let (keys, lk2) = (reg.keys.clone(), lk.clone());
     // The new people's part of the statistics totals, added up on the way.
     let nodes = counters::Nodes::all(tx).await?;
@@ -851,27 +867,27 @@ async fn write_plan(
         let now = now_ms();
         let mut totals = counters::Deltas::new();
         for chunk in inserts.chunks(5000) {
-            let mut people = Vec::with_capacity(chunk.len());
-            let mut spells = Vec::with_capacity(chunk.len());
+            let mut rows_out = NewRows::default();
             for i in chunk {
                 let r = &rows[*i].1;
-                let org = &lk2.orgs[r.org];
-                let (person, spell) = new_rows(&keys, org, r, now);
-                people.push(person);
-                spells.push(spell);
-                counters::contribute(&counted_person(org, r), &nodes, 1, &mut totals);
+                add_new_person(
+                    &mut rows_out,
+                    &mut totals,
+                    &keys,
+                    &lk2.orgs[r.org],
+                    r,
+                    &nodes,
+                    now,
+                );
             }
-            if sender.blocking_send((people, spells)).is_err() {
+            if sender.blocking_send(rows_out).is_err() {
                 break; // the writer stopped (an error); it reports why
             }
         }
         totals
     });
-    while let Some((people, spells)) = receiver.recv().await {
-        let n = people.len() as u64;
-        insert_rows(tx, backend, "members", MEMBER_COLS, people).await?;
-        insert_rows(tx, backend, "memberships", MEMBERSHIP_COLS, spells).await?;
-        note_written(progress, n);
+    while let Some(chunk) = receiver.recv().await {
+        write_new_rows(tx, backend, chunk, progress).await?;
     }
     let totals = producer.await.map_err(AppError::internal)?;
     counters::write_deltas(tx, totals).await?;
