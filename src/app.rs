@@ -66,7 +66,7 @@ pub struct Boot {
 /// Connects, loads or creates keys, migrates; on a brand-new database also seeds the demo city
 /// (if configured) and creates the first administrator.
 pub async fn bootstrap(config: &Config, seed_demo: bool) -> AppResult<(Registry, Boot)> {
-    let db = Db::connect(&config.database_url, config.db_max_connections).await?;
+    let db = Db::connect(&config.database_url(), config.db_max_connections).await?;
     let (_, current) = migrations::status(&db).await?;
     let created_database = current.is_none();
     migrations::run(&db).await?;

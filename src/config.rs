@@ -12,8 +12,10 @@ use crate::error::{AppError, AppResult};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// `sqlite://path/file.db` (default, created on first start) or `postgres://user@host/db`.
-    pub database_url: String,
+    /// `sqlite://path/file.db` or `postgres://user@host/db`; unset: `gonghui.db` in `data_dir`
+    /// (created on first start). Read it through [`Config::database_url`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
     /// Where the SQLite file, the key file and import uploads live by default.
     pub data_dir: PathBuf,
     /// Field-encryption key file; defaults to `<data_dir>/keys.toml`.
@@ -60,7 +62,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Config {
         Config {
-            database_url: "sqlite://data/gonghui.db".into(),
+            database_url: None,
             data_dir: PathBuf::from("data"),
             keys_file: None,
             bind: "127.0.0.1:8080".into(),
@@ -119,6 +121,13 @@ impl Config {
         })
     }
 
+    /// The database to use: the configured URL, or the SQLite file in the data folder.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("gonghui.db").display()))
+    }
+
     pub fn keys_path(&self) -> PathBuf {
         self.keys_file
             .clone()
@@ -130,7 +139,7 @@ impl Config {
     }
 
     pub fn is_sqlite(&self) -> bool {
-        self.database_url.starts_with("sqlite:")
+        self.database_url().starts_with("sqlite:")
     }
 }
 
@@ -153,5 +162,23 @@ mod tests {
         };
         let cfg = Config::load(None, &o).unwrap();
         assert_eq!(cfg.bind, "127.0.0.1:9999");
+    }
+
+    #[test]
+    fn the_sqlite_file_lives_in_the_data_folder_unless_a_url_is_given() {
+        let o = Overrides {
+            data_dir: Some(PathBuf::from("/srv/gonghui")),
+            ..Default::default()
+        };
+        let cfg = Config::load(None, &o).unwrap();
+        assert_eq!(cfg.database_url(), "sqlite:///srv/gonghui/gonghui.db");
+        let o = Overrides {
+            database_url: Some("postgres://u@h/db".into()),
+            ..o
+        };
+        assert_eq!(
+            Config::load(None, &o).unwrap().database_url(),
+            "postgres://u@h/db"
+        );
     }
 }

@@ -22,7 +22,7 @@ struct Cli {
     /// Config file (default: ./gonghui.toml if present). See gonghui.example.toml.
     #[arg(long, global = true)]
     config: Option<PathBuf>,
-    /// Database URL: sqlite://data/gonghui.db or postgres://user@host/db (env GONGHUI_DATABASE_URL).
+    /// Database URL: postgres://user@host/db or sqlite://FILE (env GONGHUI_DATABASE_URL); default: gonghui.db in the data folder.
     #[arg(long, global = true)]
     database_url: Option<String>,
     /// Folder for the SQLite file and keys (env GONGHUI_DATA_DIR).
@@ -253,7 +253,7 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
             Ok(0)
         }
         Command::Migrate => {
-            let db = gonghui::db::Db::connect(&config.database_url, 2).await?;
+            let db = gonghui::db::Db::connect(&config.database_url(), 2).await?;
             let n = gonghui::db::migrations::run(&db).await?;
             gonghui::registry::counters::ensure_built(&db).await?;
             println!("已应用 {n} 个迁移。");
@@ -630,11 +630,11 @@ async fn check(config: &Config) -> Result<u8, AppError> {
     let mut problems = 0;
     println!(
         "配置：数据库 {}；数据目录 {}；监听 {}",
-        redact(&config.database_url),
+        redact(&config.database_url()),
         config.data_dir.display(),
         config.bind
     );
-    let db = match gonghui::db::Db::connect(&config.database_url, 2).await {
+    let db = match gonghui::db::Db::connect(&config.database_url(), 2).await {
         Ok(db) => {
             println!("✔ 数据库可以连接");
             Some(db)

@@ -86,7 +86,7 @@ impl FieldKeys {
             index_key: hex::encode(idx.as_ref()),
         };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+            crate::files::create_private_dir(dir)?;
         }
         let text = format!(
             "# gonghui 字段加密密钥。丢失后已加密的身份证号和手机号将无法恢复，请离线备份本文件。\n{}",

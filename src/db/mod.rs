@@ -254,9 +254,14 @@ fn prepare_sqlite_url(url: &str) -> AppResult<String> {
         && let Some(dir) = std::path::Path::new(path).parent()
         && !dir.as_os_str().is_empty()
     {
-        std::fs::create_dir_all(dir).map_err(|e| {
+        crate::files::create_private_dir(dir).map_err(|e| {
             AppError::bad_request(format!("无法创建数据目录{}：{e}", dir.display()))
                 .with_code("CONFIG")
+        })?;
+    }
+    if path != ":memory:" && !query.contains("mode=memory") && !query.contains("mode=ro") {
+        crate::files::ensure_private_file(std::path::Path::new(path)).map_err(|e| {
+            AppError::bad_request(format!("无法创建数据库文件{path}：{e}")).with_code("CONFIG")
         })?;
     }
     let query = if query.contains("mode=") {

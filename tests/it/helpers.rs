@@ -162,7 +162,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let (url, db_guard) = fresh_database(dir.path()).await;
     let mut config = Config {
-        database_url: url,
+        database_url: Some(url),
         data_dir: dir.path().to_path_buf(),
         demo_on_first_start: false,
         db_max_connections: 4,

@@ -590,7 +590,7 @@ async fn the_cli_audit_verify_fails_and_names_the_row() {
         .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_gonghui"))
         .args(["audit", "verify"])
-        .env("GONGHUI_DATABASE_URL", &app.config.database_url)
+        .env("GONGHUI_DATABASE_URL", app.config.database_url())
         .env("GONGHUI_DATA_DIR", &app.config.data_dir)
         .output()
         .unwrap();
