@@ -27,7 +27,7 @@ use crate::db::{Db, migrations};
 use crate::error::{AppError, AppResult};
 use crate::registry::jobs::Jobs;
 use crate::registry::{Registry, demo};
-use crate::web::{admin_api, api, auth_api, guard, pages};
+use crate::web::{admin_api, api, auth_api, guard, hardening, pages};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -107,7 +107,8 @@ pub fn router(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::guard,
-        ));
+        ))
+        .layer(axum::middleware::from_fn(hardening::api_errors_as_json));
     let hsts = state.config.public_https.then(|| {
         SetResponseHeaderLayer::overriding(
             header::STRICT_TRANSPORT_SECURITY,
@@ -128,6 +129,8 @@ pub fn router(state: AppState) -> Router {
             }
         })
         .with_state(state)
+        .layer(axum::middleware::from_fn(hardening::refuse_control_characters))
+        .layer(axum::middleware::from_fn(hardening::no_store))
         .layer(axum::extract::DefaultBodyLimit::max(2 * 1024 * 1024))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))

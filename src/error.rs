@@ -13,7 +13,18 @@ pub struct AppError {
     code: &'static str,
     message: String,
     status: StatusCode,
+    /// Problems with single fields of a form, shown next to each field.
+    fields: Vec<FieldIssue>,
+    /// For 405: the methods the address does accept (the `Allow` header).
+    allow: Option<String>,
     source: Option<anyhow::Error>,
+}
+
+/// A problem with one field: which field (its Chinese label) and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldIssue {
+    pub field: String,
+    pub message: String,
 }
 
 impl AppError {
@@ -22,6 +33,8 @@ impl AppError {
             code,
             message: message.into(),
             status,
+            fields: Vec::new(),
+            allow: None,
             source: None,
         }
     }
@@ -47,6 +60,32 @@ impl AppError {
     /// Input that fails validation.
     pub fn invalid(message: impl Into<String>) -> AppError {
         AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "INVALID_INPUT", message)
+    }
+
+    /// Input with problems in named fields (422), each shown next to its field.
+    pub fn invalid_fields(message: impl Into<String>, fields: Vec<FieldIssue>) -> AppError {
+        let mut e = AppError::invalid(message);
+        e.fields = fields;
+        e
+    }
+
+    /// A method the address does not accept (405), naming the ones it does.
+    pub fn method_not_allowed(allowed: &[&str]) -> AppError {
+        let mut e = AppError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "此地址不支持该请求方法",
+        );
+        e.allow = Some(allowed.join(", "));
+        e
+    }
+
+    pub fn allow(&self) -> Option<&str> {
+        self.allow.as_deref()
+    }
+
+    pub fn fields(&self) -> &[FieldIssue] {
+        &self.fields
     }
 
     pub fn bad_request(message: impl Into<String>) -> AppError {
@@ -75,6 +114,8 @@ impl AppError {
             code: "INTERNAL",
             message: "系统内部错误，请稍后重试或联系管理员".into(),
             status: StatusCode::INTERNAL_SERVER_ERROR,
+            fields: Vec::new(),
+            allow: None,
             source: Some(source.into()),
         }
     }
@@ -137,12 +178,27 @@ impl From<std::io::Error> for AppError {
     }
 }
 
+/// Every error answer of the API.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// Stable machine-readable code, e.g. `INVALID_INPUT`.
     pub code: String,
     /// Message for people, in Chinese.
     pub message: String,
+    /// Field-level problems, when the input had some (e.g. a member's enrolment form).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
+    pub fields: Vec<FieldIssue>,
+}
+
+impl From<&AppError> for ErrorBody {
+    fn from(e: &AppError) -> ErrorBody {
+        ErrorBody {
+            code: e.code.to_string(),
+            message: e.message.clone(),
+            fields: e.fields.clone(),
+        }
+    }
 }
 
 impl IntoResponse for AppError {
@@ -154,7 +210,12 @@ impl IntoResponse for AppError {
         let body = ErrorBody {
             code: self.code.to_string(),
             message: self.message,
+            fields: self.fields,
         };
-        (self.status, axum::Json(body)).into_response()
+        let mut res = (self.status, axum::Json(body)).into_response();
+        if let Some(allow) = self.allow.and_then(|a| a.parse().ok()) {
+            res.headers_mut().insert(axum::http::header::ALLOW, allow);
+        }
+        res
     }
 }

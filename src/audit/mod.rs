@@ -325,8 +325,8 @@ pub async fn list(db: &Db, scope: &Scope, f: &AuditFilter) -> AppResult<AuditPag
         ints.push(day_start_ms(to, "结束日期")? + 86_400_000);
         cond.push(format!("at < ${}", n_text + ints.len()));
     }
-    let page = f.page.unwrap_or(1).max(1);
-    let per_page = f.per_page.unwrap_or(50).clamp(1, 500);
+    let paging = crate::db::Paging::new(f.page.map(i64::from), f.per_page.map(i64::from), 50);
+    let (page, per_page) = (paging.page as u32, paging.per_page as u32);
     let where_sql = cond.join(" AND ");
     let count_sql = format!("SELECT COUNT(*) FROM audit_log WHERE {where_sql}");
     let mut q = sqlx::query_scalar::<_, i64>(&count_sql);
@@ -339,7 +339,7 @@ pub async fn list(db: &Db, scope: &Scope, f: &AuditFilter) -> AppResult<AuditPag
     let total = q.fetch_one(db.pool()).await?;
     let rows_sql = format!(
         "SELECT {ROW_COLUMNS} FROM audit_log WHERE {where_sql} ORDER BY seq DESC LIMIT {per_page} OFFSET {}",
-        (page as i64 - 1) * per_page as i64
+        paging.offset()
     );
     let mut q = sqlx::query(&rows_sql);
     for a in &args {

@@ -405,18 +405,32 @@ pub async fn change_password(
     let now = auth.now();
     let acc = &s.account;
     let actor = account_actor(reg, Some(acc), Some(ip));
+    // Guesses of the current password count toward the same lockout as sign-in: a session
+    // left open must not become a way to try passwords without limit.
+    let key = throttle_key(reg, &acc.username);
+    if is_locked_at(locked_until(reg, &key).await?, now) {
+        sessions::end_all(reg.db.pool(), acc.id, None, now).await?;
+        return Err(locked(auth));
+    }
     if !password::verify(current.to_string(), Some(acc.password_hash.clone())).await? {
+        let now_locked = record_failure(auth, reg, &key).await?;
         audit::record(
             &reg.db,
             &actor,
             now,
             Event::new("account.password_change")
                 .failed()
-                .target("account", acc.id),
+                .target("account", acc.id)
+                .detail(serde_json::json!({ "reason": "wrong_password", "locked": now_locked })),
         )
         .await?;
+        if now_locked {
+            sessions::end_all(reg.db.pool(), acc.id, None, now).await?;
+            return Err(locked(auth));
+        }
         return Err(AppError::invalid("当前密码不正确").with_code("PASSWORD_WRONG"));
     }
+    clear_failures(reg, &key).await?;
     auth.settings.policy.check(new, &acc.username)?;
     if password::verify(new.to_string(), Some(acc.password_hash.clone())).await? {
         return Err(AppError::invalid("新密码不能与当前密码相同").with_code("PASSWORD_POLICY"));

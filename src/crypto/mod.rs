@@ -169,6 +169,59 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     f.sync_all()
 }
 
+/// Text typed by a person (a search, a stated reason, a note, a file name) with anything that
+/// looks like an ID number or a mobile number masked, for the audit trail: a standalone run
+/// of 15 or 18 characters (digits, the 18th may be X) keeps its first 6 and last 4, an
+/// 11-digit number starting with 1 keeps its first 3 and last 4, and any other run of 12 to
+/// 17 digits (part of an ID number) keeps only its first 2 and last 2. Full-width digits
+/// count as digits. Shorter numbers (a year, an amount, the last digits searched for) stay.
+pub fn mask_personal_in_text(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let digit = |c: char| match c {
+        '0'..='9' => Some(c),
+        '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
+        _ => None,
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if digit(chars[i]).is_none() || (i > 0 && chars[i - 1].is_ascii_alphanumeric()) {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let mut run: Vec<char> = Vec::new();
+        let mut j = i;
+        while j < chars.len()
+            && let Some(d) = digit(chars[j])
+        {
+            run.push(d);
+            j += 1;
+        }
+        if run.len() == 17 && j < chars.len() && matches!(chars[j], 'X' | 'x' | 'Ｘ' | 'ｘ') {
+            run.push('X');
+            j += 1;
+        }
+        let standalone = j >= chars.len() || !chars[j].is_ascii_alphanumeric();
+        let n = run.len();
+        let (head, tail) = match n {
+            15 | 18 if standalone => (6, 4),
+            11 if standalone && run[0] == '1' => (3, 4),
+            12..=17 if standalone => (2, 2),
+            _ => (n, 0),
+        };
+        if head + tail < n {
+            out.extend(&run[..head]);
+            out.extend(std::iter::repeat_n('*', n - head - tail));
+            out.extend(&run[n - tail..]);
+        } else {
+            out.extend(&chars[i..j]);
+        }
+        i = j;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,5 +247,39 @@ mod tests {
             k.blind_index("id", "x"),
             FieldKeys::generate().blind_index("id", "x")
         );
+    }
+
+    #[test]
+    fn personal_numbers_in_typed_text_are_masked_and_other_numbers_kept() {
+        assert_eq!(
+            mask_personal_in_text("620102199003074123"),
+            "620102********4123"
+        );
+        assert_eq!(
+            mask_personal_in_text("q=11010519491231002X。"),
+            "q=110105********002X。"
+        );
+        assert_eq!(
+            mask_personal_in_text("核对13812345678的手机"),
+            "核对138****5678的手机"
+        );
+        assert_eq!(
+            mask_personal_in_text("１３８１２３４５６７８"),
+            "138****5678"
+        );
+        assert_eq!(
+            mask_personal_in_text("3210012345678901"),
+            "32************01"
+        );
+        assert_eq!(
+            mask_personal_in_text("2026年补发12000元，尾号002X"),
+            "2026年补发12000元，尾号002X"
+        );
+        // Part of a longer token (an id, a hash) is not a number on its own.
+        assert_eq!(
+            mask_personal_in_text("ab620102199003074123"),
+            "ab620102199003074123"
+        );
+        assert_eq!(mask_personal_in_text(""), "");
     }
 }

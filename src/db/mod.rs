@@ -23,6 +23,34 @@ use sqlx::{Any, AnyPool, Executor, Transaction};
 
 use crate::error::{AppError, AppResult};
 
+/// A page of a list as asked for: pages count from 1 up to [`Paging::MAX_PAGE`], sizes from 1
+/// to 500. Out-of-range numbers are brought into range rather than refused (a bookmarked
+/// link past the end shows an empty page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl Paging {
+    pub const MAX_PAGE: i64 = 100_000;
+    pub const MAX_PER_PAGE: i64 = 500;
+
+    pub fn new(page: Option<i64>, per_page: Option<i64>, default_per_page: i64) -> Paging {
+        Paging {
+            page: page.unwrap_or(1).clamp(1, Self::MAX_PAGE),
+            per_page: per_page
+                .unwrap_or(default_per_page)
+                .clamp(1, Self::MAX_PER_PAGE),
+        }
+    }
+
+    /// Rows before this page.
+    pub fn offset(&self) -> i64 {
+        (self.page - 1) * self.per_page
+    }
+}
+
 pub type Tx = Transaction<'static, Any>;
 pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -410,6 +438,22 @@ pub fn values_placeholders(backend: Backend, rows: usize, cols: usize) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paging_stays_in_range_whatever_is_asked() {
+        let p = Paging::new(Some(i64::MAX), Some(i64::MAX), 50);
+        assert_eq!((p.page, p.per_page), (Paging::MAX_PAGE, 500));
+        assert!(p.offset() < i64::MAX / 2);
+        let p = Paging::new(Some(i64::MIN), Some(-5), 50);
+        assert_eq!((p.page, p.per_page, p.offset()), (1, 1, 0));
+        assert_eq!(
+            Paging::new(None, None, 50),
+            Paging {
+                page: 1,
+                per_page: 50
+            }
+        );
+    }
 
     #[test]
     fn like_patterns_take_wildcards_literally() {

@@ -113,10 +113,7 @@ impl Jobs {
                         job.report = Some(Arc::new(report));
                     }
                     Err(e) => {
-                        job.result = Some(Err(crate::error::ErrorBody {
-                            code: e.code().into(),
-                            message: e.message().into(),
-                        }));
+                        job.result = Some(Err(crate::error::ErrorBody::from(&e)));
                     }
                 }
             }
@@ -137,14 +134,7 @@ impl Jobs {
         let (state, outcome, error) = match &job.result {
             None => (JobState::Running, None, None),
             Some(Ok(o)) => (JobState::Finished, Some(o.clone()), None),
-            Some(Err(e)) => (
-                JobState::Failed,
-                None,
-                Some(crate::error::ErrorBody {
-                    code: e.code.clone(),
-                    message: e.message.clone(),
-                }),
-            ),
+            Some(Err(e)) => (JobState::Failed, None, Some(e.clone())),
         };
         let percent = match state {
             JobState::Running => p.percent(),
@@ -202,6 +192,14 @@ async fn record_batch(
     result: &Result<(ImportOutcome, Vec<u8>), crate::error::AppError>,
     started: i64,
 ) {
+    // The name came with the upload: no control characters, no personal numbers kept.
+    let file_name = crate::crypto::mask_personal_in_text(
+        &file_name
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect::<String>(),
+    );
     let (status, total, invalid, ins, upd, unch, msg) = match result {
         Ok((o, _)) => (
             if o.committed {
@@ -224,7 +222,7 @@ async fn record_batch(
     )
     .bind(id)
     .bind(kind.code())
-    .bind(file_name.chars().take(200).collect::<String>())
+    .bind(&file_name)
     .bind(opts.dry_run as i64)
     .bind(status)
     .bind(total as i64)
@@ -241,7 +239,7 @@ async fn record_batch(
         tracing::warn!(job = id, error = %e, "could not record import batch");
     }
     let detail = serde_json::json!({
-        "kind": kind.code(), "file_name": file_name.chars().take(200).collect::<String>(), "dry_run": opts.dry_run,
+        "kind": kind.code(), "file_name": file_name, "dry_run": opts.dry_run,
         "skip_invalid": opts.skip_invalid, "status": status, "rows_total": total, "rows_invalid": invalid,
         "inserted": ins, "updated": upd, "unchanged": unch,
     });

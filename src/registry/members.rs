@@ -62,12 +62,7 @@ pub struct PersonFields {
     pub card_no: Option<String>,
 }
 
-/// A field-level problem: which field (Chinese label) and why.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FieldIssue {
-    pub field: String,
-    pub message: String,
-}
+pub use crate::error::FieldIssue;
 
 fn nonempty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
@@ -438,8 +433,8 @@ pub async fn filter_sql(
 }
 
 pub async fn list(db: &Db, scope: &Scope, f: &MemberFilter) -> AppResult<MemberPage> {
-    let per_page = f.per_page.unwrap_or(50).clamp(1, 500);
-    let page = f.page.unwrap_or(1).max(1);
+    let paging = crate::db::Paging::new(f.page, f.per_page, 50);
+    let (page, per_page) = (paging.page, paging.per_page);
     let letters =
         f.q.as_deref()
             .map(str::trim)
@@ -454,7 +449,7 @@ pub async fn list(db: &Db, scope: &Scope, f: &MemberFilter) -> AppResult<MemberP
                 "{VIEW_SELECT} WHERE {w} ORDER BY {} LIMIT {} OFFSET {}",
                 f.order_by(),
                 per_page + 1,
-                (page - 1) * per_page
+                paging.offset()
             );
             let mut q = sqlx::query_as::<_, MemberView>(&sql);
             for a in &args {
@@ -464,10 +459,7 @@ pub async fn list(db: &Db, scope: &Scope, f: &MemberFilter) -> AppResult<MemberP
         }
     };
     if letters.is_some() {
-        rows = rows
-            .into_iter()
-            .skip(((page - 1) * per_page) as usize)
-            .collect();
+        rows = rows.into_iter().skip(paging.offset() as usize).collect();
     }
     let has_more = rows.len() as i64 > per_page;
     rows.truncate(per_page as usize);
@@ -959,8 +951,7 @@ pub async fn reveal_with_reason(
 ) -> AppResult<(String, Option<String>)> {
     let reason = stated_reason(reason)?;
     get(db, &actor.scope, id).await?;
-    let detail =
-        serde_json::json!({ "fields": ["id_number", "mobile"], "reason": reason, "via": via });
+    let detail = serde_json::json!({ "fields": ["id_number", "mobile"], "reason": crate::crypto::mask_personal_in_text(&reason), "via": via });
     audit::record(
         db,
         actor,

@@ -171,6 +171,9 @@ pub fn validate_name(name: &str, what: &str) -> AppResult<String> {
     if n.chars().count() > 100 {
         return Err(AppError::invalid(format!("{what}过长（最多100个字）")));
     }
+    if n.chars().any(char::is_control) {
+        return Err(AppError::invalid(format!("{what}不能包含换行或控制字符")));
+    }
     Ok(n.to_string())
 }
 

@@ -497,9 +497,9 @@ pub async fn drill(
 ) -> AppResult<Drill> {
     let (lo, hi) = Scope::subtree(&org.path).range();
     let (from, to) = (period.from.to_string(), period.to.to_string());
-    let per_page = per_page.clamp(1, 500);
-    let page = page.max(1);
-    let limit = format!("LIMIT {} OFFSET {}", per_page + 1, (page - 1) * per_page);
+    let paging = crate::db::Paging::new(Some(page), Some(per_page), 50);
+    let (page, per_page) = (paging.page, paging.per_page);
+    let limit = format!("LIMIT {} OFFSET {}", per_page + 1, paging.offset());
     let records = if let Some(cond) = member_condition(figure) {
         let ids =
             drill_member_ids(db, figure, cond, [&lo, &hi, &from, &to], page, per_page).await?;

@@ -225,7 +225,7 @@ pub async fn decide(
                 members::set_current_tx(tx, t.member_id, status, Some(&to), Some(on)).await?;
                 counters::settle(tx, t.member_id, &before).await?;
             }
-            let detail = serde_json::json!({ "member_id": t.member_id.to_string(), "from_org": t.from_code, "to_org": t.to_code, "on": t.on_date, "note": note });
+            let detail = serde_json::json!({ "member_id": t.member_id.to_string(), "from_org": t.from_code, "to_org": t.to_code, "on": t.on_date, "note": crate::crypto::mask_personal_in_text(&note) });
             audit::append_tx(tx, backend, &actor, now_ms(), Event::new(match decision {
                 Decision::Accept => "transfer.accept",
                 Decision::Decline => "transfer.decline",

@@ -111,7 +111,7 @@ pub async fn list(db: &Db, scope: &Scope, f: &UnitFilter) -> AppResult<Vec<Unit>
 /// One page of [`list`] and whether another page follows.
 pub async fn page(db: &Db, scope: &Scope, f: &UnitFilter) -> AppResult<(Vec<Unit>, bool)> {
     let mut rows = query(db, scope, f, 1).await?;
-    let per_page = f.per_page.unwrap_or(50).clamp(1, 500) as usize;
+    let per_page = crate::db::Paging::new(f.page, f.per_page, 50).per_page as usize;
     let more = rows.len() > per_page;
     rows.truncate(per_page);
     Ok((rows, more))
@@ -145,11 +145,11 @@ async fn query(db: &Db, scope: &Scope, f: &UnitFilter, extra: i64) -> AppResult<
             " AND u.small_micro = 0"
         });
     }
-    let per_page = f.per_page.unwrap_or(50).clamp(1, 500);
-    let offset = (f.page.unwrap_or(1).max(1) - 1) * per_page;
+    let paging = crate::db::Paging::new(f.page, f.per_page, 50);
     sql.push_str(&format!(
-        " ORDER BY u.name, u.id LIMIT {} OFFSET {offset}",
-        per_page + extra
+        " ORDER BY u.name, u.id LIMIT {} OFFSET {}",
+        paging.per_page + extra,
+        paging.offset()
     ));
     let mut q = sqlx::query_as::<_, Unit>(&sql);
     for a in args {

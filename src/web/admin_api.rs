@@ -1,13 +1,13 @@
 //! Administration endpoints for the three separated administrator roles: accounts (系统管理员),
 //! roles, unlocks and API tokens (安全管理员), the audit trail (审计管理员).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::api::{JsonBody, parse_id};
+use super::api::{ApiQuery, JsonBody, parse_id};
 use crate::app::AppState;
 use crate::audit::verify::{self, Report};
 use crate::audit::{self, AuditFilter, AuditPage, Event};
@@ -219,7 +219,7 @@ pub async fn revoke_token(
 pub async fn list_audit(
     State(st): State<AppState>,
     caller: Caller,
-    Query(f): Query<AuditFilter>,
+    ApiQuery(f): ApiQuery<AuditFilter>,
 ) -> AppResult<Json<AuditPage>> {
     Ok(Json(audit::list(&st.reg.db, &caller.scope, &f).await?))
 }

@@ -1,6 +1,6 @@
 //! JSON API handlers. Every handler takes the caller's [`ApiScope`]; records outside it are 404.
 
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -24,6 +24,7 @@ use crate::registry::stats::{self, Drill, DrillQuery, Stats, StatsQuery};
 use crate::registry::templates;
 use crate::registry::units::{self, Unit, UnitFields, UnitFilter};
 use crate::types::{RegionCode, Uscc, parse_date, parse_flag};
+pub use crate::web::hardening::{ApiQuery, JsonBody};
 
 /// The caller's org-subtree scope, from the [`Caller`] the access guard placed in the request.
 pub struct ApiScope(pub Scope);
@@ -37,26 +38,6 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
     ) -> Result<Self, Self::Rejection> {
         let caller = Caller::from_request_parts(parts, state).await?;
         Ok(ApiScope(caller.scope))
-    }
-}
-
-/// JSON body extractor whose rejections are our Chinese JSON errors.
-pub struct JsonBody<T>(pub T);
-
-impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for JsonBody<T> {
-    type Rejection = AppError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(JsonBody(v)),
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(AppError::too_large("请求内容过大"))
-            }
-            Err(e) => Err(AppError::bad_request(format!(
-                "请求内容不是有效的JSON：{}",
-                e.body_text()
-            ))),
-        }
     }
 }
 
@@ -188,7 +169,7 @@ pub(crate) fn org_fields(code: &str, i: &OrgInput) -> AppResult<OrgFields> {
 async fn list_orgs(
     State(st): State<AppState>,
     ApiScope(scope): ApiScope,
-    Query(f): Query<OrgFilter>,
+    ApiQuery(f): ApiQuery<OrgFilter>,
 ) -> AppResult<Json<Vec<Org>>> {
     Ok(Json(orgs::list(&st.reg.db, &scope, &f).await?))
 }
@@ -302,7 +283,7 @@ pub struct UnitInput {
 async fn list_units(
     State(st): State<AppState>,
     ApiScope(scope): ApiScope,
-    Query(f): Query<UnitFilter>,
+    ApiQuery(f): ApiQuery<UnitFilter>,
 ) -> AppResult<Json<Vec<Unit>>> {
     Ok(Json(units::list(&st.reg.db, &scope, &f).await?))
 }
@@ -365,7 +346,7 @@ async fn get_unit(
 async fn list_members(
     State(st): State<AppState>,
     ApiScope(scope): ApiScope,
-    Query(f): Query<MemberFilter>,
+    ApiQuery(f): ApiQuery<MemberFilter>,
 ) -> AppResult<Json<MemberPage>> {
     Ok(Json(members::list(&st.reg.db, &scope, &f).await?))
 }
@@ -387,15 +368,8 @@ pub struct EnrollResult {
     pub warnings: Vec<members::FieldIssue>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FieldErrors {
-    pub code: String,
-    pub message: String,
-    pub fields: Vec<members::FieldIssue>,
-}
-
 #[utoipa::path(post, path = "/api/v1/members", tag = "members", request_body = EnrollInput,
-    responses((status = 200, body = EnrollResult), (status = 422, body = FieldErrors), (status = 409, body = ErrorBody, description = "TRANSFER_CONFLICT")))]
+    responses((status = 200, body = EnrollResult), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody, description = "TRANSFER_CONFLICT")))]
 async fn enroll_member(
     State(st): State<AppState>,
     caller: Caller,
@@ -414,12 +388,9 @@ async fn enroll_member(
     let e = match enrolled {
         Ok(e) => e,
         Err(members::PersonRefusal::Fields(fields)) => {
-            let body = FieldErrors {
-                code: "INVALID_INPUT".into(),
-                message: "会员信息有误，请按提示修改".into(),
-                fields,
-            };
-            return Err((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response());
+            return Err(
+                AppError::invalid_fields("会员信息有误，请按提示修改", fields).into_response(),
+            );
         }
         Err(members::PersonRefusal::Other(e)) => return Err(e.into_response()),
     };
@@ -503,7 +474,7 @@ async fn member_event(
 async fn get_stats(
     State(st): State<AppState>,
     ApiScope(scope): ApiScope,
-    Query(q): Query<StatsQuery>,
+    ApiQuery(q): ApiQuery<StatsQuery>,
 ) -> AppResult<Json<Stats>> {
     let (org, period) = stats::resolve(&st.reg.db, &scope, &q).await?;
     Ok(Json(stats::compute(&st.reg.db, &org, &period).await?))
@@ -513,7 +484,7 @@ async fn get_stats(
 async fn drill_stats(
     State(st): State<AppState>,
     ApiScope(scope): ApiScope,
-    Query(q): Query<DrillQuery>,
+    ApiQuery(q): ApiQuery<DrillQuery>,
 ) -> AppResult<Json<Drill>> {
     let sq = StatsQuery {
         org: q.org.clone(),
@@ -565,7 +536,7 @@ async fn start_import(
     State(st): State<AppState>,
     caller: Caller,
     Path(kind): Path<String>,
-    Query(p): Query<ImportParams>,
+    ApiQuery(p): ApiQuery<ImportParams>,
     req: Request,
 ) -> AppResult<(StatusCode, Json<JobStarted>)> {
     let kind = ImportKind::parse(&kind)?;
@@ -733,7 +704,11 @@ pub struct ExportParams {
     pub reason: Option<String>,
 }
 
+/// The filter of an export as the audit trail keeps it: a search that looks like an ID number
+/// or a mobile is recorded masked.
 fn filter_json(f: &MemberFilter) -> serde_json::Value {
+    let mut f = f.clone();
+    f.q = f.q.map(|q| crate::crypto::mask_personal_in_text(&q));
     serde_json::to_value(f).unwrap_or_default()
 }
 
@@ -757,7 +732,7 @@ async fn export_response(
     } else {
         "export.members"
     };
-    let detail = serde_json::json!({ "rows": n, "format": p.format.as_deref().unwrap_or("xlsx"), "filter": filter_json(f), "reason": reason });
+    let detail = serde_json::json!({ "rows": n, "format": p.format.as_deref().unwrap_or("xlsx"), "filter": filter_json(f), "reason": reason.map(|r| crate::crypto::mask_personal_in_text(&r)) });
     audit::record(
         &st.reg.db,
         &caller.actor(&st.reg.keys),
@@ -782,8 +757,8 @@ async fn export_response(
 async fn export_members(
     State(st): State<AppState>,
     caller: Caller,
-    Query(p): Query<ExportParams>,
-    Query(f): Query<MemberFilter>,
+    ApiQuery(p): ApiQuery<ExportParams>,
+    ApiQuery(f): ApiQuery<MemberFilter>,
 ) -> AppResult<Response> {
     export_response(&st, &caller, &p, &f, false).await
 }
@@ -793,8 +768,8 @@ async fn export_members(
 async fn export_members_full(
     State(st): State<AppState>,
     caller: Caller,
-    Query(p): Query<ExportParams>,
-    Query(f): Query<MemberFilter>,
+    ApiQuery(p): ApiQuery<ExportParams>,
+    ApiQuery(f): ApiQuery<MemberFilter>,
 ) -> AppResult<Response> {
     export_response(&st, &caller, &p, &f, true).await
 }

@@ -160,6 +160,15 @@ pub(crate) async fn check(
         .map(|m| m.as_str().to_string())
         .unwrap_or_default();
     let Some(access) = table(req.method(), &path) else {
+        // A method the address does not declare (HEAD, OPTIONS, TRACE …) is the caller's
+        // mistake; an address missing from the table altogether is ours.
+        let allowed: Vec<&str> = ["GET", "POST", "PUT", "DELETE", "PATCH"]
+            .into_iter()
+            .filter(|m| Method::from_bytes(m.as_bytes()).is_ok_and(|m| table(&m, &path).is_some()))
+            .collect();
+        if !allowed.is_empty() {
+            return Err(AppError::method_not_allowed(&allowed));
+        }
         tracing::error!(method = %req.method(), %path, "route missing from the permission table; refused");
         return Err(AppError::forbidden("FORBIDDEN", "您没有执行此操作的权限"));
     };

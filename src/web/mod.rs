@@ -4,6 +4,7 @@ pub mod admin_api;
 pub mod api;
 pub mod auth_api;
 pub mod guard;
+pub mod hardening;
 pub mod pages;
 
 /// 64-bit ids travel as strings in JSON: JavaScript numbers lose precision above 2^53.

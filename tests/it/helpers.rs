@@ -27,11 +27,32 @@ pub struct TestApp {
 /// number or a full mobile number.
 static LOG_VIOLATIONS: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
 
+static ERROR_LINES: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
+
+/// ERROR lines logged so far in this test run that contain `needle`.
+pub fn error_lines_containing(needle: &str) -> Vec<String> {
+    ERROR_LINES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.contains(needle))
+        .cloned()
+        .collect()
+}
+
 struct PiiCheckingWriter;
 
 impl std::io::Write for PiiCheckingWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let text = String::from_utf8_lossy(buf);
+        if text.contains(" ERROR ") {
+            ERROR_LINES
+                .get_or_init(Default::default)
+                .lock()
+                .unwrap()
+                .push(text.trim().to_string());
+        }
         if let Some(found) = personal_data_in(&text) {
             LOG_VIOLATIONS
                 .get_or_init(Default::default)

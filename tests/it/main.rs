@@ -6,6 +6,7 @@ mod api;
 mod bulk;
 mod cli;
 mod helpers;
+mod hostile;
 mod import_bad_input;
 mod import_formats;
 mod injection;

@@ -61,9 +61,26 @@ pub fn decode_text(data: &[u8]) -> AppResult<String> {
 /// A CSV cell as typed before the export guarded it: the export puts `'` before a value that
 /// starts like a formula (`=…`, `-…`), and a cell typed so in the first place means the same.
 pub(crate) fn without_export_guard(cell: &str) -> String {
+    let cell = without_control_chars(cell);
     match cell.strip_prefix('\'') {
         Some(rest) if rest.starts_with(crate::registry::export::FORMULA_STARTS) => rest.into(),
-        _ => cell.into(),
+        _ => cell,
+    }
+}
+
+/// A cell without invisible control characters (NUL and the like come from copying out of
+/// other systems; nobody types them, and the database must never receive them). Line breaks
+/// and tabs inside a cell stay.
+fn without_control_chars(cell: &str) -> String {
+    if cell
+        .chars()
+        .any(|c| crate::web::hardening::is_refused_char(c, true))
+    {
+        cell.chars()
+            .filter(|c| !crate::web::hardening::is_refused_char(*c, true))
+            .collect()
+    } else {
+        cell.to_string()
     }
 }
 
@@ -151,8 +168,8 @@ fn cell_text(v: &DataRef<'_>) -> String {
         DataRef::Int(i) => i.to_string(),
         DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
         DataRef::Float(f) => f.to_string(),
-        DataRef::String(s) => s.clone(),
-        DataRef::SharedString(s) => s.to_string(),
+        DataRef::String(s) => without_control_chars(s),
+        DataRef::SharedString(s) => without_control_chars(s),
         DataRef::Bool(b) => if *b { "是" } else { "否" }.into(),
         DataRef::DateTime(dt) => match dt.as_datetime() {
             Some(d) => d.date().to_string(),
@@ -180,6 +197,21 @@ mod tests {
         .unwrap();
         assert_eq!(rows[0].1, vec!["姓名", "身份证号"]);
         assert_eq!(rows[1].0, 2);
+    }
+
+    #[test]
+    fn control_characters_in_cells_are_dropped() {
+        let mut text = String::from("姓名,备注\n张\u{7f}三,第一行\u{1}\n");
+        for _ in 0..20 {
+            text.push_str("李四,备注内容较长的一行\n");
+        }
+        let mut rows = vec![];
+        read_rows(text.as_bytes(), |_, r| {
+            rows.push(r);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(rows[1], vec!["张三", "第一行"]);
     }
 
     #[test]

@@ -352,12 +352,24 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
         let bytes = axum::body::to_bytes(req.into_body(), FORM_LIMIT)
             .await
             .map_err(|_| PageError(AppError::too_large("提交的内容过大")))?;
-        serde_urlencoded::from_bytes(&bytes).map(Form).map_err(|e| {
+        let malformed = |e: &dyn std::fmt::Display| {
             tracing::info!(error = %e, "form refused");
             PageError(AppError::bad_request(
                 "表单内容不完整或格式有误，请返回刷新页面后重新填写",
             ))
-        })
+        };
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(&bytes).map_err(|e| malformed(&e))?;
+        if pairs.iter().any(|(k, v)| {
+            k.chars()
+                .chain(v.chars())
+                .any(|c| crate::web::hardening::is_refused_char(c, true))
+        }) {
+            return Err(PageError(crate::web::hardening::control_char_error()));
+        }
+        serde_urlencoded::from_bytes(&bytes)
+            .map(Form)
+            .map_err(|e| malformed(&e))
     }
 }
 
@@ -408,10 +420,14 @@ impl IntoResponse for PageError {
             message: e.message(),
             code: e.code(),
         };
-        match page.render() {
+        let mut res = match page.render() {
             Ok(html) => (e.status(), Html(html)).into_response(),
             Err(_) => (e.status(), e.message().to_string()).into_response(),
+        };
+        if let Some(allow) = e.allow().and_then(|a| a.parse().ok()) {
+            res.headers_mut().insert(header::ALLOW, allow);
         }
+        res
     }
 }
 

@@ -45,12 +45,23 @@ fn stage_page(stage: Stage) -> &'static str {
     }
 }
 
-/// Only our own pages are valid targets after signing in (no open redirect).
-fn safe_next(next: Option<&str>) -> String {
+/// Only our own pages are valid targets after signing in (no open redirect): a local path
+/// with one leading `/`, no `//` or backslash anywhere (browsers read `/\\host` and, after
+/// dropping tabs and line breaks, `/\t/host` as another site), no whitespace or control
+/// characters. Anything else goes to the home page.
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.into(),
+        Some(n) if is_local_path(n) => n.into(),
         _ => "/".into(),
     }
+}
+
+fn is_local_path(n: &str) -> bool {
+    n.starts_with('/')
+        && n.len() <= 2000
+        && !n.contains("//")
+        && !n.contains('\\')
+        && !n.chars().any(|c| c.is_control() || c.is_whitespace())
 }
 
 #[derive(Template)]
@@ -421,4 +432,31 @@ async fn switch_scope(
         back
     };
     done(&back, "scope")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        for ok in ["/", "/members?q=%E5%BC%A0&page=2", "/orgs/C001"] {
+            assert_eq!(safe_next(Some(ok)), ok);
+        }
+        for bad in [
+            "//evil.example/",
+            "/\t/evil.example/",
+            "/\n/evil.example/",
+            "/\\evil.example",
+            "/a\\b",
+            "https://evil.example/",
+            "evil.example",
+            "/ /evil.example",
+            "/x//y",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 }
