@@ -90,9 +90,41 @@ pub async fn bootstrap(config: &Config, seed_demo: bool) -> AppResult<(Registry,
         boot.demo = Some(demo::seed(&reg, config.demo_members, 2024, None).await?);
     }
     let actor = Actor::system(&reg.keys, "首次启动");
+    // Seals are added by the start that applies their migration, and to an empty chain whose
+    // database was created by `gonghui migrate` without the keys at hand.
+    let (head_seq, _, head_seal) = crate::audit::checkpoint::head(&reg.db).await?;
+    if current.is_none_or(|v| v < migrations::AUDIT_SEALS_VERSION)
+        || (head_seq == 0 && head_seal.is_none())
+    {
+        crate::audit::seal_on_upgrade(&reg.db, &actor.key).await?;
+    }
     boot.accounts =
         crate::auth::accounts::ensure_first_accounts(&reg.db, &actor, boot.demo.is_some()).await?;
+    write_audit_checkpoint(&reg, config, 0).await;
     Ok((reg, boot))
+}
+
+/// Writes the audit checkpoint when the chain has grown by `min_rows` rows since the last one
+/// (0: by any). A failure is logged, never fatal: the chain itself is intact either way.
+pub async fn write_audit_checkpoint(reg: &Registry, config: &Config, min_rows: i64) {
+    let key = crate::audit::ChainKey::from_keys(&reg.keys);
+    let path = config.audit_checkpoint_path();
+    let now = crate::db::now_ms();
+    if let Err(e) = crate::audit::checkpoint::update(&reg.db, &key, &path, min_rows, now).await {
+        tracing::error!(error = ?e, "could not write the audit checkpoint");
+    }
+}
+
+/// Writes the audit checkpoint every `audit_checkpoint_rows` rows (looked at every few seconds).
+pub fn spawn_audit_checkpoints(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        let every = i64::from(state.config.audit_checkpoint_rows.max(1));
+        loop {
+            tick.tick().await;
+            write_audit_checkpoint(&state.reg, &state.config, every).await;
+        }
+    });
 }
 
 /// Content-Security-Policy: no inline script anywhere; inline style attributes are allowed for
@@ -172,7 +204,7 @@ pub fn spawn_daily_archiving(state: AppState) {
             match crate::audit::verify::archive(
                 &state.reg.db,
                 &actor,
-                &state.config.audit_archive_dir(),
+                &state.config.audit_sources(),
                 state.config.audit_retention_days,
                 state.auth.now(),
             )

@@ -52,6 +52,9 @@ pub struct Config {
     pub totp_required_for_admins: bool,
     /// Audit rows are kept in the database this many days (at least 180), then archived to files.
     pub audit_retention_days: u32,
+    /// The audit checkpoint beside the key file (and a line in the log) is written at every
+    /// start and whenever the chain has grown by this many rows.
+    pub audit_checkpoint_rows: u32,
     /// Users reach the platform over HTTPS (usually through a TLS reverse proxy): cookies are
     /// marked Secure and HSTS is sent.
     pub public_https: bool,
@@ -81,6 +84,7 @@ impl Default for Config {
             password_max_age_days: 90,
             totp_required_for_admins: true,
             audit_retention_days: 180,
+            audit_checkpoint_rows: 100,
             public_https: false,
             trust_proxy_headers: false,
         }
@@ -136,6 +140,20 @@ impl Config {
 
     pub fn audit_archive_dir(&self) -> PathBuf {
         self.data_dir.join("audit-archive")
+    }
+
+    /// Where `audit verify` looks besides the database: archive files and the checkpoint.
+    pub fn audit_sources(&self) -> crate::audit::verify::Sources {
+        crate::audit::verify::Sources {
+            archive_dir: self.audit_archive_dir(),
+            checkpoint: Some(self.audit_checkpoint_path()),
+            witnesses: Vec::new(),
+        }
+    }
+
+    /// The audit chain's witness outside the database: beside the key file.
+    pub fn audit_checkpoint_path(&self) -> PathBuf {
+        crate::audit::checkpoint::path_beside(&self.keys_path())
     }
 
     pub fn is_sqlite(&self) -> bool {

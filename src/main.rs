@@ -133,6 +133,10 @@ enum AuditCommand {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// A checkpoint line from the log, `SEQ:HASH` (repeatable): the chain must still hold
+        /// that row with that seal. The checkpoint file beside the keys is compared anyway.
+        #[arg(long, value_name = "SEQ:HASH")]
+        witness: Vec<String>,
     },
     /// Move rows older than `audit_retention_days` to a file in <data_dir>/audit-archive/.
     Archive,
@@ -249,13 +253,24 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
             );
             let state = AppState::new(reg, config, gonghui::clock::system());
             app::spawn_daily_archiving(state.clone());
-            app::serve(state, listener).await?;
+            app::spawn_audit_checkpoints(state.clone());
+            app::serve(state.clone(), listener).await?;
+            app::write_audit_checkpoint(&state.reg, &state.config, 0).await;
             Ok(0)
         }
         Command::Migrate => {
             let db = gonghui::db::Db::connect(&config.database_url(), 2).await?;
+            let (_, before) = gonghui::db::migrations::status(&db).await?;
             let n = gonghui::db::migrations::run(&db).await?;
             gonghui::registry::counters::ensure_built(&db).await?;
+            if before.is_some_and(|v| v < gonghui::db::migrations::AUDIT_SEALS_VERSION) {
+                // (A new database is sealed at its first start, where its keys are made.)
+                // The audit head and archive records get their seals now, with the keys.
+                let (keys, _) =
+                    gonghui::crypto::FieldKeys::load_or_create(&config.keys_path(), false)?;
+                let key = gonghui::audit::ChainKey::from_keys(&keys);
+                gonghui::audit::seal_on_upgrade(&db, &key).await?;
+            }
             println!("已应用 {n} 个迁移。");
             Ok(0)
         }
@@ -323,6 +338,7 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
                 Event::new("import").detail(detail),
             )
             .await?;
+            app::write_audit_checkpoint(&reg, &config, 0).await;
             for i in outcome.issues.iter().take(50) {
                 let level = if i.severity == import::Severity::Error {
                     "错误"
@@ -396,6 +412,7 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
                 Event::new(action).detail(detail),
             )
             .await?;
+            app::write_audit_checkpoint(&reg, &config, 0).await;
             println!(
                 "已导出 {n} 名会员到 {}{}",
                 output.display(),
@@ -510,30 +527,38 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
             let (reg, _) = app::bootstrap(&config, false).await?;
             let actor = Actor::system(&reg.keys, "命令行");
             match what {
-                AuditCommand::Verify { json } => {
-                    let report = gonghui::audit::verify::verify(
-                        &reg.db,
-                        &actor.key,
-                        &config.audit_archive_dir(),
-                    )
-                    .await?;
+                AuditCommand::Verify { json, witness } => {
+                    let mut sources = config.audit_sources();
+                    for w in &witness {
+                        sources
+                            .witnesses
+                            .push(gonghui::audit::verify::Witness::parse(w, "日志")?);
+                    }
+                    let report =
+                        gonghui::audit::verify::verify(&reg.db, &actor.key, &sources).await?;
                     if json {
                         println!(
                             "{}",
                             serde_json::to_string_pretty(&report).map_err(AppError::internal)?
                         );
-                    } else if report.ok() {
-                        println!(
-                            "审计记录完整：已核对数据库中 {} 条、归档文件中 {} 条，最后一条为第 {} 条。",
-                            report.rows_checked, report.archived_rows_checked, report.last_seq
-                        );
                     } else {
-                        println!(
-                            "审计记录校验未通过，发现 {} 处问题：",
-                            report.problems.len()
-                        );
-                        for p in &report.problems {
-                            println!("  第{}条：{}", p.seq, p.message);
+                        if report.ok() {
+                            println!(
+                                "审计记录完整：已核对数据库中 {} 条、归档文件中 {} 条，最后一条为第 {} 条。",
+                                report.rows_checked, report.archived_rows_checked, report.last_seq
+                            );
+                        } else {
+                            println!(
+                                "审计记录校验未通过：最早一处问题在第 {} 条。共 {} 处问题：",
+                                report.first_problem_seq().unwrap_or(0),
+                                report.problems.len()
+                            );
+                            for p in &report.problems {
+                                println!("  第{}条：{}", p.seq, p.message);
+                            }
+                        }
+                        for n in &report.notices {
+                            println!("  说明：{n}");
                         }
                     }
                     Ok(if report.ok() { 0 } else { 4 })
@@ -542,7 +567,7 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
                     match gonghui::audit::verify::archive(
                         &reg.db,
                         &actor,
-                        &config.audit_archive_dir(),
+                        &config.audit_sources(),
                         config.audit_retention_days,
                         gonghui::db::now_ms(),
                     )
@@ -560,6 +585,7 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
                             config.audit_retention_days.max(180)
                         ),
                     }
+                    app::write_audit_checkpoint(&reg, &config, 0).await;
                     Ok(0)
                 }
             }

@@ -6,6 +6,7 @@
 //! Rows are written in the same transaction as the change they record. Sensitive values never
 //! enter a row: callers pass masked forms only.
 
+pub mod checkpoint;
 pub mod verify;
 
 use std::sync::Arc;
@@ -30,9 +31,18 @@ impl ChainKey {
         ChainKey(Arc::new(keys.derive_key("gonghui audit chain v1")))
     }
 
+    /// HMAC-SHA256 over `parts`, each followed by a unit separator.
+    fn mac(&self, parts: &[&str]) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.0.as_ref()).expect("any key size");
+        for f in parts {
+            mac.update(f.as_bytes());
+            mac.update(b"\x1f");
+        }
+        hex::encode(mac.finalize().into_bytes())
+    }
+
     /// The seal of one row: HMAC over its fields and the previous row's hash.
     pub fn seal(&self, row: &AuditRow) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.0.as_ref()).expect("any key size");
         let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "\u{1e}".into());
         let fields = [
             row.seq.to_string(),
@@ -51,12 +61,44 @@ impl ChainKey {
             row.detail.clone(),
             row.prev_hash.clone(),
         ];
-        for f in fields {
-            mac.update(f.as_bytes());
-            mac.update(b"\x1f");
-        }
-        hex::encode(mac.finalize().into_bytes())
+        let parts: Vec<&str> = fields.iter().map(String::as_str).collect();
+        self.mac(&parts)
     }
+
+    /// The seal of the chain head: which row is the newest. Rows' seals begin with a number,
+    /// so a head, archive or checkpoint seal (each begins with its own word) is never one.
+    pub fn seal_head(&self, seq: i64, hash: &str) -> String {
+        self.mac(&["head", &seq.to_string(), hash])
+    }
+
+    /// The seal of an archive record: which rows went to which file, and how the chain ended.
+    pub fn seal_archive(&self, a: &ArchiveRecord) -> String {
+        self.mac(&[
+            "archive",
+            &a.from_seq.to_string(),
+            &a.upto_seq.to_string(),
+            &a.upto_hash,
+            &a.file,
+            &a.file_sha256,
+            &a.archived_at.to_string(),
+        ])
+    }
+
+    /// The seal of a checkpoint written outside the database.
+    pub fn seal_checkpoint(&self, seq: i64, hash: &str, at: i64) -> String {
+        self.mac(&["checkpoint", &seq.to_string(), hash, &at.to_string()])
+    }
+}
+
+/// What `audit_archives` records of one archive file (its seal aside).
+#[derive(Debug, Clone)]
+pub struct ArchiveRecord {
+    pub from_seq: i64,
+    pub upto_seq: i64,
+    pub upto_hash: String,
+    pub file: String,
+    pub file_sha256: String,
+    pub archived_at: i64,
 }
 
 /// Who did something, from where, acting within which subtree.
@@ -227,12 +269,54 @@ pub async fn append_tx(
     .bind(&row.hash)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2, seal = $3 WHERE id = 1")
         .bind(row.seq)
         .bind(&row.hash)
+        .bind(actor.key.seal_head(row.seq, &row.hash))
         .execute(&mut **tx)
         .await?;
     Ok(row.seq)
+}
+
+/// Seals the chain head and the archive records written before seals existed. Only the start
+/// that applies the migration adding them calls this: a seal missing later means tampering.
+pub async fn seal_on_upgrade(db: &Db, key: &ChainKey) -> AppResult<()> {
+    let key = key.clone();
+    db.write(move |tx| {
+        let key = key.clone();
+        Box::pin(async move {
+            let (seq, hash): (i64, String) =
+                sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                    .fetch_one(&mut **tx)
+                    .await?;
+            sqlx::query("UPDATE audit_head SET seal = $1 WHERE id = 1")
+                .bind(key.seal_head(seq, &hash))
+                .execute(&mut **tx)
+                .await?;
+            let archives: Vec<(i64, i64, i64, String, String, String, i64)> = sqlx::query_as(
+                "SELECT id, from_seq, upto_seq, upto_hash, file, file_sha256, archived_at FROM audit_archives WHERE seal IS NULL",
+            )
+            .fetch_all(&mut **tx)
+            .await?;
+            for (id, from_seq, upto_seq, upto_hash, file, file_sha256, archived_at) in archives {
+                let seal = key.seal_archive(&ArchiveRecord {
+                    from_seq,
+                    upto_seq,
+                    upto_hash,
+                    file,
+                    file_sha256,
+                    archived_at,
+                });
+                sqlx::query("UPDATE audit_archives SET seal = $1 WHERE id = $2")
+                    .bind(seal)
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Ok(())
+        })
+    })
+    .await
 }
 
 /// Records an event in its own transaction (logins, reveals, exports: things that are not

@@ -2,12 +2,17 @@
 //! (`gonghui audit archive`, also run daily by the server).
 
 use std::io::{BufRead, Write};
-use std::path::Path;
+use std::path::PathBuf;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{Actor, AuditRow, ChainKey, Event, GENESIS_HASH, append_tx, rows_after};
+use std::collections::HashMap;
+
+use super::{
+    Actor, ArchiveRecord, AuditRow, ChainKey, Event, GENESIS_HASH, append_tx, checkpoint,
+    rows_after,
+};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 
@@ -23,13 +28,69 @@ pub struct Report {
     pub rows_checked: i64,
     pub archived_rows_checked: i64,
     pub last_seq: i64,
+    /// Every problem, the earliest row first.
     pub problems: Vec<Problem>,
+    /// What could not be checked here and why (e.g. an archive file kept elsewhere).
+    pub notices: Vec<String>,
 }
 
 impl Report {
     pub fn ok(&self) -> bool {
         self.problems.is_empty()
     }
+
+    /// The first row that is missing, forged or altered.
+    pub fn first_problem_seq(&self) -> Option<i64> {
+        self.problems.first().map(|p| p.seq)
+    }
+}
+
+/// A row number and (a prefix of) its seal as recorded somewhere the database cannot reach:
+/// the checkpoint file, or a line of the log (`--witness SEQ:HASH`).
+#[derive(Debug, Clone)]
+pub struct Witness {
+    pub seq: i64,
+    pub hash: String,
+    /// Where it was recorded, in words (检查点文件, 日志).
+    pub source: String,
+}
+
+impl Witness {
+    /// Parses `SEQ:HASH` as typed from a log line (at least 16 hex characters of the seal).
+    pub fn parse(s: &str, source: &str) -> AppResult<Witness> {
+        let (seq, hash) = s
+            .trim()
+            .split_once(':')
+            .ok_or_else(|| AppError::invalid("见证值应写成“序号:封印”，例如 1200:3fa9…"))?;
+        let seq: i64 = seq
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| AppError::invalid("见证值的序号应为正整数"))?;
+        let hash = hash.trim().to_ascii_lowercase();
+        if hash.len() < 16 || hash.len() > 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(AppError::invalid(
+                "见证值的封印应为16至64位十六进制字符（日志中 hash 的值）",
+            ));
+        }
+        Ok(Witness {
+            seq,
+            hash,
+            source: source.to_string(),
+        })
+    }
+}
+
+/// Where `verify` looks besides the database.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    /// Folder of the archive files.
+    pub archive_dir: PathBuf,
+    /// The checkpoint file, when there is one to compare.
+    pub checkpoint: Option<PathBuf>,
+    /// Further witnesses (from the log).
+    pub witnesses: Vec<Witness>,
 }
 
 /// Walks a run of rows, checking order, linkage and seals.
@@ -38,6 +99,8 @@ struct Walker<'k> {
     expected_seq: i64,
     prev_hash: String,
     problems: Vec<Problem>,
+    /// Row numbers a witness names, and the seals found for them.
+    watched: HashMap<i64, Option<String>>,
 }
 
 impl Walker<'_> {
@@ -76,86 +139,169 @@ impl Walker<'_> {
                 message: format!("{place}第{}条记录的内容与封印不符（被修改或伪造）", row.seq),
             });
         }
+        self.note(row.seq, &row.hash);
         self.expected_seq = row.seq + 1;
         self.prev_hash = row.hash.clone();
+    }
+
+    /// Remembers the seal of a row a witness names.
+    fn note(&mut self, seq: i64, hash: &str) {
+        if let Some(slot) = self.watched.get_mut(&seq) {
+            *slot = Some(hash.to_string());
+        }
     }
 }
 
 struct ArchiveEntry {
-    from_seq: i64,
-    upto_seq: i64,
-    upto_hash: String,
-    file: String,
-    file_sha256: String,
+    record: ArchiveRecord,
+    seal: Option<String>,
 }
 
 async fn archives(db: &Db) -> AppResult<Vec<ArchiveEntry>> {
-    let rows: Vec<(i64, i64, String, String, String)> = sqlx::query_as(
-        "SELECT from_seq, upto_seq, upto_hash, file, file_sha256 FROM audit_archives ORDER BY upto_seq",
+    let rows: Vec<(i64, i64, String, String, String, i64, Option<String>)> = sqlx::query_as(
+        "SELECT from_seq, upto_seq, upto_hash, file, file_sha256, archived_at, seal FROM audit_archives ORDER BY upto_seq, from_seq",
     )
     .fetch_all(db.pool())
     .await?;
     Ok(rows
         .into_iter()
         .map(
-            |(from_seq, upto_seq, upto_hash, file, file_sha256)| ArchiveEntry {
-                from_seq,
-                upto_seq,
-                upto_hash,
-                file,
-                file_sha256,
+            |(from_seq, upto_seq, upto_hash, file, file_sha256, archived_at, seal)| ArchiveEntry {
+                record: ArchiveRecord {
+                    from_seq,
+                    upto_seq,
+                    upto_hash,
+                    file,
+                    file_sha256,
+                    archived_at,
+                },
+                seal,
             },
         )
         .collect())
 }
 
-/// Verifies archive files (when `archive_dir` holds them) and every row in the database,
-/// then the chain head. Names the first affected row of every problem.
-pub async fn verify(db: &Db, key: &ChainKey, archive_dir: &Path) -> AppResult<Report> {
+/// Checks the whole trail: every archive record's seal, the archive files found in
+/// `archive_dir` (their digest and every row in them), every row in the database, the chain
+/// head's seal, and the chain against the checkpoint and any other witness. Names the first
+/// affected row of every problem, earliest first.
+pub async fn verify(db: &Db, key: &ChainKey, sources: &Sources) -> AppResult<Report> {
     let mut report = Report::default();
+    let mut problems = Vec::new();
+    let mut witnesses = sources.witnesses.clone();
+    if let Some(path) = &sources.checkpoint {
+        match checkpoint::read(path) {
+            checkpoint::OnDisk::Missing => report.notices.push(format!(
+                "没有检查点文件{}（首次启动前或已被移走），未能与之核对",
+                path.display()
+            )),
+            checkpoint::OnDisk::Unreadable => problems.push(Problem {
+                seq: 0,
+                message: format!("检查点文件{}无法读取（被破坏或替换）", path.display()),
+            }),
+            checkpoint::OnDisk::Found(cp) if !cp.is_sealed_by(key) => problems.push(Problem {
+                seq: cp.seq.max(0),
+                message: format!(
+                    "检查点文件{}的封印不符（被修改，或不是本系统写入的）",
+                    path.display()
+                ),
+            }),
+            checkpoint::OnDisk::Found(cp) => witnesses.push(Witness {
+                seq: cp.seq,
+                hash: cp.hash,
+                source: "检查点文件".into(),
+            }),
+        }
+    }
     let mut w = Walker {
         key,
         expected_seq: 1,
         prev_hash: GENESIS_HASH.to_string(),
-        problems: Vec::new(),
+        problems,
+        watched: witnesses.iter().map(|x| (x.seq, None)).collect(),
     };
     for a in archives(db).await? {
-        let path = archive_dir.join(&a.file);
-        match std::fs::read(&path) {
-            Err(_) => {
-                w.problems.push(Problem {
-                    seq: a.from_seq,
-                    message: format!(
-                        "归档文件{}缺失，无法核对第{}条至第{}条记录",
-                        a.file, a.from_seq, a.upto_seq
-                    ),
-                });
-            }
+        let r = &a.record;
+        if a.seal.as_deref() != Some(key.seal_archive(r).as_str()) {
+            // Not written by the platform: the rows it claims to cover count as missing.
+            w.problems.push(Problem {
+                seq: r.from_seq,
+                message: format!(
+                    "第{}条至第{}条的归档登记（文件{}）没有有效封印，是伪造或被改动的；这些记录按缺失处理",
+                    r.from_seq, r.upto_seq, r.file
+                ),
+            });
+            continue;
+        }
+        if r.from_seq > w.expected_seq {
+            w.problems.push(Problem {
+                seq: w.expected_seq,
+                message: format!(
+                    "第{}条至第{}条记录缺失（被删除）",
+                    w.expected_seq,
+                    r.from_seq - 1
+                ),
+            });
+        } else if r.from_seq < w.expected_seq {
+            w.problems.push(Problem {
+                seq: r.from_seq,
+                message: format!("归档文件{}与前一段归档重叠", r.file),
+            });
+        }
+        let place = format!("归档文件{}中", r.file);
+        match std::fs::read(sources.archive_dir.join(&r.file)) {
+            Err(_) => report.notices.push(format!(
+                "归档文件{}不在{}：第{}条至第{}条只核对了归档登记的封印",
+                r.file,
+                sources.archive_dir.display(),
+                r.from_seq,
+                r.upto_seq
+            )),
             Ok(bytes) => {
-                if hex::encode(Sha256::digest(&bytes)) != a.file_sha256 {
+                if hex::encode(Sha256::digest(&bytes)) != r.file_sha256 {
                     w.problems.push(Problem {
-                        seq: a.from_seq,
-                        message: format!("归档文件{}的校验值不符（文件被修改）", a.file),
+                        seq: r.from_seq,
+                        message: format!("归档文件{}的校验值与归档登记不符（文件被修改）", r.file),
                     });
                 }
+                w.expected_seq = r.from_seq;
+                w.prev_hash = match r.from_seq {
+                    1 => GENESIS_HASH.to_string(),
+                    _ => w.prev_hash.clone(),
+                };
                 for line in bytes.lines() {
                     let line = line.map_err(AppError::internal)?;
                     match serde_json::from_str::<AuditRow>(&line) {
                         Ok(row) => {
-                            w.step(&row, &format!("归档文件{}中", a.file));
+                            w.step(&row, &place);
                             report.archived_rows_checked += 1;
                         }
                         Err(_) => w.problems.push(Problem {
                             seq: w.expected_seq,
-                            message: format!("归档文件{}中有无法读取的行", a.file),
+                            message: format!("{place}有无法读取的行"),
                         }),
                     }
                 }
+                if w.expected_seq <= r.upto_seq {
+                    w.problems.push(Problem {
+                        seq: w.expected_seq,
+                        message: format!(
+                            "{place}第{}条至第{}条记录缺失（文件不完整）",
+                            w.expected_seq, r.upto_seq
+                        ),
+                    });
+                } else if w.prev_hash != r.upto_hash {
+                    w.problems.push(Problem {
+                        seq: r.upto_seq,
+                        message: format!("{place}最后一条记录与归档登记的封印不符"),
+                    });
+                }
             }
         }
-        // The database part starts from the archive's recorded end, whatever the file held.
-        w.expected_seq = a.upto_seq + 1;
-        w.prev_hash = a.upto_hash.clone();
+        // The database part continues from the archive's sealed end, whatever the file held.
+        w.note(r.upto_seq, &r.upto_hash);
+        w.expected_seq = r.upto_seq + 1;
+        w.prev_hash = r.upto_hash.clone();
     }
     let mut after = w.expected_seq - 1;
     loop {
@@ -170,10 +316,15 @@ pub async fn verify(db: &Db, key: &ChainKey, archive_dir: &Path) -> AppResult<Re
         after = rows.last().map(|r| r.seq).unwrap_or(after);
     }
     let last_seq = w.expected_seq - 1;
-    let (head_seq, head_hash): (i64, String) =
-        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(db.pool())
-            .await?;
+    let (head_seq, head_hash, head_seal) = checkpoint::head(db).await?;
+    if head_seal.as_deref() != Some(key.seal_head(head_seq, &head_hash).as_str()) {
+        w.problems.push(Problem {
+            seq: head_seq.min(last_seq) + 1,
+            message: format!(
+                "链头登记（第{head_seq}条）没有有效封印：被改动过，其后的记录可能已被删除"
+            ),
+        });
+    }
     if last_seq < head_seq {
         w.problems.push(Problem {
             seq: last_seq + 1,
@@ -190,6 +341,33 @@ pub async fn verify(db: &Db, key: &ChainKey, archive_dir: &Path) -> AppResult<Re
             message: format!("第{last_seq}条记录与链头登记的封印不符（被替换）"),
         });
     }
+    for x in &witnesses {
+        if x.seq > last_seq {
+            w.problems.push(Problem {
+                seq: last_seq + 1,
+                message: format!(
+                    "第{}条至第{}条记录缺失（被删除）：{}记录审计记录曾到第{}条",
+                    last_seq + 1,
+                    x.seq,
+                    x.source,
+                    x.seq
+                ),
+            });
+            continue;
+        }
+        match w.watched.get(&x.seq).cloned().flatten() {
+            Some(found) if found.starts_with(&x.hash) => {}
+            Some(_) => w.problems.push(Problem {
+                seq: x.seq,
+                message: format!("第{}条记录与{}记录的封印不符（被替换）", x.seq, x.source),
+            }),
+            None => report.notices.push(format!(
+                "{}记录的第{}条已归档且归档文件不在此处，未能与之核对",
+                x.source, x.seq
+            )),
+        }
+    }
+    w.problems.sort_by_key(|p| p.seq);
     report.last_seq = last_seq;
     report.problems = w.problems;
     Ok(report)
@@ -209,12 +387,13 @@ pub struct ArchiveOutcome {
 pub async fn archive(
     db: &Db,
     actor: &Actor,
-    dir: &Path,
+    sources: &Sources,
     retention_days: u32,
     now_ms: i64,
 ) -> AppResult<Option<ArchiveOutcome>> {
+    let dir = sources.archive_dir.as_path();
     let retention_days = retention_days.max(180);
-    let report = verify(db, &actor.key, dir).await?;
+    let report = verify(db, &actor.key, sources).await?;
     if !report.ok() {
         return Err(AppError::conflict(
             "AUDIT_CHAIN_BROKEN",
@@ -233,10 +412,16 @@ pub async fn archive(
     let from: i64 = sqlx::query_scalar("SELECT MIN(seq) FROM audit_log")
         .fetch_one(db.pool())
         .await?;
-    std::fs::create_dir_all(dir)?;
+    crate::files::create_private_dir(dir)?;
     let file = format!("audit-{from:012}-{upto:012}.jsonl");
     let path = dir.join(&file);
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
+    crate::files::ensure_private_file(&path)?;
+    let mut out = std::io::BufWriter::new(
+        std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&path)?,
+    );
     let mut hasher = Sha256::new();
     let mut after = from - 1;
     let mut rows = 0i64;
@@ -260,34 +445,43 @@ pub async fn archive(
         .into_inner()
         .map_err(|e| AppError::internal(e.into_error()))?;
     file_handle.sync_all()?;
-    let sha = hex::encode(hasher.finalize());
+    let record = ArchiveRecord {
+        from_seq: from,
+        upto_seq: upto,
+        upto_hash: last_hash,
+        file: file.clone(),
+        file_sha256: hex::encode(hasher.finalize()),
+        archived_at: now_ms,
+    };
+    let seal = actor.key.seal_archive(&record);
     let backend = db.backend();
-    let (file2, last_hash2, actor2) = (file.clone(), last_hash.clone(), actor.clone());
+    let actor2 = actor.clone();
     db.write(move |tx| {
-        let (file, last_hash, sha, actor) =
-            (file2.clone(), last_hash2.clone(), sha.clone(), actor2.clone());
+        let (r, seal, actor) = (record.clone(), seal.clone(), actor2.clone());
         Box::pin(async move {
-            sqlx::query("INSERT INTO audit_archives (id, from_seq, upto_seq, upto_hash, file, file_sha256, archived_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            sqlx::query("INSERT INTO audit_archives (id, from_seq, upto_seq, upto_hash, file, file_sha256, archived_at, seal) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                 .bind(crate::db::new_id())
-                .bind(from)
-                .bind(upto)
-                .bind(&last_hash)
-                .bind(&file)
-                .bind(&sha)
-                .bind(now_ms)
+                .bind(r.from_seq)
+                .bind(r.upto_seq)
+                .bind(&r.upto_hash)
+                .bind(&r.file)
+                .bind(&r.file_sha256)
+                .bind(r.archived_at)
+                .bind(&seal)
                 .execute(&mut **tx)
                 .await?;
             sqlx::query("DELETE FROM audit_log WHERE seq <= $1")
-                .bind(upto)
+                .bind(r.upto_seq)
                 .execute(&mut **tx)
                 .await?;
             append_tx(
                 tx,
                 backend,
                 &actor,
-                now_ms,
+                r.archived_at,
                 Event::new("audit.archive").detail(serde_json::json!({
-                    "file": file, "from_seq": from, "upto_seq": upto, "rows": rows
+                    "file": r.file, "from_seq": r.from_seq, "upto_seq": r.upto_seq, "rows": rows,
+                    "file_sha256": r.file_sha256
                 })),
             )
             .await?;

@@ -67,7 +67,25 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_only: &[],
         postgres_only: &[],
     },
+    Migration {
+        version: 8,
+        name: "audit trail: sealed chain head and archive records",
+        sql: V8_AUDIT_SEALS,
+        sqlite_only: &[],
+        postgres_only: &[],
+    },
 ];
+
+/// The chain head and every archive record carry an HMAC under the audit key, so that a row
+/// written into either by someone holding only the database is found by `audit verify`.
+/// Existing rows get theirs from the program at the start that applies this migration.
+const V8_AUDIT_SEALS: &str = r#"
+ALTER TABLE audit_head ADD COLUMN seal TEXT;
+ALTER TABLE audit_archives ADD COLUMN seal TEXT
+"#;
+
+/// The first schema version whose audit head and archive records are sealed.
+pub const AUDIT_SEALS_VERSION: i64 = 8;
 
 /// Every query that reads memberships by end date asks for a range of end dates, which
 /// excludes open memberships; leaving those out makes the index smaller and a bulk load of new

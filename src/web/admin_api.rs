@@ -227,7 +227,7 @@ pub async fn list_audit(
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "admin", responses((status = 200, body = Report)))]
 pub async fn verify_audit(State(st): State<AppState>, caller: Caller) -> AppResult<Json<Report>> {
     let actor = caller.actor(&st.reg.keys);
-    let report = verify::verify(&st.reg.db, &actor.key, &st.config.audit_archive_dir()).await?;
+    let report = verify::verify(&st.reg.db, &actor.key, &st.config.audit_sources()).await?;
     audit::record(
         &st.reg.db,
         &actor,

@@ -3,6 +3,7 @@
 
 mod access;
 mod api;
+mod audit_trail;
 mod bulk;
 mod cli;
 mod helpers;

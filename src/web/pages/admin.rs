@@ -365,7 +365,7 @@ struct VerifyPage {
 
 async fn audit_verify(State(st): State<AppState>, ctx: Ctx) -> PageResult {
     let key = crate::audit::ChainKey::from_keys(&st.reg.keys);
-    let report = verify::verify(&st.reg.db, &key, &st.config.audit_archive_dir()).await?;
+    let report = verify::verify(&st.reg.db, &key, &st.config.audit_sources()).await?;
     render(VerifyPage {
         shell: ctx.shell("审计链校验", "audit"),
         report,
