@@ -90,6 +90,34 @@ impl ChainKey {
     }
 }
 
+/// One row of `audit_archives`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct ArchiveRow {
+    pub id: i64,
+    pub from_seq: i64,
+    pub upto_seq: i64,
+    pub upto_hash: String,
+    pub file: String,
+    pub file_sha256: String,
+    pub archived_at: i64,
+    pub seal: Option<String>,
+}
+
+impl ArchiveRow {
+    pub(crate) const SELECT: &'static str = "SELECT id, from_seq, upto_seq, upto_hash, file, file_sha256, archived_at, seal FROM audit_archives";
+
+    pub(crate) fn record(&self) -> ArchiveRecord {
+        ArchiveRecord {
+            from_seq: self.from_seq,
+            upto_seq: self.upto_seq,
+            upto_hash: self.upto_hash.clone(),
+            file: self.file.clone(),
+            file_sha256: self.file_sha256.clone(),
+            archived_at: self.archived_at,
+        }
+    }
+}
+
 /// What `audit_archives` records of one archive file (its seal aside).
 #[derive(Debug, Clone)]
 pub struct ArchiveRecord {
@@ -293,23 +321,14 @@ pub async fn seal_on_upgrade(db: &Db, key: &ChainKey) -> AppResult<()> {
                 .bind(key.seal_head(seq, &hash))
                 .execute(&mut **tx)
                 .await?;
-            let archives: Vec<(i64, i64, i64, String, String, String, i64)> = sqlx::query_as(
-                "SELECT id, from_seq, upto_seq, upto_hash, file, file_sha256, archived_at FROM audit_archives WHERE seal IS NULL",
-            )
-            .fetch_all(&mut **tx)
-            .await?;
-            for (id, from_seq, upto_seq, upto_hash, file, file_sha256, archived_at) in archives {
-                let seal = key.seal_archive(&ArchiveRecord {
-                    from_seq,
-                    upto_seq,
-                    upto_hash,
-                    file,
-                    file_sha256,
-                    archived_at,
-                });
+            let archives: Vec<ArchiveRow> =
+                sqlx::query_as(&format!("{} WHERE seal IS NULL", ArchiveRow::SELECT))
+                    .fetch_all(&mut **tx)
+                    .await?;
+            for a in archives {
                 sqlx::query("UPDATE audit_archives SET seal = $1 WHERE id = $2")
-                    .bind(seal)
-                    .bind(id)
+                    .bind(key.seal_archive(&a.record()))
+                    .bind(a.id)
                     .execute(&mut **tx)
                     .await?;
             }

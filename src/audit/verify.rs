@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
 use super::{
-    Actor, ArchiveRecord, AuditRow, ChainKey, Event, GENESIS_HASH, append_tx, checkpoint,
-    rows_after,
+    Actor, ArchiveRecord, ArchiveRow, AuditRow, ChainKey, Event, GENESIS_HASH, append_tx,
+    checkpoint, rows_after,
 };
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
@@ -152,33 +152,13 @@ impl Walker<'_> {
     }
 }
 
-struct ArchiveEntry {
-    record: ArchiveRecord,
-    seal: Option<String>,
-}
-
-async fn archives(db: &Db) -> AppResult<Vec<ArchiveEntry>> {
-    let rows: Vec<(i64, i64, String, String, String, i64, Option<String>)> = sqlx::query_as(
-        "SELECT from_seq, upto_seq, upto_hash, file, file_sha256, archived_at, seal FROM audit_archives ORDER BY upto_seq, from_seq",
-    )
+async fn archives(db: &Db) -> AppResult<Vec<ArchiveRow>> {
+    Ok(sqlx::query_as(&format!(
+        "{} ORDER BY upto_seq, from_seq",
+        ArchiveRow::SELECT
+    ))
     .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(from_seq, upto_seq, upto_hash, file, file_sha256, archived_at, seal)| ArchiveEntry {
-                record: ArchiveRecord {
-                    from_seq,
-                    upto_seq,
-                    upto_hash,
-                    file,
-                    file_sha256,
-                    archived_at,
-                },
-                seal,
-            },
-        )
-        .collect())
+    .await?)
 }
 
 /// Checks the whole trail: every archive record's seal, the archive files found in
@@ -221,7 +201,7 @@ pub async fn verify(db: &Db, key: &ChainKey, sources: &Sources) -> AppResult<Rep
         watched: witnesses.iter().map(|x| (x.seq, None)).collect(),
     };
     for a in archives(db).await? {
-        let r = &a.record;
+        let r = &a.record();
         if a.seal.as_deref() != Some(key.seal_archive(r).as_str()) {
             // Not written by the platform: the rows it claims to cover count as missing.
             w.problems.push(Problem {
