@@ -113,6 +113,11 @@ enum Command {
         #[arg(long)]
         files_only: bool,
     },
+    /// Accounts, on the server itself (for when no administrator can sign in).
+    Account {
+        #[command(subcommand)]
+        what: AccountCommand,
+    },
     /// The audit trail: verify its hash chain, or archive rows past the retention period.
     Audit {
         #[command(subcommand)]
@@ -123,6 +128,13 @@ enum Command {
         #[command(subcommand)]
         what: BenchCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Give an account a new one-time password at once, printed here, bypassing the two
+    /// administrators (e.g. the only security administrator is locked out). Recorded in the audit trail.
+    ResetPassword { username: String },
 }
 
 #[derive(Subcommand)]
@@ -275,6 +287,25 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
             Ok(0)
         }
         Command::Check => check(&config).await,
+        Command::Account {
+            what: AccountCommand::ResetPassword { username },
+        } => {
+            let (reg, _) = app::bootstrap(&config, false).await?;
+            let actor = Actor::system(&reg.keys, "命令行（服务器上重置）");
+            let (a, pw) = gonghui::auth::accounts::reset_on_server(
+                &reg.db,
+                &actor,
+                &username,
+                gonghui::db::now_ms(),
+            )
+            .await?;
+            app::write_audit_checkpoint(&reg, &config, 0).await;
+            println!(
+                "已重置账号 {}（{}）的密码。一次性密码：{pw}\n只显示这一次，请当面交给本人；首次登录须修改。",
+                a.username, a.role_label
+            );
+            Ok(0)
+        }
         Command::Import {
             kind,
             file,

@@ -1,5 +1,11 @@
 //! Accounts: cadres bound to one union node with one role, and member accounts bound to one
 //! member record. Administrators manage them within their own subtree; every change is audited.
+//!
+//! No single administrator can sign in as an account they made (三员分立): the system
+//! administrator creates an account (or resets its password) and is shown the first half of
+//! its initial password; the account waits (`pending`) until the security administrator
+//! approves its role and scope and is shown the second half. Only the person, given both
+//! halves, can sign in; the first use is recorded and shown to them.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -13,7 +19,7 @@ use crate::registry::orgs;
 use crate::registry::scope::Scope;
 
 /// Account columns needed on every request, selected with [`AUTH_JOINS`] (`a` = accounts).
-pub const AUTH_COLUMNS: &str = "a.id, a.username, a.display_name, a.role, a.org_id, a.status, a.member_id, a.modules, a.password_hash, a.must_change_password, a.password_changed_at, a.totp_secret_enc, a.totp_last_step, o.path AS org_path, o.code AS org_code, o.name AS org_name, m.org_path AS member_org_path";
+pub const AUTH_COLUMNS: &str = "a.id, a.username, a.display_name, a.role, a.org_id, a.status, a.member_id, a.modules, a.password_hash, a.activation_hash, a.activated_at, a.activated_ip, a.must_change_password, a.password_changed_at, a.totp_secret_enc, a.totp_last_step, o.path AS org_path, o.code AS org_code, o.name AS org_name, m.org_path AS member_org_path";
 pub const AUTH_JOINS: &str =
     "LEFT JOIN orgs o ON o.id = a.org_id LEFT JOIN members m ON m.id = a.member_id";
 
@@ -31,8 +37,16 @@ pub struct AccountAuth {
     pub member_id: Option<i64>,
     pub member_org_path: Option<String>,
     pub modules: String,
+    /// `active`, `pending` (waiting for the security administrator) or `disabled`.
+    pub status: String,
     pub active: bool,
+    /// Hash of the first half of an initial password (or of the whole password).
     pub password_hash: String,
+    /// Hash of the second half of an initial password, until the person sets their own.
+    pub activation_hash: Option<String>,
+    /// When and from where the initial password was first used.
+    pub activated_at: Option<i64>,
+    pub activated_ip: Option<String>,
     pub must_change_password: bool,
     pub password_changed_at: i64,
     pub totp_secret_enc: Option<Vec<u8>>,
@@ -53,8 +67,12 @@ impl AccountAuth {
             member_id: col(r, "member_id")?,
             member_org_path: col(r, "member_org_path")?,
             modules: col(r, "modules")?,
+            status: col(r, "status")?,
             active: col::<String>(r, "status")? == "active",
             password_hash: col(r, "password_hash")?,
+            activation_hash: col(r, "activation_hash")?,
+            activated_at: col(r, "activated_at")?,
+            activated_ip: col(r, "activated_ip")?,
             must_change_password: col::<i64>(r, "must_change_password")? != 0,
             password_changed_at: col(r, "password_changed_at")?,
             totp_secret_enc: col(r, "totp_secret_enc")?,
@@ -115,9 +133,13 @@ pub struct AccountView {
     #[schema(value_type = Option<String>)]
     pub member_id: Option<i64>,
     pub modules: Vec<String>,
+    /// `active`, `pending` (waiting for the security administrator's approval) or `disabled`.
     pub status: String,
+    pub status_label: String,
     pub totp_enrolled: bool,
     pub must_change_password: bool,
+    /// When the initial password was first used (milliseconds since the Unix epoch).
+    pub activated_at: Option<i64>,
 }
 
 impl From<&AccountAuth> for AccountView {
@@ -132,10 +154,20 @@ impl From<&AccountAuth> for AccountView {
             org_name: a.org_name.clone(),
             member_id: a.member_id,
             modules: split_modules(&a.modules),
-            status: if a.active { "active" } else { "disabled" }.to_string(),
+            status: a.status.clone(),
+            status_label: status_label(&a.status).to_string(),
             totp_enrolled: a.totp_secret_enc.is_some(),
             must_change_password: a.must_change_password,
+            activated_at: a.activated_at,
         }
+    }
+}
+
+pub fn status_label(status: &str) -> &'static str {
+    match status {
+        "active" => "启用",
+        "pending" => "待安全管理员核准",
+        _ => "停用",
     }
 }
 
@@ -194,7 +226,7 @@ fn audit_view(a: &AccountAuth) -> serde_json::Value {
         "role": a.role.map(Role::code),
         "org": a.org_code,
         "modules": a.modules,
-        "status": if a.active { "active" } else { "disabled" },
+        "status": a.status,
     })
 }
 
@@ -213,6 +245,7 @@ pub struct NewAccount {
     pub modules: Vec<String>,
 }
 
+#[derive(Clone)]
 struct Placement {
     org_id: Option<i64>,
     member_id: Option<i64>,
@@ -255,7 +288,8 @@ async fn placement(
     })
 }
 
-/// Creates an account with a one-time password (returned once, to be handed over in person).
+/// Creates an account waiting for the security administrator's approval, with the first half
+/// of its initial password (returned once, for the system administrator to hand to the person).
 /// The system administrator creates business accounts; administrator roles are granted by the
 /// security administrator (三员分立).
 pub async fn create(
@@ -289,8 +323,8 @@ pub async fn create(
         input.member_id.as_deref(),
     )
     .await?;
-    let one_time = password::generate_one_time();
-    let hash = password::hash(one_time.clone()).await?;
+    let first_half = password::generate_half();
+    let hash = password::hash(first_half.clone()).await?;
     let id = new_id();
     let backend = db.backend();
     let (actor2, username2, display2) = (actor.clone(), username.clone(), display_name.clone());
@@ -314,7 +348,7 @@ pub async fn create(
                     return Err(AppError::conflict("MEMBER_HAS_ACCOUNT", "该会员已有账号"));
                 }
             }
-            sqlx::query("INSERT INTO accounts (id, username, display_name, password_hash, org_id, member_id, role, modules, status, must_change_password, password_changed_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', 1, $9, $9, $9)")
+            sqlx::query("INSERT INTO accounts (id, username, display_name, password_hash, org_id, member_id, role, modules, status, must_change_password, password_changed_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 1, $9, $9, $9)")
                 .bind(id)
                 .bind(&username)
                 .bind(&display_name)
@@ -336,7 +370,7 @@ pub async fn create(
     let a = by_id(db, id)
         .await?
         .ok_or_else(|| AppError::not_found("账号"))?;
-    Ok((AccountView::from(&a), one_time))
+    Ok((AccountView::from(&a), first_half))
 }
 
 /// An account inside the administrator's subtree, else "not found".
@@ -490,8 +524,10 @@ pub async fn set_status(
         now,
         move |tx| {
             Box::pin(async move {
-                sqlx::query("UPDATE accounts SET status = $1, updated_at = $2 WHERE id = $3")
-                    .bind(if active { "active" } else { "disabled" })
+                // Enabling never skips the security administrator: an account they have not
+                // approved (new, or reset since) goes back to waiting for them.
+                sqlx::query("UPDATE accounts SET status = CASE WHEN $1 = 0 THEN 'disabled' WHEN approved_at IS NULL THEN 'pending' ELSE 'active' END, updated_at = $2 WHERE id = $3")
+                    .bind(active as i64)
                     .bind(now)
                     .bind(id)
                     .execute(&mut **tx)
@@ -506,25 +542,154 @@ pub async fn set_status(
     .await
 }
 
-/// A new one-time password; the account must change it at its next sign-in.
+/// A new initial password, in two halves like a new account's: the system administrator gets
+/// the first, and the account waits for the security administrator to approve it again and
+/// issue the second. The old password stops working at once.
 pub async fn reset_password(
     db: &Db,
     actor: &Actor,
     id: i64,
     now: i64,
 ) -> AppResult<(AccountView, String)> {
-    let one_time = password::generate_one_time();
-    let hash = password::hash(one_time.clone()).await?;
+    let first_half = password::generate_half();
+    let hash = password::hash(first_half.clone()).await?;
     let view = change_account(db, actor, id, "account.reset_password", now, move |tx| {
         let hash = hash.clone();
         Box::pin(async move {
-            sqlx::query("UPDATE accounts SET password_hash = $1, must_change_password = 1, password_changed_at = $2, updated_at = $2 WHERE id = $3")
+            sqlx::query("UPDATE accounts SET password_hash = $1, activation_hash = NULL, activated_at = NULL, activated_ip = NULL, approved_at = NULL, status = CASE WHEN status = 'disabled' THEN 'disabled' ELSE 'pending' END, must_change_password = 1, password_changed_at = $2, updated_at = $2 WHERE id = $3")
                 .bind(&hash)
                 .bind(now)
                 .bind(id)
                 .execute(&mut **tx)
                 .await?;
             super::sessions::end_all(&mut **tx, id, None, now).await?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok((view, first_half))
+}
+
+/// The security administrator approves a waiting account (new, or reset), optionally setting
+/// its role and place in the same step, and receives the second half of its initial password.
+pub async fn approve(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    change: Option<&RoleChange>,
+    now: i64,
+) -> AppResult<(AccountView, String)> {
+    let before = get_in_scope(db, &actor.scope, id).await?;
+    if before.status != "pending" {
+        return Err(AppError::conflict(
+            "NOT_PENDING",
+            "该账号不在待核准状态（新建或重置密码后才需要核准）",
+        ));
+    }
+    let new_role = match change {
+        Some(c) => {
+            let role = Role::parse(&c.role)?;
+            let modules = validate_modules(role, &c.modules)?;
+            let place = placement(
+                db,
+                &actor.scope,
+                role,
+                c.org_code.as_deref(),
+                c.member_id.as_deref(),
+            )
+            .await?;
+            Some((role, modules, place))
+        }
+        None => None,
+    };
+    let second_half = password::generate_half();
+    let hash = password::hash(second_half.clone()).await?;
+    let view = change_account(db, actor, id, "account.approve", now, move |tx| {
+        let (hash, new_role) = (hash.clone(), new_role.clone());
+        Box::pin(async move {
+            if let Some((role, modules, place)) = new_role {
+                sqlx::query("UPDATE accounts SET role = $1, org_id = $2, member_id = $3, modules = $4 WHERE id = $5")
+                    .bind(role.code())
+                    .bind(place.org_id)
+                    .bind(place.member_id)
+                    .bind(&modules)
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            // Only a waiting account is approved, once, even if two approvals race.
+            let changed = sqlx::query("UPDATE accounts SET activation_hash = $1, approved_at = $2, status = 'active', must_change_password = 1, updated_at = $2 WHERE id = $3 AND status = 'pending'")
+                .bind(&hash)
+                .bind(now)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+            if changed != 1 {
+                return Err(AppError::conflict("NOT_PENDING", "该账号不在待核准状态"));
+            }
+            Ok(())
+        })
+    })
+    .await?;
+    Ok((view, second_half))
+}
+
+/// Records the first use of an account's initial password (once), with the address it came from.
+pub async fn record_activation(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    ip: &str,
+    now: i64,
+) -> AppResult<()> {
+    let backend = db.backend();
+    let (actor, ip) = (actor.clone(), ip.to_string());
+    db.write(move |tx| {
+        let (actor, ip) = (actor.clone(), ip.clone());
+        Box::pin(async move {
+            let first = sqlx::query("UPDATE accounts SET activated_at = $1, activated_ip = $2 WHERE id = $3 AND activated_at IS NULL")
+                .bind(now)
+                .bind(&ip)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected()
+                == 1;
+            if first {
+                audit::append_tx(tx, backend, &actor, now, Event::new("account.activate").target("account", id)).await?;
+            }
+            Ok(())
+        })
+    })
+    .await
+}
+
+/// The operator's way back in, on the server itself (`gonghui account reset-password`), for
+/// when no security administrator can approve (the only one is locked out, or left): a whole
+/// one-time password, printed on the server's console, the account active at once. Whoever
+/// runs it holds the database and the keys already; it is recorded like every change.
+pub async fn reset_on_server(
+    db: &Db,
+    actor: &Actor,
+    username: &str,
+    now: i64,
+) -> AppResult<(AccountView, String)> {
+    let a = by_username(db, username)
+        .await?
+        .ok_or_else(|| AppError::not_found("账号"))?;
+    let one_time = password::generate_one_time();
+    let hash = password::hash(one_time.clone()).await?;
+    let view = change_account(db, actor, a.id, "account.reset_password", now, move |tx| {
+        let hash = hash.clone();
+        Box::pin(async move {
+            sqlx::query("UPDATE accounts SET password_hash = $1, activation_hash = NULL, activated_at = NULL, activated_ip = NULL, approved_at = $2, status = 'active', must_change_password = 1, password_changed_at = $2, updated_at = $2 WHERE id = $3")
+                .bind(&hash)
+                .bind(now)
+                .bind(a.id)
+                .execute(&mut **tx)
+                .await?;
+            super::sessions::end_all(&mut **tx, a.id, None, now).await?;
             Ok(())
         })
     })
@@ -592,7 +757,7 @@ pub async fn ensure_first_accounts(
         db.write(move |tx| {
             let (hash, actor) = (hash.clone(), actor2.clone());
             Box::pin(async move {
-                sqlx::query("INSERT INTO accounts (id, username, display_name, password_hash, org_id, role, status, must_change_password, password_changed_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'active', 1, $7, $7, $7)")
+                sqlx::query("INSERT INTO accounts (id, username, display_name, password_hash, org_id, role, status, must_change_password, password_changed_at, approved_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'active', 1, $7, $7, $7, $7)")
                     .bind(id)
                     .bind(username)
                     .bind(display)

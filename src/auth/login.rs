@@ -166,6 +166,24 @@ pub fn remaining_stage(auth: &Auth, acc: &AccountAuth, totp_done: bool) -> Stage
     }
 }
 
+/// Whether `typed` is the account's password. An account with an initial password issued by
+/// two administrators needs both halves, in order; anything else is checked against the
+/// single hash (a dummy one for unknown names, so that the work done is the same).
+async fn password_matches(acc: Option<&AccountAuth>, typed: &str) -> AppResult<bool> {
+    match acc.and_then(|a| a.activation_hash.clone().map(|h| (a, h))) {
+        Some((a, second)) => {
+            let Some((first_half, second_half)) = password::split_halves(typed) else {
+                password::verify(typed.to_string(), None).await?;
+                return Ok(false);
+            };
+            let first_ok = password::verify(first_half, Some(a.password_hash.clone())).await?;
+            let second_ok = password::verify(second_half, Some(second)).await?;
+            Ok(first_ok && second_ok)
+        }
+        None => password::verify(typed.to_string(), acc.map(|a| a.password_hash.clone())).await,
+    }
+}
+
 pub struct LoginOk {
     pub session: NewSession,
     pub stage: Stage,
@@ -199,11 +217,7 @@ pub async fn login(
         audit::record(&reg.db, &actor, now, Event::new("login.locked").denied()).await?;
         return Err(locked(auth));
     }
-    let ok = password::verify(
-        password_text.to_string(),
-        acc.as_ref().map(|a| a.password_hash.clone()),
-    )
-    .await?;
+    let ok = password_matches(acc.as_ref(), password_text).await?;
     let acc = match acc {
         Some(a) if ok && a.active && a.role.is_some() => a,
         other => {
@@ -211,6 +225,7 @@ pub async fn login(
             let now_locked = record_failure(auth, reg, &key).await?;
             let reason = match &other {
                 None => "unknown_user",
+                Some(a) if ok && a.status == "pending" => "pending_approval",
                 Some(a) if ok && !a.active => "disabled",
                 Some(_) if ok => "unknown_role",
                 Some(_) => "wrong_password",
@@ -232,6 +247,9 @@ pub async fn login(
         }
     };
     clear_failures(reg, &key).await?;
+    if acc.activation_hash.is_some() && acc.activated_at.is_none() {
+        accounts::record_activation(&reg.db, &actor, acc.id, ip, now).await?;
+    }
     let stage = remaining_stage(auth, &acc, false);
     let session = sessions::create(
         &reg.db,
@@ -412,7 +430,7 @@ pub async fn change_password(
         sessions::end_all(reg.db.pool(), acc.id, None, now).await?;
         return Err(locked(auth));
     }
-    if !password::verify(current.to_string(), Some(acc.password_hash.clone())).await? {
+    if !password_matches(Some(acc), current).await? {
         let now_locked = record_failure(auth, reg, &key).await?;
         audit::record(
             &reg.db,
@@ -432,7 +450,7 @@ pub async fn change_password(
     }
     clear_failures(reg, &key).await?;
     auth.settings.policy.check(new, &acc.username)?;
-    if password::verify(new.to_string(), Some(acc.password_hash.clone())).await? {
+    if password_matches(Some(acc), new).await? {
         return Err(AppError::invalid("新密码不能与当前密码相同").with_code("PASSWORD_POLICY"));
     }
     let hash = password::hash(new.to_string()).await?;
@@ -442,7 +460,7 @@ pub async fn change_password(
         .write(move |tx| {
             let (hash, actor) = (hash.clone(), actor.clone());
             Box::pin(async move {
-                sqlx::query("UPDATE accounts SET password_hash = $1, must_change_password = 0, password_changed_at = $2, updated_at = $2 WHERE id = $3")
+                sqlx::query("UPDATE accounts SET password_hash = $1, activation_hash = NULL, must_change_password = 0, password_changed_at = $2, updated_at = $2 WHERE id = $3")
                     .bind(&hash)
                     .bind(now)
                     .bind(id)

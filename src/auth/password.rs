@@ -115,13 +115,39 @@ async fn dummy_hash() -> AppResult<String> {
 
 /// A 16-character one-time password mixing upper and lower case and digits, without look-alikes.
 pub fn generate_one_time() -> String {
+    generate(16)
+}
+
+/// Length of each half of an initial password issued by two administrators.
+pub const HALF_LEN: usize = 8;
+
+/// One half of an initial password (the system administrator's or the security
+/// administrator's): 8 characters from the same alphabet, about 46 bits each.
+pub fn generate_half() -> String {
+    generate(HALF_LEN)
+}
+
+/// The two halves of an initial password as typed: together, or with a space or hyphen
+/// between them. `None` when the text cannot be two halves.
+pub fn split_halves(typed: &str) -> Option<(String, String)> {
+    let joined: String = typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    (joined.len() == 2 * HALF_LEN && joined.is_ascii()).then(|| {
+        let (a, b) = joined.split_at(HALF_LEN);
+        (a.to_string(), b.to_string())
+    })
+}
+
+fn generate(len: usize) -> String {
     const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
     const LOWER: &[u8] = b"abcdefghijkmnpqrstuvwxyz";
     const DIGIT: &[u8] = b"23456789";
     let mut rng = rand::thread_rng();
     let all: Vec<u8> = [UPPER, LOWER, DIGIT].concat();
     loop {
-        let pw: String = (0..16)
+        let pw: String = (0..len)
             .map(|_| all[rng.gen_range(0..all.len())] as char)
             .collect();
         let has = |set: &[u8]| pw.bytes().any(|b| set.contains(&b));
@@ -134,6 +160,21 @@ pub fn generate_one_time() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn initial_passwords_come_in_two_halves_typed_together_or_apart() {
+        let (a, b) = (generate_half(), generate_half());
+        assert_eq!((a.len(), b.len()), (HALF_LEN, HALF_LEN));
+        for typed in [format!("{a}{b}"), format!("{a} {b}"), format!(" {a}-{b} ")] {
+            assert_eq!(
+                split_halves(&typed),
+                Some((a.clone(), b.clone())),
+                "{typed}"
+            );
+        }
+        assert_eq!(split_halves(&a), None, "one half alone is not the password");
+        assert_eq!(split_halves(&format!("{a}{b}x")), None);
+    }
 
     fn policy() -> PasswordPolicy {
         PasswordPolicy {

@@ -33,7 +33,8 @@ pub enum Perm {
     AccountRead,
     /// Create accounts, enable/disable them, reset passwords (系统管理员).
     AccountManage,
-    /// Assign roles and scopes, unlock accounts, reset second factors (安全管理员).
+    /// Approve new and reset accounts, assign roles and scopes, unlock accounts, reset second
+    /// factors (安全管理员).
     AccountGrant,
     TokenManage,
     /// Read and verify the audit trail (审计管理员).
@@ -113,7 +114,7 @@ impl Perm {
             Perm::SelfWrite => "修改本人联系方式",
             Perm::AccountRead => "查看账号",
             Perm::AccountManage => "管理账号",
-            Perm::AccountGrant => "授予角色与范围",
+            Perm::AccountGrant => "核准账号、授予角色与范围",
             Perm::TokenManage => "管理接口令牌",
             Perm::AuditRead => "查看审计日志",
             Perm::SystemRead => "查看系统状态",
@@ -259,6 +260,7 @@ impl Role {
                 Export,
                 ExportFull,
                 StatsRead,
+                TokenManage,
             ],
             Role::Officer => &[OrgRead, UnitRead, MemberRead, StatsRead, CaseWork],
             Role::Auditor => &[
@@ -332,6 +334,7 @@ pub const ROUTES: &[(&str, &str, Access)] = {
             "/api/v1/accounts/{id}/reset-password",
             Need(AccountManage),
         ),
+        ("POST", "/api/v1/accounts/{id}/approve", Need(AccountGrant)),
         ("POST", "/api/v1/accounts/{id}/role", Need(AccountGrant)),
         ("POST", "/api/v1/accounts/{id}/unlock", Need(AccountGrant)),
         (
@@ -420,6 +423,7 @@ pub const PAGES: &[(&str, &str, Access)] = {
         ("GET", "/accounts/{id}", Need(AccountRead)),
         ("POST", "/accounts/{id}/status", Need(AccountManage)),
         ("POST", "/accounts/{id}/reset-password", Need(AccountManage)),
+        ("POST", "/accounts/{id}/approve", Need(AccountGrant)),
         ("POST", "/accounts/{id}/role", Need(AccountGrant)),
         ("POST", "/accounts/{id}/unlock", Need(AccountGrant)),
         ("POST", "/accounts/{id}/reset-totp", Need(AccountGrant)),
@@ -452,11 +456,18 @@ mod tests {
     fn administrators_are_separated_and_see_no_business_data() {
         for admin in [Role::SysAdmin, Role::SecAdmin, Role::AuditAdmin] {
             let perms = admin.perms();
+            // No administrator holds anything that reads or writes people, directly or by
+            // granting it to a token.
             for p in [
                 Perm::MemberRead,
+                Perm::MemberWrite,
+                Perm::MemberReveal,
+                Perm::Import,
+                Perm::Export,
+                Perm::ExportFull,
+                Perm::SelfRead,
                 Perm::OrgRead,
                 Perm::StatsRead,
-                Perm::Export,
             ] {
                 assert!(!perms.has(p), "{admin:?} must not have {p:?}");
             }

@@ -129,6 +129,22 @@ pub async fn find(db: &Db, token: &str) -> AppResult<Option<SessionRow>> {
 
 /// Narrows a session to one union (checked by the caller to lie in the account's scope), or
 /// widens it back to the whole scope with `None`.
+/// The sign-in before session `current` of an account: when and from where (the address as
+/// the server saw it), to show the person at sign-in.
+pub async fn previous(
+    db: &Db,
+    account_id: i64,
+    current: i64,
+) -> AppResult<Option<(i64, Option<String>)>> {
+    Ok(sqlx::query_as(
+        "SELECT created_at, ip FROM sessions WHERE account_id = $1 AND id < $2 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(account_id)
+    .bind(current)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
 pub async fn set_narrow(db: &Db, id: i64, org_id: Option<i64>) -> AppResult<()> {
     sqlx::query("UPDATE sessions SET narrow_org_id = $1 WHERE id = $2")
         .bind(org_id)

@@ -1,6 +1,11 @@
 //! API tokens for system integrations (e.g. a government service portal): each bound to one
 //! union subtree and a set of permissions, with an expiry, revocable. Only the SHA-256 of a
 //! token is stored; the token itself is shown once.
+//!
+//! A token carries no more than its creator: only permissions the creator holds, within the
+//! creator's subtree; and while it is used it keeps no more than the creator still holds (a
+//! creator disabled or moved to another role takes the token's rights with them). So the
+//! administrators, who hold no member permissions, cannot make a token that reads members.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -45,13 +50,17 @@ pub struct TokenView {
 pub struct TokenAuth {
     pub id: i64,
     pub name: String,
+    /// What the token grants today: its own permissions within what its creator still holds.
     pub perms: PermSet,
     pub scope: Scope,
     pub expires_at: i64,
     pub revoked: bool,
+    /// False when the account that created it is no longer active.
+    pub creator_active: bool,
 }
 
-const COLUMNS: &str = "t.id, t.name, t.permissions, t.created_at, t.expires_at, t.revoked_at, t.last_used_at, o.code AS org_code, o.path AS org_path";
+const COLUMNS: &str = "t.id, t.name, t.permissions, t.created_at, t.expires_at, t.revoked_at, t.last_used_at, o.code AS org_code, o.path AS org_path, c.role AS creator_role, c.status AS creator_status, co.path AS creator_path, t.created_by";
+const FROM: &str = "api_tokens t JOIN orgs o ON o.id = t.org_id LEFT JOIN accounts c ON c.id = t.created_by LEFT JOIN orgs co ON co.id = c.org_id";
 
 fn perms_of(text: &str) -> PermSet {
     let grantable = PermSet::of(TOKEN_GRANTABLE);
@@ -79,9 +88,11 @@ fn view(r: &sqlx::any::AnyRow) -> AppResult<TokenView> {
     })
 }
 
+/// Issues a token. `granter` is what the creator holds: a token gets nothing beyond it.
 pub async fn create(
     db: &Db,
     actor: &Actor,
+    granter: PermSet,
     input: &NewToken,
     now: i64,
 ) -> AppResult<(TokenView, String)> {
@@ -112,6 +123,16 @@ pub async fn create(
                 input.org_code
             ))
         })?;
+    // Nothing beyond what the creator holds (checked after the subtree, so that a union
+    // outside it answers the same as a union that does not exist).
+    if let Some(perm) = perms.iter().find(|p| !granter.has(**p)) {
+        return Err(AppError::invalid(format!(
+            "您本人没有“{}”（{}）权限，不能把它授予接口令牌",
+            perm.label(),
+            perm.code()
+        ))
+        .with_code("PERMISSION_NOT_HELD"));
+    }
     let token = format!("{PREFIX}{}", random_token());
     let (id, hash, expires) = (
         new_id(),
@@ -148,13 +169,11 @@ pub async fn create(
 }
 
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> AppResult<TokenView> {
-    let r = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM api_tokens t JOIN orgs o ON o.id = t.org_id WHERE t.id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(db.pool())
-    .await?
-    .ok_or_else(|| AppError::not_found("接口令牌"))?;
+    let r = sqlx::query(&format!("SELECT {COLUMNS} FROM {FROM} WHERE t.id = $1"))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or_else(|| AppError::not_found("接口令牌"))?;
     if !scope.contains(&col::<String>(&r, "org_path")?) {
         return Err(AppError::not_found("接口令牌"));
     }
@@ -163,14 +182,16 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> AppResult<TokenView> {
 
 pub async fn list(db: &Db, scope: &Scope) -> AppResult<Vec<TokenView>> {
     let (lo, hi) = scope.range();
-    sqlx::query(&format!("SELECT {COLUMNS} FROM api_tokens t JOIN orgs o ON o.id = t.org_id WHERE o.path >= $1 AND o.path < $2 ORDER BY t.created_at DESC"))
-        .bind(lo)
-        .bind(hi)
-        .fetch_all(db.pool())
-        .await?
-        .iter()
-        .map(view)
-        .collect()
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM {FROM} WHERE o.path >= $1 AND o.path < $2 ORDER BY t.created_at DESC"
+    ))
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(view)
+    .collect()
 }
 
 pub async fn revoke(db: &Db, actor: &Actor, id: i64, now: i64) -> AppResult<TokenView> {
@@ -206,19 +227,38 @@ pub async fn revoke(db: &Db, actor: &Actor, id: i64, now: i64) -> AppResult<Toke
 /// Resolves a presented token (any state; the caller decides about expiry and revocation).
 pub async fn find(db: &Db, token: &str) -> AppResult<Option<TokenAuth>> {
     let r = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM api_tokens t JOIN orgs o ON o.id = t.org_id WHERE t.token_hash = $1"
+        "SELECT {COLUMNS} FROM {FROM} WHERE t.token_hash = $1"
     ))
     .bind(token_hash(token))
     .fetch_optional(db.pool())
     .await?;
     let Some(r) = r else { return Ok(None) };
+    let own = perms_of(&col::<String>(&r, "permissions")?);
+    // Tokens issued on the server itself (no creating account) keep what they were given.
+    let (perms, creator_active) = match col::<Option<i64>>(&r, "created_by")? {
+        None => (own, true),
+        Some(_) => {
+            let role = col::<Option<String>>(&r, "creator_role")?
+                .and_then(|c| super::permissions::Role::parse(&c).ok());
+            let org_path: String = col(&r, "org_path")?;
+            // Still active, and the token's subtree still inside the creator's.
+            let active = col::<Option<String>>(&r, "creator_status")?.as_deref() == Some("active")
+                && col::<Option<String>>(&r, "creator_path")?
+                    .is_none_or(|p| Scope::subtree(&p).contains(&org_path));
+            (
+                own.intersect(role.map(|r| r.perms()).unwrap_or_default()),
+                active,
+            )
+        }
+    };
     Ok(Some(TokenAuth {
         id: col(&r, "id")?,
         name: col(&r, "name")?,
-        perms: perms_of(&col::<String>(&r, "permissions")?),
+        perms,
         scope: Scope::subtree(&col::<String>(&r, "org_path")?),
         expires_at: col(&r, "expires_at")?,
         revoked: col::<Option<i64>>(&r, "revoked_at")?.is_some(),
+        creator_active,
     }))
 }
 

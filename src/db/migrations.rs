@@ -74,7 +74,26 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_only: &[],
         postgres_only: &[],
     },
+    Migration {
+        version: 9,
+        name: "accounts: approval by the security administrator, initial password in two halves",
+        sql: V9_ACCOUNT_APPROVAL,
+        sqlite_only: &[],
+        postgres_only: &[],
+    },
 ];
+
+/// An account the system administrator creates waits (`status = 'pending'`) until the security
+/// administrator approves it (`approved_at`); each holds one half of its initial password
+/// (`password_hash`, `activation_hash`); its first use is recorded. Accounts made before this
+/// rule count as approved.
+const V9_ACCOUNT_APPROVAL: &str = r#"
+ALTER TABLE accounts ADD COLUMN activation_hash TEXT;
+ALTER TABLE accounts ADD COLUMN activated_at BIGINT;
+ALTER TABLE accounts ADD COLUMN activated_ip TEXT;
+ALTER TABLE accounts ADD COLUMN approved_at BIGINT;
+UPDATE accounts SET approved_at = created_at
+"#;
 
 /// The chain head and every archive record carry an HMAC under the audit key, so that a row
 /// written into either by someone holding only the database is found by `audit verify`.

@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/accounts/{id}", get(get_account))
         .route("/accounts/{id}/status", post(set_status))
         .route("/accounts/{id}/reset-password", post(reset_password))
+        .route("/accounts/{id}/approve", post(approve))
         .route("/accounts/{id}/role", post(set_role))
         .route("/accounts/{id}/unlock", post(unlock))
         .route("/accounts/{id}/reset-totp", post(reset_totp))
@@ -40,28 +41,40 @@ pub async fn list_accounts(
     Ok(Json(accounts::list(&st.reg.db, &caller.scope).await?))
 }
 
+/// An account and one half of its initial password. The system administrator receives the
+/// first half (creating or resetting), the security administrator the second (approving); the
+/// person signs in the first time with both, first half then second, and sets a new password.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct AccountWithPassword {
+pub struct AccountWithPasswordHalf {
     pub account: AccountView,
-    /// Shown once; the account must change it at first sign-in.
-    pub one_time_password: String,
+    /// `first` or `second`.
+    pub half: String,
+    /// Shown once, to be handed to the person by a channel of the administrator's own.
+    pub password_half: String,
+}
+
+impl AccountWithPasswordHalf {
+    fn first(account: AccountView, half: String) -> Self {
+        AccountWithPasswordHalf {
+            account,
+            half: "first".into(),
+            password_half: half,
+        }
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "admin", request_body = NewAccount,
-    responses((status = 201, body = AccountWithPassword), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = AccountWithPasswordHalf, description = "Created, waiting for the security administrator's approval"), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_account(
     State(st): State<AppState>,
     caller: Caller,
     JsonBody(i): JsonBody<NewAccount>,
-) -> AppResult<(axum::http::StatusCode, Json<AccountWithPassword>)> {
+) -> AppResult<(axum::http::StatusCode, Json<AccountWithPasswordHalf>)> {
     let actor = caller.actor(&st.reg.keys);
-    let (account, pw) = accounts::create(&st.reg.db, &actor, &i, st.auth.now()).await?;
+    let (account, half) = accounts::create(&st.reg.db, &actor, &i, st.auth.now()).await?;
     Ok((
         axum::http::StatusCode::CREATED,
-        Json(AccountWithPassword {
-            account,
-            one_time_password: pw,
-        }),
+        Json(AccountWithPasswordHalf::first(account, half)),
     ))
 }
 
@@ -110,19 +123,57 @@ pub async fn set_status(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/accounts/{id}/reset-password", tag = "admin", responses((status = 200, body = AccountWithPassword)))]
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/reset-password", tag = "admin", responses((status = 200, body = AccountWithPasswordHalf, description = "The old password stops working; the account waits for the security administrator's approval")))]
 pub async fn reset_password(
     State(st): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> AppResult<Json<AccountWithPassword>> {
+) -> AppResult<Json<AccountWithPasswordHalf>> {
     let id = parse_id(&id, "账号")?;
-    let (account, pw) =
+    let (account, half) =
         accounts::reset_password(&st.reg.db, &caller.actor(&st.reg.keys), id, st.auth.now())
             .await?;
-    Ok(Json(AccountWithPassword {
+    Ok(Json(AccountWithPasswordHalf::first(account, half)))
+}
+
+/// The security administrator's approval of a waiting account; the role and place may be set
+/// in the same step (all of `role`, `org_code` / `member_id`, `modules` as for a role change).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ApproveInput {
+    pub role: Option<String>,
+    pub org_code: Option<String>,
+    pub member_id: Option<String>,
+    #[serde(default)]
+    pub modules: Vec<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/approve", tag = "admin", request_body = ApproveInput,
+    responses((status = 200, body = AccountWithPasswordHalf, description = "Approved: the second half of the initial password"), (status = 409, body = ErrorBody, description = "NOT_PENDING")))]
+pub async fn approve(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(i): JsonBody<ApproveInput>,
+) -> AppResult<Json<AccountWithPasswordHalf>> {
+    let id = parse_id(&id, "账号")?;
+    let change = i.role.map(|role| RoleChange {
+        role,
+        org_code: i.org_code,
+        member_id: i.member_id,
+        modules: i.modules,
+    });
+    let (account, half) = accounts::approve(
+        &st.reg.db,
+        &caller.actor(&st.reg.keys),
+        id,
+        change.as_ref(),
+        st.auth.now(),
+    )
+    .await?;
+    Ok(Json(AccountWithPasswordHalf {
         account,
-        one_time_password: pw,
+        half: "second".into(),
+        password_half: half,
     }))
 }
 
@@ -195,8 +246,14 @@ pub async fn create_token(
     caller: Caller,
     JsonBody(i): JsonBody<NewToken>,
 ) -> AppResult<(axum::http::StatusCode, Json<TokenCreated>)> {
-    let (token_info, token) =
-        tokens::create(&st.reg.db, &caller.actor(&st.reg.keys), &i, st.auth.now()).await?;
+    let (token_info, token) = tokens::create(
+        &st.reg.db,
+        &caller.actor(&st.reg.keys),
+        caller.perms,
+        &i,
+        st.auth.now(),
+    )
+    .await?;
     Ok((
         axum::http::StatusCode::CREATED,
         Json(TokenCreated { token_info, token }),

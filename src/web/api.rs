@@ -55,7 +55,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         super::auth_api::totp_setup_confirm, super::auth_api::password_handler, super::auth_api::logout_handler,
         super::auth_api::logout_all_handler, super::auth_api::me_handler,
         super::admin_api::list_accounts, super::admin_api::create_account, super::admin_api::get_account,
-        super::admin_api::set_status, super::admin_api::reset_password, super::admin_api::set_role,
+        super::admin_api::set_status, super::admin_api::reset_password, super::admin_api::approve, super::admin_api::set_role,
         super::admin_api::unlock, super::admin_api::reset_totp, super::admin_api::list_tokens,
         super::admin_api::create_token, super::admin_api::revoke_token, super::admin_api::list_audit,
         super::admin_api::verify_audit, super::admin_api::system_status

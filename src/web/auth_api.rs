@@ -64,6 +64,31 @@ pub struct Me {
     pub permissions: Vec<String>,
     /// Send back in the `X-CSRF-Token` header with every state-changing request.
     pub csrf_token: String,
+    /// The sign-in before this one, so the person can tell if someone else used the account.
+    pub previous_sign_in: Option<SignInRecord>,
+    /// When and from where the initial password was first used.
+    pub activated: Option<SignInRecord>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignInRecord {
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+    pub ip: Option<String>,
+}
+
+/// What the person is told about their account at sign-in.
+async fn me_for(
+    st: &AppState,
+    a: &AccountAuth,
+    session_id: i64,
+    stage: Stage,
+    csrf: &str,
+) -> AppResult<Me> {
+    let previous = crate::auth::sessions::previous(&st.reg.db, a.id, session_id).await?;
+    let mut me = me_of(a, stage, csrf);
+    me.previous_sign_in = previous.map(|(at, ip)| SignInRecord { at, ip });
+    Ok(me)
 }
 
 fn me_of(a: &AccountAuth, stage: Stage, csrf: &str) -> Me {
@@ -86,6 +111,11 @@ fn me_of(a: &AccountAuth, stage: Stage, csrf: &str) -> Me {
             Vec::new()
         },
         csrf_token: csrf.to_string(),
+        previous_sign_in: None,
+        activated: a.activated_at.map(|at| SignInRecord {
+            at,
+            ip: a.activated_ip.clone(),
+        }),
     }
 }
 
@@ -146,7 +176,21 @@ pub async fn login_handler(
     same_origin(&headers)?;
     let ok = login::login(&st.auth, &st.reg, &i.username, &i.password, &ip).await?;
     let max_age = i64::from(st.auth.settings.max_hours) * 3600;
-    let me = me_of(&ok.account, ok.stage, &ok.session.csrf_token);
+    let mut me = me_for(
+        &st,
+        &ok.account,
+        ok.session.id,
+        ok.stage,
+        &ok.session.csrf_token,
+    )
+    .await?;
+    if me.activated.is_none() && ok.account.activation_hash.is_some() {
+        // This very sign-in was the first use of the initial password.
+        me.activated = Some(SignInRecord {
+            at: st.auth.now(),
+            ip: Some(ip.clone()),
+        });
+    }
     Ok((
         cookies(&st, &ok.session.token, &ok.session.csrf_token, max_age),
         Json(me),
@@ -168,7 +212,9 @@ pub async fn totp_handler(
     JsonBody(i): JsonBody<CodeInput>,
 ) -> AppResult<Json<Me>> {
     let next = login::verify_totp(&st.auth, &st.reg, &s, &i.code, &ip).await?;
-    Ok(Json(me_of(&s.account, next, &s.csrf_token)))
+    Ok(Json(
+        me_for(&st, &s.account, s.id, next, &s.csrf_token).await?,
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -204,7 +250,9 @@ pub async fn totp_setup_confirm(
     JsonBody(i): JsonBody<TotpConfirm>,
 ) -> AppResult<Json<Me>> {
     let next = login::confirm_totp_setup(&st.auth, &st.reg, &s, &i.secret, &i.code, &ip).await?;
-    Ok(Json(me_of(&s.account, next, &s.csrf_token)))
+    Ok(Json(
+        me_for(&st, &s.account, s.id, next, &s.csrf_token).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -230,7 +278,9 @@ pub async fn password_handler(
         &ip,
     )
     .await?;
-    Ok(Json(me_of(&s.account, next, &s.csrf_token)))
+    Ok(Json(
+        me_for(&st, &s.account, s.id, next, &s.csrf_token).await?,
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -270,6 +320,8 @@ pub async fn logout_all_handler(
 }
 
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
-pub async fn me_handler(s: SessionRow) -> AppResult<Json<Me>> {
-    Ok(Json(me_of(&s.account, s.stage, &s.csrf_token)))
+pub async fn me_handler(State(st): State<AppState>, s: SessionRow) -> AppResult<Json<Me>> {
+    Ok(Json(
+        me_for(&st, &s.account, s.id, s.stage, &s.csrf_token).await?,
+    ))
 }

@@ -189,11 +189,11 @@ pub(crate) async fn check(
             ));
         };
         let t = match tokens::find(&st.reg.db, token).await? {
-            Some(t) if !t.revoked && now < t.expires_at => t,
+            Some(t) if !t.revoked && t.creator_active && now < t.expires_at => t,
             _ => {
                 return Err(AppError::unauthorized(
                     "TOKEN_INVALID",
-                    "接口令牌无效、已过期或已被吊销",
+                    "接口令牌无效、已过期、已被吊销，或签发人的账号已停用",
                 ));
             }
         };

@@ -182,16 +182,18 @@ async fn fixture(app: &TestApp) -> Fixture {
         expires_in_days: 30,
     };
     let now = gonghui::db::now_ms();
-    let own_token = gonghui::auth::tokens::create(&reg.db, &root, &mk("D1", "本区令牌"), now)
+    let all = gonghui::auth::permissions::PermSet::of(gonghui::auth::permissions::TOKEN_GRANTABLE);
+    let own_token = gonghui::auth::tokens::create(&reg.db, &root, all, &mk("D1", "本区令牌"), now)
         .await
         .unwrap()
         .0
         .id;
-    let other_token = gonghui::auth::tokens::create(&reg.db, &root, &mk("D2", "外区令牌"), now)
-        .await
-        .unwrap()
-        .0
-        .id;
+    let other_token =
+        gonghui::auth::tokens::create(&reg.db, &root, all, &mk("D2", "外区令牌"), now)
+            .await
+            .unwrap()
+            .0
+            .id;
     app.add_account("jobs_d1", "cadre", Some("D1"), None).await;
     app.add_account("jobs_d2", "cadre", Some("D2"), None).await;
     let own_job = dry_run_job(app, &app.signed_in("jobs_d1", TESTER_PASSWORD).await, "S1").await;
@@ -398,6 +400,14 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
         ("POST", "/api/v1/accounts/{id}/reset-password") => (
             format!(
                 "/api/v1/accounts/{}/reset-password",
+                id(f.own_account, f.other_account)
+            ),
+            Some(json!({})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/accounts/{id}/approve") => (
+            format!(
+                "/api/v1/accounts/{}/approve",
                 id(f.own_account, f.other_account)
             ),
             Some(json!({})),

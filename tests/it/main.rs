@@ -14,5 +14,6 @@ mod injection;
 mod members;
 mod pages;
 mod protection;
+mod separation;
 mod signin;
 mod stats;

@@ -291,8 +291,9 @@ async fn state_changing_requests_need_the_csrf_token_and_change_nothing_without_
 async fn api_tokens_work_only_within_their_subtree_and_permissions_until_revoked_or_expired() {
     let app = spawn_app().await;
     app.seed_tree().await;
-    app.add_account("sec", "secadmin", None, None).await;
-    let sec = app.signed_in("sec", TESTER_PASSWORD).await;
+    // Tokens are issued by a cadre, from what the cadre holds.
+    app.add_account("issuer", "cadre", Some("C"), None).await;
+    let sec = app.signed_in("issuer", TESTER_PASSWORD).await;
     let r = sec
         .post(app.url("/api/v1/tokens"))
         .json(&json!({"name": "政务服务网", "org_code": "D1", "permissions": ["org.read", "stats.read"], "expires_in_days": 1}))
@@ -334,7 +335,7 @@ async fn api_tokens_work_only_within_their_subtree_and_permissions_until_revoked
     app.clock.advance_minutes(24 * 60 + 1);
     assert_eq!(call("/api/v1/orgs/U1").await, 401);
     // A fresh one, then revoked.
-    let sec = app.signed_in("sec", TESTER_PASSWORD).await;
+    let sec = app.signed_in("issuer", TESTER_PASSWORD).await;
     let v: Value = sec
         .post(app.url("/api/v1/tokens"))
         .json(&json!({"name": "第二个", "org_code": "D1", "permissions": ["org.read"], "expires_in_days": 30}))

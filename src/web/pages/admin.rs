@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/accounts/{id}", get(show))
         .route("/accounts/{id}/status", post(set_status))
         .route("/accounts/{id}/reset-password", post(reset_password))
+        .route("/accounts/{id}/approve", post(approve))
         .route("/accounts/{id}/role", post(set_role))
         .route("/accounts/{id}/unlock", post(unlock))
         .route("/accounts/{id}/reset-totp", post(reset_totp))
@@ -68,8 +69,8 @@ struct ShowPage {
     roles: Vec<(&'static str, &'static str)>,
     can_manage: bool,
     can_grant: bool,
-    /// A one-time password just issued (shown once).
-    password: Option<String>,
+    /// A half of an initial password just issued (shown once): `(which, half)`.
+    password: Option<(&'static str, String)>,
     error: Option<String>,
 }
 
@@ -198,13 +199,50 @@ async fn reset_password(
     )
     .await?;
     let mut page = show_page(&st, &ctx, id).await?;
-    page.password = Some(pw);
-    let mut resp = render(page)?;
-    resp.headers_mut().insert(
-        axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
-    Ok(resp)
+    page.password = Some(("第一段", pw));
+    render(page)
+}
+
+#[derive(Deserialize)]
+struct ApproveForm {
+    role: Option<String>,
+    org_code: Option<String>,
+}
+
+async fn approve(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<ApproveForm>,
+) -> PageResult {
+    let id = parse_id(&id, "账号")?;
+    let change = field(&f.role).map(|role| RoleChange {
+        role,
+        org_code: field(&f.org_code),
+        member_id: None,
+        modules: Vec::new(),
+    });
+    match accounts::approve(
+        &st.reg.db,
+        &ctx.caller.actor(&st.reg.keys),
+        id,
+        change.as_ref(),
+        st.auth.now(),
+    )
+    .await
+    {
+        Ok((_, half)) => {
+            let mut page = show_page(&st, &ctx, id).await?;
+            page.password = Some(("第二段", half));
+            render(page)
+        }
+        Err(e) if e.status().is_client_error() => {
+            let mut page = show_page(&st, &ctx, id).await?;
+            page.error = Some(e.message().into());
+            render_invalid(page)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]

@@ -285,11 +285,37 @@ struct PasswordPage {
     policy: String,
     /// Signed in already (changing by choice) rather than forced.
     voluntary: bool,
+    /// For an initial password: when and from where it was first used.
+    first_use: Option<String>,
+}
+
+/// "2026-12-01 10:22 从 10.0.0.5" for a time and address shown to the person.
+pub(crate) fn when_and_where(at: i64, ip: Option<&str>) -> String {
+    let when = chrono::DateTime::from_timestamp_millis(at)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default();
+    match ip {
+        Some(ip) => format!("{when} 从 {ip}"),
+        None => when,
+    }
 }
 
 fn password_page_with(st: &AppState, ctx: &Ctx, error: Option<String>) -> PasswordPage {
     let voluntary = ctx.session.stage == Stage::Full;
+    let a = &ctx.session.account;
+    let first_use = a.activation_hash.as_ref().map(|_| match a.activated_at {
+        Some(at) => format!(
+            "此账号的初始口令于 {} 首次使用；如果那不是您本人，请立即联系安全管理员。",
+            when_and_where(at, a.activated_ip.as_deref())
+        ),
+        None => String::new(),
+    });
     PasswordPage {
+        first_use,
         title: "修改密码",
         asset_v: assets::version(),
         info: (!voluntary).then_some("首次登录、密码被重置或密码已过期时，须先设置新密码。"),
@@ -380,14 +406,21 @@ struct AccountPage {
     role_label: &'static str,
     org_name: String,
     permissions: Vec<&'static str>,
+    previous_sign_in: Option<String>,
+    activated: Option<String>,
 }
 
-async fn account_page(ctx: Ctx) -> PageResult {
+async fn account_page(State(st): State<AppState>, ctx: Ctx) -> PageResult {
     if ctx.session.stage != Stage::Full {
         return Ok(Redirect::to(stage_page(ctx.session.stage)).into_response());
     }
     let a = &ctx.session.account;
+    let previous = sessions::previous(&st.reg.db, a.id, ctx.session.id).await?;
     render(AccountPage {
+        previous_sign_in: previous.map(|(at, ip)| when_and_where(at, ip.as_deref())),
+        activated: a
+            .activated_at
+            .map(|at| when_and_where(at, a.activated_ip.as_deref())),
         shell: ctx.shell("我的账号", "account"),
         username: a.username.clone(),
         role_label: a.role.map(|r| r.label()).unwrap_or("未知"),
