@@ -169,6 +169,15 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     f.sync_all()
 }
 
+/// A name with all but its first character hidden: 张三丰 → 张**, 买买提·艾力 → 买*****.
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
+        None => String::new(),
+    }
+}
+
 /// Text typed by a person (a search, a stated reason, a note, a file name) with anything that
 /// looks like an ID number or a mobile number masked, for the audit trail: a standalone run
 /// of 15 or 18 characters (digits, the 18th may be X) keeps its first 6 and last 4, an
@@ -247,6 +256,14 @@ mod tests {
             k.blind_index("id", "x"),
             FieldKeys::generate().blind_index("id", "x")
         );
+    }
+
+    #[test]
+    fn names_keep_only_their_first_character() {
+        assert_eq!(mask_name("张三丰"), "张**");
+        assert_eq!(mask_name("买买提·艾力"), "买*****");
+        assert_eq!(mask_name("李"), "李");
+        assert_eq!(mask_name(""), "");
     }
 
     #[test]

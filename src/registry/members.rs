@@ -592,15 +592,31 @@ pub fn check_member_union(org: &Org) -> AppResult<()> {
     }
 }
 
+/// The answer to enrolling someone whose record lies outside the caller's subtree, whatever
+/// their status there: nothing about that union, or whether they are active, retired, gone or
+/// dead, crosses the subtree line.
+pub fn registered_elsewhere() -> AppError {
+    AppError::conflict("REGISTERED_ELSEWHERE", REGISTERED_ELSEWHERE)
+}
+
+pub const REGISTERED_ELSEWHERE: &str = "此人已在其他工会登记，请联系其所在工会办理转会（已离会的，请其原工会或共同的上级工会办理重新入会）";
+
+/// Whether a stored person lies in `scope` (their current or last union).
+pub fn person_in_scope(scope: &Scope, org_path: Option<&str>) -> bool {
+    scope.is_all() || org_path.is_some_and(|p| scope.contains(p))
+}
+
 /// One-person enrolment used by the API: creates the person, rejoins a former member, or
 /// updates the record of a member of the same union. A person active in another union is a
-/// transfer conflict: never moved silently.
+/// transfer conflict: never moved silently. A person on record outside `scope` is
+/// [`registered_elsewhere`], with nothing more said.
 pub async fn enroll_tx(
     tx: &mut Tx,
     keys: &FieldKeys,
     f: &PersonFields,
     org: &Org,
     joined_on: NaiveDate,
+    scope: &Scope,
 ) -> AppResult<(i64, Enrolment)> {
     check_member_union(org)?;
     let hash = keys.blind_index(ID_DOMAIN, f.id.as_str());
@@ -623,6 +639,7 @@ pub async fn enroll_tx(
             counters::settle(tx, id, &counters::Person::default()).await?;
             Ok((id, Enrolment::Inserted))
         }
+        Some(e) if !person_in_scope(scope, e.org_path.as_deref()) => Err(registered_elsewhere()),
         Some(e)
             if matches!(e.status.as_str(), "active" | "retired") && e.org_id != Some(org.id) =>
         {
@@ -782,12 +799,11 @@ pub(crate) async fn set_current_tx(
     Ok(())
 }
 
-/// Membership events a cadre records.
+/// Membership events a cadre records in its own subtree. A transfer (转会) is not one of
+/// them: it is a request the receiving union accepts (`registry::transfers`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MemberEvent {
-    /// 转会: needs `to_org`.
-    Transfer,
     /// 退会/离会
     Leave,
     /// 退休，保留会籍
@@ -796,20 +812,18 @@ pub enum MemberEvent {
     Death,
 }
 
-/// Applies a membership event dated `on`. The member must be in scope; a transfer's receiving
-/// union must exist and accept members.
+/// Applies a membership event dated `on` to a member of the actor's subtree.
 pub async fn apply_event(
     db: &Db,
     actor: &Actor,
     member_id: i64,
     event: MemberEvent,
     on: NaiveDate,
-    to_org: Option<String>,
 ) -> AppResult<MemberView> {
     let actor2 = actor.clone();
     let backend = db.backend();
     db.write(move |tx| {
-        let (actor, to_org) = (actor2.clone(), to_org.clone());
+        let actor = actor2.clone();
         Box::pin(async move {
             let scope = actor.scope.clone();
             // Checked inside the transaction, so a concurrent move cannot slip in between.
@@ -836,23 +850,10 @@ pub async fn apply_event(
                 return Err(AppError::invalid("办理日期不能晚于今天"));
             }
             let reason = match event {
-                MemberEvent::Transfer => "transfer_out",
                 MemberEvent::Leave => "leave",
                 MemberEvent::Retire if retained == 1 => return Err(AppError::conflict("ALREADY_RETIRED", "此人已是退休会员")),
                 MemberEvent::Retire => "retire",
                 MemberEvent::Death => "death",
-            };
-            let target = if event == MemberEvent::Transfer {
-                let code = to_org.as_deref().filter(|c| !c.trim().is_empty()).ok_or_else(|| AppError::invalid("请填写转入工会代码"))?;
-                // The receiving union may be outside the caller's subtree (a rider moving across districts).
-                let t = orgs::get_by_code_tx(tx, &Scope::all(), code).await.map_err(|_| AppError::invalid(format!("转入工会代码“{code}”不存在")))?;
-                check_member_union(&t)?;
-                if t.id == org_id {
-                    return Err(AppError::invalid("转入工会与当前工会相同"));
-                }
-                Some(t)
-            } else {
-                None
             };
             let before = counters::load_person(tx, member_id).await?;
             sqlx::query("UPDATE memberships SET end_date = $1, end_reason = $2 WHERE id = $3")
@@ -864,12 +865,6 @@ pub async fn apply_event(
             let current_code = org_code_of(tx, org_id).await?;
             let current = orgs::get_by_code_tx(tx, &Scope::all(), &current_code).await?;
             match event {
-                MemberEvent::Transfer => {
-                    let t = target.expect("checked");
-                    open_membership_tx(tx, member_id, &t, on, "transfer_in", retained).await?;
-                    let status = if retained == 1 { "retired" } else { "active" };
-                    set_current_tx(tx, member_id, status, Some(&t), Some(on)).await?;
-                }
                 MemberEvent::Retire => {
                     open_membership_tx(tx, member_id, &current, on, "retire", 1).await?;
                     set_current_tx(tx, member_id, "retired", None, None).await?;
@@ -878,7 +873,7 @@ pub async fn apply_event(
                 MemberEvent::Death => set_current_tx(tx, member_id, "deceased", None, None).await?,
             }
             counters::settle(tx, member_id, &before).await?;
-            let detail = serde_json::json!({ "event": reason, "on": on.to_string(), "from_org": current_code, "to_org": to_org });
+            let detail = serde_json::json!({ "event": reason, "on": on.to_string(), "org": current_code });
             audit::append_tx(tx, backend, &actor, now_ms(), Event::new("member.event").target("member", member_id).detail(detail)).await?;
             Ok(())
         })
@@ -894,21 +889,25 @@ async fn org_code_of(tx: &mut Tx, org_id: i64) -> AppResult<String> {
         .await?)
 }
 
-/// Resolves a unit by USCC for a person's employer field.
-pub async fn unit_id_by_uscc(db: &Db, uscc: Option<&str>) -> AppResult<Option<i64>> {
+/// Resolves a unit by USCC for a person's employer field: an employer of the caller's subtree
+/// or one no union covers yet. Another subtree's employer answers like one never registered.
+pub async fn unit_id_by_uscc(db: &Db, scope: &Scope, uscc: Option<&str>) -> AppResult<Option<i64>> {
     let Some(u) = uscc.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
     let code = crate::types::normalize_code(u);
-    let id: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE uscc = $1")
-        .bind(&code)
-        .fetch_optional(db.pool())
-        .await?;
-    id.map(Some).ok_or_else(|| {
-        AppError::invalid(format!(
-            "工作单位统一社会信用代码“{code}”未登记，请先登记单位"
-        ))
-    })
+    let unit: Option<(i64, Option<String>)> =
+        sqlx::query_as("SELECT id, org_path FROM units WHERE uscc = $1")
+            .bind(&code)
+            .fetch_optional(db.pool())
+            .await?;
+    unit.filter(|(_, path)| path.as_deref().is_none_or(|p| scope.contains(p)))
+        .map(|(id, _)| Some(id))
+        .ok_or_else(|| {
+            AppError::invalid(format!(
+                "工作单位统一社会信用代码“{code}”未登记或不在您的管理范围内，请先登记单位"
+            ))
+        })
 }
 
 /// Decrypts a member's full ID number and mobile (for permitted exports).
@@ -1035,7 +1034,7 @@ pub async fn enroll(
     org_code: &str,
     joined_on: Option<&str>,
 ) -> Result<Enrolled, PersonRefusal> {
-    let unit_id = unit_id_by_uscc(db, person.unit_uscc.as_deref()).await?;
+    let unit_id = unit_id_by_uscc(db, &actor.scope, person.unit_uscc.as_deref()).await?;
     let (fields, warnings) = validate_person(person, unit_id).map_err(PersonRefusal::Fields)?;
     let today = chrono::Local::now().date_naive();
     let joined = match joined_on.map(str::trim).filter(|s| !s.is_empty()) {
@@ -1067,7 +1066,7 @@ pub async fn enroll(
         .write(move |tx| {
             let (keys, fields, org, actor) = (keys.clone(), fields.clone(), org.clone(), actor.clone());
             Box::pin(async move {
-                let (id, outcome) = enroll_tx(tx, &keys, &fields, &org, joined).await?;
+                let (id, outcome) = enroll_tx(tx, &keys, &fields, &org, joined, &actor.scope).await?;
                 let detail = serde_json::json!({ "outcome": outcome, "org": org.code, "joined_on": joined.to_string(), "id_number": fields.id.masked() });
                 audit::append_tx(tx, backend, &actor, now_ms(), Event::new("member.enrol").target("member", id).detail(detail)).await?;
                 Ok((id, outcome))
@@ -1100,7 +1099,7 @@ pub async fn edit(
     if input.mobile.as_deref().is_none_or(|m| m.trim().is_empty()) {
         input.mobile = mobile;
     }
-    let unit_id = unit_id_by_uscc(db, input.unit_uscc.as_deref()).await?;
+    let unit_id = unit_id_by_uscc(db, &actor.scope, input.unit_uscc.as_deref()).await?;
     let (fields, warnings) = validate_person(&input, unit_id).map_err(PersonRefusal::Fields)?;
     let mobile_hash = fields
         .mobile

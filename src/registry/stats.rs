@@ -472,9 +472,42 @@ pub struct DrillQuery {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(tag = "record_kind", content = "rows", rename_all = "snake_case")]
 pub enum DrillRows {
-    Members(Vec<MemberView>),
+    Members(Vec<DrillPerson>),
     Unions(Vec<Org>),
     Employers(Vec<Unit>),
+}
+
+/// One person behind a member figure.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum DrillPerson {
+    /// In the caller's subtree today: the record as the member list shows it.
+    InScope(MemberView),
+    /// Counted in the figure but outside the caller's subtree today (moved away since):
+    /// only what the figure needs.
+    Elsewhere(PersonElsewhere),
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PersonElsewhere {
+    /// Always true: marks a person now outside the caller's subtree.
+    pub elsewhere: bool,
+    /// The name with all but its first character hidden (张**).
+    pub name_masked: String,
+    /// The date the figure counts: joined on (stocks, joins, transfers in), left or
+    /// transferred on (leavers, transfers out).
+    pub date: String,
+    /// The union the person went to afterwards, if they went to one.
+    pub went_to: Option<String>,
+}
+
+impl DrillPerson {
+    pub fn member(&self) -> Option<&MemberView> {
+        match self {
+            DrillPerson::InScope(m) => Some(m),
+            DrillPerson::Elsewhere(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -486,9 +519,12 @@ pub struct Drill {
     pub records: DrillRows,
 }
 
-/// The records behind one figure, a page at a time.
+/// The records behind one figure, a page at a time. `scope` is the caller's: a person counted
+/// in the figure who is outside it today appears with a masked name, the date and where they
+/// went, never with their current record.
 pub async fn drill(
     db: &Db,
+    scope: &Scope,
     org: &Org,
     period: &Period,
     figure: Figure,
@@ -501,9 +537,9 @@ pub async fn drill(
     let (page, per_page) = (paging.page, paging.per_page);
     let limit = format!("LIMIT {} OFFSET {}", per_page + 1, paging.offset());
     let records = if let Some(cond) = member_condition(figure) {
-        let ids =
-            drill_member_ids(db, figure, cond, [&lo, &hi, &from, &to], page, per_page).await?;
-        DrillRows::Members(member_views_in_order(db, &ids).await?)
+        let spells =
+            drill_member_spells(db, figure, cond, [&lo, &hi, &from, &to], page, per_page).await?;
+        DrillRows::Members(drill_people(db, scope, figure, &spells).await?)
     } else if figure == Figure::EmployersCovered {
         let sql = "SELECT u.id, u.uscc, u.uscc_check_ok, u.name, u.ownership, u.small_micro, u.industry, u.region_code, u.employee_count, \
                    u.org_id, o.code AS org_code, o.name AS org_name FROM units u LEFT JOIN orgs o ON o.id = u.org_id \
@@ -565,14 +601,14 @@ pub async fn drill(
 /// Events (joined, left, transfers) list the most recent first; members at the period end
 /// list union by union. Both walk an index in that order and stop at the page, whatever the
 /// size of the subtree; a person with two events in the period is listed once, at the later.
-async fn drill_member_ids(
+async fn drill_member_spells(
     db: &Db,
     figure: Figure,
     cond: &str,
     args: [&String; 4],
     page: i64,
     per_page: i64,
-) -> AppResult<Vec<i64>> {
+) -> AppResult<Vec<Spell>> {
     let order = match figure {
         Figure::Joined | Figure::TransferredIn => "s.start_date DESC, s.id DESC",
         Figure::Left | Figure::TransferredOut => "s.end_date DESC, s.id DESC",
@@ -591,20 +627,101 @@ async fn drill_member_ids(
     let mut limit = wanted;
     loop {
         let sql = format!(
-            "SELECT s.member_id FROM memberships s{join} WHERE {cond}{person} ORDER BY {order} LIMIT {limit}"
+            "SELECT s.id, s.member_id, s.start_date, s.end_date FROM memberships s{join} WHERE {cond}{person} ORDER BY {order} LIMIT {limit}"
         );
-        let mut q = sqlx::query_scalar::<_, i64>(&sql);
+        let mut q = sqlx::query_as::<_, Spell>(&sql);
         for a in args {
             q = q.bind(a.clone());
         }
         let rows = q.fetch_all(db.pool()).await?;
         let mut seen = std::collections::HashSet::new();
-        let distinct: Vec<i64> = rows.iter().copied().filter(|id| seen.insert(*id)).collect();
+        let distinct: Vec<Spell> = rows
+            .iter()
+            .filter(|s| seen.insert(s.member_id))
+            .cloned()
+            .collect();
         if distinct.len() >= wanted || rows.len() < limit {
             return Ok(distinct.into_iter().skip(skip).collect());
         }
         limit *= 2;
     }
+}
+
+/// The membership spell that put a person into a figure.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct Spell {
+    id: i64,
+    member_id: i64,
+    start_date: String,
+    end_date: Option<String>,
+}
+
+/// The people behind a page of spells, in order: whole records for those in the caller's
+/// subtree today, the figure's facts only for the others.
+async fn drill_people(
+    db: &Db,
+    scope: &Scope,
+    figure: Figure,
+    spells: &[Spell],
+) -> AppResult<Vec<DrillPerson>> {
+    let ids: Vec<i64> = spells.iter().map(|s| s.member_id).collect();
+    let mut views: HashMap<i64, MemberView> = member_views_in_order(db, &ids)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v))
+        .collect();
+    let paths: HashMap<i64, Option<String>> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        let sql = format!(
+            "SELECT id, org_path FROM members WHERE id IN ({})",
+            crate::db::in_list(ids.len())
+        );
+        let mut q = sqlx::query_as::<_, (i64, Option<String>)>(&sql);
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(db.pool()).await?.into_iter().collect()
+    };
+    let mut out = Vec::with_capacity(spells.len());
+    for spell in spells {
+        let Some(view) = views.remove(&spell.member_id) else {
+            continue;
+        };
+        let in_scope = match paths.get(&spell.member_id).cloned().flatten() {
+            Some(p) => scope.contains(&p),
+            None => scope.is_all(),
+        };
+        if in_scope {
+            out.push(DrillPerson::InScope(view));
+            continue;
+        }
+        let date = match figure {
+            Figure::Left | Figure::TransferredOut => spell.end_date.clone(),
+            _ => None,
+        }
+        .unwrap_or_else(|| spell.start_date.clone());
+        // Where they went: the union of the first spell that began when (or after) this one ended.
+        let after = spell
+            .end_date
+            .clone()
+            .unwrap_or_else(|| spell.start_date.clone());
+        let went_to: Option<String> = sqlx::query_scalar(
+            "SELECT o.name FROM memberships s JOIN orgs o ON o.id = s.org_id              WHERE s.member_id = $1 AND s.start_date >= $2 AND s.id <> $3 ORDER BY s.start_date, s.created_at LIMIT 1",
+        )
+        .bind(spell.member_id)
+        .bind(&after)
+        .bind(spell.id)
+        .fetch_optional(db.pool())
+        .await?;
+        out.push(DrillPerson::Elsewhere(PersonElsewhere {
+            elsewhere: true,
+            name_masked: crate::crypto::mask_name(&view.name),
+            date,
+            went_to,
+        }));
+    }
+    Ok(out)
 }
 
 /// The members with `ids`, in that order.

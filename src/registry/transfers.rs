@@ -36,6 +36,57 @@ pub struct Transfer {
     pub decision_note: Option<String>,
 }
 
+/// A transfer request as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TransferView {
+    #[serde(with = "crate::web::id_string")]
+    #[schema(value_type = String)]
+    pub id: i64,
+    #[serde(with = "crate::web::id_string")]
+    #[schema(value_type = String)]
+    pub member_id: i64,
+    pub member_name: String,
+    pub id_masked: String,
+    pub from_code: String,
+    pub from_name: String,
+    pub to_code: String,
+    pub to_name: String,
+    /// The date the membership moves, when accepted.
+    pub on_date: String,
+    /// `pending` (待接收), `accepted`, `declined` or `cancelled`.
+    pub status: String,
+    pub status_label: String,
+    pub note: String,
+    pub requested_by: String,
+    /// Milliseconds since the Unix epoch.
+    pub requested_at: i64,
+    pub decided_by: Option<String>,
+    pub decision_note: Option<String>,
+}
+
+impl From<&Transfer> for TransferView {
+    fn from(t: &Transfer) -> TransferView {
+        TransferView {
+            id: t.id,
+            member_id: t.member_id,
+            member_name: t.member_name.clone(),
+            id_masked: t.id_masked.clone(),
+            from_code: t.from_code.clone(),
+            from_name: t.from_name.clone(),
+            to_code: t.to_code.clone(),
+            to_name: t.to_name.clone(),
+            on_date: t.on_date.clone(),
+            status: t.status.clone(),
+            status_label: t.status_label().to_string(),
+            note: t.note.clone(),
+            requested_by: t.requested_by.clone(),
+            requested_at: t.requested_at,
+            decided_by: t.decided_by.clone(),
+            decision_note: t.decision_note.clone(),
+        }
+    }
+}
+
 impl Transfer {
     pub fn status_label(&self) -> &'static str {
         match self.status.as_str() {
@@ -236,6 +287,16 @@ pub async fn decide(
     })
     .await?;
     get(db, id).await
+}
+
+/// A request one of whose sides is in `scope`, else "not found".
+pub async fn get_in_scope(db: &Db, scope: &Scope, id: i64) -> AppResult<Transfer> {
+    let t: Option<Transfer> = sqlx::query_as(&format!("{SELECT} WHERE t.id = $1"))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    t.filter(|t| scope.contains(&t.from_path) || scope.contains(&t.to_path))
+        .ok_or_else(|| AppError::not_found("转会申请"))
 }
 
 async fn get(db: &Db, id: i64) -> AppResult<Transfer> {

@@ -22,6 +22,7 @@ use crate::registry::orgs::{self, Org, OrgFields, OrgFilter, OrgKind};
 use crate::registry::scope::Scope;
 use crate::registry::stats::{self, Drill, DrillQuery, Stats, StatsQuery};
 use crate::registry::templates;
+use crate::registry::transfers::{self, TransferView};
 use crate::registry::units::{self, Unit, UnitFields, UnitFilter};
 use crate::types::{RegionCode, Uscc, parse_date, parse_flag};
 pub use crate::web::hardening::{ApiQuery, JsonBody};
@@ -48,6 +49,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         list_orgs, create_org, get_org, update_org, move_org, close_org,
         list_units, save_unit, get_unit,
         list_members, enroll_member, lookup_member, get_member, member_event,
+        request_transfer, list_transfers, accept_transfer, decline_transfer, cancel_transfer,
         get_stats, drill_stats,
         start_import, import_status, import_errors, download_template, export_members, health,
         export_members_full, reveal_member, my_member, update_my_contact,
@@ -100,6 +102,11 @@ pub fn router() -> Router<AppState> {
         .route("/members/lookup", post(lookup_member))
         .route("/members/{id}", get(get_member))
         .route("/members/{id}/events", post(member_event))
+        .route("/members/{id}/transfers", post(request_transfer))
+        .route("/transfers", get(list_transfers))
+        .route("/transfers/{id}/accept", post(accept_transfer))
+        .route("/transfers/{id}/decline", post(decline_transfer))
+        .route("/transfers/{id}/cancel", post(cancel_transfer))
         .route("/stats", get(get_stats))
         .route("/stats/drill", get(drill_stats))
         .route("/import-jobs/{id}", get(import_status))
@@ -444,9 +451,8 @@ async fn get_member(
 pub struct EventInput {
     pub event: MemberEvent,
     /// Default today.
+    #[schema(format = Date)]
     pub on: Option<String>,
-    /// Receiving union code, for transfers.
-    pub to_org: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/members/{id}/events", tag = "members", request_body = EventInput,
@@ -463,9 +469,155 @@ async fn member_event(
         None => chrono::Local::now().date_naive(),
     };
     let actor = caller.actor(&st.reg.keys);
-    let v = members::apply_event(&st.reg.db, &actor, id, i.event, on, i.to_org.clone()).await?;
+    let v = members::apply_event(&st.reg.db, &actor, id, i.event, on).await?;
     tracing::info!(member_id = id, event = ?i.event, "membership event recorded");
     Ok(Json(v))
+}
+
+// ---------- transfers ----------
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TransferInput {
+    /// Code of the receiving union (anywhere in the platform).
+    pub to_org: String,
+    /// The date the membership moves once accepted; default today.
+    #[schema(format = Date)]
+    pub on: Option<String>,
+    /// A note for the receiving union (at most 200 characters).
+    pub note: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/members/{id}/transfers", tag = "members", request_body = TransferInput,
+    responses((status = 201, body = TransferView, description = "Requested: the member moves when the receiving union accepts"),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "TRANSFER_PENDING / NOT_A_MEMBER"), (status = 422, body = ErrorBody)))]
+async fn request_transfer(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(i): JsonBody<TransferInput>,
+) -> AppResult<(StatusCode, Json<TransferView>)> {
+    let member_id = parse_id(&id, "会员")?;
+    let on = match i.on.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(s) => parse_date(s)?,
+        None => chrono::Local::now().date_naive(),
+    };
+    let actor = caller.actor(&st.reg.keys);
+    let tid = transfers::request(
+        &st.reg.db,
+        &actor,
+        member_id,
+        &i.to_org,
+        on,
+        i.note.as_deref().unwrap_or(""),
+    )
+    .await?;
+    let t = transfers::get_in_scope(&st.reg.db, &caller.scope, tid).await?;
+    Ok((StatusCode::CREATED, Json(TransferView::from(&t))))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct TransferListQuery {
+    /// `incoming` (to unions of the caller's subtree, default) or `outgoing`.
+    pub direction: Option<TransferDirection>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferDirection {
+    Incoming,
+    Outgoing,
+}
+
+#[utoipa::path(get, path = "/api/v1/transfers", tag = "members", params(TransferListQuery),
+    responses((status = 200, body = [TransferView], description = "Waiting requests first, then the most recent decided ones (at most 200)")))]
+async fn list_transfers(
+    State(st): State<AppState>,
+    ApiScope(scope): ApiScope,
+    ApiQuery(q): ApiQuery<TransferListQuery>,
+) -> AppResult<Json<Vec<TransferView>>> {
+    let incoming =
+        q.direction.unwrap_or(TransferDirection::Incoming) == TransferDirection::Incoming;
+    let list = transfers::list(&st.reg.db, &scope, incoming, 200).await?;
+    Ok(Json(list.iter().map(TransferView::from).collect()))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct DecisionInput {
+    /// Why (at most 200 characters).
+    pub note: Option<String>,
+}
+
+async fn decide_transfer(
+    st: &AppState,
+    caller: &Caller,
+    id: &str,
+    decision: transfers::Decision,
+    note: Option<&str>,
+) -> AppResult<Json<TransferView>> {
+    let id = parse_id(id, "转会申请")?;
+    let t = transfers::decide(
+        &st.reg.db,
+        &caller.actor(&st.reg.keys),
+        id,
+        decision,
+        note.unwrap_or(""),
+    )
+    .await?;
+    Ok(Json(TransferView::from(&t)))
+}
+
+#[utoipa::path(post, path = "/api/v1/transfers/{id}/accept", tag = "members", request_body = DecisionInput,
+    responses((status = 200, body = TransferView, description = "Accepted by the receiving union: the membership has moved"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "TRANSFER_DECIDED / TRANSFER_STALE")))]
+async fn accept_transfer(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(i): JsonBody<DecisionInput>,
+) -> AppResult<Json<TransferView>> {
+    decide_transfer(
+        &st,
+        &caller,
+        &id,
+        transfers::Decision::Accept,
+        i.note.as_deref(),
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/transfers/{id}/decline", tag = "members", request_body = DecisionInput,
+    responses((status = 200, body = TransferView, description = "Declined by the receiving union"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "TRANSFER_DECIDED")))]
+async fn decline_transfer(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(i): JsonBody<DecisionInput>,
+) -> AppResult<Json<TransferView>> {
+    decide_transfer(
+        &st,
+        &caller,
+        &id,
+        transfers::Decision::Decline,
+        i.note.as_deref(),
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/transfers/{id}/cancel", tag = "members", request_body = DecisionInput,
+    responses((status = 200, body = TransferView, description = "Withdrawn by the sending union"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "TRANSFER_DECIDED")))]
+async fn cancel_transfer(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(i): JsonBody<DecisionInput>,
+) -> AppResult<Json<TransferView>> {
+    decide_transfer(
+        &st,
+        &caller,
+        &id,
+        transfers::Decision::Cancel,
+        i.note.as_deref(),
+    )
+    .await
 }
 
 // ---------- statistics ----------
@@ -495,6 +647,7 @@ async fn drill_stats(
     Ok(Json(
         stats::drill(
             &st.reg.db,
+            &scope,
             &org,
             &period,
             q.figure,

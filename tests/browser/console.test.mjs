@@ -1,7 +1,9 @@
 // The console as cadres use it, in Debian's headless Chromium driven by playwright-core:
 // first sign-in with the forced password change (and TOTP enrolment for an administrator),
-// accounts for two district cadres, a member found by pinyin initials, an import with errors
-// fixed and imported again, a transfer accepted on the receiving side, and an export.
+// accounts for two district cadres (created by the system administrator, approved by the
+// security administrator, each holding one half of the initial password), a member found by
+// pinyin initials, an import with errors fixed and imported again, a transfer accepted on the
+// receiving side, and an export.
 //
 // The server is the real binary on a fresh data folder (SQLite by default; the database named
 // by GONGHUI_DATABASE_URL when set), seeded with the demo city. See ./run.
@@ -195,15 +197,20 @@ test("a cadre signs in for the first time, changes the password and sees the das
   await page.context().close();
 });
 
-test("the administrator enrols TOTP and creates two district cadres", async () => {
-  const page = await newPage();
-  await firstSignIn(page, "admin", firstPasswords.admin);
+/** First sign-in of an administrator: new password, then enrolling the authenticator. */
+async function firstAdminSignIn(page, username, shotName) {
+  await firstSignIn(page, username, firstPasswords[username]);
   await page.waitForURL(/\/login\/totp-setup/);
   const secret = (await page.locator("code.secret").innerText()).trim();
-  await shot(page, "03-totp-setup");
+  if (shotName) await shot(page, shotName);
   await page.getByLabel("应用显示的6位动态口令").fill(totpCode(secret));
   await page.getByRole("button", { name: "完成绑定" }).click();
   await page.waitForURL((u) => !u.pathname.startsWith("/login"));
+}
+
+test("the administrator enrols TOTP and creates two district cadres", async () => {
+  const page = await newPage();
+  await firstAdminSignIn(page, "admin", "03-totp-setup");
   for (const [username, org] of [["d1cadre", "HS01"], ["d2cadre", "HS02"]]) {
     await page.goto(`${base}/accounts/new`);
     await page.getByLabel("用户名").fill(username);
@@ -211,12 +218,35 @@ test("the administrator enrols TOTP and creates two district cadres", async () =
     await page.getByLabel("角色").selectOption("cadre");
     await page.getByLabel("所属工会代码").fill(org);
     await page.getByRole("button", { name: "创建" }).click();
-    const pw = (await page.locator(".warn code.secret").innerText()).trim();
-    assert.ok(pw.length >= 8, "a one-time password is shown");
-    cadres[username] = pw;
+    const half = (await page.locator(".warn code.secret").innerText()).trim();
+    assert.equal(half.length, 8, "the first half of the initial password is shown");
+    cadres[username] = half;
   }
+  // Alone, the administrator's half signs nobody in: the accounts wait for the security administrator.
   await page.goto(`${base}/accounts`);
   await page.getByRole("cell", { name: "d2cadre" }).waitFor();
+  assert.equal(await page.locator(".tag.warn", { hasText: "待核准" }).count(), 2);
+  await page.context().close();
+  const trying = await newPage();
+  await signIn(trying, "d1cadre", cadres.d1cadre);
+  await assert.doesNotReject(trying.getByRole("alert").filter({ hasText: "用户名或密码错误" }).waitFor());
+  await trying.context().close();
+});
+
+test("the security administrator approves the two cadres and issues the second halves", async () => {
+  const page = await newPage();
+  await firstAdminSignIn(page, "security");
+  for (const username of ["d1cadre", "d2cadre"]) {
+    await page.goto(`${base}/accounts`);
+    await page.getByRole("link", { name: username, exact: true }).click();
+    await page.getByRole("button", { name: "核准并签发第二段口令" }).click();
+    const half = (await page.locator(".warn code.secret").innerText()).trim();
+    assert.equal(half.length, 8, "the second half is shown");
+    cadres[username] += half;
+  }
+  await shot(page, "04b-approve");
+  await page.goto(`${base}/accounts`);
+  assert.equal(await page.locator(".tag.warn", { hasText: "待核准" }).count(), 0);
   await shot(page, "04-accounts");
   await page.context().close();
 });
@@ -357,12 +387,7 @@ test("a filtered member list is exported", async () => {
   await page.context().close();
 
   const audit = await newPage();
-  await firstSignIn(audit, "auditadmin", firstPasswords.auditadmin);
-  await audit.waitForURL(/\/login\/totp-setup/);
-  const secret = (await audit.locator("code.secret").innerText()).trim();
-  await audit.getByLabel("应用显示的6位动态口令").fill(totpCode(secret));
-  await audit.getByRole("button", { name: "完成绑定" }).click();
-  await audit.waitForURL((u) => !u.pathname.startsWith("/login"));
+  await firstAdminSignIn(audit, "auditadmin");
   await audit.goto(`${base}/audit`);
   await audit.getByRole("cell", { name: /export/ }).first().waitFor();
   await shot(audit, "12-audit");

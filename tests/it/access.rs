@@ -105,6 +105,9 @@ struct Fixture {
     own_id_number: String,
     other_id_number: String,
     d1_path: String,
+    /// Waiting transfers: within D1 (U1 → U2) and within D2 (U3 → U4).
+    own_transfer: i64,
+    other_transfer: i64,
 }
 
 async fn enroll(app: &TestApp, name: &str, id: &str, org: &str) -> i64 {
@@ -199,7 +202,27 @@ async fn fixture(app: &TestApp) -> Fixture {
     let own_job = dry_run_job(app, &app.signed_in("jobs_d1", TESTER_PASSWORD).await, "S1").await;
     let other_job = dry_run_job(app, &app.signed_in("jobs_d2", TESTER_PASSWORD).await, "D2").await;
     let (_, d1) = app.get("/api/v1/orgs/D1").await;
+    let (s, v) = app
+        .post(
+            "/api/v1/orgs",
+            json!({"code": "U4", "name": "丁公司工会", "kind": "grassroots", "parent_code": "D2"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let on = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+    let transfer = |member: i64, to: &'static str| {
+        let (db, root) = (app.reg.db.clone(), root.clone());
+        async move {
+            gonghui::registry::transfers::request(&db, &root, member, to, on, "")
+                .await
+                .unwrap()
+        }
+    };
+    let own_transfer = transfer(own_member, "U2").await;
+    let other_transfer = transfer(other_member, "U4").await;
     Fixture {
+        own_transfer,
+        other_transfer,
         own_member,
         other_member,
         own_unit,
@@ -306,6 +329,26 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
                 id(f.own_member, f.other_member)
             ),
             Some(json!({"event": "retire", "on": "1999-01-01"})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/members/{id}/transfers") => (
+            format!(
+                "/api/v1/members/{}/transfers",
+                id(f.own_member, f.other_member)
+            ),
+            Some(json!({"to_org": pick("U2", "U4"), "on": "2024-06-01"})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/transfers") => (
+            "/api/v1/transfers?direction=incoming".into(),
+            None,
+            Other::Hidden("外区会员".into()),
+        ),
+        ("POST", "/api/v1/transfers/{id}/accept")
+        | ("POST", "/api/v1/transfers/{id}/decline")
+        | ("POST", "/api/v1/transfers/{id}/cancel") => (
+            path.replace("{id}", &id(f.own_transfer, f.other_transfer)),
+            Some(json!({"note": "矩阵测试"})),
             Other::NotFound,
         ),
         ("POST", "/api/v1/members/{id}/reveal") => (
@@ -595,13 +638,7 @@ async fn every_role_gets_exactly_what_docs_permissions_md_says_on_every_route() 
 }
 
 /// One console page for the own subtree or the other: the URL, and what the other must produce.
-fn page_sample(
-    method: &str,
-    path: &str,
-    own: bool,
-    f: &Fixture,
-    t: &PageFixture,
-) -> (String, Other) {
+fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Other) {
     let pick = |a: &str, b: &str| if own { a.to_string() } else { b.to_string() };
     let id = |a: i64, b: i64| if own { a.to_string() } else { b.to_string() };
     let record = |template: &str, value: String| {
@@ -622,7 +659,7 @@ fn page_sample(
         }
         p if p.starts_with("/units/{id}") => record(p, id(f.own_unit, f.other_unit)),
         p if p.starts_with("/members/{id}") => record(p, id(f.own_member, f.other_member)),
-        p if p.starts_with("/transfers/{id}") => record(p, id(t.own_transfer, t.other_transfer)),
+        p if p.starts_with("/transfers/{id}") => record(p, id(f.own_transfer, f.other_transfer)),
         p if p.starts_with("/imports/{id}") => record(p, pick(&f.own_job, &f.other_job)),
         p if p.starts_with("/accounts/{id}") => record(p, id(f.own_account, f.other_account)),
         "/orgs" => (path.into(), Other::Hidden("丙公司工会".into())),
@@ -638,40 +675,10 @@ fn page_sample(
     }
 }
 
-struct PageFixture {
-    own_transfer: i64,
-    other_transfer: i64,
-}
-
-async fn page_fixture(app: &TestApp, f: &Fixture) -> PageFixture {
-    let (s, v) = app
-        .post(
-            "/api/v1/orgs",
-            json!({"code": "U4", "name": "丁公司工会", "kind": "grassroots", "parent_code": "D2"}),
-        )
-        .await;
-    assert_eq!(s, 201, "{v}");
-    let root = gonghui::audit::Actor::system(&app.reg.keys, "test");
-    let on = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
-    let transfer = |member: i64, to: &'static str| {
-        let (db, root) = (app.reg.db.clone(), root.clone());
-        async move {
-            gonghui::registry::transfers::request(&db, &root, member, to, on, "")
-                .await
-                .unwrap()
-        }
-    };
-    PageFixture {
-        own_transfer: transfer(f.own_member, "U2").await,
-        other_transfer: transfer(f.other_member, "U4").await,
-    }
-}
-
 #[tokio::test]
 async fn every_role_gets_exactly_what_docs_permissions_md_says_on_every_console_page() {
     let app = spawn_app().await;
     let f = fixture(&app).await;
-    let t = page_fixture(&app, &f).await;
     let written = read_docs();
     let code_pages: HashSet<(String, String, String)> = gonghui::auth::permissions::PAGES
         .iter()
@@ -699,7 +706,7 @@ async fn every_role_gets_exactly_what_docs_permissions_md_says_on_every_console_
             }
             let allowed = perms.contains(need);
             for own in [true, false] {
-                let (url, other) = page_sample(method, path, own, &f, &t);
+                let (url, other) = page_sample(method, path, own, &f);
                 if !own && matches!(other, Other::None | Other::Hidden(_)) {
                     continue;
                 }
@@ -754,7 +761,7 @@ async fn every_role_gets_exactly_what_docs_permissions_md_says_on_every_console_
     let pending: i64 = app
         .scalar(&format!(
             "SELECT COUNT(*) FROM transfers WHERE id = {} AND status = 'pending'",
-            t.other_transfer
+            f.other_transfer
         ))
         .await;
     assert_eq!(pending, 1, "the other subtree's transfer is still pending");

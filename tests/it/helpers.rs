@@ -364,6 +364,33 @@ impl TestApp {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// Transfers a member at once: the request, then the receiving union's acceptance (the
+    /// tester's scope covers both sides). Returns the refusal of the request, or the accepted
+    /// transfer.
+    pub async fn transfer_now(
+        &self,
+        member_id: &str,
+        to_org: &str,
+        on: Option<&str>,
+    ) -> (u16, Value) {
+        let mut body = serde_json::json!({ "to_org": to_org });
+        if let Some(on) = on {
+            body["on"] = on.into();
+        }
+        let (s, t) = self
+            .post(&format!("/api/v1/members/{member_id}/transfers"), body)
+            .await;
+        if s != 201 {
+            return (s, t);
+        }
+        let id = t["id"].as_str().expect("transfer id").to_string();
+        self.post(
+            &format!("/api/v1/transfers/{id}/accept"),
+            serde_json::json!({}),
+        )
+        .await
+    }
+
     /// Uploads a file for import and waits for the job to finish; returns the job status.
     pub async fn import(&self, kind: &str, name: &str, data: Vec<u8>, query: &str) -> Value {
         let r = self

@@ -17,3 +17,4 @@ mod protection;
 mod separation;
 mod signin;
 mod stats;
+mod subtree_line;

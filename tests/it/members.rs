@@ -27,14 +27,10 @@ async fn enrol_transfer_retire_and_history_are_dated_and_consistent() {
         r["member"]["id_masked"],
         format!("{}********{}", &id[..6], &id[14..])
     );
-    let (s, v) = app
-        .post(
-            &format!("/api/v1/members/{mid}/events"),
-            json!({"event": "transfer", "on": "2020-06-01", "to_org": "U3"}),
-        )
-        .await;
-    assert_eq!(s, 200, "{v}");
-    assert_eq!(v["org_code"], "U3");
+    let (s, v) = app.transfer_now(&mid, "U3", Some("2020-06-01")).await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("accepted")), "{v}");
+    let (_, v) = app.get(&format!("/api/v1/members/{mid}")).await;
+    assert_eq!(v["member"]["org_code"], "U3");
     let (s, v) = app
         .post(
             &format!("/api/v1/members/{mid}/events"),
@@ -85,16 +81,30 @@ async fn events_are_checked_dates_targets_and_state() {
                 .await
         }
     };
-    let (s, v) = ev(json!({"event": "transfer", "on": "2014-01-01", "to_org": "U3"})).await;
+    let transfer = |to: &'static str, on: &'static str| {
+        let app = &app;
+        let mid = mid.clone();
+        async move {
+            app.post(
+                &format!("/api/v1/members/{mid}/transfers"),
+                json!({"to_org": to, "on": on}),
+            )
+            .await
+        }
+    };
+    let (s, v) = transfer("U3", "2014-01-01").await;
     assert_eq!(s, 422, "before the membership started: {v}");
-    let (s, v) = ev(json!({"event": "transfer", "on": "2020-01-01", "to_org": "U1"})).await;
+    let (s, v) = transfer("U1", "2020-01-01").await;
     assert_eq!(s, 422, "same union: {v}");
-    let (s, v) = ev(json!({"event": "transfer", "on": "2020-01-01", "to_org": "D1"})).await;
+    let (s, v) = transfer("D1", "2020-01-01").await;
     assert!(
         v["message"].as_str().unwrap().contains("基层工会"),
         "members join grassroots unions: {s} {v}"
     );
-    let (s, v) = ev(json!({"event": "transfer", "on": "2020-01-01", "to_org": "NOPE"})).await;
+    let (s, v) = transfer("NOPE", "2020-01-01").await;
+    assert_eq!(s, 422, "{v}");
+    // A transfer is not an event recorded by one side alone.
+    let (s, v) = ev(json!({"event": "transfer", "on": "2020-01-01", "to_org": "U3"})).await;
     assert_eq!(s, 422, "{v}");
     let (s, _) = ev(json!({"event": "leave", "on": "2021-01-01"})).await;
     assert_eq!(s, 200);
@@ -162,11 +172,8 @@ async fn closing_a_union_requires_no_active_members_and_no_open_children() {
         (409, Some("ORG_HAS_CHILDREN")),
         "{v}"
     );
-    app.post(
-        &format!("/api/v1/members/{mid}/events"),
-        json!({"event": "transfer", "to_org": "U1"}),
-    )
-    .await;
+    let (s, v) = app.transfer_now(&mid, "U1", None).await;
+    assert_eq!(s, 200, "{v}");
     let (s, v) = app.post("/api/v1/orgs/U3/close", json!({})).await;
     assert_eq!((s, v["status"].as_str()), (200, Some("closed")), "{v}");
     // A closed union takes no new members.
@@ -294,7 +301,6 @@ async fn registry_reads_and_writes_respect_the_subtree_scope() {
         mid,
         members::MemberEvent::Leave,
         chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
-        None,
     )
     .await
     .unwrap_err();

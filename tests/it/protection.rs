@@ -52,7 +52,14 @@ async fn no_plaintext_id_number_or_mobile_anywhere_in_the_database() {
         for entry in std::fs::read_dir(app.dir.path()).unwrap() {
             let path = entry.unwrap().path();
             if path.to_string_lossy().contains("test.db") {
-                let raw = std::fs::read(&path).unwrap();
+                // The -wal and -shm files may go away as the last connection closes.
+                let Ok(raw) = std::fs::read(&path) else {
+                    assert!(
+                        !path.ends_with("test.db"),
+                        "the database file itself is read"
+                    );
+                    continue;
+                };
                 let hay = String::from_utf8_lossy(&raw);
                 assert!(
                     !hay.contains(&id[..14]) && !hay.contains(mobile),

@@ -49,13 +49,20 @@ async fn load_lookups(reg: &Registry, scope: &Scope) -> AppResult<Lookups> {
         .enumerate()
         .map(|(i, o)| (o.code.clone(), i))
         .collect();
-    let units: Vec<(String, i64)> = sqlx::query_as("SELECT uscc, id FROM units")
-        .fetch_all(reg.db.pool())
-        .await?;
+    // Employers of the importer's subtree and employers no union covers yet; another
+    // subtree's employer is "not registered" here, like any record outside the scope.
+    let units: Vec<(String, i64, Option<String>)> =
+        sqlx::query_as("SELECT uscc, id, org_path FROM units")
+            .fetch_all(reg.db.pool())
+            .await?;
     Ok(Lookups {
         orgs,
         org_by_code,
-        unit_by_uscc: units.into_iter().collect(),
+        unit_by_uscc: units
+            .into_iter()
+            .filter(|(_, _, path)| path.as_deref().is_none_or(|p| scope.contains(p)))
+            .map(|(uscc, id, _)| (uscc, id))
+            .collect(),
         scope: scope.clone(),
     })
 }
@@ -397,6 +404,14 @@ pub(super) async fn import(
         let org = &lk.orgs[r.org];
         let action = match existing.get(&r.id_hash) {
             None => Action::Insert,
+            Some(e) if !crate::registry::members::person_in_scope(scope, e.org_path.as_deref()) => {
+                checked.issues.push(err(
+                    *n,
+                    "身份证号",
+                    crate::registry::members::REGISTERED_ELSEWHERE,
+                ));
+                continue;
+            }
             Some(e) if e.status == "deceased" => {
                 checked
                     .issues
@@ -405,23 +420,17 @@ pub(super) async fn import(
             }
             Some(e) if e.status == "left" => Action::Rejoin(e.id),
             Some(e) if e.org_id != Some(org.id) => {
-                let other = e
-                    .org_path
-                    .as_deref()
-                    .filter(|p| scope.contains(p))
-                    .and_then(|_| {
-                        lk.orgs
-                            .iter()
-                            .find(|o| Some(o.id) == e.org_id)
-                            .map(|o| format!("“{}”（{}）", o.name, o.code))
-                    });
+                // In the caller's subtree (checked above), so the union may be named.
+                let other = lk
+                    .orgs
+                    .iter()
+                    .find(|o| Some(o.id) == e.org_id)
+                    .map(|o| format!("“{}”（{}）", o.name, o.code))
+                    .unwrap_or_else(|| "其他工会".into());
                 checked.issues.push(err(
                     *n,
                     "所属工会代码",
-                    format!(
-                        "转会冲突：此人目前是{}的会员，需由原工会办理转出后再入会",
-                        other.unwrap_or_else(|| "其他工会".into())
-                    ),
+                    format!("转会冲突：此人目前是{other}的会员，需由原工会办理转出后再入会"),
                 ));
                 continue;
             }

@@ -9,7 +9,6 @@ use serde::Deserialize;
 use super::charts::{self, Bar};
 use super::{Ctx, PageResult, Shell, query_of, render, thousands};
 use crate::app::AppState;
-use crate::registry::members::MemberView;
 use crate::registry::orgs::Org;
 use crate::registry::stats::{self, DrillRows, Figure, Stats, StatsQuery};
 use crate::registry::units::Unit;
@@ -204,7 +203,7 @@ struct DrillPage {
     shell: Shell,
     heading: String,
     period: String,
-    members: Vec<MemberView>,
+    members: Vec<crate::registry::stats::DrillPerson>,
     unions: Vec<Org>,
     employers: Vec<Unit>,
     page: i64,
@@ -237,7 +236,16 @@ async fn drill(State(st): State<AppState>, ctx: Ctx, Query(p): Query<DrillParams
     };
     let (org, period) = stats::resolve(&st.reg.db, &ctx.caller.scope, &q).await?;
     let page = p.page.unwrap_or(1).max(1);
-    let d = stats::drill(&st.reg.db, &org, &period, p.figure, page, 50).await?;
+    let d = stats::drill(
+        &st.reg.db,
+        &ctx.caller.scope,
+        &org,
+        &period,
+        p.figure,
+        page,
+        50,
+    )
+    .await?;
     let link = |n: i64| {
         let figure = serde_json::to_value(p.figure)
             .ok()

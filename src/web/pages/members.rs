@@ -642,15 +642,7 @@ async fn event(
             _ => return Err(AppError::invalid("请选择要办理的事项")),
         };
         let on = parse_date(&on_text)?;
-        members::apply_event(
-            &st.reg.db,
-            &ctx.caller.actor(&st.reg.keys),
-            id,
-            event,
-            on,
-            None,
-        )
-        .await
+        members::apply_event(&st.reg.db, &ctx.caller.actor(&st.reg.keys), id, event, on).await
     }
     .await;
     match result {
