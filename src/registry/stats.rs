@@ -482,7 +482,7 @@ pub enum DrillRows {
 #[serde(untagged)]
 pub enum DrillPerson {
     /// In the caller's subtree today: the record as the member list shows it.
-    InScope(MemberView),
+    InScope(Box<MemberView>),
     /// Counted in the figure but outside the caller's subtree today (moved away since):
     /// only what the figure needs.
     Elsewhere(PersonElsewhere),
@@ -693,7 +693,7 @@ async fn drill_people(
             None => scope.is_all(),
         };
         if in_scope {
-            out.push(DrillPerson::InScope(view));
+            out.push(DrillPerson::InScope(Box::new(view)));
             continue;
         }
         let date = match figure {
