@@ -26,6 +26,7 @@ use crate::registry::transfers::{self, TransferView};
 use crate::registry::units::{self, Unit, UnitFields, UnitFilter};
 use crate::types::{RegionCode, Uscc, parse_date, parse_flag};
 pub use crate::web::hardening::{ApiQuery, JsonBody};
+use crate::web::openapi::{ErrorResponses, SecurityAddon};
 
 /// The caller's org-subtree scope, from the [`Caller`] the access guard placed in the request.
 pub struct ApiScope(pub Scope);
@@ -62,33 +63,12 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         super::admin_api::create_token, super::admin_api::revoke_token, super::admin_api::list_audit,
         super::admin_api::verify_audit, super::admin_api::system_status
     ),
-    components(schemas(ErrorBody)),
-    modifiers(&SecurityAddon),
+    components(schemas(ErrorBody, TransferDirection)),
+    modifiers(&SecurityAddon, &ErrorResponses),
     tags((name = "auth", description = "登录与会话"), (name = "admin", description = "账号、令牌与审计（三员分立）"), (name = "unions", description = "工会组织"), (name = "employers", description = "单位"), (name = "members", description = "会员"),
          (name = "stats", description = "统计"), (name = "files", description = "导入、导出、模板"))
 )]
 pub struct ApiDoc;
-
-/// Documents the two ways to authenticate: the session cookie (with `X-CSRF-Token` on writes)
-/// and API tokens.
-struct SecurityAddon;
-
-impl utoipa::Modify for SecurityAddon {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{
-            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
-        };
-        let c = openapi.components.get_or_insert_with(Default::default);
-        c.add_security_scheme(
-            "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("gh_session"))),
-        );
-        c.add_security_scheme(
-            "token",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    }
-}
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth_api;
 pub mod guard;
 pub mod hardening;
+pub mod openapi;
 pub mod pages;
 
 /// 64-bit ids travel as strings in JSON: JavaScript numbers lose precision above 2^53.
