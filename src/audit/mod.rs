@@ -350,6 +350,7 @@ pub async fn record(db: &Db, actor: &Actor, at: i64, event: Event) -> AppResult<
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditFilter {
     /// Account name, exact.
     pub actor: Option<String>,

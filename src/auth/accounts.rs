@@ -231,6 +231,7 @@ fn audit_view(a: &AccountAuth) -> serde_json::Value {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewAccount {
     pub username: String,
     #[serde(default)]
@@ -416,7 +417,10 @@ where
 {
     let before = get_in_scope(db, &actor.scope, id).await?;
     if actor.account_id == Some(id) {
-        return Err(AppError::invalid("不能用此功能修改自己的账号").with_code("SELF_CHANGE"));
+        return Err(AppError::forbidden(
+            "SELF_CHANGE",
+            "不能用此功能修改自己的账号，请由另一位管理员办理",
+        ));
     }
     let backend = db.backend();
     let actor2 = actor.clone();
@@ -456,6 +460,7 @@ where
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RoleChange {
     pub role: String,
     pub org_code: Option<String>,

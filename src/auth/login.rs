@@ -294,7 +294,7 @@ pub async fn verify_totp(
     ip: &str,
 ) -> AppResult<Stage> {
     if s.stage != Stage::Totp {
-        return Err(AppError::bad_request("当前无需输入动态口令"));
+        return Err(AppError::conflict("LOGIN_STAGE", "当前无需输入动态口令"));
     }
     let now = auth.now();
     let acc = &s.account;
@@ -306,7 +306,7 @@ pub async fn verify_totp(
     }
     let secret = match &acc.totp_secret_enc {
         Some(enc) => totp::decode(&reg.keys.decrypt(enc)?)?,
-        None => return Err(AppError::bad_request("账号未绑定动态口令")),
+        None => return Err(AppError::conflict("LOGIN_STAGE", "账号未绑定动态口令")),
     };
     let step = totp::matching_step(&secret, code, now)?;
     let accepted = match step {
@@ -371,7 +371,7 @@ pub async fn confirm_totp_setup(
     ip: &str,
 ) -> AppResult<Stage> {
     if !matches!(s.stage, Stage::TotpSetup | Stage::Full) {
-        return Err(AppError::bad_request("请先完成当前登录步骤"));
+        return Err(AppError::conflict("LOGIN_STAGE", "请先完成当前登录步骤"));
     }
     if s.account.totp_secret_enc.is_some() {
         return Err(AppError::conflict(
@@ -418,7 +418,7 @@ pub async fn change_password(
     ip: &str,
 ) -> AppResult<Stage> {
     if !matches!(s.stage, Stage::Password | Stage::Full) {
-        return Err(AppError::bad_request("请先完成当前登录步骤"));
+        return Err(AppError::conflict("LOGIN_STAGE", "请先完成当前登录步骤"));
     }
     let now = auth.now();
     let acc = &s.account;

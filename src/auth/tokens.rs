@@ -21,6 +21,7 @@ use crate::registry::scope::Scope;
 pub const PREFIX: &str = "ghk_";
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewToken {
     pub name: String,
     /// The union whose subtree the token may reach.

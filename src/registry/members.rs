@@ -282,6 +282,7 @@ pub async fn find_by_id_number(
 }
 
 #[derive(Debug, Default, Clone, Deserialize, Serialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MemberFilter {
     /// Union code: members of this union and every union below it.
     pub org: Option<String>,

@@ -227,6 +227,7 @@ pub async fn scope_root(db: &Db, scope: &Scope) -> AppResult<Option<Org>> {
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OrgFilter {
     /// Only direct children of this union code.
     pub parent: Option<String>,

@@ -80,6 +80,7 @@ pub struct EmployerStats {
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsQuery {
     /// Union code; default: the top of the caller's scope.
     pub org: Option<String>,
@@ -460,6 +461,7 @@ pub enum Figure {
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DrillQuery {
     pub org: Option<String>,
     pub from: Option<String>,

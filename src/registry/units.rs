@@ -94,6 +94,7 @@ async fn fetch_one_with_path(
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UnitFilter {
     /// Covered by this union or any union below it.
     pub org: Option<String>,

@@ -89,6 +89,7 @@ pub async fn get_account(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct StatusInput {
     /// `active` or `disabled`
     pub status: String,
@@ -139,6 +140,7 @@ pub async fn reset_password(
 /// The security administrator's approval of a waiting account; the role and place may be set
 /// in the same step (all of `role`, `org_code` / `member_id`, `modules` as for a role change).
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ApproveInput {
     pub role: Option<String>,
     pub org_code: Option<String>,

@@ -26,7 +26,7 @@ use crate::registry::transfers::{self, TransferView};
 use crate::registry::units::{self, Unit, UnitFields, UnitFilter};
 use crate::types::{RegionCode, Uscc, parse_date, parse_flag};
 pub use crate::web::hardening::{ApiQuery, JsonBody};
-use crate::web::openapi::{ErrorResponses, SecurityAddon};
+use crate::web::openapi::{ErrorResponses, RequestRules, SecurityAddon};
 
 /// The caller's org-subtree scope, from the [`Caller`] the access guard placed in the request.
 pub struct ApiScope(pub Scope);
@@ -64,7 +64,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         super::admin_api::verify_audit, super::admin_api::system_status
     ),
     components(schemas(ErrorBody, TransferDirection)),
-    modifiers(&SecurityAddon, &ErrorResponses),
+    modifiers(&SecurityAddon, &ErrorResponses, &RequestRules),
     tags((name = "auth", description = "登录与会话"), (name = "admin", description = "账号、令牌与审计（三员分立）"), (name = "unions", description = "工会组织"), (name = "employers", description = "单位"), (name = "members", description = "会员"),
          (name = "stats", description = "统计"), (name = "files", description = "导入、导出、模板"))
 )]
@@ -114,6 +114,7 @@ pub(crate) fn parse_id(s: &str, what: &str) -> AppResult<i64> {
 // ---------- unions ----------
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct OrgInput {
     pub code: Option<String>,
     pub name: String,
@@ -201,6 +202,7 @@ async fn update_org(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MoveInput {
     pub parent_code: String,
 }
@@ -225,6 +227,7 @@ async fn move_org(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CloseInput {
     /// Default today.
     pub on: Option<String>,
@@ -250,6 +253,7 @@ async fn close_org(
 // ---------- employers ----------
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UnitInput {
     pub uscc: String,
     /// Accept a code whose check character is wrong (some early codes fail it).
@@ -338,14 +342,54 @@ async fn list_members(
     Ok(Json(members::list(&st.reg.db, &scope, &f).await?))
 }
 
+/// A person to enrol: the fields of the enrolment form, the union and the join date.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EnrollInput {
-    #[serde(flatten)]
-    pub person: PersonInput,
+    pub name: Option<String>,
+    /// 18-digit ID number. Never echoed back; stored encrypted.
+    pub id_number: Option<String>,
+    /// 男/女; optional, checked against the ID number when given.
+    pub sex: Option<String>,
+    /// Optional, checked against the ID number when given.
+    #[schema(format = Date)]
+    pub birth_date: Option<String>,
+    pub ethnicity: Option<String>,
+    pub political: Option<String>,
+    pub education: Option<String>,
+    pub hukou: Option<String>,
+    pub mobile: Option<String>,
+    /// 统一社会信用代码 of the employer.
+    pub unit_uscc: Option<String>,
+    /// 是/否
+    pub migrant: Option<String>,
+    pub nef_group: Option<String>,
+    pub card_no: Option<String>,
     /// Code of the union the person joins.
     pub org_code: String,
     /// Default today.
     pub joined_on: Option<String>,
+}
+
+impl EnrollInput {
+    /// The person's fields as every enrolment path takes them.
+    fn person(&self) -> PersonInput {
+        PersonInput {
+            name: self.name.clone(),
+            id_number: self.id_number.clone(),
+            sex: self.sex.clone(),
+            birth_date: self.birth_date.clone(),
+            ethnicity: self.ethnicity.clone(),
+            political: self.political.clone(),
+            education: self.education.clone(),
+            hukou: self.hukou.clone(),
+            mobile: self.mobile.clone(),
+            unit_uscc: self.unit_uscc.clone(),
+            migrant: self.migrant.clone(),
+            nef_group: self.nef_group.clone(),
+            card_no: self.card_no.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -367,7 +411,7 @@ async fn enroll_member(
         &st.reg.db,
         &st.reg.keys,
         &actor,
-        &i.person,
+        &i.person(),
         &i.org_code,
         i.joined_on.as_deref(),
     )
@@ -392,6 +436,7 @@ async fn enroll_member(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LookupInput {
     /// 18-digit ID number (sent in the body, never in the URL).
     pub id_number: String,
@@ -428,6 +473,7 @@ async fn get_member(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EventInput {
     pub event: MemberEvent,
     /// Default today.
@@ -457,6 +503,7 @@ async fn member_event(
 // ---------- transfers ----------
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TransferInput {
     /// Code of the receiving union (anywhere in the platform).
     pub to_org: String,
@@ -496,6 +543,7 @@ async fn request_transfer(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TransferListQuery {
     /// `incoming` (to unions of the caller's subtree, default) or `outgoing`.
     pub direction: Option<TransferDirection>,
@@ -522,6 +570,7 @@ async fn list_transfers(
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DecisionInput {
     /// Why (at most 200 characters).
     pub note: Option<String>,
@@ -641,6 +690,7 @@ async fn drill_stats(
 // ---------- files ----------
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportParams {
     #[serde(default)]
     pub dry_run: Option<String>,
@@ -830,11 +880,19 @@ async fn download_template(Path(kind): Path<String>) -> AppResult<Response> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportParams {
     /// xlsx (default) or csv
     pub format: Option<String>,
-    /// Why full values are needed (full export only; recorded in the audit trail).
-    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FullExportParams {
+    /// xlsx (default) or csv
+    pub format: Option<String>,
+    /// Why full values are needed (at least 2 characters; recorded in the audit trail).
+    pub reason: String,
 }
 
 /// The filter of an export as the audit trail keeps it: a search that looks like an ID number
@@ -845,19 +903,19 @@ fn filter_json(f: &MemberFilter) -> serde_json::Value {
     serde_json::to_value(f).unwrap_or_default()
 }
 
+/// A member list as a file. `reason` is given for a full export (values not masked).
 async fn export_response(
     st: &AppState,
     caller: &Caller,
-    p: &ExportParams,
+    format_text: Option<&str>,
+    reason: Option<&str>,
     f: &MemberFilter,
-    full: bool,
 ) -> AppResult<Response> {
-    let format = ExportFormat::parse(p.format.as_deref().unwrap_or("xlsx"))?;
-    let reason = if full {
-        Some(members::stated_reason(p.reason.as_deref())?)
-    } else {
-        None
-    };
+    let full = reason.is_some();
+    let format = ExportFormat::parse(format_text.unwrap_or("xlsx"))?;
+    let reason = reason
+        .map(|r| members::stated_reason(Some(r)))
+        .transpose()?;
     let mut buf: Vec<u8> = Vec::new();
     let n = export::export_members(&st.reg, &caller.scope, f, format, full, &mut buf).await?;
     let action = if full {
@@ -865,7 +923,7 @@ async fn export_response(
     } else {
         "export.members"
     };
-    let detail = serde_json::json!({ "rows": n, "format": p.format.as_deref().unwrap_or("xlsx"), "filter": filter_json(f), "reason": reason.map(|r| crate::crypto::mask_personal_in_text(&r)) });
+    let detail = serde_json::json!({ "rows": n, "format": format_text.unwrap_or("xlsx"), "filter": filter_json(f), "reason": reason.map(|r| crate::crypto::mask_personal_in_text(&r)) });
     audit::record(
         &st.reg.db,
         &caller.actor(&st.reg.keys),
@@ -886,30 +944,34 @@ async fn export_response(
 }
 
 #[utoipa::path(get, path = "/api/v1/exports/members", tag = "files", params(ExportParams, MemberFilter),
-    responses((status = 200, description = "Member list (ID numbers and mobiles masked)")))]
+    responses((status = 200, description = "Member list (ID numbers and mobiles masked)",
+        content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "text/csv; charset=utf-8")))))]
 async fn export_members(
     State(st): State<AppState>,
     caller: Caller,
     ApiQuery(p): ApiQuery<ExportParams>,
     ApiQuery(f): ApiQuery<MemberFilter>,
 ) -> AppResult<Response> {
-    export_response(&st, &caller, &p, &f, false).await
+    export_response(&st, &caller, p.format.as_deref(), None, &f).await
 }
 
-#[utoipa::path(get, path = "/api/v1/exports/members/full", tag = "files", params(ExportParams, MemberFilter),
-    responses((status = 200, description = "Member list with full ID numbers and mobiles; `reason` required and recorded"), (status = 422, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/exports/members/full", tag = "files", params(FullExportParams, MemberFilter),
+    responses((status = 200, description = "Member list with full ID numbers and mobiles; `reason` recorded",
+        content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "text/csv; charset=utf-8"))),
+        (status = 422, body = ErrorBody, description = "REASON_REQUIRED")))]
 async fn export_members_full(
     State(st): State<AppState>,
     caller: Caller,
-    ApiQuery(p): ApiQuery<ExportParams>,
+    ApiQuery(p): ApiQuery<FullExportParams>,
     ApiQuery(f): ApiQuery<MemberFilter>,
 ) -> AppResult<Response> {
-    export_response(&st, &caller, &p, &f, true).await
+    export_response(&st, &caller, p.format.as_deref(), Some(&p.reason), &f).await
 }
 
 /// A reason given for seeing full values: required, recorded as typed.
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RevealInput {
     /// Why the full values are needed, e.g. 核对医疗互助申请人身份.
     pub reason: String,
@@ -956,6 +1018,7 @@ async fn my_member(State(st): State<AppState>, caller: Caller) -> AppResult<Json
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ContactInput {
     /// New mobile number; empty to remove it.
     pub mobile: Option<String>,

@@ -140,6 +140,7 @@ pub(crate) fn cookies(st: &AppState, token: &str, csrf: &str, max_age: i64) -> H
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LoginInput {
     pub username: String,
     pub password: String,
@@ -199,6 +200,7 @@ pub async fn login_handler(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CodeInput {
     pub code: String,
 }
@@ -227,7 +229,7 @@ pub struct TotpSetup {
 #[utoipa::path(get, path = "/api/v1/auth/totp/setup", tag = "auth", responses((status = 200, body = TotpSetup)))]
 pub async fn totp_setup_begin(s: SessionRow) -> AppResult<Json<TotpSetup>> {
     if !matches!(s.stage, Stage::TotpSetup | Stage::Full) {
-        return Err(AppError::bad_request("请先完成当前登录步骤"));
+        return Err(AppError::conflict("LOGIN_STAGE", "请先完成当前登录步骤"));
     }
     let secret = totp::encode(&totp::new_secret());
     Ok(Json(TotpSetup {
@@ -237,6 +239,7 @@ pub async fn totp_setup_begin(s: SessionRow) -> AppResult<Json<TotpSetup>> {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TotpConfirm {
     pub secret: String,
     pub code: String,
@@ -256,6 +259,7 @@ pub async fn totp_setup_confirm(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PasswordInput {
     pub current_password: String,
     pub new_password: String,

@@ -147,7 +147,9 @@ fn form_urlencoded_parse(q: &str) -> form_urlencoded::Parse<'_> {
 /// A short Chinese reading of serde's usual complaints (the English detail stays in no answer).
 fn chinese_serde_error(e: &str) -> &'static str {
     if e.contains("missing field") {
-        "缺少必填参数"
+        "缺少必填项"
+    } else if e.contains("unknown field") {
+        "不是此接口可识别的字段"
     } else if e.contains("unknown variant") {
         "不是可选的值之一"
     } else if e.contains("invalid digit")
@@ -197,8 +199,15 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for JsonBody
         serde_path_to_error::deserialize(value)
             .map(JsonBody)
             .map_err(|e| {
+                let inner = e.inner().to_string();
+                if let Some(name) = inner
+                    .strip_prefix("unknown field `")
+                    .and_then(|rest| rest.split('`').next())
+                {
+                    return AppError::invalid(format!("“{name}”不是此接口可识别的字段"));
+                }
                 let path = e.path().to_string();
-                let why = chinese_serde_error(&e.inner().to_string());
+                let why = chinese_serde_error(&inner);
                 if path.is_empty() || path == "." {
                     AppError::invalid(format!("请求内容有误：{why}"))
                 } else {

@@ -179,3 +179,78 @@ async fn a_duplicate_union_number_is_retried_on_postgresql_only() {
     // the transaction. SQLite: writers are serialised (BEGIN IMMEDIATE); a duplicate is a bug.
     assert_eq!(err.is_transient(), is_postgres());
 }
+
+#[tokio::test]
+async fn the_openapi_document_names_every_error_answer_and_the_inputs_the_server_takes() {
+    let app = spawn_app().await;
+    let (_, doc) = app.get("/api/openapi.json").await;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let codes = op["responses"].as_object().unwrap();
+            for code in ["400", "422"] {
+                assert!(codes.contains_key(code), "{method} {path} lacks {code}");
+            }
+            let signed_in = op["responses"].as_object().unwrap().contains_key("401");
+            let public = path == "/api/v1/auth/login" || path == "/healthz";
+            assert!(signed_in || public, "{method} {path}: 401 documented");
+            for (code, r) in codes {
+                if code.starts_with('4') {
+                    let schema = &r["content"]["application/json"]["schema"]["$ref"];
+                    assert_eq!(
+                        schema, "#/components/schemas/ErrorBody",
+                        "{method} {path} {code}"
+                    );
+                }
+            }
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let placed = p["in"].as_str().unwrap();
+                let in_path = path.contains(&format!("{{{}}}", p["name"].as_str().unwrap()));
+                assert_eq!(placed == "path", in_path, "{method} {path} {}", p["name"]);
+            }
+        }
+    }
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(schemas["NewToken"]["additionalProperties"], false);
+    assert!(
+        schemas["UnitInput"]["properties"]["uscc"]["pattern"]
+            .as_str()
+            .is_some_and(|p| p.contains("A-HJ-NPQRTUWXY"))
+    );
+    assert!(
+        schemas["OrgInput"]["properties"]["kind"]["enum"]
+            .as_array()
+            .is_some_and(
+                |kinds| kinds.contains(&json!("grassroots")) && !kinds.contains(&json!(""))
+            )
+    );
+    let export = &doc["paths"]["/api/v1/exports/members"]["get"]["parameters"];
+    let format = export
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "format")
+        .unwrap();
+    assert_eq!(format["schema"]["enum"], json!(["xlsx", "csv"]));
+}
+
+#[tokio::test]
+async fn a_field_the_api_does_not_know_is_refused_by_name() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let (s, v) = app
+        .post(
+            "/api/v1/orgs",
+            json!({"code": "N1", "name": "新工会", "kind": "grassroots", "parent_code": "S1", "parnet_code": "S1"}),
+        )
+        .await;
+    assert_eq!((s, v["code"].as_str()), (422, Some("INVALID_INPUT")), "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("parnet_code"),
+        "{v}"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM orgs WHERE code = 'N1'")
+            .await,
+        0
+    );
+}

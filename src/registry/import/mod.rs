@@ -67,6 +67,7 @@ impl ImportKind {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportOptions {
     /// Validate and report only; write nothing.
     #[serde(default)]
