@@ -50,7 +50,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         list_orgs, create_org, get_org, update_org, move_org, close_org,
         list_units, save_unit, get_unit,
         list_members, enroll_member, lookup_member, get_member, member_event,
-        request_transfer, list_transfers, accept_transfer, decline_transfer, cancel_transfer,
+        request_transfer, list_transfers, decide_transfer,
         get_stats, drill_stats,
         start_import, import_status, import_errors, download_template, export_members, health,
         export_members_full, reveal_member, my_member, update_my_contact,
@@ -63,7 +63,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         super::admin_api::create_token, super::admin_api::revoke_token, super::admin_api::list_audit,
         super::admin_api::verify_audit, super::admin_api::system_status
     ),
-    components(schemas(ErrorBody, TransferDirection)),
+    components(schemas(ErrorBody, TransferDirection, TransferDecision)),
     modifiers(&SecurityAddon, &ErrorResponses, &RequestRules),
     tags((name = "auth", description = "登录与会话"), (name = "admin", description = "账号、令牌与审计（三员分立）"), (name = "unions", description = "工会组织"), (name = "employers", description = "单位"), (name = "members", description = "会员"),
          (name = "stats", description = "统计"), (name = "files", description = "导入、导出、模板"))
@@ -84,9 +84,7 @@ pub fn router() -> Router<AppState> {
         .route("/members/{id}/events", post(member_event))
         .route("/members/{id}/transfers", post(request_transfer))
         .route("/transfers", get(list_transfers))
-        .route("/transfers/{id}/accept", post(accept_transfer))
-        .route("/transfers/{id}/decline", post(decline_transfer))
-        .route("/transfers/{id}/cancel", post(cancel_transfer))
+        .route("/transfers/{id}/{decision}", post(decide_transfer))
         .route("/stats", get(get_stats))
         .route("/stats/drill", get(drill_stats))
         .route("/import-jobs/{id}", get(import_status))
@@ -576,77 +574,44 @@ pub struct DecisionInput {
     pub note: Option<String>,
 }
 
+/// What the receiving union (accept, decline) or the sending union (cancel) does with a
+/// waiting transfer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferDecision {
+    Accept,
+    Decline,
+    Cancel,
+}
+
+#[utoipa::path(post, path = "/api/v1/transfers/{id}/{decision}", tag = "members", request_body = DecisionInput,
+    params(("id" = String, Path, description = "The transfer request"),
+           ("decision" = TransferDecision, Path, description = "accept / decline (the receiving union), cancel (the sending union)")),
+    responses((status = 200, body = TransferView, description = "Decided: on acceptance the membership has moved"),
+              (status = 404, body = ErrorBody, description = "No such request on this side of it"),
+              (status = 409, body = ErrorBody, description = "TRANSFER_DECIDED / TRANSFER_STALE")))]
 async fn decide_transfer(
-    st: &AppState,
-    caller: &Caller,
-    id: &str,
-    decision: transfers::Decision,
-    note: Option<&str>,
+    State(st): State<AppState>,
+    caller: Caller,
+    Path((id, decision)): Path<(String, String)>,
+    JsonBody(i): JsonBody<DecisionInput>,
 ) -> AppResult<Json<TransferView>> {
-    let id = parse_id(id, "转会申请")?;
+    let decision = match decision.as_str() {
+        "accept" => transfers::Decision::Accept,
+        "decline" => transfers::Decision::Decline,
+        "cancel" => transfers::Decision::Cancel,
+        _ => return Err(AppError::not_found("页面")),
+    };
+    let id = parse_id(&id, "转会申请")?;
     let t = transfers::decide(
         &st.reg.db,
         &caller.actor(&st.reg.keys),
         id,
         decision,
-        note.unwrap_or(""),
+        i.note.as_deref().unwrap_or(""),
     )
     .await?;
     Ok(Json(TransferView::from(&t)))
-}
-
-#[utoipa::path(post, path = "/api/v1/transfers/{id}/accept", tag = "members", request_body = DecisionInput,
-    responses((status = 200, body = TransferView, description = "Accepted by the receiving union: the membership has moved"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "TRANSFER_DECIDED / TRANSFER_STALE")))]
-async fn accept_transfer(
-    State(st): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    JsonBody(i): JsonBody<DecisionInput>,
-) -> AppResult<Json<TransferView>> {
-    decide_transfer(
-        &st,
-        &caller,
-        &id,
-        transfers::Decision::Accept,
-        i.note.as_deref(),
-    )
-    .await
-}
-
-#[utoipa::path(post, path = "/api/v1/transfers/{id}/decline", tag = "members", request_body = DecisionInput,
-    responses((status = 200, body = TransferView, description = "Declined by the receiving union"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "TRANSFER_DECIDED")))]
-async fn decline_transfer(
-    State(st): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    JsonBody(i): JsonBody<DecisionInput>,
-) -> AppResult<Json<TransferView>> {
-    decide_transfer(
-        &st,
-        &caller,
-        &id,
-        transfers::Decision::Decline,
-        i.note.as_deref(),
-    )
-    .await
-}
-
-#[utoipa::path(post, path = "/api/v1/transfers/{id}/cancel", tag = "members", request_body = DecisionInput,
-    responses((status = 200, body = TransferView, description = "Withdrawn by the sending union"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "TRANSFER_DECIDED")))]
-async fn cancel_transfer(
-    State(st): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    JsonBody(i): JsonBody<DecisionInput>,
-) -> AppResult<Json<TransferView>> {
-    decide_transfer(
-        &st,
-        &caller,
-        &id,
-        transfers::Decision::Cancel,
-        i.note.as_deref(),
-    )
-    .await
 }
 
 // ---------- statistics ----------

@@ -344,10 +344,12 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             None,
             Other::Hidden("外区会员".into()),
         ),
-        ("POST", "/api/v1/transfers/{id}/accept")
-        | ("POST", "/api/v1/transfers/{id}/decline")
-        | ("POST", "/api/v1/transfers/{id}/cancel") => (
-            path.replace("{id}", &id(f.own_transfer, f.other_transfer)),
+        ("POST", "/api/v1/transfers/{id}/{decision}") => (
+            format!(
+                "/api/v1/transfers/{}/{}",
+                id(f.own_transfer, f.other_transfer),
+                ["accept", "decline", "cancel"][n % 3]
+            ),
             Some(json!({"note": "矩阵测试"})),
             Other::NotFound,
         ),

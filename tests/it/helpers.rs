@@ -350,6 +350,18 @@ impl TestApp {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// A GET as another signed-in client.
+    pub async fn get_as(&self, c: &reqwest::Client, path: &str) -> (u16, Value) {
+        let r = c.get(self.url(path)).send().await.expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A POST with a JSON body as another signed-in client.
+    pub async fn post_as(&self, c: &reqwest::Client, path: &str, body: Value) -> (u16, Value) {
+        self.send(c.post(self.url(path)), body).await
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         self.send(self.client.post(self.url(path)), body).await
     }

@@ -20,12 +20,6 @@ async fn login(app: &TestApp, user: &str, pw: &str) -> (u16, Value, reqwest::Cli
     (s, r.json().await.unwrap_or(Value::Null), c)
 }
 
-async fn post(c: &reqwest::Client, app: &TestApp, path: &str, body: Value) -> (u16, Value) {
-    let r = c.post(app.url(path)).json(&body).send().await.unwrap();
-    let s = r.status().as_u16();
-    (s, r.json().await.unwrap_or(Value::Null))
-}
-
 /// A new password of the account's own, set at the forced change after the first sign-in.
 async fn set_own_password(
     app: &TestApp,
@@ -55,13 +49,13 @@ async fn an_account_needs_both_administrators_before_anyone_can_sign_in_with_it(
     let sec = app.signed_in("sec", TESTER_PASSWORD).await;
 
     // The system administrator creates a city cadre and sees only the first half.
-    let (s, v) = post(
-        &sys,
-        &app,
-        "/api/v1/accounts",
-        json!({"username": "newcadre", "role": "cadre", "org_code": "C"}),
-    )
-    .await;
+    let (s, v) = app
+        .post_as(
+            &sys,
+            "/api/v1/accounts",
+            json!({"username": "newcadre", "role": "cadre", "org_code": "C"}),
+        )
+        .await;
     assert_eq!(s, 201, "{v}");
     assert_eq!(
         (v["account"]["status"].as_str(), v["half"].as_str()),
@@ -74,43 +68,31 @@ async fn an_account_needs_both_administrators_before_anyone_can_sign_in_with_it(
         let (s, v, _) = login(&app, "newcadre", &typed).await;
         assert_eq!((s, v["code"].as_str()), (401, Some("LOGIN_FAILED")), "{v}");
     }
-    let (s, v) = post(
-        &sys,
-        &app,
-        &format!("/api/v1/accounts/{id}/status"),
-        json!({"status": "active"}),
-    )
-    .await;
+    let (s, v) = app
+        .post_as(
+            &sys,
+            &format!("/api/v1/accounts/{id}/status"),
+            json!({"status": "active"}),
+        )
+        .await;
     assert_eq!((s, v["status"].as_str()), (200, Some("pending")), "{v}");
     // The system administrator cannot approve; the security administrator can, once.
-    let (s, _) = post(
-        &sys,
-        &app,
-        &format!("/api/v1/accounts/{id}/approve"),
-        json!({}),
-    )
-    .await;
+    let (s, _) = app
+        .post_as(&sys, &format!("/api/v1/accounts/{id}/approve"), json!({}))
+        .await;
     assert_eq!(s, 403);
-    let (s, v) = post(
-        &sec,
-        &app,
-        &format!("/api/v1/accounts/{id}/approve"),
-        json!({}),
-    )
-    .await;
+    let (s, v) = app
+        .post_as(&sec, &format!("/api/v1/accounts/{id}/approve"), json!({}))
+        .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(
         (v["account"]["status"].as_str(), v["half"].as_str()),
         (Some("active"), Some("second"))
     );
     let second = v["password_half"].as_str().unwrap().to_string();
-    let (s, v) = post(
-        &sec,
-        &app,
-        &format!("/api/v1/accounts/{id}/approve"),
-        json!({}),
-    )
-    .await;
+    let (s, v) = app
+        .post_as(&sec, &format!("/api/v1/accounts/{id}/approve"), json!({}))
+        .await;
     assert_eq!((s, v["code"].as_str()), (409, Some("NOT_PENDING")));
     // The second half alone, or the halves the wrong way round, sign nobody in either.
     for typed in [second.clone(), format!("{second}{first}")] {
@@ -151,24 +133,20 @@ async fn an_account_needs_both_administrators_before_anyone_can_sign_in_with_it(
 
     // A reset by the system administrator: the own password stops, the account waits again,
     // and the system administrator still holds only a first half.
-    let (s, v) = post(
-        &sys,
-        &app,
-        &format!("/api/v1/accounts/{id}/reset-password"),
-        json!({}),
-    )
-    .await;
+    let (s, v) = app
+        .post_as(
+            &sys,
+            &format!("/api/v1/accounts/{id}/reset-password"),
+            json!({}),
+        )
+        .await;
     assert_eq!((s, v["account"]["status"].as_str()), (200, Some("pending")));
     let first = v["password_half"].as_str().unwrap().to_string();
     assert_eq!(login(&app, "newcadre", "Own#Password2027").await.0, 401);
     assert_eq!(login(&app, "newcadre", &first).await.0, 401);
-    let (_, v) = post(
-        &sec,
-        &app,
-        &format!("/api/v1/accounts/{id}/approve"),
-        json!({}),
-    )
-    .await;
+    let (_, v) = app
+        .post_as(&sec, &format!("/api/v1/accounts/{id}/approve"), json!({}))
+        .await;
     let second = v["password_half"].as_str().unwrap().to_string();
     assert_eq!(
         login(&app, "newcadre", &format!("{first}{second}")).await.0,
@@ -196,10 +174,7 @@ async fn the_security_administrator_issues_no_token_that_reads_members_and_token
         json!(["stats.read"]),
         json!(["org.read"]),
     ] {
-        let (s, v) = post(
-            &sec,
-            &app,
-            "/api/v1/tokens",
+        let (s, v) = app.post_as(&sec, "/api/v1/tokens",
             json!({"name": "全市名册", "org_code": "C", "permissions": perms, "expires_in_days": 30}),
         )
         .await;
@@ -225,18 +200,12 @@ async fn the_security_administrator_issues_no_token_that_reads_members_and_token
     // A district cadre issues a token from what it holds, inside its own subtree.
     let cadre_id = app.add_account("d1cadre", "cadre", Some("D1"), None).await;
     let cadre = app.signed_in("d1cadre", TESTER_PASSWORD).await;
-    let (s, v) = post(
-        &cadre,
-        &app,
-        "/api/v1/tokens",
+    let (s, v) = app.post_as(&cadre, "/api/v1/tokens",
         json!({"name": "区名册", "org_code": "C", "permissions": ["member.read"], "expires_in_days": 30}),
     )
     .await;
     assert_eq!(s, 422, "not for the whole city: {v}");
-    let (s, v) = post(
-        &cadre,
-        &app,
-        "/api/v1/tokens",
+    let (s, v) = app.post_as(&cadre, "/api/v1/tokens",
         json!({"name": "区名册", "org_code": "D1", "permissions": ["member.read", "export"], "expires_in_days": 30}),
     )
     .await;
@@ -258,26 +227,26 @@ async fn the_security_administrator_issues_no_token_that_reads_members_and_token
     assert_eq!(call("/api/v1/members").await, 200);
     assert_eq!(call("/api/v1/exports/members?format=csv").await, 200);
     // The creator becomes a case officer: the token keeps only what an officer has.
-    let (s, v) = post(
-        &sec,
-        &app,
-        &format!("/api/v1/accounts/{cadre_id}/role"),
-        json!({"role": "officer", "org_code": "D1", "modules": ["hardship"]}),
-    )
-    .await;
+    let (s, v) = app
+        .post_as(
+            &sec,
+            &format!("/api/v1/accounts/{cadre_id}/role"),
+            json!({"role": "officer", "org_code": "D1", "modules": ["hardship"]}),
+        )
+        .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(call("/api/v1/members").await, 200);
     assert_eq!(call("/api/v1/exports/members?format=csv").await, 403);
     // The creator is disabled: the token stops.
     app.add_account("sys", "sysadmin", None, None).await;
     let sys = app.signed_in("sys", TESTER_PASSWORD).await;
-    let (s, _) = post(
-        &sys,
-        &app,
-        &format!("/api/v1/accounts/{cadre_id}/status"),
-        json!({"status": "disabled"}),
-    )
-    .await;
+    let (s, _) = app
+        .post_as(
+            &sys,
+            &format!("/api/v1/accounts/{cadre_id}/status"),
+            json!({"status": "disabled"}),
+        )
+        .await;
     assert_eq!(s, 200);
     assert_eq!(call("/api/v1/members").await, 401);
 }

@@ -4,18 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TESTER_PASSWORD, TestApp, id_number, spawn_app, uscc};
-
-async fn enroll(app: &TestApp, c: &reqwest::Client, body: Value) -> (u16, Value) {
-    let r = c
-        .post(app.url("/api/v1/members"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let s = r.status().as_u16();
-    (s, r.json().await.unwrap_or(Value::Null))
-}
+use crate::helpers::{TESTER_PASSWORD, id_number, spawn_app, uscc};
 
 #[tokio::test]
 async fn a_drill_shows_people_now_elsewhere_only_with_what_the_figure_needs() {
@@ -60,12 +49,8 @@ async fn a_drill_shows_people_now_elsewhere_only_with_what_the_figure_needs() {
     for secret in ["锦程", "GH-0001", "甲物流", "1990-01-01", &mid] {
         assert!(!body.contains(secret), "the drill shows {secret}: {body}");
     }
-    let r = d1
-        .get(app.url(&format!("/api/v1/members/{mid}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 404);
+    let (s, _) = app.get_as(&d1, &format!("/api/v1/members/{mid}")).await;
+    assert_eq!(s, 404);
     // The console's drill page shows the same.
     let page = d1
         .get(app.url("/drill?figure=transferred_out&from=2024-01-01&to=2024-12-31"))
@@ -124,10 +109,7 @@ async fn enrolling_someone_registered_in_another_district_reveals_nothing_about_
     let d1 = app.signed_in("d1cadre", TESTER_PASSWORD).await;
     let mut answers = Vec::new();
     for (_, idn) in &people {
-        let (s, v) = enroll(
-            &app,
-            &d1,
-            json!({"name": "改写的姓名", "id_number": idn, "org_code": "U1", "joined_on": "2024-01-01"}),
+        let (s, v) = app.post_as(&d1, "/api/v1/members", json!({"name": "改写的姓名", "id_number": idn, "org_code": "U1", "joined_on": "2024-01-01"}),
         )
         .await;
         assert_eq!(
@@ -167,14 +149,7 @@ async fn enrolling_someone_registered_in_another_district_reveals_nothing_about_
     let started: Value = r.json().await.unwrap();
     let url = started["status_url"].as_str().unwrap().to_string();
     let job = loop {
-        let s: Value = d1
-            .get(app.url(&url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, s) = app.get_as(&d1, &url).await;
         if s["state"] != "running" {
             break s;
         }
@@ -208,10 +183,7 @@ async fn another_districts_employer_is_not_found_from_this_one() {
     assert_eq!(s, 200);
     app.add_account("d1cadre", "cadre", Some("D1"), None).await;
     let d1 = app.signed_in("d1cadre", TESTER_PASSWORD).await;
-    let (s, v) = enroll(
-        &app,
-        &d1,
-        json!({"name": "张三", "id_number": id_number("340402", "19900101", 17), "org_code": "U1", "unit_uscc": code}),
+    let (s, v) = app.post_as(&d1, "/api/v1/members", json!({"name": "张三", "id_number": id_number("340402", "19900101", 17), "org_code": "U1", "unit_uscc": code}),
     )
     .await;
     assert_eq!(s, 422, "{v}");
@@ -254,14 +226,9 @@ async fn a_transfer_through_the_api_waits_for_the_receiving_union() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 404);
     // The receiving district sees it waiting and accepts.
-    let incoming: Value = d2
-        .get(app.url("/api/v1/transfers?direction=incoming"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, incoming) = app
+        .get_as(&d2, "/api/v1/transfers?direction=incoming")
+        .await;
     assert_eq!(incoming[0]["id"], tid.as_str(), "{incoming}");
     let r = d2
         .post(app.url(&format!("/api/v1/transfers/{tid}/accept")))
