@@ -58,6 +58,10 @@ enum Command {
         /// Accept 统一社会信用代码 with a wrong check character.
         #[arg(long)]
         accept_uscc_warnings: bool,
+        /// An optional coded field (学历, 民族 …) with a value outside its list is left empty
+        /// with a warning instead of keeping the row out.
+        #[arg(long)]
+        blank_unknown_values: bool,
         /// Write the error report (XLSX) here.
         #[arg(long)]
         errors: Option<PathBuf>,
@@ -312,6 +316,7 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
             dry_run,
             skip_invalid,
             accept_uscc_warnings,
+            blank_unknown_values,
             errors,
         } => {
             let kind = ImportKind::parse(&kind)?;
@@ -330,6 +335,7 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
                 dry_run,
                 skip_invalid,
                 accept_uscc_warnings,
+                blank_unknown_values,
             };
             let progress = Arc::new(Progress::default());
             let bar = indicatif::ProgressBar::new(100);

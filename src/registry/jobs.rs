@@ -50,6 +50,8 @@ struct Job {
     report: Option<Arc<Vec<u8>>>,
     /// A dry run keeps its file, so that the person can confirm the import without uploading again.
     kept: Option<Arc<Vec<u8>>>,
+    /// The options it ran with (a confirmed dry run keeps the person's choices).
+    opts: ImportOptions,
 }
 
 const MAX_FINISHED_JOBS: usize = 200;
@@ -97,6 +99,7 @@ impl Jobs {
                 result: None,
                 report: None,
                 kept: opts.dry_run.then(|| data.clone()),
+                opts: opts.clone(),
             },
         );
         drop(map);
@@ -157,18 +160,23 @@ impl Jobs {
 
     /// Runs for real the file of a finished dry run in the caller's scope; the new job's id.
     pub fn confirm(&self, reg: Registry, actor: Actor, id: i64, skip_invalid: bool) -> Option<i64> {
-        let (kind, file_name, data) = {
+        let (kind, file_name, data, checked_with) = {
             let map = self.inner.lock().expect("not poisoned");
             let job = map
                 .get(&id)
                 .filter(|j| actor.scope.contains(j.scope.path()))?;
             job.result.as_ref()?.as_ref().ok()?;
-            (job.kind, job.file_name.clone(), job.kept.clone()?)
+            (
+                job.kind,
+                job.file_name.clone(),
+                job.kept.clone()?,
+                job.opts.clone(),
+            )
         };
         let opts = ImportOptions {
             dry_run: false,
             skip_invalid,
-            accept_uscc_warnings: false,
+            ..checked_with
         };
         Some(self.start(reg, actor, kind, file_name, data.as_ref().clone(), opts))
     }

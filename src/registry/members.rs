@@ -15,7 +15,9 @@ use crate::audit::{self, Actor, Event};
 use crate::crypto::FieldKeys;
 use crate::db::{Db, Tx, new_id, now_ms};
 use crate::error::{AppError, AppResult};
-use crate::types::{IdCardNo, Mobile, Sex, normalize_name, parse_date, parse_flag};
+use crate::types::{
+    IdCardNo, Mobile, Sex, excel_damaged_number, normalize_name, parse_date, parse_flag,
+};
 
 pub const ID_DOMAIN: &str = "id_card";
 pub const MOBILE_DOMAIN: &str = "mobile";
@@ -68,14 +70,81 @@ fn nonempty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// What an optional coded field with a value outside its list does to the person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnknownValues {
+    /// An error: the person is not saved (forms, and imports by default).
+    #[default]
+    Refuse,
+    /// A warning, and the field is left empty (an import option the cadre chooses).
+    LeaveEmpty,
+}
+
 /// Validates every field and reports all problems at once. Unit lookup is the caller's job
 /// (`unit_id` is passed in, resolved from `unit_uscc`).
 pub fn validate_person(
     input: &PersonInput,
     unit_id: Option<i64>,
+    unknown: UnknownValues,
 ) -> Result<(PersonFields, Vec<FieldIssue>), Vec<FieldIssue>> {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
+    // An optional coded value outside its list: an error, or (when chosen) left empty.
+    let mut coded_issue = |field: &str, e: AppError| -> Option<FieldIssue> {
+        let issue = FieldIssue {
+            field: field.into(),
+            message: e.message().to_string(),
+        };
+        match (unknown, e.code()) {
+            (UnknownValues::LeaveEmpty, "UNKNOWN_VALUE") => {
+                warnings.push(FieldIssue {
+                    message: format!("{}（已留空）", issue.message),
+                    ..issue
+                });
+                None
+            }
+            _ => Some(issue),
+        }
+    };
+    let mut coded_errors = Vec::new();
+    let mut coded = |field: &str,
+                     v: Option<&str>,
+                     f: &dyn Fn(&str) -> AppResult<Option<&'static str>>| {
+        match f(v.unwrap_or("")) {
+            Ok(x) => x,
+            Err(e) => {
+                coded_errors.extend(coded_issue(field, e));
+                None
+            }
+        }
+    };
+    let ethnicity = coded("民族", nonempty(&input.ethnicity), &codes::ethnicity);
+    let political = coded("政治面貌", nonempty(&input.political), &codes::political);
+    let education = coded("学历", nonempty(&input.education), &codes::education);
+    let hukou = coded("户籍类型", nonempty(&input.hukou), &codes::hukou);
+    let nef_group = coded(
+        "新就业形态群体",
+        nonempty(&input.nef_group),
+        &codes::nef_group,
+    );
+    let sex_v = coded("性别", nonempty(&input.sex), &|s| {
+        Ok((!s.is_empty())
+            .then(|| Sex::parse(s))
+            .transpose()?
+            .map(Sex::label))
+    })
+    .map(|label| {
+        if label == "男" {
+            Sex::Male
+        } else {
+            Sex::Female
+        }
+    });
+    let migrant = coded("农民工", nonempty(&input.migrant), &|s| {
+        Ok(parse_flag(s)?.then_some("是"))
+    })
+    .is_some();
+    errors.extend(coded_errors);
     let mut check = |field: &str, r: Result<(), AppError>| {
         if let Err(e) = r {
             errors.push(FieldIssue {
@@ -85,42 +154,30 @@ pub fn validate_person(
         }
     };
     let name = normalize_name(nonempty(&input.name).unwrap_or(""));
+    // A long number a spreadsheet stored as a number has lost digits: say so, not "check character".
     let id = match nonempty(&input.id_number) {
-        Some(s) => IdCardNo::parse(s),
+        Some(s) => match excel_damaged_number(s, "身份证号") {
+            Some(m) => Err(AppError::invalid(m)),
+            None => IdCardNo::parse(s),
+        },
         None => Err(AppError::invalid("身份证号不能为空")),
     };
     let mut name_v = None;
     check("姓名", name.map(|n| name_v = Some(n)));
     let mut id_v = None;
     check("身份证号", id.map(|i| id_v = Some(i)));
-    let mut sex_v = None;
-    if let Some(s) = nonempty(&input.sex) {
-        check("性别", Sex::parse(s).map(|x| sex_v = Some(x)));
-    }
     let mut birth_v = None;
     if let Some(s) = nonempty(&input.birth_date) {
         check("出生日期", parse_date(s).map(|x| birth_v = Some(x)));
     }
-    let mut coded =
-        |field: &str, v: &Option<String>, f: fn(&str) -> AppResult<Option<&'static str>>| {
-            let mut out = None;
-            check(field, f(v.as_deref().unwrap_or("")).map(|x| out = x));
-            out
-        };
-    let ethnicity = coded("民族", &input.ethnicity, codes::ethnicity);
-    let political = coded("政治面貌", &input.political, codes::political);
-    let education = coded("学历", &input.education, codes::education);
-    let hukou = coded("户籍类型", &input.hukou, codes::hukou);
-    let nef_group = coded("新就业形态群体", &input.nef_group, codes::nef_group);
     let mut mobile = None;
     if let Some(s) = nonempty(&input.mobile) {
-        check("手机号", Mobile::parse(s).map(|m| mobile = Some(m)));
+        let parsed = match excel_damaged_number(s, "手机号") {
+            Some(m) => Err(AppError::invalid(m)),
+            None => Mobile::parse(s),
+        };
+        check("手机号", parsed.map(|m| mobile = Some(m)));
     }
-    let mut migrant = false;
-    check(
-        "农民工",
-        parse_flag(input.migrant.as_deref().unwrap_or("")).map(|b| migrant = b),
-    );
     let card_no = nonempty(&input.card_no).map(|s| s.chars().take(40).collect::<String>());
 
     if let Some(id) = &id_v {
@@ -1036,7 +1093,8 @@ pub async fn enroll(
     joined_on: Option<&str>,
 ) -> Result<Enrolled, PersonRefusal> {
     let unit_id = unit_id_by_uscc(db, &actor.scope, person.unit_uscc.as_deref()).await?;
-    let (fields, warnings) = validate_person(person, unit_id).map_err(PersonRefusal::Fields)?;
+    let (fields, warnings) =
+        validate_person(person, unit_id, UnknownValues::Refuse).map_err(PersonRefusal::Fields)?;
     let today = chrono::Local::now().date_naive();
     let joined = match joined_on.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => parse_date(s).map_err(|e| {
@@ -1101,7 +1159,8 @@ pub async fn edit(
         input.mobile = mobile;
     }
     let unit_id = unit_id_by_uscc(db, &actor.scope, input.unit_uscc.as_deref()).await?;
-    let (fields, warnings) = validate_person(&input, unit_id).map_err(PersonRefusal::Fields)?;
+    let (fields, warnings) =
+        validate_person(&input, unit_id, UnknownValues::Refuse).map_err(PersonRefusal::Fields)?;
     let mobile_hash = fields
         .mobile
         .as_ref()

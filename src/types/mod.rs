@@ -29,9 +29,12 @@ pub enum Sex {
 impl Sex {
     pub fn parse(input: &str) -> Result<Sex, AppError> {
         match input.trim() {
-            "男" | "男性" | "M" | "m" | "1" => Ok(Sex::Male),
-            "女" | "女性" | "F" | "f" | "2" => Ok(Sex::Female),
-            _ => Err(AppError::invalid("性别只能填“男”或“女”")),
+            "男" | "男性" | "M" | "m" | "1" | "男士" => Ok(Sex::Male),
+            "女" | "女性" | "F" | "f" | "2" | "女士" => Ok(Sex::Female),
+            other => Err(AppError::invalid(format!(
+                "性别“{other}”不是可选的值。可填：男、女（也可写：男性、女性、M、F、1、2）"
+            ))
+            .with_code("UNKNOWN_VALUE")),
         }
     }
 
@@ -87,6 +90,22 @@ pub fn normalize_name(input: &str) -> Result<String, AppError> {
     Ok(name)
 }
 
+/// Whether a cell holds a long number as a spreadsheet stored it in a number cell (`6.2E+17`,
+/// `6.20102199003074E+17`): its last digits are gone. Returns the message for the cadre.
+pub fn excel_damaged_number(cell: &str, what: &str) -> Option<String> {
+    let t = cell.trim();
+    let (mantissa, exp) = t.split_once(['E', 'e'])?;
+    let exp = exp.strip_prefix('+').unwrap_or(exp);
+    let plausible = !mantissa.is_empty()
+        && mantissa.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && exp.parse::<u32>().is_ok_and(|e| e >= 10);
+    plausible.then(|| {
+        format!(
+            "{what}“{t}”是按数字存储的，Excel只保留15位有效数字，后几位已经丢失：请把这一列设为“文本”格式后重新输入完整的{what}"
+        )
+    })
+}
+
 /// Dates as cadres type them: `2021-03-05`, `2021/3/5`, `2021.3.5`, `2021年3月5日`, `20210305`,
 /// or an Excel serial number (days since 1899-12-30).
 pub fn parse_date(input: &str) -> Result<NaiveDate, AppError> {
@@ -132,11 +151,27 @@ pub fn parse_date(input: &str) -> Result<NaiveDate, AppError> {
 }
 
 /// "是/否" flags in forms.
+/// The spellings of yes and no that forms use.
+const YES: &[&str] = &[
+    "是", "Y", "y", "yes", "Yes", "YES", "1", "true", "True", "TRUE", "√", "✓", "✔", "对",
+];
+const NO: &[&str] = &[
+    "否", "N", "n", "no", "No", "NO", "0", "false", "False", "FALSE", "×", "✗", "✘", "不是", "非",
+];
+
 pub fn parse_flag(input: &str) -> Result<bool, AppError> {
-    match input.trim() {
-        "" | "否" | "N" | "n" | "no" | "0" | "false" | "FALSE" => Ok(false),
-        "是" | "Y" | "y" | "yes" | "1" | "true" | "TRUE" | "√" => Ok(true),
-        other => Err(AppError::invalid(format!("“{other}”应填“是”或“否”"))),
+    let v = input.trim();
+    if v.is_empty() || NO.contains(&v) {
+        Ok(false)
+    } else if YES.contains(&v) {
+        Ok(true)
+    } else {
+        Err(AppError::invalid(format!(
+            "“{v}”应填“是”或“否”（也可写：{}；{}；留空即为否）",
+            YES[1..].join("、"),
+            NO[1..].join("、")
+        ))
+        .with_code("UNKNOWN_VALUE"))
     }
 }
 
@@ -144,6 +179,19 @@ pub fn parse_flag(input: &str) -> Result<bool, AppError> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn long_numbers_stored_as_numbers_by_a_spreadsheet_are_named() {
+        let msg = excel_damaged_number("6.20102199003074E+17", "身份证号").unwrap();
+        assert!(msg.contains("文本") && msg.contains("15位"), "{msg}");
+        assert!(excel_damaged_number("6.2e17", "身份证号").is_some());
+        assert!(excel_damaged_number("620102199003074123", "身份证号").is_none());
+        assert!(excel_damaged_number("91340400MA0000011E", "统一社会信用代码").is_none());
+        assert!(
+            excel_damaged_number("1E+2", "x").is_none(),
+            "a small number is exact"
+        );
+    }
 
     #[test]
     fn dates_in_every_common_form() {

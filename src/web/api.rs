@@ -663,6 +663,9 @@ pub struct ImportParams {
     pub skip_invalid: Option<String>,
     #[serde(default)]
     pub accept_uscc_warnings: Option<String>,
+    /// An optional coded field with a value outside its list is left empty with a warning.
+    #[serde(default)]
+    pub blank_unknown_values: Option<String>,
     /// Original file name (for raw uploads).
     pub file_name: Option<String>,
 }
@@ -692,6 +695,7 @@ async fn start_import(
         dry_run: flag(&p.dry_run)?,
         skip_invalid: flag(&p.skip_invalid)?,
         accept_uscc_warnings: flag(&p.accept_uscc_warnings)?,
+        blank_unknown_values: flag(&p.blank_unknown_values)?,
     };
     let limit = st.import_max_bytes();
     let too_large = || upload_too_large(limit);

@@ -40,9 +40,11 @@ struct Lookups {
     org_by_code: HashMap<String, usize>,
     unit_by_uscc: HashMap<String, i64>,
     scope: Scope,
+    /// What an unknown coded value does (the import's option).
+    unknown: m::UnknownValues,
 }
 
-async fn load_lookups(reg: &Registry, scope: &Scope) -> AppResult<Lookups> {
+async fn load_lookups(reg: &Registry, scope: &Scope, opts: &ImportOptions) -> AppResult<Lookups> {
     let orgs: Vec<Org> = crate::registry::orgs::all(&reg.db).await?;
     let org_by_code = orgs
         .iter()
@@ -64,6 +66,11 @@ async fn load_lookups(reg: &Registry, scope: &Scope) -> AppResult<Lookups> {
             .map(|(uscc, id, _)| (uscc, id))
             .collect(),
         scope: scope.clone(),
+        unknown: if opts.blank_unknown_values {
+            m::UnknownValues::LeaveEmpty
+        } else {
+            m::UnknownValues::Refuse
+        },
     })
 }
 
@@ -160,7 +167,7 @@ fn check_rows(
                 }
             },
         };
-        match m::validate_person(&input, unit_id) {
+        match m::validate_person(&input, unit_id, lk.unknown) {
             Err(issues) => {
                 for i in issues {
                     out.error(n, &i.field, i.message);
@@ -363,7 +370,7 @@ pub(super) async fn import(
     opts: &ImportOptions,
     progress: &Arc<Progress>,
 ) -> AppResult<KindResult> {
-    let lk = Arc::new(load_lookups(reg, scope).await?);
+    let lk = Arc::new(load_lookups(reg, scope, opts).await?);
     progress.rows_to_write.store(0, Ordering::Relaxed);
     let existing_people: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members")
         .fetch_one(reg.db.pool())

@@ -78,6 +78,10 @@ pub struct ImportOptions {
     /// Accept 统一社会信用代码 whose check character is wrong (administrators only).
     #[serde(default)]
     pub accept_uscc_warnings: bool,
+    /// An optional coded field (学历, 民族 …) with a value outside its list is left empty with
+    /// a warning instead of keeping the row out.
+    #[serde(default)]
+    pub blank_unknown_values: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]

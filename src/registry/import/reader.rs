@@ -58,6 +58,15 @@ pub fn decode_text(data: &[u8]) -> AppResult<String> {
     Ok(text.into_owned())
 }
 
+/// The blank lines at the start of `bytes` (line breaks before anything else).
+fn leading_line_breaks(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .take_while(|b| matches!(b, b'\n' | b'\r'))
+        .filter(|b| **b == b'\n')
+        .count()
+}
+
 /// A CSV cell as typed before the export guarded it: the export puts `'` before a value that
 /// starts like a formula (`=…`, `-…`), and a cell typed so in the first place means the same.
 pub(crate) fn without_export_guard(cell: &str) -> String {
@@ -108,17 +117,31 @@ pub fn read_rows(
                 .delimiter(delimiter)
                 .from_reader(text.as_bytes());
             let mut record = csv::StringRecord::new();
-            let mut n = 0;
+            // Row numbers as a spreadsheet program shows the file: every record is one row,
+            // and so is every blank line, which the CSV reader passes over. A record's
+            // position is where the reader began looking for it, blank lines included.
+            let bytes = text.as_bytes();
+            let mut rows = 0usize;
             loop {
                 match rdr.read_record(&mut record) {
                     Ok(false) => break,
                     Ok(true) => {
-                        n += 1;
-                        sink(n, record.iter().map(without_export_guard).collect())?;
+                        let mut from = record.position().map_or(0, |p| p.byte() as usize);
+                        // After a CRLF the reader may stop between its CR and LF.
+                        if from > 0
+                            && bytes.get(from - 1) == Some(&b'\r')
+                            && bytes.get(from) == Some(&b'\n')
+                        {
+                            from += 1;
+                        }
+                        rows += leading_line_breaks(&bytes[from.min(bytes.len())..]) + 1;
+                        sink(rows, record.iter().map(without_export_guard).collect())?;
                     }
                     Err(e) => {
-                        return Err(AppError::invalid(format!("CSV第{}行格式错误：{e}", n + 1))
-                            .with_code("IMPORT_CSV"));
+                        return Err(
+                            AppError::invalid(format!("CSV第{}行格式错误：{e}", rows + 1))
+                                .with_code("IMPORT_CSV"),
+                        );
                     }
                 }
             }
@@ -161,12 +184,16 @@ pub fn read_rows(
     Ok(kind)
 }
 
-/// The text a cadre sees in a cell. Whole numbers print without `.0` (long digit strings such
-/// as ID numbers typed as numbers keep every digit when Excel stored them exactly), dates as ISO.
+/// The text a cadre sees in a cell. Whole numbers print without `.0`, dates as ISO. A number
+/// of 16 or more digits cannot be what was typed: Excel keeps 15 significant digits, so an ID
+/// number typed into a number cell has lost its last digits. It is shown the way Excel shows
+/// it (`6.20102199003074E+17`), which no field accepts and [`crate::types::excel_damaged_number`]
+/// explains.
 fn cell_text(v: &DataRef<'_>) -> String {
     match v {
         DataRef::Int(i) => i.to_string(),
         DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        DataRef::Float(f) if f.abs() >= 1e15 => excel_scientific(*f),
         DataRef::Float(f) => f.to_string(),
         DataRef::String(s) => without_control_chars(s),
         DataRef::SharedString(s) => without_control_chars(s),
@@ -182,9 +209,58 @@ fn cell_text(v: &DataRef<'_>) -> String {
     }
 }
 
+/// A number in Excel's scientific notation with its 15 significant digits: `6.20102199003074E+17`.
+fn excel_scientific(f: f64) -> String {
+    let s = format!("{f:.14E}");
+    // Rust writes `6.20102199003074E17`; drop trailing zeros of the mantissa, sign the exponent.
+    let (mantissa, exp) = s.split_once('E').unwrap_or((&s, "0"));
+    let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+    let exp = exp.trim_start_matches('+');
+    match exp.strip_prefix('-') {
+        Some(e) => format!("{mantissa}E-{e}"),
+        None => format!("{mantissa}E+{exp}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_row_numbers_count_blank_lines_like_a_spreadsheet() {
+        let texts = [
+            "姓名,备注\n张三,一\n\n李四,二\n\n\n王五,\"两\n行\"\n赵六,四\n",
+            "姓名,备注\r\n张三,一\r\n\r\n李四,二\r\n\r\n\r\n王五,\"两\r\n行\"\r\n赵六,四\r\n",
+            "\u{feff}姓名,备注\n张三,一\n\n李四,二\n\n\n王五,\"两\n行\"\n赵六,四\n",
+        ];
+        for text in texts {
+            let mut rows = vec![];
+            read_rows(text.as_bytes(), |n, r| {
+                rows.push((n, r[0].clone()));
+                Ok(())
+            })
+            .unwrap();
+            let numbers: Vec<usize> = rows.iter().map(|(n, _)| *n).collect();
+            assert_eq!(numbers, [1, 2, 4, 7, 8], "{text:?}");
+        }
+        let (gbk, _, _) = encoding_rs::GBK.encode("姓名\n\n张三\n");
+        let mut numbers = vec![];
+        read_rows(&gbk, |n, _| {
+            numbers.push(n);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(numbers, [1, 3]);
+    }
+
+    #[test]
+    fn long_numbers_read_as_excel_shows_them_and_are_named_damaged() {
+        assert_eq!(
+            excel_scientific(620102199003074123.0),
+            "6.20102199003074E+17"
+        );
+        assert_eq!(excel_scientific(1e15), "1E+15");
+    }
 
     #[test]
     fn gbk_csv_is_decoded() {

@@ -51,7 +51,7 @@ async fn upload(
 ) -> PageResult {
     let result = async {
         let mut mp = mp.map_err(|e| AppError::bad_request(format!("上传内容有误：{e}")))?;
-        let (mut kind, mut file) = (None, None);
+        let (mut kind, mut file, mut blank_unknown) = (None, None, false);
         while let Some(field) = mp
             .next_field()
             .await
@@ -66,6 +66,7 @@ async fn upload(
                             .map_err(|e| upload_refused(st.import_max_bytes(), e))?,
                     )
                 }
+                Some("blank_unknown_values") => blank_unknown = true,
                 Some("file") => {
                     let name = field.file_name().unwrap_or("upload").to_string();
                     let bytes = field
@@ -83,8 +84,8 @@ async fn upload(
             .ok_or_else(|| AppError::invalid("请选择要导入的文件"))?;
         let opts = ImportOptions {
             dry_run: true,
-            skip_invalid: false,
-            accept_uscc_warnings: false,
+            blank_unknown_values: blank_unknown,
+            ..ImportOptions::default()
         };
         Ok::<_, AppError>(st.jobs.start(
             st.reg.clone(),
