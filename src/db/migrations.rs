@@ -467,15 +467,29 @@ fn render(sql: &str, backend: Backend) -> String {
 }
 
 /// Applies pending migrations, each in its own transaction. Returns how many were applied.
+/// A migration's transaction. On PostgreSQL an `IF NOT EXISTS` on what exists is no news:
+/// its notices stay out of the log.
+async fn begin_quiet(db: &Db) -> AppResult<super::Tx> {
+    let mut tx = db.begin_write().await?;
+    if db.backend() == Backend::Postgres {
+        sqlx::query("SET LOCAL client_min_messages TO warning")
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(tx)
+}
+
 pub async fn run(db: &Db) -> AppResult<usize> {
+    let mut tx = begin_quiet(db).await?;
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
     )
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     let mut applied = 0;
     for m in MIGRATIONS {
-        let mut tx = db.begin_write().await?;
+        let mut tx = begin_quiet(db).await?;
         let done: Option<i64> =
             sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
                 .bind(m.version)

@@ -171,6 +171,20 @@ impl Db {
         self.pool.close().await;
     }
 
+    /// SQLite: copies the write-ahead log into the database file and empties the log, now
+    /// (a command that wrote much ends with this; the server leaves it to the background).
+    pub async fn checkpoint_now(&self) {
+        if self.backend != Backend::Sqlite {
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await
+        {
+            tracing::warn!(error = %e, "checkpoint failed; the next start completes it");
+        }
+    }
+
     /// SQLite: copies the write-ahead log into the database file on a background task
     /// (after a bulk load, see [`Db::sqlite_bulk_writer`]). Readers and writers go on
     /// meanwhile; if it cannot run, the next commit's automatic checkpoint does the work.

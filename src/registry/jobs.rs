@@ -113,7 +113,7 @@ impl Jobs {
                 match result {
                     Ok((outcome, report)) => {
                         job.result = Some(Ok(outcome));
-                        job.report = Some(Arc::new(report));
+                        job.report = report.map(Arc::new);
                     }
                     Err(e) => {
                         job.result = Some(Err(crate::error::ErrorBody::from(&e)));
@@ -197,7 +197,7 @@ async fn record_batch(
     kind: ImportKind,
     file_name: &str,
     opts: &ImportOptions,
-    result: &Result<(ImportOutcome, Vec<u8>), crate::error::AppError>,
+    result: &Result<(ImportOutcome, Option<Vec<u8>>), crate::error::AppError>,
     started: i64,
 ) {
     // The name came with the upload: no control characters, no personal numbers kept.

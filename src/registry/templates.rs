@@ -48,18 +48,18 @@ pub fn template(kind: ImportKind) -> AppResult<Vec<u8>> {
         ws.set_name(&sheet_name).map_err(xl)?;
         for (c, col) in columns.iter().enumerate() {
             let c16 = c as u16;
-            let label = if col.required {
+            // Of two columns that say the same thing (a union's code or its name) the first
+            // carries the mark; the notes say either will do.
+            let marked = col.required
+                && (col.group.is_none()
+                    || columns.iter().position(|o| o.group == col.group) == Some(c));
+            let label = if marked {
                 format!("{}*", col.label)
             } else {
                 col.label.to_string()
             };
-            ws.write_string_with_format(
-                0,
-                c16,
-                &label,
-                if col.required { &required } else { &head },
-            )
-            .map_err(xl)?;
+            ws.write_string_with_format(0, c16, &label, if marked { &required } else { &head })
+                .map_err(xl)?;
             ws.set_column_width(
                 c16,
                 (col.label.chars().count() as f64 * 2.2 + 4.0).max(12.0),
@@ -98,8 +98,12 @@ pub fn template(kind: ImportKind) -> AppResult<Vec<u8>> {
         for (r, col) in columns.iter().enumerate() {
             let r = r as u32 + 1;
             ws.write_string(r, 0, col.label).map_err(xl)?;
-            ws.write_string(r, 1, if col.required { "必填" } else { "选填" })
-                .map_err(xl)?;
+            let need = match (col.required, col.group) {
+                (true, Some(_)) => "必填（二选一）",
+                (true, None) => "必填",
+                (false, _) => "选填",
+            };
+            ws.write_string(r, 1, need).map_err(xl)?;
             ws.write_string(r, 2, col.note).map_err(xl)?;
             ws.write_string(r, 3, col.aliases.join("、")).map_err(xl)?;
         }

@@ -823,10 +823,16 @@ async fn import_errors(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let id = parse_id(&id, "导入任务")?;
-    let report = st
-        .jobs
-        .error_report(id, &scope)
-        .ok_or_else(|| AppError::not_found("错误报告"))?;
+    st.jobs
+        .status(id, &scope)
+        .ok_or_else(|| AppError::not_found("导入任务"))?;
+    let report = st.jobs.error_report(id, &scope).ok_or_else(|| {
+        AppError::new_status(
+            StatusCode::NOT_FOUND,
+            "NO_REPORT",
+            "这次导入没有发现任何问题（或仍在进行），没有错误报告",
+        )
+    })?;
     Ok(attachment(
         "导入错误报告.xlsx",
         XLSX_MIME,

@@ -133,8 +133,9 @@ async fn save_unit(app: &TestApp, body17: &str, name: &str, org: &str) -> i64 {
 }
 
 async fn dry_run_job(app: &TestApp, client: &reqwest::Client, parent: &str) -> String {
+    // One row with an error, so that the job has an error report.
     let csv = format!(
-        "工会代码,工会名称,组织类型,上级工会代码\nJX{parent},试导入工会,基层工会,{parent}\n"
+        "工会代码,工会名称,组织类型,上级工会代码\nJX{parent},试导入工会,基层工会,{parent}\nJZ{parent},,基层工会,{parent}\n"
     );
     let r = client
         .post(app.url("/api/v1/imports/orgs?file_name=t.csv&dry_run=1"))

@@ -9,6 +9,9 @@ pub struct Column {
     pub aliases: &'static [&'static str],
     pub required: bool,
     pub note: &'static str,
+    /// Columns that say the same thing another way (a union's code or its name): a required
+    /// column is present when any column of its group is.
+    pub group: Option<&'static str>,
 }
 
 const fn col(
@@ -24,6 +27,26 @@ const fn col(
         aliases,
         required,
         note,
+        group: None,
+    }
+}
+
+/// A column that may stand in for the others of its `group`.
+const fn either(
+    group: &'static str,
+    key: &'static str,
+    label: &'static str,
+    aliases: &'static [&'static str],
+    required: bool,
+    note: &'static str,
+) -> Column {
+    Column {
+        key,
+        label,
+        aliases,
+        required,
+        note,
+        group: Some(group),
     }
 }
 
@@ -200,23 +223,72 @@ pub const MEMBER_COLUMNS: &[Column] = &[
     col(
         "mobile",
         "手机号",
-        &["手机号码", "联系电话", "手机", "联系方式"],
+        &[
+            "手机号码",
+            "联系电话",
+            "手机",
+            "联系方式",
+            "联系手机",
+            "联系手机号",
+            "联系手机号码",
+            "本人手机号",
+        ],
         false,
         "11位手机号",
     ),
-    col(
+    either(
+        "employer",
         "unit_uscc",
         "工作单位统一社会信用代码",
-        &["单位统一社会信用代码", "单位信用代码", "工作单位信用代码"],
+        &[
+            "单位统一社会信用代码",
+            "单位信用代码",
+            "工作单位信用代码",
+            "统一社会信用代码",
+            "社会信用代码",
+            "信用代码",
+        ],
         false,
-        "须是已登记的单位",
+        "须是已登记的单位；也可只填“工作单位”名称",
     ),
-    col(
+    either(
+        "employer",
+        "unit_name",
+        "工作单位",
+        &[
+            "工作单位名称",
+            "单位名称",
+            "所在单位",
+            "就业单位",
+            "用人单位",
+            "单位",
+        ],
+        false,
+        "已登记单位的全称；与信用代码同时填写时以信用代码为准",
+    ),
+    either(
+        "union",
         "org",
         "所属工会代码",
         &["工会代码", "所在工会代码", "会员所属工会代码"],
         true,
-        "会员加入的基层工会代码",
+        "会员加入的基层工会代码；也可只填“所在工会”名称",
+    ),
+    either(
+        "union",
+        "org_name",
+        "所在工会",
+        &[
+            "所属工会",
+            "所在工会名称",
+            "所属工会名称",
+            "工会名称",
+            "会员所属工会",
+            "基层工会名称",
+            "加入工会",
+        ],
+        true,
+        "会员加入的工会全称（在您的管理范围内唯一）；与代码同时填写时以代码为准",
     ),
     col(
         "joined",
@@ -248,6 +320,8 @@ pub struct HeaderMap {
     pub row: usize,
     pub positions: Vec<(&'static str, usize)>,
     pub unknown: Vec<String>,
+    /// Unknown header cells that look like a known column: (the cell, that column's name).
+    pub lookalikes: Vec<(String, &'static str)>,
     pub width: usize,
     pub labels: Vec<String>,
 }
@@ -281,6 +355,30 @@ fn clean(h: &str) -> String {
             !c.is_whitespace() && !matches!(c, '*' | '＊' | '(' | ')' | '（' | '）' | ':' | '：')
         })
         .collect()
+}
+
+/// The known column an unrecognised header cell most looks like: one whose name (or a
+/// variant) it contains or is contained in, or one a couple of characters away.
+fn lookalike<'a>(columns: &'a [Column], header: &str) -> Option<&'a Column> {
+    let h = clean(header);
+    if h.chars().count() < 2 {
+        return None;
+    }
+    let mut best: Option<(f64, &Column)> = None;
+    for c in columns {
+        for name in std::iter::once(&c.label).chain(c.aliases.iter()) {
+            let n = clean(name);
+            let score = if n.chars().count() >= 2 && (h.contains(&n) || n.contains(&h)) {
+                1.0
+            } else {
+                strsim::normalized_levenshtein(&h, &n)
+            };
+            if score >= 0.5 && best.is_none_or(|(s, _)| score > s) {
+                best = Some((score, c));
+            }
+        }
+    }
+    best.map(|(_, c)| c)
 }
 
 fn match_column<'a>(columns: &'a [Column], header: &str) -> Option<&'a Column> {
@@ -340,21 +438,70 @@ pub fn detect(columns: &[Column], first_rows: &[(usize, Vec<String>)]) -> AppRes
             None => {}
         }
     }
-    let missing: Vec<&str> = columns
+    let present = |c: &Column| {
+        columns
+            .iter()
+            .filter(|o| o.key == c.key || (c.group.is_some() && o.group == c.group))
+            .any(|o| positions.iter().any(|(k, _)| *k == o.key))
+    };
+    let mut missing: Vec<&Column> = Vec::new();
+    for c in columns.iter().filter(|c| c.required && !present(c)) {
+        // One message for a group: 「所属工会代码」或「所在工会」.
+        if c.group.is_none() || !missing.iter().any(|m| m.group == c.group) {
+            missing.push(c);
+        }
+    }
+    let lookalikes: Vec<(String, &'static str)> = unknown
         .iter()
-        .filter(|c| c.required && !positions.iter().any(|(k, _)| *k == c.key))
-        .map(|c| c.label)
+        .filter_map(|u| lookalike(columns, u).map(|c| (u.clone(), c.label)))
         .collect();
     if !missing.is_empty() {
-        return Err(
-            AppError::invalid(format!("缺少必填列：{}", missing.join("、")))
-                .with_code("IMPORT_MISSING_COLUMNS"),
+        let described: Vec<String> = missing
+            .iter()
+            .map(|c| {
+                let names: Vec<&str> = columns
+                    .iter()
+                    .filter(|o| o.key == c.key || (c.group.is_some() && o.group == c.group))
+                    .map(|o| o.label)
+                    .collect();
+                let wanted = names.join("”或“");
+                let near = lookalikes
+                    .iter()
+                    .find(|(_, label)| names.contains(label))
+                    .map(|(cell, _)| {
+                        format!(
+                            "（表中的“{cell}”是不是这一列？如是请把表头改为“{}”）",
+                            names[0]
+                        )
+                    })
+                    .unwrap_or_default();
+                format!("“{wanted}”{near}")
+            })
+            .collect();
+        let found: Vec<&str> = positions
+            .iter()
+            .filter_map(|(_, i)| cells.get(*i).map(|s| s.trim()))
+            .collect();
+        let mut message = format!(
+            "缺少必填列：{}。第{}行的表头中已识别：{}",
+            described.join("；"),
+            row,
+            if found.is_empty() {
+                "（无）".to_string()
+            } else {
+                found.join("、")
+            }
         );
+        if !unknown.is_empty() {
+            message.push_str(&format!("；未识别：{}", unknown.join("、")));
+        }
+        return Err(AppError::invalid(message).with_code("IMPORT_MISSING_COLUMNS"));
     }
     Ok(HeaderMap {
         row: *row,
         positions,
         unknown,
+        lookalikes,
         width: cells.len(),
         labels: cells.clone(),
     })
@@ -392,10 +539,59 @@ mod tests {
     }
 
     #[test]
-    fn missing_required_columns_are_named() {
-        let rows = vec![row(1, &["姓名", "身份证号", "性别"])];
+    fn missing_required_columns_are_named_with_what_was_found_and_the_near_misses() {
+        let rows = vec![row(1, &["姓名", "身份证号", "性别", "入会年月", "序号"])];
         let e = detect(MEMBER_COLUMNS, &rows).unwrap_err();
         assert_eq!(e.code(), "IMPORT_MISSING_COLUMNS");
-        assert!(e.message().contains("所属工会代码") && e.message().contains("入会日期"));
+        let m = e.message();
+        assert!(m.contains("“所属工会代码”或“所在工会”"), "{m}");
+        assert!(
+            m.contains("“入会日期”（表中的“入会年月”是不是这一列？"),
+            "{m}"
+        );
+        assert!(m.contains("已识别：姓名、身份证号、性别"), "{m}");
+        assert!(m.contains("未识别：入会年月、序号"), "{m}");
+    }
+
+    #[test]
+    fn real_forms_name_the_union_and_the_employer_their_own_way() {
+        let rows = vec![row(
+            1,
+            &[
+                "姓名",
+                "身份证号",
+                "所在工会",
+                "入会日期",
+                "统一社会信用代码",
+                "联系手机号码",
+                "备注",
+            ],
+        )];
+        let h = detect(MEMBER_COLUMNS, &rows).unwrap();
+        assert!(h.has("org_name") && !h.has("org") && h.has("unit_uscc"));
+        let rows = vec![row(
+            1,
+            &["姓名", "身份证号", "工会名称", "入会日期", "工作单位"],
+        )];
+        let h = detect(MEMBER_COLUMNS, &rows).unwrap();
+        assert!(h.has("org_name") && h.has("unit_name"));
+        assert_eq!(h.lookalikes, Vec::<(String, &str)>::new());
+    }
+
+    #[test]
+    fn an_unrecognised_column_that_looks_like_a_known_one_is_named() {
+        let rows = vec![row(
+            1,
+            &[
+                "姓名",
+                "身份证号",
+                "所属工会代码",
+                "入会日期",
+                "会员手机",
+                "序号",
+            ],
+        )];
+        let h = detect(MEMBER_COLUMNS, &rows).unwrap();
+        assert_eq!(h.lookalikes, vec![("会员手机".to_string(), "手机号")]);
     }
 }

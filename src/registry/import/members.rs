@@ -38,7 +38,13 @@ struct MemberRow {
 struct Lookups {
     orgs: Vec<Org>,
     org_by_code: HashMap<String, usize>,
+    /// Unions of the importer's subtree by name (as [`name_key`] leaves it).
+    org_by_name: HashMap<String, Vec<usize>>,
     unit_by_uscc: HashMap<String, i64>,
+    /// Employers the importer may name, by name: (id, credit code).
+    unit_by_name: HashMap<String, Vec<(i64, String)>>,
+    /// Suggestions already worked out for a name that matched nothing.
+    near_names: std::sync::Mutex<HashMap<String, String>>,
     scope: Scope,
     /// What an unknown coded value does (the import's option).
     unknown: m::UnknownValues,
@@ -51,20 +57,36 @@ async fn load_lookups(reg: &Registry, scope: &Scope, opts: &ImportOptions) -> Ap
         .enumerate()
         .map(|(i, o)| (o.code.clone(), i))
         .collect();
+    let mut org_by_name: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, o) in orgs.iter().enumerate() {
+        if scope.contains(&o.path) {
+            org_by_name.entry(name_key(&o.name)).or_default().push(i);
+        }
+    }
     // Employers of the importer's subtree and employers no union covers yet; another
     // subtree's employer is "not registered" here, like any record outside the scope.
-    let units: Vec<(String, i64, Option<String>)> =
-        sqlx::query_as("SELECT uscc, id, org_path FROM units")
+    let units: Vec<(String, i64, String, Option<String>)> =
+        sqlx::query_as("SELECT uscc, id, name, org_path FROM units")
             .fetch_all(reg.db.pool())
             .await?;
+    let mut unit_by_uscc = HashMap::new();
+    let mut unit_by_name: HashMap<String, Vec<(i64, String)>> = HashMap::new();
+    for (uscc, id, name, path) in units {
+        if path.as_deref().is_none_or(|p| scope.contains(p)) {
+            unit_by_name
+                .entry(name_key(&name))
+                .or_default()
+                .push((id, uscc.clone()));
+            unit_by_uscc.insert(uscc, id);
+        }
+    }
     Ok(Lookups {
         orgs,
         org_by_code,
-        unit_by_uscc: units
-            .into_iter()
-            .filter(|(_, _, path)| path.as_deref().is_none_or(|p| scope.contains(p)))
-            .map(|(uscc, id, _)| (uscc, id))
-            .collect(),
+        org_by_name,
+        unit_by_uscc,
+        unit_by_name,
+        near_names: Default::default(),
         scope: scope.clone(),
         unknown: if opts.blank_unknown_values {
             m::UnknownValues::LeaveEmpty
@@ -72,6 +94,163 @@ async fn load_lookups(reg: &Registry, scope: &Scope, opts: &ImportOptions) -> Ap
             m::UnknownValues::Refuse
         },
     })
+}
+
+/// A union's or employer's name as compared: no spaces, full-width letters and brackets as
+/// half-width (「（」 and 「(」 are the same bracket to a cadre).
+fn name_key(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            c => c,
+        })
+        .collect()
+}
+
+/// Up to three known names near one that matched nothing, for the message.
+fn near_names<'a>(typed: &str, known: impl Iterator<Item = &'a String>) -> String {
+    let t = name_key(typed);
+    let mut scored: Vec<(f64, &String)> = known
+        .map(|k| {
+            let score = if k.contains(&t) || t.contains(k.as_str()) {
+                1.0
+            } else {
+                strsim::normalized_levenshtein(k, &t)
+            };
+            (score, k)
+        })
+        .filter(|(score, _)| *score >= 0.5)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let names: Vec<String> = scored
+        .iter()
+        .take(3)
+        .map(|(_, k)| format!("“{k}”"))
+        .collect();
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!("相近的有：{}", names.join("、"))
+    }
+}
+
+impl Lookups {
+    /// The union a row names, by code or (when there is no code) by name: a 基层工会 of the
+    /// importer's subtree that takes members. The error says which column and why.
+    fn union_of(
+        &self,
+        code: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<usize, (&'static str, String)> {
+        if let Some(code) = code {
+            let found = self
+                .org_by_code
+                .get(&crate::types::normalize_code(code))
+                .copied()
+                .filter(|i| self.scope.contains(&self.orgs[*i].path));
+            return match found {
+                Some(i) => m::check_member_union(&self.orgs[i])
+                    .map(|()| i)
+                    .map_err(|e| ("所属工会代码", e.message().to_string())),
+                None => Err((
+                    "所属工会代码",
+                    format!("工会代码“{code}”不存在或不在您的管理范围内"),
+                )),
+            };
+        }
+        let Some(name) = name else {
+            return Err((
+                "所属工会代码",
+                "不能为空（请填写工会代码或所在工会名称）".into(),
+            ));
+        };
+        match self.org_by_name.get(&name_key(name)).map(Vec::as_slice) {
+            Some([i]) => m::check_member_union(&self.orgs[*i])
+                .map(|()| *i)
+                .map_err(|e| ("所在工会", e.message().to_string())),
+            Some(many) if !many.is_empty() => {
+                let list: Vec<String> = many
+                    .iter()
+                    .map(|i| format!("{}（{}）", self.orgs[*i].name, self.orgs[*i].code))
+                    .collect();
+                Err((
+                    "所在工会",
+                    format!(
+                        "您的管理范围内有{}个工会都叫“{name}”：{}；请改填所属工会代码",
+                        many.len(),
+                        list.join("、")
+                    ),
+                ))
+            }
+            _ => {
+                let near = self.near(name, || near_names(name, self.org_by_name.keys()));
+                Err((
+                    "所在工会",
+                    format!("您的管理范围内没有名为“{name}”的工会。{near}"),
+                ))
+            }
+        }
+    }
+
+    /// The employer a row names, by credit code or (without one) by exact name.
+    fn employer_of(
+        &self,
+        uscc: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<Option<i64>, (&'static str, String)> {
+        if let Some(u) = uscc {
+            if let Some(message) = crate::types::excel_damaged_number(u, "统一社会信用代码")
+            {
+                return Err(("工作单位统一社会信用代码", message));
+            }
+            return match self.unit_by_uscc.get(u) {
+                Some(id) => Ok(Some(*id)),
+                None => Err((
+                    "工作单位统一社会信用代码",
+                    format!("单位“{u}”未登记或不在您的管理范围内，请先导入单位"),
+                )),
+            };
+        }
+        let Some(name) = name else { return Ok(None) };
+        match self.unit_by_name.get(&name_key(name)).map(Vec::as_slice) {
+            Some([(id, _)]) => Ok(Some(*id)),
+            Some(many) if !many.is_empty() => {
+                let codes: Vec<&str> = many.iter().map(|(_, u)| u.as_str()).collect();
+                Err((
+                    "工作单位",
+                    format!(
+                        "有{}家已登记单位都叫“{name}”（信用代码{}）；请改填工作单位统一社会信用代码",
+                        many.len(),
+                        codes.join("、")
+                    ),
+                ))
+            }
+            _ => {
+                let near = self.near(name, || near_names(name, self.unit_by_name.keys()));
+                Err((
+                    "工作单位",
+                    format!("没有找到名为“{name}”的已登记单位，请先导入单位或改填信用代码。{near}"),
+                ))
+            }
+        }
+    }
+
+    /// The suggestion for a name that matched nothing, worked out once per name.
+    fn near(&self, name: &str, work: impl FnOnce() -> String) -> String {
+        let mut cache = self.near_names.lock().expect("not poisoned");
+        if let Some(s) = cache.get(name) {
+            return s.clone();
+        }
+        // Suggestions for a handful of distinct names are plenty; past that, none.
+        let s = if cache.len() < 200 {
+            work()
+        } else {
+            String::new()
+        };
+        cache.insert(name.to_string(), s.clone());
+        s
+    }
 }
 
 fn cell(h: &HeaderMap, row: &[String], key: &str) -> Option<String> {
@@ -107,49 +286,51 @@ fn check_rows(
             card_no: cell(h, row, "card_no"),
         };
         let before = out.issues.len();
-        let unit_id = match &unit_uscc {
-            Some(u) => match lk.unit_by_uscc.get(u) {
-                Some(id) => Some(*id),
-                None => {
-                    out.error(
-                        n,
-                        "工作单位统一社会信用代码",
-                        format!("单位“{u}”未登记，请先导入单位"),
-                    );
+        let unit_id =
+            match lk.employer_of(unit_uscc.as_deref(), cell(h, row, "unit_name").as_deref()) {
+                Ok(id) => id,
+                Err((column, message))
+                    if lk.unknown == m::UnknownValues::LeaveEmpty && column == "工作单位" =>
+                {
+                    out.warning(n, column, format!("{message}（已留空）"));
                     None
                 }
-            },
-            None => None,
-        };
-        let org = match cell(h, row, "org") {
-            None => {
-                out.error(n, "所属工会代码", "不能为空");
+                Err((column, message)) => {
+                    out.error(n, column, message);
+                    None
+                }
+            };
+        if let Some(u) = &unit_uscc
+            && unit_id.is_some()
+            && crate::types::Uscc::parse(u).is_ok_and(|c| !c.check_ok())
+        {
+            out.warning(
+                n,
+                "工作单位统一社会信用代码",
+                "校验位不正确（该单位登记时已按管理员确认接受），请核对",
+            );
+        }
+        let (org_code, org_name) = (cell(h, row, "org"), cell(h, row, "org_name"));
+        let org = match lk.union_of(org_code.as_deref(), org_name.as_deref()) {
+            Ok(i) => Some(i),
+            Err((column, message)) => {
+                out.error(n, column, message);
                 None
             }
-            Some(code) => match lk
-                .org_by_code
-                .get(&crate::types::normalize_code(&code))
-                .copied()
-            {
-                Some(i) if lk.scope.contains(&lk.orgs[i].path) => {
-                    match m::check_member_union(&lk.orgs[i]) {
-                        Ok(()) => Some(i),
-                        Err(e) => {
-                            out.error(n, "所属工会代码", e.message());
-                            None
-                        }
-                    }
-                }
-                _ => {
-                    out.error(
-                        n,
-                        "所属工会代码",
-                        format!("工会代码“{code}”不存在或不在您的管理范围内"),
-                    );
-                    None
-                }
-            },
         };
+        // Both given and they disagree: the code decides, the cadre is told.
+        if let (Some(i), Some(_), Some(name)) = (org, &org_code, &org_name)
+            && name_key(name) != name_key(&lk.orgs[i].name)
+        {
+            out.warning(
+                n,
+                "所在工会",
+                format!(
+                    "“{name}”与工会代码对应的“{}”不一致，已按代码导入",
+                    lk.orgs[i].name
+                ),
+            );
+        }
         let joined = match cell(h, row, "joined") {
             None => {
                 out.error(n, "入会日期", "不能为空");
@@ -304,8 +485,9 @@ fn collect_all(results: std::sync::mpsc::Receiver<Validated>) -> Checked<MemberR
 }
 
 fn duplicate(row: usize, first: usize) -> RowIssue {
-    err(
+    RowIssue::repeat(
         row,
+        first,
         "身份证号",
         format!("与第{first}行的身份证号重复（同一人只能有一条记录）"),
     )
@@ -789,6 +971,7 @@ fn err(row: usize, column: &str, message: impl Into<String>) -> RowIssue {
         column: column.into(),
         message: message.into(),
         severity: super::Severity::Error,
+        same_as_row: None,
     }
 }
 

@@ -98,11 +98,27 @@ pub struct RowIssue {
     pub column: String,
     pub message: String,
     pub severity: Severity,
+    /// For a row repeating an earlier one (the same person, union or employer twice in the
+    /// file): that earlier row. The error report carries both, so that a re-upload of it
+    /// still sees the repeat until the cadre keeps only one of the two.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_as_row: Option<usize>,
 }
 
 impl RowIssue {
     pub fn is_error(&self) -> bool {
         matches!(self.severity, Severity::Error)
+    }
+
+    /// An error: this row repeats row `first` of the same file.
+    pub fn repeat(row: usize, first: usize, column: &str, message: String) -> RowIssue {
+        RowIssue {
+            row,
+            column: column.into(),
+            message,
+            severity: Severity::Error,
+            same_as_row: Some(first),
+        }
     }
 }
 
@@ -218,6 +234,7 @@ impl<T> Checked<T> {
             column: column.into(),
             message: message.into(),
             severity: Severity::Error,
+            same_as_row: None,
         });
     }
 
@@ -227,6 +244,7 @@ impl<T> Checked<T> {
             column: column.into(),
             message: message.into(),
             severity: Severity::Warning,
+            same_as_row: None,
         });
     }
 }
@@ -338,7 +356,9 @@ pub struct Written {
     pub unchanged: u64,
 }
 
-/// Runs a whole import. The heavy parsing runs on a blocking thread; the commit is one transaction.
+/// Runs a whole import. The heavy parsing runs on a blocking thread; the commit is one
+/// transaction. Returns the outcome and the XLSX report of its problems (none when there were
+/// none).
 pub async fn run(
     reg: &Registry,
     scope: &Scope,
@@ -346,7 +366,7 @@ pub async fn run(
     data: Arc<Vec<u8>>,
     opts: &ImportOptions,
     progress: Arc<Progress>,
-) -> AppResult<(ImportOutcome, Vec<u8>)> {
+) -> AppResult<(ImportOutcome, Option<Vec<u8>>)> {
     let started = Instant::now();
     progress.set_phase("读取文件");
     let result = match kind {
@@ -373,6 +393,18 @@ pub async fn run(
         written,
     } = result;
     let mut issues = issues;
+    // Columns nobody will see imported are said, never passed over in silence.
+    for (cell, label) in &header.lookalikes {
+        issues.push(RowIssue {
+            row: header.row,
+            column: cell.clone(),
+            message: format!(
+                "“{cell}”这一列没有导入：不是可识别的列名。是“{label}”吗？如是请把表头改为“{label}”后重新导入"
+            ),
+            severity: Severity::Warning,
+            same_as_row: None,
+        });
+    }
     issues.sort_by_key(|i| (i.severity == Severity::Warning, i.row));
     let errors = issues
         .iter()
@@ -388,6 +420,11 @@ pub async fn run(
     let rows_invalid = bad_rows.len() as u64;
     let committed = written.is_some();
     let written = written.unwrap_or_default();
+    let blank_rows = if rows_empty > 0 {
+        format!("（另有空行{rows_empty}行，已跳过）")
+    } else {
+        String::new()
+    };
     let message = if opts.dry_run {
         format!("校验完成（未写入）：共{rows_total}行，{rows_invalid}行有错误，{warnings}条提示")
     } else if committed {
@@ -402,12 +439,17 @@ pub async fn run(
         format!(
             "有{rows_invalid}行存在错误，未写入任何数据。请下载错误报告修改后重新导入，或选择只导入正确的行"
         )
-    };
-    let report = {
+    } + &blank_rows;
+    // A clean file has nothing to report.
+    let report = if issues.is_empty() {
+        None
+    } else {
         let (header, data, issues) = (header.clone(), data.clone(), issues.clone());
-        tokio::task::spawn_blocking(move || report::error_report(&header, &data, &issues))
-            .await
-            .map_err(AppError::internal)??
+        Some(
+            tokio::task::spawn_blocking(move || report::error_report(&header, &data, &issues))
+                .await
+                .map_err(AppError::internal)??,
+        )
     };
     progress.set_phase("完成");
     let mut shown = issues;

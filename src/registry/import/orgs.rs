@@ -92,12 +92,12 @@ pub(super) async fn import(
         if let Some(first) = in_file.get(&r.fields.code) {
             dup.insert(*n);
             let first = *first;
-            out.issues.push(RowIssue {
-                row: *n,
-                column: "工会代码".into(),
-                message: format!("与第{first}行的工会代码重复"),
-                severity: super::Severity::Error,
-            });
+            out.issues.push(RowIssue::repeat(
+                *n,
+                first,
+                "工会代码",
+                format!("与第{first}行的工会代码重复"),
+            ));
         } else {
             in_file.insert(r.fields.code.clone(), *n);
         }
@@ -179,6 +179,7 @@ pub(super) async fn import(
             column: col.into(),
             message: msg,
             severity: super::Severity::Error,
+            same_as_row: None,
         });
     }
     if !should_commit(opts, &out.issues) {

@@ -11,10 +11,44 @@ use crate::error::{AppError, AppResult};
 
 /// Builds the report; the failing rows' cells are read again from the uploaded file, so the
 /// import never has to keep every row in memory.
+/// A row of the report: its own problems, and the later rows that repeat it.
+#[derive(Default)]
+struct ReportRow<'a> {
+    problems: Vec<&'a RowIssue>,
+    repeated_by: Vec<usize>,
+}
+
+impl ReportRow<'_> {
+    fn note(&self, row_no: usize) -> String {
+        let mut parts: Vec<String> = self
+            .problems
+            .iter()
+            .map(|p| format!("{}：{}", p.column, p.message))
+            .collect();
+        if !self.repeated_by.is_empty() {
+            let later: Vec<String> = self
+                .repeated_by
+                .iter()
+                .map(|n| format!("第{n}行"))
+                .collect();
+            parts.push(format!(
+                "{}与此行重复；只保留正确的一行（删去另一行）后再上传",
+                later.join("、")
+            ));
+        }
+        format!("原第{row_no}行 — {}", parts.join("；"))
+    }
+}
+
 pub fn error_report(header: &HeaderMap, data: &[u8], issues: &[RowIssue]) -> AppResult<Vec<u8>> {
-    let mut by_row: BTreeMap<usize, Vec<&RowIssue>> = BTreeMap::new();
+    // Rows with errors, and the rows they repeat (which may have none): uploaded again as
+    // the report stands, a repeat is still a repeat.
+    let mut by_row: BTreeMap<usize, ReportRow> = BTreeMap::new();
     for i in issues.iter().filter(|i| i.severity == Severity::Error) {
-        by_row.entry(i.row).or_default().push(i);
+        by_row.entry(i.row).or_default().problems.push(i);
+        if let Some(first) = i.same_as_row {
+            by_row.entry(first).or_default().repeated_by.push(i.row);
+        }
     }
     let xl = |e: rust_xlsxwriter::XlsxError| AppError::internal(e);
     let mut wb = Workbook::new();
@@ -42,19 +76,14 @@ pub fn error_report(header: &HeaderMap, data: &[u8], issues: &[RowIssue]) -> App
                 Ok(())
             })?;
         }
-        for (r, (row_no, problems)) in by_row.iter().enumerate() {
+        for (r, (row_no, entry)) in by_row.iter().enumerate() {
             let r = r as u32 + 1;
             if let Some(cells) = originals.get(row_no) {
                 for (c, v) in cells.iter().enumerate() {
                     ws.write_string(r, c as u16, v).map_err(xl)?;
                 }
             }
-            let note = problems
-                .iter()
-                .map(|p| format!("{}：{}", p.column, p.message))
-                .collect::<Vec<_>>()
-                .join("；");
-            ws.write_string_with_format(r, note_col, format!("原第{row_no}行 — {note}"), &red)
+            ws.write_string_with_format(r, note_col, entry.note(*row_no), &red)
                 .map_err(xl)?;
         }
         ws.set_freeze_panes(1, 0).map_err(xl)?;

@@ -40,7 +40,12 @@ pub(super) async fn import(
         let n = *n;
         let get = |k: &str| h.get(row, k).trim().to_string();
         let before = out.issues.len();
-        let uscc = match Uscc::parse(&get("uscc")) {
+        let parsed = match crate::types::excel_damaged_number(&get("uscc"), "统一社会信用代码")
+        {
+            Some(message) => Err(crate::error::AppError::invalid(message)),
+            None => Uscc::parse(&get("uscc")),
+        };
+        let uscc = match parsed {
             Ok(u) if !u.check_ok() && !opts.accept_uscc_warnings => {
                 out.error(
                     n,
@@ -62,7 +67,12 @@ pub(super) async fn import(
         };
         if let Some(u) = &uscc {
             if let Some(first) = seen.get(u.as_str()) {
-                out.error(n, "统一社会信用代码", format!("与第{first}行重复"));
+                out.issues.push(super::RowIssue::repeat(
+                    n,
+                    *first,
+                    "统一社会信用代码",
+                    format!("与第{first}行的统一社会信用代码重复"),
+                ));
             } else {
                 seen.insert(u.as_str().to_string(), n);
             }
@@ -75,10 +85,17 @@ pub(super) async fn import(
         let name = crate::registry::orgs::validate_name(&get("name"), "单位名称")
             .map_err(|e| out.error(n, "单位名称", e.message()))
             .ok();
-        let ownership = codes::ownership(&get("ownership"))
-            .map_err(|e| out.error(n, "经济类型", e.message()))
-            .ok()
-            .flatten();
+        let ownership = match codes::ownership(&get("ownership")) {
+            Ok(v) => v,
+            Err(e) if opts.blank_unknown_values => {
+                out.warning(n, "经济类型", format!("{}（已留空）", e.message()));
+                None
+            }
+            Err(e) => {
+                out.error(n, "经济类型", e.message());
+                None
+            }
+        };
         let small = parse_flag(&get("small_micro"))
             .map_err(|e| out.error(n, "小微企业", e.message()))
             .unwrap_or(false);
