@@ -62,10 +62,11 @@ impl Vocabulary {
         for n in self.noise {
             bare = bare.replace(n, "");
         }
-        if bare != v && !bare.is_empty() {
-            if let Some(hit) = self.lookup(&bare) {
-                return Ok(Some(hit));
-            }
+        if bare != v
+            && !bare.is_empty()
+            && let Some(hit) = self.lookup(&bare)
+        {
+            return Ok(Some(hit));
         }
         let hint = self
             .closest(&v)

@@ -14,6 +14,7 @@ mod injection;
 mod members;
 mod pages;
 mod protection;
+mod rosters;
 mod separation;
 mod signin;
 mod stats;

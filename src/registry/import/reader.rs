@@ -134,7 +134,12 @@ pub fn read_rows(
                         {
                             from += 1;
                         }
-                        rows += leading_line_breaks(&bytes[from.min(bytes.len())..]) + 1;
+                        // Blank lines are empty rows, as a spreadsheet shows them.
+                        for _ in 0..leading_line_breaks(&bytes[from.min(bytes.len())..]) {
+                            rows += 1;
+                            sink(rows, Vec::new())?;
+                        }
+                        rows += 1;
                         sink(rows, record.iter().map(without_export_guard).collect())?;
                     }
                     Err(e) => {
@@ -236,7 +241,9 @@ mod tests {
         for text in texts {
             let mut rows = vec![];
             read_rows(text.as_bytes(), |n, r| {
-                rows.push((n, r[0].clone()));
+                if !r.is_empty() {
+                    rows.push((n, r[0].clone()));
+                }
                 Ok(())
             })
             .unwrap();
@@ -245,12 +252,16 @@ mod tests {
         }
         let (gbk, _, _) = encoding_rs::GBK.encode("姓名\n\n张三\n");
         let mut numbers = vec![];
-        read_rows(&gbk, |n, _| {
-            numbers.push(n);
+        read_rows(&gbk, |n, r| {
+            numbers.push((n, r.len()));
             Ok(())
         })
         .unwrap();
-        assert_eq!(numbers, [1, 3]);
+        assert_eq!(
+            numbers,
+            [(1, 1), (2, 0), (3, 1)],
+            "the blank line is an empty row"
+        );
     }
 
     #[test]
