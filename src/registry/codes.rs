@@ -545,6 +545,22 @@ mod tests {
         }
     }
 
+    #[test]
+    fn docs_import_formats_lists_every_value_and_spelling() {
+        let doc = include_str!("../../docs/import-formats.md");
+        for v in ALL.iter().filter(|v| v.field != "民族") {
+            for value in v.values.iter().chain(v.spellings.iter().map(|(s, _)| s)) {
+                assert!(
+                    doc.contains(&format!("{value} "))
+                        || doc.contains(&format!("{value}、"))
+                        || doc.contains(&format!("{value}|")),
+                    "{}: {value} missing from docs/import-formats.md",
+                    v.field
+                );
+            }
+        }
+    }
+
     fn spelling() -> impl Strategy<Value = (usize, usize)> {
         (0..ALL.len()).prop_flat_map(|i| (Just(i), 0..ALL[i].values.len() + ALL[i].spellings.len()))
     }

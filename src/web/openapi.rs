@@ -259,7 +259,9 @@ fn rule_for(schema: &str, field: &str) -> Option<FieldRule> {
         (_, "nef_group") => choices(codes::NEF_GROUPS.iter()),
         (_, "ownership") => choices(codes::OWNERSHIP.iter()),
         ("EnrollInput", "migrant") => flags(),
-        ("query", "dry_run" | "skip_invalid" | "accept_uscc_warnings") => flags(),
+        ("query", "dry_run" | "skip_invalid" | "accept_uscc_warnings" | "blank_unknown_values") => {
+            flags()
+        }
         ("RevealInput", "reason") | ("query", "reason") => FieldRule {
             pattern: Some(REASON),
             max_length: Some(200),
