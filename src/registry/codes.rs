@@ -50,6 +50,10 @@ impl Vocabulary {
     /// The canonical value for what was written; `None` for a blank. An unknown value is an
     /// error that lists every accepted value and, when there is one, the closest.
     pub fn parse(&self, written: &str) -> AppResult<Option<&'static str>> {
+        // Most cells hold a value exactly as listed: found without building anything.
+        if let Some(hit) = self.lookup(written.trim()) {
+            return Ok(Some(hit));
+        }
         let v = normalize(written);
         if v.is_empty() || self.blanks.iter().any(|b| normalize(b) == v) {
             return Ok(None);

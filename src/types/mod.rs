@@ -96,8 +96,13 @@ pub fn excel_damaged_number(cell: &str, what: &str) -> Option<String> {
     let t = cell.trim();
     let (mantissa, exp) = t.split_once(['E', 'e'])?;
     let exp = exp.strip_prefix('+').unwrap_or(exp);
-    let plausible = !mantissa.is_empty()
-        && mantissa.chars().all(|c| c.is_ascii_digit() || c == '.')
+    // One digit before the point, as scientific notation writes it: `6.20102E+17`, `6E+17`
+    // (a credit code such as 913404002942169E58 is no number).
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let plausible = whole.len() == 1
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+        && (1..=3).contains(&exp.len())
         && exp.parse::<u32>().is_ok_and(|e| e >= 10);
     plausible.then(|| {
         format!(
