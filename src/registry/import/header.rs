@@ -336,6 +336,14 @@ impl HeaderMap {
             .unwrap_or("")
     }
 
+    /// The column index of a known field, if the file has it.
+    pub fn position(&self, key: &str) -> Option<usize> {
+        self.positions
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, i)| *i)
+    }
+
     pub fn has(&self, key: &str) -> bool {
         self.positions.iter().any(|(k, _)| *k == key)
     }

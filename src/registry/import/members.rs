@@ -253,41 +253,46 @@ impl Lookups {
     }
 }
 
-fn cell(h: &HeaderMap, row: &[String], key: &str) -> Option<String> {
-    let v = h.get(row, key).trim();
-    (!v.is_empty()).then(|| v.to_string())
+/// Takes a cell's text out of the row (each is read once), trimmed; `None` when blank.
+fn cell(h: &HeaderMap, row: &mut [String], key: &str) -> Option<String> {
+    let i = h.position(key)?;
+    let mut v = std::mem::take(row.get_mut(i)?);
+    let trimmed = v.trim();
+    if trimmed.len() != v.len() {
+        v = trimmed.to_string();
+    }
+    (!v.is_empty()).then_some(v)
 }
 
 fn check_rows(
     h: &HeaderMap,
-    rows: &[(usize, Vec<String>)],
+    rows: Vec<(usize, Vec<String>)>,
     lk: &Lookups,
     reg: &Registry,
     progress: &Progress,
 ) -> Checked<MemberRow> {
     let mut out = Checked::new();
     let today = chrono::Local::now().date_naive();
-    for (n, row) in rows {
-        let n = *n;
-        let unit_uscc = cell(h, row, "unit_uscc").map(|u| crate::types::normalize_code(&u));
+    for (n, mut row) in rows {
+        let unit_uscc = cell(h, &mut row, "unit_uscc").map(|u| crate::types::normalize_code(&u));
         let input = PersonInput {
-            name: cell(h, row, "name"),
-            id_number: cell(h, row, "id_number"),
-            sex: cell(h, row, "sex"),
-            birth_date: cell(h, row, "birth_date"),
-            ethnicity: cell(h, row, "ethnicity"),
-            political: cell(h, row, "political"),
-            education: cell(h, row, "education"),
-            hukou: cell(h, row, "hukou"),
-            mobile: cell(h, row, "mobile"),
+            name: cell(h, &mut row, "name"),
+            id_number: cell(h, &mut row, "id_number"),
+            sex: cell(h, &mut row, "sex"),
+            birth_date: cell(h, &mut row, "birth_date"),
+            ethnicity: cell(h, &mut row, "ethnicity"),
+            political: cell(h, &mut row, "political"),
+            education: cell(h, &mut row, "education"),
+            hukou: cell(h, &mut row, "hukou"),
+            mobile: cell(h, &mut row, "mobile"),
             unit_uscc: unit_uscc.clone(),
-            migrant: cell(h, row, "migrant"),
-            nef_group: cell(h, row, "nef_group"),
-            card_no: cell(h, row, "card_no"),
+            migrant: cell(h, &mut row, "migrant"),
+            nef_group: cell(h, &mut row, "nef_group"),
+            card_no: cell(h, &mut row, "card_no"),
         };
         let before = out.issues.len();
         let unit_id =
-            match lk.employer_of(unit_uscc.as_deref(), cell(h, row, "unit_name").as_deref()) {
+            match lk.employer_of(unit_uscc.as_deref(), cell(h, &mut row, "unit_name").as_deref()) {
                 Ok(id) => id,
                 Err((column, message))
                     if lk.unknown == m::UnknownValues::LeaveEmpty && column == "工作单位" =>
@@ -310,7 +315,7 @@ fn check_rows(
                 "校验位不正确（该单位登记时已按管理员确认接受），请核对",
             );
         }
-        let (org_code, org_name) = (cell(h, row, "org"), cell(h, row, "org_name"));
+        let (org_code, org_name) = (cell(h, &mut row, "org"), cell(h, &mut row, "org_name"));
         let org = match lk.union_of(org_code.as_deref(), org_name.as_deref()) {
             Ok(i) => Some(i),
             Err((column, message)) => {
@@ -331,7 +336,7 @@ fn check_rows(
                 ),
             );
         }
-        let joined = match cell(h, row, "joined") {
+        let joined = match cell(h, &mut row, "joined") {
             None => {
                 out.error(n, "入会日期", "不能为空");
                 None
@@ -427,7 +432,7 @@ fn read_and_check<R: Send>(
                     loop {
                         let next = receiver.lock().expect("not poisoned").recv();
                         let Ok(batch) = next else { break };
-                        let part = check_rows(&batch.header, &batch.rows, lk, reg, progress);
+                        let part = check_rows(&batch.header, batch.rows, lk, reg, progress);
                         let result = Validated {
                             seq: batch.seq,
                             ok: part.ok,
