@@ -177,12 +177,22 @@ impl Db {
         if self.backend != Backend::Sqlite {
             return;
         }
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&self.pool)
-            .await
-        {
-            tracing::warn!(error = %e, "checkpoint failed; the next start completes it");
+        // A checkpoint already running (the one a bulk load begins in the background) makes
+        // this one report "busy": wait for it and try again.
+        for _ in 0..300 {
+            match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&self.pool)
+                .await
+            {
+                Ok((0, _, _)) => return,
+                Ok(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "checkpoint failed; the next start completes it");
+                    return;
+                }
+            }
         }
+        tracing::warn!("checkpoint still busy after 30 s; the next start completes it");
     }
 
     /// SQLite: copies the write-ahead log into the database file on a background task
