@@ -291,20 +291,22 @@ fn check_rows(
             card_no: cell(h, &mut row, "card_no"),
         };
         let before = out.issues.len();
-        let unit_id =
-            match lk.employer_of(unit_uscc.as_deref(), cell(h, &mut row, "unit_name").as_deref()) {
-                Ok(id) => id,
-                Err((column, message))
-                    if lk.unknown == m::UnknownValues::LeaveEmpty && column == "工作单位" =>
-                {
-                    out.warning(n, column, format!("{message}（已留空）"));
-                    None
-                }
-                Err((column, message)) => {
-                    out.error(n, column, message);
-                    None
-                }
-            };
+        let unit_id = match lk.employer_of(
+            unit_uscc.as_deref(),
+            cell(h, &mut row, "unit_name").as_deref(),
+        ) {
+            Ok(id) => id,
+            Err((column, message))
+                if lk.unknown == m::UnknownValues::LeaveEmpty && column == "工作单位" =>
+            {
+                out.warning(n, column, format!("{message}（已留空）"));
+                None
+            }
+            Err((column, message)) => {
+                out.error(n, column, message);
+                None
+            }
+        };
         if let Some(u) = &unit_uscc
             && unit_id.is_some()
             && crate::types::Uscc::parse(u).is_ok_and(|c| !c.check_ok())
