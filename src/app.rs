@@ -81,6 +81,7 @@ pub async fn bootstrap(config: &Config, seed_demo: bool) -> AppResult<(Registry,
         db,
         keys: Arc::new(keys),
     };
+    crate::registry::search::backfill(&reg.db, &reg.keys).await?;
     let mut boot = Boot {
         created_database,
         generated_keys: origin == KeyOrigin::Generated,

@@ -315,7 +315,7 @@ pub async fn queries(config: &Config, rounds: usize) -> AppResult<()> {
                 per_page: Some(50),
                 ..Default::default()
             };
-            let page = members::list(db, &Scope::all(), &f).await?;
+            let page = members::list(db, &reg.keys, &Scope::all(), &f).await?;
             assert!(!page.rows.is_empty());
             t.push(s.elapsed());
         }
@@ -330,7 +330,7 @@ pub async fn queries(config: &Config, rounds: usize) -> AppResult<()> {
             per_page: Some(50),
             ..Default::default()
         };
-        let _ = members::list(db, &Scope::all(), &f).await?;
+        let _ = members::list(db, &reg.keys, &Scope::all(), &f).await?;
         t.push(s.elapsed());
     }
     summary("member page (50) by initials 'wxy', one district", t);

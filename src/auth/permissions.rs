@@ -406,6 +406,8 @@ pub const PAGES: &[(&str, &str, Access)] = {
         ("GET", "/units/{id}/edit", Need(UnitWrite)),
         ("POST", "/units/{id}/edit", Need(UnitWrite)),
         ("GET", "/members", Need(MemberRead)),
+        ("GET", "/members/export-full", Need(ExportFull)),
+        ("POST", "/members/export-full", Need(ExportFull)),
         ("GET", "/members/new", Need(MemberWrite)),
         ("POST", "/members/new", Need(MemberWrite)),
         ("GET", "/members/{id}", Need(MemberRead)),

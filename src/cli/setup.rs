@@ -15,6 +15,11 @@ pub async fn migrate(config: &Config) -> Result<u8, AppError> {
         let key = crate::audit::ChainKey::from_keys(&keys);
         crate::audit::seal_on_upgrade(&db, &key).await?;
     }
+    if before.is_some_and(|v| v < crate::db::migrations::SEARCH_COLUMNS_VERSION) {
+        // The keyed search columns of existing members are computed with the keys.
+        let (keys, _) = crate::crypto::FieldKeys::load_or_create(&config.keys_path(), false)?;
+        crate::registry::search::backfill(&db, &keys).await?;
+    }
     println!("已应用 {n} 个迁移。");
     Ok(0)
 }

@@ -90,7 +90,7 @@ fn print_stats(s: &stats::Stats) {
         );
     }
     println!(
-        "会员：期末 {} 人（期初 {}，净增 {}），期内入会 {}、离会 {}（含去世 {}）、转入 {}、转出 {}",
+        "会员：期末 {} 人（期初 {}，净增 {}），期内入会 {}、离会 {}（含去世 {}）、转入 {}、转出 {}、退休 {}",
         m.at_end,
         m.at_start,
         m.net_change,
@@ -98,7 +98,8 @@ fn print_stats(s: &stats::Stats) {
         m.left,
         m.deceased,
         m.transferred_in,
-        m.transferred_out
+        m.transferred_out,
+        m.retired_in_period
     );
     println!(
         "  其中女职工 {}、农民工 {}、新就业形态 {}；退休保留会籍 {}",

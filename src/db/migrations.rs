@@ -81,7 +81,33 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_only: &[],
         postgres_only: &[],
     },
+    Migration {
+        version: 10,
+        name: "search: ID number tails, mobile tails, pinyin of unions and employers, ü as v; retirements in the statistics totals",
+        sql: V10_SEARCH,
+        sqlite_only: &[],
+        postgres_only: &[],
+    },
 ];
+
+/// What the console's search boxes need (see `registry::search`): the keyed index of each ID
+/// number's last five characters (filled by the program, which holds the key, at the start
+/// that applies this migration), the pinyin of union and employer names (likewise), and `ü`
+/// written `v` in stored pinyin, as people type it. The indexes are in [`BULK_INDEXES`].
+/// The statistics totals gain retirements in a period (rebuilt from the history at the
+/// start that applies this).
+pub const SEARCH_COLUMNS_VERSION: i64 = 10;
+
+const V10_SEARCH: &str = r#"
+ALTER TABLE members ADD COLUMN id_tail BIGINT;
+ALTER TABLE orgs ADD COLUMN name_pinyin TEXT {c};
+ALTER TABLE orgs ADD COLUMN name_initials TEXT {c};
+ALTER TABLE units ADD COLUMN name_pinyin TEXT {c};
+ALTER TABLE units ADD COLUMN name_initials TEXT {c};
+UPDATE members SET name_pinyin = replace(name_pinyin, 'ü', 'v') WHERE name_pinyin LIKE '%ü%';
+ALTER TABLE stat_deltas ADD COLUMN retirements BIGINT NOT NULL DEFAULT 0;
+DELETE FROM stat_state
+"#;
 
 /// An account the system administrator creates waits (`status = 'pending'`) until the security
 /// administrator approves it (`approved_at`); each holds one half of its initial password
@@ -114,7 +140,7 @@ DROP INDEX IF EXISTS memberships_end;
 CREATE INDEX memberships_end ON memberships(end_date, org_path) WHERE end_date IS NOT NULL
 "#;
 
-/// Secondary indexes on the two big tables. Created by migration 1 (appended to its SQL), and
+/// Secondary indexes on the two big tables. Created after the migrations (each start makes any missing), and
 /// dropped and rebuilt by a bulk load into a comparatively small table: building an index once
 /// from sorted data is far cheaper than maintaining it row by row (see docs/benchmarks.md).
 /// Unique indexes are never dropped: they guard one-person-one-record and one open membership.
@@ -171,6 +197,14 @@ pub const BULK_INDEXES: &[(&str, &str)] = &[
     (
         "members_joined",
         "CREATE INDEX members_joined ON members(joined_on, id)",
+    ),
+    (
+        "members_id_tail",
+        "CREATE INDEX members_id_tail ON members(id_tail)",
+    ),
+    (
+        "members_mobile_tail",
+        "CREATE INDEX members_mobile_tail ON members(substr(mobile_masked, 8, 4))",
     ),
     (
         "memberships_member",
@@ -409,7 +443,7 @@ CREATE INDEX transfers_from ON transfers (from_org_id, status)
 /// Indexes the console's lists need at a city's size: an employer's members (the employer page
 /// counted them by scanning every member) and a union's roster in name order (the default
 /// member list sorted the whole subtree to show its first page). New databases get them from
-/// migration 1, which takes every entry of [`BULK_INDEXES`].
+/// the start that creates them, which makes every entry of [`BULK_INDEXES`].
 const V4_CONSOLE_INDEXES: &str = r#"
 CREATE INDEX IF NOT EXISTS members_unit ON members(unit_id, status);
 CREATE INDEX IF NOT EXISTS members_path_name ON members(org_path, name_pinyin, id)
@@ -498,13 +532,7 @@ pub async fn run(db: &Db) -> AppResult<usize> {
         if done.is_some() {
             continue;
         }
-        let mut sql = render(m.sql, db.backend());
-        if m.version == 1 {
-            for (_, create) in BULK_INDEXES {
-                sql.push_str(";\n");
-                sql.push_str(create);
-            }
-        }
+        let sql = render(m.sql, db.backend());
         let only = match db.backend() {
             Backend::Sqlite => m.sqlite_only,
             Backend::Postgres => m.postgres_only,
@@ -534,6 +562,14 @@ pub async fn run(db: &Db) -> AppResult<usize> {
         tx.commit().await?;
         applied += 1;
     }
+    // The secondary indexes of the big tables, made once their columns exist (and again
+    // after a bulk load that dropped them was cut short).
+    let mut tx = begin_quiet(db).await?;
+    for (_, create) in BULK_INDEXES {
+        let stmt = create.replacen("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1);
+        (&mut *tx).execute(stmt.as_str()).await?;
+    }
+    tx.commit().await?;
     Ok(applied)
 }
 

@@ -47,6 +47,8 @@ pub struct Cells {
     pub deceased: i64,
     pub transferred_in: i64,
     pub transferred_out: i64,
+    /// Active members who retired (their active spell ended with `retire`).
+    pub retirements: i64,
 }
 
 impl Cells {
@@ -60,11 +62,12 @@ impl Cells {
         self.deceased += sign * o.deceased;
         self.transferred_in += sign * o.transferred_in;
         self.transferred_out += sign * o.transferred_out;
+        self.retirements += sign * o.retirements;
     }
 
     /// The non-zero figures in words, for reports: `会员 +3，女性 +1`.
     pub fn describe(&self) -> String {
-        const LABELS: [&str; 9] = [
+        const LABELS: [&str; 10] = [
             "会员",
             "女性",
             "农民工",
@@ -74,6 +77,7 @@ impl Cells {
             "去世",
             "转入",
             "转出",
+            "退休",
         ];
         let parts: Vec<String> = LABELS
             .iter()
@@ -92,7 +96,7 @@ impl Cells {
         *self == Cells::default()
     }
 
-    fn values(&self) -> [i64; 9] {
+    fn values(&self) -> [i64; 10] {
         [
             self.members,
             self.female,
@@ -103,11 +107,12 @@ impl Cells {
             self.deceased,
             self.transferred_in,
             self.transferred_out,
+            self.retirements,
         ]
     }
 }
 
-const CELL_COLUMNS: [&str; 9] = [
+const CELL_COLUMNS: [&str; 10] = [
     "members",
     "female",
     "migrant",
@@ -117,6 +122,7 @@ const CELL_COLUMNS: [&str; 9] = [
     "deceased",
     "transferred_in",
     "transferred_out",
+    "retirements",
 ];
 
 /// One membership spell, as the history holds it.
@@ -149,6 +155,7 @@ impl Person {
             || count(&|s| s.start_reason == "transfer_in") > 1
             || count(&|s| matches!(s.end_reason.as_deref(), Some("leave" | "death"))) > 1
             || count(&|s| s.end_reason.as_deref() == Some("transfer_out")) > 1
+            || count(&|s| s.end_reason.as_deref() == Some("retire")) > 1
     }
 }
 
@@ -248,6 +255,7 @@ pub fn contribute(person: &Person, nodes: &Nodes, sign: i64, out: &mut Deltas) {
                 let reason = s.end_reason.as_deref();
                 at_end.left = i64::from(matches!(reason, Some("leave" | "death")));
                 at_end.deceased = i64::from(reason == Some("death"));
+                at_end.retirements = i64::from(reason == Some("retire") && !s.retained);
                 at_end.transferred_out = i64::from(
                     reason == Some("transfer_out")
                         && !person.spells.iter().any(|n| {
@@ -545,6 +553,7 @@ pub async fn reconcile(db: &Db) -> AppResult<Reconciliation> {
                 deceased: v(9)?,
                 transferred_in: v(10)?,
                 transferred_out: v(11)?,
+                retirements: v(12)?,
             };
             if !cells.is_zero() {
                 stored.insert((v(0)?, row.try_get(1)?, row.try_get(2)?), cells);

@@ -94,7 +94,7 @@ pub async fn export_members(
     full_values: bool,
     out: &mut (dyn Write + Send),
 ) -> AppResult<u64> {
-    let (w, args) = filter_sql(&reg.db, scope, filter).await?;
+    let (w, args) = filter_sql(&reg.db, &reg.keys, scope, filter).await?;
     let base = format!(
         "SELECT m.id, m.name, m.id_masked, m.id_enc, m.sex, m.birth_date, m.ethnicity, m.political, m.education, m.hukou, \
          m.mobile_masked, m.mobile_enc, un.name AS unit_name, un.uscc AS unit_uscc, o.code AS org_code, o.name AS org_name, \

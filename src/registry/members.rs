@@ -11,6 +11,7 @@ use super::counters;
 use super::names::pinyin_forms;
 use super::orgs::{self, Org};
 use super::scope::Scope;
+use super::search::{self, Typed};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::FieldKeys;
 use crate::db::{Db, Tx, new_id, now_ms};
@@ -68,6 +69,64 @@ pub use crate::error::FieldIssue;
 
 fn nonempty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// How an enrolment treats a missing join date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinDate {
+    /// Required (a row of an import).
+    Required,
+    /// Today when not given (a form, the API).
+    TodayIfBlank,
+}
+
+/// A person and the day they join, checked by the one set of rules every way of enrolling
+/// uses (form, API, import): every field of [`validate_person`], and a join date that is a
+/// date, not after today and not before the person's 16th birthday. Every problem at once.
+pub fn validate_enrolment(
+    input: &PersonInput,
+    unit_id: Option<i64>,
+    unknown: UnknownValues,
+    joined: Option<&str>,
+    blank: JoinDate,
+    today: NaiveDate,
+) -> Result<(PersonFields, NaiveDate, Vec<FieldIssue>), Vec<FieldIssue>> {
+    let issue = |message: String| FieldIssue {
+        field: "入会日期".into(),
+        message,
+    };
+    let joined = match (joined.map(str::trim).filter(|s| !s.is_empty()), blank) {
+        (None, JoinDate::Required) => Err(issue("入会日期不能为空".into())),
+        (None, JoinDate::TodayIfBlank) => Ok(today),
+        (Some(s), _) => match parse_date(s) {
+            Ok(d) if d > today => Err(issue("入会日期不能晚于今天".into())),
+            Ok(d) => Ok(d),
+            Err(e) => Err(issue(e.message().to_string())),
+        },
+    };
+    // The birth date comes from the ID number: the age rule is checked whenever the number
+    // reads, even when other fields are wrong, so that every problem shows at once.
+    let birth = input
+        .id_number
+        .as_deref()
+        .and_then(|s| IdCardNo::parse(s).ok())
+        .map(|id| id.birth_date());
+    let too_young = match (&joined, birth) {
+        (Ok(j), Some(b)) => b
+            .checked_add_months(chrono::Months::new(16 * 12))
+            .is_some_and(|sixteen| *j < sixteen)
+            .then(|| issue(format!("入会日期{j}时未满16周岁（出生于{b}），请核对"))),
+        _ => None,
+    };
+    match (validate_person(input, unit_id, unknown), joined, too_young) {
+        (Ok((fields, warnings)), Ok(j), None) => Ok((fields, j, warnings)),
+        (person, joined, too_young) => {
+            let mut issues = person.err().unwrap_or_default();
+            issues.extend(joined.err());
+            issues.extend(too_young);
+            Err(issues)
+        }
+    }
 }
 
 /// What an optional coded field with a value outside its list does to the person.
@@ -397,6 +456,7 @@ async fn large_subtree(db: &Db, path: &str) -> AppResult<bool> {
 /// Builds the WHERE clause and arguments for a member filter (shared by list and export).
 pub async fn filter_sql(
     db: &Db,
+    keys: &FieldKeys,
     scope: &Scope,
     f: &MemberFilter,
 ) -> AppResult<(String, Vec<String>)> {
@@ -405,6 +465,7 @@ pub async fn filter_sql(
         None => scope.clone(),
     };
     let (lo, hi) = scope.range();
+    let (scope_lo, scope_hi) = (lo.clone(), hi.clone());
     // Sorted by join date, a large subtree is best read along the join-date index, stopping
     // at the page. PostgreSQL sees from its statistics how much of the registry a path range
     // holds and chooses well. SQLite cannot (it guesses every range small) and would sort the
@@ -431,24 +492,31 @@ pub async fn filter_sql(
         }
         None => w.push_str(" AND m.status IN ('active','retired')"),
     }
-    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        if q.bytes().all(|b| b.is_ascii_alphabetic()) {
-            let lower = q.to_ascii_lowercase();
-            let upper = format!("{lower}{{");
-            args.push(lower);
-            args.push(upper);
-            let (a, b) = (args.len() - 1, args.len());
-            w.push_str(&format!(
-                " AND ((m.name_pinyin >= ${a} AND m.name_pinyin < ${b}) OR (m.name_initials >= ${a} AND m.name_initials < ${b}))"
-            ));
-        } else if q.len() <= 6
-            && q.bytes()
-                .all(|b| b.is_ascii_digit() || b == b'X' || b == b'x')
-        {
-            args.push(format!("%{}", q.to_ascii_uppercase()));
-            w.push_str(&format!(" AND m.id_masked LIKE ${}", args.len()));
-        } else {
-            args.push(crate::db::like_contains(q));
+    match f.q.as_deref().and_then(Typed::parse) {
+        None => {}
+        Some(Typed::Letters(forms)) => {
+            let mut any = Vec::new();
+            for form in forms {
+                args.push(format!("{form}{{"));
+                args.push(form);
+                let (hi, lo) = (args.len() - 1, args.len());
+                any.push(format!(
+                    "(m.name_pinyin >= ${lo} AND m.name_pinyin < ${hi}) OR (m.name_initials >= ${lo} AND m.name_initials < ${hi})"
+                ));
+            }
+            w.push_str(&format!(" AND ({})", any.join(" OR ")));
+        }
+        Some(Typed::Digits(digits)) => {
+            let ids = digit_matches(db, keys, &scope_lo, &scope_hi, &digits).await?;
+            if ids.is_empty() {
+                w.push_str(" AND 1 = 0");
+            } else {
+                let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+                w.push_str(&format!(" AND m.id IN ({})", list.join(",")));
+            }
+        }
+        Some(Typed::Name(name)) => {
+            args.push(crate::db::like_contains(&name));
             w.push_str(&format!(
                 " AND m.name LIKE ${} {}",
                 args.len(),
@@ -490,19 +558,93 @@ pub async fn filter_sql(
     Ok((w, args))
 }
 
-pub async fn list(db: &Db, scope: &Scope, f: &MemberFilter) -> AppResult<MemberPage> {
+/// At most this many people match a typed tail of digits; more asks for more digits.
+const DIGIT_MATCHES_MAX: usize = 2000;
+
+/// The people in the path range `lo..hi` a typed string of digits finds: by the blind index
+/// of a full ID number, the keyed index of ID number tails (a tail longer than the index's
+/// five checked on the few numbers it finds), or a mobile's last four (a full mobile then
+/// checked by its blind index). Never a scan of the table.
+async fn digit_matches(
+    db: &Db,
+    keys: &FieldKeys,
+    lo: &str,
+    hi: &str,
+    digits: &str,
+) -> AppResult<Vec<i64>> {
+    let k = search::digit_keys(keys, digits);
+    let in_scope = |path: &Option<String>| path.as_deref().is_some_and(|p| p >= lo && p < hi);
+    let mut found = std::collections::BTreeSet::new();
+    if let Some(hash) = &k.id_hash {
+        let hit: Option<(i64, Option<String>)> =
+            sqlx::query_as("SELECT id, org_path FROM members WHERE id_hash = $1")
+                .bind(hash)
+                .fetch_optional(db.pool())
+                .await?;
+        found.extend(hit.filter(|(_, p)| in_scope(p)).map(|(id, _)| id));
+    }
+    if !k.id_tails.is_empty() {
+        let list: Vec<String> = k.id_tails.iter().map(i64::to_string).collect();
+        let rows: Vec<(i64, Option<String>, Vec<u8>)> = sqlx::query_as(&format!(
+            "SELECT id, org_path, id_enc FROM members WHERE id_tail IN ({}) LIMIT 50000",
+            list.join(",")
+        ))
+        .fetch_all(db.pool())
+        .await?;
+        for (id, path, enc) in rows {
+            if !in_scope(&path) {
+                continue;
+            }
+            if let Some(tail) = &k.check_tail
+                && !keys.decrypt(&enc)?.ends_with(tail.as_str())
+            {
+                continue;
+            }
+            found.insert(id);
+        }
+    }
+    if let Some(tail) = &k.mobile_tail {
+        let rows: Vec<(i64, Option<String>, Option<Vec<u8>>)> = sqlx::query_as(
+            "SELECT id, org_path, mobile_hash FROM members WHERE substr(mobile_masked, 8, 4) = $1 LIMIT 50000",
+        )
+        .bind(tail)
+        .fetch_all(db.pool())
+        .await?;
+        found.extend(
+            rows.into_iter()
+                .filter(|(_, p, h)| {
+                    in_scope(p)
+                        && k.mobile_hash
+                            .as_ref()
+                            .is_none_or(|want| h.as_ref() == Some(want))
+                })
+                .map(|(id, _, _)| id),
+        );
+    }
+    if found.len() > DIGIT_MATCHES_MAX {
+        return Err(AppError::invalid(format!(
+            "尾号“{digits}”匹配的人超过 {DIGIT_MATCHES_MAX} 人，请多输入几位或缩小查询范围"
+        )));
+    }
+    Ok(found.into_iter().collect())
+}
+
+pub async fn list(
+    db: &Db,
+    keys: &FieldKeys,
+    scope: &Scope,
+    f: &MemberFilter,
+) -> AppResult<MemberPage> {
     let paging = crate::db::Paging::new(f.page, f.per_page, 50);
     let (page, per_page) = (paging.page, paging.per_page);
-    let letters =
-        f.q.as_deref()
-            .map(str::trim)
-            .filter(|q| !q.is_empty() && q.bytes().all(|b| b.is_ascii_alphabetic()));
-    let mut rows = match letters {
-        Some(q) => {
-            search_by_letters(db, scope, f, &q.to_ascii_lowercase(), page * per_page + 1).await?
-        }
+    let letters = match f.q.as_deref().and_then(Typed::parse) {
+        Some(Typed::Letters(forms)) => Some(forms),
+        _ => None,
+    };
+    let mut rows = match &letters {
+        Some(forms) => search_by_letters(db, keys, scope, f, forms, page * per_page + 1).await?,
         None => {
-            let (w, args) = filter_sql(db, scope, f).await?;
+            let (w, args) = filter_sql(db, keys, scope, f).await?;
             let sql = format!(
                 "{VIEW_SELECT} WHERE {w} ORDER BY {} LIMIT {} OFFSET {}",
                 f.order_by(),
@@ -529,57 +671,72 @@ pub async fn list(db: &Db, scope: &Scope, f: &MemberFilter) -> AppResult<MemberP
     })
 }
 
-/// Letters match either the start of the full pinyin (`zhangs`) or of the initials (`zsf`).
-/// An OR over two indexes would make the database sort every match (a fifth of a city for
-/// `zh`), so each side is its own ordered, limited index scan and the two are merged here.
+/// How many people a filter finds (the list's 共 N 人).
+pub async fn count(db: &Db, keys: &FieldKeys, scope: &Scope, f: &MemberFilter) -> AppResult<i64> {
+    let (w, args) = filter_sql(db, keys, scope, f).await?;
+    let sql = format!("SELECT COUNT(*) FROM members m WHERE {w}");
+    let mut q = sqlx::query_scalar::<_, i64>(&sql);
+    for a in &args {
+        q = q.bind(a);
+    }
+    Ok(q.fetch_one(db.pool()).await?)
+}
+
+/// Letters match either the start of the full pinyin (`zhangs`) or of the initials (`zsf`),
+/// in each form the letters may stand for (`lu` is also `lv`). An OR over two indexes would
+/// make the database sort every match (a fifth of a city for `zh`), so each side is its own
+/// ordered, limited index scan and they are merged here.
 async fn search_by_letters(
     db: &Db,
+    keys: &FieldKeys,
     scope: &Scope,
     f: &MemberFilter,
-    q: &str,
+    forms: &[String],
     want: i64,
 ) -> AppResult<Vec<MemberView>> {
     let base = MemberFilter {
         q: None,
         ..f.clone()
     };
-    let (w, args) = filter_sql(db, scope, &base).await?;
-    let (lo, hi) = (q.to_string(), format!("{q}{{"));
+    let (w, args) = filter_sql(db, keys, scope, &base).await?;
     let mut by_key: std::collections::BTreeMap<(String, i64), MemberView> =
         std::collections::BTreeMap::new();
-    // One letter: initials and full pinyin start with the same letter, one scan suffices.
-    let columns: &[&str] = if q.len() == 1 {
-        &["m.name_pinyin"]
-    } else {
-        &["m.name_pinyin", "m.name_initials"]
-    };
-    for column in columns {
-        let n = args.len();
-        // Initials and full pinyin share their first letter: bounding the pinyin range keeps
-        // the name-ordered scan for initials from walking the whole index.
-        let sql = format!(
-            "{VIEW_SELECT} WHERE {w} AND {column} >= ${} AND {column} < ${} AND m.name_pinyin >= ${} AND m.name_pinyin < ${} \
-             ORDER BY m.name_pinyin, m.id LIMIT {want}",
-            n + 1,
-            n + 2,
-            n + 3,
-            n + 4
-        );
-        let mut query = sqlx::query_as::<_, MemberView>(&sql);
-        for a in &args {
-            query = query.bind(a);
-        }
-        let first = &q[..1];
-        let first_next = ((first.as_bytes()[0] + 1) as char).to_string();
-        for v in query
-            .bind(&lo)
-            .bind(&hi)
-            .bind(first)
-            .bind(first_next)
-            .fetch_all(db.pool())
-            .await?
-        {
-            by_key.insert((v.name_pinyin.clone(), v.id), v);
+    for q in forms {
+        let (lo, hi) = (q.to_string(), format!("{q}{{"));
+        // One letter: initials and full pinyin start with the same letter, one scan suffices.
+        let columns: &[&str] = if q.len() == 1 {
+            &["m.name_pinyin"]
+        } else {
+            &["m.name_pinyin", "m.name_initials"]
+        };
+        for column in columns {
+            let n = args.len();
+            // Initials and full pinyin share their first letter: bounding the pinyin range keeps
+            // the name-ordered scan for initials from walking the whole index.
+            let sql = format!(
+                "{VIEW_SELECT} WHERE {w} AND {column} >= ${} AND {column} < ${} AND m.name_pinyin >= ${} AND m.name_pinyin < ${} \
+                 ORDER BY m.name_pinyin, m.id LIMIT {want}",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4
+            );
+            let mut query = sqlx::query_as::<_, MemberView>(&sql);
+            for a in &args {
+                query = query.bind(a);
+            }
+            let first = &q[..1];
+            let first_next = ((first.as_bytes()[0] + 1) as char).to_string();
+            for v in query
+                .bind(&lo)
+                .bind(&hi)
+                .bind(first)
+                .bind(first_next)
+                .fetch_all(db.pool())
+                .await?
+            {
+                by_key.insert((v.name_pinyin.clone(), v.id), v);
+            }
         }
     }
     Ok(by_key.into_values().take(want as usize).collect())
@@ -745,8 +902,8 @@ pub async fn insert_person_tx(
     let (py, ini) = pinyin_forms(&f.name);
     sqlx::query(
         "INSERT INTO members (id, id_hash, id_enc, id_masked, name, name_pinyin, name_initials, sex, birth_date, ethnicity, political, education, hukou, \
-         mobile_enc, mobile_hash, mobile_masked, unit_id, migrant, nef_group, card_no, status, org_id, org_path, joined_on, created_at, updated_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,'active',$21,$22,$23,$24,$24)",
+         mobile_enc, mobile_hash, mobile_masked, unit_id, migrant, nef_group, card_no, status, org_id, org_path, joined_on, created_at, updated_at, id_tail) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,'active',$21,$22,$23,$24,$24,$25)",
     )
     .bind(id)
     .bind(id_hash.to_vec())
@@ -772,6 +929,7 @@ pub async fn insert_person_tx(
     .bind(org.map(|o| o.path.clone()))
     .bind(joined_on.to_string())
     .bind(now)
+    .bind(super::search::id_tail_of(keys, &f.id))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -1092,33 +1250,60 @@ pub async fn enroll(
     org_code: &str,
     joined_on: Option<&str>,
 ) -> Result<Enrolled, PersonRefusal> {
-    let unit_id = unit_id_by_uscc(db, &actor.scope, person.unit_uscc.as_deref()).await?;
-    let (fields, warnings) =
-        validate_person(person, unit_id, UnknownValues::Refuse).map_err(PersonRefusal::Fields)?;
-    let today = chrono::Local::now().date_naive();
-    let joined = match joined_on.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => parse_date(s).map_err(|e| {
-            PersonRefusal::Fields(vec![FieldIssue {
-                field: "入会日期".into(),
+    // Every problem of the form at once: the employer, the union and the person's fields.
+    let mut issues = Vec::new();
+    let unit_id = match unit_id_by_uscc(db, &actor.scope, person.unit_uscc.as_deref()).await {
+        Ok(id) => id,
+        Err(e) if e.status().is_client_error() => {
+            issues.push(FieldIssue {
+                field: "工作单位统一社会信用代码".into(),
                 message: e.message().into(),
-            }])
-        })?,
-        None => today,
+            });
+            None
+        }
+        Err(e) => return Err(e.into()),
     };
-    if joined > today {
-        return Err(PersonRefusal::Fields(vec![FieldIssue {
-            field: "入会日期".into(),
-            message: "入会日期不能晚于今天".into(),
-        }]));
-    }
-    let org = orgs::get_by_code(db, &actor.scope, org_code.trim())
-        .await
-        .map_err(|_| {
-            PersonRefusal::Fields(vec![FieldIssue {
+    let org = match orgs::get_by_code(db, &actor.scope, org_code.trim()).await {
+        Ok(org) => match check_member_union(&org) {
+            Ok(()) => Some(org),
+            Err(e) => {
+                issues.push(FieldIssue {
+                    field: "所在工会".into(),
+                    message: e.message().into(),
+                });
+                None
+            }
+        },
+        Err(_) => {
+            issues.push(FieldIssue {
                 field: "所在工会".into(),
-                message: format!("工会代码“{}”不存在或不在您的管理范围内", org_code.trim()),
-            }])
-        })?;
+                message: if org_code.trim().is_empty() {
+                    "请选择会员加入的工会".into()
+                } else {
+                    format!("工会代码“{}”不存在或不在您的管理范围内", org_code.trim())
+                },
+            });
+            None
+        }
+    };
+    let today = chrono::Local::now().date_naive();
+    let checked = validate_enrolment(
+        person,
+        unit_id,
+        UnknownValues::Refuse,
+        joined_on,
+        JoinDate::TodayIfBlank,
+        today,
+    );
+    let (fields, joined, warnings) = match (checked, org.as_ref()) {
+        (Ok(v), Some(_)) if issues.is_empty() => v,
+        (Ok(_), _) => return Err(PersonRefusal::Fields(issues)),
+        (Err(more), _) => {
+            issues.extend(more);
+            return Err(PersonRefusal::Fields(issues));
+        }
+    };
+    let org = org.expect("checked above");
     let backend = db.backend();
     let (keys, actor) = (keys.clone(), actor.clone());
     let (id, outcome) = db

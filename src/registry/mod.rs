@@ -11,6 +11,7 @@ pub mod members;
 pub mod names;
 pub mod orgs;
 pub mod scope;
+pub mod search;
 pub mod stats;
 pub mod templates;
 pub mod transfers;

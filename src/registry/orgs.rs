@@ -334,9 +334,10 @@ pub async fn insert_tx(tx: &mut Tx, fields: &OrgFields, parent: Option<&Org>) ->
         None => (format!("/{}/", segment(num)), 0),
     };
     let now = now_ms();
+    let pinyin = super::names::pinyin_forms(&fields.name);
     sqlx::query(
-        "INSERT INTO orgs (id, code, name, kind, parent_id, path, depth, region_code, founded_on, new_employment, industry, standardised, status, created_at, updated_at, num) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'active',$13,$13,$14)",
+        "INSERT INTO orgs (id, code, name, kind, parent_id, path, depth, region_code, founded_on, new_employment, industry, standardised, status, created_at, updated_at, num, name_pinyin, name_initials) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'active',$13,$13,$14,$15,$16)",
     )
     .bind(id)
     .bind(&fields.code)
@@ -352,6 +353,8 @@ pub async fn insert_tx(tx: &mut Tx, fields: &OrgFields, parent: Option<&Org>) ->
     .bind(fields.standardised as i64)
     .bind(now)
     .bind(num)
+    .bind(pinyin.0)
+    .bind(pinyin.1)
     .execute(&mut **tx)
     .await?;
     Ok(id)
@@ -369,8 +372,10 @@ pub async fn update_tx(tx: &mut Tx, org: &Org, fields: &OrgFields) -> AppResult<
     if same {
         return Ok(false);
     }
+    let pinyin = super::names::pinyin_forms(&fields.name);
     sqlx::query(
-        "UPDATE orgs SET name=$1, kind=$2, region_code=$3, founded_on=$4, new_employment=$5, industry=$6, standardised=$7, updated_at=$8 WHERE id=$9",
+        "UPDATE orgs SET name=$1, kind=$2, region_code=$3, founded_on=$4, new_employment=$5, industry=$6, standardised=$7, updated_at=$8, \
+         name_pinyin=$10, name_initials=$11 WHERE id=$9",
     )
     .bind(&fields.name)
     .bind(fields.kind.code())
@@ -381,6 +386,8 @@ pub async fn update_tx(tx: &mut Tx, org: &Org, fields: &OrgFields) -> AppResult<
     .bind(fields.standardised as i64)
     .bind(now_ms())
     .bind(org.id)
+    .bind(pinyin.0)
+    .bind(pinyin.1)
     .execute(&mut **tx)
     .await?;
     if counters::is_counted(&org.kind) != counters::is_counted(fields.kind.code()) {

@@ -61,6 +61,9 @@ pub struct MemberStats {
     pub deceased: i64,
     pub transferred_in: i64,
     pub transferred_out: i64,
+    /// Active members who retired in the period (they keep their membership as retired members).
+    pub retired_in_period: i64,
+    /// at_end − at_start.
     pub net_change: i64,
     pub retired_at_end: i64,
     pub female_at_end: i64,
@@ -146,6 +149,9 @@ fn member_condition(figure: Figure) -> Option<&'static str> {
         Figure::Left => {
             "s.org_path >= $1 AND s.org_path < $2 AND s.end_reason IN ('leave','death') AND s.end_date >= $3 AND s.end_date <= $4"
         }
+        Figure::Retired => {
+            "s.org_path >= $1 AND s.org_path < $2 AND s.end_reason = 'retire' AND s.retained = 0 AND s.end_date >= $3 AND s.end_date <= $4"
+        }
         Figure::TransferredIn => {
             "s.org_path >= $1 AND s.org_path < $2 AND s.start_reason = 'transfer_in' AND s.start_date >= $3 AND s.start_date <= $4 \
              AND NOT EXISTS (SELECT 1 FROM memberships p WHERE p.member_id = s.member_id AND p.end_reason = 'transfer_out' \
@@ -173,7 +179,7 @@ fn extra_person_condition(figure: Figure) -> &'static str {
 /// deceased, transferred in and out (distinct persons).
 struct MemberFigures {
     stock: Vec<StockRow>,
-    flows: [i64; 5],
+    flows: [i64; 6],
 }
 
 /// The statistics of `org`'s subtree over `period`. Federation-level unions read their running
@@ -194,8 +200,8 @@ pub async fn compute_from_history(db: &Db, org: &Org, period: &Period) -> AppRes
     assemble(db, org, period, members).await
 }
 
-/// Conditions of the five flow figures, in [`MemberFigures::flows`] order.
-fn flow_conditions() -> [String; 5] {
+/// Conditions of the six flow figures, in [`MemberFigures::flows`] order.
+fn flow_conditions() -> [String; 6] {
     let cond = |f: Figure| member_condition(f).expect("member figure").to_string();
     let left = cond(Figure::Left);
     let deceased = left.replace("IN ('leave','death')", "= 'death'");
@@ -205,6 +211,7 @@ fn flow_conditions() -> [String; 5] {
         deceased,
         cond(Figure::TransferredIn),
         cond(Figure::TransferredOut),
+        cond(Figure::Retired),
     ]
 }
 
@@ -233,7 +240,14 @@ async fn member_figures_from_history(
          WHERE s.org_path >= $1 AND s.org_path < $2 AND s.start_date <= $4 AND (s.end_date IS NULL OR s.end_date > $5) AND $3 = $3 \
          GROUP BY p.nef_group"
     );
-    let [joined_sql, left_sql, deceased_sql, in_sql, out_sql] = flow_conditions().map(|c| {
+    let [
+        joined_sql,
+        left_sql,
+        deceased_sql,
+        in_sql,
+        out_sql,
+        retired_sql,
+    ] = flow_conditions().map(|c| {
         format!("SELECT CAST(COUNT(DISTINCT s.member_id) AS BIGINT) FROM memberships s WHERE {c}")
     });
     let stock_q = async {
@@ -249,7 +263,7 @@ async fn member_figures_from_history(
     };
     // PostgreSQL runs the independent queries at once (one backend process each, both cores).
     // SQLite is faster one after another: the big pass needs both cores and a warm page cache.
-    let (stock, joined, left, deceased, transferred_in, transferred_out) =
+    let (stock, joined, left, deceased, transferred_in, transferred_out, retired) =
         if db.backend() == Backend::Postgres {
             tokio::try_join!(
                 stock_q,
@@ -258,6 +272,7 @@ async fn member_figures_from_history(
                 scalar(db, &deceased_sql, &args),
                 scalar(db, &in_sql, &args),
                 scalar(db, &out_sql, &args),
+                scalar(db, &retired_sql, &args),
             )?
         } else {
             (
@@ -267,11 +282,19 @@ async fn member_figures_from_history(
                 scalar(db, &deceased_sql, &args).await?,
                 scalar(db, &in_sql, &args).await?,
                 scalar(db, &out_sql, &args).await?,
+                scalar(db, &retired_sql, &args).await?,
             )
         };
     Ok(MemberFigures {
         stock,
-        flows: [joined, left, deceased, transferred_in, transferred_out],
+        flows: [
+            joined,
+            left,
+            deceased,
+            transferred_in,
+            transferred_out,
+            retired,
+        ],
     })
 }
 
@@ -285,7 +308,20 @@ async fn member_figures_from_totals(
 ) -> AppResult<MemberFigures> {
     let (from, to) = (period.from.to_string(), period.to.to_string());
     let day_before = (period.from - Duration::days(1)).to_string();
-    type TotalsRow = (String, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
+    type TotalsRow = (
+        String,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+    );
     let totals: Vec<TotalsRow> = sqlx::query_as(
         "SELECT nef_group, CAST(SUM(members) AS BIGINT), CAST(SUM(female) AS BIGINT), CAST(SUM(migrant) AS BIGINT), \
          CAST(SUM(CASE WHEN day <= $2 THEN members ELSE 0 END) AS BIGINT), CAST(SUM(retired) AS BIGINT), \
@@ -293,7 +329,8 @@ async fn member_figures_from_totals(
          CAST(SUM(CASE WHEN day >= $3 THEN left_union ELSE 0 END) AS BIGINT), \
          CAST(SUM(CASE WHEN day >= $3 THEN deceased ELSE 0 END) AS BIGINT), \
          CAST(SUM(CASE WHEN day >= $3 THEN transferred_in ELSE 0 END) AS BIGINT), \
-         CAST(SUM(CASE WHEN day >= $3 THEN transferred_out ELSE 0 END) AS BIGINT) \
+         CAST(SUM(CASE WHEN day >= $3 THEN transferred_out ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN day >= $3 THEN retirements ELSE 0 END) AS BIGINT) \
          FROM stat_deltas WHERE node_id = $1 AND day <= $4 GROUP BY nef_group",
     )
     .bind(org.id)
@@ -302,10 +339,10 @@ async fn member_figures_from_totals(
     .bind(&to)
     .fetch_all(db.pool())
     .await?;
-    let mut flows = [0i64; 5];
+    let mut flows = [0i64; 6];
     let mut stock = Vec::with_capacity(totals.len());
     for r in totals {
-        for (f, v) in flows.iter_mut().zip([r.6, r.7, r.8, r.9, r.10]) {
+        for (f, v) in flows.iter_mut().zip([r.6, r.7, r.8, r.9, r.10, r.11]) {
             *f += v;
         }
         let group = Some(r.0).filter(|g| !g.is_empty());
@@ -316,7 +353,7 @@ async fn member_figures_from_totals(
     let sums = flow_conditions()
         .map(|c| format!("CAST(SUM(CASE WHEN {c} THEN 1 ELSE 0 END) AS BIGINT)"))
         .join(", ");
-    let per_person: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(&format!(
+    let per_person: Vec<(i64, i64, i64, i64, i64, i64)> = sqlx::query_as(&format!(
         "SELECT {sums} FROM memberships s \
          WHERE s.member_id IN (SELECT member_id FROM repeat_members) AND s.org_path >= $1 AND s.org_path < $2 \
          GROUP BY s.member_id"
@@ -328,7 +365,7 @@ async fn member_figures_from_totals(
     .fetch_all(db.pool())
     .await?;
     for r in per_person {
-        for (f, n) in flows.iter_mut().zip([r.0, r.1, r.2, r.3, r.4]) {
+        for (f, n) in flows.iter_mut().zip([r.0, r.1, r.2, r.3, r.4, r.5]) {
             *f -= (n - 1).max(0);
         }
     }
@@ -339,7 +376,14 @@ async fn assemble(db: &Db, org: &Org, period: &Period, figures: MemberFigures) -
     let (lo, hi) = Scope::subtree(&org.path).range();
     let (from, to) = (period.from.to_string(), period.to.to_string());
     let MemberFigures { stock, flows } = figures;
-    let [joined, left, deceased, transferred_in, transferred_out] = flows;
+    let [
+        joined,
+        left,
+        deceased,
+        transferred_in,
+        transferred_out,
+        retired_in_period,
+    ] = flows;
     // Unions: existing at period end = founded on or before the end (or undated) and not closed by then.
     let kinds_q = async {
         let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
@@ -426,6 +470,7 @@ async fn assemble(db: &Db, org: &Org, period: &Period, figures: MemberFigures) -
             deceased,
             transferred_in,
             transferred_out,
+            retired_in_period,
             net_change: at_end - at_start,
             retired_at_end: retired,
             female_at_end: female,
@@ -455,6 +500,7 @@ pub enum Figure {
     Left,
     TransferredIn,
     TransferredOut,
+    Retired,
     UnionsAtEnd,
     UnionsNew,
     EmployersCovered,
@@ -613,7 +659,7 @@ async fn drill_member_spells(
 ) -> AppResult<Vec<Spell>> {
     let order = match figure {
         Figure::Joined | Figure::TransferredIn => "s.start_date DESC, s.id DESC",
-        Figure::Left | Figure::TransferredOut => "s.end_date DESC, s.id DESC",
+        Figure::Left | Figure::TransferredOut | Figure::Retired => "s.end_date DESC, s.id DESC",
         _ => "s.org_path, s.start_date, s.id",
     };
     let person = extra_person_condition(figure);
@@ -699,7 +745,7 @@ async fn drill_people(
             continue;
         }
         let date = match figure {
-            Figure::Left | Figure::TransferredOut => spell.end_date.clone(),
+            Figure::Left | Figure::TransferredOut | Figure::Retired => spell.end_date.clone(),
             _ => None,
         }
         .unwrap_or_else(|| spell.start_date.clone());

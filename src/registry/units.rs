@@ -118,26 +118,58 @@ pub async fn page(db: &Db, scope: &Scope, f: &UnitFilter) -> AppResult<(Vec<Unit
     Ok((rows, more))
 }
 
-/// The filtered employers of one page, plus `extra` rows beyond it (to tell whether more follow).
-async fn query(db: &Db, scope: &Scope, f: &UnitFilter, extra: i64) -> AppResult<Vec<Unit>> {
+/// The WHERE clause and arguments of a filter: the covering union's subtree (employers with
+/// no union only when the scope is everything), and the search: pinyin or initials of the
+/// name for letters, otherwise part of the name or credit code.
+async fn filter_sql(db: &Db, scope: &Scope, f: &UnitFilter) -> AppResult<(String, Vec<String>)> {
     let scope = match f.org.as_deref().filter(|s| !s.is_empty()) {
         Some(code) => Scope::subtree(&orgs::get_by_code(db, scope, code).await?.path),
         None => scope.clone(),
     };
     let (lo, hi) = scope.range();
-    let mut sql = format!("{SELECT} WHERE ((u.org_path >= $1 AND u.org_path < $2)");
+    let mut sql = String::from("((u.org_path >= $1 AND u.org_path < $2)");
     if scope.is_all() {
         sql.push_str(" OR u.org_path IS NULL");
     }
     sql.push(')');
     let mut args = vec![lo, hi];
-    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        args.push(crate::db::like_contains(q));
-        sql.push_str(&format!(
-            " AND (u.name LIKE ${0} {1} OR u.uscc LIKE ${0} {1})",
-            args.len(),
-            crate::db::LIKE_ESCAPE
-        ));
+    match f.q.as_deref().and_then(super::search::Typed::parse) {
+        None => {}
+        Some(super::search::Typed::Letters(forms)) => {
+            let mut any = Vec::new();
+            for form in forms {
+                args.push(form.clone());
+                args.push(format!("{form}{{"));
+                let (a, b) = (args.len() - 1, args.len());
+                any.push(format!(
+                    "(u.name_pinyin >= ${a} AND u.name_pinyin < ${b}) OR (u.name_initials >= ${a} AND u.name_initials < ${b})"
+                ));
+                // A credit code typed in lower case.
+                args.push(crate::db::like_contains(&form.to_ascii_uppercase()));
+                any.push(format!(
+                    "u.uscc LIKE ${} {}",
+                    args.len(),
+                    crate::db::LIKE_ESCAPE
+                ));
+            }
+            sql.push_str(&format!(" AND ({})", any.join(" OR ")));
+        }
+        Some(other) => {
+            let text = match other {
+                super::search::Typed::Digits(d) => d,
+                super::search::Typed::Name(n) => n,
+                super::search::Typed::Letters(_) => unreachable!("handled above"),
+            };
+            args.push(crate::db::like_contains(&text.to_uppercase()));
+            let upper = args.len();
+            args.push(crate::db::like_contains(&text));
+            sql.push_str(&format!(
+                " AND (u.name LIKE ${0} {1} OR u.uscc LIKE ${2} {1})",
+                args.len(),
+                crate::db::LIKE_ESCAPE,
+                upper
+            ));
+        }
     }
     if let Some(sm) = f.small_micro {
         sql.push_str(if sm {
@@ -146,12 +178,29 @@ async fn query(db: &Db, scope: &Scope, f: &UnitFilter, extra: i64) -> AppResult<
             " AND u.small_micro = 0"
         });
     }
+    Ok((sql, args))
+}
+
+/// How many employers a filter finds.
+pub async fn count(db: &Db, scope: &Scope, f: &UnitFilter) -> AppResult<i64> {
+    let (w, args) = filter_sql(db, scope, f).await?;
+    let sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM units u WHERE {w}");
+    let mut q = sqlx::query_scalar::<_, i64>(&sql);
+    for a in args {
+        q = q.bind(a);
+    }
+    Ok(q.fetch_one(db.pool()).await?)
+}
+
+/// The filtered employers of one page, plus `extra` rows beyond it (to tell whether more follow).
+async fn query(db: &Db, scope: &Scope, f: &UnitFilter, extra: i64) -> AppResult<Vec<Unit>> {
+    let (w, args) = filter_sql(db, scope, f).await?;
     let paging = crate::db::Paging::new(f.page, f.per_page, 50);
-    sql.push_str(&format!(
-        " ORDER BY u.name, u.id LIMIT {} OFFSET {}",
+    let sql = format!(
+        "{SELECT} WHERE {w} ORDER BY u.name, u.id LIMIT {} OFFSET {}",
         paging.per_page + extra,
         paging.offset()
-    ));
+    );
     let mut q = sqlx::query_as::<_, Unit>(&sql);
     for a in args {
         q = q.bind(a);
@@ -191,6 +240,7 @@ pub async fn upsert_tx(
     let org_id = covering.map(|o| o.id);
     let org_path = covering.map(|o| o.path.clone());
     let now = now_ms();
+    let pinyin = super::names::pinyin_forms(&fields.name);
     match existing {
         Some(e)
             if e.name == fields.name
@@ -206,7 +256,7 @@ pub async fn upsert_tx(
         Some(e) => {
             sqlx::query(
                 "UPDATE units SET name=$1, ownership=$2, small_micro=$3, industry=$4, region_code=$5, employee_count=$6, \
-                 org_id=$7, org_path=$8, uscc_check_ok=$9, updated_at=$10 WHERE id=$11",
+                 org_id=$7, org_path=$8, uscc_check_ok=$9, updated_at=$10, name_pinyin=$12, name_initials=$13 WHERE id=$11",
             )
             .bind(&fields.name)
             .bind(fields.ownership.clone())
@@ -219,6 +269,8 @@ pub async fn upsert_tx(
             .bind(fields.uscc.check_ok() as i64)
             .bind(now)
             .bind(e.id)
+            .bind(pinyin.0)
+            .bind(pinyin.1)
             .execute(&mut **tx)
             .await?;
             Ok((e.id, true))
@@ -226,8 +278,8 @@ pub async fn upsert_tx(
         None => {
             let id = new_id();
             sqlx::query(
-                "INSERT INTO units (id, uscc, uscc_check_ok, name, ownership, small_micro, industry, region_code, employee_count, org_id, org_path, created_at, updated_at) \
-                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$12)",
+                "INSERT INTO units (id, uscc, uscc_check_ok, name, ownership, small_micro, industry, region_code, employee_count, org_id, org_path, created_at, updated_at, name_pinyin, name_initials) \
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$12,$13,$14)",
             )
             .bind(id)
             .bind(fields.uscc.as_str())
@@ -241,6 +293,8 @@ pub async fn upsert_tx(
             .bind(org_id)
             .bind(org_path)
             .bind(now)
+            .bind(pinyin.0)
+            .bind(pinyin.1)
             .execute(&mut **tx)
             .await?;
             Ok((id, true))

@@ -337,7 +337,9 @@ async fn list_members(
     ApiScope(scope): ApiScope,
     ApiQuery(f): ApiQuery<MemberFilter>,
 ) -> AppResult<Json<MemberPage>> {
-    Ok(Json(members::list(&st.reg.db, &scope, &f).await?))
+    Ok(Json(
+        members::list(&st.reg.db, &st.reg.keys, &scope, &f).await?,
+    ))
 }
 
 /// A person to enrol: the fields of the enrolment form, the union and the join date.
@@ -879,7 +881,7 @@ fn filter_json(f: &MemberFilter) -> serde_json::Value {
 }
 
 /// A member list as a file. `reason` is given for a full export (values not masked).
-async fn export_response(
+pub(crate) async fn export_response(
     st: &AppState,
     caller: &Caller,
     format_text: Option<&str>,

@@ -535,3 +535,34 @@ fn the_log_check_finds_id_numbers_and_mobiles_and_ignores_record_ids() {
     assert!(personal_data_in("手机13812345678").is_some());
     assert!(personal_data_in("masked 110105********002X 138****5678").is_none());
 }
+
+/// Signs in through the login form (no CSRF header preset), as a browser would.
+pub async fn browser(app: &TestApp, user: &str, pw: &str) -> reqwest::Client {
+    let c = app.anonymous();
+    let r = c
+        .post(app.url("/login"))
+        .form(&[("username", user), ("password", pw), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "signed in and redirected home");
+    c
+}
+
+pub async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
+    let r = c.get(app.url(path)).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+pub fn csrf_in(html: &str) -> String {
+    let at = html
+        .find(r#"name="_csrf" value=""#)
+        .expect("a form with a CSRF field");
+    let rest = &html[at + r#"name="_csrf" value=""#.len()..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+/// A value as it goes in a query string.
+pub fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("v", s)]).unwrap()[2..].to_string()
+}

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{MEMBER_HEADER, TESTER_PASSWORD, id_number, spawn_app};
+use crate::helpers::{MEMBER_HEADER, TESTER_PASSWORD, id_number, spawn_app, urlencode};
 
 fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder()
@@ -65,10 +65,6 @@ async fn sign_in_redirects_only_to_local_paths() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 303);
     assert_eq!(r.headers()["location"], "/");
-}
-
-fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("v", s)]).unwrap()[2..].to_string()
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@ mod api;
 mod audit_trail;
 mod bulk;
 mod cli;
+mod console_work;
 mod helpers;
 mod hostile;
 mod import_bad_input;

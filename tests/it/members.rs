@@ -223,7 +223,7 @@ async fn moving_a_subtree_carries_its_members_and_employers_along() {
 }
 
 #[tokio::test]
-async fn search_by_chinese_pinyin_initials_and_id_digits_within_a_subtree() {
+async fn search_by_chinese_pinyin_initials_id_number_and_mobile_within_a_subtree() {
     let app = spawn_app().await;
     app.seed_tree().await;
     let id = id_number("340402", "19800101", 21);
@@ -236,23 +236,66 @@ async fn search_by_chinese_pinyin_initials_and_id_digits_within_a_subtree() {
         "2015-03-01",
     )
     .await;
+    let (s, v) = app
+        .post(
+            "/api/v1/members",
+            json!({"name": "吕小绿", "id_number": id_number("340402", "19850505", 35), "org_code": "U1",
+                   "joined_on": "2016-01-01", "mobile": "13912345678"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let spaced = format!("{} {} {}", &id[..6], &id[6..14], &id[14..]);
     for (q, expected) in [
-        ("三丰", 1),
-        ("zhangsan", 1),
-        ("zsf", 1),
-        ("zh", 2),
-        (&id[15..], 1),
+        ("三丰", vec!["张三丰"]),
+        ("张 三", vec!["张三丰"]),
+        ("zhangsan", vec!["张三丰"]),
+        ("zhang san", vec!["张三丰"]),
+        ("zsf", vec!["张三丰"]),
+        ("zh", vec!["张三丰", "张无忌"]),
+        // 吕 is lü: found as lv (keyboards), lü and lu.
+        ("lv", vec!["吕小绿"]),
+        ("lü", vec!["吕小绿"]),
+        ("lu", vec!["吕小绿"]),
+        ("lvxiaolv", vec!["吕小绿"]),
+        // The ID number whole, spaced, or any tail of four or more.
+        (id.as_str(), vec!["张三丰"]),
+        (spaced.as_str(), vec!["张三丰"]),
+        (&id[14..], vec!["张三丰"]),
+        (&id[13..], vec!["张三丰"]),
+        (&id[12..], vec!["张三丰"]),
+        (&id[8..], vec!["张三丰"]),
+        // A tail that only shares the last five is not a match.
+        (&format!("9{}", &id[13..]), vec![]),
+        ("13912345678", vec!["吕小绿"]),
+        ("5678", vec!["吕小绿"]),
+        ("13912340000", vec![]),
+        ("123", vec![]),
     ] {
-        let (_, page) = app.get(&format!("/api/v1/members?q={q}")).await;
-        assert_eq!(
-            page["rows"].as_array().unwrap().len(),
-            expected,
-            "q={q}: {page}"
-        );
+        let (status, page) = app
+            .get(&format!("/api/v1/members?q={}", urlencode(q)))
+            .await;
+        assert_eq!(status, 200, "q={q}: {page}");
+        let mut names: Vec<&str> = page["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, expected, "q={q}");
     }
     let (_, page) = app.get("/api/v1/members?q=zh&org=D2").await;
     assert_eq!(page["rows"][0]["name"], "张无忌");
     assert_eq!(page["rows"].as_array().unwrap().len(), 1);
+    // Outside the subtree asked for, a full ID number finds nobody.
+    let (_, page) = app.get(&format!("/api/v1/members?q={id}&org=D2")).await;
+    assert_eq!(page["rows"].as_array().unwrap().len(), 0);
+    // Nothing was found by decrypting: every member has the keyed tail the search reads.
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM members WHERE id_tail IS NULL")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]

@@ -26,7 +26,7 @@ use crate::registry::members::{
 use crate::registry::names::pinyin_forms;
 use crate::registry::orgs::Org;
 use crate::registry::scope::Scope;
-use crate::types::{Mobile, parse_date};
+use crate::types::Mobile;
 
 struct MemberRow {
     fields: PersonFields,
@@ -338,45 +338,28 @@ fn check_rows(
                 ),
             );
         }
-        let joined = match cell(h, &mut row, "joined") {
-            None => {
-                out.error(n, "入会日期", "不能为空");
-                None
-            }
-            Some(s) => match parse_date(&s) {
-                Ok(d) if d > today => {
-                    out.error(n, "入会日期", "不能晚于今天");
-                    None
-                }
-                Ok(d) => Some(d),
-                Err(e) => {
-                    out.error(n, "入会日期", e.message());
-                    None
-                }
-            },
-        };
-        match m::validate_person(&input, unit_id, lk.unknown) {
+        let joined = cell(h, &mut row, "joined");
+        match m::validate_enrolment(
+            &input,
+            unit_id,
+            lk.unknown,
+            joined.as_deref(),
+            m::JoinDate::Required,
+            today,
+        ) {
             Err(issues) => {
                 for i in issues {
                     out.error(n, &i.field, i.message);
                 }
             }
-            Ok((fields, warnings)) => {
+            Ok((fields, joined, warnings)) => {
                 for w in warnings {
                     out.warning(n, &w.field, w.message);
-                }
-                if let Some(j) = joined {
-                    let sixteen = fields
-                        .birth_date
-                        .checked_add_months(chrono::Months::new(16 * 12));
-                    if sixteen.is_some_and(|s| j < s) {
-                        out.error(n, "入会日期", format!("入会日期{j}时未满16周岁，请核对"));
-                    }
                 }
                 if out.issues[before..]
                     .iter()
                     .all(|i| i.severity == super::Severity::Warning)
-                    && let (Some(org), Some(joined)) = (org, joined)
+                    && let Some(org) = org
                 {
                     let id_hash = reg.keys.blind_index(ID_DOMAIN, fields.id.as_str());
                     out.ok.push((
@@ -987,6 +970,7 @@ const MEMBER_COLS: &[&str] = &[
     "id_hash",
     "id_enc",
     "id_masked",
+    "id_tail",
     "name",
     "name_pinyin",
     "name_initials",
@@ -1132,6 +1116,7 @@ fn new_rows(
         Val::B(Some(r.id_hash.clone())),
         Val::B(Some(keys.encrypt(f.id.as_str()))),
         Val::T(Some(f.id.masked())),
+        Val::I(crate::registry::search::id_tail_of(keys, &f.id)),
         Val::T(Some(f.name.clone())),
         Val::T(Some(py)),
         Val::T(Some(ini)),

@@ -222,6 +222,7 @@ fn figure_label(f: Figure) -> &'static str {
         Figure::Left => "期内离会",
         Figure::TransferredIn => "期内转入",
         Figure::TransferredOut => "期内转出",
+        Figure::Retired => "期内退休",
         Figure::UnionsAtEnd => "期末工会组织",
         Figure::UnionsNew => "期内新建工会",
         Figure::EmployersCovered => "已覆盖的用人单位",

@@ -28,6 +28,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/members", get(list))
         .route("/members/new", get(new_form).post(create))
+        .route(
+            "/members/export-full",
+            get(export_full_form).post(export_full),
+        )
         .route("/members/{id}", get(show))
         .route("/members/{id}/edit", get(edit_form).post(update))
         .route("/members/{id}/reveal", post(reveal))
@@ -53,10 +57,10 @@ struct ListPage {
     shell: Shell,
     f: MemberFilter,
     members: Vec<MemberView>,
-    page: i64,
-    prev: Option<String>,
-    next: Option<String>,
+    pager: super::Pager,
+    /// The list on screen as a file (masked values), and with full values (asks a reason).
     export: Option<String>,
+    export_full: Option<String>,
     nef_groups: &'static [&'static str],
     can_write: bool,
 }
@@ -82,7 +86,14 @@ impl ListPage {
 }
 
 fn filter_query(f: &MemberFilter, page: Option<i64>) -> String {
-    query_of(&[
+    let mut pairs = filter_pairs(f);
+    pairs.push(("page", page.map(|p| p.to_string())));
+    query_of(&pairs)
+}
+
+/// The list's filters and search as query pairs (no page).
+fn filter_pairs(f: &MemberFilter) -> Vec<(&'static str, Option<String>)> {
+    vec![
         ("org", f.org.clone()),
         ("q", f.q.clone()),
         ("status", f.status.clone()),
@@ -93,8 +104,7 @@ fn filter_query(f: &MemberFilter, page: Option<i64>) -> String {
         ("joined_from", f.joined_from.clone()),
         ("joined_to", f.joined_to.clone()),
         ("sort", f.sort.clone()),
-        ("page", page.map(|p| p.to_string())),
-    ])
+    ]
 }
 
 /// The list's query string: every field text, blank meaning "any".
@@ -121,6 +131,137 @@ fn yes_no(v: &Option<String>) -> Option<bool> {
     }
 }
 
+impl ListQuery {
+    fn filter(&self) -> MemberFilter {
+        let q = self;
+        MemberFilter {
+            org: field(&q.org),
+            q: field(&q.q),
+            status: field(&q.status),
+            sex: field(&q.sex),
+            migrant: yes_no(&q.migrant),
+            nef: yes_no(&q.nef),
+            nef_group: field(&q.nef_group),
+            joined_from: field(&q.joined_from),
+            joined_to: field(&q.joined_to),
+            sort: field(&q.sort),
+            page: field(&q.page).and_then(|p| p.parse().ok()),
+            per_page: Some(50),
+        }
+    }
+}
+
+/// The full-information export of the list on screen: what it holds, how many people, and
+/// the reason the exporter must give (recorded with the export).
+#[derive(Template)]
+#[template(path = "members/export_full.html")]
+struct ExportFullPage {
+    shell: Shell,
+    total: String,
+    params: Vec<(&'static str, String)>,
+    conditions: Vec<String>,
+    reason: String,
+    format: String,
+    error: Option<String>,
+}
+
+fn describe_filter(f: &MemberFilter) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut add = |label: &str, v: &Option<String>| {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            out.push(format!(
+                "{label}：{}",
+                crate::crypto::mask_personal_in_text(v)
+            ));
+        }
+    };
+    add("工会", &f.org);
+    add("查询", &f.q);
+    add("性别", &f.sex);
+    add("新就业形态群体", &f.nef_group);
+    add("入会日期从", &f.joined_from);
+    add("入会日期至", &f.joined_to);
+    let status = f.status.as_deref().map(|s| match s {
+        "all" => "全部".to_string(),
+        s => crate::web::pages::member_status_label(s).to_string(),
+    });
+    add("会籍状态", &status);
+    if let Some(m) = f.migrant {
+        out.push(format!("农民工：{}", if m { "是" } else { "否" }));
+    }
+    if let Some(n) = f.nef {
+        out.push(format!("新就业形态：{}", if n { "是" } else { "否" }));
+    }
+    if out.is_empty() {
+        out.push("您管理范围内全部在会和退休会员".into());
+    }
+    out
+}
+
+async fn export_full_page(
+    st: &AppState,
+    ctx: &Ctx,
+    f: &MemberFilter,
+    reason: String,
+    format: String,
+    error: Option<String>,
+) -> Result<ExportFullPage, AppError> {
+    let total = members::count(&st.reg.db, &st.reg.keys, &ctx.caller.scope, f).await?;
+    Ok(ExportFullPage {
+        shell: ctx.shell("导出完整信息", "members"),
+        total: super::thousands(total),
+        params: filter_pairs(f)
+            .into_iter()
+            .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v)))
+            .collect(),
+        conditions: describe_filter(f),
+        reason,
+        format,
+        error,
+    })
+}
+
+async fn export_full_form(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let f = q.filter();
+    render(export_full_page(&st, &ctx, &f, String::new(), "xlsx".into(), None).await?)
+}
+
+#[derive(Deserialize)]
+struct ExportFullForm {
+    #[serde(flatten)]
+    list: ListQuery,
+    reason: Option<String>,
+    format: Option<String>,
+}
+
+/// The file itself: the page stays as it is (a download is not a page to reload).
+async fn export_full(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<ExportFullForm>,
+) -> PageResult {
+    let f = MemberFilter {
+        page: None,
+        ..form.list.filter()
+    };
+    let reason = form.reason.clone().unwrap_or_default();
+    let format = field(&form.format).unwrap_or_else(|| "xlsx".into());
+    match crate::web::api::export_response(&st, &ctx.caller, Some(&format), Some(&reason), &f).await
+    {
+        Ok(resp) => Ok(resp),
+        Err(e) if e.status().is_client_error() => {
+            let page =
+                export_full_page(&st, &ctx, &f, reason, format, Some(e.message().into())).await?;
+            render_invalid(page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 async fn list(State(st): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
     let f = MemberFilter {
         org: field(&q.org),
@@ -136,19 +277,35 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) 
         page: field(&q.page).and_then(|p| p.parse().ok()),
         per_page: Some(50),
     };
-    let result = members::list(&st.reg.db, &ctx.caller.scope, &f).await?;
-    let page = result.page;
+    let (db, keys, scope) = (&st.reg.db, &st.reg.keys, &ctx.caller.scope);
+    let total = members::count(db, keys, scope, &f).await?;
+    let pager = super::Pager::new(
+        "/members",
+        &filter_pairs(&f),
+        f.page.unwrap_or(1),
+        50,
+        total,
+        "人",
+    );
+    let f = MemberFilter {
+        page: Some(f.page.unwrap_or(1).clamp(1, pager.pages)),
+        ..f
+    };
+    let result = members::list(db, keys, scope, &f).await?;
+    let pager = super::Pager {
+        page: result.page,
+        ..pager
+    };
     render(ListPage {
         shell: ctx.shell("会员", "members"),
-        prev: (page > 1).then(|| format!("/members?{}", filter_query(&f, Some(page - 1)))),
-        next: result
-            .has_more
-            .then(|| format!("/members?{}", filter_query(&f, Some(page + 1)))),
         export: ctx
             .can(Perm::Export)
             .then(|| format!("/api/v1/exports/members?{}", filter_query(&f, None))),
+        export_full: ctx
+            .can(Perm::ExportFull)
+            .then(|| format!("/members/export-full?{}", filter_query(&f, None))),
         members: result.rows,
-        page,
+        pager,
         f,
         nef_groups: codes::NEF_GROUPS,
         can_write: ctx.can(Perm::MemberWrite),
@@ -335,12 +492,15 @@ impl FormPage {
         .unwrap_or_default()
     }
 
-    /// The problem with a field, by its Chinese label.
-    fn issue(&self, label: &str) -> Option<&str> {
-        self.issues
+    /// The problems with a field, by its Chinese label, in one sentence.
+    fn issue(&self, label: &str) -> Option<String> {
+        let found: Vec<&str> = self
+            .issues
             .iter()
-            .find(|i| i.field == label)
+            .filter(|i| i.field == label)
             .map(|i| i.message.as_str())
+            .collect();
+        (!found.is_empty()).then(|| found.join("；"))
     }
 
     fn invalid(&self, label: &str) -> bool {
@@ -461,19 +621,19 @@ async fn create(State(st): State<AppState>, ctx: Ctx, Form(f): Form<PersonForm>)
     )
     .await
     {
-        Ok(e) => done(&format!("/members/{}", e.id), "enrolled"),
-        Err(r) => {
-            // The ID number is never sent back to the browser, even in a form being corrected.
-            let form = PersonForm {
-                id_number: None,
-                ..f
+        Ok(e) => {
+            let notice = match e.outcome {
+                members::Enrolment::Inserted => "enrolled",
+                members::Enrolment::Rejoined => "rejoined",
+                members::Enrolment::Updated => "enrol_updated",
+                members::Enrolment::Unchanged => "enrol_unchanged",
             };
-            let mut page = form_page(&ctx, "登记会员".into(), "/members/new".into(), false, form);
-            if let PersonRefusal::Fields(issues) = &r
-                && !issues.iter().any(|i| i.field == "身份证号")
-            {
-                page.id_masked = "（请重新输入身份证号）".into();
-            }
+            done(&format!("/members/{}", e.id), notice)
+        }
+        Err(r) => {
+            // Everything typed comes back, the ID number included, so a typo can be seen and
+            // corrected; the page is sent with no-store like every page.
+            let page = form_page(&ctx, "登记会员".into(), "/members/new".into(), false, f);
             refused(page, r)
         }
     }

@@ -327,6 +327,9 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "moved" => "已调整上级工会",
         "closed" => "已注销该工会",
         "enrolled" => "已登记入会",
+        "rejoined" => "已重新入会（此人曾是会员，原记录已恢复）",
+        "enrol_updated" => "此人已是该工会会员，没有重复入会；已按本次填写更新其信息",
+        "enrol_unchanged" => "此人已是该工会会员，信息与登记一致，没有任何变化",
         "event" => "已办理",
         "transfer_started" => "转会申请已提交，等待转入工会接收",
         "transfer_accepted" => "已接收转会，会员已转入",
@@ -452,6 +455,68 @@ pub fn render_status(status: StatusCode, t: impl Template) -> PageResult {
 pub fn done(to: &str, notice: &str) -> PageResult {
     let sep = if to.contains('?') { '&' } else { '?' };
     Ok(Redirect::to(&format!("{to}{sep}done={notice}")).into_response())
+}
+
+/// The foot of every list: its total, its pages, the links either side and a jump to any page.
+/// `params` is the list's query (filters and search) without the page.
+pub struct Pager {
+    pub path: String,
+    pub params: Vec<(&'static str, String)>,
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    /// What is counted: 人, 个, 家, 条.
+    pub unit: &'static str,
+}
+
+impl Pager {
+    pub fn new(
+        path: &str,
+        params: &[(&'static str, Option<String>)],
+        page: i64,
+        per_page: i64,
+        total: i64,
+        unit: &'static str,
+    ) -> Pager {
+        Pager {
+            path: path.into(),
+            params: params
+                .iter()
+                .filter_map(|(k, v)| v.clone().filter(|v| !v.is_empty()).map(|v| (*k, v)))
+                .collect(),
+            page,
+            pages: ((total + per_page - 1) / per_page.max(1)).max(1),
+            total,
+            unit,
+        }
+    }
+
+    /// The list with the same filters, at page `n`.
+    pub fn link(&self, n: i64) -> String {
+        let mut pairs: Vec<(&str, String)> =
+            self.params.iter().map(|(k, v)| (*k, v.clone())).collect();
+        if n > 1 {
+            pairs.push(("page", n.to_string()));
+        }
+        let q = serde_urlencoded::to_string(pairs).unwrap_or_default();
+        if q.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{}?{q}", self.path)
+        }
+    }
+
+    pub fn prev(&self) -> Option<String> {
+        (self.page > 1).then(|| self.link(self.page - 1))
+    }
+
+    pub fn next(&self) -> Option<String> {
+        (self.page < self.pages).then(|| self.link(self.page + 1))
+    }
+
+    pub fn total_text(&self) -> String {
+        thousands(self.total)
+    }
 }
 
 /// A form field: trimmed, `None` when blank.

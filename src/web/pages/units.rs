@@ -9,7 +9,7 @@ use axum::routing::get;
 use super::Form;
 use serde::Deserialize;
 
-use super::{Ctx, PageResult, Shell, done, field, query_of, render, render_invalid};
+use super::{Ctx, PageResult, Shell, done, field, render, render_invalid};
 use crate::app::AppState;
 use crate::auth::permissions::Perm;
 use crate::error::AppError;
@@ -33,9 +33,7 @@ struct ListPage {
     org: String,
     small: String,
     units: Vec<Unit>,
-    page: i64,
-    prev: Option<String>,
-    next: Option<String>,
+    pager: super::Pager,
     can_write: bool,
 }
 
@@ -59,27 +57,32 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) 
         page: Some(page),
         per_page: Some(50),
     };
-    let (rows, has_more) = units::page(&st.reg.db, &ctx.caller.scope, &f).await?;
-    let link = |p: i64| {
-        format!(
-            "/units?{}",
-            query_of(&[
-                ("q", q.q.clone()),
-                ("org", q.org.clone()),
-                ("small", q.small.clone()),
-                ("page", Some(p.to_string()))
-            ])
-        )
+    let total = units::count(&st.reg.db, &ctx.caller.scope, &f).await?;
+    let pager = super::Pager::new(
+        "/units",
+        &[
+            ("q", q.q.clone()),
+            ("org", q.org.clone()),
+            ("small", q.small.clone()),
+        ],
+        page,
+        50,
+        total,
+        "家",
+    );
+    let page = page.min(pager.pages);
+    let f = UnitFilter {
+        page: Some(page),
+        ..f
     };
+    let (rows, _) = units::page(&st.reg.db, &ctx.caller.scope, &f).await?;
     render(ListPage {
         shell: ctx.shell("用人单位", "units"),
         q: q.q.clone().unwrap_or_default(),
         org: q.org.clone().unwrap_or_default(),
         small: q.small.clone().unwrap_or_default(),
         units: rows,
-        page,
-        prev: (page > 1).then(|| link(page - 1)),
-        next: has_more.then(|| link(page + 1)),
+        pager: super::Pager { page, ..pager },
         can_write: ctx.can(Perm::UnitWrite),
     })
 }

@@ -1,0 +1,252 @@
+//! The console as cadres work: one set of rules for the form, the API and the import; lists
+//! with their totals, a page jump and exports of exactly the list on screen; the
+//! full-information export with a reason.
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+/// Every message a form shows under its fields.
+fn field_errors(html: &str) -> Vec<String> {
+    html.split(r#"class="field-error""#)
+        .skip(1)
+        .map(|rest| {
+            let text = &rest[rest.find('>').unwrap() + 1..];
+            text[..text.find("</p>").unwrap()].to_string()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_form_the_api_and_the_import_refuse_the_same_join_dates() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let born_1995 = id_number("340402", "19950606", 31);
+    let child = id_number("340402", "20150606", 33);
+    // The API: a join date before the 16th birthday, and an 11-year-old joining today.
+    for (id, joined) in [(&born_1995, Some("1990-01-01")), (&child, None)] {
+        let mut body = json!({ "name": "赵六", "id_number": id, "org_code": "U1" });
+        if let Some(j) = joined {
+            body["joined_on"] = json!(j);
+        }
+        let (s, v) = app.post("/api/v1/members", body).await;
+        assert_eq!(s, 422, "{v}");
+        assert!(v.to_string().contains("未满16周岁"), "{v}");
+    }
+    // The import refuses the same row with the same words.
+    let csv = format!("姓名,身份证号,所属工会代码,入会日期\n赵六,{born_1995},U1,1990-01-01\n");
+    let job = app.import("members", "m.csv", csv.into_bytes(), "").await;
+    assert!(job.to_string().contains("未满16周岁"), "{job}");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM members").await, 0);
+
+    // The console form: three mistakes, three messages at once, everything typed kept.
+    let c = browser(&app, "tester", TESTER_PASSWORD).await;
+    let (_, form) = page(&c, &app, "/members/new").await;
+    let csrf = csrf_in(&form);
+    let r = c
+        .post(app.url("/members/new"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("name", "赵六"),
+            ("id_number", born_1995.as_str()),
+            ("mobile", "1381234"),
+            ("org_code", "NOPE"),
+            ("joined_on", "1990-01-01"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let html = r.text().await.unwrap();
+    let errors = field_errors(&html);
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(errors.iter().any(|e| e.contains("手机号")), "{errors:?}");
+    assert!(errors.iter().any(|e| e.contains("NOPE")), "{errors:?}");
+    assert!(
+        errors.iter().any(|e| e.contains("未满16周岁")),
+        "{errors:?}"
+    );
+    assert!(html.contains(&format!(r#"value="{born_1995}""#)), "ID kept");
+    assert!(html.contains(r#"value="1381234""#), "mobile kept");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM members").await, 0);
+}
+
+#[tokio::test]
+async fn enrolling_an_active_member_again_says_that_nothing_changed() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let id = id_number("340402", "19900101", 41);
+    let c = browser(&app, "tester", TESTER_PASSWORD).await;
+    let (_, form) = page(&c, &app, "/members/new").await;
+    let csrf = csrf_in(&form);
+    let submit = |name: &'static str| {
+        let (c, url, csrf, id) = (c.clone(), app.url("/members/new"), csrf.clone(), id.clone());
+        async move {
+            let r = c
+                .post(url)
+                .form(&[
+                    ("_csrf", csrf.as_str()),
+                    ("name", name),
+                    ("id_number", id.as_str()),
+                    ("org_code", "U1"),
+                    ("joined_on", "2020-01-01"),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+            r.text().await.unwrap()
+        }
+    };
+    assert!(submit("钱七").await.contains("已登记入会"));
+    let again = submit("钱七").await;
+    assert!(again.contains("信息与登记一致，没有任何变化"), "unchanged");
+    assert!(!again.contains("已登记入会"));
+    let renamed = submit("钱柒").await;
+    assert!(
+        renamed.contains("没有重复入会"),
+        "updated, not enrolled twice"
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM members").await, 1);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM memberships").await, 1);
+}
+
+async fn enrol_many(app: &TestApp, n: u32) {
+    let mut csv = String::from("姓名,身份证号,所属工会代码,入会日期\n");
+    for i in 0..n {
+        let name = if i % 2 == 0 { "张甲" } else { "李乙" };
+        csv.push_str(&format!(
+            "{name},{},U1,2020-01-01\n",
+            id_number("340402", "19900101", 100 + i)
+        ));
+    }
+    app.import_ok("members", &csv).await;
+}
+
+#[tokio::test]
+async fn lists_show_their_total_a_page_jump_and_export_exactly_what_is_listed() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    enrol_many(&app, 120).await;
+    let c = browser(&app, "tester", TESTER_PASSWORD).await;
+    let (_, html) = page(&c, &app, "/members").await;
+    assert!(html.contains("共 <strong>120</strong> 人"), "total");
+    assert!(
+        html.contains("第 1 / 3 页") && html.contains(r#"name="page""#),
+        "jump"
+    );
+    // Searched: the total, the pages and the export follow the search.
+    let (_, html) = page(&c, &app, "/members?q=zhangjia").await;
+    assert!(html.contains("共 <strong>60</strong> 人"), "searched total");
+    assert!(html.contains("第 1 / 2 页"));
+    let href = html
+        .split("href=\"")
+        .map(|h| &h[..h.find('"').unwrap()])
+        .find(|h| h.starts_with("/api/v1/exports/members?"))
+        .expect("an export link")
+        .replace("&amp;", "&");
+    assert!(href.contains("q=zhangjia"), "{href}");
+    let rows = app.download_sheet(&href, "会员名册").await;
+    assert_eq!(rows.len() - 1, 60, "exported exactly the list");
+    assert!(rows[1..].iter().all(|r| r.contains(&"张甲".to_string())));
+    // A page past the end shows the last page.
+    let (_, html) = page(&c, &app, "/members?q=zhangjia&page=99").await;
+    assert!(html.contains("第 2 / 2 页"));
+    // Employers and the audit log count too.
+    let (_, html) = page(&c, &app, "/units").await;
+    assert!(html.contains("共 <strong>"), "employers total");
+}
+
+#[tokio::test]
+async fn a_full_export_asks_why_and_records_it() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    enrol_many(&app, 4).await;
+    let c = browser(&app, "tester", TESTER_PASSWORD).await;
+    let (_, list) = page(&c, &app, "/members?q=lǐ").await;
+    assert!(
+        !list.contains("导出完整信息"),
+        "nothing found, nothing offered"
+    );
+    let (_, list) = page(&c, &app, "/members?q=liyi").await;
+    assert!(list.contains("/members/export-full?q=liyi"));
+    let (s, form) = page(&c, &app, "/members/export-full?q=liyi").await;
+    assert_eq!(s, 200);
+    assert!(
+        form.contains("将导出 <strong>2</strong> 人"),
+        "says how many"
+    );
+    let csrf = csrf_in(&form);
+    let r = c
+        .post(app.url("/members/export-full"))
+        .form(&[("_csrf", csrf.as_str()), ("q", "liyi"), ("reason", " ")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.unwrap().contains("请说明"));
+    let r = c
+        .post(app.url("/members/export-full"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("q", "liyi"),
+            ("reason", "报送困难职工帮扶名单"),
+            ("format", "csv"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let text = String::from_utf8(r.bytes().await.unwrap().to_vec()).unwrap();
+    let full = id_number("340402", "19900101", 101);
+    assert!(text.contains(&full), "full values");
+    assert_eq!(text.lines().count(), 3, "header and the two listed");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'export.members_full' AND detail LIKE '%报送困难职工帮扶名单%'")
+            .await,
+        1
+    );
+    // A cadre without the permission is not offered it and cannot reach it.
+    app.add_account("viewer", "auditor", None, None).await;
+    let v = app.signed_in("viewer", TESTER_PASSWORD).await;
+    let r = v
+        .get(app.url("/members/export-full?q=liyi"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+}
+
+#[tokio::test]
+async fn rows_written_before_the_search_columns_get_them_at_the_next_start() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let id = id_number("340402", "19900101", 51);
+    let (s, v) = app
+        .post(
+            "/api/v1/members",
+            json!({ "name": "孙八", "id_number": id, "org_code": "U1", "joined_on": "2020-01-01" }),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    // As a database of the previous version holds them.
+    for sql in [
+        "UPDATE members SET id_tail = NULL",
+        "UPDATE orgs SET name_pinyin = NULL, name_initials = NULL",
+    ] {
+        sqlx::query(sql).execute(app.reg.db.pool()).await.unwrap();
+    }
+    let (_, page) = app.get(&format!("/api/v1/members?q={}", &id[12..])).await;
+    assert_eq!(page["rows"].as_array().unwrap().len(), 0);
+    let filled = gonghui::registry::search::backfill(&app.reg.db, &app.reg.keys)
+        .await
+        .unwrap();
+    assert!(filled >= 1);
+    let (_, page) = app.get(&format!("/api/v1/members?q={}", &id[12..])).await;
+    assert_eq!(page["rows"][0]["name"], "孙八");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM orgs WHERE name_pinyin IS NULL")
+            .await,
+        0
+    );
+}
