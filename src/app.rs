@@ -35,6 +35,8 @@ pub struct AppState {
     pub jobs: Jobs,
     pub config: Arc<Config>,
     pub auth: Arc<Auth>,
+    /// Values a form post shows once on the page it redirects to.
+    pub once: crate::web::pages::once::ShowOnce,
 }
 
 impl AppState {
@@ -45,6 +47,7 @@ impl AppState {
             jobs: Jobs::default(),
             config: Arc::new(config),
             auth: Arc::new(auth),
+            once: Default::default(),
         }
     }
 

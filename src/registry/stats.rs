@@ -26,6 +26,28 @@ pub struct Stats {
     pub employers: EmployerStats,
 }
 
+impl Stats {
+    /// The value of one figure: how many records its drill lists.
+    pub fn value(&self, figure: Figure) -> i64 {
+        let m = &self.members;
+        match figure {
+            Figure::MembersAtEnd => m.at_end,
+            Figure::RetiredAtEnd => m.retired_at_end,
+            Figure::FemaleAtEnd => m.female_at_end,
+            Figure::MigrantAtEnd => m.migrant_at_end,
+            Figure::NewEmploymentAtEnd => m.new_employment_at_end,
+            Figure::Joined => m.joined,
+            Figure::Left => m.left,
+            Figure::TransferredIn => m.transferred_in,
+            Figure::TransferredOut => m.transferred_out,
+            Figure::Retired => m.retired_in_period,
+            Figure::UnionsAtEnd => self.unions.at_end,
+            Figure::UnionsNew => self.unions.new_in_period,
+            Figure::EmployersCovered => self.employers.covered,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct KindCount {
     pub kind: String,

@@ -250,3 +250,123 @@ async fn rows_written_before_the_search_columns_get_them_at_the_next_start() {
         0
     );
 }
+
+#[tokio::test]
+async fn a_reveal_is_recorded_once_and_reloading_or_going_back_shows_it_no_more() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let idn = id_number("340402", "19900101", 61);
+    let (_, v) = app
+        .post(
+            "/api/v1/members",
+            json!({ "name": "周九", "id_number": idn, "org_code": "U1", "joined_on": "2020-01-01", "mobile": "13700001111" }),
+        )
+        .await;
+    let id = v["member"]["id"].as_str().unwrap().to_string();
+    let c = browser(&app, "tester", TESTER_PASSWORD).await;
+    let (_, html) = page(&c, &app, &format!("/members/{id}")).await;
+    let csrf = csrf_in(&html);
+    let r = c
+        .post(app.url(&format!("/members/{id}/reveal")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("reason", "核对医疗互助申请人身份"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    // The post answered with a redirect to the member's page, which shows the values once.
+    assert_eq!(r.url().path(), format!("/members/{id}"));
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let shown = r.text().await.unwrap();
+    assert!(shown.contains(&idn) && shown.contains("13700001111"));
+    let (_, again) = page(&c, &app, &format!("/members/{id}")).await;
+    assert!(!again.contains(&idn), "reloaded: masked again");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'member.reveal'")
+            .await,
+        1,
+        "one reveal, one record"
+    );
+}
+
+#[tokio::test]
+async fn a_password_half_is_shown_once_on_the_page_the_post_leads_to() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    app.add_account("sysadm", "sysadmin", None, None).await;
+    let c = app.signed_in("sysadm", TESTER_PASSWORD).await;
+    let (_, form) = page(&c, &app, "/accounts/new").await;
+    let csrf = csrf_in(&form);
+    let r = c
+        .post(app.url("/accounts/new"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("username", "newcadre"),
+            ("display_name", "新干部"),
+            ("role", "cadre"),
+            ("org_code", "D1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.url().path().starts_with("/accounts/"), "{}", r.url());
+    let shown = r.text().await.unwrap();
+    assert!(shown.contains("初始口令第一段"), "shown after the redirect");
+    let path = format!(
+        "/accounts/{}",
+        app.scalar("SELECT id FROM accounts WHERE username = 'newcadre'")
+            .await
+    );
+    let (_, again) = page(&c, &app, &path).await;
+    assert!(
+        !again.contains("初始口令第一段"),
+        "reloaded: not shown again"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM accounts WHERE username = 'newcadre'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn signing_out_tells_the_browser_to_drop_its_copies_of_pages() {
+    let app = spawn_app().await;
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let r = c
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "tester"),
+            ("password", TESTER_PASSWORD),
+            ("next", "/account"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let (s, home) = page(&c, &app, "/account").await;
+    assert_eq!(s, 200);
+    let r = c
+        .post(app.url("/logout"))
+        .form(&[("_csrf", csrf_in(&home).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(r.headers()["clear-site-data"], "\"cache\"");
+    assert_eq!(r.headers()["location"], "/login?why=logged_out");
+    // What the back button asks for again now leads to the sign-in page.
+    let r = c.get(app.url("/members")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
+}

@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use super::Form;
 use serde::Deserialize;
 
-use super::{Ctx, PageResult, Shell, done, field, query_of, render, render_invalid};
+use super::{Ctx, PageResult, Shell, done, field, render, render_invalid};
 use crate::app::AppState;
 use crate::audit::verify::{self, Report};
 use crate::audit::{self, AuditFilter, AuditRow};
@@ -88,7 +88,29 @@ async fn show_page(st: &AppState, ctx: &Ctx, id: i64) -> Result<ShowPage, AppErr
 }
 
 async fn show(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
-    render(show_page(&st, &ctx, parse_id(&id, "账号")?).await?)
+    let id = parse_id(&id, "账号")?;
+    let mut page = show_page(&st, &ctx, id).await?;
+    // A half of an initial password issued by the post that led here, shown this once.
+    if let Some(v) = st.once.take(ctx.session.id, &format!("password:{id}")) {
+        let which = if v.first().is_some_and(|w| w == "第二段") {
+            "第二段"
+        } else {
+            "第一段"
+        };
+        page.password = v.get(1).map(|half| (which, half.clone()));
+    }
+    render(page)
+}
+
+/// Keeps a just-issued password half for the account page and goes there (post/redirect/get:
+/// reloading the page neither shows it again nor issues another).
+fn show_password_once(st: &AppState, ctx: &Ctx, id: i64, which: &str, half: String) -> PageResult {
+    st.once.put(
+        ctx.session.id,
+        &format!("password:{id}"),
+        vec![which.to_string(), half],
+    );
+    super::redirect(&format!("/accounts/{id}"))
 }
 
 #[derive(Template)]
@@ -101,7 +123,6 @@ struct NewPage {
     role: String,
     org_code: String,
     error: Option<String>,
-    created: Option<(AccountView, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -124,7 +145,6 @@ fn new_page(ctx: &Ctx, f: NewForm) -> NewPage {
         role: f.role.unwrap_or_else(|| "cadre".into()),
         org_code: f.org_code.unwrap_or_default(),
         error: None,
-        created: None,
     }
 }
 
@@ -150,10 +170,7 @@ async fn create(State(st): State<AppState>, ctx: Ctx, Form(f): Form<NewForm>) ->
     )
     .await
     {
-        Ok(created) => {
-            page.created = Some(created);
-            render(page)
-        }
+        Ok((account, half)) => show_password_once(&st, &ctx, account.id, "第一段", half),
         Err(e) if e.status().is_client_error() => {
             page.error = Some(e.message().into());
             render_invalid(page)
@@ -198,9 +215,7 @@ async fn reset_password(
         st.auth.now(),
     )
     .await?;
-    let mut page = show_page(&st, &ctx, id).await?;
-    page.password = Some(("第一段", pw));
-    render(page)
+    show_password_once(&st, &ctx, id, "第一段", pw)
 }
 
 #[derive(Deserialize)]
@@ -231,11 +246,7 @@ async fn approve(
     )
     .await
     {
-        Ok((_, half)) => {
-            let mut page = show_page(&st, &ctx, id).await?;
-            page.password = Some(("第二段", half));
-            render(page)
-        }
+        Ok((_, half)) => show_password_once(&st, &ctx, id, "第二段", half),
         Err(e) if e.status().is_client_error() => {
             let mut page = show_page(&st, &ctx, id).await?;
             page.error = Some(e.message().into());
@@ -307,10 +318,7 @@ struct AuditPage {
     shell: Shell,
     f: AuditFilter,
     rows: Vec<AuditRow>,
-    total: i64,
-    page: u32,
-    prev: Option<String>,
-    next: Option<String>,
+    pager: super::Pager,
 }
 
 impl AuditPage {
@@ -369,27 +377,24 @@ async fn audit_list(
         per_page: Some(50),
     };
     let result = audit::list(&st.reg.db, &ctx.caller.scope, &f).await?;
-    let link = |p: u32| {
-        format!(
-            "/audit?{}",
-            query_of(&[
-                ("actor", f.actor.clone()),
-                ("action", f.action.clone()),
-                ("outcome", f.outcome.clone()),
-                ("from", f.from.clone()),
-                ("to", f.to.clone()),
-                ("page", Some(p.to_string()))
-            ])
-        )
-    };
-    let more = i64::from(page) * 50 < result.total;
+    let pager = super::Pager::new(
+        "/audit",
+        &[
+            ("actor", f.actor.clone()),
+            ("action", f.action.clone()),
+            ("outcome", f.outcome.clone()),
+            ("from", f.from.clone()),
+            ("to", f.to.clone()),
+        ],
+        i64::from(page),
+        50,
+        result.total,
+        "条",
+    );
     render(AuditPage {
         shell: ctx.shell("审计日志", "audit"),
-        prev: (page > 1).then(|| link(page - 1)),
-        next: more.then(|| link(page + 1)),
         rows: result.rows,
-        total: result.total,
-        page,
+        pager,
         f,
     })
 }

@@ -206,9 +206,7 @@ struct DrillPage {
     members: Vec<crate::registry::stats::DrillPerson>,
     unions: Vec<Org>,
     employers: Vec<Unit>,
-    page: i64,
-    prev: Option<String>,
-    next: Option<String>,
+    pager: super::Pager,
 }
 
 fn figure_label(f: Figure) -> &'static str {
@@ -236,7 +234,31 @@ async fn drill(State(st): State<AppState>, ctx: Ctx, Query(p): Query<DrillParams
         to: p.to.clone(),
     };
     let (org, period) = stats::resolve(&st.reg.db, &ctx.caller.scope, &q).await?;
-    let page = p.page.unwrap_or(1).max(1);
+    let total = stats::compute(&st.reg.db, &org, &period)
+        .await?
+        .value(p.figure);
+    let figure = serde_json::to_value(p.figure)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string));
+    let unit = match p.figure {
+        Figure::UnionsAtEnd | Figure::UnionsNew => "个",
+        Figure::EmployersCovered => "家",
+        _ => "人",
+    };
+    let pager = super::Pager::new(
+        "/drill",
+        &[
+            ("figure", figure),
+            ("org", Some(org.code.clone())),
+            ("from", Some(period.from.to_string())),
+            ("to", Some(period.to.to_string())),
+        ],
+        p.page.unwrap_or(1).max(1),
+        50,
+        total,
+        unit,
+    );
+    let page = pager.page.min(pager.pages);
     let d = stats::drill(
         &st.reg.db,
         &ctx.caller.scope,
@@ -247,21 +269,6 @@ async fn drill(State(st): State<AppState>, ctx: Ctx, Query(p): Query<DrillParams
         50,
     )
     .await?;
-    let link = |n: i64| {
-        let figure = serde_json::to_value(p.figure)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string));
-        format!(
-            "/drill?{}",
-            query_of(&[
-                ("figure", figure),
-                ("org", Some(org.code.clone())),
-                ("from", Some(period.from.to_string())),
-                ("to", Some(period.to.to_string())),
-                ("page", Some(n.to_string())),
-            ])
-        )
-    };
     let (mut members, mut unions, mut employers) = (Vec::new(), Vec::new(), Vec::new());
     match d.records {
         DrillRows::Members(v) => members = v,
@@ -275,8 +282,9 @@ async fn drill(State(st): State<AppState>, ctx: Ctx, Query(p): Query<DrillParams
         members,
         unions,
         employers,
-        page,
-        prev: (page > 1).then(|| link(page - 1)),
-        next: d.has_more.then(|| link(page + 1)),
+        pager: super::Pager {
+            page: d.page,
+            ..pager
+        },
     })
 }

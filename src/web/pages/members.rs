@@ -349,7 +349,13 @@ async fn show_page(st: &AppState, ctx: &Ctx, id: i64) -> Result<ShowPage, AppErr
 
 async fn show(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
     let id = parse_id(&id, "会员")?;
-    render(show_page(&st, &ctx, id).await?)
+    let mut page = show_page(&st, &ctx, id).await?;
+    // Full values revealed by the post that led here, shown this once.
+    if let Some(mut v) = st.once.take(ctx.session.id, &format!("reveal:{id}")) {
+        let mobile = v.pop().filter(|m| !m.is_empty());
+        page.revealed = v.pop().map(|id_number| (id_number, mobile));
+    }
+    render(page)
 }
 
 #[derive(Deserialize)]
@@ -357,8 +363,9 @@ struct RevealForm {
     reason: Option<String>,
 }
 
-/// Shows the full ID number and mobile on the page itself (never in a URL), after recording
-/// who asked and why.
+/// Records who asked to see the full ID number and mobile and why, then sends the browser to
+/// the member's page, which shows them once (never in a URL). Reloading that page or going
+/// back neither reveals again nor writes a second record.
 async fn reveal(
     State(st): State<AppState>,
     ctx: Ctx,
@@ -366,7 +373,6 @@ async fn reveal(
     Form(f): Form<RevealForm>,
 ) -> PageResult {
     let id = parse_id(&id, "会员")?;
-    let mut page = show_page(&st, &ctx, id).await?;
     let actor = ctx.caller.actor(&st.reg.keys);
     match members::reveal_with_reason(
         &st.reg.db,
@@ -379,20 +385,21 @@ async fn reveal(
     )
     .await
     {
-        Ok(values) => page.revealed = Some(values),
-        Err(e) if e.status() == axum::http::StatusCode::UNPROCESSABLE_ENTITY => {
-            page.reveal_error = Some(e.message().into());
-            return render_invalid(page);
+        Ok((id_number, mobile)) => {
+            st.once.put(
+                ctx.session.id,
+                &format!("reveal:{id}"),
+                vec![id_number, mobile.unwrap_or_default()],
+            );
+            super::redirect(&format!("/members/{id}"))
         }
-        Err(e) => return Err(e.into()),
+        Err(e) if e.status() == axum::http::StatusCode::UNPROCESSABLE_ENTITY => {
+            let mut page = show_page(&st, &ctx, id).await?;
+            page.reveal_error = Some(e.message().into());
+            render_invalid(page)
+        }
+        Err(e) => Err(e.into()),
     }
-    let mut resp = render(page)?;
-    // Full values must not linger in caches.
-    resp.headers_mut().insert(
-        axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
-    Ok(resp)
 }
 
 /// The person form as typed, with the problems found in it.

@@ -10,6 +10,7 @@ pub mod charts;
 pub mod dashboard;
 pub mod imports;
 pub mod members;
+pub mod once;
 pub mod orgs;
 pub mod signin;
 pub mod transfers;
@@ -449,6 +450,11 @@ pub fn render_invalid(t: impl Template) -> PageResult {
 /// Renders a page with the status of the problem it reports.
 pub fn render_status(status: StatusCode, t: impl Template) -> PageResult {
     Ok((status, Html(t.render()?)).into_response())
+}
+
+/// After a successful form whose page says what happened by itself (303 See Other).
+pub fn redirect(to: &str) -> PageResult {
+    Ok(Redirect::to(to).into_response())
 }
 
 /// After a successful form: back to a page, with a notice.

@@ -372,11 +372,22 @@ async fn password_submit(
 
 async fn logout(State(st): State<AppState>, ClientIp(ip): ClientIp, ctx: Ctx) -> PageResult {
     login::logout(&st.auth, &st.reg, &ctx.session, false, &ip).await?;
-    Ok((
-        cookies(&st, "", "", 0),
+    Ok(signed_out(&st))
+}
+
+/// The answer to a sign-out: the cookies cleared, and the browser told to drop what it
+/// kept of this site (its page cache and back-forward cache), so that the back button
+/// cannot bring a member's page back; then the sign-in page.
+fn signed_out(st: &AppState) -> axum::response::Response {
+    (
+        cookies(st, "", "", 0),
+        [(
+            axum::http::HeaderName::from_static("clear-site-data"),
+            axum::http::HeaderValue::from_static("\"cache\""),
+        )],
         Redirect::to("/login?why=logged_out"),
     )
-        .into_response())
+        .into_response()
 }
 
 async fn logout_all(State(st): State<AppState>, ClientIp(ip): ClientIp, ctx: Ctx) -> PageResult {
@@ -384,11 +395,7 @@ async fn logout_all(State(st): State<AppState>, ClientIp(ip): ClientIp, ctx: Ctx
         return Ok(Redirect::to(stage_page(ctx.session.stage)).into_response());
     }
     login::logout(&st.auth, &st.reg, &ctx.session, true, &ip).await?;
-    Ok((
-        cookies(&st, "", "", 0),
-        Redirect::to("/login?why=logged_out"),
-    )
-        .into_response())
+    Ok(signed_out(&st))
 }
 
 async fn home(ctx: Ctx) -> PageResult {
