@@ -1,5 +1,7 @@
 // 智慧工会平台 console conveniences. Every page works without this file: it only confirms
-// risky actions, submits filters as you type, switches scope on change and follows progress.
+// risky actions, submits filters as you type, suggests unions and employers as you type and
+// follows progress. (The scope switcher waits for its button: arrow keys in a closed
+// drop-down change its value, and a page change on each would be a surprise.)
 "use strict";
 (function () {
   function ready(fn) {
@@ -12,13 +14,6 @@
       form.addEventListener("submit", function (e) {
         if (!window.confirm(form.getAttribute("data-confirm"))) e.preventDefault();
       });
-    });
-
-    // The scope switcher applies on selection.
-    document.querySelectorAll("select[data-autosubmit]").forEach(function (sel) {
-      sel.addEventListener("change", function () { sel.form.submit(); });
-      var btn = sel.form.querySelector("button[type=submit]");
-      if (btn) btn.hidden = true;
     });
 
     // Live search: filter forms marked data-live refresh their results while typing.

@@ -388,6 +388,7 @@ pub const PAGES: &[(&str, &str, Access)] = {
         ("POST", "/account/logout-all", AnySession),
         ("POST", "/scope", Need(OrgRead)),
         ("GET", "/dashboard", Need(StatsRead)),
+        ("GET", "/dashboard/statistics.xlsx", Need(StatsRead)),
         ("GET", "/drill", Need(StatsRead)),
         ("GET", "/orgs", Need(OrgRead)),
         ("GET", "/orgs/new", Need(OrgWrite)),

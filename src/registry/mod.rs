@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod members;
 pub mod names;
 pub mod orgs;
+pub mod overview;
 pub mod scope;
 pub mod search;
 pub mod stats;

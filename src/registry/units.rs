@@ -46,28 +46,49 @@ pub struct UnitFields {
 const SELECT: &str = "SELECT u.id, u.uscc, u.uscc_check_ok, u.name, u.ownership, u.small_micro, u.industry, u.region_code, \
      u.employee_count, u.org_id, o.code AS org_code, o.name AS org_name FROM units u LEFT JOIN orgs o ON o.id = u.org_id";
 
-/// Units are visible in a scope when their covering union is in it. Uncovered units are visible
-/// to the whole-registry scope only (they are organising targets of the federation).
-fn visible(scope: &Scope, org_path: Option<&str>) -> bool {
-    match org_path {
+/// Units are visible in a scope when their covering union is in it. A unit with no union is
+/// an organising target of the federation whose area it lies in: visible to the whole
+/// registry, and to a scope whose top union has a region code covering the unit's.
+async fn visible(
+    db: &Db,
+    scope: &Scope,
+    org_path: Option<&str>,
+    region: Option<&str>,
+) -> AppResult<bool> {
+    Ok(match org_path {
         Some(p) => scope.contains(p),
-        None => scope.is_all(),
-    }
+        None if scope.is_all() => true,
+        None => match (uncovered_area(db, scope).await?, region) {
+            (Some(prefix), Some(r)) => r.starts_with(&prefix),
+            _ => false,
+        },
+    })
+}
+
+/// The region-code prefix of the area whose employers without a union a scope sees (`None`:
+/// none, the scope's top union having no region code).
+async fn uncovered_area(db: &Db, scope: &Scope) -> AppResult<Option<String>> {
+    Ok(orgs::scope_root(db, scope)
+        .await?
+        .and_then(|o| o.region_code)
+        .map(|r| super::overview::region_prefix(&r).to_string()))
 }
 
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> AppResult<Unit> {
     let row: Option<(Unit, Option<String>)> =
         fetch_one_with_path(db, "u.id = $1", id.to_string()).await?;
-    row.filter(|(_, p)| visible(scope, p.as_deref()))
-        .map(|(u, _)| u)
-        .ok_or_else(|| AppError::not_found("单位"))
+    match row {
+        Some((u, p)) if visible(db, scope, p.as_deref(), u.region_code.as_deref()).await? => Ok(u),
+        _ => Err(AppError::not_found("单位")),
+    }
 }
 
 pub async fn get_by_uscc(db: &Db, scope: &Scope, uscc: &str) -> AppResult<Unit> {
     let row = fetch_one_with_path(db, "u.uscc = $1", uscc.to_string()).await?;
-    row.filter(|(_, p)| visible(scope, p.as_deref()))
-        .map(|(u, _)| u)
-        .ok_or_else(|| AppError::not_found("单位"))
+    match row {
+        Some((u, p)) if visible(db, scope, p.as_deref(), u.region_code.as_deref()).await? => Ok(u),
+        _ => Err(AppError::not_found("单位")),
+    }
 }
 
 async fn fetch_one_with_path(
@@ -101,6 +122,8 @@ pub struct UnitFilter {
     /// Name or USCC contains this text.
     pub q: Option<String>,
     pub small_micro: Option<bool>,
+    /// Only employers without a union (in the area of the scope).
+    pub uncovered: Option<bool>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
@@ -127,12 +150,28 @@ async fn filter_sql(db: &Db, scope: &Scope, f: &UnitFilter) -> AppResult<(String
         None => scope.clone(),
     };
     let (lo, hi) = scope.range();
-    let mut sql = String::from("((u.org_path >= $1 AND u.org_path < $2)");
-    if scope.is_all() {
-        sql.push_str(" OR u.org_path IS NULL");
-    }
-    sql.push(')');
     let mut args = vec![lo, hi];
+    // Employers without a union: everywhere for the whole registry, else in the scope's area.
+    let uncovered = if scope.is_all() {
+        Some("u.org_path IS NULL".to_string())
+    } else if let Some(prefix) = uncovered_area(db, &scope).await? {
+        args.push(format!("{prefix}%"));
+        Some(format!(
+            "(u.org_path IS NULL AND u.region_code LIKE ${})",
+            args.len()
+        ))
+    } else {
+        None
+    };
+    let mut sql = match (f.uncovered, uncovered) {
+        // ($1 and $2 are bound whatever the condition: PostgreSQL wants every one used.)
+        (Some(true), Some(u)) => format!("({u} AND $1 = $1 AND $2 = $2)"),
+        (Some(true), None) => "(1 = 0 AND $1 = $1 AND $2 = $2)".to_string(),
+        (_, Some(u)) if f.uncovered != Some(false) => {
+            format!("((u.org_path >= $1 AND u.org_path < $2) OR {u})")
+        }
+        _ => "(u.org_path >= $1 AND u.org_path < $2)".to_string(),
+    };
     match f.q.as_deref().and_then(super::search::Typed::parse) {
         None => {}
         Some(super::search::Typed::Letters(forms)) => {
@@ -312,8 +351,10 @@ pub async fn save(
     let actor2 = actor.clone();
     let uscc = fields.uscc.as_str().to_string();
     let backend = db.backend();
+    let area = uncovered_area(db, &actor.scope).await?;
     db.write(move |tx| {
-        let (actor, fields, org_code) = (actor2.clone(), fields.clone(), org_code.clone());
+        let (actor, fields, org_code, area) =
+            (actor2.clone(), fields.clone(), org_code.clone(), area.clone());
         Box::pin(async move {
             let scope = actor.scope.clone();
             let covering = match org_code.as_deref().filter(|c| !c.trim().is_empty()) {
@@ -322,13 +363,24 @@ pub async fn save(
                 None => return Err(AppError::invalid("请填写覆盖该单位的工会代码")),
             };
             // An existing unit covered by a union outside the caller's scope is not theirs to change.
-            let current: Option<Option<String>> =
-                sqlx::query_scalar("SELECT org_path FROM units WHERE uscc = $1")
+            // One without a union may be taken on by a union of its area.
+            let current: Option<(Option<String>, Option<String>)> =
+                sqlx::query_as("SELECT org_path, region_code FROM units WHERE uscc = $1")
                     .bind(fields.uscc.as_str())
                     .fetch_optional(&mut **tx)
                     .await?;
-            if let Some(path) = &current
-                && !visible(&scope, path.as_deref())
+            let theirs = |path: &Option<String>, region: &Option<String>| match path {
+                Some(p) => scope.contains(p),
+                None => {
+                    scope.is_all()
+                        || area
+                            .as_deref()
+                            .zip(region.as_deref())
+                            .is_some_and(|(a, r)| r.starts_with(a))
+                }
+            };
+            if let Some((path, region)) = &current
+                && !theirs(path, region)
             {
                 return Err(AppError::conflict(
                     "UNIT_OTHER_SCOPE",

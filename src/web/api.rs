@@ -794,9 +794,10 @@ async fn import_status(
         .ok_or_else(|| AppError::not_found("导入任务"))
 }
 
-const XLSX_MIME: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) const XLSX_MIME: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-fn attachment(name: &str, mime: &'static str, bytes: Vec<u8>) -> Response {
+pub(crate) fn attachment(name: &str, mime: &'static str, bytes: Vec<u8>) -> Response {
     let mut h = HeaderMap::new();
     h.insert(header::CONTENT_TYPE, mime.parse().expect("static"));
     let encoded: String = name

@@ -370,3 +370,106 @@ async fn signing_out_tells_the_browser_to_drop_its_copies_of_pages() {
             .starts_with("/login")
     );
 }
+
+#[tokio::test]
+async fn the_dashboard_has_periods_year_on_year_parts_that_add_up_and_a_to_do() {
+    use chrono::Datelike;
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let today = chrono::Local::now().date_naive();
+    let y = today.year();
+    let enrol = |name: &'static str, seq: u32, org: &'static str, joined: String| {
+        let app = &app;
+        async move {
+            let (s, v) = app
+                .post(
+                    "/api/v1/members",
+                    json!({ "name": name, "id_number": id_number("340402", "19700101", seq), "org_code": org, "joined_on": joined }),
+                )
+                .await;
+            assert_eq!(s, 200, "{v}");
+            v["member"]["id"].as_str().unwrap().to_string()
+        }
+    };
+    let a = enrol("甲", 72, "U1", "2020-01-01".into()).await;
+    let b = enrol("乙", 73, "U1", format!("{}-06-01", y - 1)).await;
+    enrol("丙", 75, "U3", today.to_string()).await;
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/members/{a}/events"),
+            json!({ "event": "retire", "on": today.to_string() }),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/members/{b}/transfers"),
+            json!({ "to_org": "U3" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    for (body17, org) in [
+        ("91340400MA0000101", Some("U1")),
+        ("91340400MA0000102", None),
+    ] {
+        let mut unit =
+            json!({ "uscc": uscc(body17), "name": format!("单位{body17}"), "employee_count": 10 });
+        if let Some(o) = org {
+            unit["org_code"] = json!(o);
+        }
+        let (s, v) = app.post("/api/v1/units", unit).await;
+        assert_eq!(s, 200, "{v}");
+    }
+    let c = browser(&app, "tester", TESTER_PASSWORD).await;
+    let (s, html) = page(&c, &app, "/dashboard").await;
+    assert_eq!(s, 200);
+    assert!(html.contains(&format!("统计期 {y}-01-01 至 {today}")));
+    assert!(html.contains("同比"), "a year earlier has records");
+    assert!(html.contains("期内退休") && html.contains("女职工会员") && html.contains("期初会员"));
+    assert!(
+        html.contains("建会率") && html.contains("50.00%"),
+        "one of two employers has a union"
+    );
+    assert!(html.contains("1 份转入申请等待接收或退回"), "to-do");
+    // The parts: 入会 +1, 退休 −1, nothing unexplained, net 0 = 2 − 2.
+    let changes = &html[html.find(r#"id="changes""#).unwrap()..];
+    let changes = &changes[..changes.find("</section>").unwrap()];
+    assert!(
+        changes.contains("入会</a></th><td class=\"num\">+1"),
+        "{changes}"
+    );
+    assert!(
+        changes.contains("退休</a></th><td class=\"num\">-1"),
+        "{changes}"
+    );
+    assert!(!changes.contains("其他"), "{changes}");
+    assert!(
+        changes.contains("净增</th><td class=\"num\">+0"),
+        "{changes}"
+    );
+    // Last year, and a period that cannot be.
+    let (_, html) = page(&c, &app, "/dashboard?period=last_year").await;
+    assert!(html.contains(&format!("统计期 {}-01-01 至 {}-12-31", y - 1, y - 1)));
+    let (s, html) = page(
+        &c,
+        &app,
+        "/dashboard?period=custom&from=2026-05-01&to=2026-04-01",
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(html.contains("统计开始日期不能晚于结束日期"));
+    // The statistics table of the period, with a year earlier beside it.
+    let rows = app
+        .download_sheet(
+            &format!("/dashboard/statistics.xlsx?org=C&from={y}-01-01&to={today}"),
+            "统计表",
+        )
+        .await;
+    let row = rows
+        .iter()
+        .find(|r| r[0] == "期末会员（人）")
+        .expect("a members row");
+    assert_eq!((row[1].as_str(), row[2].as_str()), ("2", "2"), "{row:?}");
+    let retired = rows.iter().find(|r| r[0] == "期内退休（人）").unwrap();
+    assert_eq!(retired[1], "1");
+}

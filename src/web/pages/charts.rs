@@ -28,26 +28,17 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-/// Shortens a long label to `max` characters.
-fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max - 1).collect();
-        t.push('…');
-        t
-    }
-}
-
-/// Horizontal bars, one row each, largest scale at the longest bar.
+/// Horizontal bars, largest scale at the longest bar. Each label has a line of its own above
+/// its bar, across the whole width: a union's full name fits (up to 34 characters; a longer
+/// one is shortened in the middle, its start and its kind kept, and shown whole on hover).
 pub fn bars(title: &str, bars: &[Bar]) -> String {
     if bars.is_empty() {
         return format!(r#"<p class="empty">{}：暂无数据</p>"#, esc(title));
     }
-    let row = 26.0;
-    let (label_w, bar_w, text_w) = (150.0, 330.0, 90.0);
-    let height = bars.len() as f64 * row + 8.0;
-    let width = label_w + bar_w + text_w;
+    let row = 42.0;
+    let (width, text_w) = (570.0, 90.0);
+    let bar_w = width - text_w;
+    let height = bars.len() as f64 * row + 4.0;
     let max = bars.iter().map(|b| b.value).fold(0.0, f64::max).max(1e-9);
     let mut s = String::new();
     let _ = write!(
@@ -57,15 +48,16 @@ pub fn bars(title: &str, bars: &[Bar]) -> String {
         t = esc(title)
     );
     for (i, b) in bars.iter().enumerate() {
-        let y = i as f64 * row + 4.0;
+        let y = i as f64 * row + 2.0;
         let w = (b.value / max * bar_w).max(if b.value > 0.0 { 2.0 } else { 0.0 });
         let mark = format!(
-            r#"<text class="label" x="{lx}" y="{ty}" text-anchor="end">{label}</text><rect class="bar" x="{label_w}" y="{y}" width="{w:.1}" height="{h}" rx="2"/><text class="value" x="{vx:.1}" y="{ty}">{text}</text>"#,
-            lx = label_w - 8.0,
-            ty = y + row * 0.62,
-            label = esc(&clip(&b.label, 10)),
-            h = row - 8.0,
-            vx = label_w + w + 6.0,
+            r#"<text class="label" x="0" y="{ly:.1}">{label}</text><rect class="bar" x="0" y="{by:.1}" width="{w:.1}" height="{h}" rx="2"/><text class="value" x="{vx:.1}" y="{vy:.1}">{text}</text>"#,
+            ly = y + 14.0,
+            label = esc(&clip_middle(&b.label, 34)),
+            by = y + 20.0,
+            h = 14.0,
+            vx = w + 6.0,
+            vy = y + 32.0,
             text = esc(&b.text),
         );
         match &b.href {
@@ -83,6 +75,20 @@ pub fn bars(title: &str, bars: &[Bar]) -> String {
     }
     s.push_str("</svg>");
     s
+}
+
+/// Shortens a long name in the middle: its start (where it is) and its end (what it is,
+/// 总工会/工会联合会) both stay readable.
+fn clip_middle(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s.to_string();
+    }
+    let tail = max / 3;
+    let head = max - tail - 1;
+    let start: String = s.chars().take(head).collect();
+    let end: String = s.chars().skip(n - tail).collect();
+    format!("{start}…{end}")
 }
 
 /// A line over months (labels like 2026-03), with a dot and value at every point.
@@ -186,8 +192,20 @@ mod tests {
                 },
             ],
         );
-        assert!(svg.contains(r#"width="330.0""#), "{svg}");
+        assert!(svg.contains(r#"width="480.0""#), "{svg}");
         assert!(svg.contains(r#"width="0.0""#), "{svg}");
+    }
+
+    #[test]
+    fn long_union_names_keep_their_start_and_their_kind() {
+        let name = "测试市某某区某某街道某某社区新就业形态快递物流行业联合工会委员会工会联合会";
+        let shown = clip_middle(name, 34);
+        assert_eq!(shown.chars().count(), 34);
+        assert!(
+            shown.starts_with("测试市某某区") && shown.ends_with("工会联合会"),
+            "{shown}"
+        );
+        assert_eq!(clip_middle("一区总工会", 34), "一区总工会");
     }
 
     #[test]

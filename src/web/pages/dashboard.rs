@@ -9,13 +9,17 @@ use serde::Deserialize;
 use super::charts::{self, Bar};
 use super::{Ctx, PageResult, Shell, query_of, render, thousands};
 use crate::app::AppState;
+use crate::error::AppError;
 use crate::registry::orgs::Org;
-use crate::registry::stats::{self, DrillRows, Figure, Stats, StatsQuery};
+use crate::registry::overview::{self, PeriodChoice};
+use crate::registry::stats::{self, DrillRows, Figure, Period, Stats, StatsQuery};
 use crate::registry::units::Unit;
+use crate::types::parse_date;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/dashboard", get(dashboard))
+        .route("/dashboard/statistics.xlsx", get(statistics_xlsx))
         .route("/drill", get(drill))
 }
 
@@ -24,7 +28,16 @@ pub struct Card {
     pub label: &'static str,
     pub value: String,
     pub note: String,
+    /// 同比 in words, when the same dates a year earlier hold records.
+    pub yoy: Option<String>,
     pub href: String,
+}
+
+/// One part of the net change, as a line of the breakdown.
+pub struct PartLine {
+    pub label: &'static str,
+    pub value: String,
+    pub href: Option<String>,
 }
 
 #[derive(Template)]
@@ -33,17 +46,30 @@ struct DashboardPage {
     shell: Shell,
     stats: Stats,
     cards: Vec<Card>,
+    parts: Vec<PartLine>,
+    net: String,
+    before_period: Option<String>,
+    /// (incoming, outgoing) transfers waiting for a decision.
+    pending: (i64, i64),
+    period: &'static str,
+    periods: Vec<(&'static str, &'static str)>,
+    from: String,
+    to: String,
+    export: String,
     members_chart: String,
     kinds_chart: String,
     rates_chart: String,
     nef_chart: String,
 }
 
-fn drill_link(figure: &str, s: &Stats) -> String {
+fn drill_link(figure: Figure, s: &Stats) -> String {
+    let figure = serde_json::to_value(figure)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string));
     format!(
         "/drill?{}",
         query_of(&[
-            ("figure", Some(figure.into())),
+            ("figure", figure),
             ("org", Some(s.org_code.clone())),
             ("from", Some(s.from.clone())),
             ("to", Some(s.to.clone())),
@@ -54,6 +80,43 @@ fn drill_link(figure: &str, s: &Stats) -> String {
 #[derive(Deserialize)]
 struct PeriodQuery {
     org: Option<String>,
+    period: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+impl PeriodQuery {
+    /// The union and the dates asked for: a named period, or from/to when given.
+    async fn resolve(
+        &self,
+        st: &AppState,
+        ctx: &Ctx,
+    ) -> Result<(Org, Period, PeriodChoice), AppError> {
+        let date = |v: &Option<String>| super::field(v).map(|d| parse_date(&d)).transpose();
+        let (from, to) = (date(&self.from)?, date(&self.to)?);
+        let choice = match super::field(&self.period) {
+            Some(p) => PeriodChoice::parse(&p)?,
+            None if from.is_some() || to.is_some() => PeriodChoice::Custom,
+            None => PeriodChoice::ThisYear,
+        };
+        let today = chrono::Local::now().date_naive();
+        let (from, to) = choice.dates(today, from, to)?;
+        let (org, period) = stats::resolve(
+            &st.reg.db,
+            &ctx.caller.scope,
+            &StatsQuery {
+                org: self.org.clone(),
+                from: Some(from.to_string()),
+                to: Some(to.to_string()),
+            },
+        )
+        .await?;
+        Ok((org, period, choice))
+    }
+}
+
+fn rate_text(r: Option<f64>) -> String {
+    r.map(|r| format!("{r:.2}%")).unwrap_or_else(|| "—".into())
 }
 
 async fn dashboard(
@@ -62,77 +125,120 @@ async fn dashboard(
     Query(q): Query<PeriodQuery>,
 ) -> PageResult {
     let db = &st.reg.db;
-    let (org, period) = stats::resolve(
-        db,
-        &ctx.caller.scope,
-        &StatsQuery {
-            org: q.org.clone(),
-            from: None,
-            to: None,
-        },
-    )
-    .await?;
-    let s = stats::compute(db, &org, &period).await?;
+    let (org, period, choice) = q.resolve(&st, &ctx).await?;
+    let o = overview::overview(db, &org, &period).await?;
+    let s = &o.stats;
     let m = &s.members;
-    let rate = s
-        .employers
-        .membership_rate_percent
-        .map(|r| format!("{r:.2}%"))
-        .unwrap_or_else(|| "—".into());
-    let members_of = |extra: &str| format!("/members?org={}{extra}", s.org_code);
+    let yoy = |f: fn(&Stats) -> i64| o.compared(f).words();
+    let at_start_link = {
+        let day_before = (period.from - chrono::Duration::days(1)).to_string();
+        format!(
+            "/drill?{}",
+            query_of(&[
+                ("figure", Some("members_at_end".into())),
+                ("org", Some(s.org_code.clone())),
+                ("from", Some(day_before.clone())),
+                ("to", Some(day_before)),
+            ])
+        )
+    };
+    let est = o.establishment;
     let cards = vec![
         Card {
-            label: "工会组织",
-            value: thousands(s.unions.at_end),
-            note: format!("今年新建 {}", thousands(s.unions.new_in_period)),
-            href: drill_link("unions_at_end", &s),
-        },
-        Card {
-            label: "会员",
+            label: "会员（期末）",
             value: thousands(m.at_end),
             note: format!("另有退休会员 {}", thousands(m.retired_at_end)),
-            href: members_of("&status=active"),
+            yoy: yoy(|s| s.members.at_end),
+            href: drill_link(Figure::MembersAtEnd, s),
         },
         Card {
-            label: "今年新入会",
-            value: thousands(m.joined),
-            note: format!("转入 {}", thousands(m.transferred_in)),
-            href: drill_link("joined", &s),
+            label: "期初会员",
+            value: thousands(m.at_start),
+            note: format!("{} 的在会会员", period.from),
+            yoy: yoy(|s| s.members.at_start),
+            href: at_start_link,
         },
         Card {
-            label: "今年净增",
+            label: "净增",
             value: format!("{:+}", m.net_change),
-            note: format!(
-                "离会 {} · 转出 {}",
-                thousands(m.left),
-                thousands(m.transferred_out)
-            ),
-            href: drill_link("left", &s),
+            note: "构成见下方“会员增减”".into(),
+            yoy: yoy(|s| s.members.net_change),
+            href: "#changes".into(),
+        },
+        Card {
+            label: "期内新入会",
+            value: thousands(m.joined),
+            note: format!("另转入 {}", thousands(m.transferred_in)),
+            yoy: yoy(|s| s.members.joined),
+            href: drill_link(Figure::Joined, s),
+        },
+        Card {
+            label: "期内退休",
+            value: thousands(m.retired_in_period),
+            note: "退休后保留会籍".into(),
+            yoy: yoy(|s| s.members.retired_in_period),
+            href: drill_link(Figure::Retired, s),
+        },
+        Card {
+            label: "女职工会员",
+            value: thousands(m.female_at_end),
+            note: "期末在会会员中".into(),
+            yoy: yoy(|s| s.members.female_at_end),
+            href: drill_link(Figure::FemaleAtEnd, s),
         },
         Card {
             label: "农民工会员",
             value: thousands(m.migrant_at_end),
-            note: "在会会员中".into(),
-            href: members_of("&status=active&migrant=true"),
+            note: "期末在会会员中".into(),
+            yoy: yoy(|s| s.members.migrant_at_end),
+            href: drill_link(Figure::MigrantAtEnd, s),
         },
         Card {
             label: "新就业形态会员",
             value: thousands(m.new_employment_at_end),
             note: "快递员、网约车司机、货车司机等".into(),
-            href: members_of("&status=active&nef=true"),
+            yoy: yoy(|s| s.members.new_employment_at_end),
+            href: drill_link(Figure::NewEmploymentAtEnd, s),
+        },
+        Card {
+            label: "工会组织",
+            value: thousands(s.unions.at_end),
+            note: format!("期内新建 {}", thousands(s.unions.new_in_period)),
+            yoy: yoy(|s| s.unions.at_end),
+            href: drill_link(Figure::UnionsAtEnd, s),
         },
         Card {
             label: "入会率",
-            value: rate,
+            value: rate_text(s.employers.membership_rate_percent),
             note: format!(
                 "覆盖单位职工 {}",
                 thousands(s.employers.employees_of_covered)
             ),
-            href: drill_link("employers_covered", &s),
+            yoy: None,
+            href: drill_link(Figure::EmployersCovered, s),
+        },
+        Card {
+            label: "建会率",
+            value: rate_text(est.rate_percent()),
+            note: format!(
+                "已建会单位 {}，未建会 {}",
+                thousands(est.covered),
+                thousands(est.uncovered)
+            ),
+            yoy: None,
+            href: format!("/units?{}", query_of(&[("uncovered", Some("true".into()))])),
         },
     ];
+    let parts = overview::parts(s)
+        .into_iter()
+        .map(|p| PartLine {
+            label: p.label,
+            value: format!("{:+}", p.value),
+            href: p.figure.map(|f| drill_link(f, s)),
+        })
+        .collect();
     let series = stats::members_by_month(db, &org, m.at_end, period.to, 12).await?;
-    let members_chart = charts::line("近12个月会员人数（月末）", &series);
+    let members_chart = charts::line("会员人数（月末）", &series);
     let kinds: Vec<Bar> = s
         .unions
         .by_kind
@@ -170,22 +276,63 @@ async fn dashboard(
             label: g.group.clone(),
             value: g.count as f64,
             text: thousands(g.count),
-            href: Some(members_of(&format!(
-                "&status=active&{}",
-                query_of(&[("nef_group", Some(g.group.clone()))])
-            ))),
+            href: Some(format!(
+                "/members?{}",
+                query_of(&[
+                    ("org", Some(s.org_code.clone())),
+                    ("status", Some("active".into())),
+                    ("nef_group", Some(g.group.clone())),
+                ])
+            )),
         })
         .collect();
     let nef_chart = charts::bars("新就业形态会员（按群体）", &nef);
+    let export = format!(
+        "/dashboard/statistics.xlsx?{}",
+        query_of(&[
+            ("org", Some(s.org_code.clone())),
+            ("from", Some(s.from.clone())),
+            ("to", Some(s.to.clone())),
+        ])
+    );
     render(DashboardPage {
         shell: ctx.shell(format!("工作台 · {}", s.org_name), "dashboard"),
-        stats: s,
+        net: format!("{:+}", m.net_change),
+        before_period: o.before.as_ref().map(|b| format!("{} 至 {}", b.from, b.to)),
+        pending: o.pending,
+        period: choice.code(),
+        periods: PeriodChoice::ALL
+            .iter()
+            .map(|c| (c.code(), c.label()))
+            .collect(),
+        from: s.from.clone(),
+        to: s.to.clone(),
+        export,
         cards,
+        parts,
+        stats: o.stats,
         members_chart,
         kinds_chart,
         rates_chart,
         nef_chart,
     })
+}
+
+/// The period's statistics table as an Excel file.
+async fn statistics_xlsx(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PeriodQuery>,
+) -> PageResult {
+    let (org, period, _) = q.resolve(&st, &ctx).await?;
+    let o = overview::overview(&st.reg.db, &org, &period).await?;
+    let bytes = overview::workbook(&o)?;
+    let name = format!("{}统计表（{}至{}）.xlsx", org.name, period.from, period.to);
+    Ok(crate::web::api::attachment(
+        &name,
+        crate::web::api::XLSX_MIME,
+        bytes,
+    ))
 }
 
 #[derive(Deserialize)]

@@ -32,6 +32,7 @@ struct ListPage {
     q: String,
     org: String,
     small: String,
+    uncovered: String,
     units: Vec<Unit>,
     pager: super::Pager,
     can_write: bool,
@@ -42,6 +43,7 @@ struct ListQuery {
     q: Option<String>,
     org: Option<String>,
     small: Option<String>,
+    uncovered: Option<String>,
     page: Option<String>,
 }
 
@@ -54,6 +56,7 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) 
         org: field(&q.org),
         q: field(&q.q),
         small_micro: field(&q.small).map(|s| s == "true"),
+        uncovered: field(&q.uncovered).map(|s| s == "true"),
         page: Some(page),
         per_page: Some(50),
     };
@@ -81,6 +84,7 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) 
         q: q.q.clone().unwrap_or_default(),
         org: q.org.clone().unwrap_or_default(),
         small: q.small.clone().unwrap_or_default(),
+        uncovered: q.uncovered.clone().unwrap_or_default(),
         units: rows,
         pager: super::Pager { page, ..pager },
         can_write: ctx.can(Perm::UnitWrite),
