@@ -400,6 +400,8 @@ pub const PAGES: &[(&str, &str, Access)] = {
         ("POST", "/orgs/{code}/move", Need(OrgWrite)),
         ("GET", "/orgs/{code}/close", Need(OrgWrite)),
         ("POST", "/orgs/{code}/close", Need(OrgWrite)),
+        ("POST", "/orgs/{code}/officers", Need(OrgWrite)),
+        ("POST", "/orgs/{code}/officers/{id}/remove", Need(OrgWrite)),
         ("GET", "/units", Need(UnitRead)),
         ("GET", "/units/new", Need(UnitWrite)),
         ("POST", "/units/new", Need(UnitWrite)),

@@ -88,7 +88,30 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_only: &[],
         postgres_only: &[],
     },
+    Migration {
+        version: 11,
+        name: "union officers",
+        sql: V11_OFFICERS,
+        sqlite_only: &[],
+        postgres_only: &[],
+    },
 ];
+
+/// A union's officers (chair, vice-chairs, committee heads, contact) for its page. The mobile
+/// is kept encrypted and shown masked.
+const V11_OFFICERS: &str = r#"
+CREATE TABLE org_officers (
+    id {pk},
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    position TEXT NOT NULL,
+    name TEXT NOT NULL,
+    mobile_enc {blob},
+    mobile_masked TEXT,
+    since TEXT,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX org_officers_org ON org_officers(org_id)
+"#;
 
 /// What the console's search boxes need (see `registry::search`): the keyed index of each ID
 /// number's last five characters (filled by the program, which holds the key, at the start

@@ -9,6 +9,7 @@ pub mod import;
 pub mod jobs;
 pub mod members;
 pub mod names;
+pub mod officers;
 pub mod orgs;
 pub mod overview;
 pub mod scope;

@@ -220,6 +220,24 @@ async fn filter_sql(db: &Db, scope: &Scope, f: &UnitFilter) -> AppResult<(String
     Ok((sql, args))
 }
 
+/// The employers a union covers itself (their covering path is the union's), by name, at
+/// most `limit`; and how many in all.
+pub async fn covered_by(db: &Db, org: &Org, limit: i64) -> AppResult<(Vec<Unit>, i64)> {
+    let rows = sqlx::query_as(&format!(
+        "{SELECT} WHERE u.org_path = $1 ORDER BY u.name, u.id LIMIT {}",
+        limit.clamp(1, 500)
+    ))
+    .bind(&org.path)
+    .fetch_all(db.pool())
+    .await?;
+    let total: i64 =
+        sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM units WHERE org_path = $1")
+            .bind(&org.path)
+            .fetch_one(db.pool())
+            .await?;
+    Ok((rows, total))
+}
+
 /// How many employers a filter finds.
 pub async fn count(db: &Db, scope: &Scope, f: &UnitFilter) -> AppResult<i64> {
     let (w, args) = filter_sql(db, scope, f).await?;

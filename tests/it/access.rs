@@ -108,6 +108,9 @@ struct Fixture {
     /// Waiting transfers: within D1 (U1 → U2) and within D2 (U3 → U4).
     own_transfer: i64,
     other_transfer: i64,
+    /// An officer of U2 and one of U3.
+    own_officer: i64,
+    other_officer: i64,
 }
 
 async fn enroll(app: &TestApp, name: &str, id: &str, org: &str) -> i64 {
@@ -221,7 +224,33 @@ async fn fixture(app: &TestApp) -> Fixture {
     };
     let own_transfer = transfer(own_member, "U2").await;
     let other_transfer = transfer(other_member, "U4").await;
+    let officer = |code: &'static str| {
+        let (db, keys, root) = (app.reg.db.clone(), app.reg.keys.clone(), root.clone());
+        async move {
+            let org = gonghui::registry::orgs::get_by_code(&db, &root.scope, code)
+                .await
+                .unwrap();
+            let input = gonghui::registry::officers::OfficerInput {
+                position: "主席".into(),
+                name: if code == "U2" {
+                    "乙主席"
+                } else {
+                    "丙主席"
+                }
+                .into(),
+                ..Default::default()
+            };
+            gonghui::registry::officers::add(&db, &keys, &root, &org, &input)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let own_officer = officer("U2").await;
+    let other_officer = officer("U3").await;
     Fixture {
+        own_officer,
+        other_officer,
         own_transfer,
         other_transfer,
         own_member,
@@ -651,6 +680,11 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         )
     };
     match path {
+        p if p.starts_with("/orgs/{code}/officers/{id}") => (
+            p.replace("{code}", &pick("U2", "U3"))
+                .replace("{id}", &id(f.own_officer, f.other_officer)),
+            Other::NotFound,
+        ),
         // Writes go to U2 (its loss harms nothing); reads to S1, which has children.
         p if p.starts_with("/orgs/{code}") => {
             let target = if method == "GET" && p == "/orgs/{code}" {

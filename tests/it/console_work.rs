@@ -473,3 +473,67 @@ async fn the_dashboard_has_periods_year_on_year_parts_that_add_up_and_a_to_do() 
     let retired = rows.iter().find(|r| r[0] == "期内退休（人）").unwrap();
     assert_eq!(retired[1], "1");
 }
+
+#[tokio::test]
+async fn a_union_page_lists_its_officers_employers_and_sub_unions_in_code_order() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let (s, v) = app
+        .post(
+            "/api/v1/units",
+            json!({ "uscc": uscc("91340400MA0000201"), "name": "甲公司", "employee_count": 120, "org_code": "U1" }),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let c = browser(&app, "tester", TESTER_PASSWORD).await;
+    let (_, html) = page(&c, &app, "/orgs/U1").await;
+    assert!(
+        html.contains("甲公司") && html.contains("共 1 家"),
+        "covered employers"
+    );
+    let csrf = csrf_in(&html);
+    let r = c
+        .post(app.url("/orgs/U1/officers"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("position", "会长"),
+            ("name", "王芳"),
+            ("mobile", "1381234"),
+            ("since", "2999-01-01"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let html = r.text().await.unwrap();
+    assert_eq!(
+        html.matches(r#"class="field-error""#).count(),
+        3,
+        "three at once"
+    );
+    assert!(html.contains(r#"value="王芳""#), "typed name kept");
+    let r = c
+        .post(app.url("/orgs/U1/officers"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("position", "主席"),
+            ("name", "王芳"),
+            ("mobile", "13812345678"),
+            ("since", "2023-03-01"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let html = r.text().await.unwrap();
+    assert!(html.contains("王芳") && html.contains("138****5678"));
+    assert!(!html.contains("13812345678"), "the mobile shown masked");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'org.officer_add'")
+            .await,
+        1
+    );
+    // Sub-unions in code order.
+    let (_, html) = page(&c, &app, "/orgs/C").await;
+    let (d1, d2) = (html.find(">D1<").unwrap(), html.find(">D2<").unwrap());
+    assert!(d1 < d2, "D1 before D2");
+}

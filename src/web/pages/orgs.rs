@@ -15,6 +15,7 @@ use super::{Ctx, PageResult, Shell, done, field, render, render_invalid, thousan
 use crate::app::AppState;
 use crate::auth::permissions::Perm;
 use crate::error::AppError;
+use crate::registry::officers::{self, Officer, OfficerInput};
 use crate::registry::orgs::{self, Org, OrgFilter, OrgKind};
 use crate::registry::scope::Scope;
 use crate::registry::stats::{self, ChildRate, StatsQuery};
@@ -29,6 +30,11 @@ pub fn router() -> Router<AppState> {
         .route("/orgs/{code}/edit", get(edit_form).post(update))
         .route("/orgs/{code}/move", get(move_form).post(move_subtree))
         .route("/orgs/{code}/close", get(close_form).post(close))
+        .route("/orgs/{code}/officers", axum::routing::post(add_officer))
+        .route(
+            "/orgs/{code}/officers/{id}/remove",
+            axum::routing::post(remove_officer),
+        )
 }
 
 /// A node of the rendered tree (flattened, with its depth below the root).
@@ -164,16 +170,60 @@ struct ShowPage {
     parents: Vec<(String, String)>,
     figures: Vec<(&'static str, String, String)>,
     children: Vec<ChildRate>,
+    officers: Vec<Officer>,
+    positions: &'static [&'static str],
+    officer_form: OfficerForm,
+    officer_issues: Vec<(String, String)>,
+    /// Employers this union covers itself (a first page), and how many in all.
+    employers: Vec<crate::registry::units::Unit>,
+    employers_total: i64,
     period: String,
     can_write: bool,
     can_members: bool,
 }
 
+impl ShowPage {
+    /// The problems with a field of the officer form.
+    fn officer_issue(&self, field: &str) -> Option<&str> {
+        self.officer_issues
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+/// The officer form as typed.
+#[derive(Debug, Default, Deserialize)]
+struct OfficerForm {
+    position: Option<String>,
+    name: Option<String>,
+    mobile: Option<String>,
+    since: Option<String>,
+}
+
+impl OfficerForm {
+    fn v(&self, name: &str) -> String {
+        match name {
+            "position" => &self.position,
+            "name" => &self.name,
+            "mobile" => &self.mobile,
+            "since" => &self.since,
+            _ => &None,
+        }
+        .clone()
+        .unwrap_or_default()
+    }
+}
+
 async fn show(State(st): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> PageResult {
+    render(show_page(&st, &ctx, &code).await?)
+}
+
+async fn show_page(st: &AppState, ctx: &Ctx, code: &str) -> Result<ShowPage, AppError> {
     let db = &st.reg.db;
     let scope = &ctx.caller.scope;
-    let org = orgs::get_by_code(db, scope, &code).await?;
-    let parents = ancestors(&st, scope, &org).await?;
+    let org = orgs::get_by_code(db, scope, code).await?;
+    let parents = ancestors(st, scope, &org).await?;
     let mut figures = Vec::new();
     let mut period = String::new();
     if ctx.can(Perm::StatsRead) {
@@ -205,7 +255,7 @@ async fn show(State(st): State<AppState>, ctx: Ctx, Path(code): Path<String>) ->
             (
                 "今年净增",
                 format!("{:+}", s.members.net_change),
-                drill("left"),
+                format!("/dashboard?org={}#changes", org.code),
             ),
             (
                 "新就业形态会员",
@@ -222,17 +272,62 @@ async fn show(State(st): State<AppState>, ctx: Ctx, Path(code): Path<String>) ->
             ),
         ];
     }
-    let children = stats::child_rates(db, &org).await?;
-    render(ShowPage {
+    let mut children = stats::child_rates(db, &org).await?;
+    children.sort_by(|a, b| a.code.cmp(&b.code));
+    let (employers, employers_total) = crate::registry::units::covered_by(db, &org, 20).await?;
+    Ok(ShowPage {
         shell: ctx.shell(org.name.clone(), "orgs"),
         parents,
         figures,
         children,
+        officers: officers::list(db, org.id).await?,
+        positions: officers::POSITIONS,
+        officer_form: OfficerForm::default(),
+        officer_issues: Vec::new(),
+        employers,
+        employers_total,
         period,
         can_write: ctx.can(Perm::OrgWrite),
         can_members: ctx.can(Perm::MemberRead),
         org,
     })
+}
+
+async fn add_officer(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Form(f): Form<OfficerForm>,
+) -> PageResult {
+    let org = orgs::get_by_code(&st.reg.db, &ctx.caller.scope, &code).await?;
+    let input = OfficerInput {
+        position: f.v("position"),
+        name: f.v("name"),
+        mobile: f.v("mobile"),
+        since: f.v("since"),
+    };
+    let actor = ctx.caller.actor(&st.reg.keys);
+    match officers::add(&st.reg.db, &st.reg.keys, &actor, &org, &input).await? {
+        Ok(_) => done(&format!("/orgs/{}#officers", org.code), "saved"),
+        Err(issues) => {
+            let mut page = show_page(&st, &ctx, &code).await?;
+            page.officer_form = f;
+            page.officer_issues = issues;
+            render_invalid(page)
+        }
+    }
+}
+
+async fn remove_officer(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path((code, id)): Path<(String, String)>,
+) -> PageResult {
+    let org = orgs::get_by_code(&st.reg.db, &ctx.caller.scope, &code).await?;
+    let id = crate::web::api::parse_id(&id, "工会负责人")?;
+    let actor = ctx.caller.actor(&st.reg.keys);
+    officers::remove(&st.reg.db, &actor, &org, id).await?;
+    done(&format!("/orgs/{}#officers", org.code), "saved")
 }
 
 /// The unions above `org` that the caller may see, top first.
