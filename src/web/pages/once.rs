@@ -12,10 +12,11 @@ use zeroize::Zeroizing;
 /// How long a value waits for its page (the redirect follows at once).
 const KEEP: Duration = Duration::from_secs(120);
 
-type Key = (i64, String);
+/// (session id, what): when it was kept, and the values.
+type Kept = HashMap<(i64, String), (Instant, Vec<Zeroizing<String>>)>;
 
 #[derive(Default, Clone)]
-pub struct ShowOnce(Arc<Mutex<HashMap<Key, (Instant, Vec<Zeroizing<String>>)>>>);
+pub struct ShowOnce(Arc<Mutex<Kept>>);
 
 impl ShowOnce {
     /// Keeps `values` for the session's next look at `what` (e.g. `reveal:123`).
