@@ -7,6 +7,7 @@
 //! enter a row: callers pass masked forms only.
 
 pub mod checkpoint;
+pub mod describe;
 pub mod verify;
 
 use std::sync::Arc;
@@ -358,7 +359,7 @@ pub struct AuditFilter {
     pub action: Option<String>,
     pub target_type: Option<String>,
     pub target_id: Option<String>,
-    /// ok / failed / denied
+    /// ok / failed / denied, or not_ok for both failed and denied.
     pub outcome: Option<String>,
     /// YYYY-MM-DD, inclusive.
     pub from: Option<String>,
@@ -417,8 +418,10 @@ pub async fn list(db: &Db, scope: &Scope, f: &AuditFilter) -> AppResult<AuditPag
     if let Some(t) = f.target_id.as_deref().filter(|s| !s.is_empty()) {
         push(&mut cond, "target_id = ?", t.to_string());
     }
-    if let Some(o) = f.outcome.as_deref().filter(|s| !s.is_empty()) {
-        push(&mut cond, "outcome = ?", o.to_string());
+    match f.outcome.as_deref().filter(|s| !s.is_empty()) {
+        Some("not_ok") => cond.push("outcome <> 'ok'".into()),
+        Some(o) => push(&mut cond, "outcome = ?", o.to_string()),
+        None => {}
     }
     let n_text = args.len();
     if let Some(from) = f.from.as_deref().filter(|s| !s.is_empty()) {

@@ -148,7 +148,7 @@ pub async fn add(
             .execute(&mut **tx)
             .await?;
             let detail = serde_json::json!({ "org": org_code, "position": position, "name": mask_name(&name), "mobile": masked, "since": since });
-            audit::append_tx(tx, backend, &actor, now, Event::new("org.officer_add").target("org", &org_code).detail(detail)).await?;
+            audit::append_tx(tx, backend, &actor, now, Event::new("org.officer_add").target("org", org_id).detail(detail)).await?;
             Ok(())
         })
     })
@@ -176,7 +176,7 @@ pub async fn remove(db: &Db, actor: &Actor, org: &Org, officer_id: i64) -> AppRe
                 .execute(&mut **tx)
                 .await?;
             let detail = serde_json::json!({ "org": org_code, "position": position, "name": mask_name(&name) });
-            audit::append_tx(tx, backend, &actor, now_ms(), Event::new("org.officer_remove").target("org", &org_code).detail(detail)).await?;
+            audit::append_tx(tx, backend, &actor, now_ms(), Event::new("org.officer_remove").target("org", org_id).detail(detail)).await?;
             Ok(())
         })
     })

@@ -537,3 +537,73 @@ async fn a_union_page_lists_its_officers_employers_and_sub_unions_in_code_order(
     let (d1, d2) = (html.find(">D1<").unwrap(), html.find(">D2<").unwrap());
     assert!(d1 < d2, "D1 before D2");
 }
+
+#[tokio::test]
+async fn the_audit_log_reads_in_chinese_and_lists_every_failed_sign_in_under_failures() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    app.add_account("auditor1", "auditadmin", None, None).await;
+    app.add_account("sec", "secadmin", None, None).await;
+    app.add_account("clerk", "officer", Some("D1"), None).await;
+    let login = |user: &'static str, pw: &'static str| {
+        let (c, url) = (app.anonymous(), app.url("/api/v1/auth/login"));
+        async move {
+            let r = c
+                .post(url)
+                .json(&json!({ "username": user, "password": pw }))
+                .send()
+                .await
+                .unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<serde_json::Value>().await.unwrap(),
+                c,
+            )
+        }
+    };
+    // An unknown user, a wrong password, a wrong TOTP code, and a locked account.
+    login("nobody", "whatever-1234").await;
+    login("clerk", "wrong-password-1").await;
+    let (_, v, c) = login("sec", TESTER_PASSWORD).await;
+    let r = c
+        .post(app.url("/api/v1/auth/totp"))
+        .header("x-csrf-token", v["csrf_token"].as_str().unwrap())
+        .json(&json!({ "code": "000000" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    for _ in 0..5 {
+        login("clerk", "wrong-password-1").await;
+    }
+    let (s, _, _) = login("clerk", TESTER_PASSWORD).await;
+    assert_eq!(s, 423, "locked");
+    // Something with a member as its target.
+    let (_, m) = app
+        .post(
+            "/api/v1/members",
+            json!({ "name": "吴十", "id_number": id_number("340402", "19900101", 81), "org_code": "U1", "joined_on": "2020-01-01" }),
+        )
+        .await;
+    assert_eq!(m["outcome"], "inserted", "{m}");
+
+    let a = app.signed_in("auditor1", TESTER_PASSWORD).await;
+    let (_, html) = page(&a, &app, "/audit?outcome=not_ok").await;
+    for words in [
+        "用户名不存在",
+        "密码错误",
+        "动态口令错误",
+        "账号锁定期间尝试登录",
+    ] {
+        assert!(html.contains(words), "{words} under 失败");
+    }
+    assert!(!html.contains("登记入会"), "only failures");
+    let (_, html) = page(&a, &app, "/audit?action=member.").await;
+    assert!(
+        html.contains("登记入会") && html.contains("会员 吴*"),
+        "action and target in words"
+    );
+    assert!(html.contains("新登记"), "details as a sentence");
+    assert!(!html.contains("member.enrol</td>"), "no raw action codes");
+    assert!(!html.contains("{&quot;"), "no raw JSON");
+}

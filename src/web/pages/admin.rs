@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::{Ctx, PageResult, Shell, done, field, render, render_invalid};
 use crate::app::AppState;
 use crate::audit::verify::{self, Report};
-use crate::audit::{self, AuditFilter, AuditRow};
+use crate::audit::{self, AuditFilter, AuditRow, describe};
 use crate::auth::accounts::{self, AccountView, NewAccount, RoleChange};
 use crate::auth::login;
 use crate::auth::permissions::{Perm, Role};
@@ -317,8 +317,109 @@ async fn reset_totp(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>
 struct AuditPage {
     shell: Shell,
     f: AuditFilter,
-    rows: Vec<AuditRow>,
+    rows: Vec<AuditLine>,
+    groups: &'static [(&'static str, &'static str)],
     pager: super::Pager,
+}
+
+/// One row of the audit trail as the page reads it.
+struct AuditLine {
+    seq: i64,
+    at: i64,
+    actor: String,
+    ip: Option<String>,
+    action: String,
+    action_label: &'static str,
+    target: String,
+    ok: bool,
+    outcome_label: &'static str,
+    detail: String,
+}
+
+/// Names of the records rows point at: members masked, unions, accounts, employers, tokens.
+async fn target_names(
+    db: &crate::db::Db,
+    rows: &[AuditRow],
+) -> Result<std::collections::HashMap<(String, String), String>, AppError> {
+    use std::collections::HashMap;
+    let mut wanted: HashMap<&str, Vec<String>> = HashMap::new();
+    for r in rows {
+        if let (Some(t), Some(id)) = (r.target_type.as_deref(), r.target_id.as_deref()) {
+            wanted.entry(t).or_default().push(id.to_string());
+        }
+    }
+    let mut names = HashMap::new();
+    for (kind, ids) in wanted {
+        // Records are found by their key (an index), never by a cast of it.
+        let sql = match kind {
+            "member" => "SELECT id, name FROM members WHERE id IN",
+            "org" => "SELECT id, name FROM orgs WHERE id IN",
+            "account" => "SELECT id, username FROM accounts WHERE id IN",
+            "token" => "SELECT id, name FROM api_tokens WHERE id IN",
+            "transfer" => {
+                "SELECT t.id, m.name FROM transfers t JOIN members m ON m.id = t.member_id WHERE t.id IN"
+            }
+            "unit" => {
+                let sql = format!(
+                    "SELECT uscc, name FROM units WHERE uscc IN ({})",
+                    crate::db::in_list(ids.len())
+                );
+                let mut q = sqlx::query_as::<_, (String, String)>(&sql);
+                for id in &ids {
+                    q = q.bind(id);
+                }
+                for (uscc, name) in q.fetch_all(db.pool()).await? {
+                    names.insert((kind.to_string(), uscc), name);
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        let ids: Vec<i64> = ids.iter().filter_map(|i| i.parse().ok()).collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let sql = format!("{sql} ({})", crate::db::in_list(ids.len()));
+        let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        for (id, name) in q.fetch_all(db.pool()).await? {
+            let shown = match kind {
+                "member" | "transfer" => crate::crypto::mask_name(&name),
+                _ => name,
+            };
+            names.insert((kind.to_string(), id.to_string()), shown);
+        }
+    }
+    Ok(names)
+}
+
+fn target_text(
+    kind: Option<&str>,
+    id: Option<&str>,
+    names: &std::collections::HashMap<(String, String), String>,
+) -> String {
+    let (Some(kind), Some(id)) = (kind, id) else {
+        return String::new();
+    };
+    let label = match kind {
+        "member" => "会员",
+        "org" => "工会",
+        "account" => "账号",
+        "unit" => "单位",
+        "token" => "令牌",
+        "transfer" => "转会申请",
+        "import_job" => "导入任务",
+        "session" => "登录会话",
+        _ => "记录",
+    };
+    match names.get(&(kind.to_string(), id.to_string())) {
+        Some(name) if kind == "transfer" => format!("{label}（{name}）"),
+        Some(name) => format!("{label} {name}"),
+        None if matches!(kind, "session" | "import_job") => label.to_string(),
+        None => format!("{label}（已不存在）"),
+    }
 }
 
 impl AuditPage {
@@ -391,9 +492,34 @@ async fn audit_list(
         result.total,
         "条",
     );
+    let names = target_names(&st.reg.db, &result.rows).await?;
+    let rows = result
+        .rows
+        .into_iter()
+        .map(|r| {
+            let detail: serde_json::Value = serde_json::from_str(&r.detail).unwrap_or_default();
+            AuditLine {
+                target: target_text(r.target_type.as_deref(), r.target_id.as_deref(), &names),
+                action_label: describe::action_label(&r.action),
+                detail: describe::describe(&r.action, &detail),
+                ok: r.outcome == "ok",
+                outcome_label: match r.outcome.as_str() {
+                    "ok" => "成功",
+                    "denied" => "拒绝",
+                    _ => "失败",
+                },
+                seq: r.seq,
+                at: r.at,
+                actor: r.actor,
+                ip: r.ip,
+                action: r.action,
+            }
+        })
+        .collect();
     render(AuditPage {
         shell: ctx.shell("审计日志", "audit"),
-        rows: result.rows,
+        rows,
+        groups: describe::FILTER_GROUPS,
         pager,
         f,
     })
