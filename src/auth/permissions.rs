@@ -426,6 +426,8 @@ pub const PAGES: &[(&str, &str, Access)] = {
         ("POST", "/transfers/{id}/decline", Need(MemberWrite)),
         ("POST", "/transfers/{id}/cancel", Need(MemberWrite)),
         ("GET", "/imports", Need(Import)),
+        ("GET", "/imports/history", Need(Import)),
+        ("GET", "/imports/history/{id}/errors.xlsx", Need(Import)),
         ("POST", "/imports", Need(Import)),
         ("GET", "/imports/{id}", Need(Import)),
         ("POST", "/imports/{id}/confirm", Need(Import)),

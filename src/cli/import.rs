@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::app;
-use crate::audit::{self, Actor, Event};
+use crate::audit::Actor;
 use crate::config::Config;
 use crate::error::AppError;
 use crate::registry::import::{self, ImportKind, ImportOptions, Progress};
@@ -40,6 +40,7 @@ pub async fn import(
     }
     let data = std::fs::read(file)?;
     let (reg, _) = app::bootstrap(config, false).await?;
+    let started = crate::db::now_ms();
     let progress = Arc::new(Progress::default());
     let bar = indicatif::ProgressBar::new(100);
     bar.set_style(
@@ -64,7 +65,25 @@ pub async fn import(
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     bar.finish_and_clear();
-    let (outcome, report) = match task.await.map_err(AppError::internal)? {
+    let result = task.await.map_err(AppError::internal)?;
+    // In the import history and the audit trail like an import from the console.
+    let file_name = file
+        .file_name()
+        .map(|f| f.to_string_lossy().to_string())
+        .unwrap_or_default();
+    crate::registry::jobs::record_batch(
+        &reg,
+        &Actor::system(&reg.keys, "命令行"),
+        crate::db::new_id(),
+        kind,
+        &file_name,
+        &opts,
+        &result,
+        started,
+    )
+    .await;
+    app::write_audit_checkpoint(&reg, config, 0).await;
+    let (outcome, report) = match result {
         Ok(done) => done,
         // The file as a whole: said as it is, with its own exit code.
         Err(e) if e.code().starts_with("IMPORT_") || e.status().is_client_error() => {
@@ -73,20 +92,6 @@ pub async fn import(
         }
         Err(e) => return Err(e),
     };
-    let detail = serde_json::json!({
-        "kind": kind.code(), "file_name": file.file_name().map(|f| crate::crypto::mask_personal_in_text(&f.to_string_lossy())),
-        "dry_run": opts.dry_run, "skip_invalid": opts.skip_invalid, "committed": outcome.committed,
-        "rows_total": outcome.rows_total, "rows_invalid": outcome.rows_invalid,
-        "inserted": outcome.inserted, "updated": outcome.updated, "unchanged": outcome.unchanged,
-    });
-    audit::record(
-        &reg.db,
-        &Actor::system(&reg.keys, "命令行"),
-        crate::db::now_ms(),
-        Event::new("import").detail(detail),
-    )
-    .await?;
-    app::write_audit_checkpoint(&reg, config, 0).await;
     for i in outcome.issues.iter().take(50) {
         let level = if i.severity == import::Severity::Error {
             "错误"

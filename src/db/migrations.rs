@@ -90,7 +90,7 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 11,
-        name: "union officers",
+        name: "union officers; who imported what, and its error report",
         sql: V11_OFFICERS,
         sqlite_only: &[],
         postgres_only: &[],
@@ -98,7 +98,8 @@ const MIGRATIONS: &[Migration] = &[
 ];
 
 /// A union's officers (chair, vice-chairs, committee heads, contact) for its page. The mobile
-/// is kept encrypted and shown masked.
+/// is kept encrypted and shown masked. The import history: who ran each import, for which
+/// part of the hierarchy, and its error report.
 const V11_OFFICERS: &str = r#"
 CREATE TABLE org_officers (
     id {pk},
@@ -110,7 +111,11 @@ CREATE TABLE org_officers (
     since TEXT,
     created_at BIGINT NOT NULL
 );
-CREATE INDEX org_officers_org ON org_officers(org_id)
+CREATE INDEX org_officers_org ON org_officers(org_id);
+ALTER TABLE import_batches ADD COLUMN actor TEXT;
+ALTER TABLE import_batches ADD COLUMN scope_path TEXT {c};
+ALTER TABLE import_batches ADD COLUMN error_report {blob};
+CREATE INDEX import_batches_started ON import_batches(started_at)
 "#;
 
 /// What the console's search boxes need (see `registry::search`): the keyed index of each ID

@@ -13,7 +13,8 @@ use super::Registry;
 use super::import::{self, ImportKind, ImportOptions, ImportOutcome, Progress};
 use super::scope::Scope;
 use crate::audit::{self, Actor, Event};
-use crate::db::{new_id, now_ms};
+use crate::db::{Db, new_id, now_ms};
+use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -189,8 +190,14 @@ impl Jobs {
     }
 }
 
+/// Error reports larger than this are not kept in the history (the job page has them while
+/// the server runs).
+const KEPT_REPORT_MAX: usize = 20 * 1024 * 1024;
+
+/// Records a finished import in the history and the audit trail: who, for which part of the
+/// hierarchy, the file, the counts, and the error report.
 #[allow(clippy::too_many_arguments)]
-async fn record_batch(
+pub async fn record_batch(
     reg: &Registry,
     actor: &Actor,
     id: i64,
@@ -224,9 +231,13 @@ async fn record_batch(
         ),
         Err(e) => ("failed", 0, 0, 0, 0, 0, e.message().to_string()),
     };
+    let report = match result {
+        Ok((_, Some(r))) if r.len() <= KEPT_REPORT_MAX => Some(r.clone()),
+        _ => None,
+    };
     let r = sqlx::query(
-        "INSERT INTO import_batches (id, kind, file_name, dry_run, status, rows_total, rows_invalid, inserted, updated, unchanged, message, started_at, finished_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
+        "INSERT INTO import_batches (id, kind, file_name, dry_run, status, rows_total, rows_invalid, inserted, updated, unchanged, message, started_at, finished_at, \
+         actor, scope_path, error_report) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)",
     )
     .bind(id)
     .bind(kind.code())
@@ -241,6 +252,9 @@ async fn record_batch(
     .bind(msg)
     .bind(started)
     .bind(now_ms())
+    .bind(&actor.name)
+    .bind(actor.scope.path())
+    .bind(report)
     .execute(reg.db.pool())
     .await;
     if let Err(e) = r {
@@ -257,5 +271,78 @@ async fn record_batch(
     }
     if let Err(e) = audit::record(&reg.db, actor, now_ms(), event).await {
         tracing::error!(job = id, error = ?e, "could not record the import in the audit trail");
+    }
+}
+
+/// One import as the history lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Batch {
+    pub id: i64,
+    pub kind: String,
+    pub file_name: String,
+    pub dry_run: i64,
+    pub status: String,
+    pub rows_total: i64,
+    pub rows_invalid: i64,
+    pub inserted: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub message: Option<String>,
+    pub started_at: i64,
+    pub actor: Option<String>,
+    pub has_report: i64,
+}
+
+/// The imports run within `scope` (newest first), a page at a time, and how many in all.
+/// Imports run for the whole registry (and before who ran them was kept) show to the whole
+/// registry only.
+pub async fn history(
+    db: &Db,
+    scope: &Scope,
+    page: i64,
+    per_page: i64,
+) -> AppResult<(Vec<Batch>, i64)> {
+    let (lo, hi) = scope.range();
+    let cond = if scope.is_all() {
+        "($1 = $1 AND $2 = $2)"
+    } else {
+        "(scope_path >= $1 AND scope_path < $2)"
+    };
+    let total: i64 = sqlx::query_scalar(&format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM import_batches WHERE {cond}"
+    ))
+    .bind(&lo)
+    .bind(&hi)
+    .fetch_one(db.pool())
+    .await?;
+    let paging = crate::db::Paging::new(Some(page), Some(per_page), 50);
+    let rows = sqlx::query_as(&format!(
+        "SELECT id, kind, file_name, dry_run, status, rows_total, rows_invalid, inserted, updated, unchanged, message, started_at, actor, \
+         CAST(CASE WHEN error_report IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_report \
+         FROM import_batches WHERE {cond} ORDER BY started_at DESC, id DESC LIMIT {} OFFSET {}",
+        paging.per_page,
+        paging.offset()
+    ))
+    .bind(&lo)
+    .bind(&hi)
+    .fetch_all(db.pool())
+    .await?;
+    Ok((rows, total))
+}
+
+/// The kept error report of an import run within `scope`.
+pub async fn kept_report(db: &Db, scope: &Scope, id: i64) -> AppResult<Vec<u8>> {
+    let row: Option<(Option<String>, Option<Vec<u8>>)> =
+        sqlx::query_as("SELECT scope_path, error_report FROM import_batches WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?;
+    match row {
+        Some((path, Some(report)))
+            if scope.is_all() || path.as_deref().is_some_and(|p| scope.contains(p)) =>
+        {
+            Ok(report)
+        }
+        _ => Err(AppError::not_found("错误报告")),
     }
 }

@@ -697,7 +697,9 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         p if p.starts_with("/units/{id}") => record(p, id(f.own_unit, f.other_unit)),
         p if p.starts_with("/members/{id}") => record(p, id(f.own_member, f.other_member)),
         p if p.starts_with("/transfers/{id}") => record(p, id(f.own_transfer, f.other_transfer)),
-        p if p.starts_with("/imports/{id}") => record(p, pick(&f.own_job, &f.other_job)),
+        p if p.starts_with("/imports/{id}") || p.starts_with("/imports/history/{id}") => {
+            record(p, pick(&f.own_job, &f.other_job))
+        }
         p if p.starts_with("/accounts/{id}") => record(p, id(f.own_account, f.other_account)),
         "/orgs" => (path.into(), Other::Hidden("丙公司工会".into())),
         "/units" => (path.into(), Other::Hidden("外区单位".into())),

@@ -607,3 +607,42 @@ async fn the_audit_log_reads_in_chinese_and_lists_every_failed_sign_in_under_fai
     assert!(!html.contains("member.enrol</td>"), "no raw action codes");
     assert!(!html.contains("{&quot;"), "no raw JSON");
 }
+
+#[tokio::test]
+async fn past_imports_are_listed_with_who_what_and_their_error_report() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let csv = format!(
+        "姓名,身份证号,所属工会代码,入会日期\n郑一,{},U1,2020-01-01\n郑二,123,U1,2020-01-01\n",
+        id_number("340402", "19900101", 91)
+    );
+    let job = app
+        .import("members", "三月名单.csv", csv.into_bytes(), "")
+        .await;
+    assert_eq!(job["outcome"]["committed"], false, "{job}");
+    let c = browser(&app, "tester", TESTER_PASSWORD).await;
+    let (s, html) = page(&c, &app, "/imports/history").await;
+    assert_eq!(s, 200);
+    // The seeded unions, then this file.
+    assert!(
+        html.contains("三月名单.csv") && html.contains("tester"),
+        "file and who"
+    );
+    assert!(html.contains("有错误，未写入"));
+    let link = html
+        .split("href=\"")
+        .map(|h| &h[..h.find('"').unwrap()])
+        .find(|h| h.ends_with("/errors.xlsx"))
+        .expect("a report link")
+        .to_string();
+    let r = c.get(app.url(&link)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.bytes().await.unwrap().starts_with(b"PK"), "an XLSX");
+    // Another district's cadre does not see it.
+    app.add_account("d2cadre", "cadre", Some("D2"), None).await;
+    let d2 = app.signed_in("d2cadre", TESTER_PASSWORD).await;
+    let (_, html) = page(&d2, &app, "/imports/history").await;
+    assert!(!html.contains("三月名单.csv"));
+    let r = d2.get(app.url(&link)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+}

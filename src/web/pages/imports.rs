@@ -24,6 +24,8 @@ pub fn router(max_bytes: usize) -> Router<AppState> {
             "/imports",
             post(upload).layer(DefaultBodyLimit::max(max_bytes)),
         )
+        .route("/imports/history", get(history))
+        .route("/imports/history/{id}/errors.xlsx", get(kept_report))
         .route("/imports/{id}", get(job_page))
         .route("/imports/{id}/confirm", post(confirm))
 }
@@ -42,6 +44,78 @@ async fn start_page(State(st): State<AppState>, ctx: Ctx) -> PageResult {
         max_mb: st.config.import_max_mb,
         error: None,
     })
+}
+
+#[derive(Template)]
+#[template(path = "imports/history.html")]
+struct HistoryPage {
+    shell: Shell,
+    batches: Vec<crate::registry::jobs::Batch>,
+    pager: super::Pager,
+}
+
+impl HistoryPage {
+    fn when(&self, ms: &i64) -> String {
+        chrono::DateTime::from_timestamp_millis(*ms)
+            .map(|t| {
+                t.with_timezone(&chrono::Local)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    }
+
+    fn kind(&self, k: &str) -> &'static str {
+        match k {
+            "members" => "会员",
+            "units" => "用人单位",
+            "orgs" => "工会组织",
+            _ => "其他",
+        }
+    }
+
+    fn status(&self, b: &crate::registry::jobs::Batch) -> &'static str {
+        match (b.status.as_str(), b.dry_run == 1) {
+            ("committed", _) => "已导入",
+            ("not_committed", true) => "仅检查",
+            ("not_committed", false) => "有错误，未写入",
+            _ => "失败",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct HistoryQuery {
+    page: Option<String>,
+}
+
+/// Past imports in the caller's part of the hierarchy: who, when, which file, what came of it.
+async fn history(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Query(q): axum::extract::Query<HistoryQuery>,
+) -> PageResult {
+    let page = super::field(&q.page)
+        .and_then(|p| p.parse::<i64>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let (batches, total) =
+        crate::registry::jobs::history(&st.reg.db, &ctx.caller.scope, page, 50).await?;
+    render(HistoryPage {
+        shell: ctx.shell("导入记录", "imports"),
+        batches,
+        pager: super::Pager::new("/imports/history", &[], page, 50, total, "次"),
+    })
+}
+
+async fn kept_report(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    let id = parse_id(&id, "导入记录")?;
+    let bytes = crate::registry::jobs::kept_report(&st.reg.db, &ctx.caller.scope, id).await?;
+    Ok(crate::web::api::attachment(
+        "导入错误报告.xlsx",
+        crate::web::api::XLSX_MIME,
+        bytes,
+    ))
 }
 
 async fn upload(
