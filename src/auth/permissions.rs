@@ -441,6 +441,11 @@ pub const PAGES: &[(&str, &str, Access)] = {
         ("POST", "/accounts/{id}/role", Need(AccountGrant)),
         ("POST", "/accounts/{id}/unlock", Need(AccountGrant)),
         ("POST", "/accounts/{id}/reset-totp", Need(AccountGrant)),
+        ("GET", "/pick/unions", Need(OrgRead)),
+        ("GET", "/pick/receiving-unions", Need(MemberWrite)),
+        ("GET", "/pick/account-unions", Need(AccountRead)),
+        ("GET", "/pick/employers", Need(UnitRead)),
+        ("GET", "/pick/tree", Need(AccountRead)),
         ("GET", "/audit", Need(AuditRead)),
         ("GET", "/audit/verify", Need(AuditRead)),
     ]

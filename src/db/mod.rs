@@ -393,15 +393,18 @@ pub fn now_ms() -> i64 {
 /// A `LIKE` pattern matching `typed` anywhere, its `%`, `_` and `\\` taken literally; use it
 /// with [`LIKE_ESCAPE`] after the pattern (`name LIKE $3 ESCAPE '\\'`), on both backends.
 pub fn like_contains(typed: &str) -> String {
+    format!("%{}%", like_escape(typed))
+}
+
+/// `typed` with the `LIKE` wildcards `%`, `_` and the escape `\\` escaped (see [`LIKE_ESCAPE`]).
+pub fn like_escape(typed: &str) -> String {
     let mut p = String::with_capacity(typed.len() + 2);
-    p.push('%');
     for c in typed.chars() {
         if matches!(c, '%' | '_' | '\\') {
             p.push('\\');
         }
         p.push(c);
     }
-    p.push('%');
     p
 }
 

@@ -214,6 +214,138 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> AppResult<Org> {
 }
 
 /// The root union of a scope (for `Scope::all()`, the top-most union).
+/// Union kinds that have members of their own.
+pub const MEMBER_KINDS: [&str; 3] = ["grassroots", "joint", "industry"];
+
+/// Unions for a picker: active ones within `within` whose code starts with, name contains, or
+/// pinyin or initials start with what was typed (optionally only those that take members),
+/// in code order, at most `limit`.
+pub async fn pick(
+    db: &Db,
+    within: &Scope,
+    typed: &str,
+    members_only: bool,
+    limit: i64,
+) -> AppResult<Vec<Org>> {
+    use super::search::Typed;
+    let (lo, hi) = within.range();
+    let mut args = vec![lo, hi];
+    let mut cond = String::from("path >= $1 AND path < $2 AND status = 'active'");
+    if members_only {
+        cond.push_str(&format!(
+            " AND kind IN ({})",
+            MEMBER_KINDS.map(|k| format!("'{k}'")).join(",")
+        ));
+    }
+    match Typed::parse(typed) {
+        None => {}
+        Some(Typed::Letters(forms)) => {
+            let mut any = Vec::new();
+            for form in forms {
+                args.push(form.clone());
+                args.push(format!("{form}{{"));
+                let (a, b) = (args.len() - 1, args.len());
+                any.push(format!(
+                    "(name_pinyin >= ${a} AND name_pinyin < ${b}) OR (name_initials >= ${a} AND name_initials < ${b})"
+                ));
+                args.push(format!(
+                    "{}%",
+                    crate::db::like_escape(&form.to_ascii_uppercase())
+                ));
+                any.push(format!(
+                    "upper(code) LIKE ${} {}",
+                    args.len(),
+                    crate::db::LIKE_ESCAPE
+                ));
+            }
+            cond.push_str(&format!(" AND ({})", any.join(" OR ")));
+        }
+        Some(Typed::Digits(t) | Typed::Name(t)) => {
+            args.push(crate::db::like_contains(&t));
+            args.push(format!("{}%", crate::db::like_escape(&t.to_uppercase())));
+            cond.push_str(&format!(
+                " AND (name LIKE ${} {e} OR upper(code) LIKE ${} {e})",
+                args.len() - 1,
+                args.len(),
+                e = crate::db::LIKE_ESCAPE
+            ));
+        }
+    }
+    let sql = format!(
+        "SELECT {COLS} FROM orgs WHERE {cond} ORDER BY code LIMIT {}",
+        limit.clamp(1, 50)
+    );
+    let mut q = sqlx::query_as::<_, Org>(&sql);
+    for a in &args {
+        q = q.bind(a);
+    }
+    Ok(q.fetch_all(db.pool()).await?)
+}
+
+/// The unions above `org`, top first.
+pub async fn ancestors_of(db: &Db, org: &Org) -> AppResult<Vec<Org>> {
+    let prefixes: Vec<&str> = org
+        .path
+        .char_indices()
+        .filter(|(i, c)| *c == '/' && *i > 0 && *i + 1 < org.path.len())
+        .map(|(i, _)| &org.path[..=i])
+        .collect();
+    if prefixes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {COLS} FROM orgs WHERE path IN ({}) ORDER BY depth",
+        crate::db::in_list(prefixes.len())
+    );
+    let mut q = sqlx::query_as::<_, Org>(&sql);
+    for p in prefixes {
+        q = q.bind(p.to_string());
+    }
+    Ok(q.fetch_all(db.pool()).await?)
+}
+
+/// The unions directly below `parent` (the top unions for `None`), in code order, each with
+/// how many unions are directly below it.
+pub async fn children_with_counts(db: &Db, parent: Option<&Org>) -> AppResult<Vec<(Org, i64)>> {
+    let children: Vec<Org> = match parent {
+        Some(p) => {
+            sqlx::query_as(&format!(
+                "SELECT {COLS} FROM orgs WHERE parent_id = $1 ORDER BY code"
+            ))
+            .bind(p.id)
+            .fetch_all(db.pool())
+            .await?
+        }
+        None => {
+            sqlx::query_as(&format!(
+                "SELECT {COLS} FROM orgs WHERE parent_id IS NULL ORDER BY code"
+            ))
+            .fetch_all(db.pool())
+            .await?
+        }
+    };
+    if children.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT parent_id, CAST(COUNT(*) AS BIGINT) FROM orgs WHERE parent_id IN ({}) GROUP BY parent_id",
+        crate::db::in_list(children.len())
+    );
+    let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);
+    for c in &children {
+        q = q.bind(c.id);
+    }
+    let counts: std::collections::HashMap<i64, i64> =
+        q.fetch_all(db.pool()).await?.into_iter().collect();
+    Ok(children
+        .into_iter()
+        .map(|c| {
+            let n = counts.get(&c.id).copied().unwrap_or(0);
+            (c, n)
+        })
+        .collect())
+}
+
 pub async fn scope_root(db: &Db, scope: &Scope) -> AppResult<Option<Org>> {
     let (lo, hi) = scope.range();
     let org: Option<Org> = sqlx::query_as(&format!(

@@ -208,21 +208,39 @@ pub enum Decision {
 }
 
 /// Decides a waiting request. Accept and decline belong to the receiving union's subtree,
-/// cancel to the sending union's; anyone else gets "not found".
+/// cancel to the sending union's; anyone else gets "not found". Accepting also sets the
+/// member's employer: `new_unit` (a credit code the receiving side may see), or none, the old
+/// employer belonging to the union the member leaves.
 pub async fn decide(
     db: &Db,
     actor: &Actor,
     id: i64,
     decision: Decision,
     note: &str,
+    new_unit: Option<&str>,
 ) -> AppResult<Transfer> {
+    let new_unit = match new_unit.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(uscc) if decision == Decision::Accept => {
+            let uscc = crate::types::Uscc::parse(uscc)?;
+            let unit = super::units::get_by_uscc(db, &actor.scope, uscc.as_str())
+                .await
+                .map_err(|_| {
+                    AppError::invalid(format!(
+                        "统一社会信用代码为“{}”的单位不存在或不在您的管理范围内",
+                        uscc.as_str()
+                    ))
+                })?;
+            Some((unit.id, unit.uscc))
+        }
+        _ => None,
+    };
     let (actor2, note) = (
         actor.clone(),
         note.trim().chars().take(200).collect::<String>(),
     );
     let backend = db.backend();
     db.write(move |tx| {
-        let (actor, note) = (actor2.clone(), note.clone());
+        let (actor, note, new_unit) = (actor2.clone(), note.clone(), new_unit.clone());
         Box::pin(async move {
             let t: Transfer = sqlx::query_as(&format!("{SELECT} WHERE t.id = $1"))
                 .bind(id)
@@ -274,9 +292,18 @@ pub async fn decide(
                 members::open_membership_tx(tx, t.member_id, &to, on, "transfer_in", retained).await?;
                 let status = if retained == 1 { "retired" } else { "active" };
                 members::set_current_tx(tx, t.member_id, status, Some(&to), Some(on)).await?;
+                sqlx::query("UPDATE members SET unit_id = $1, updated_at = $2 WHERE id = $3")
+                    .bind(new_unit.as_ref().map(|(id, _)| *id))
+                    .bind(now_ms())
+                    .bind(t.member_id)
+                    .execute(&mut **tx)
+                    .await?;
                 counters::settle(tx, t.member_id, &before).await?;
             }
-            let detail = serde_json::json!({ "member_id": t.member_id.to_string(), "from_org": t.from_code, "to_org": t.to_code, "on": t.on_date, "note": crate::crypto::mask_personal_in_text(&note) });
+            let mut detail = serde_json::json!({ "member_id": t.member_id.to_string(), "from_org": t.from_code, "to_org": t.to_code, "on": t.on_date, "note": crate::crypto::mask_personal_in_text(&note) });
+            if decision == Decision::Accept {
+                detail["unit"] = serde_json::json!(new_unit.as_ref().map(|(_, uscc)| uscc.clone()));
+            }
             audit::append_tx(tx, backend, &actor, now_ms(), Event::new(match decision {
                 Decision::Accept => "transfer.accept",
                 Decision::Decline => "transfer.decline",

@@ -574,6 +574,9 @@ async fn list_transfers(
 pub struct DecisionInput {
     /// Why (at most 200 characters).
     pub note: Option<String>,
+    /// Accepting: the member's employer from now on (统一社会信用代码, one the receiving union
+    /// may see). Without it the old employer is cleared.
+    pub unit_uscc: Option<String>,
 }
 
 /// What the receiving union (accept, decline) or the sending union (cancel) does with a
@@ -611,6 +614,7 @@ async fn decide_transfer(
         id,
         decision,
         i.note.as_deref().unwrap_or(""),
+        i.unit_uscc.as_deref(),
     )
     .await?;
     Ok(Json(TransferView::from(&t)))

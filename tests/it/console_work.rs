@@ -646,3 +646,176 @@ async fn past_imports_are_listed_with_who_what_and_their_error_report() {
     let r = d2.get(app.url(&link)).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 404);
 }
+
+async fn json_of(c: &reqwest::Client, app: &TestApp, path: &str) -> serde_json::Value {
+    let r = c.get(app.url(path)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{path}");
+    r.json().await.unwrap()
+}
+
+fn values(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["value"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn pickers_suggest_only_what_the_chooser_may_choose() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    app.add_account("d1cadre", "cadre", Some("D1"), None).await;
+    let d1 = app.signed_in("d1cadre", TESTER_PASSWORD).await;
+    // Unions in the cadre's district, by pinyin, initials, name or code.
+    assert_eq!(
+        values(&json_of(&d1, &app, "/pick/unions?q=jia").await),
+        ["U1"]
+    );
+    assert_eq!(
+        values(&json_of(&d1, &app, "/pick/unions?q=jgs").await),
+        ["U1"]
+    );
+    assert_eq!(
+        values(&json_of(&d1, &app, "/pick/unions?q=乙").await),
+        ["U2"]
+    );
+    assert_eq!(
+        values(&json_of(&d1, &app, "/pick/unions?q=u").await),
+        ["U1", "U2"]
+    );
+    assert!(
+        values(&json_of(&d1, &app, "/pick/unions?q=丙").await).is_empty(),
+        "another district"
+    );
+    // Unions that take members only, for enrolment.
+    assert_eq!(
+        values(&json_of(&d1, &app, "/pick/unions?q=工会&members=1").await),
+        ["U1", "U2"]
+    );
+    // A transfer may go to any union that takes members, anywhere.
+    assert_eq!(
+        values(&json_of(&d1, &app, "/pick/receiving-unions?q=丙").await),
+        ["U3"]
+    );
+    assert!(values(&json_of(&d1, &app, "/pick/receiving-unions?q=区").await).is_empty());
+    // Administrators binding accounts see every union and may browse the tree.
+    app.add_account("sysadm", "sysadmin", None, None).await;
+    let admin = app.signed_in("sysadm", TESTER_PASSWORD).await;
+    assert_eq!(
+        values(&json_of(&admin, &app, "/pick/account-unions?q=er").await),
+        ["D2"]
+    );
+    let (s, html) = page(&admin, &app, "/pick/tree?back=/accounts/new").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("测试市总工会") && html.contains("/accounts/new?org_code=C"));
+    let (_, html) = page(&admin, &app, "/pick/tree?root=C&back=https://evil.example/").await;
+    assert!(html.contains("一区总工会") && html.contains("/accounts/new?org_code=D1"));
+    assert!(
+        !html.contains("evil.example/?"),
+        "goes back to an account form only"
+    );
+    let (_, form) = page(&admin, &app, "/accounts/new?org_code=D1").await;
+    assert!(
+        form.contains(r#"name="org_code" value="D1""#),
+        "the choice fills the form"
+    );
+    let r = admin
+        .get(app.url("/pick/unions?q=jia"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status().as_u16(),
+        403,
+        "administrators read no union lists beyond binding"
+    );
+}
+
+#[tokio::test]
+async fn accepting_a_transfer_sets_the_new_employer_or_clears_the_old() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let unit = |body17: &'static str, org: &'static str| {
+        let app = &app;
+        async move {
+            let code = uscc(body17);
+            let (s, v) = app
+                .post("/api/v1/units", json!({ "uscc": code, "name": format!("{org}单位"), "employee_count": 10, "org_code": org }))
+                .await;
+            assert_eq!(s, 200, "{v}");
+            code
+        }
+    };
+    let (old_unit, new_unit) = (
+        unit("91340400MA0000301", "U1").await,
+        unit("91340400MA0000302", "U3").await,
+    );
+    let mut members = Vec::new();
+    for seq in [111, 113] {
+        let (s, v) = app
+            .post(
+                "/api/v1/members",
+                json!({ "name": "冯十一", "id_number": id_number("340402", "19900101", seq), "org_code": "U1",
+                        "joined_on": "2020-01-01", "unit_uscc": old_unit }),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+        members.push(v["member"]["id"].as_str().unwrap().to_string());
+    }
+    app.add_account("d2cadre", "cadre", Some("D2"), None).await;
+    let d2 = app.signed_in("d2cadre", TESTER_PASSWORD).await;
+    for (member, body) in [
+        (&members[0], json!({ "unit_uscc": new_unit })),
+        (&members[1], json!({})),
+    ] {
+        let (s, t) = app
+            .post(
+                &format!("/api/v1/members/{member}/transfers"),
+                json!({ "to_org": "U3" }),
+            )
+            .await;
+        assert_eq!(s, 201, "{t}");
+        let (s, v) = app
+            .post_as(
+                &d2,
+                &format!("/api/v1/transfers/{}/accept", t["id"].as_str().unwrap()),
+                body,
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+    }
+    let (_, a) = app
+        .get_as(&d2, &format!("/api/v1/members/{}", members[0]))
+        .await;
+    assert_eq!(a["member"]["unit_uscc"], new_unit.as_str(), "{a}");
+    let (_, b) = app
+        .get_as(&d2, &format!("/api/v1/members/{}", members[1]))
+        .await;
+    assert!(
+        b["member"]["unit_uscc"].is_null(),
+        "old employer cleared: {b}"
+    );
+    // An employer the receiving side cannot see is refused, and nothing changes.
+    let (_, t) = app
+        .post(
+            &format!("/api/v1/members/{}/transfers", members[1]),
+            json!({ "to_org": "U1" }),
+        )
+        .await;
+    app.add_account("d1cadre", "cadre", Some("D1"), None).await;
+    let d1 = app.signed_in("d1cadre", TESTER_PASSWORD).await;
+    let (s, v) = app
+        .post_as(
+            &d1,
+            &format!("/api/v1/transfers/{}/accept", t["id"].as_str().unwrap()),
+            json!({ "unit_uscc": new_unit }),
+        )
+        .await;
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM transfers WHERE status = 'pending'")
+            .await,
+        1
+    );
+}

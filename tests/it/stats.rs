@@ -400,7 +400,7 @@ async fn running_totals_agree_with_the_history_after_random_operations() {
                         let t = transfers::request(&app.reg.db, &actor, member, to, on, "")
                             .await
                             .unwrap();
-                        transfers::decide(&app.reg.db, &actor, t, Decision::Accept, "")
+                        transfers::decide(&app.reg.db, &actor, t, Decision::Accept, "", None)
                             .await
                             .unwrap();
                     }

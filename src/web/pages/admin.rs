@@ -72,6 +72,17 @@ struct ShowPage {
     /// A half of an initial password just issued (shown once): `(which, half)`.
     password: Option<(&'static str, String)>,
     error: Option<String>,
+    /// A union chosen in the tree for the role forms.
+    chosen_org: Option<String>,
+}
+
+impl ShowPage {
+    fn org_value(&self) -> String {
+        self.chosen_org
+            .clone()
+            .or_else(|| self.a.org_code.clone())
+            .unwrap_or_default()
+    }
 }
 
 async fn show_page(st: &AppState, ctx: &Ctx, id: i64) -> Result<ShowPage, AppError> {
@@ -84,12 +95,19 @@ async fn show_page(st: &AppState, ctx: &Ctx, id: i64) -> Result<ShowPage, AppErr
         can_grant: ctx.can(Perm::AccountGrant),
         password: None,
         error: None,
+        chosen_org: None,
     })
 }
 
-async fn show(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+async fn show(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<ChosenQuery>,
+) -> PageResult {
     let id = parse_id(&id, "账号")?;
     let mut page = show_page(&st, &ctx, id).await?;
+    page.chosen_org = field(&q.org_code);
     // A half of an initial password issued by the post that led here, shown this once.
     if let Some(v) = st.once.take(ctx.session.id, &format!("password:{id}")) {
         let which = if v.first().is_some_and(|w| w == "第二段") {
@@ -148,8 +166,20 @@ fn new_page(ctx: &Ctx, f: NewForm) -> NewPage {
     }
 }
 
-async fn new_form(ctx: Ctx) -> PageResult {
-    render(new_page(&ctx, NewForm::default()))
+#[derive(Deserialize)]
+struct ChosenQuery {
+    /// A union chosen in the tree (`/pick/tree`).
+    org_code: Option<String>,
+}
+
+async fn new_form(ctx: Ctx, Query(q): Query<ChosenQuery>) -> PageResult {
+    render(new_page(
+        &ctx,
+        NewForm {
+            org_code: field(&q.org_code),
+            ..Default::default()
+        },
+    ))
 }
 
 async fn create(State(st): State<AppState>, ctx: Ctx, Form(f): Form<NewForm>) -> PageResult {

@@ -12,6 +12,7 @@ pub mod imports;
 pub mod members;
 pub mod once;
 pub mod orgs;
+pub mod pick;
 pub mod signin;
 pub mod transfers;
 pub mod units;
@@ -40,6 +41,7 @@ pub fn router(st: AppState) -> Router<AppState> {
         .merge(transfers::router())
         .merge(imports::router(st.import_max_bytes()))
         .merge(admin::router())
+        .merge(pick::router())
         .route_layer(axum::middleware::from_fn_with_state(st, page_guard))
         .merge(assets::router())
 }

@@ -54,23 +54,20 @@ async fn list(State(st): State<AppState>, ctx: Ctx) -> PageResult {
 #[derive(Deserialize)]
 struct NoteForm {
     note: Option<String>,
+    /// Accepting: the member's new employer (credit code).
+    unit_uscc: Option<String>,
 }
 
-async fn decide(
-    st: AppState,
-    ctx: Ctx,
-    id: String,
-    decision: Decision,
-    note: Option<String>,
-) -> PageResult {
+async fn decide(st: AppState, ctx: Ctx, id: String, decision: Decision, f: NoteForm) -> PageResult {
     let id = parse_id(&id, "转会申请")?;
-    let note = field(&note).unwrap_or_default();
+    let note = field(&f.note).unwrap_or_default();
     transfers::decide(
         &st.reg.db,
         &ctx.caller.actor(&st.reg.keys),
         id,
         decision,
         &note,
+        field(&f.unit_uscc).as_deref(),
     )
     .await?;
     let notice = match decision {
@@ -87,7 +84,7 @@ async fn accept(
     Path(id): Path<String>,
     Form(f): Form<NoteForm>,
 ) -> PageResult {
-    decide(st, ctx, id, Decision::Accept, f.note).await
+    decide(st, ctx, id, Decision::Accept, f).await
 }
 
 async fn decline(
@@ -96,7 +93,7 @@ async fn decline(
     Path(id): Path<String>,
     Form(f): Form<NoteForm>,
 ) -> PageResult {
-    decide(st, ctx, id, Decision::Decline, f.note).await
+    decide(st, ctx, id, Decision::Decline, f).await
 }
 
 async fn cancel(
@@ -105,5 +102,5 @@ async fn cancel(
     Path(id): Path<String>,
     Form(f): Form<NoteForm>,
 ) -> PageResult {
-    decide(st, ctx, id, Decision::Cancel, f.note).await
+    decide(st, ctx, id, Decision::Cancel, f).await
 }
