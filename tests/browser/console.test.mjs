@@ -3,7 +3,9 @@
 // accounts for two district cadres (created by the system administrator, approved by the
 // security administrator, each holding one half of the initial password), a member found by
 // pinyin initials, an import with errors fixed and imported again, a transfer accepted on the
-// receiving side, and an export.
+// receiving side with the picker, an export of exactly the list on screen; a member found by
+// full ID number and by mobile tail, a form with three mistakes, back after sign-out, reload
+// after a reveal, and the dashboard and lists at a phone's width.
 //
 // The server is the real binary on a fresh data folder (SQLite by default; the database named
 // by GONGHUI_DATABASE_URL when set), seeded with the demo city. See ./run.
@@ -216,7 +218,7 @@ test("the administrator enrols TOTP and creates two district cadres", async () =
     await page.getByLabel("用户名").fill(username);
     await page.getByLabel("姓名").fill(`${org}干部`);
     await page.getByLabel("角色").selectOption("cadre");
-    await page.getByLabel("所属工会代码").fill(org);
+    await page.getByLabel("所属工会", { exact: true }).fill(org);
     await page.getByRole("button", { name: "创建" }).click();
     const half = (await page.locator(".warn code.secret").innerText()).trim();
     assert.equal(half.length, 8, "the first half of the initial password is shown");
@@ -260,13 +262,20 @@ test("a member enrolled by form is found by pinyin initials", async () => {
   await shot(page, "06-union");
 
   await page.goto(`${base}/members/new?org=HS01-01-001`);
-  // A wrong ID number gets an inline message and keeps what was typed.
+  // Three mistakes (an ID number whose check digit is wrong, a short mobile, a join date in
+  // the future): three messages at once, and everything typed kept, the ID number included.
   await page.getByLabel("姓名").fill("欧阳锦程");
   await page.getByLabel("身份证号").fill("340402199001010000");
-  await page.getByLabel("入会日期").fill("2024-03-01");
+  await page.getByLabel("手机号").fill("1390554");
+  await page.getByLabel("入会日期").fill("2099-03-01");
   await page.getByRole("button", { name: /登记|保存/ }).click();
   await page.locator("#id_number-err").waitFor();
+  assert.equal(await page.locator(".field-error").count(), 3, "three errors at once");
+  await shot(page, "06b-form-errors");
   assert.equal(await page.getByLabel("姓名").inputValue(), "欧阳锦程");
+  assert.equal(await page.getByLabel("身份证号").inputValue(), "340402199001010000", "the ID number is kept");
+  await page.getByLabel("手机号").fill("");
+  await page.getByLabel("入会日期").fill("2024-03-01");
   await page.getByLabel("身份证号").fill(idNumber("340402", "19900101", 31));
   await page.getByRole("button", { name: /登记|保存/ }).click();
   await page.waitForURL(/\/members\/\d+\?done=enrolled$/);
@@ -274,15 +283,36 @@ test("a member enrolled by form is found by pinyin initials", async () => {
   member = { id: new URL(page.url()).pathname.split("/").pop(), name: "欧阳锦程" };
 
   await page.goto(`${base}/members`);
-  await page.getByLabel("姓名 / 拼音 / 首字母 / 身份证后几位").pressSequentially("oyjc", { delay: 40 });
+  const search = page.getByLabel("姓名、拼音、首字母、身份证号或手机号");
+  await search.pressSequentially("oyjc", { delay: 40 });
   // The list refreshes while typing (our own script), without submitting the form.
   await page.locator("#results").getByRole("link", { name: "欧阳锦程" }).waitFor();
   assert.match(page.url(), /q=oyjc/);
   await shot(page, "07-members");
+  // The full ID number finds the member too (through its blind index).
+  await search.fill(idNumber("340402", "19900101", 31));
+  await page.goto(`${base}/members?q=${idNumber("340402", "19900101", 31)}`);
+  await page.locator("#results").getByRole("link", { name: "欧阳锦程" }).waitFor();
+  assert.match(await page.locator("#results .total").innerText(), /共 1 人/);
   await page.locator("#results").getByRole("link", { name: "欧阳锦程" }).click();
   await page.getByText("会籍记录").waitFor();
   assert.ok(!(await page.content()).includes(idNumber("340402", "19900101", 31)), "the ID number is masked");
   await shot(page, "08-member");
+  // A reveal shows the full number once; reloading shows it masked and records nothing more.
+  await page.getByLabel("查看完整身份证号和手机号的事由").fill("核对困难帮扶申请人身份");
+  await page.getByRole("button", { name: "查看完整信息" }).click();
+  await page.getByText("已按您说明的事由显示完整信息").waitFor();
+  assert.ok((await page.content()).includes(idNumber("340402", "19900101", 31)), "shown once");
+  await page.reload();
+  await page.getByText("会籍记录").waitFor();
+  assert.ok(!(await page.content()).includes(idNumber("340402", "19900101", 31)), "reloaded: masked");
+  // Sign out, then back: the browser asks the server again and gets the sign-in page.
+  await page.getByRole("button", { name: "退出" }).click();
+  await page.waitForURL(/\/login/);
+  await page.goBack();
+  await page.waitForLoadState();
+  assert.match(page.url(), /\/login/, `back after sign-out shows the sign-in page, not ${page.url()}`);
+  assert.ok(!(await page.content()).includes("欧阳锦程"), "no member page from the cache");
   await page.context().close();
 });
 
@@ -330,6 +360,12 @@ test("an import with errors is reported, the report downloaded, the file fixed a
   assert.equal(await memberCount(page), before + 3);
   await page.goto(`${base}/members?q=zgll`);
   await page.locator("#results").getByRole("link", { name: "诸葛亮亮" }).waitFor();
+  // A mobile's last four digits find its member.
+  await page.goto(`${base}/members?org=HS01-01-001&q=1234`);
+  await page.locator("#results").getByRole("link", { name: "司马光明" }).waitFor();
+  await page.goto(`${base}/imports/history`);
+  await page.getByRole("cell", { name: "会员名册.csv" }).first().waitFor();
+  await shot(page, "10b-import-history");
   await page.context().close();
 });
 
@@ -346,7 +382,10 @@ test("a transfer started in one district is accepted in the other", async () => 
   await firstSignIn(sender, "d1cadre", cadres.d1cadre);
   await sender.waitForURL((u) => !u.pathname.startsWith("/login"));
   await sender.goto(`${base}/members/${member.id}/transfer`);
-  await sender.getByLabel("转入工会代码").fill("HS02-01-001");
+  // The picker suggests receiving unions anywhere as the code or name is typed.
+  await sender.getByLabel("转入工会", { exact: true }).pressSequentially("HS02-01-00", { delay: 30 });
+  await sender.getByRole("option").filter({ hasText: "HS02-01-001" }).first().click();
+  assert.equal(await sender.getByLabel("转入工会", { exact: true }).inputValue(), "HS02-01-001");
   await sender.getByLabel("说明").fill("更换工作单位");
   await sender.getByRole("button", { name: "提交转会申请" }).click();
   await sender.getByText("等待").first().waitFor();
@@ -377,7 +416,7 @@ test("a filtered member list is exported", async () => {
   const page = await newPage();
   await signIn(page, "cadre", NEW_PASSWORD);
   await page.goto(`${base}/members?org=HS01-01-001`);
-  const file = await download(page, page.getByRole("link", { name: "导出当前名单（Excel）" }));
+  const file = await download(page, page.getByRole("link", { name: /^导出这 .* 人（Excel）$/ }));
   assert.ok(isXlsx(file.bytes), `an Excel file (${file.name})`);
   assert.match(file.name, /\.xlsx$/);
   const exported = xlsxText(file.bytes);
@@ -389,7 +428,37 @@ test("a filtered member list is exported", async () => {
   const audit = await newPage();
   await firstAdminSignIn(audit, "auditadmin");
   await audit.goto(`${base}/audit`);
-  await audit.getByRole("cell", { name: /export/ }).first().waitFor();
+  await audit.getByRole("cell", { name: "导出会员名单" }).first().waitFor();
   await shot(audit, "12-audit");
+  // The reveal and the reload after it: one record.
+  await audit.goto(`${base}/audit?action=member.`);
+  assert.equal(await audit.getByRole("cell", { name: "查看完整身份证号和手机号" }).count(), 1);
+  // Every failed sign-in under 失败, the wrong password of the first test among them.
+  await audit.goto(`${base}/audit?outcome=not_ok`);
+  await audit.getByRole("cell", { name: "密码错误" }).first().waitFor();
   await audit.context().close();
+});
+
+test("the dashboard and the lists fit a phone's width", async () => {
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "zh-CN", isMobile: true, hasTouch: true });
+  const page = await ctx.newPage();
+  await signIn(page, "cadre", NEW_PASSWORD);
+  for (const [path, name] of [["/dashboard", "13-phone-dashboard"], ["/members?org=HS01-01-001", "14-phone-members"], ["/transfers", "15-phone-transfers"]]) {
+    await page.goto(`${base}${path}`);
+    await page.locator("main").waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${path} scrolls sideways by ${overflow}px at 390px`);
+    await shot(page, name);
+    if (path.startsWith("/members")) {
+      await page.locator("#results tbody tr").first().scrollIntoViewIfNeeded();
+      await shot(page, "14b-phone-member-rows");
+    }
+  }
+  // The period selector changes the figures' period.
+  await page.goto(`${base}/dashboard`);
+  await page.locator("#period").selectOption("last_year");
+  await page.getByRole("button", { name: "查看" }).click();
+  const lastYear = new Date().getFullYear() - 1;
+  await page.getByText(`统计期 ${lastYear}-01-01 至 ${lastYear}-12-31`).first().waitFor();
+  await ctx.close();
 });
