@@ -390,7 +390,7 @@ pub async fn pages(config: &Config, rounds: usize) -> AppResult<()> {
     // A cadre account of the top union, made and signed in the way a person would be.
     let actor = crate::audit::Actor::system(&reg.keys, "bench");
     let username = format!("bench{}", new_id() % 1_000_000_000);
-    let (_, one_time) = crate::auth::accounts::create(
+    let (account, first_half) = crate::auth::accounts::create(
         &db,
         &actor,
         &crate::auth::accounts::NewAccount {
@@ -404,6 +404,10 @@ pub async fn pages(config: &Config, rounds: usize) -> AppResult<()> {
         crate::db::now_ms(),
     )
     .await?;
+    // The security administrator's approval and second half (the system actor holds both roles here).
+    let (_, second_half) =
+        crate::auth::accounts::approve(&db, &actor, account.id, None, crate::db::now_ms()).await?;
+    let one_time = format!("{first_half}{second_half}");
     let state = app::AppState::new(reg.clone(), config.clone(), crate::clock::system());
     let router = app::router(state);
     let login = serde_json::json!({"username": username, "password": one_time});
@@ -445,10 +449,20 @@ pub async fn pages(config: &Config, rounds: usize) -> AppResult<()> {
         sqlx::query_scalar("SELECT id FROM units WHERE org_id IS NOT NULL ORDER BY id LIMIT 1")
             .fetch_one(db.pool())
             .await?;
+    // A member with a mobile: the searches by full ID number, ID tails, full mobile and its tail.
+    let (id_enc, mobile_enc): (Vec<u8>, Vec<u8>) = sqlx::query_as(
+        "SELECT id_enc, mobile_enc FROM members WHERE mobile_enc IS NOT NULL ORDER BY id LIMIT 1",
+    )
+    .fetch_one(db.pool())
+    .await?;
+    let (id_number, mobile) = (reg.keys.decrypt(&id_enc)?, reg.keys.decrypt(&mobile_enc)?);
     let paths = [
         "/healthz".to_string(),
         "/dashboard".into(),
         format!("/dashboard?org={district}"),
+        "/dashboard?period=last_year".into(),
+        "/dashboard?period=this_quarter".into(),
+        "/dashboard/statistics.xlsx".into(),
         "/orgs".into(),
         format!("/orgs/{}", city.code),
         format!("/orgs/{district}"),
@@ -460,6 +474,20 @@ pub async fn pages(config: &Config, rounds: usize) -> AppResult<()> {
         "/members?q=zh".into(),
         format!("/members?org={district}&q=wxy"),
         "/members?sort=joined_desc&nef=true".into(),
+        format!("/members?q={id_number}"),
+        format!("/members?q={}", &id_number[12..]),
+        format!("/members?q={}", &id_number[14..]),
+        format!("/members?q={mobile}"),
+        format!("/members?q={}", &mobile[7..]),
+        "/members?q=lv".into(),
+        "/members?q=zhang%20wei".into(),
+        "/members/export-full?q=zh".into(),
+        "/units?uncovered=true".into(),
+        "/pick/unions?q=jie".into(),
+        "/pick/receiving-unions?q=gs".into(),
+        "/pick/employers?q=you".into(),
+        "/imports/history".into(),
+        "/drill?figure=retired".into(),
         format!("/members/{member}"),
         format!("/members/{member}/edit"),
         "/drill?figure=joined".into(),
@@ -476,10 +504,12 @@ pub async fn pages(config: &Config, rounds: usize) -> AppResult<()> {
                 return Err(AppError::internal(anyhow::anyhow!("{path}: {status}")));
             }
         }
+        // The searched ID number and mobile are a real person's: never printed whole.
+        let shown = crate::crypto::mask_personal_in_text(path);
         let label = if i == 0 {
-            format!("floor: GET {path} (router + one query)")
+            format!("floor: GET {shown} (router + one query)")
         } else {
-            format!("GET {path}")
+            format!("GET {shown}")
         };
         summary(&label, t);
     }

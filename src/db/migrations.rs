@@ -591,11 +591,39 @@ pub async fn run(db: &Db) -> AppResult<usize> {
         applied += 1;
     }
     // The secondary indexes of the big tables, made once their columns exist (and again
-    // after a bulk load that dropped them was cut short).
+    // after a bulk load that dropped them was cut short, or a migration that redefines one).
+    // The planner is told about new ones at once: without statistics it may prefer an
+    // index that reads the table for every row.
     let mut tx = begin_quiet(db).await?;
-    for (_, create) in BULK_INDEXES {
-        let stmt = create.replacen("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1);
-        (&mut *tx).execute(stmt.as_str()).await?;
+    let mut made = 0;
+    for (name, create) in BULK_INDEXES {
+        let exists_sql = match db.backend() {
+            Backend::Sqlite => {
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = $1"
+            }
+            Backend::Postgres => "SELECT COUNT(*) FROM pg_indexes WHERE indexname = $1",
+        };
+        let exists: i64 = sqlx::query_scalar(exists_sql)
+            .bind(*name)
+            .fetch_one(&mut *tx)
+            .await?;
+        if exists == 0 {
+            (&mut *tx).execute(*create).await?;
+            made += 1;
+        }
+    }
+    // (An empty registry is not analysed: statistics saying "empty" would outlive the data.)
+    let has_members: Option<i64> = sqlx::query_scalar("SELECT id FROM members LIMIT 1")
+        .fetch_optional(&mut *tx)
+        .await?;
+    if made > 0 && has_members.is_some() {
+        (&mut *tx)
+            .execute(match db.backend() {
+                Backend::Sqlite => "ANALYZE",
+                Backend::Postgres => "ANALYZE members, memberships",
+            })
+            .await?;
+        tracing::info!(indexes = made, "indexes made and the tables analysed");
     }
     tx.commit().await?;
     Ok(applied)

@@ -122,6 +122,29 @@ impl Db {
         }))
     }
 
+    /// After rewriting much of `tables` outside a bulk load (an upgrade filling a new column,
+    /// totals rebuilt): fresh planner statistics, and on PostgreSQL the dead row versions
+    /// cleared so that counts read the index alone again (a `VACUUM`, which runs outside any
+    /// transaction). Tables are names from the code, never from input.
+    pub async fn tidy_after_rewrite(&self, tables: &[&str]) -> AppResult<()> {
+        use sqlx::Executor;
+        match self.backend() {
+            Backend::Sqlite => {
+                for t in tables {
+                    self.pool().execute(format!("ANALYZE {t}").as_str()).await?;
+                }
+            }
+            Backend::Postgres => {
+                for t in tables {
+                    self.pool()
+                        .execute(format!("VACUUM ANALYZE {t}").as_str())
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

@@ -504,6 +504,7 @@ pub async fn ensure_built(db: &Db) -> AppResult<()> {
         .await?;
     if built.is_none() {
         let rows = rebuild(db).await?;
+        db.tidy_after_rewrite(&["stat_deltas"]).await?;
         tracing::info!(rows, "statistics totals built from the membership history");
     }
     Ok(())

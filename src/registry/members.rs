@@ -397,7 +397,9 @@ pub async fn find_by_id_number(
     }
 }
 
-#[derive(Debug, Default, Clone, Deserialize, Serialize, ToSchema, utoipa::IntoParams)]
+#[derive(
+    Debug, Default, Clone, PartialEq, Deserialize, Serialize, ToSchema, utoipa::IntoParams,
+)]
 #[into_params(parameter_in = Query)]
 pub struct MemberFilter {
     /// Union code: members of this union and every union below it.
@@ -671,15 +673,52 @@ pub async fn list(
     })
 }
 
-/// How many people a filter finds (the list's 共 N 人).
-pub async fn count(db: &Db, keys: &FieldKeys, scope: &Scope, f: &MemberFilter) -> AppResult<i64> {
-    let (w, args) = filter_sql(db, keys, scope, f).await?;
-    let sql = format!("SELECT COUNT(*) FROM members m WHERE {w}");
+/// A list's total: exact, or a lower bound ("more than").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Total {
+    pub n: i64,
+    /// `n` is a lower bound: more match.
+    pub more: bool,
+}
+
+/// A list of a whole subtree is counted exactly from the subtree index alone. A filtered or
+/// searched list reads each person's row to test it, in subtree order: at a city's size that
+/// is a read of much of the table, so it is counted exactly up to this many and shown as
+/// "more than" beyond (the dashboard has the exact figures of the common filters).
+pub const COUNT_BOUND: i64 = 2_000;
+
+/// How many people a filter finds (the list's 共 N 人); see [`COUNT_BOUND`].
+pub async fn count(db: &Db, keys: &FieldKeys, scope: &Scope, f: &MemberFilter) -> AppResult<Total> {
+    // Unsorted: the subtree as an index range, whatever order the list is shown in.
+    let unsorted = MemberFilter {
+        sort: None,
+        page: None,
+        per_page: None,
+        ..f.clone()
+    };
+    let whole_subtree = MemberFilter {
+        org: f.org.clone(),
+        status: f.status.clone(),
+        ..Default::default()
+    };
+    let (w, args) = filter_sql(db, keys, scope, &unsorted).await?;
+    let bound = (unsorted != whole_subtree).then_some(COUNT_BOUND);
+    let sql = match bound {
+        None => format!("SELECT CAST(COUNT(*) AS BIGINT) FROM members m WHERE {w}"),
+        Some(max) => format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM members m WHERE {w} LIMIT {}) t",
+            max + 1
+        ),
+    };
     let mut q = sqlx::query_scalar::<_, i64>(&sql);
     for a in &args {
         q = q.bind(a);
     }
-    Ok(q.fetch_one(db.pool()).await?)
+    let n = q.fetch_one(db.pool()).await?;
+    Ok(match bound {
+        Some(max) if n > max => Total { n: max, more: true },
+        _ => Total { n, more: false },
+    })
 }
 
 /// Letters match either the start of the full pinyin (`zhangs`) or of the initials (`zsf`),

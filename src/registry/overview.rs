@@ -300,17 +300,29 @@ async fn first_record(db: &Db) -> AppResult<Option<NaiveDate>> {
 }
 
 pub async fn overview(db: &Db, org: &Org, period: &Period) -> AppResult<Overview> {
-    let stats = stats::compute(db, org, period).await?;
     let earlier = year_before(period);
-    let before = match first_record(db).await? {
-        Some(first) if first <= earlier.from => Some(stats::compute(db, org, &earlier).await?),
-        _ => None,
+    let compare = first_record(db)
+        .await?
+        .is_some_and(|first| first <= earlier.from);
+    // Independent reads, side by side (each backend serves reads on several connections).
+    let before = async {
+        if compare {
+            Ok(Some(stats::compute(db, org, &earlier).await?))
+        } else {
+            Ok::<_, AppError>(None)
+        }
     };
+    let (stats, before, establishment, pending) = tokio::try_join!(
+        stats::compute(db, org, period),
+        before,
+        establishment(db, org),
+        pending_transfers(db, org),
+    )?;
     Ok(Overview {
         stats,
         before,
-        establishment: establishment(db, org).await?,
-        pending: pending_transfers(db, org).await?,
+        establishment,
+        pending,
     })
 }
 

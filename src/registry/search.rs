@@ -119,23 +119,40 @@ pub fn digit_keys(keys: &FieldKeys, digits: &str) -> DigitKeys {
 /// the pinyin of union and employer names. Returns how many rows were filled.
 pub async fn backfill(db: &Db, keys: &FieldKeys) -> AppResult<u64> {
     let mut filled = 0;
+    // Read in large slices, written a thousand rows per statement.
     loop {
         let rows: Vec<(i64, Vec<u8>)> =
-            sqlx::query_as("SELECT id, id_enc FROM members WHERE id_tail IS NULL LIMIT 5000")
+            sqlx::query_as("SELECT id, id_enc FROM members WHERE id_tail IS NULL LIMIT 50000")
                 .fetch_all(db.pool())
                 .await?;
         if rows.is_empty() {
             break;
         }
-        let mut tx = db.begin_write().await?;
+        let mut tails = Vec::with_capacity(rows.len());
         for (id, enc) in &rows {
             let number = keys.decrypt(enc)?;
-            let tail = id_tail_key(keys, &number[number.len() - ID_TAIL_LEN..]);
-            sqlx::query("UPDATE members SET id_tail = $1 WHERE id = $2")
-                .bind(tail)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            tails.push((
+                *id,
+                id_tail_key(keys, &number[number.len() - ID_TAIL_LEN..]),
+            ));
+        }
+        let mut tx = db.begin_write().await?;
+        for chunk in tails.chunks(1000) {
+            let values = crate::db::values_placeholders(db.backend(), chunk.len(), 2);
+            let sql = match db.backend() {
+                crate::db::Backend::Sqlite => format!(
+                    "UPDATE members SET id_tail = v.t FROM (SELECT column1 AS id, column2 AS t FROM (VALUES {values})) AS v \
+                     WHERE members.id = v.id"
+                ),
+                crate::db::Backend::Postgres => format!(
+                    "UPDATE members SET id_tail = v.t FROM (VALUES {values}) AS v(id, t) WHERE members.id = v.id"
+                ),
+            };
+            let mut q = sqlx::query(&sql);
+            for (id, tail) in chunk {
+                q = q.bind(*id).bind(*tail);
+            }
+            q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         filled += rows.len() as u64;
@@ -165,6 +182,7 @@ pub async fn backfill(db: &Db, keys: &FieldKeys) -> AppResult<u64> {
         filled += rows.len() as u64;
     }
     if filled > 0 {
+        db.tidy_after_rewrite(&["members", "orgs", "units"]).await?;
         tracing::info!(rows = filled, "search columns filled");
     }
     Ok(filled)

@@ -819,3 +819,36 @@ async fn accepting_a_transfer_sets_the_new_employer_or_clears_the_old() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_broad_search_counts_up_to_its_bound_and_says_more() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let mut csv = String::from("姓名,身份证号,所属工会代码,入会日期\n");
+    for i in 0..2010u32 {
+        // Birth days move on so that every sequence number stays three digits.
+        let birth = format!("1980{:02}{:02}", 1 + (i / 28) % 12, 1 + i % 28);
+        csv.push_str(&format!(
+            "张甲,{},U1,2020-01-01\n",
+            id_number("340402", &birth, 100 + i / 336)
+        ));
+    }
+    app.import_ok("members", &csv).await;
+    let c = browser(&app, "tester", TESTER_PASSWORD).await;
+    let (_, html) = page(&c, &app, "/members").await;
+    assert!(
+        html.contains("共 <strong>2,010</strong> 人</p>"),
+        "a whole subtree: exact"
+    );
+    let (_, html) = page(&c, &app, "/members?q=zhangjia").await;
+    assert!(
+        html.contains("共 <strong>2,000</strong> 人以上"),
+        "a search: its bound, and more"
+    );
+    assert!(html.contains(r#"rel="next""#), "pages go on past the bound");
+    let (_, html) = page(&c, &app, "/members?q=zhangjia&page=41").await;
+    assert!(
+        html.contains("张甲"),
+        "the people past the bound are listed too"
+    );
+}

@@ -209,7 +209,11 @@ async fn export_full_page(
     let total = members::count(&st.reg.db, &st.reg.keys, &ctx.caller.scope, f).await?;
     Ok(ExportFullPage {
         shell: ctx.shell("导出完整信息", "members"),
-        total: super::thousands(total),
+        total: if total.more {
+            format!("{} 以上", super::thousands(total.n))
+        } else {
+            super::thousands(total.n)
+        },
         params: filter_pairs(f)
             .into_iter()
             .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v)))
@@ -284,16 +288,20 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) 
         &filter_pairs(&f),
         f.page.unwrap_or(1),
         50,
-        total,
+        total.n,
         "人",
-    );
+    )
+    .at_least(total.more);
+    // A page past the end shows the last one (a lower-bound total has no known end).
+    let last = if total.more { i64::MAX } else { pager.pages };
     let f = MemberFilter {
-        page: Some(f.page.unwrap_or(1).clamp(1, pager.pages)),
+        page: Some(f.page.unwrap_or(1).clamp(1, last)),
         ..f
     };
     let result = members::list(db, keys, scope, &f).await?;
     let pager = super::Pager {
         page: result.page,
+        more_pages: total.more && result.has_more,
         ..pager
     };
     render(ListPage {

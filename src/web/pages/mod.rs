@@ -475,6 +475,10 @@ pub struct Pager {
     pub total: i64,
     /// What is counted: 人, 个, 家, 条.
     pub unit: &'static str,
+    /// The total is a lower bound (a broad search counted up to a limit).
+    pub more: bool,
+    /// Pages follow beyond `pages` (known from the page itself when the total is a bound).
+    pub more_pages: bool,
 }
 
 impl Pager {
@@ -496,7 +500,14 @@ impl Pager {
             pages: ((total + per_page - 1) / per_page.max(1)).max(1),
             total,
             unit,
+            more: false,
+            more_pages: false,
         }
+    }
+
+    /// The same pager whose total is only a lower bound.
+    pub fn at_least(self, more: bool) -> Pager {
+        Pager { more, ..self }
     }
 
     /// The list with the same filters, at page `n`.
@@ -519,7 +530,7 @@ impl Pager {
     }
 
     pub fn next(&self) -> Option<String> {
-        (self.page < self.pages).then(|| self.link(self.page + 1))
+        (self.page < self.pages || self.more_pages).then(|| self.link(self.page + 1))
     }
 
     pub fn total_text(&self) -> String {
