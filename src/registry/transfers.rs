@@ -349,6 +349,20 @@ pub async fn list(db: &Db, scope: &Scope, incoming: bool, limit: i64) -> AppResu
     .await?)
 }
 
+/// How many requests touch the scope on one side (all of them, as [`list`] shows the latest).
+pub async fn count(db: &Db, scope: &Scope, incoming: bool) -> AppResult<i64> {
+    let (lo, hi) = scope.range();
+    let side = if incoming { "to_org_id" } else { "from_org_id" };
+    Ok(sqlx::query_scalar(&format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM transfers t JOIN orgs o ON o.id = t.{side} \
+         WHERE o.path >= $1 AND o.path < $2"
+    ))
+    .bind(lo)
+    .bind(hi)
+    .fetch_one(db.pool())
+    .await?)
+}
+
 /// The waiting request of a member in scope, if any.
 pub async fn pending_for(db: &Db, member_id: i64) -> AppResult<Option<Transfer>> {
     Ok(sqlx::query_as(&format!(

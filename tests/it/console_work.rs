@@ -328,6 +328,12 @@ async fn a_password_half_is_shown_once_on_the_page_the_post_leads_to() {
             .await,
         1
     );
+    let (_, list) = page(&c, &app, "/accounts").await;
+    let n = app.scalar("SELECT COUNT(*) FROM accounts").await;
+    assert!(
+        list.contains(&format!("共 <strong>{n}</strong> 个账号")),
+        "the account list counts"
+    );
 }
 
 #[tokio::test]
@@ -431,6 +437,11 @@ async fn the_dashboard_has_periods_year_on_year_parts_that_add_up_and_a_to_do() 
         "one of two employers has a union"
     );
     assert!(html.contains("1 份转入申请等待接收或退回"), "to-do");
+    let (_, transfers) = page(&c, &app, "/transfers").await;
+    assert!(
+        transfers.contains("共 1 份"),
+        "the transfer lists count too"
+    );
     // The parts: 入会 +1, 退休 −1, nothing unexplained, net 0 = 2 − 2.
     let changes = &html[html.find(r#"id="changes""#).unwrap()..];
     let changes = &changes[..changes.find("</section>").unwrap()];

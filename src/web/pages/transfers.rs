@@ -29,14 +29,16 @@ struct ListPage {
     shell: Shell,
     incoming: Vec<Transfer>,
     outgoing: Vec<Transfer>,
+    /// How many in all on each side (the lists show the latest hundred).
+    totals: (i64, i64),
     can_write: bool,
 }
 
 impl ListPage {
-    fn sections(&self) -> [(&'static str, &[Transfer], bool); 2] {
+    fn sections(&self) -> [(&'static str, &[Transfer], bool, i64); 2] {
         [
-            ("转入本范围的申请", &self.incoming, true),
-            ("从本范围转出的申请", &self.outgoing, false),
+            ("转入本范围的申请", &self.incoming, true, self.totals.0),
+            ("从本范围转出的申请", &self.outgoing, false, self.totals.1),
         ]
     }
 }
@@ -47,6 +49,10 @@ async fn list(State(st): State<AppState>, ctx: Ctx) -> PageResult {
         shell: ctx.shell("转会", "transfers"),
         incoming: transfers::list(&st.reg.db, scope, true, 100).await?,
         outgoing: transfers::list(&st.reg.db, scope, false, 100).await?,
+        totals: (
+            transfers::count(&st.reg.db, scope, true).await?,
+            transfers::count(&st.reg.db, scope, false).await?,
+        ),
         can_write: ctx.can(Perm::MemberWrite),
     })
 }
