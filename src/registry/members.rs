@@ -497,15 +497,7 @@ pub async fn filter_sql(
     match f.q.as_deref().and_then(Typed::parse) {
         None => {}
         Some(Typed::Letters(forms)) => {
-            let mut any = Vec::new();
-            for form in forms {
-                args.push(format!("{form}{{"));
-                args.push(form);
-                let (hi, lo) = (args.len() - 1, args.len());
-                any.push(format!(
-                    "(m.name_pinyin >= ${lo} AND m.name_pinyin < ${hi}) OR (m.name_initials >= ${lo} AND m.name_initials < ${hi})"
-                ));
-            }
+            let any = search::letters_conditions("m", &forms, &mut args);
             w.push_str(&format!(" AND ({})", any.join(" OR ")));
         }
         Some(Typed::Digits(digits)) => {

@@ -240,14 +240,8 @@ pub async fn pick(
     match Typed::parse(typed) {
         None => {}
         Some(Typed::Letters(forms)) => {
-            let mut any = Vec::new();
-            for form in forms {
-                args.push(form.clone());
-                args.push(format!("{form}{{"));
-                let (a, b) = (args.len() - 1, args.len());
-                any.push(format!(
-                    "(name_pinyin >= ${a} AND name_pinyin < ${b}) OR (name_initials >= ${a} AND name_initials < ${b})"
-                ));
+            let mut any = super::search::letters_conditions("orgs", &forms, &mut args);
+            for form in &forms {
                 args.push(format!(
                     "{}%",
                     crate::db::like_escape(&form.to_ascii_uppercase())

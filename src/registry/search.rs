@@ -69,6 +69,24 @@ impl Typed {
     }
 }
 
+/// For each form letters may stand for, the condition "the name's full pinyin or its initials
+/// start with it" on the table aliased `t` (`t.name_pinyin`, `t.name_initials`), its two
+/// values appended to `args` and numbered after those already there. Callers join them with
+/// `OR`, with any other column the letters may match.
+pub fn letters_conditions(t: &str, forms: &[String], args: &mut Vec<String>) -> Vec<String> {
+    forms
+        .iter()
+        .map(|form| {
+            args.push(form.clone());
+            args.push(format!("{form}{{"));
+            let (lo, hi) = (args.len() - 1, args.len());
+            format!(
+                "({t}.name_pinyin >= ${lo} AND {t}.name_pinyin < ${hi}) OR ({t}.name_initials >= ${lo} AND {t}.name_initials < ${hi})"
+            )
+        })
+        .collect()
+}
+
 /// What a string of digits can be, each with the keys that find it.
 #[derive(Debug, Default)]
 pub struct DigitKeys {

@@ -175,14 +175,8 @@ async fn filter_sql(db: &Db, scope: &Scope, f: &UnitFilter) -> AppResult<(String
     match f.q.as_deref().and_then(super::search::Typed::parse) {
         None => {}
         Some(super::search::Typed::Letters(forms)) => {
-            let mut any = Vec::new();
-            for form in forms {
-                args.push(form.clone());
-                args.push(format!("{form}{{"));
-                let (a, b) = (args.len() - 1, args.len());
-                any.push(format!(
-                    "(u.name_pinyin >= ${a} AND u.name_pinyin < ${b}) OR (u.name_initials >= ${a} AND u.name_initials < ${b})"
-                ));
+            let mut any = super::search::letters_conditions("u", &forms, &mut args);
+            for form in &forms {
                 // A credit code typed in lower case.
                 args.push(crate::db::like_contains(&form.to_ascii_uppercase()));
                 any.push(format!(

@@ -267,20 +267,7 @@ async fn export_full(
 }
 
 async fn list(State(st): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
-    let f = MemberFilter {
-        org: field(&q.org),
-        q: field(&q.q),
-        status: field(&q.status),
-        sex: field(&q.sex),
-        migrant: yes_no(&q.migrant),
-        nef: yes_no(&q.nef),
-        nef_group: field(&q.nef_group),
-        joined_from: field(&q.joined_from),
-        joined_to: field(&q.joined_to),
-        sort: field(&q.sort),
-        page: field(&q.page).and_then(|p| p.parse().ok()),
-        per_page: Some(50),
-    };
+    let f = q.filter();
     let (db, keys, scope) = (&st.reg.db, &st.reg.keys, &ctx.caller.scope);
     let total = members::count(db, keys, scope, &f).await?;
     let pager = super::Pager::new(

@@ -336,26 +336,12 @@ async fn ancestors(
     scope: &Scope,
     org: &Org,
 ) -> Result<Vec<(String, String)>, AppError> {
-    let mut prefixes = Vec::new();
-    for (i, c) in org.path.char_indices().skip(1) {
-        if c == '/' && i + 1 < org.path.len() {
-            prefixes.push(org.path[..=i].to_string());
-        }
-    }
-    let visible: Vec<&String> = prefixes.iter().filter(|p| scope.contains(p)).collect();
-    if visible.is_empty() {
-        return Ok(Vec::new());
-    }
-    // One query for the whole chain, top first.
-    let sql = format!(
-        "SELECT code, name FROM orgs WHERE path IN ({}) ORDER BY depth",
-        crate::db::in_list(visible.len())
-    );
-    let mut q = sqlx::query_as::<_, (String, String)>(&sql);
-    for p in visible {
-        q = q.bind(p);
-    }
-    Ok(q.fetch_all(st.reg.db.pool()).await?)
+    Ok(orgs::ancestors_of(&st.reg.db, org)
+        .await?
+        .into_iter()
+        .filter(|o| scope.contains(&o.path))
+        .map(|o| (o.code, o.name))
+        .collect())
 }
 
 /// The union form, as typed.
