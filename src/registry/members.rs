@@ -1374,9 +1374,30 @@ pub async fn edit(
     if input.mobile.as_deref().is_none_or(|m| m.trim().is_empty()) {
         input.mobile = mobile;
     }
-    let unit_id = unit_id_by_uscc(db, &actor.scope, input.unit_uscc.as_deref()).await?;
-    let (fields, warnings) =
-        validate_person(&input, unit_id, UnknownValues::Refuse).map_err(PersonRefusal::Fields)?;
+    // Every problem at once: the employer and the person's fields.
+    let (unit_id, unit_issue) =
+        match unit_id_by_uscc(db, &actor.scope, input.unit_uscc.as_deref()).await {
+            Ok(id) => (id, None),
+            Err(e) if e.status().is_client_error() => (
+                None,
+                Some(FieldIssue {
+                    field: "工作单位统一社会信用代码".into(),
+                    message: e.message().into(),
+                }),
+            ),
+            Err(e) => return Err(e.into()),
+        };
+    let (fields, warnings) = match (
+        validate_person(&input, unit_id, UnknownValues::Refuse),
+        unit_issue,
+    ) {
+        (Ok(v), None) => v,
+        (Ok(_), Some(i)) => return Err(PersonRefusal::Fields(vec![i])),
+        (Err(mut issues), i) => {
+            issues.extend(i);
+            return Err(PersonRefusal::Fields(issues));
+        }
+    };
     let mobile_hash = fields
         .mobile
         .as_ref()

@@ -415,6 +415,14 @@ test("a transfer started in one district is accepted in the other", async () => 
 test("a filtered member list is exported", async () => {
   const page = await newPage();
   await signIn(page, "cadre", NEW_PASSWORD);
+  // The scope switcher changes nothing until its button is pressed: an arrow key in the
+  // closed drop-down only moves the choice.
+  await page.goto(`${base}/dashboard`);
+  const before = page.url();
+  await page.locator("#scope-select").focus();
+  await page.keyboard.press("ArrowDown");
+  await page.waitForTimeout(400);
+  assert.equal(page.url(), before, "no page change on an arrow key");
   await page.goto(`${base}/members?org=HS01-01-001`);
   const file = await download(page, page.getByRole("link", { name: /^导出这 .* 人（Excel）$/ }));
   assert.ok(isXlsx(file.bytes), `an Excel file (${file.name})`);
