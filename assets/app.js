@@ -16,14 +16,23 @@
       });
     });
 
-    // Live search: filter forms marked data-live refresh their results while typing.
+    // Live search: filter forms marked data-live refresh their results while typing. A whole
+    // ID number or mobile never goes into a URL: for those the form's own post (on 查询 or
+    // Enter) keeps the number on the server.
+    function namesAPerson(text) {
+      var digits = text.replace(/\s/g, "");
+      return /^(\d{17}[\dXx]|(86)?1\d{10})$/.test(digits);
+    }
     document.querySelectorAll("form[data-live]").forEach(function (form) {
       var target = document.getElementById(form.getAttribute("data-live"));
       if (!target) return;
       var timer = null, seq = 0;
       function refresh() {
         var params = new URLSearchParams(new FormData(form));
-        var url = form.getAttribute("action") + "?" + params.toString();
+        params.delete("_csrf");
+        var q = params.get("q") || "";
+        if (namesAPerson(q)) return;
+        var url = (form.getAttribute("data-live-url") || form.getAttribute("action")) + "?" + params.toString();
         var mine = ++seq;
         fetch(url, { headers: { "Accept": "text/html" }, credentials: "same-origin" })
           .then(function (r) { return r.ok ? r.text() : null; })

@@ -37,6 +37,8 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     /// Values a form post shows once on the page it redirects to.
     pub once: crate::web::pages::once::ShowOnce,
+    /// Searches by a whole ID number or mobile, behind a token in the URL.
+    pub searches: crate::web::pages::once::SearchTexts,
 }
 
 impl AppState {
@@ -48,6 +50,7 @@ impl AppState {
             config: Arc::new(config),
             auth: Arc::new(auth),
             once: Default::default(),
+            searches: Default::default(),
         }
     }
 

@@ -46,6 +46,7 @@ pub fn action_label(action: &str) -> &'static str {
         "export.members" => "导出会员名单",
         "export.members_full" => "导出会员名单（完整信息）",
         "import" => "批量导入",
+        "import.report_download" => "下载导入错误报告",
         "audit.verify" => "校验审计链",
         "audit.archive" => "审计日志归档",
         _ => "其他操作",
@@ -63,6 +64,7 @@ pub const FILTER_GROUPS: &[(&str, &str)] = &[
     ("transfer.", "转会"),
     ("export.", "导出"),
     ("import", "批量导入"),
+    ("import.", "导入错误报告"),
     ("audit.", "审计"),
 ];
 

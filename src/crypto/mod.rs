@@ -98,12 +98,17 @@ impl FieldKeys {
 
     /// `version(1) || nonce(12) || ciphertext+tag`
     pub fn encrypt(&self, plaintext: &str) -> Vec<u8> {
+        self.encrypt_bytes(plaintext.as_bytes())
+    }
+
+    /// The same for bytes (a kept file holding personal data, e.g. an import error report).
+    pub fn encrypt_bytes(&self, plaintext: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; 12];
         rand::thread_rng().fill_bytes(&mut nonce);
         let ct = self
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), plaintext.as_bytes())
-            .expect("AES-GCM encryption of a short value cannot fail");
+            .encrypt(Nonce::from_slice(&nonce), plaintext)
+            .expect("AES-GCM encryption in memory cannot fail");
         let mut out = Vec::with_capacity(1 + 12 + ct.len());
         out.push(KEY_VERSION);
         out.extend_from_slice(&nonce);
@@ -112,6 +117,10 @@ impl FieldKeys {
     }
 
     pub fn decrypt(&self, blob: &[u8]) -> AppResult<String> {
+        String::from_utf8(self.decrypt_bytes(blob)?).map_err(AppError::internal)
+    }
+
+    pub fn decrypt_bytes(&self, blob: &[u8]) -> AppResult<Vec<u8>> {
         if blob.len() < 13 || blob[0] != KEY_VERSION {
             return Err(AppError::internal(anyhow::anyhow!(
                 "encrypted field has unknown format"
@@ -123,7 +132,7 @@ impl FieldKeys {
             .map_err(|_| {
                 AppError::internal(anyhow::anyhow!("field decryption failed (wrong key?)"))
             })?;
-        String::from_utf8(pt).map_err(AppError::internal)
+        Ok(pt)
     }
 
     /// Keyed hash for exact lookup: 16 bytes of HMAC-SHA256 over a domain tag and the value.

@@ -231,8 +231,9 @@ pub async fn record_batch(
         ),
         Err(e) => ("failed", 0, 0, 0, 0, 0, e.message().to_string()),
     };
+    // The report carries the refused rows as typed (ID numbers, mobiles): kept encrypted.
     let report = match result {
-        Ok((_, Some(r))) if r.len() <= KEPT_REPORT_MAX => Some(r.clone()),
+        Ok((_, Some(r))) if r.len() <= KEPT_REPORT_MAX => Some(reg.keys.encrypt_bytes(r)),
         _ => None,
     };
     let r = sqlx::query(
@@ -330,17 +331,30 @@ pub async fn history(
     Ok((rows, total))
 }
 
-/// The kept error report of an import run within `scope`.
-pub async fn kept_report(db: &Db, scope: &Scope, id: i64) -> AppResult<Vec<u8>> {
-    let row: Option<(Option<String>, Option<Vec<u8>>)> =
-        sqlx::query_as("SELECT scope_path, error_report FROM import_batches WHERE id = $1")
-            .bind(id)
-            .fetch_optional(db.pool())
-            .await?;
+/// The kept error report of an import run within `scope`, decrypted; its download recorded in
+/// the audit trail (it holds the refused rows as typed, personal data included).
+pub async fn kept_report(reg: &Registry, actor: &Actor, id: i64) -> AppResult<Vec<u8>> {
+    let row: Option<(Option<String>, Option<Vec<u8>>, String)> = sqlx::query_as(
+        "SELECT scope_path, error_report, file_name FROM import_batches WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(reg.db.pool())
+    .await?;
+    let scope = &actor.scope;
     match row {
-        Some((path, Some(report)))
+        Some((path, Some(sealed), file_name))
             if scope.is_all() || path.as_deref().is_some_and(|p| scope.contains(p)) =>
         {
+            let report = reg.keys.decrypt_bytes(&sealed)?;
+            audit::record(
+                &reg.db,
+                actor,
+                now_ms(),
+                Event::new("import.report_download")
+                    .target("import_job", id)
+                    .detail(serde_json::json!({ "file_name": file_name })),
+            )
+            .await?;
             Ok(report)
         }
         _ => Err(AppError::not_found("错误报告")),

@@ -214,6 +214,10 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> AppResult<Org> {
 }
 
 /// The root union of a scope (for `Scope::all()`, the top-most union).
+/// Unions that organise the employers of their area (federations of every level and street
+/// federations); a union of one company or a joint union sees only the employers it covers.
+pub const AREA_KINDS: [&str; 5] = ["national", "provincial", "city", "district", "street"];
+
 /// Union kinds that have members of their own.
 pub const MEMBER_KINDS: [&str; 3] = ["grassroots", "joint", "industry"];
 
@@ -430,6 +434,20 @@ pub async fn create(
     get_by_code(db, &Scope::all(), &code).await
 }
 
+/// A union's region code lies within its parent's area (when both have one): the areas of
+/// the hierarchy nest, and what a federation sees of employers without a union follows them.
+fn check_region_within(parent: &Org, region: Option<&str>) -> AppResult<()> {
+    match (parent.region_code.as_deref(), region) {
+        (Some(p), Some(r)) if !r.starts_with(super::overview::region_prefix(p)) => {
+            Err(AppError::invalid(format!(
+                "行政区划代码“{r}”不在上级工会“{}”的区划（{p}）之内",
+                parent.name
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub async fn insert_tx(tx: &mut Tx, fields: &OrgFields, parent: Option<&Org>) -> AppResult<i64> {
     if let Some(p) = parent
         && p.status != "active"
@@ -438,6 +456,9 @@ pub async fn insert_tx(tx: &mut Tx, fields: &OrgFields, parent: Option<&Org>) ->
             "上级工会“{}”已撤销，不能在其下新建工会",
             p.name
         )));
+    }
+    if let Some(p) = parent {
+        check_region_within(p, fields.region_code.as_ref().map(|r| r.as_str()))?;
     }
     let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM orgs WHERE code = $1")
         .bind(&fields.code)
@@ -497,6 +518,13 @@ pub async fn update_tx(tx: &mut Tx, org: &Org, fields: &OrgFields) -> AppResult<
         && org.standardised == fields.standardised as i64;
     if same {
         return Ok(false);
+    }
+    if let Some(parent_id) = org.parent_id {
+        let parent: Org = sqlx::query_as(&format!("SELECT {COLS} FROM orgs WHERE id = $1"))
+            .bind(parent_id)
+            .fetch_one(&mut **tx)
+            .await?;
+        check_region_within(&parent, fields.region_code.as_ref().map(|r| r.as_str()))?;
     }
     let pinyin = super::names::pinyin_forms(&fields.name);
     sqlx::query(
@@ -578,6 +606,7 @@ pub async fn move_subtree(
                 ))
                 .with_code("ORG_CYCLE"));
             }
+            check_region_within(&parent, org.region_code.as_deref())?;
             if parent.status != "active" {
                 return Err(AppError::invalid("目标上级工会已撤销"));
             }

@@ -166,7 +166,7 @@ pub fn parts(s: &Stats) -> Vec<Part> {
         Part {
             label: "离会",
             value: -(m.left - m.deceased),
-            figure: Some(Figure::Left),
+            figure: Some(Figure::LeftAlive),
         },
         Part {
             label: "转出",
@@ -181,7 +181,7 @@ pub fn parts(s: &Stats) -> Vec<Part> {
         Part {
             label: "去世",
             value: -m.deceased,
-            figure: Some(Figure::Left),
+            figure: Some(Figure::Deceased),
         },
     ];
     let other = m.net_change - parts.iter().map(|p| p.value).sum::<i64>();
@@ -221,7 +221,8 @@ pub fn region_prefix(code: &str) -> &str {
 }
 
 /// Employers covered by a union of the subtree, and employers with no union in the union's
-/// area (by region code; everywhere for the top of the hierarchy).
+/// area (by region code; everywhere for the top of the hierarchy; none for a union that is
+/// not a federation).
 pub async fn establishment(db: &Db, org: &Org) -> AppResult<Establishment> {
     let (lo, hi) = Scope::subtree(&org.path).range();
     let covered: i64 = sqlx::query_scalar(
@@ -231,7 +232,9 @@ pub async fn establishment(db: &Db, org: &Org) -> AppResult<Establishment> {
     .bind(&hi)
     .fetch_one(db.pool())
     .await?;
+    let area = super::orgs::AREA_KINDS.contains(&org.kind.as_str());
     let uncovered: i64 = match (&org.region_code, org.parent_id) {
+        _ if !area => 0,
         (_, None) => {
             sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM units WHERE org_path IS NULL")
                 .fetch_one(db.pool())

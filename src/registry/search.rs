@@ -87,6 +87,32 @@ pub fn letters_conditions(t: &str, forms: &[String], args: &mut Vec<String>) -> 
         .collect()
 }
 
+/// Whether a search text is a whole ID number or a whole mobile: personal data that must not
+/// travel in a URL (browser history, proxies, logs). Tails are what every list shows anyway.
+pub fn names_a_person(q: &str) -> bool {
+    match Typed::parse(q) {
+        Some(Typed::Digits(d)) => IdCardNo::parse(&d).is_ok() || Mobile::parse(&d).is_ok(),
+        _ => false,
+    }
+}
+
+/// A search text as records and pages may show it: numbers masked, also when typed with
+/// spaces (`1101 0119 9003 …` finds the person, so it is masked as the number it is).
+pub fn masked(q: &str) -> String {
+    match Typed::parse(q) {
+        Some(Typed::Digits(d)) => crate::crypto::mask_personal_in_text(&d),
+        _ => crate::crypto::mask_personal_in_text(q),
+    }
+}
+
+/// The refusal of a whole ID number or mobile in a URL.
+pub fn not_in_a_url() -> crate::error::AppError {
+    crate::error::AppError::invalid(
+        "完整的身份证号或手机号不能放在网址里：请用 POST /api/v1/members/search（查询条件放在请求体中）",
+    )
+    .with_code("PERSONAL_DATA_IN_URL")
+}
+
 /// What a string of digits can be, each with the keys that find it.
 #[derive(Debug, Default)]
 pub struct DigitKeys {
@@ -126,7 +152,8 @@ pub fn digit_keys(keys: &FieldKeys, digits: &str) -> DigitKeys {
         k.mobile_tail = Some(digits.to_string());
     }
     if let Ok(m) = Mobile::parse(digits) {
-        k.mobile_tail = Some(digits[7..].to_string());
+        // (The number as parsed: a typed 86 country prefix is not part of it.)
+        k.mobile_tail = Some(m.as_str()[7..].to_string());
         k.mobile_hash = Some(keys.blind_index(super::members::MOBILE_DOMAIN, m.as_str()));
     }
     k
@@ -229,6 +256,28 @@ mod tests {
             Typed::parse("1234567890123456789"),
             Some(Typed::Name("1234567890123456789".into()))
         );
+    }
+
+    #[test]
+    fn whole_numbers_are_told_from_tails_and_a_country_prefix_is_dropped() {
+        let first17 = "11010519900307002";
+        let id = format!(
+            "{first17}{}",
+            crate::types::id_card::check_char(first17.as_bytes()) as char
+        );
+        assert!(names_a_person(&id));
+        let spaced = format!("{} {} {}", &id[..6], &id[6..14], &id[14..]);
+        assert!(names_a_person(&spaced));
+        assert!(!masked(&spaced).contains("19900307"), "{}", masked(&spaced));
+        assert_eq!(masked("zhangsan"), "zhangsan");
+        assert!(names_a_person("138 1234 5678"));
+        assert!(!names_a_person("5678"));
+        assert!(!names_a_person("19900307002X"));
+        assert!(!names_a_person("zhangsan"));
+        let keys = FieldKeys::generate();
+        let k = digit_keys(&keys, "8613812345678");
+        assert_eq!(k.mobile_tail.as_deref(), Some("5678"));
+        assert!(k.mobile_hash.is_some());
     }
 
     proptest! {

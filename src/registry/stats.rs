@@ -38,6 +38,8 @@ impl Stats {
             Figure::NewEmploymentAtEnd => m.new_employment_at_end,
             Figure::Joined => m.joined,
             Figure::Left => m.left,
+            Figure::LeftAlive => m.left - m.deceased,
+            Figure::Deceased => m.deceased,
             Figure::TransferredIn => m.transferred_in,
             Figure::TransferredOut => m.transferred_out,
             Figure::Retired => m.retired_in_period,
@@ -171,6 +173,12 @@ fn member_condition(figure: Figure) -> Option<&'static str> {
         Figure::Left => {
             "s.org_path >= $1 AND s.org_path < $2 AND s.end_reason IN ('leave','death') AND s.end_date >= $3 AND s.end_date <= $4"
         }
+        Figure::LeftAlive => {
+            "s.org_path >= $1 AND s.org_path < $2 AND s.end_reason = 'leave' AND s.end_date >= $3 AND s.end_date <= $4"
+        }
+        Figure::Deceased => {
+            "s.org_path >= $1 AND s.org_path < $2 AND s.end_reason = 'death' AND s.end_date >= $3 AND s.end_date <= $4"
+        }
         Figure::Retired => {
             "s.org_path >= $1 AND s.org_path < $2 AND s.end_reason = 'retire' AND s.retained = 0 AND s.end_date >= $3 AND s.end_date <= $4"
         }
@@ -226,7 +234,7 @@ pub async fn compute_from_history(db: &Db, org: &Org, period: &Period) -> AppRes
 fn flow_conditions() -> [String; 6] {
     let cond = |f: Figure| member_condition(f).expect("member figure").to_string();
     let left = cond(Figure::Left);
-    let deceased = left.replace("IN ('leave','death')", "= 'death'");
+    let deceased = cond(Figure::Deceased);
     [
         cond(Figure::Joined),
         left,
@@ -519,7 +527,12 @@ pub enum Figure {
     MigrantAtEnd,
     NewEmploymentAtEnd,
     Joined,
+    /// Left the union in the period: by leaving or by death.
     Left,
+    /// Of those, by leaving.
+    LeftAlive,
+    /// Of those, by death.
+    Deceased,
     TransferredIn,
     TransferredOut,
     Retired,
@@ -681,7 +694,11 @@ async fn drill_member_spells(
 ) -> AppResult<Vec<Spell>> {
     let order = match figure {
         Figure::Joined | Figure::TransferredIn => "s.start_date DESC, s.id DESC",
-        Figure::Left | Figure::TransferredOut | Figure::Retired => "s.end_date DESC, s.id DESC",
+        Figure::Left
+        | Figure::LeftAlive
+        | Figure::Deceased
+        | Figure::TransferredOut
+        | Figure::Retired => "s.end_date DESC, s.id DESC",
         _ => "s.org_path, s.start_date, s.id",
     };
     let person = extra_person_condition(figure);
@@ -767,7 +784,11 @@ async fn drill_people(
             continue;
         }
         let date = match figure {
-            Figure::Left | Figure::TransferredOut | Figure::Retired => spell.end_date.clone(),
+            Figure::Left
+            | Figure::LeftAlive
+            | Figure::Deceased
+            | Figure::TransferredOut
+            | Figure::Retired => spell.end_date.clone(),
             _ => None,
         }
         .unwrap_or_else(|| spell.start_date.clone());

@@ -65,11 +65,13 @@ async fn visible(
     })
 }
 
-/// The region-code prefix of the area whose employers without a union a scope sees (`None`:
-/// none, the scope's top union having no region code).
+/// The region-code prefix of the area whose employers without a union a scope sees: the
+/// caller's own top union's, if that union is a federation with a region code (region codes
+/// nest down the hierarchy, see `orgs::check_region_within`), else none.
 async fn uncovered_area(db: &Db, scope: &Scope) -> AppResult<Option<String>> {
     Ok(orgs::scope_root(db, scope)
         .await?
+        .filter(|o| orgs::AREA_KINDS.contains(&o.kind.as_str()))
         .and_then(|o| o.region_code)
         .map(|r| super::overview::region_prefix(&r).to_string()))
 }
@@ -145,23 +147,42 @@ pub async fn page(db: &Db, scope: &Scope, f: &UnitFilter) -> AppResult<(Vec<Unit
 /// no union only when the scope is everything), and the search: pinyin or initials of the
 /// name for letters, otherwise part of the name or credit code.
 async fn filter_sql(db: &Db, scope: &Scope, f: &UnitFilter) -> AppResult<(String, Vec<String>)> {
-    let scope = match f.org.as_deref().filter(|s| !s.is_empty()) {
-        Some(code) => Scope::subtree(&orgs::get_by_code(db, scope, code).await?.path),
+    let narrowed = match f.org.as_deref().filter(|s| !s.is_empty()) {
+        Some(code) => Some(orgs::get_by_code(db, scope, code).await?),
+        None => None,
+    };
+    let within = match &narrowed {
+        Some(o) => Scope::subtree(&o.path),
         None => scope.clone(),
     };
-    let (lo, hi) = scope.range();
+    let (lo, hi) = within.range();
     let mut args = vec![lo, hi];
-    // Employers without a union: everywhere for the whole registry, else in the scope's area.
-    let uncovered = if scope.is_all() {
-        Some("u.org_path IS NULL".to_string())
-    } else if let Some(prefix) = uncovered_area(db, &scope).await? {
-        args.push(format!("{prefix}%"));
-        Some(format!(
-            "(u.org_path IS NULL AND u.region_code LIKE ${})",
-            args.len()
-        ))
-    } else {
-        None
+    // Employers without a union: everywhere for the whole registry, else in the area of the
+    // caller's own federation, narrowed to a federation below it when one is asked for.
+    let area = match (scope.is_all(), &narrowed) {
+        (true, None) => Some(String::new()),
+        (true, Some(o)) => uncovered_area(db, &Scope::subtree(&o.path)).await?,
+        (false, narrowed) => {
+            let own = uncovered_area(db, scope).await?;
+            match (own, narrowed) {
+                (Some(own), Some(o)) => uncovered_area(db, &Scope::subtree(&o.path))
+                    .await?
+                    .filter(|p| p.starts_with(&own)),
+                (own, None) => own,
+                (None, Some(_)) => None,
+            }
+        }
+    };
+    let uncovered = match area {
+        Some(prefix) if prefix.is_empty() => Some("u.org_path IS NULL".to_string()),
+        Some(prefix) => {
+            args.push(format!("{prefix}%"));
+            Some(format!(
+                "(u.org_path IS NULL AND u.region_code LIKE ${})",
+                args.len()
+            ))
+        }
+        None => None,
     };
     let mut sql = match (f.uncovered, uncovered) {
         // ($1 and $2 are bound whatever the condition: PostgreSQL wants every one used.)

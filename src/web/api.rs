@@ -20,6 +20,7 @@ use crate::registry::members::{
 };
 use crate::registry::orgs::{self, Org, OrgFields, OrgFilter, OrgKind};
 use crate::registry::scope::Scope;
+use crate::registry::search;
 use crate::registry::stats::{self, Drill, DrillQuery, Stats, StatsQuery};
 use crate::registry::templates;
 use crate::registry::transfers::{self, TransferView};
@@ -49,7 +50,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
     paths(
         list_orgs, create_org, get_org, update_org, move_org, close_org,
         list_units, save_unit, get_unit,
-        list_members, enroll_member, lookup_member, get_member, member_event,
+        list_members, search_members, enroll_member, lookup_member, get_member, member_event,
         request_transfer, list_transfers, decide_transfer,
         get_stats, drill_stats,
         start_import, import_status, import_errors, download_template, export_members, health,
@@ -80,6 +81,7 @@ pub fn router() -> Router<AppState> {
         .route("/units/{id}", get(get_unit))
         .route("/members", get(list_members).post(enroll_member))
         .route("/members/lookup", post(lookup_member))
+        .route("/members/search", post(search_members))
         .route("/members/{id}", get(get_member))
         .route("/members/{id}/events", post(member_event))
         .route("/members/{id}/transfers", post(request_transfer))
@@ -336,6 +338,23 @@ async fn list_members(
     State(st): State<AppState>,
     ApiScope(scope): ApiScope,
     ApiQuery(f): ApiQuery<MemberFilter>,
+) -> AppResult<Json<MemberPage>> {
+    if f.q.as_deref().is_some_and(search::names_a_person) {
+        return Err(search::not_in_a_url());
+    }
+    Ok(Json(
+        members::list(&st.reg.db, &st.reg.keys, &scope, &f).await?,
+    ))
+}
+
+/// The member list with its conditions in the request body: the way to search by a whole ID
+/// number or mobile, which never go in a URL.
+#[utoipa::path(post, path = "/api/v1/members/search", tag = "members", request_body = MemberFilter,
+    responses((status = 200, body = MemberPage), (status = 422, body = ErrorBody)))]
+async fn search_members(
+    State(st): State<AppState>,
+    ApiScope(scope): ApiScope,
+    JsonBody(f): JsonBody<MemberFilter>,
 ) -> AppResult<Json<MemberPage>> {
     Ok(Json(
         members::list(&st.reg.db, &st.reg.keys, &scope, &f).await?,
@@ -881,7 +900,7 @@ pub struct FullExportParams {
 /// or a mobile is recorded masked.
 fn filter_json(f: &MemberFilter) -> serde_json::Value {
     let mut f = f.clone();
-    f.q = f.q.map(|q| crate::crypto::mask_personal_in_text(&q));
+    f.q = f.q.map(|q| search::masked(&q));
     serde_json::to_value(f).unwrap_or_default()
 }
 
@@ -893,6 +912,9 @@ pub(crate) async fn export_response(
     reason: Option<&str>,
     f: &MemberFilter,
 ) -> AppResult<Response> {
+    if f.q.as_deref().is_some_and(search::names_a_person) {
+        return Err(search::not_in_a_url());
+    }
     let full = reason.is_some();
     let format = ExportFormat::parse(format_text.unwrap_or("xlsx"))?;
     let reason = reason

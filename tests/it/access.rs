@@ -343,6 +343,11 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             ),
             Other::Refused,
         ),
+        ("POST", "/api/v1/members/search") => (
+            "/api/v1/members/search".into(),
+            Some(json!({"q": pick(&f.own_id_number, &f.other_id_number)})),
+            Other::Hidden("外区会员".into()),
+        ),
         ("POST", "/api/v1/members/lookup") => (
             "/api/v1/members/lookup".into(),
             Some(json!({"id_number": pick(&f.own_id_number, &f.other_id_number)})),

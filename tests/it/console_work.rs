@@ -455,6 +455,10 @@ async fn the_dashboard_has_periods_year_on_year_parts_that_add_up_and_a_to_do() 
     );
     assert!(!changes.contains("其他"), "{changes}");
     assert!(
+        changes.contains("figure=left_alive") && changes.contains("figure=deceased"),
+        "离会 and 去世 each open their own list: {changes}"
+    );
+    assert!(
         changes.contains("净增</th><td class=\"num\">+0"),
         "{changes}"
     );
@@ -649,6 +653,19 @@ async fn past_imports_are_listed_with_who_what_and_their_error_report() {
     let r = c.get(app.url(&link)).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
     assert!(r.bytes().await.unwrap().starts_with(b"PK"), "an XLSX");
+    // Kept encrypted (it holds the refused rows as typed), and each download recorded.
+    let kept: Vec<u8> = sqlx::query_scalar(
+        "SELECT error_report FROM import_batches WHERE error_report IS NOT NULL",
+    )
+    .fetch_one(app.reg.db.pool())
+    .await
+    .unwrap();
+    assert!(!kept.starts_with(b"PK"), "not stored as a plain workbook");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'import.report_download'")
+            .await,
+        1
+    );
     // Another district's cadre does not see it.
     app.add_account("d2cadre", "cadre", Some("D2"), None).await;
     let d2 = app.signed_in("d2cadre", TESTER_PASSWORD).await;
@@ -862,4 +879,123 @@ async fn a_broad_search_counts_up_to_its_bound_and_says_more() {
         html.contains("张甲"),
         "the people past the bound are listed too"
     );
+    assert!(!html.contains(r#"rel="next""#), "the bound's last page");
+    let (_, html) = page(&c, &app, "/members?q=zhangjia&page=99999").await;
+    assert!(
+        html.contains("第 41 页"),
+        "a letters search stops at its bound's last page"
+    );
+}
+
+#[tokio::test]
+async fn a_whole_id_number_searched_for_never_appears_in_a_url() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let idn = id_number("340402", "19900101", 131);
+    let (s, v) = app
+        .post(
+            "/api/v1/members",
+            json!({ "name": "褚十二", "id_number": idn, "org_code": "U1", "joined_on": "2020-01-01" }),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let c = browser(&app, "tester", TESTER_PASSWORD).await;
+    let (_, list) = page(&c, &app, "/members").await;
+    let spaced = format!("{} {}", &idn[..6], &idn[6..]);
+    let r = c
+        .post(app.url("/members/find"))
+        .form(&[("_csrf", csrf_in(&list).as_str()), ("q", spaced.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let url = r.url().to_string();
+    assert!(url.contains("qt=") && !url.contains(&idn[6..14]), "{url}");
+    let html = r.text().await.unwrap();
+    assert!(html.contains("褚十二") && html.contains("共 <strong>1</strong> 人"));
+    assert!(
+        !html.contains("/api/v1/exports/members?"),
+        "no export of a one-person search"
+    );
+    let links: Vec<&str> = html
+        .split("href=\"")
+        .skip(1)
+        .map(|h| &h[..h.find('"').unwrap()])
+        .collect();
+    assert!(
+        links.iter().all(|l| !l.contains(&idn[6..14])),
+        "no link carries the number"
+    );
+    // Paging or reloading the token's URL works for this session only.
+    let (s, again) = page(&c, &app, &url[url.find("/members").unwrap()..]).await;
+    assert_eq!(s, 200);
+    assert!(again.contains("褚十二"));
+    let other = browser(&app, "tester", TESTER_PASSWORD).await;
+    let (s, html) = page(&other, &app, &url[url.find("/members").unwrap()..]).await;
+    assert_eq!(s, 422);
+    assert!(html.contains("这次查询已过期"));
+    // Typed into the address bar: answered with the token's URL at once.
+    let r = c
+        .get(app.url(&format!("/members?q={idn}")))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.url().as_str().contains("qt=") && !r.url().as_str().contains(&idn));
+    // A spaced number in an export's audit record is masked like an unspaced one.
+    let (s, _) = app
+        .get(&format!(
+            "/api/v1/exports/members?q={}",
+            urlencode("1990 0101")
+        ))
+        .await;
+    assert_eq!(s, 200);
+    let detail: String = sqlx::query_scalar(
+        "SELECT detail FROM audit_log WHERE action = 'export.members' ORDER BY seq DESC LIMIT 1",
+    )
+    .fetch_one(app.reg.db.pool())
+    .await
+    .unwrap();
+    assert!(!detail.contains("1990 0101"), "{detail}");
+}
+
+#[tokio::test]
+async fn employers_without_a_union_are_seen_by_the_federation_of_their_area_only() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    for (code, region) in [("D1", "340402"), ("D2", "340403")] {
+        let (s, v) = app.get(&format!("/api/v1/orgs/{code}")).await;
+        assert_eq!(s, 200, "{v}");
+        let mut body =
+            json!({ "code": code, "name": v["name"], "kind": v["kind"], "region_code": region });
+        body["founded_on"] = v["founded_on"].clone();
+        let (s, v) = app.put(&format!("/api/v1/orgs/{code}"), body).await;
+        assert_eq!(s, 200, "{v}");
+    }
+    for (body17, name, region) in [
+        ("91340400MA0000401", "一区未建会单位", "340402"),
+        ("91340400MA0000402", "二区未建会单位", "340403"),
+    ] {
+        let (s, v) = app
+            .post(
+                "/api/v1/units",
+                json!({ "uscc": uscc(body17), "name": name, "employee_count": 9, "region_code": region }),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+    }
+    app.add_account("d1cadre", "cadre", Some("D1"), None).await;
+    let d1 = app.signed_in("d1cadre", TESTER_PASSWORD).await;
+    let (_, html) = page(&d1, &app, "/units?uncovered=true").await;
+    assert!(html.contains("一区未建会单位") && !html.contains("二区未建会单位"));
+    // Not through a union below whose region was pointed elsewhere: region codes nest.
+    let (s, v) = app
+        .put_as(
+            &d1,
+            "/api/v1/orgs/S1",
+            json!({ "code": "S1", "name": "一街道工会联合会", "kind": "street", "region_code": "340403" }),
+        )
+        .await;
+    assert_eq!(s, 422, "{v}");
+    assert!(v.to_string().contains("不在上级工会"), "{v}");
+    let (_, html) = page(&d1, &app, "/units?uncovered=true&org=U1").await;
+    assert!(!html.contains("未建会单位"), "a company union sees no area");
 }

@@ -370,6 +370,11 @@ impl TestApp {
         self.send(self.client.put(self.url(path)), body).await
     }
 
+    /// A PUT with a JSON body as another signed-in client.
+    pub async fn put_as(&self, c: &reqwest::Client, path: &str, body: Value) -> (u16, Value) {
+        self.send(c.put(self.url(path)), body).await
+    }
+
     async fn send(&self, request: reqwest::RequestBuilder, body: Value) -> (u16, Value) {
         let r = request.json(&body).send().await.expect("request");
         let status = r.status().as_u16();

@@ -110,7 +110,8 @@ async fn history(
 
 async fn kept_report(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
     let id = parse_id(&id, "导入记录")?;
-    let bytes = crate::registry::jobs::kept_report(&st.reg.db, &ctx.caller.scope, id).await?;
+    let actor = ctx.caller.actor(&st.reg.keys);
+    let bytes = crate::registry::jobs::kept_report(&st.reg, &actor, id).await?;
     Ok(crate::web::api::attachment(
         "导入错误报告.xlsx",
         crate::web::api::XLSX_MIME,

@@ -20,6 +20,7 @@ use crate::registry::members::{
     self, FieldIssue, MemberEvent, MemberFilter, MemberView, MembershipRow, PersonInput,
     PersonRefusal,
 };
+use crate::registry::search;
 use crate::registry::transfers::{self, Transfer};
 use crate::types::parse_date;
 use crate::web::api::parse_id;
@@ -27,6 +28,7 @@ use crate::web::api::parse_id;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/members", get(list))
+        .route("/members/find", post(find))
         .route("/members/new", get(new_form).post(create))
         .route(
             "/members/export-full",
@@ -121,6 +123,8 @@ struct ListQuery {
     joined_to: Option<String>,
     sort: Option<String>,
     page: Option<String>,
+    /// A search by a whole ID number or mobile, kept on the server (see [`find`]).
+    qt: Option<String>,
 }
 
 fn yes_no(v: &Option<String>) -> Option<bool> {
@@ -169,10 +173,7 @@ fn describe_filter(f: &MemberFilter) -> Vec<String> {
     let mut out = Vec::new();
     let mut add = |label: &str, v: &Option<String>| {
         if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-            out.push(format!(
-                "{label}：{}",
-                crate::crypto::mask_personal_in_text(v)
-            ));
+            out.push(format!("{label}：{}", search::masked(v)));
         }
     };
     add("工会", &f.org);
@@ -266,21 +267,67 @@ async fn export_full(
     }
 }
 
+/// The list's URL for a filter: a whole ID number or mobile searched for stays on the server
+/// and the URL carries its token.
+fn list_url(st: &AppState, ctx: &Ctx, f: &MemberFilter) -> String {
+    let mut pairs = filter_pairs(f);
+    if f.q.as_deref().is_some_and(search::names_a_person) {
+        let token = st
+            .searches
+            .put(ctx.session.id, f.q.as_deref().unwrap_or_default());
+        pairs.retain(|(k, _)| *k != "q");
+        pairs.push(("qt", Some(token)));
+    }
+    format!("/members?{}", query_of(&pairs))
+}
+
+/// The search form's post: the list it asks for, by a redirect (a whole number behind a token).
+async fn find(State(st): State<AppState>, ctx: Ctx, Form(q): Form<ListQuery>) -> PageResult {
+    let f = MemberFilter {
+        page: None,
+        ..q.filter()
+    };
+    super::redirect(&list_url(&st, &ctx, &f))
+}
+
 async fn list(State(st): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
-    let f = q.filter();
+    let mut f = q.filter();
+    // A whole number typed into the address bar goes behind a token at once.
+    if f.q.as_deref().is_some_and(search::names_a_person) {
+        return super::redirect(&list_url(&st, &ctx, &f));
+    }
+    let token = field(&q.qt);
+    if let Some(t) = &token {
+        match st.searches.get(ctx.session.id, t) {
+            Some(text) => f.q = Some(text),
+            None => {
+                return Err(
+                    AppError::invalid("这次查询已过期，请重新输入身份证号或手机号查询").into(),
+                );
+            }
+        }
+    }
+    // Links of this list: the token in place of the number.
+    let mut pairs = filter_pairs(&f);
+    if let Some(t) = &token {
+        pairs.retain(|(k, _)| *k != "q");
+        pairs.push(("qt", Some(t.clone())));
+    }
     let (db, keys, scope) = (&st.reg.db, &st.reg.keys, &ctx.caller.scope);
     let total = members::count(db, keys, scope, &f).await?;
-    let pager = super::Pager::new(
-        "/members",
-        &filter_pairs(&f),
-        f.page.unwrap_or(1),
-        50,
-        total.n,
-        "人",
-    )
-    .at_least(total.more);
-    // A page past the end shows the last one (a lower-bound total has no known end).
-    let last = if total.more { i64::MAX } else { pager.pages };
+    let pager = super::Pager::new("/members", &pairs, f.page.unwrap_or(1), 50, total.n, "人")
+        .at_least(total.more);
+    // A page past the end shows the last one. A search by letters beyond its counted bound
+    // reads a page's worth of every form it may stand for: it stops at the bound's last page.
+    let letters = matches!(
+        f.q.as_deref().and_then(search::Typed::parse),
+        Some(search::Typed::Letters(_))
+    );
+    let last = match (total.more, letters) {
+        (false, _) => pager.pages,
+        (true, true) => members::COUNT_BOUND / 50 + 1,
+        (true, false) => i64::MAX,
+    };
     let f = MemberFilter {
         page: Some(f.page.unwrap_or(1).clamp(1, last)),
         ..f
@@ -288,16 +335,16 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) 
     let result = members::list(db, keys, scope, &f).await?;
     let pager = super::Pager {
         page: result.page,
-        more_pages: total.more && result.has_more,
+        more_pages: total.more && result.has_more && result.page < last,
         ..pager
     };
+    // A search by a whole number finds one person: nothing to export, and no number in a link.
+    let exportable = token.is_none();
     render(ListPage {
         shell: ctx.shell("会员", "members"),
-        export: ctx
-            .can(Perm::Export)
+        export: (exportable && ctx.can(Perm::Export))
             .then(|| format!("/api/v1/exports/members?{}", filter_query(&f, None))),
-        export_full: ctx
-            .can(Perm::ExportFull)
+        export_full: (exportable && ctx.can(Perm::ExportFull))
             .then(|| format!("/members/export-full?{}", filter_query(&f, None))),
         members: result.rows,
         pager,

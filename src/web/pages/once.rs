@@ -39,6 +39,40 @@ impl ShowOnce {
     }
 }
 
+/// How long a search by a whole number keeps its token (the cadre pages through its results).
+const SEARCH_KEEP: Duration = Duration::from_secs(30 * 60);
+
+/// Searches by a whole ID number or mobile: the number stays on the server and the URL carries
+/// a random token instead, valid for its session (paging, reloading) for half an hour.
+#[derive(Default, Clone)]
+pub struct SearchTexts(Arc<Mutex<Searched>>);
+
+/// (session id, token): when it was kept, and the text.
+type Searched = HashMap<(i64, String), (Instant, Zeroizing<String>)>;
+
+impl SearchTexts {
+    /// Keeps `text` for the session; returns its token.
+    pub fn put(&self, session: i64, text: &str) -> String {
+        let token = crate::auth::sessions::random_token();
+        let mut map = self.0.lock().expect("search lock");
+        let now = Instant::now();
+        map.retain(|_, (at, _)| now.duration_since(*at) < SEARCH_KEEP);
+        map.insert(
+            (session, token.clone()),
+            (now, Zeroizing::new(text.to_string())),
+        );
+        token
+    }
+
+    /// The text behind a token of this session, if it is still kept.
+    pub fn get(&self, session: i64, token: &str) -> Option<String> {
+        let map = self.0.lock().expect("search lock");
+        map.get(&(session, token.to_string()))
+            .filter(|(at, _)| at.elapsed() < SEARCH_KEEP)
+            .map(|(_, t)| t.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +85,20 @@ mod tests {
         assert_eq!(once.take(1, "reveal:8"), None);
         assert_eq!(once.take(1, "reveal:9"), Some(vec!["a".into(), "b".into()]));
         assert_eq!(once.take(1, "reveal:9"), None);
+    }
+
+    #[test]
+    fn a_search_token_serves_its_session_only_and_again() {
+        let s = SearchTexts::default();
+        let t = s.put(1, "110105199003070020");
+        assert_eq!(t.len(), 43, "{t}");
+        assert_eq!(s.get(1, &t).as_deref(), Some("110105199003070020"));
+        assert_eq!(
+            s.get(1, &t).as_deref(),
+            Some("110105199003070020"),
+            "paging again"
+        );
+        assert_eq!(s.get(2, &t), None);
+        assert_eq!(s.get(1, "other"), None);
     }
 }

@@ -67,6 +67,7 @@ async fn list(State(st): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) 
             ("q", q.q.clone()),
             ("org", q.org.clone()),
             ("small", q.small.clone()),
+            ("uncovered", q.uncovered.clone()),
         ],
         page,
         50,
