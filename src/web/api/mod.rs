@@ -1,0 +1,139 @@
+//! JSON API handlers, one file per domain. Every handler takes the caller's [`ApiScope`];
+//! records outside it are 404.
+
+pub mod files;
+pub mod members;
+pub mod orgs;
+pub mod stats;
+pub mod transfers;
+pub mod units;
+
+pub(crate) use files::{XLSX_MIME, attachment, export_response, upload_refused};
+pub use orgs::OrgInput;
+pub(crate) use orgs::org_fields;
+pub(crate) use units::{UnitInput, unit_fields};
+
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
+
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::registry::scope::Scope;
+pub use crate::web::hardening::{ApiQuery, JsonBody};
+use crate::web::openapi::{ErrorResponses, RequestRules, SecurityAddon};
+
+/// The caller's org-subtree scope, from the [`Caller`] the access guard placed in the request.
+pub struct ApiScope(pub Scope);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        Ok(ApiScope(caller.scope))
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "智慧工会平台 API", description = "工会组织、单位、会员实名库；导入导出；统计。错误一律返回 {code, message}，message 为中文。"),
+    paths(
+        orgs::list_orgs, orgs::create_org, orgs::get_org, orgs::update_org, orgs::move_org, orgs::close_org,
+        units::list_units, units::save_unit, units::get_unit,
+        members::list_members, members::search_members, members::enroll_member, members::lookup_member, members::get_member, members::member_event,
+        transfers::request_transfer, transfers::list_transfers, transfers::decide_transfer,
+        stats::get_stats, stats::drill_stats,
+        files::start_import, files::import_status, files::import_errors, files::download_template, files::export_members, health,
+        files::export_members_full, members::reveal_member, members::my_member, members::update_my_contact,
+        super::auth_api::login_handler, super::auth_api::totp_handler, super::auth_api::totp_setup_begin,
+        super::auth_api::totp_setup_confirm, super::auth_api::password_handler, super::auth_api::logout_handler,
+        super::auth_api::logout_all_handler, super::auth_api::me_handler,
+        super::admin_api::list_accounts, super::admin_api::create_account, super::admin_api::get_account,
+        super::admin_api::set_status, super::admin_api::reset_password, super::admin_api::approve, super::admin_api::set_role,
+        super::admin_api::unlock, super::admin_api::reset_totp, super::admin_api::list_tokens,
+        super::admin_api::create_token, super::admin_api::revoke_token, super::admin_api::list_audit,
+        super::admin_api::verify_audit, super::admin_api::system_status
+    ),
+    components(schemas(ErrorBody, transfers::TransferDirection, transfers::TransferDecision)),
+    modifiers(&SecurityAddon, &ErrorResponses, &RequestRules),
+    tags((name = "auth", description = "登录与会话"), (name = "admin", description = "账号、令牌与审计（三员分立）"), (name = "unions", description = "工会组织"), (name = "employers", description = "单位"), (name = "members", description = "会员"),
+         (name = "stats", description = "统计"), (name = "files", description = "导入、导出、模板"))
+)]
+pub struct ApiDoc;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/orgs", get(orgs::list_orgs).post(orgs::create_org))
+        .route("/orgs/{code}", get(orgs::get_org).put(orgs::update_org))
+        .route("/orgs/{code}/move", post(orgs::move_org))
+        .route("/orgs/{code}/close", post(orgs::close_org))
+        .route("/units", get(units::list_units).post(units::save_unit))
+        .route("/units/{id}", get(units::get_unit))
+        .route(
+            "/members",
+            get(members::list_members).post(members::enroll_member),
+        )
+        .route("/members/lookup", post(members::lookup_member))
+        .route("/members/search", post(members::search_members))
+        .route("/members/{id}", get(members::get_member))
+        .route("/members/{id}/events", post(members::member_event))
+        .route("/members/{id}/transfers", post(transfers::request_transfer))
+        .route("/transfers", get(transfers::list_transfers))
+        .route(
+            "/transfers/{id}/{decision}",
+            post(transfers::decide_transfer),
+        )
+        .route("/stats", get(stats::get_stats))
+        .route("/stats/drill", get(stats::drill_stats))
+        .route("/import-jobs/{id}", get(files::import_status))
+        .route("/import-jobs/{id}/errors.xlsx", get(files::import_errors))
+        .route("/templates/{kind}", get(files::download_template))
+        .route("/exports/members", get(files::export_members))
+        .route("/exports/members/full", get(files::export_members_full))
+        .route("/members/{id}/reveal", post(members::reveal_member))
+        .route("/me/member", get(members::my_member))
+        .route(
+            "/me/member/contact",
+            axum::routing::put(members::update_my_contact),
+        )
+}
+
+/// The import upload route, with its own (larger) body limit.
+pub fn upload_router(max_bytes: usize) -> Router<AppState> {
+    Router::new()
+        .route("/imports/{kind}", post(files::start_import))
+        .layer(axum::extract::DefaultBodyLimit::max(max_bytes))
+}
+
+/// A path id; anything unparsable is simply a record that does not exist.
+pub(crate) fn parse_id(s: &str, what: &str) -> AppResult<i64> {
+    s.parse().map_err(|_| AppError::not_found(what))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub database: String,
+    pub schema_version: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/healthz", tag = "stats", responses((status = 200, body = Health)))]
+pub async fn health(State(st): State<AppState>) -> AppResult<Json<Health>> {
+    let (_, current) = crate::db::migrations::status(&st.reg.db).await?;
+    let database = match st.reg.db.backend() {
+        crate::db::Backend::Sqlite => "sqlite",
+        crate::db::Backend::Postgres => "postgres",
+    };
+    Ok(Json(Health {
+        status: "ok".into(),
+        database: database.into(),
+        schema_version: current,
+    }))
+}
