@@ -19,6 +19,13 @@ impl Clock for SystemClock {
     }
 }
 
+/// The local calendar day of a clock reading (deadlines count days).
+pub fn local_date(ms: i64) -> chrono::NaiveDate {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.with_timezone(&chrono::Local).date_naive())
+        .unwrap_or_else(|| chrono::Local::now().date_naive())
+}
+
 pub fn system() -> SharedClock {
     Arc::new(SystemClock)
 }

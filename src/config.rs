@@ -60,6 +60,12 @@ pub struct Config {
     pub public_https: bool,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_proxy_headers: bool,
+    /// A petition is accepted or refused within this many days of its receipt (信访工作条例: 15).
+    pub petition_accept_days: u32,
+    /// An accepted petition is answered within this many days (信访工作条例: 60).
+    pub petition_reply_days: u32,
+    /// The answer's deadline may be extended once, by at most this many days (信访工作条例: 30).
+    pub petition_extension_max_days: u32,
 }
 
 impl Default for Config {
@@ -87,6 +93,9 @@ impl Default for Config {
             audit_checkpoint_rows: 100,
             public_https: false,
             trust_proxy_headers: false,
+            petition_accept_days: 15,
+            petition_reply_days: 60,
+            petition_extension_max_days: 30,
         }
     }
 }

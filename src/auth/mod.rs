@@ -32,12 +32,38 @@ pub struct Caller {
     pub perms: PermSet,
     pub scope: Scope,
     pub member_id: Option<i64>,
+    /// The business modules a case officer (业务经办人) is named for.
+    pub modules: Vec<String>,
     pub session_id: Option<i64>,
     pub stage: Stage,
     pub ip: Option<String>,
 }
 
 impl Caller {
+    /// Whether the caller works on cases of a business module: `case.work`, and for a case
+    /// officer the module among those the account is named for.
+    pub fn works_on(&self, module: &str) -> bool {
+        self.perms.has(crate::auth::permissions::Perm::CaseWork)
+            && match self.role {
+                Some(crate::auth::permissions::Role::Officer) => {
+                    self.modules.iter().any(|m| m == module)
+                }
+                _ => true,
+            }
+    }
+
+    /// [`Self::works_on`], or the refusal.
+    pub fn must_work_on(&self, module: &str) -> crate::error::AppResult<()> {
+        if self.works_on(module) {
+            Ok(())
+        } else {
+            Err(crate::error::AppError::forbidden(
+                "MODULE_NOT_ASSIGNED",
+                "您的账号未被指定办理这项业务",
+            ))
+        }
+    }
+
     pub fn actor(&self, keys: &FieldKeys) -> Actor {
         Actor {
             account_id: self.account_id,

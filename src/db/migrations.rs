@@ -95,7 +95,77 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_only: &[],
         postgres_only: &[],
     },
+    Migration {
+        version: 12,
+        name: "casework: petitions and their history",
+        sql: V12_PETITIONS,
+        sqlite_only: &[],
+        postgres_only: &[],
+    },
 ];
+
+/// Petitions (信访、职工诉求) as tracked cases: who brought what, about whom, which union handles
+/// it now (`org_path`, moved down by a dispatch) and which received it (`received_path`, where
+/// the figures count it), the dates and deadlines of each step, and the outcome. A repeat of an
+/// earlier petition links to it (`repeat_of`): one 件, several 件次. `version` makes a step
+/// taken twice at once fail for the second. `petition_events` is the case's history: every step
+/// with who, when and from which state to which; replaying it gives the current state.
+const V12_PETITIONS: &str = r#"
+CREATE TABLE petitions (
+    id {pk},
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    received_org_id BIGINT NOT NULL REFERENCES orgs(id),
+    received_path TEXT {c} NOT NULL,
+    channel TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    category TEXT NOT NULL,
+    member_id BIGINT REFERENCES members(id),
+    requester_name TEXT,
+    requester_id_hash {blob},
+    requester_id_enc {blob},
+    requester_id_masked TEXT,
+    requester_mobile_enc {blob},
+    requester_mobile_masked TEXT,
+    unit_id BIGINT REFERENCES units(id),
+    unit_name TEXT,
+    summary TEXT NOT NULL,
+    received_on TEXT {c} NOT NULL,
+    accept_due TEXT {c} NOT NULL,
+    accepted_on TEXT {c},
+    refuse_reason TEXT,
+    reply_due TEXT {c},
+    extended_days BIGINT NOT NULL DEFAULT 0,
+    extension_reason TEXT,
+    replied_on TEXT {c},
+    reply_text TEXT,
+    reply_method TEXT,
+    satisfaction TEXT,
+    closed_on TEXT {c},
+    repeat_of BIGINT REFERENCES petitions(id),
+    reopened BIGINT NOT NULL DEFAULT 0,
+    status TEXT NOT NULL,
+    version BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX petitions_queue ON petitions(org_path, status);
+CREATE INDEX petitions_received ON petitions(received_path, received_on);
+CREATE INDEX petitions_member ON petitions(member_id);
+CREATE INDEX petitions_requester ON petitions(requester_id_hash);
+CREATE TABLE petition_events (
+    id {pk},
+    petition_id BIGINT NOT NULL REFERENCES petitions(id),
+    at BIGINT NOT NULL,
+    on_date TEXT {c} NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    from_status TEXT,
+    to_status TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX petition_events_case ON petition_events(petition_id, id)
+"#;
 
 /// A union's officers (chair, vice-chairs, committee heads, contact) for its page. The mobile
 /// is kept encrypted and shown masked. The import history: who ran each import, for which

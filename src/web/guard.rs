@@ -116,6 +116,13 @@ fn caller_from_session(s: &SessionRow, ip: String) -> Caller {
         perms: role.map(|r| r.perms()).unwrap_or_default(),
         scope,
         member_id: s.account.member_id,
+        modules: s
+            .account
+            .modules
+            .split(',')
+            .filter(|m| !m.is_empty())
+            .map(str::to_string)
+            .collect(),
         session_id: Some(s.id),
         stage: s.stage,
         ip: Some(ip),
@@ -206,6 +213,7 @@ pub(crate) async fn check(
             perms: t.perms,
             scope: t.scope,
             member_id: None,
+            modules: Vec::new(),
             session_id: None,
             stage: Stage::Full,
             ip: Some(ip),

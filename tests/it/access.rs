@@ -111,6 +111,9 @@ struct Fixture {
     /// An officer of U2 and one of U3.
     own_officer: i64,
     other_officer: i64,
+    /// A petition received by U1 and one by U3.
+    own_petition: i64,
+    other_petition: i64,
 }
 
 async fn enroll(app: &TestApp, name: &str, id: &str, org: &str) -> i64 {
@@ -248,7 +251,40 @@ async fn fixture(app: &TestApp) -> Fixture {
     };
     let own_officer = officer("U2").await;
     let other_officer = officer("U3").await;
+    let petition = |code: &'static str| {
+        let (db, keys, root) = (app.reg.db.clone(), app.reg.keys.clone(), root.clone());
+        let rules = gonghui::casework::petitions::Deadlines::from_config(&app.config);
+        async move {
+            let input = gonghui::casework::petitions::IntakeInput {
+                org_code: Some(code.into()),
+                channel: Some("visit".into()),
+                kind: Some("request".into()),
+                category: Some("wages".into()),
+                requester_name: Some("来访职工".into()),
+                summary: Some("讨要工资".into()),
+                ..Default::default()
+            };
+            let today = chrono::Local::now().date_naive();
+            gonghui::casework::petitions::intake(
+                &db,
+                &keys,
+                &root,
+                &input,
+                None,
+                rules,
+                today,
+                gonghui::db::now_ms(),
+            )
+            .await
+            .unwrap()
+            .id
+        }
+    };
+    let own_petition = petition("U1").await;
+    let other_petition = petition("U3").await;
     Fixture {
+        own_petition,
+        other_petition,
         own_officer,
         other_officer,
         own_transfer,
@@ -447,6 +483,36 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             Other::NotFound,
         ),
         ("GET", "/api/v1/me/member") => ("/api/v1/me/member".into(), None, Other::None),
+        ("GET", "/api/v1/petitions") => {
+            ("/api/v1/petitions".into(), None, Other::Hidden("U3".into()))
+        }
+        ("POST", "/api/v1/petitions") => (
+            "/api/v1/petitions".into(),
+            Some(
+                json!({"org_code": pick("U1", "U3"), "channel": "visit", "kind": "consult", "category": "wages",
+                        "requester_name": "来访职工", "summary": "咨询加班工资"}),
+            ),
+            Other::Refused,
+        ),
+        ("GET", "/api/v1/petitions/{id}") => (
+            format!("/api/v1/petitions/{}", id(f.own_petition, f.other_petition)),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/petitions/{id}/steps") => (
+            format!(
+                "/api/v1/petitions/{}/steps",
+                id(f.own_petition, f.other_petition)
+            ),
+            Some(json!({"action": "accept"})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/me/petitions") => ("/api/v1/me/petitions".into(), None, Other::None),
+        ("POST", "/api/v1/me/petitions") => (
+            "/api/v1/me/petitions".into(),
+            Some(json!({"kind": "consult", "category": "hours", "summary": "加班费怎么算"})),
+            Other::None,
+        ),
         ("PUT", "/api/v1/me/member/contact") => (
             "/api/v1/me/member/contact".into(),
             Some(json!({"mobile": "13900001111"})),
@@ -561,6 +627,14 @@ async fn signed_in_as(app: &TestApp, f: &Fixture, prefix: &str, role: &str) -> r
     let member = (role == "member").then_some(f.own_member);
     let org = (role != "member").then_some("D1");
     app.add_account(&username, role, org, member).await;
+    if role == "officer" {
+        // A case officer is named for the modules they work on.
+        sqlx::query("UPDATE accounts SET modules = 'grievance' WHERE username = $1")
+            .bind(&username)
+            .execute(app.reg.db.pool())
+            .await
+            .unwrap();
+    }
     app.signed_in(&username, TESTER_PASSWORD).await
 }
 

@@ -5,6 +5,7 @@ mod access;
 mod api;
 mod audit_trail;
 mod bulk;
+mod casework;
 mod cli;
 mod console_work;
 mod helpers;

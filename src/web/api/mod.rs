@@ -1,6 +1,7 @@
 //! JSON API handlers, one file per domain. Every handler takes the caller's [`ApiScope`];
 //! records outside it are 404.
 
+pub mod casework;
 pub mod files;
 pub mod members;
 pub mod orgs;
@@ -52,6 +53,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         stats::get_stats, stats::drill_stats,
         files::start_import, files::import_status, files::import_errors, files::download_template, files::export_members, health,
         files::export_members_full, members::reveal_member, members::my_member, members::update_my_contact,
+        casework::list_petitions, casework::create_petition, casework::get_petition, casework::step_petition,
+        casework::my_petitions, casework::file_my_petition,
         super::auth_api::login_handler, super::auth_api::totp_handler, super::auth_api::totp_setup_begin,
         super::auth_api::totp_setup_confirm, super::auth_api::password_handler, super::auth_api::logout_handler,
         super::auth_api::logout_all_handler, super::auth_api::me_handler,
@@ -64,7 +67,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
     components(schemas(ErrorBody, transfers::TransferDirection, transfers::TransferDecision)),
     modifiers(&SecurityAddon, &ErrorResponses, &RequestRules),
     tags((name = "auth", description = "登录与会话"), (name = "admin", description = "账号、令牌与审计（三员分立）"), (name = "unions", description = "工会组织"), (name = "employers", description = "单位"), (name = "members", description = "会员"),
-         (name = "stats", description = "统计"), (name = "files", description = "导入、导出、模板"))
+         (name = "stats", description = "统计"), (name = "files", description = "导入、导出、模板"),
+         (name = "casework", description = "职工诉求（信访）、调解与法律援助"))
 )]
 pub struct ApiDoc;
 
@@ -102,6 +106,16 @@ pub fn router() -> Router<AppState> {
         .route(
             "/me/member/contact",
             axum::routing::put(members::update_my_contact),
+        )
+        .route(
+            "/petitions",
+            get(casework::list_petitions).post(casework::create_petition),
+        )
+        .route("/petitions/{id}", get(casework::get_petition))
+        .route("/petitions/{id}/steps", post(casework::step_petition))
+        .route(
+            "/me/petitions",
+            get(casework::my_petitions).post(casework::file_my_petition),
         )
 }
 

@@ -1,0 +1,1338 @@
+//! Petitions and grievances (信访 / 职工诉求 / 求助投诉) as tracked cases.
+//!
+//! Life of a case: 已登记 → 已受理 or 不予受理 (with the reason) → 已交办 down the tree to the
+//! union that must act (and further down) → 已答复 (the answer and how it was given) → 已办结
+//! after the requester is called back satisfied, or back to 已受理 when not satisfied. Deadlines
+//! (calendar days, from the configuration): acceptance within 15 days of receipt, the answer
+//! within 60 days of acceptance, extended once by at most 30 days with a reason.
+//!
+//! A repeat of an open petition by the same person about the same matter is linked to it: one
+//! 件, several 件次. Every step is one write transaction with its history row and audit event;
+//! a step the table does not allow, or one taken twice at once, writes nothing.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use sqlx::FromRow;
+use utoipa::ToSchema;
+
+use crate::audit::{self, Actor, Event};
+use crate::crypto::FieldKeys;
+use crate::db::{Db, Tx, new_id};
+use crate::error::{AppError, AppResult, FieldIssue};
+use crate::registry::members::{self, ID_DOMAIN};
+use crate::registry::orgs::{self, Org};
+use crate::registry::scope::Scope;
+use crate::types::{IdCardNo, Mobile, normalize_name, parse_date};
+use crate::workflow::deadlines;
+use crate::workflow::{self, Named, Step};
+
+// ---------- what a petition is ----------
+
+macro_rules! coded {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal, $label:literal;)+ }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl Named for $name {
+            fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+            fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+            fn all() -> &'static [Self] {
+                &[$($name::$variant),+]
+            }
+        }
+    };
+}
+
+coded! {
+    /// How the petition came in.
+    Channel {
+        Visit = "visit", "来访";
+        Letter = "letter", "来信";
+        Hotline = "hotline", "12351电话";
+        Online = "online", "网上";
+        MemberApp = "member_app", "会员端";
+    }
+}
+
+coded! {
+    /// What the requester asks for.
+    Kind {
+        Consult = "consult", "咨询";
+        Request = "request", "求决";
+        Suggestion = "suggestion", "意见建议";
+        Complaint = "complaint", "投诉/举报";
+    }
+}
+
+coded! {
+    /// What it is about.
+    Category {
+        Wages = "wages", "拖欠工资";
+        Contract = "contract", "劳动合同";
+        SocialInsurance = "social_insurance", "社会保险";
+        Injury = "injury", "工伤";
+        Dismissal = "dismissal", "解除劳动关系";
+        Hours = "hours", "工时与休息休假";
+        UnionRights = "union_rights", "工会权益";
+        Hardship = "hardship", "生活困难";
+        Other = "other", "其他";
+    }
+}
+
+coded! {
+    /// Where a case stands.
+    Status {
+        Received = "received", "已登记";
+        NotAccepted = "not_accepted", "不予受理";
+        Accepted = "accepted", "已受理";
+        Dispatched = "dispatched", "已交办";
+        Replied = "replied", "已答复";
+        Closed = "closed", "已办结";
+    }
+}
+
+coded! {
+    /// A step of the workflow.
+    Action {
+        Accept = "accept", "受理";
+        Refuse = "refuse", "不予受理";
+        Dispatch = "dispatch", "交办";
+        Extend = "extend", "延长答复期限";
+        Reply = "reply", "答复";
+        Satisfied = "satisfied", "回访满意并办结";
+        Unsatisfied = "unsatisfied", "回访不满意，重新办理";
+        Close = "close", "办结";
+    }
+}
+
+coded! {
+    /// The requester's answer at the call-back.
+    Satisfaction {
+        Satisfied = "satisfied", "满意";
+        Partly = "partly", "基本满意";
+        Unsatisfied = "unsatisfied", "不满意";
+    }
+}
+
+/// Reads a coded value typed as its code or its Chinese label.
+fn coded<T: Named>(field: &str, typed: Option<&str>, issues: &mut Vec<FieldIssue>) -> Option<T> {
+    let t = typed.map(str::trim).filter(|s| !s.is_empty());
+    let Some(t) = t else {
+        issues.push(issue(field, format!("请选择{field}")));
+        return None;
+    };
+    let found = T::all()
+        .iter()
+        .copied()
+        .find(|v| v.code() == t || v.label() == t);
+    if found.is_none() {
+        let labels: Vec<&str> = T::all().iter().map(|v| v.label()).collect();
+        issues.push(issue(
+            field,
+            format!("{field}“{t}”无法识别，可选：{}", labels.join("、")),
+        ));
+    }
+    found
+}
+
+fn issue(field: &str, message: impl Into<String>) -> FieldIssue {
+    FieldIssue {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// The workflow, once: every allowed step. Anything else is refused.
+pub const TABLE: &[Step<Status, Action>] = &[
+    Step {
+        from: Status::Received,
+        action: Action::Accept,
+        to: Status::Accepted,
+    },
+    Step {
+        from: Status::Received,
+        action: Action::Refuse,
+        to: Status::NotAccepted,
+    },
+    Step {
+        from: Status::Accepted,
+        action: Action::Dispatch,
+        to: Status::Dispatched,
+    },
+    Step {
+        from: Status::Dispatched,
+        action: Action::Dispatch,
+        to: Status::Dispatched,
+    },
+    Step {
+        from: Status::Accepted,
+        action: Action::Extend,
+        to: Status::Accepted,
+    },
+    Step {
+        from: Status::Dispatched,
+        action: Action::Extend,
+        to: Status::Dispatched,
+    },
+    Step {
+        from: Status::Accepted,
+        action: Action::Reply,
+        to: Status::Replied,
+    },
+    Step {
+        from: Status::Dispatched,
+        action: Action::Reply,
+        to: Status::Replied,
+    },
+    Step {
+        from: Status::Replied,
+        action: Action::Satisfied,
+        to: Status::Closed,
+    },
+    Step {
+        from: Status::Replied,
+        action: Action::Unsatisfied,
+        to: Status::Accepted,
+    },
+    Step {
+        from: Status::Replied,
+        action: Action::Close,
+        to: Status::Closed,
+    },
+];
+
+/// The deadlines in days (from the configuration).
+#[derive(Debug, Clone, Copy)]
+pub struct Deadlines {
+    pub accept_days: u32,
+    pub reply_days: u32,
+    pub extension_max_days: u32,
+}
+
+impl Deadlines {
+    pub fn from_config(c: &crate::config::Config) -> Deadlines {
+        Deadlines {
+            accept_days: c.petition_accept_days,
+            reply_days: c.petition_reply_days,
+            extension_max_days: c.petition_extension_max_days,
+        }
+    }
+}
+
+// ---------- the records ----------
+
+/// A petition as stored.
+#[derive(Debug, Clone, FromRow)]
+pub struct Row {
+    pub id: i64,
+    pub org_id: i64,
+    pub org_path: String,
+    pub received_org_id: i64,
+    pub received_path: String,
+    pub channel: String,
+    pub kind: String,
+    pub category: String,
+    pub member_id: Option<i64>,
+    pub requester_name: Option<String>,
+    pub requester_id_masked: Option<String>,
+    pub requester_mobile_masked: Option<String>,
+    pub unit_id: Option<i64>,
+    pub unit_name: Option<String>,
+    pub summary: String,
+    pub received_on: String,
+    pub accept_due: String,
+    pub accepted_on: Option<String>,
+    pub refuse_reason: Option<String>,
+    pub reply_due: Option<String>,
+    pub extended_days: i64,
+    pub extension_reason: Option<String>,
+    pub replied_on: Option<String>,
+    pub reply_text: Option<String>,
+    pub reply_method: Option<String>,
+    pub satisfaction: Option<String>,
+    pub closed_on: Option<String>,
+    pub repeat_of: Option<i64>,
+    pub reopened: i64,
+    pub status: String,
+    pub version: i64,
+}
+
+const COLS: &str = "p.id, p.org_id, p.org_path, p.received_org_id, p.received_path, p.channel, p.kind, p.category, p.member_id, \
+    COALESCE(m.name, p.requester_name) AS requester_name, COALESCE(m.id_masked, p.requester_id_masked) AS requester_id_masked, \
+    COALESCE(m.mobile_masked, p.requester_mobile_masked) AS requester_mobile_masked, p.unit_id, COALESCE(u.name, p.unit_name) AS unit_name, \
+    p.summary, p.received_on, p.accept_due, p.accepted_on, p.refuse_reason, p.reply_due, p.extended_days, p.extension_reason, \
+    p.replied_on, p.reply_text, p.reply_method, p.satisfaction, p.closed_on, p.repeat_of, p.reopened, p.status, p.version";
+const FROM: &str = "FROM petitions p LEFT JOIN members m ON m.id = p.member_id LEFT JOIN units u ON u.id = p.unit_id";
+
+/// A petition as the console and the API show it: personal numbers masked, codes with their
+/// labels, the deadline that matters now and how it stands.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Petition {
+    #[serde(with = "crate::web::id_string")]
+    #[schema(value_type = String)]
+    pub id: i64,
+    pub status: String,
+    pub status_label: String,
+    /// The union handling it now, and the one that received it.
+    pub org_code: String,
+    pub org_name: String,
+    pub received_org_code: String,
+    pub channel: String,
+    pub channel_label: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub category: String,
+    pub category_label: String,
+    #[serde(with = "crate::web::id_string::option")]
+    #[schema(value_type = Option<String>)]
+    pub member_id: Option<i64>,
+    pub requester_name: Option<String>,
+    pub requester_id_masked: Option<String>,
+    pub requester_mobile_masked: Option<String>,
+    pub unit_name: Option<String>,
+    pub summary: String,
+    pub received_on: String,
+    pub accept_due: String,
+    pub accepted_on: Option<String>,
+    pub refuse_reason: Option<String>,
+    pub reply_due: Option<String>,
+    pub extended_days: i64,
+    pub extension_reason: Option<String>,
+    pub replied_on: Option<String>,
+    pub reply_text: Option<String>,
+    pub reply_method: Option<String>,
+    pub satisfaction: Option<String>,
+    pub closed_on: Option<String>,
+    /// The earlier petition this one repeats (one 件, two 件次).
+    #[serde(with = "crate::web::id_string::option")]
+    #[schema(value_type = Option<String>)]
+    pub repeat_of: Option<i64>,
+    pub reopened: i64,
+    /// The deadline of the step it waits for (acceptance or answer), if any.
+    pub due: Option<String>,
+    /// `on_time`, `near` (within 3 days) or `overdue`.
+    pub due_standing: Option<String>,
+    /// Send it back with a step, to take it only if nobody took another in between.
+    pub version: i64,
+}
+
+/// Days before a deadline when a case is flagged.
+pub const WARN_DAYS: u32 = 3;
+
+fn view(r: Row, orgs: &OrgNames, today: NaiveDate) -> Petition {
+    let status = Status::parse(&r.status).unwrap_or(Status::Received);
+    let due = match status {
+        Status::Received => Some(r.accept_due.clone()),
+        Status::Accepted | Status::Dispatched => r.reply_due.clone(),
+        _ => None,
+    };
+    let due_standing = due.as_deref().and_then(|d| parse_date(d).ok()).map(|d| {
+        match deadlines::standing(d, today, WARN_DAYS) {
+            deadlines::Standing::OnTime => "on_time",
+            deadlines::Standing::Near => "near",
+            deadlines::Standing::Overdue => "overdue",
+        }
+        .to_string()
+    });
+    let label = |c: Option<&'static str>| c.unwrap_or("未知").to_string();
+    Petition {
+        id: r.id,
+        status_label: status.label().into(),
+        status: r.status,
+        org_code: orgs.code(r.org_id),
+        org_name: orgs.name(r.org_id),
+        received_org_code: orgs.code(r.received_org_id),
+        channel_label: label(Channel::parse(&r.channel).map(Channel::label)),
+        channel: r.channel,
+        kind_label: label(Kind::parse(&r.kind).map(Kind::label)),
+        kind: r.kind,
+        category_label: label(Category::parse(&r.category).map(Category::label)),
+        category: r.category,
+        member_id: r.member_id,
+        requester_name: r.requester_name,
+        requester_id_masked: r.requester_id_masked,
+        requester_mobile_masked: r.requester_mobile_masked,
+        unit_name: r.unit_name,
+        summary: r.summary,
+        received_on: r.received_on,
+        accept_due: r.accept_due,
+        accepted_on: r.accepted_on,
+        refuse_reason: r.refuse_reason,
+        reply_due: r.reply_due,
+        extended_days: r.extended_days,
+        extension_reason: r.extension_reason,
+        replied_on: r.replied_on,
+        reply_text: r.reply_text,
+        reply_method: r.reply_method,
+        satisfaction: r
+            .satisfaction
+            .as_deref()
+            .and_then(Satisfaction::parse)
+            .map(|s| s.label().to_string()),
+        closed_on: r.closed_on,
+        repeat_of: r.repeat_of,
+        reopened: r.reopened,
+        due,
+        due_standing,
+        version: r.version,
+    }
+}
+
+/// Codes and names of the unions a page of cases mentions.
+struct OrgNames(std::collections::HashMap<i64, (String, String)>);
+
+impl OrgNames {
+    async fn of(db: &Db, rows: &[Row]) -> AppResult<OrgNames> {
+        let mut ids: Vec<i64> = rows
+            .iter()
+            .flat_map(|r| [r.org_id, r.received_org_id])
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(OrgNames(Default::default()));
+        }
+        let sql = format!(
+            "SELECT id, code, name FROM orgs WHERE id IN ({})",
+            crate::db::in_list(ids.len())
+        );
+        let mut q = sqlx::query_as::<_, (i64, String, String)>(&sql);
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        Ok(OrgNames(
+            q.fetch_all(db.pool())
+                .await?
+                .into_iter()
+                .map(|(id, code, name)| (id, (code, name)))
+                .collect(),
+        ))
+    }
+
+    fn code(&self, id: i64) -> String {
+        self.0.get(&id).map(|o| o.0.clone()).unwrap_or_default()
+    }
+
+    fn name(&self, id: i64) -> String {
+        self.0.get(&id).map(|o| o.1.clone()).unwrap_or_default()
+    }
+}
+
+// ---------- intake ----------
+
+/// A petition as a form or the API gives it, every field as typed.
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeInput {
+    /// The union receiving it (code); default: the top of the caller's scope.
+    pub org_code: Option<String>,
+    /// visit / letter / hotline / online / member_app, or its Chinese label.
+    pub channel: Option<String>,
+    /// consult / request / suggestion / complaint, or its Chinese label.
+    pub kind: Option<String>,
+    /// wages / contract / social_insurance / injury / dismissal / hours / union_rights / hardship / other, or its label.
+    pub category: Option<String>,
+    /// The requester when a member (registry id).
+    pub member_id: Option<String>,
+    /// The requester when not a member: name, and ID number and mobile if given.
+    pub requester_name: Option<String>,
+    pub requester_id_number: Option<String>,
+    pub requester_mobile: Option<String>,
+    /// The employer: its credit code when registered, else its name.
+    pub unit_uscc: Option<String>,
+    pub unit_name: Option<String>,
+    pub summary: Option<String>,
+    /// Date of receipt (YYYY-MM-DD); default today.
+    #[schema(format = Date)]
+    pub received_on: Option<String>,
+    /// An earlier petition this one repeats, when known.
+    pub repeat_of: Option<String>,
+}
+
+/// The requester as checked: a member of the registry, or a person recorded with the same
+/// protection (ID number and mobile encrypted, blind-indexed, masked).
+enum Requester {
+    Member(i64),
+    Person {
+        name: String,
+        id: Option<IdCardNo>,
+        mobile: Option<Mobile>,
+    },
+}
+
+/// Registers a petition received by a union of the caller's scope (or, for the member API,
+/// `as_member`: the member's own, at their union). Every problem of the input at once; a
+/// repeat of an open petition of the same person about the same matter is linked to it.
+#[allow(clippy::too_many_arguments)]
+pub async fn intake(
+    db: &Db,
+    keys: &FieldKeys,
+    actor: &Actor,
+    input: &IntakeInput,
+    as_member: Option<i64>,
+    rules: Deadlines,
+    today: NaiveDate,
+    now: i64,
+) -> AppResult<Petition> {
+    let mut issues = Vec::new();
+    let channel: Option<Channel> = match as_member {
+        Some(_) => Some(Channel::MemberApp),
+        None => coded("来源渠道", input.channel.as_deref(), &mut issues),
+    };
+    let kind: Option<Kind> = coded("诉求类型", input.kind.as_deref(), &mut issues);
+    let category: Option<Category> = coded("诉求事项", input.category.as_deref(), &mut issues);
+    let summary = input
+        .summary
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    match &summary {
+        None => issues.push(issue("诉求内容", "请填写诉求内容")),
+        Some(s) if s.chars().count() > 2000 => {
+            issues.push(issue("诉求内容", "诉求内容不能超过2000字"))
+        }
+        _ => {}
+    }
+    let received_on = match input
+        .received_on
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => Some(today),
+        Some(s) => match parse_date(s) {
+            Ok(d) if d > today => {
+                issues.push(issue("收到日期", "收到日期不能晚于今天"));
+                None
+            }
+            Ok(d) => Some(d),
+            Err(e) => {
+                issues.push(issue("收到日期", e.message()));
+                None
+            }
+        },
+    };
+    // The requester.
+    let requester = match (
+        as_member,
+        input.member_id.as_deref().filter(|s| !s.trim().is_empty()),
+    ) {
+        (Some(id), _) => Some(Requester::Member(id)),
+        (None, Some(m)) => match m.trim().parse::<i64>() {
+            Ok(id) if members::get(db, &actor.scope, id).await.is_ok() => {
+                Some(Requester::Member(id))
+            }
+            _ => {
+                issues.push(issue("诉求人", "会员不存在或不在您的管理范围内"));
+                None
+            }
+        },
+        (None, None) => {
+            let name = match input
+                .requester_name
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+            {
+                None => {
+                    issues.push(issue("诉求人姓名", "请填写诉求人姓名，或选择会员"));
+                    None
+                }
+                Some(n) => match normalize_name(n) {
+                    Ok(n) => Some(n),
+                    Err(e) => {
+                        issues.push(issue("诉求人姓名", e.message()));
+                        None
+                    }
+                },
+            };
+            let id = match input
+                .requester_id_number
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+            {
+                None => None,
+                Some(s) => match IdCardNo::parse(s) {
+                    Ok(id) => Some(id),
+                    Err(e) => {
+                        issues.push(issue("诉求人身份证号", e.message()));
+                        None
+                    }
+                },
+            };
+            let mobile = match input
+                .requester_mobile
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+            {
+                None => None,
+                Some(s) => match Mobile::parse(s) {
+                    Ok(m) => Some(m),
+                    Err(e) => {
+                        issues.push(issue("诉求人手机号", e.message()));
+                        None
+                    }
+                },
+            };
+            name.map(|name| Requester::Person { name, id, mobile })
+        }
+    };
+    // The receiving union: a member's own union, else the one named (default the scope's top).
+    let org: Option<Org> = match as_member {
+        Some(member_id) => {
+            let org_id: Option<i64> =
+                sqlx::query_scalar("SELECT org_id FROM members WHERE id = $1")
+                    .bind(member_id)
+                    .fetch_optional(db.pool())
+                    .await?
+                    .flatten();
+            match org_id {
+                Some(id) => Some(orgs::get(db, &Scope::all(), id).await?),
+                None => {
+                    issues.push(issue("所在工会", "您目前不在任何工会，无法提交诉求"));
+                    None
+                }
+            }
+        }
+        None => match input
+            .org_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(code) => match orgs::get_by_code(db, &actor.scope, code).await {
+                Ok(o) => Some(o),
+                Err(_) => {
+                    issues.push(issue(
+                        "受理工会",
+                        format!("工会代码“{code}”不存在或不在您的管理范围内"),
+                    ));
+                    None
+                }
+            },
+            None => orgs::scope_root(db, &actor.scope).await?,
+        },
+    };
+    // The employer: registered (visible to the caller) or by name.
+    let (unit_id, unit_name) = match input
+        .unit_uscc
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(uscc) => match members::unit_id_by_uscc(db, &actor.scope, Some(uscc)).await {
+            Ok(id) => (id, None),
+            Err(e) => {
+                issues.push(issue("用人单位", e.message()));
+                (None, None)
+            }
+        },
+        None => (
+            None,
+            input
+                .unit_name
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| s.chars().take(200).collect::<String>()),
+        ),
+    };
+    let explicit_repeat = match input
+        .repeat_of
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(s) => match s.parse::<i64>() {
+            Ok(id) if get_row(db, &actor.scope, id).await.is_ok() => Some(id),
+            _ => {
+                issues.push(issue("重复件", "所指的原诉求不存在或不在您的管理范围内"));
+                None
+            }
+        },
+    };
+    let (
+        Some(channel),
+        Some(kind),
+        Some(category),
+        Some(summary),
+        Some(received_on),
+        Some(requester),
+        Some(org),
+    ) = (
+        channel,
+        kind,
+        category,
+        summary,
+        received_on,
+        requester,
+        org,
+    )
+    else {
+        return Err(AppError::invalid_fields(
+            "诉求信息有误，请按提示修改",
+            issues,
+        ));
+    };
+    if !issues.is_empty() {
+        return Err(AppError::invalid_fields(
+            "诉求信息有误，请按提示修改",
+            issues,
+        ));
+    }
+    let (member_id, name, id_hash, id_enc, id_masked, mobile_enc, mobile_masked) = match requester {
+        Requester::Member(id) => (Some(id), None, None, None, None, None, None),
+        Requester::Person { name, id, mobile } => (
+            None,
+            Some(name),
+            id.as_ref().map(|i| keys.blind_index(ID_DOMAIN, i.as_str())),
+            id.as_ref().map(|i| keys.encrypt(i.as_str())),
+            id.as_ref().map(IdCardNo::masked),
+            mobile.as_ref().map(|m| keys.encrypt(m.as_str())),
+            mobile.as_ref().map(Mobile::masked),
+        ),
+    };
+    let id = new_id();
+    let accept_due = deadlines::due(received_on, rules.accept_days);
+    let backend = db.backend();
+    let actor2 = actor.clone();
+    db.write(move |tx| {
+        let actor = actor2.clone();
+        let (org, summary, name, id_hash, id_enc, id_masked, mobile_enc, mobile_masked, unit_name) = (
+            org.clone(),
+            summary.clone(),
+            name.clone(),
+            id_hash.clone(),
+            id_enc.clone(),
+            id_masked.clone(),
+            mobile_enc.clone(),
+            mobile_masked.clone(),
+            unit_name.clone(),
+        );
+        Box::pin(async move {
+            // The same person about the same matter, still open: a repeat, linked.
+            let repeat_of = match explicit_repeat {
+                Some(r) => Some(r),
+                None => open_earlier(tx, member_id, id_hash.as_deref(), category).await?,
+            };
+            sqlx::query(
+                "INSERT INTO petitions (id, org_id, org_path, received_org_id, received_path, channel, kind, category, member_id, \
+                 requester_name, requester_id_hash, requester_id_enc, requester_id_masked, requester_mobile_enc, requester_mobile_masked, \
+                 unit_id, unit_name, summary, received_on, accept_due, repeat_of, status, version, created_at, updated_at) \
+                 VALUES ($1,$2,$3,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,'received',0,$20,$20)",
+            )
+            .bind(id)
+            .bind(org.id)
+            .bind(&org.path)
+            .bind(channel.code())
+            .bind(kind.code())
+            .bind(category.code())
+            .bind(member_id)
+            .bind(&name)
+            .bind(id_hash)
+            .bind(id_enc)
+            .bind(&id_masked)
+            .bind(mobile_enc)
+            .bind(&mobile_masked)
+            .bind(unit_id)
+            .bind(&unit_name)
+            .bind(&summary)
+            .bind(received_on.to_string())
+            .bind(accept_due.to_string())
+            .bind(repeat_of)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            let detail = serde_json::json!({
+                "channel": channel.code(), "kind": kind.code(), "category": category.code(),
+                "received_on": received_on.to_string(), "repeat_of": repeat_of.map(|r| r.to_string()),
+            });
+            history(tx, id, now, received_on, &actor, "intake", None, Status::Received, &detail).await?;
+            audit::append_tx(tx, backend, &actor, now, Event::new("petition.intake").target("petition", id).detail(detail)).await?;
+            Ok(())
+        })
+    })
+    .await?;
+    get(db, &Scope::all(), id, today).await
+}
+
+/// An open petition (not refused, not closed, not itself a repeat) of the same person about
+/// the same matter.
+async fn open_earlier(
+    tx: &mut Tx,
+    member_id: Option<i64>,
+    id_hash: Option<&[u8]>,
+    category: Category,
+) -> AppResult<Option<i64>> {
+    const OPEN: &str = "category = $1 AND repeat_of IS NULL AND status NOT IN ('closed','not_accepted') ORDER BY received_on, id LIMIT 1";
+    let found = match (member_id, id_hash) {
+        (Some(m), _) => {
+            sqlx::query_scalar(&format!(
+                "SELECT id FROM petitions WHERE member_id = $2 AND {OPEN}"
+            ))
+            .bind(category.code())
+            .bind(m)
+            .fetch_optional(&mut **tx)
+            .await?
+        }
+        (None, Some(h)) => {
+            sqlx::query_scalar(&format!(
+                "SELECT id FROM petitions WHERE requester_id_hash = $2 AND {OPEN}"
+            ))
+            .bind(category.code())
+            .bind(h.to_vec())
+            .fetch_optional(&mut **tx)
+            .await?
+        }
+        (None, None) => None,
+    };
+    Ok(found)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn history(
+    tx: &mut Tx,
+    petition_id: i64,
+    at: i64,
+    on: NaiveDate,
+    actor: &Actor,
+    action: &str,
+    from: Option<Status>,
+    to: Status,
+    detail: &serde_json::Value,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO petition_events (id, petition_id, at, on_date, actor, action, from_status, to_status, detail) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+    )
+    .bind(new_id())
+    .bind(petition_id)
+    .bind(at)
+    .bind(on.to_string())
+    .bind(&actor.name)
+    .bind(action)
+    .bind(from.map(Status::code))
+    .bind(to.code())
+    .bind(detail.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+// ---------- steps ----------
+
+/// A step as a form or the API asks for it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum StepInput {
+    Accept {
+        version: Option<i64>,
+    },
+    Refuse {
+        version: Option<i64>,
+        reason: String,
+    },
+    /// To a union below the one handling it now.
+    Dispatch {
+        version: Option<i64>,
+        to_org: String,
+        note: Option<String>,
+    },
+    Extend {
+        version: Option<i64>,
+        days: u32,
+        reason: String,
+    },
+    Reply {
+        version: Option<i64>,
+        text: String,
+        /// How the answer was given: 书面, 电话, 面谈, 短信, 会员端 …
+        method: String,
+    },
+    /// The requester called back after the answer.
+    CallBack {
+        version: Option<i64>,
+        satisfaction: Satisfaction,
+        note: Option<String>,
+    },
+    /// Closed without a call-back (the requester could not be reached, or declined).
+    Close {
+        version: Option<i64>,
+        note: String,
+    },
+}
+
+impl StepInput {
+    fn version(&self) -> Option<i64> {
+        match self {
+            StepInput::Accept { version }
+            | StepInput::Refuse { version, .. }
+            | StepInput::Dispatch { version, .. }
+            | StepInput::Extend { version, .. }
+            | StepInput::Reply { version, .. }
+            | StepInput::CallBack { version, .. }
+            | StepInput::Close { version, .. } => *version,
+        }
+    }
+
+    fn action(&self) -> Action {
+        match self {
+            StepInput::Accept { .. } => Action::Accept,
+            StepInput::Refuse { .. } => Action::Refuse,
+            StepInput::Dispatch { .. } => Action::Dispatch,
+            StepInput::Extend { .. } => Action::Extend,
+            StepInput::Reply { .. } => Action::Reply,
+            StepInput::CallBack { satisfaction, .. } => match satisfaction {
+                Satisfaction::Unsatisfied => Action::Unsatisfied,
+                _ => Action::Satisfied,
+            },
+            StepInput::Close { .. } => Action::Close,
+        }
+    }
+}
+
+fn required(text: &str, field: &str, max: usize) -> AppResult<String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(AppError::invalid_fields(
+            format!("请填写{field}"),
+            vec![issue(field, format!("请填写{field}"))],
+        ));
+    }
+    if t.chars().count() > max {
+        return Err(AppError::invalid_fields(
+            format!("{field}不能超过{max}字"),
+            vec![issue(field, format!("{field}不能超过{max}字"))],
+        ));
+    }
+    Ok(t.to_string())
+}
+
+/// Takes one step of the case `id`, in a union of the caller's scope. A step the table does
+/// not allow, a version that is not the case's (someone acted in between) or an input
+/// problem writes nothing.
+pub async fn step(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    input: &StepInput,
+    rules: Deadlines,
+    today: NaiveDate,
+    now: i64,
+) -> AppResult<Petition> {
+    let current = get_row(db, &actor.scope, id).await?;
+    let from = Status::parse(&current.status).unwrap_or(Status::Received);
+    let action = input.action();
+    let to = workflow::next(TABLE, from, action)
+        .ok_or_else(|| workflow::refused("这件诉求", from, action))?;
+    // What each step needs, checked before anything is written.
+    let mut set: Vec<(&'static str, Option<String>)> = Vec::new();
+    let mut extra: Vec<(&'static str, i64)> = Vec::new();
+    let mut target: Option<Org> = None;
+    let mut detail = serde_json::Map::new();
+    match input {
+        StepInput::Accept { .. } => {
+            set.push(("accepted_on", Some(today.to_string())));
+            set.push((
+                "reply_due",
+                Some(deadlines::due(today, rules.reply_days).to_string()),
+            ));
+        }
+        StepInput::Refuse { reason, .. } => {
+            let reason = required(reason, "不予受理的理由", 500)?;
+            detail.insert("reason".into(), reason.clone().into());
+            set.push(("refuse_reason", Some(reason)));
+            set.push(("closed_on", Some(today.to_string())));
+        }
+        StepInput::Dispatch { to_org, note, .. } => {
+            let to_org = to_org.trim();
+            let org = orgs::get_by_code(db, &actor.scope, to_org)
+                .await
+                .map_err(|_| {
+                    AppError::invalid(format!(
+                        "工会代码“{to_org}”不存在或不在您的管理范围内，不能交办"
+                    ))
+                })?;
+            if !(org.path.starts_with(&current.org_path) && org.path != current.org_path) {
+                return Err(AppError::invalid(format!(
+                    "只能交办给正在办理的工会的下级工会，“{}”不在其下",
+                    org.name
+                )));
+            }
+            if org.status != "active" {
+                return Err(AppError::invalid(format!(
+                    "工会“{}”已撤销，不能交办",
+                    org.name
+                )));
+            }
+            detail.insert("to_org".into(), org.code.clone().into());
+            if let Some(n) = note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+                detail.insert(
+                    "note".into(),
+                    crate::crypto::mask_personal_in_text(n).into(),
+                );
+            }
+            target = Some(org);
+        }
+        StepInput::Extend { days, reason, .. } => {
+            if current.extended_days > 0 {
+                return Err(AppError::conflict(
+                    "ALREADY_EXTENDED",
+                    "答复期限已经延长过一次，不能再延长",
+                ));
+            }
+            if *days == 0 || *days > rules.extension_max_days {
+                return Err(AppError::invalid(format!(
+                    "延长天数应为1至{}天",
+                    rules.extension_max_days
+                )));
+            }
+            let reason = required(reason, "延长的理由", 500)?;
+            let due = current
+                .reply_due
+                .as_deref()
+                .and_then(|d| parse_date(d).ok())
+                .unwrap_or(today);
+            set.push(("reply_due", Some(deadlines::due(due, *days).to_string())));
+            set.push(("extension_reason", Some(reason.clone())));
+            extra.push(("extended_days", i64::from(*days)));
+            detail.insert("days".into(), (*days).into());
+            detail.insert("reason".into(), reason.into());
+        }
+        StepInput::Reply { text, method, .. } => {
+            let text = required(text, "答复内容", 2000)?;
+            let method = required(method, "答复方式", 20)?;
+            detail.insert("method".into(), method.clone().into());
+            set.push(("replied_on", Some(today.to_string())));
+            set.push(("reply_text", Some(text)));
+            set.push(("reply_method", Some(method)));
+        }
+        StepInput::CallBack {
+            satisfaction, note, ..
+        } => {
+            detail.insert("satisfaction".into(), satisfaction.code().into());
+            if let Some(n) = note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+                detail.insert(
+                    "note".into(),
+                    crate::crypto::mask_personal_in_text(n).into(),
+                );
+            }
+            set.push(("satisfaction", Some(satisfaction.code().into())));
+            if *satisfaction == Satisfaction::Unsatisfied {
+                // Handled again, with a new answer due.
+                set.push((
+                    "reply_due",
+                    Some(deadlines::due(today, rules.reply_days).to_string()),
+                ));
+                set.push(("replied_on", None));
+                extra.push(("reopened", 1));
+            } else {
+                set.push(("closed_on", Some(today.to_string())));
+            }
+        }
+        StepInput::Close { note, .. } => {
+            let note = required(note, "办结说明", 500)?;
+            detail.insert(
+                "note".into(),
+                crate::crypto::mask_personal_in_text(&note).into(),
+            );
+            set.push(("closed_on", Some(today.to_string())));
+        }
+    }
+    let expected = input.version().unwrap_or(current.version);
+    let detail = serde_json::Value::Object(detail);
+    let backend = db.backend();
+    let actor2 = actor.clone();
+    db.write(move |tx| {
+        let (actor, set, extra, target, detail) = (
+            actor2.clone(),
+            set.clone(),
+            extra.clone(),
+            target.clone(),
+            detail.clone(),
+        );
+        Box::pin(async move {
+            let mut sql = String::from(
+                "UPDATE petitions SET status = $1, version = version + 1, updated_at = $2",
+            );
+            let mut n = 2;
+            for (col, _) in &set {
+                n += 1;
+                sql.push_str(&format!(", {col} = ${n}"));
+            }
+            for (col, v) in &extra {
+                // Counters kept in the row (whole numbers from this code, never typed text).
+                sql.push_str(&format!(", {col} = {col} + {v}"));
+            }
+            if target.is_some() {
+                sql.push_str(&format!(", org_id = ${}, org_path = ${}", n + 1, n + 2));
+                n += 2;
+            }
+            sql.push_str(&format!(
+                " WHERE id = ${} AND version = ${} AND status = ${}",
+                n + 1,
+                n + 2,
+                n + 3
+            ));
+            let mut q = sqlx::query(&sql).bind(to.code()).bind(now);
+            for (_, v) in &set {
+                q = q.bind(v.clone());
+            }
+            if let Some(t) = &target {
+                q = q.bind(t.id).bind(t.path.clone());
+            }
+            let changed = q
+                .bind(id)
+                .bind(expected)
+                .bind(from.code())
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+            if changed != 1 {
+                return Err(AppError::conflict(
+                    "CASE_CHANGED",
+                    "这件诉求刚刚已被其他人处理，请刷新后查看最新情况",
+                ));
+            }
+            history(
+                tx,
+                id,
+                now,
+                today,
+                &actor,
+                action.code(),
+                Some(from),
+                to,
+                &detail,
+            )
+            .await?;
+            audit::append_tx(
+                tx,
+                backend,
+                &actor,
+                now,
+                Event::new(audit_action(action))
+                    .target("petition", id)
+                    .detail(detail),
+            )
+            .await?;
+            Ok(())
+        })
+    })
+    .await?;
+    get(db, &Scope::all(), id, today).await
+}
+
+/// The audit trail's name of a step.
+fn audit_action(a: Action) -> &'static str {
+    match a {
+        Action::Accept => "petition.accept",
+        Action::Refuse => "petition.refuse",
+        Action::Dispatch => "petition.dispatch",
+        Action::Extend => "petition.extend",
+        Action::Reply => "petition.reply",
+        Action::Satisfied => "petition.satisfied",
+        Action::Unsatisfied => "petition.unsatisfied",
+        Action::Close => "petition.close",
+    }
+}
+
+// ---------- reading ----------
+
+async fn get_row(db: &Db, scope: &Scope, id: i64) -> AppResult<Row> {
+    let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLS} {FROM} WHERE p.id = $1"))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    row.filter(|r| scope.contains(&r.org_path))
+        .ok_or_else(|| AppError::not_found("诉求"))
+}
+
+/// A case handled in the caller's scope.
+pub async fn get(db: &Db, scope: &Scope, id: i64, today: NaiveDate) -> AppResult<Petition> {
+    let row = get_row(db, scope, id).await?;
+    let names = OrgNames::of(db, std::slice::from_ref(&row)).await?;
+    Ok(view(row, &names, today))
+}
+
+/// One step of a case's history.
+#[derive(Debug, Clone, Serialize, ToSchema, FromRow)]
+pub struct HistoryRow {
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+    pub on_date: String,
+    pub actor: String,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    /// JSON text.
+    pub detail: String,
+}
+
+/// The history of a case in the caller's scope, oldest first.
+pub async fn timeline(db: &Db, scope: &Scope, id: i64) -> AppResult<Vec<HistoryRow>> {
+    get_row(db, scope, id).await?;
+    Ok(sqlx::query_as(
+        "SELECT at, on_date, actor, action, from_status, to_status, detail FROM petition_events WHERE petition_id = $1 ORDER BY at, id",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// What a queue lists.
+#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueFilter {
+    /// A union (code): its cases and those of the unions below it; default the caller's scope.
+    pub org: Option<String>,
+    /// Only cases in this state; default every open one (not closed, not refused).
+    pub status: Option<String>,
+    /// `overdue` or `near`: only cases past or near their deadline.
+    pub due: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// The open cases handled in a union's subtree, the nearest deadline first.
+pub async fn queue(
+    db: &Db,
+    scope: &Scope,
+    f: &QueueFilter,
+    today: NaiveDate,
+) -> AppResult<Vec<Petition>> {
+    let within = match f.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(code) => Scope::subtree(&orgs::get_by_code(db, scope, code).await?.path),
+        None => scope.clone(),
+    };
+    let (lo, hi) = within.range();
+    let mut args = vec![lo, hi];
+    let mut cond = String::from("p.org_path >= $1 AND p.org_path < $2");
+    match f.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => {
+            let status =
+                Status::parse(s).ok_or_else(|| AppError::invalid(format!("状态“{s}”无法识别")))?;
+            args.push(status.code().into());
+            cond.push_str(&format!(" AND p.status = ${}", args.len()));
+        }
+        None => cond.push_str(" AND p.status IN ('received','accepted','dispatched','replied')"),
+    }
+    // The deadline that matters now: acceptance while received, the answer while handled.
+    let due_expr = "CASE WHEN p.status = 'received' THEN p.accept_due WHEN p.status IN ('accepted','dispatched') THEN p.reply_due END";
+    match f.due.as_deref() {
+        Some("overdue") => {
+            args.push(today.to_string());
+            cond.push_str(&format!(" AND {due_expr} < ${}", args.len()));
+        }
+        Some("near") => {
+            args.push(today.to_string());
+            args.push(deadlines::due(today, WARN_DAYS).to_string());
+            cond.push_str(&format!(
+                " AND {due_expr} >= ${} AND {due_expr} <= ${}",
+                args.len() - 1,
+                args.len()
+            ));
+        }
+        Some(other) if !other.is_empty() => {
+            return Err(AppError::invalid(format!(
+                "期限筛选“{other}”无法识别，可选 overdue、near"
+            )));
+        }
+        _ => {}
+    }
+    let paging = crate::db::Paging::new(f.page, f.per_page, 50);
+    let sql = format!(
+        "SELECT {COLS} {FROM} WHERE {cond} ORDER BY COALESCE({due_expr}, '9999-12-31'), p.received_on, p.id LIMIT {} OFFSET {}",
+        paging.per_page,
+        paging.offset()
+    );
+    let mut q = sqlx::query_as::<_, Row>(&sql);
+    for a in &args {
+        q = q.bind(a);
+    }
+    let rows = q.fetch_all(db.pool()).await?;
+    let names = OrgNames::of(db, &rows).await?;
+    Ok(rows.into_iter().map(|r| view(r, &names, today)).collect())
+}
+
+/// A member's own petitions, newest first.
+pub async fn mine(db: &Db, member_id: i64, today: NaiveDate) -> AppResult<Vec<Petition>> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLS} {FROM} WHERE p.member_id = $1 ORDER BY p.received_on DESC, p.id DESC LIMIT 200"
+    ))
+    .bind(member_id)
+    .fetch_all(db.pool())
+    .await?;
+    let names = OrgNames::of(db, &rows).await?;
+    Ok(rows.into_iter().map(|r| view(r, &names, today)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_action() -> impl Strategy<Value = Action> {
+        (0..Action::all().len()).prop_map(|i| Action::all()[i])
+    }
+
+    proptest! {
+        /// Whatever is tried, a case only ever moves along the table, and its history (the
+        /// steps the table allowed) replays to the state it is in.
+        #[test]
+        fn random_steps_stay_in_the_table_and_replay(actions in proptest::collection::vec(any_action(), 0..40)) {
+            let mut state = Status::Received;
+            let mut taken = Vec::new();
+            for a in actions {
+                match workflow::next(TABLE, state, a) {
+                    Some(next) => {
+                        prop_assert!(TABLE.iter().any(|s| s.from == state && s.action == a && s.to == next));
+                        state = next;
+                        taken.push(a);
+                    }
+                    None => {
+                        let e = workflow::refused("这件诉求", state, a);
+                        prop_assert_eq!(e.code(), "TRANSITION_REFUSED");
+                    }
+                }
+                prop_assert!(!(state == Status::NotAccepted && taken.last() != Some(&Action::Refuse)));
+            }
+            prop_assert_eq!(workflow::replay(TABLE, Status::Received, taken), Ok(state));
+        }
+    }
+
+    #[test]
+    fn the_rules_the_issue_names_are_in_the_table() {
+        let n = |s, a| workflow::next(TABLE, s, a);
+        assert_eq!(
+            n(Status::Received, Action::Close),
+            None,
+            "closing an unaccepted case"
+        );
+        assert_eq!(n(Status::Replied, Action::Reply), None, "replying twice");
+        assert_eq!(
+            n(Status::NotAccepted, Action::Accept),
+            None,
+            "accepting after refusing"
+        );
+        assert_eq!(n(Status::Closed, Action::Reply), None);
+        assert_eq!(
+            n(Status::Replied, Action::Unsatisfied),
+            Some(Status::Accepted),
+            "reopened"
+        );
+        for s in Status::all() {
+            assert_eq!(Status::parse(s.code()), Some(*s));
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! Deadlines of a workflow, in calendar days from a date (信访工作条例 counts 日: calendar
+//! days). A deadline is the last day on which the step is still on time.
+
+use chrono::{Duration, NaiveDate};
+
+/// The last day on time for a step of `days` days starting from `from` (the day after `from`
+/// is day one).
+pub fn due(from: NaiveDate, days: u32) -> NaiveDate {
+    from + Duration::days(i64::from(days))
+}
+
+/// How a deadline stands on `today`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// More than the warning window left.
+    OnTime,
+    /// Due within the warning window (today included).
+    Near,
+    /// Past its last day.
+    Overdue,
+}
+
+/// The standing of a deadline `due` on `today`, warning `warn_days` before.
+pub fn standing(due: NaiveDate, today: NaiveDate, warn_days: u32) -> Standing {
+    if today > due {
+        Standing::Overdue
+    } else if (due - today).num_days() <= i64::from(warn_days) {
+        Standing::Near
+    } else {
+        Standing::OnTime
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        crate::types::parse_date(s).unwrap()
+    }
+
+    #[test]
+    fn deadlines_cross_month_ends_and_leap_days() {
+        assert_eq!(due(d("2024-01-31"), 15), d("2024-02-15"));
+        assert_eq!(
+            due(d("2024-02-20"), 15),
+            d("2024-03-06"),
+            "29 February counted"
+        );
+        assert_eq!(due(d("2025-02-20"), 15), d("2025-03-07"));
+        assert_eq!(due(d("2025-12-20"), 60), d("2026-02-18"));
+        assert_eq!(
+            due(due(d("2025-12-20"), 60), 30),
+            d("2026-03-20"),
+            "an extension"
+        );
+    }
+
+    #[test]
+    fn a_deadline_is_near_then_overdue() {
+        let due = d("2026-03-10");
+        assert_eq!(standing(due, d("2026-03-01"), 3), Standing::OnTime);
+        assert_eq!(standing(due, d("2026-03-07"), 3), Standing::Near);
+        assert_eq!(standing(due, d("2026-03-10"), 3), Standing::Near);
+        assert_eq!(standing(due, d("2026-03-11"), 3), Standing::Overdue);
+    }
+}
