@@ -66,6 +66,8 @@ pub struct Config {
     pub petition_reply_days: u32,
     /// The answer's deadline may be extended once, by at most this many days (信访工作条例: 30).
     pub petition_extension_max_days: u32,
+    /// A labour dispute is mediated within this many days of its receipt (劳动争议调解仲裁法: 15).
+    pub mediation_days: u32,
 }
 
 impl Default for Config {
@@ -96,6 +98,7 @@ impl Default for Config {
             petition_accept_days: 15,
             petition_reply_days: 60,
             petition_extension_max_days: 30,
+            mediation_days: 15,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod files;
+pub mod people;
 pub mod registry;
 pub mod types;
 pub mod web;

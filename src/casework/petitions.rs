@@ -18,38 +18,18 @@ use utoipa::ToSchema;
 use crate::audit::{self, Actor, Event};
 use crate::crypto::FieldKeys;
 use crate::db::{Db, Tx, new_id};
-use crate::error::{AppError, AppResult, FieldIssue};
-use crate::registry::members::{self, ID_DOMAIN};
+use crate::error::{AppError, AppResult};
+use crate::people::{self, Person, PersonInput};
+use crate::registry::members;
 use crate::registry::orgs::{self, Org};
 use crate::registry::scope::Scope;
-use crate::types::{IdCardNo, Mobile, normalize_name, parse_date};
-use crate::workflow::deadlines;
-use crate::workflow::{self, Named, Step};
+use crate::types::parse_date;
+use crate::workflow::history::{self, CaseRef, Entry, HistoryRow};
+use crate::workflow::{self, Named, Step, coded_enum, deadlines, given, issue, pick, required};
 
 // ---------- what a petition is ----------
 
-macro_rules! coded {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal, $label:literal;)+ }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl Named for $name {
-            fn code(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-            fn label(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
-            }
-            fn all() -> &'static [Self] {
-                &[$($name::$variant),+]
-            }
-        }
-    };
-}
-
-coded! {
+coded_enum! {
     /// How the petition came in.
     Channel {
         Visit = "visit", "来访";
@@ -60,7 +40,7 @@ coded! {
     }
 }
 
-coded! {
+coded_enum! {
     /// What the requester asks for.
     Kind {
         Consult = "consult", "咨询";
@@ -70,7 +50,7 @@ coded! {
     }
 }
 
-coded! {
+coded_enum! {
     /// What it is about.
     Category {
         Wages = "wages", "拖欠工资";
@@ -85,7 +65,7 @@ coded! {
     }
 }
 
-coded! {
+coded_enum! {
     /// Where a case stands.
     Status {
         Received = "received", "已登记";
@@ -97,7 +77,7 @@ coded! {
     }
 }
 
-coded! {
+coded_enum! {
     /// A step of the workflow.
     Action {
         Accept = "accept", "受理";
@@ -111,40 +91,12 @@ coded! {
     }
 }
 
-coded! {
+coded_enum! {
     /// The requester's answer at the call-back.
     Satisfaction {
         Satisfied = "satisfied", "满意";
         Partly = "partly", "基本满意";
         Unsatisfied = "unsatisfied", "不满意";
-    }
-}
-
-/// Reads a coded value typed as its code or its Chinese label.
-fn coded<T: Named>(field: &str, typed: Option<&str>, issues: &mut Vec<FieldIssue>) -> Option<T> {
-    let t = typed.map(str::trim).filter(|s| !s.is_empty());
-    let Some(t) = t else {
-        issues.push(issue(field, format!("请选择{field}")));
-        return None;
-    };
-    let found = T::all()
-        .iter()
-        .copied()
-        .find(|v| v.code() == t || v.label() == t);
-    if found.is_none() {
-        let labels: Vec<&str> = T::all().iter().map(|v| v.label()).collect();
-        issues.push(issue(
-            field,
-            format!("{field}“{t}”无法识别，可选：{}", labels.join("、")),
-        ));
-    }
-    found
-}
-
-fn issue(field: &str, message: impl Into<String>) -> FieldIssue {
-    FieldIssue {
-        field: field.into(),
-        message: message.into(),
     }
 }
 
@@ -332,14 +284,10 @@ fn view(r: Row, orgs: &OrgNames, today: NaiveDate) -> Petition {
         Status::Accepted | Status::Dispatched => r.reply_due.clone(),
         _ => None,
     };
-    let due_standing = due.as_deref().and_then(|d| parse_date(d).ok()).map(|d| {
-        match deadlines::standing(d, today, WARN_DAYS) {
-            deadlines::Standing::OnTime => "on_time",
-            deadlines::Standing::Near => "near",
-            deadlines::Standing::Overdue => "overdue",
-        }
-        .to_string()
-    });
+    let due_standing = due
+        .as_deref()
+        .and_then(|d| parse_date(d).ok())
+        .map(|d| deadlines::standing(d, today, WARN_DAYS).code().to_string());
     let label = |c: Option<&'static str>| c.unwrap_or("未知").to_string();
     Petition {
         id: r.id,
@@ -455,17 +403,6 @@ pub struct IntakeInput {
     pub repeat_of: Option<String>,
 }
 
-/// The requester as checked: a member of the registry, or a person recorded with the same
-/// protection (ID number and mobile encrypted, blind-indexed, masked).
-enum Requester {
-    Member(i64),
-    Person {
-        name: String,
-        id: Option<IdCardNo>,
-        mobile: Option<Mobile>,
-    },
-}
-
 /// Registers a petition received by a union of the caller's scope (or, for the member API,
 /// `as_member`: the member's own, at their union). Every problem of the input at once; a
 /// repeat of an open petition of the same person about the same matter is linked to it.
@@ -483,16 +420,11 @@ pub async fn intake(
     let mut issues = Vec::new();
     let channel: Option<Channel> = match as_member {
         Some(_) => Some(Channel::MemberApp),
-        None => coded("来源渠道", input.channel.as_deref(), &mut issues),
+        None => pick("来源渠道", input.channel.as_deref(), &mut issues),
     };
-    let kind: Option<Kind> = coded("诉求类型", input.kind.as_deref(), &mut issues);
-    let category: Option<Category> = coded("诉求事项", input.category.as_deref(), &mut issues);
-    let summary = input
-        .summary
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
+    let kind: Option<Kind> = pick("诉求类型", input.kind.as_deref(), &mut issues);
+    let category: Option<Category> = pick("诉求事项", input.category.as_deref(), &mut issues);
+    let summary = given(input.summary.as_deref()).map(str::to_string);
     match &summary {
         None => issues.push(issue("诉求内容", "请填写诉求内容")),
         Some(s) if s.chars().count() > 2000 => {
@@ -500,12 +432,7 @@ pub async fn intake(
         }
         _ => {}
     }
-    let received_on = match input
-        .received_on
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    let received_on = match given(input.received_on.as_deref()) {
         None => Some(today),
         Some(s) => match parse_date(s) {
             Ok(d) if d > today => {
@@ -519,71 +446,17 @@ pub async fn intake(
             }
         },
     };
-    // The requester.
-    let requester = match (
-        as_member,
-        input.member_id.as_deref().filter(|s| !s.trim().is_empty()),
-    ) {
-        (Some(id), _) => Some(Requester::Member(id)),
-        (None, Some(m)) => match m.trim().parse::<i64>() {
-            Ok(id) if members::get(db, &actor.scope, id).await.is_ok() => {
-                Some(Requester::Member(id))
-            }
-            _ => {
-                issues.push(issue("诉求人", "会员不存在或不在您的管理范围内"));
-                None
-            }
-        },
-        (None, None) => {
-            let name = match input
-                .requester_name
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-            {
-                None => {
-                    issues.push(issue("诉求人姓名", "请填写诉求人姓名，或选择会员"));
-                    None
-                }
-                Some(n) => match normalize_name(n) {
-                    Ok(n) => Some(n),
-                    Err(e) => {
-                        issues.push(issue("诉求人姓名", e.message()));
-                        None
-                    }
-                },
+    // The requester: the member filing, a member chosen, or a person recorded with protection.
+    let requester = match as_member {
+        Some(id) => Some(Person::Member(id)),
+        None => {
+            let typed = PersonInput {
+                member_id: input.member_id.clone(),
+                name: input.requester_name.clone(),
+                id_number: input.requester_id_number.clone(),
+                mobile: input.requester_mobile.clone(),
             };
-            let id = match input
-                .requester_id_number
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-            {
-                None => None,
-                Some(s) => match IdCardNo::parse(s) {
-                    Ok(id) => Some(id),
-                    Err(e) => {
-                        issues.push(issue("诉求人身份证号", e.message()));
-                        None
-                    }
-                },
-            };
-            let mobile = match input
-                .requester_mobile
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-            {
-                None => None,
-                Some(s) => match Mobile::parse(s) {
-                    Ok(m) => Some(m),
-                    Err(e) => {
-                        issues.push(issue("诉求人手机号", e.message()));
-                        None
-                    }
-                },
-            };
-            name.map(|name| Requester::Person { name, id, mobile })
+            people::check(db, keys, &actor.scope, "诉求人", &typed, &mut issues).await
         }
     };
     // The receiving union: a member's own union, else the one named (default the scope's top).
@@ -603,12 +476,7 @@ pub async fn intake(
                 }
             }
         }
-        None => match input
-            .org_code
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
+        None => match given(input.org_code.as_deref()) {
             Some(code) => match orgs::get_by_code(db, &actor.scope, code).await {
                 Ok(o) => Some(o),
                 Err(_) => {
@@ -623,12 +491,7 @@ pub async fn intake(
         },
     };
     // The employer: registered (visible to the caller) or by name.
-    let (unit_id, unit_name) = match input
-        .unit_uscc
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    let (unit_id, unit_name) = match given(input.unit_uscc.as_deref()) {
         Some(uscc) => match members::unit_id_by_uscc(db, &actor.scope, Some(uscc)).await {
             Ok(id) => (id, None),
             Err(e) => {
@@ -638,20 +501,10 @@ pub async fn intake(
         },
         None => (
             None,
-            input
-                .unit_name
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| s.chars().take(200).collect::<String>()),
+            given(input.unit_name.as_deref()).map(|s| s.chars().take(200).collect::<String>()),
         ),
     };
-    let explicit_repeat = match input
-        .repeat_of
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    let explicit_repeat = match given(input.repeat_of.as_deref()) {
         None => None,
         Some(s) => match s.parse::<i64>() {
             Ok(id) if get_row(db, &actor.scope, id).await.is_ok() => Some(id),
@@ -690,18 +543,16 @@ pub async fn intake(
             issues,
         ));
     }
-    let (member_id, name, id_hash, id_enc, id_masked, mobile_enc, mobile_masked) = match requester {
-        Requester::Member(id) => (Some(id), None, None, None, None, None, None),
-        Requester::Person { name, id, mobile } => (
-            None,
-            Some(name),
-            id.as_ref().map(|i| keys.blind_index(ID_DOMAIN, i.as_str())),
-            id.as_ref().map(|i| keys.encrypt(i.as_str())),
-            id.as_ref().map(IdCardNo::masked),
-            mobile.as_ref().map(|m| keys.encrypt(m.as_str())),
-            mobile.as_ref().map(Mobile::masked),
-        ),
-    };
+    let member_id = requester.member_id();
+    let people::Sealed {
+        name,
+        id_hash,
+        id_enc,
+        id_masked,
+        mobile_enc,
+        mobile_masked,
+    } = requester.sealed();
+    let name = (!name.is_empty()).then_some(name);
     let id = new_id();
     let accept_due = deadlines::due(received_on, rules.accept_days);
     let backend = db.backend();
@@ -757,7 +608,7 @@ pub async fn intake(
                 "channel": channel.code(), "kind": kind.code(), "category": category.code(),
                 "received_on": received_on.to_string(), "repeat_of": repeat_of.map(|r| r.to_string()),
             });
-            history(tx, id, now, received_on, &actor, "intake", None, Status::Received, &detail).await?;
+            record(tx, id, Entry { at: now, on: received_on, actor: &actor, action: "intake", from: None, to: Status::Received.code(), detail: &detail }).await?;
             audit::append_tx(tx, backend, &actor, now, Event::new("petition.intake").target("petition", id).detail(detail)).await?;
             Ok(())
         })
@@ -799,34 +650,18 @@ async fn open_earlier(
     Ok(found)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn history(
-    tx: &mut Tx,
-    petition_id: i64,
-    at: i64,
-    on: NaiveDate,
-    actor: &Actor,
-    action: &str,
-    from: Option<Status>,
-    to: Status,
-    detail: &serde_json::Value,
-) -> AppResult<()> {
-    sqlx::query(
-        "INSERT INTO petition_events (id, petition_id, at, on_date, actor, action, from_status, to_status, detail) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+const CASE: &str = "petition";
+
+async fn record(tx: &mut Tx, id: i64, entry: Entry<'_>) -> AppResult<()> {
+    history::record(
+        tx,
+        CaseRef {
+            case_type: CASE,
+            id,
+        },
+        entry,
     )
-    .bind(new_id())
-    .bind(petition_id)
-    .bind(at)
-    .bind(on.to_string())
-    .bind(&actor.name)
-    .bind(action)
-    .bind(from.map(Status::code))
-    .bind(to.code())
-    .bind(detail.to_string())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    .await
 }
 
 // ---------- steps ----------
@@ -899,23 +734,6 @@ impl StepInput {
             StepInput::Close { .. } => Action::Close,
         }
     }
-}
-
-fn required(text: &str, field: &str, max: usize) -> AppResult<String> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Err(AppError::invalid_fields(
-            format!("请填写{field}"),
-            vec![issue(field, format!("请填写{field}"))],
-        ));
-    }
-    if t.chars().count() > max {
-        return Err(AppError::invalid_fields(
-            format!("{field}不能超过{max}字"),
-            vec![issue(field, format!("{field}不能超过{max}字"))],
-        ));
-    }
-    Ok(t.to_string())
 }
 
 /// Takes one step of the case `id`, in a union of the caller's scope. A step the table does
@@ -1104,16 +922,18 @@ pub async fn step(
                     "这件诉求刚刚已被其他人处理，请刷新后查看最新情况",
                 ));
             }
-            history(
+            record(
                 tx,
                 id,
-                now,
-                today,
-                &actor,
-                action.code(),
-                Some(from),
-                to,
-                &detail,
+                Entry {
+                    at: now,
+                    on: today,
+                    actor: &actor,
+                    action: action.code(),
+                    from: Some(from.code()),
+                    to: to.code(),
+                    detail: &detail,
+                },
             )
             .await?;
             audit::append_tx(
@@ -1165,29 +985,17 @@ pub async fn get(db: &Db, scope: &Scope, id: i64, today: NaiveDate) -> AppResult
     Ok(view(row, &names, today))
 }
 
-/// One step of a case's history.
-#[derive(Debug, Clone, Serialize, ToSchema, FromRow)]
-pub struct HistoryRow {
-    /// Milliseconds since the Unix epoch.
-    pub at: i64,
-    pub on_date: String,
-    pub actor: String,
-    pub action: String,
-    pub from_status: Option<String>,
-    pub to_status: String,
-    /// JSON text.
-    pub detail: String,
-}
-
 /// The history of a case in the caller's scope, oldest first.
 pub async fn timeline(db: &Db, scope: &Scope, id: i64) -> AppResult<Vec<HistoryRow>> {
     get_row(db, scope, id).await?;
-    Ok(sqlx::query_as(
-        "SELECT at, on_date, actor, action, from_status, to_status, detail FROM petition_events WHERE petition_id = $1 ORDER BY at, id",
+    history::of(
+        db,
+        CaseRef {
+            case_type: CASE,
+            id,
+        },
     )
-    .bind(id)
-    .fetch_all(db.pool())
-    .await?)
+    .await
 }
 
 /// What a queue lists.

@@ -97,8 +97,8 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 12,
-        name: "casework: petitions and their history",
-        sql: V12_PETITIONS,
+        name: "casework: petitions, disputes (mediation, legal aid), the roster, case histories",
+        sql: V12_CASEWORK,
         sqlite_only: &[],
         postgres_only: &[],
     },
@@ -108,9 +108,15 @@ const MIGRATIONS: &[Migration] = &[
 /// it now (`org_path`, moved down by a dispatch) and which received it (`received_path`, where
 /// the figures count it), the dates and deadlines of each step, and the outcome. A repeat of an
 /// earlier petition links to it (`repeat_of`): one 件, several 件次. `version` makes a step
-/// taken twice at once fail for the second. `petition_events` is the case's history: every step
-/// with who, when and from which state to which; replaying it gives the current state.
-const V12_PETITIONS: &str = r#"
+/// taken twice at once fail for the second. `case_events` is the history of a case of any
+/// module: every step with who, when and from which state to which; replaying it gives the
+/// current state.
+///
+/// Disputes (mediation and legal aid) carry their handling union the same way, the amounts in
+/// fen, the workers named in `dispute_workers` (members linked, others protected like members)
+/// and the number involved in `workers`; `advocates` is each union's roster of mediators and
+/// lawyers.
+const V12_CASEWORK: &str = r#"
 CREATE TABLE petitions (
     id {pk},
     org_id BIGINT NOT NULL REFERENCES orgs(id),
@@ -153,9 +159,10 @@ CREATE INDEX petitions_queue ON petitions(org_path, status);
 CREATE INDEX petitions_received ON petitions(received_path, received_on);
 CREATE INDEX petitions_member ON petitions(member_id);
 CREATE INDEX petitions_requester ON petitions(requester_id_hash);
-CREATE TABLE petition_events (
+CREATE TABLE case_events (
     id {pk},
-    petition_id BIGINT NOT NULL REFERENCES petitions(id),
+    case_type TEXT NOT NULL,
+    case_id BIGINT NOT NULL,
     at BIGINT NOT NULL,
     on_date TEXT {c} NOT NULL,
     actor TEXT NOT NULL,
@@ -164,7 +171,66 @@ CREATE TABLE petition_events (
     to_status TEXT NOT NULL,
     detail TEXT NOT NULL
 );
-CREATE INDEX petition_events_case ON petition_events(petition_id, id)
+CREATE INDEX case_events_case ON case_events(case_type, case_id, id);
+CREATE TABLE advocates (
+    id {pk},
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    role TEXT NOT NULL,
+    name TEXT NOT NULL,
+    organisation TEXT NOT NULL,
+    mobile_enc {blob},
+    mobile_masked TEXT,
+    active BIGINT NOT NULL DEFAULT 1,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX advocates_org ON advocates(org_path);
+CREATE TABLE disputes (
+    id {pk},
+    kind TEXT NOT NULL,
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    source TEXT NOT NULL,
+    source_ref TEXT,
+    claim TEXT NOT NULL,
+    amount_claimed BIGINT NOT NULL DEFAULT 0,
+    unit_id BIGINT REFERENCES units(id),
+    unit_name TEXT,
+    workers BIGINT NOT NULL,
+    summary TEXT NOT NULL,
+    received_on TEXT {c} NOT NULL,
+    due_on TEXT {c},
+    advocate_id BIGINT REFERENCES advocates(id),
+    assigned_on TEXT {c},
+    stage TEXT,
+    sessions BIGINT NOT NULL DEFAULT 0,
+    outcome TEXT,
+    amount_agreed BIGINT,
+    amount_recovered BIGINT,
+    referred_to TEXT,
+    confirmed_on TEXT {c},
+    closed_on TEXT {c},
+    status TEXT NOT NULL,
+    version BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX disputes_queue ON disputes(org_path, status);
+CREATE INDEX disputes_received ON disputes(org_path, received_on);
+CREATE INDEX disputes_advocate ON disputes(advocate_id, status);
+CREATE TABLE dispute_workers (
+    id {pk},
+    dispute_id BIGINT NOT NULL REFERENCES disputes(id),
+    member_id BIGINT REFERENCES members(id),
+    name TEXT,
+    id_hash {blob},
+    id_enc {blob},
+    id_masked TEXT,
+    mobile_enc {blob},
+    mobile_masked TEXT
+);
+CREATE INDEX dispute_workers_case ON dispute_workers(dispute_id);
+CREATE INDEX dispute_workers_member ON dispute_workers(member_id)
 "#;
 
 /// A union's officers (chair, vice-chairs, committee heads, contact) for its page. The mobile

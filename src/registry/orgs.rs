@@ -280,14 +280,17 @@ pub async fn pick(
     Ok(q.fetch_all(db.pool()).await?)
 }
 
+/// The materialised paths of the unions above the one at `path` (`/1/2/3/` → `/1/`, `/1/2/`).
+pub fn paths_above(path: &str) -> Vec<&str> {
+    path.char_indices()
+        .filter(|(i, c)| *c == '/' && *i > 0 && *i + 1 < path.len())
+        .map(|(i, _)| &path[..=i])
+        .collect()
+}
+
 /// The unions above `org`, top first.
 pub async fn ancestors_of(db: &Db, org: &Org) -> AppResult<Vec<Org>> {
-    let prefixes: Vec<&str> = org
-        .path
-        .char_indices()
-        .filter(|(i, c)| *c == '/' && *i > 0 && *i + 1 < org.path.len())
-        .map(|(i, _)| &org.path[..=i])
-        .collect();
+    let prefixes = paths_above(&org.path);
     if prefixes.is_empty() {
         return Ok(Vec::new());
     }
@@ -735,6 +738,13 @@ pub fn segment(num: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_paths_above_are_the_prefixes() {
+        assert_eq!(super::paths_above("/1/2/3/"), vec!["/1/", "/1/2/"]);
+        assert!(super::paths_above("/1/").is_empty());
+        assert!(super::paths_above("/").is_empty());
+    }
+
     use super::*;
 
     #[test]

@@ -20,6 +20,17 @@ pub enum Standing {
     Overdue,
 }
 
+impl Standing {
+    /// The stable code the API gives (`on_time`, `near`, `overdue`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Standing::OnTime => "on_time",
+            Standing::Near => "near",
+            Standing::Overdue => "overdue",
+        }
+    }
+}
+
 /// The standing of a deadline `due` on `today`, warning `warn_days` before.
 pub fn standing(due: NaiveDate, today: NaiveDate, warn_days: u32) -> Standing {
     if today > due {

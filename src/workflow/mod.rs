@@ -4,8 +4,83 @@
 //! history.
 
 pub mod deadlines;
+pub mod history;
 
-use crate::error::AppError;
+use crate::error::{AppError, AppResult, FieldIssue};
+
+/// Declares an enum of coded values (states, actions, categories): each variant with its
+/// stored code and its Chinese label, and `Named` for it.
+macro_rules! coded_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal, $label:literal;)+ }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $crate::workflow::Named for $name {
+            fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+            fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+            fn all() -> &'static [Self] {
+                &[$($name::$variant),+]
+            }
+        }
+    };
+}
+pub(crate) use coded_enum;
+
+/// A typed text, trimmed; `None` when blank.
+pub fn given(typed: Option<&str>) -> Option<&str> {
+    typed.map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// A problem with the field labelled `field`.
+pub fn issue(field: &str, message: impl Into<String>) -> FieldIssue {
+    FieldIssue {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// Reads a coded value typed as its code or its Chinese label; a missing or unknown one is an
+/// issue of `field` naming every choice.
+pub fn pick<T: Named>(field: &str, typed: Option<&str>, issues: &mut Vec<FieldIssue>) -> Option<T> {
+    let Some(t) = given(typed) else {
+        issues.push(issue(field, format!("请选择{field}")));
+        return None;
+    };
+    let found = T::all()
+        .iter()
+        .copied()
+        .find(|v| v.code() == t || v.label() == t);
+    if found.is_none() {
+        let labels: Vec<&str> = T::all().iter().map(|v| v.label()).collect();
+        issues.push(issue(
+            field,
+            format!("{field}“{t}”无法识别，可选：{}", labels.join("、")),
+        ));
+    }
+    found
+}
+
+/// A text a step needs: not blank, at most `max` characters.
+pub fn required(text: &str, field: &str, max: usize) -> AppResult<String> {
+    let t = text.trim();
+    let problem = if t.is_empty() {
+        format!("请填写{field}")
+    } else if t.chars().count() > max {
+        format!("{field}不能超过{max}字")
+    } else {
+        return Ok(t.to_string());
+    };
+    Err(AppError::invalid_fields(
+        problem.clone(),
+        vec![issue(field, problem)],
+    ))
+}
 
 /// A state or an action of a workflow: a stable code (stored) and a Chinese label (shown).
 pub trait Named: Copy + Eq + std::fmt::Debug + 'static {

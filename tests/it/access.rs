@@ -111,9 +111,13 @@ struct Fixture {
     /// An officer of U2 and one of U3.
     own_officer: i64,
     other_officer: i64,
-    /// A petition received by U1 and one by U3.
+    /// A petition received by U1 and one by U3; one the own member filed.
     own_petition: i64,
     other_petition: i64,
+    members_petition: i64,
+    /// A mediation handled by U1 and one by U3.
+    own_dispute: i64,
+    other_dispute: i64,
 }
 
 async fn enroll(app: &TestApp, name: &str, id: &str, org: &str) -> i64 {
@@ -282,9 +286,79 @@ async fn fixture(app: &TestApp) -> Fixture {
     };
     let own_petition = petition("U1").await;
     let other_petition = petition("U3").await;
+    let today = chrono::Local::now().date_naive();
+    let members_petition = gonghui::casework::petitions::intake(
+        &app.reg.db,
+        &app.reg.keys,
+        &root,
+        &gonghui::casework::petitions::IntakeInput {
+            kind: Some("consult".into()),
+            category: Some("hours".into()),
+            summary: Some("加班费".into()),
+            ..Default::default()
+        },
+        Some(own_member),
+        gonghui::casework::petitions::Deadlines::from_config(&app.config),
+        today,
+        gonghui::db::now_ms(),
+    )
+    .await
+    .unwrap()
+    .id;
+    let dispute = |code: &'static str| {
+        let (db, keys, root) = (app.reg.db.clone(), app.reg.keys.clone(), root.clone());
+        async move {
+            let input = gonghui::casework::disputes::DisputeInput {
+                kind: Some("mediation".into()),
+                org_code: Some(code.into()),
+                source: Some("direct".into()),
+                claim: Some("wages".into()),
+                amount_claimed: Some("5000".into()),
+                unit_name: Some("某餐馆".into()),
+                workers: vec![gonghui::people::PersonInput {
+                    name: Some("争议职工".into()),
+                    ..Default::default()
+                }],
+                summary: Some("欠薪两个月".into()),
+                ..Default::default()
+            };
+            gonghui::casework::disputes::register(
+                &db,
+                &keys,
+                &root,
+                &input,
+                15,
+                today,
+                gonghui::db::now_ms(),
+            )
+            .await
+            .unwrap()
+            .id
+        }
+    };
+    gonghui::casework::roster::add(
+        &app.reg.db,
+        &app.reg.keys,
+        &root,
+        &gonghui::casework::roster::AdvocateInput {
+            org_code: Some("D2".into()),
+            role: Some("mediator".into()),
+            name: Some("外区调解员".into()),
+            organisation: Some("外区调解委员会".into()),
+            mobile: None,
+        },
+        gonghui::db::now_ms(),
+    )
+    .await
+    .unwrap();
+    let own_dispute = dispute("U1").await;
+    let other_dispute = dispute("U3").await;
     Fixture {
         own_petition,
         other_petition,
+        members_petition,
+        own_dispute,
+        other_dispute,
         own_officer,
         other_officer,
         own_transfer,
@@ -483,31 +557,86 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             Other::NotFound,
         ),
         ("GET", "/api/v1/me/member") => ("/api/v1/me/member".into(), None, Other::None),
-        ("GET", "/api/v1/petitions") => {
-            ("/api/v1/petitions".into(), None, Other::Hidden("U3".into()))
-        }
-        ("POST", "/api/v1/petitions") => (
-            "/api/v1/petitions".into(),
+        ("GET", "/api/v1/casework/petitions") => (
+            "/api/v1/casework/petitions".into(),
+            None,
+            Other::Hidden("U3".into()),
+        ),
+        ("POST", "/api/v1/casework/petitions") => (
+            "/api/v1/casework/petitions".into(),
             Some(
                 json!({"org_code": pick("U1", "U3"), "channel": "visit", "kind": "consult", "category": "wages",
                         "requester_name": "来访职工", "summary": "咨询加班工资"}),
             ),
             Other::Refused,
         ),
-        ("GET", "/api/v1/petitions/{id}") => (
-            format!("/api/v1/petitions/{}", id(f.own_petition, f.other_petition)),
+        ("GET", "/api/v1/casework/petitions/{id}") => (
+            format!(
+                "/api/v1/casework/petitions/{}",
+                id(f.own_petition, f.other_petition)
+            ),
             None,
             Other::NotFound,
         ),
-        ("POST", "/api/v1/petitions/{id}/steps") => (
+        ("POST", "/api/v1/casework/petitions/{id}/steps") => (
             format!(
-                "/api/v1/petitions/{}/steps",
+                "/api/v1/casework/petitions/{}/steps",
                 id(f.own_petition, f.other_petition)
             ),
             Some(json!({"action": "accept"})),
             Other::NotFound,
         ),
         ("GET", "/api/v1/me/petitions") => ("/api/v1/me/petitions".into(), None, Other::None),
+        ("GET", "/api/v1/me/petitions/{id}") => (
+            format!(
+                "/api/v1/me/petitions/{}",
+                id(f.members_petition, f.other_petition)
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/casework/disputes") => (
+            "/api/v1/casework/disputes".into(),
+            None,
+            Other::Hidden("U3".into()),
+        ),
+        ("POST", "/api/v1/casework/disputes") => (
+            "/api/v1/casework/disputes".into(),
+            Some(
+                json!({"kind": "legal_aid", "org_code": pick("U1", "U3"), "source": "direct", "claim": "injury",
+                        "unit_name": "某工地", "workers": [{"name": "受伤职工"}], "summary": "工伤认定"}),
+            ),
+            Other::Refused,
+        ),
+        ("GET", "/api/v1/casework/disputes/{id}") => (
+            format!(
+                "/api/v1/casework/disputes/{}",
+                id(f.own_dispute, f.other_dispute)
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/casework/disputes/{id}/steps") => (
+            format!(
+                "/api/v1/casework/disputes/{}/steps",
+                id(f.own_dispute, f.other_dispute)
+            ),
+            Some(json!({"action": "withdraw", "reason": "当事人自行和解"})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/casework/roster") => (
+            "/api/v1/casework/roster".into(),
+            None,
+            Other::Hidden("外区调解员".into()),
+        ),
+        ("POST", "/api/v1/casework/roster") => (
+            "/api/v1/casework/roster".into(),
+            Some(
+                json!({"org_code": pick("D1", "D2"), "role": "mediator", "name": "张调解",
+                        "organisation": "区劳动争议调解委员会"}),
+            ),
+            Other::Refused,
+        ),
         ("POST", "/api/v1/me/petitions") => (
             "/api/v1/me/petitions".into(),
             Some(json!({"kind": "consult", "category": "hours", "summary": "加班费怎么算"})),

@@ -1,5 +1,6 @@
 //! Casework: petitions and grievances — intake, the queues, a case with its history, the
-//! steps of its workflow; and the member's own petitions (the member portal's API).
+//! steps of its workflow; disputes (mediation, legal aid) and the roster of mediators and
+//! lawyers; and the member's own petitions (the member portal's API).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -11,11 +12,12 @@ use super::{ApiScope, parse_id};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::casework::MODULE;
-use crate::casework::petitions::{
-    self, Deadlines, HistoryRow, IntakeInput, Petition, QueueFilter, StepInput,
-};
+use crate::casework::disputes::{self, Dispute, DisputeFilter, DisputeInput, DisputeStep, Worker};
+use crate::casework::petitions::{self, Deadlines, IntakeInput, Petition, QueueFilter, StepInput};
+use crate::casework::roster::{self, Advocate, AdvocateInput, Role};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::web::hardening::{ApiQuery, JsonBody};
+use crate::workflow::history::HistoryRow;
 
 fn today(st: &AppState) -> chrono::NaiveDate {
     crate::clock::local_date(st.auth.now())
@@ -25,7 +27,7 @@ fn rules(st: &AppState) -> Deadlines {
     Deadlines::from_config(&st.config)
 }
 
-#[utoipa::path(get, path = "/api/v1/petitions", tag = "casework", params(QueueFilter),
+#[utoipa::path(get, path = "/api/v1/casework/petitions", tag = "casework", params(QueueFilter),
     responses((status = 200, body = [Petition])))]
 pub async fn list_petitions(
     State(st): State<AppState>,
@@ -38,7 +40,7 @@ pub async fn list_petitions(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/petitions", tag = "casework", request_body = IntakeInput,
+#[utoipa::path(post, path = "/api/v1/casework/petitions", tag = "casework", request_body = IntakeInput,
     responses((status = 201, body = Petition), (status = 422, body = ErrorBody)))]
 pub async fn create_petition(
     State(st): State<AppState>,
@@ -68,7 +70,7 @@ pub struct PetitionDetail {
     pub history: Vec<HistoryRow>,
 }
 
-#[utoipa::path(get, path = "/api/v1/petitions/{id}", tag = "casework",
+#[utoipa::path(get, path = "/api/v1/casework/petitions/{id}", tag = "casework",
     responses((status = 200, body = PetitionDetail), (status = 404, body = ErrorBody)))]
 pub async fn get_petition(
     State(st): State<AppState>,
@@ -84,7 +86,7 @@ pub async fn get_petition(
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/petitions/{id}/steps", tag = "casework", request_body = StepInput,
+#[utoipa::path(post, path = "/api/v1/casework/petitions/{id}/steps", tag = "casework", request_body = StepInput,
     responses((status = 200, body = Petition), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "TRANSITION_REFUSED, CASE_CHANGED, ALREADY_EXTENDED"),
         (status = 422, body = ErrorBody)))]
@@ -125,6 +127,51 @@ pub async fn my_petitions(
     Ok(Json(petitions::mine(&st.reg.db, member, today(&st)).await?))
 }
 
+/// A member's own petition, followed step by step (who acted is not shown).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyPetition {
+    pub petition: Petition,
+    pub steps: Vec<MyStep>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyStep {
+    pub on_date: String,
+    pub action: String,
+    pub to_status: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/me/petitions/{id}", tag = "casework",
+    responses((status = 200, body = MyPetition), (status = 404, body = ErrorBody)))]
+pub async fn my_petition(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<MyPetition>> {
+    let member = own_member(&caller)?;
+    let id = parse_id(&id, "诉求")?;
+    let petition = petitions::get(
+        &st.reg.db,
+        &crate::registry::scope::Scope::all(),
+        id,
+        today(&st),
+    )
+    .await
+    .ok()
+    .filter(|p| p.member_id == Some(member))
+    .ok_or_else(|| AppError::not_found("诉求"))?;
+    let steps = petitions::timeline(&st.reg.db, &crate::registry::scope::Scope::all(), id)
+        .await?
+        .into_iter()
+        .map(|h| MyStep {
+            on_date: h.on_date,
+            action: h.action,
+            to_status: h.to_status,
+        })
+        .collect();
+    Ok(Json(MyPetition { petition, steps }))
+}
+
 #[utoipa::path(post, path = "/api/v1/me/petitions", tag = "casework", request_body = IntakeInput,
     responses((status = 201, body = Petition), (status = 422, body = ErrorBody)))]
 pub async fn file_my_petition(
@@ -154,4 +201,116 @@ pub async fn file_my_petition(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(p)))
+}
+
+// ---------- disputes: mediation and legal aid ----------
+
+#[utoipa::path(get, path = "/api/v1/casework/disputes", tag = "casework", params(DisputeFilter),
+    responses((status = 200, body = [Dispute])))]
+pub async fn list_disputes(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiQuery(f): ApiQuery<DisputeFilter>,
+) -> AppResult<Json<Vec<Dispute>>> {
+    caller.must_work_on(MODULE)?;
+    Ok(Json(
+        disputes::list(&st.reg.db, &caller.scope, &f, today(&st)).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/casework/disputes", tag = "casework", request_body = DisputeInput,
+    responses((status = 201, body = Dispute), (status = 422, body = ErrorBody)))]
+pub async fn create_dispute(
+    State(st): State<AppState>,
+    caller: Caller,
+    JsonBody(i): JsonBody<DisputeInput>,
+) -> AppResult<(StatusCode, Json<Dispute>)> {
+    caller.must_work_on(MODULE)?;
+    let actor = caller.actor(&st.reg.keys);
+    let d = disputes::register(
+        &st.reg.db,
+        &st.reg.keys,
+        &actor,
+        &i,
+        st.config.mediation_days,
+        today(&st),
+        st.auth.now(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(d)))
+}
+
+/// A dispute with its workers and history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DisputeDetail {
+    pub dispute: Dispute,
+    pub workers: Vec<Worker>,
+    pub history: Vec<HistoryRow>,
+}
+
+#[utoipa::path(get, path = "/api/v1/casework/disputes/{id}", tag = "casework",
+    responses((status = 200, body = DisputeDetail), (status = 404, body = ErrorBody)))]
+pub async fn get_dispute(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiScope(scope): ApiScope,
+    Path(id): Path<String>,
+) -> AppResult<Json<DisputeDetail>> {
+    caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "案件")?;
+    Ok(Json(DisputeDetail {
+        dispute: disputes::get(&st.reg.db, &scope, id, today(&st)).await?,
+        workers: disputes::workers(&st.reg.db, &scope, id).await?,
+        history: disputes::timeline(&st.reg.db, &scope, id).await?,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/casework/disputes/{id}/steps", tag = "casework", request_body = DisputeStep,
+    responses((status = 200, body = Dispute), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "TRANSITION_REFUSED, CASE_CHANGED, ALREADY_CONFIRMED"),
+        (status = 422, body = ErrorBody)))]
+pub async fn step_dispute(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(i): JsonBody<DisputeStep>,
+) -> AppResult<Json<Dispute>> {
+    caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "案件")?;
+    let actor = caller.actor(&st.reg.keys);
+    Ok(Json(
+        disputes::take_step(&st.reg.db, &actor, id, &i, today(&st), st.auth.now()).await?,
+    ))
+}
+
+/// Which part of the roster to list.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RosterFilter {
+    /// mediator or lawyer; default both.
+    pub role: Option<Role>,
+}
+
+#[utoipa::path(get, path = "/api/v1/casework/roster", tag = "casework", params(RosterFilter),
+    responses((status = 200, body = [Advocate])))]
+pub async fn list_roster(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiQuery(f): ApiQuery<RosterFilter>,
+) -> AppResult<Json<Vec<Advocate>>> {
+    caller.must_work_on(MODULE)?;
+    Ok(Json(roster::list(&st.reg.db, &caller.scope, f.role).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/casework/roster", tag = "casework", request_body = AdvocateInput,
+    responses((status = 201, body = Advocate), (status = 422, body = ErrorBody)))]
+pub async fn add_to_roster(
+    State(st): State<AppState>,
+    caller: Caller,
+    JsonBody(i): JsonBody<AdvocateInput>,
+) -> AppResult<(StatusCode, Json<Advocate>)> {
+    caller.must_work_on(MODULE)?;
+    let actor = caller.actor(&st.reg.keys);
+    let a = roster::add(&st.reg.db, &st.reg.keys, &actor, &i, st.auth.now()).await?;
+    Ok((StatusCode::CREATED, Json(a)))
 }

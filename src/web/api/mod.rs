@@ -54,7 +54,9 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         files::start_import, files::import_status, files::import_errors, files::download_template, files::export_members, health,
         files::export_members_full, members::reveal_member, members::my_member, members::update_my_contact,
         casework::list_petitions, casework::create_petition, casework::get_petition, casework::step_petition,
-        casework::my_petitions, casework::file_my_petition,
+        casework::my_petitions, casework::file_my_petition, casework::my_petition,
+        casework::list_disputes, casework::create_dispute, casework::get_dispute, casework::step_dispute,
+        casework::list_roster, casework::add_to_roster,
         super::auth_api::login_handler, super::auth_api::totp_handler, super::auth_api::totp_setup_begin,
         super::auth_api::totp_setup_confirm, super::auth_api::password_handler, super::auth_api::logout_handler,
         super::auth_api::logout_all_handler, super::auth_api::me_handler,
@@ -108,15 +110,32 @@ pub fn router() -> Router<AppState> {
             axum::routing::put(members::update_my_contact),
         )
         .route(
-            "/petitions",
+            "/casework/petitions",
             get(casework::list_petitions).post(casework::create_petition),
         )
-        .route("/petitions/{id}", get(casework::get_petition))
-        .route("/petitions/{id}/steps", post(casework::step_petition))
+        .route("/casework/petitions/{id}", get(casework::get_petition))
+        .route(
+            "/casework/petitions/{id}/steps",
+            post(casework::step_petition),
+        )
+        .route(
+            "/casework/disputes",
+            get(casework::list_disputes).post(casework::create_dispute),
+        )
+        .route("/casework/disputes/{id}", get(casework::get_dispute))
+        .route(
+            "/casework/disputes/{id}/steps",
+            post(casework::step_dispute),
+        )
+        .route(
+            "/casework/roster",
+            get(casework::list_roster).post(casework::add_to_roster),
+        )
         .route(
             "/me/petitions",
             get(casework::my_petitions).post(casework::file_my_petition),
         )
+        .route("/me/petitions/{id}", get(casework::my_petition))
 }
 
 /// The import upload route, with its own (larger) body limit.
