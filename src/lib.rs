@@ -11,6 +11,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod figures;
 pub mod files;
 pub mod people;
 pub mod registry;

@@ -326,6 +326,8 @@ pub const ROUTES: &[(&str, &str, Access)] = {
         ),
         ("GET", "/api/v1/stats", Need(StatsRead)),
         ("GET", "/api/v1/stats/drill", Need(StatsRead)),
+        ("GET", "/api/v1/figures", Need(StatsRead)),
+        ("GET", "/api/v1/figures/{key}/cases", Need(CaseWork)),
         ("POST", "/api/v1/imports/{kind}", Need(Import)),
         ("GET", "/api/v1/import-jobs/{id}", Need(Import)),
         ("GET", "/api/v1/import-jobs/{id}/errors.xlsx", Need(Import)),

@@ -5,6 +5,7 @@ pub mod codes;
 pub mod counters;
 pub mod demo;
 pub mod export;
+pub mod figures;
 pub mod import;
 pub mod jobs;
 pub mod members;

@@ -587,6 +587,19 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             Other::NotFound,
         ),
         ("GET", "/api/v1/me/petitions") => ("/api/v1/me/petitions".into(), None, Other::None),
+        ("GET", "/api/v1/figures") => (
+            format!("/api/v1/figures?org={}", pick("D1", "D2")),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/figures/{key}/cases") => (
+            format!(
+                "/api/v1/figures/mediation.cases/cases?org={}",
+                pick("U1", "U3")
+            ),
+            None,
+            Other::NotFound,
+        ),
         ("GET", "/api/v1/me/petitions/{id}") => (
             format!(
                 "/api/v1/me/petitions/{}",

@@ -710,3 +710,552 @@ async fn a_dispute_with_bad_input_names_every_problem_and_writes_nothing() {
     assert_eq!(app.scalar("SELECT COUNT(*) FROM disputes").await, 0);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM dispute_workers").await, 0);
 }
+
+// ---------- figures against a brute-force recount ----------
+
+/// A small deterministic generator (the same cases on every run and backend).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+fn date(s: &str) -> chrono::NaiveDate {
+    gonghui::types::parse_date(s).unwrap()
+}
+
+/// Cases in every state over two years and a month, made through the library's own steps
+/// with the dates each step happened on.
+async fn generated_cases(app: &TestApp) {
+    use gonghui::casework::{disputes, petitions, roster};
+    let root = gonghui::audit::Actor::system(&app.reg.keys, "test");
+    let (db, keys) = (&app.reg.db, &app.reg.keys);
+    let rules = petitions::Deadlines::from_config(&app.config);
+    let mut rng = Lcg(7);
+    let start = date("2024-11-01");
+    let mut earlier: Vec<i64> = Vec::new();
+    for i in 0..90 {
+        let received = start + chrono::Duration::days(rng.below(760) as i64);
+        let org = ["C", "D1", "U1", "D2"][rng.below(4) as usize];
+        let repeat_of = (!earlier.is_empty() && rng.below(6) == 0)
+            .then(|| earlier[rng.below(earlier.len() as u64) as usize].to_string());
+        let input = petitions::IntakeInput {
+            org_code: Some(org.into()),
+            channel: Some(["visit", "letter", "hotline", "online"][rng.below(4) as usize].into()),
+            kind: Some(
+                ["consult", "request", "suggestion", "complaint"][rng.below(4) as usize].into(),
+            ),
+            category: Some(
+                ["wages", "contract", "injury", "hours", "other"][rng.below(5) as usize].into(),
+            ),
+            requester_name: Some(format!("职工{}", ["甲", "乙", "丙", "丁"][i % 4])),
+            summary: Some(format!("诉求{i}")),
+            received_on: Some(received.to_string()),
+            repeat_of,
+            ..Default::default()
+        };
+        let p = petitions::intake(db, keys, &root, &input, None, rules, received, 1)
+            .await
+            .unwrap();
+        let id: i64 = p.id;
+        earlier.push(id);
+        let mut day = received;
+        let mut go = |step: petitions::StepInput, after: u64, rng: &mut Lcg| {
+            day += chrono::Duration::days(rng.below(after) as i64);
+            (step, day)
+        };
+        let mut plan = Vec::new();
+        match rng.below(5) {
+            0 => {}
+            1 => plan.push(go(
+                petitions::StepInput::Refuse {
+                    version: None,
+                    reason: "不属于受理范围".into(),
+                },
+                20,
+                &mut rng,
+            )),
+            _ => {
+                plan.push(go(
+                    petitions::StepInput::Accept { version: None },
+                    20,
+                    &mut rng,
+                ));
+                if rng.below(4) > 0 {
+                    plan.push(go(
+                        petitions::StepInput::Reply {
+                            version: None,
+                            text: "已答复".into(),
+                            method: "电话".into(),
+                        },
+                        75,
+                        &mut rng,
+                    ));
+                    let s = [
+                        petitions::Satisfaction::Satisfied,
+                        petitions::Satisfaction::Partly,
+                        petitions::Satisfaction::Unsatisfied,
+                    ];
+                    if rng.below(3) > 0 {
+                        plan.push(go(
+                            petitions::StepInput::CallBack {
+                                version: None,
+                                satisfaction: s[rng.below(3) as usize],
+                                note: None,
+                            },
+                            5,
+                            &mut rng,
+                        ));
+                    }
+                }
+            }
+        }
+        for (step, on) in plan {
+            petitions::step(db, &root, id, &step, rules, on, 2)
+                .await
+                .unwrap();
+        }
+    }
+    let add = |role: &str, name: &str| roster::AdvocateInput {
+        org_code: Some("C".into()),
+        role: Some(role.into()),
+        name: Some(name.into()),
+        organisation: Some("市总工会".into()),
+        mobile: None,
+    };
+    let mediator = roster::add(db, keys, &root, &add("mediator", "孙调解"), 1)
+        .await
+        .unwrap()
+        .id;
+    let lawyer = roster::add(db, keys, &root, &add("lawyer", "周律师"), 1)
+        .await
+        .unwrap()
+        .id;
+    for i in 0..50 {
+        let received = start + chrono::Duration::days(rng.below(760) as i64);
+        let legal = rng.below(3) == 0;
+        let input = disputes::DisputeInput {
+            kind: Some(if legal { "legal_aid" } else { "mediation" }.into()),
+            org_code: Some(["C", "D1", "U1", "D2"][rng.below(4) as usize].into()),
+            source: Some(["court", "arbitration", "union", "direct"][rng.below(4) as usize].into()),
+            source_ref: Some(format!("（2025）民初{i}号")),
+            claim: Some(["wages", "compensation", "injury"][rng.below(3) as usize].into()),
+            amount_claimed: Some(format!("{}.{:02}", rng.below(90_000), rng.below(100))),
+            unit_name: Some("某公司".into()),
+            workers: vec![gonghui::people::PersonInput {
+                name: Some("争议职工".into()),
+                ..Default::default()
+            }],
+            workers_involved: Some(1 + rng.below(20) as u32),
+            summary: Some(format!("争议{i}")),
+            received_on: Some(received.to_string()),
+            ..Default::default()
+        };
+        let d = disputes::register(db, keys, &root, &input, 15, received, 1)
+            .await
+            .unwrap();
+        let on = received + chrono::Duration::days(rng.below(10) as i64);
+        let mut steps: Vec<disputes::DisputeStep> = Vec::new();
+        if rng.below(6) == 0 {
+            continue;
+        }
+        steps.push(disputes::DisputeStep::Assign {
+            version: None,
+            advocate_id: if legal { lawyer } else { mediator }.to_string(),
+        });
+        if legal {
+            steps.push(disputes::DisputeStep::Stage {
+                version: None,
+                stage: disputes::AidStage::Arbitration,
+                note: None,
+            });
+            if rng.below(3) > 0 {
+                let recovered = format!("{}.{:02}", rng.below(50_000), rng.below(100));
+                steps.push(disputes::DisputeStep::Conclude {
+                    version: None,
+                    result: disputes::AidResult::Won,
+                    amount_recovered: Some(recovered),
+                    note: None,
+                });
+            }
+        } else {
+            steps.push(disputes::DisputeStep::Session {
+                version: None,
+                held_on: Some(on.to_string()),
+                note: "调解".into(),
+            });
+            match rng.below(4) {
+                0 => {
+                    steps.push(disputes::DisputeStep::Fail {
+                        version: None,
+                        referred_to: disputes::Referral::Court,
+                        note: None,
+                    });
+                }
+                1 => {
+                    steps.push(disputes::DisputeStep::Withdraw {
+                        version: None,
+                        reason: "撤回".into(),
+                    });
+                }
+                2 => {}
+                _ => {
+                    let agreed = rng.below(40_000) * 100 + rng.below(100);
+                    let paid = agreed - rng.below(agreed / 2 + 1);
+                    steps.push(disputes::DisputeStep::Agree {
+                        version: None,
+                        amount_agreed: format!("{}", gonghui::types::Fen(agreed as i64)),
+                        amount_paid: Some(format!("{}", gonghui::types::Fen(paid as i64))),
+                        note: None,
+                    });
+                    if rng.below(2) == 0 {
+                        steps.push(disputes::DisputeStep::Confirm {
+                            version: None,
+                            confirmed_on: Some(on.to_string()),
+                            court_ref: None,
+                        });
+                    }
+                }
+            }
+        }
+        for step in &steps {
+            disputes::take_step(db, &root, d.id, step, on, 2)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// Petition rows as the recount reads them.
+#[derive(sqlx::FromRow)]
+struct P {
+    received_path: String,
+    received_on: String,
+    channel: String,
+    repeat_of: Option<i64>,
+    accept_due: String,
+    accepted_on: Option<String>,
+    reply_due: Option<String>,
+    replied_on: Option<String>,
+    satisfaction: Option<String>,
+    status: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct D {
+    kind: String,
+    org_path: String,
+    received_on: String,
+    source: String,
+    status: String,
+    workers: i64,
+    amount_agreed: Option<i64>,
+    amount_recovered: Option<i64>,
+    confirmed_on: Option<String>,
+}
+
+fn rate(num: usize, den: usize) -> Option<f64> {
+    (den > 0).then(|| ((num as f64 * 10000.0 / den as f64).round()) / 100.0)
+}
+
+async fn check_figures(app: &TestApp, org: &str, from: &str, to: &str) {
+    let path: String = sqlx::query_scalar("SELECT path FROM orgs WHERE code = $1")
+        .bind(org)
+        .fetch_one(app.reg.db.pool())
+        .await
+        .unwrap();
+    let ps: Vec<P> = sqlx::query_as("SELECT received_path, received_on, channel, repeat_of, accept_due, accepted_on, reply_due, replied_on, satisfaction, status FROM petitions")
+        .fetch_all(app.reg.db.pool())
+        .await
+        .unwrap();
+    let ds: Vec<D> = sqlx::query_as("SELECT kind, org_path, received_on, source, status, workers, amount_agreed, amount_recovered, confirmed_on FROM disputes")
+        .fetch_all(app.reg.db.pool())
+        .await
+        .unwrap();
+    let within =
+        |p: &str, on: &str, from: &str, to: &str| p.starts_with(&path) && on >= from && on <= to;
+    let year_back = |d: &str| {
+        use chrono::Months;
+        date(d)
+            .checked_sub_months(Months::new(12))
+            .unwrap()
+            .to_string()
+    };
+    let (pfrom, pto) = (year_back(from), year_back(to));
+    let p_in: Vec<&P> = ps
+        .iter()
+        .filter(|p| within(&p.received_path, &p.received_on, from, to))
+        .collect();
+    let p_before = ps
+        .iter()
+        .filter(|p| within(&p.received_path, &p.received_on, &pfrom, &pto))
+        .count();
+    let items: Vec<&&P> = p_in.iter().filter(|p| p.repeat_of.is_none()).collect();
+    let accepted: Vec<_> = items.iter().filter(|p| p.accepted_on.is_some()).collect();
+    let accepted_in_time = accepted
+        .iter()
+        .filter(|p| p.accepted_on.as_deref().unwrap() <= p.accept_due.as_str())
+        .count();
+    let replied: Vec<_> = items.iter().filter(|p| p.replied_on.is_some()).collect();
+    let replied_in_time = replied
+        .iter()
+        .filter(|p| p.replied_on.as_deref().unwrap() <= p.reply_due.as_deref().unwrap())
+        .count();
+    let reply_days: i64 = replied
+        .iter()
+        .map(|p| (date(p.replied_on.as_deref().unwrap()) - date(&p.received_on)).num_days())
+        .sum();
+    let closed = items.iter().filter(|p| p.status == "closed").count();
+    let called = items.iter().filter(|p| p.satisfaction.is_some()).count();
+    let satisfied = items
+        .iter()
+        .filter(|p| matches!(p.satisfaction.as_deref(), Some("satisfied" | "partly")))
+        .count();
+    let hotline = p_in.iter().filter(|p| p.channel == "hotline").count();
+
+    let d_in: Vec<&D> = ds
+        .iter()
+        .filter(|d| within(&d.org_path, &d.received_on, from, to))
+        .collect();
+    let med: Vec<&&D> = d_in.iter().filter(|d| d.kind == "mediation").collect();
+    let agreed: Vec<_> = med.iter().filter(|d| d.status == "agreed").collect();
+    let finished = med
+        .iter()
+        .filter(|d| matches!(d.status.as_str(), "agreed" | "not_agreed"))
+        .count();
+    let aid: Vec<&&D> = d_in.iter().filter(|d| d.kind == "legal_aid").collect();
+    let med_before = ds
+        .iter()
+        .filter(|d| d.kind == "mediation" && within(&d.org_path, &d.received_on, &pfrom, &pto))
+        .count();
+
+    let (s, v) = app
+        .get(&format!("/api/v1/figures?org={org}&from={from}&to={to}"))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let fig = |key: &str| -> Value {
+        v["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == key)
+            .unwrap_or_else(|| panic!("{key} missing"))
+            .clone()
+    };
+    let num = |key: &str| fig(key)["value"].as_f64();
+    let n = |x: usize| Some(x as f64);
+    let yuan = |fen: i64| Some(fen as f64 / 100.0);
+    let what = format!("{org} {from}..{to}");
+    assert_eq!(num("petitions.visits"), n(p_in.len()), "{what}");
+    assert_eq!(num("petitions.items"), n(items.len()), "{what}");
+    assert!(items.len() < p_in.len() || p_in.is_empty() || items.len() == p_in.len());
+    assert_eq!(
+        fig("petitions.visits")["previous"].as_f64(),
+        n(p_before),
+        "{what}"
+    );
+    assert_eq!(
+        fig("petitions.visits")["change_percent"]
+            .as_str()
+            .map(str::to_string),
+        gonghui::figures::change_percent(p_in.len() as i64, p_before as i64),
+        "{what}"
+    );
+    let parts = fig("petitions.visits")["parts"].clone();
+    let hot = parts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["dimension"] == "来源渠道" && p["code"] == "hotline")
+        .map_or(0, |p| p["value"].as_i64().unwrap());
+    assert_eq!(hot as usize, hotline, "{what}");
+    assert_eq!(
+        num("petitions.accepted_in_time_rate"),
+        rate(accepted_in_time, accepted.len()),
+        "{what}"
+    );
+    assert_eq!(
+        num("petitions.replied_in_time_rate"),
+        rate(replied_in_time, replied.len()),
+        "{what}"
+    );
+    assert_eq!(
+        num("petitions.closed_rate"),
+        rate(closed, items.len()),
+        "{what}"
+    );
+    assert_eq!(
+        num("petitions.satisfaction_rate"),
+        rate(satisfied, called),
+        "{what}"
+    );
+    let avg = (!replied.is_empty())
+        .then(|| ((reply_days as f64 * 100.0 / replied.len() as f64).round()) / 100.0);
+    assert_eq!(num("petitions.average_reply_days"), avg, "{what}");
+    assert_eq!(num("mediation.cases"), n(med.len()), "{what}");
+    assert_eq!(
+        fig("mediation.cases")["previous"].as_f64(),
+        n(med_before),
+        "{what}"
+    );
+    assert_eq!(
+        num("mediation.court_referred"),
+        n(med.iter().filter(|d| d.source == "court").count()),
+        "{what}"
+    );
+    assert_eq!(num("mediation.agreed"), n(agreed.len()), "{what}");
+    assert_eq!(
+        num("mediation.success_rate"),
+        rate(agreed.len(), finished),
+        "{what}"
+    );
+    assert_eq!(
+        num("mediation.confirmed"),
+        n(med.iter().filter(|d| d.confirmed_on.is_some()).count()),
+        "{what}"
+    );
+    assert_eq!(
+        num("mediation.amount_agreed"),
+        yuan(agreed.iter().map(|d| d.amount_agreed.unwrap_or(0)).sum()),
+        "{what}"
+    );
+    assert_eq!(
+        num("mediation.amount_recovered"),
+        yuan(agreed.iter().map(|d| d.amount_recovered.unwrap_or(0)).sum()),
+        "{what}"
+    );
+    assert_eq!(
+        num("mediation.workers"),
+        n(med.iter().map(|d| d.workers as usize).sum()),
+        "{what}"
+    );
+    assert_eq!(num("legal_aid.cases"), n(aid.len()), "{what}");
+    assert_eq!(
+        num("legal_aid.amount_recovered"),
+        yuan(
+            aid.iter()
+                .filter(|d| d.status == "concluded")
+                .map(|d| d.amount_recovered.unwrap_or(0))
+                .sum()
+        ),
+        "{what}"
+    );
+    // Each drill lists exactly what its figure counts.
+    for key in [
+        "petitions.visits",
+        "petitions.items",
+        "mediation.agreed",
+        "legal_aid.cases",
+    ] {
+        let (s, list) = app
+            .get(&format!(
+                "/api/v1/figures/{key}/cases?org={org}&from={from}&to={to}&per_page=500"
+            ))
+            .await;
+        assert_eq!(s, 200, "{list}");
+        assert_eq!(list["total"].as_f64(), num(key), "{what} {key}");
+        assert_eq!(
+            list["rows"].as_array().unwrap().len() as f64,
+            num(key).unwrap(),
+            "{what} {key}"
+        );
+    }
+    let f = fig("petitions.replied_in_time_rate");
+    for (side, field) in [("numerator", "numerator"), ("denominator", "denominator")] {
+        let (_, list) = app.get(&format!("/api/v1/figures/petitions.replied_in_time_rate/cases?org={org}&from={from}&to={to}&side={side}")).await;
+        assert_eq!(list["total"], f[field], "{what} {side}");
+    }
+    let (_, list) = app.get(&format!("/api/v1/figures/mediation.amount_recovered/cases?org={org}&from={from}&to={to}&per_page=500")).await;
+    let summed: i64 = list["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["amount_fen"].as_i64().unwrap())
+        .sum();
+    assert_eq!(yuan(summed), num("mediation.amount_recovered"), "{what}");
+}
+
+#[tokio::test]
+async fn every_casework_figure_equals_a_brute_force_recount() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    generated_cases(&app).await;
+    let total: i64 = app
+        .scalar("SELECT COUNT(*) FROM petitions WHERE repeat_of IS NOT NULL")
+        .await;
+    assert!(total > 3, "the generated set has repeats ({total})");
+    for (org, from, to) in [
+        ("C", "2026-01-01", "2026-11-30"),
+        ("C", "2025-12-01", "2026-01-31"),
+        ("D1", "2025-01-01", "2025-12-31"),
+        ("U1", "2026-03-01", "2026-09-30"),
+    ] {
+        check_figures(&app, org, from, to).await;
+    }
+    // The generated set exercises every branch the figures distinguish.
+    let (_, v) = app
+        .get("/api/v1/figures?org=C&from=2025-01-01&to=2026-11-30")
+        .await;
+    let get = |key: &str| {
+        v["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == key)
+            .unwrap()
+            .clone()
+    };
+    assert!(
+        get("petitions.visits")["value"].as_f64().unwrap()
+            > get("petitions.items")["value"].as_f64().unwrap()
+    );
+    for rate in [
+        "petitions.accepted_in_time_rate",
+        "petitions.replied_in_time_rate",
+        "petitions.satisfaction_rate",
+        "mediation.success_rate",
+    ] {
+        let f = get(rate);
+        let (n, d) = (
+            f["numerator"].as_i64().unwrap(),
+            f["denominator"].as_i64().unwrap(),
+        );
+        assert!(0 < n && n < d, "{rate}: {n}/{d} should be strictly between");
+    }
+    for key in [
+        "mediation.amount_recovered",
+        "legal_aid.amount_recovered",
+        "mediation.confirmed",
+    ] {
+        assert!(get(key)["value"].as_f64().unwrap() > 0.0, "{key}");
+    }
+    assert!(
+        get("mediation.amount_recovered")["display"]
+            .as_str()
+            .unwrap()
+            .ends_with("万元")
+    );
+    // The catalogue lists the registry's figures too, each with a label, unit and definition.
+    let (_, v) = app.get("/api/v1/figures?org=C").await;
+    let all = v["figures"].as_array().unwrap();
+    assert!(all.iter().any(|f| f["key"] == "registry.members_at_end"));
+    for f in all {
+        assert!(
+            !f["label"].as_str().unwrap().is_empty()
+                && !f["definition"].as_str().unwrap().is_empty(),
+            "{f}"
+        );
+        assert!(f["drill"].as_str().is_some(), "{f}");
+    }
+    for key in gonghui::casework::figures::keys() {
+        assert!(all.iter().any(|f| f["key"] == key), "{key} listed");
+    }
+    let (s, _) = app.get("/api/v1/figures/nonsense/cases").await;
+    assert_eq!(s, 404);
+}

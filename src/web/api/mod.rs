@@ -2,6 +2,7 @@
 //! records outside it are 404.
 
 pub mod casework;
+pub mod figures;
 pub mod files;
 pub mod members;
 pub mod orgs;
@@ -56,7 +57,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         casework::list_petitions, casework::create_petition, casework::get_petition, casework::step_petition,
         casework::my_petitions, casework::file_my_petition, casework::my_petition,
         casework::list_disputes, casework::create_dispute, casework::get_dispute, casework::step_dispute,
-        casework::list_roster, casework::add_to_roster,
+        casework::list_roster, casework::add_to_roster, figures::list_figures, figures::figure_cases,
         super::auth_api::login_handler, super::auth_api::totp_handler, super::auth_api::totp_setup_begin,
         super::auth_api::totp_setup_confirm, super::auth_api::password_handler, super::auth_api::logout_handler,
         super::auth_api::logout_all_handler, super::auth_api::me_handler,
@@ -98,6 +99,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/stats", get(stats::get_stats))
         .route("/stats/drill", get(stats::drill_stats))
+        .route("/figures", get(figures::list_figures))
+        .route("/figures/{key}/cases", get(figures::figure_cases))
         .route("/import-jobs/{id}", get(files::import_status))
         .route("/import-jobs/{id}/errors.xlsx", get(files::import_errors))
         .route("/templates/{kind}", get(files::download_template))
