@@ -201,6 +201,24 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> AppRes
     .map_err(AppError::internal)
 }
 
+/// Escalates cases past their deadline (督办) at start-up and every hour.
+pub fn spawn_case_escalation(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let actor = Actor::system(&state.reg.keys, "超期督办");
+            let now = state.auth.now();
+            let today = crate::clock::local_date(now);
+            match crate::casework::escalation::run(&state.reg.db, &actor, today, now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(cases = n, "cases past their deadline escalated"),
+                Err(e) => tracing::error!(error = ?e, "case escalation failed"),
+            }
+        }
+    });
+}
+
 /// Moves audit rows past the retention period to archive files at start-up and once a day.
 pub fn spawn_daily_archiving(state: AppState) {
     tokio::spawn(async move {

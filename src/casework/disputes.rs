@@ -190,6 +190,8 @@ struct Row {
     referred_to: Option<String>,
     confirmed_on: Option<String>,
     closed_on: Option<String>,
+    escalated_due: Option<String>,
+    escalated_to: Option<String>,
     status: String,
     version: i64,
 }
@@ -197,8 +199,9 @@ struct Row {
 const SELECT: &str = "SELECT d.id, d.kind, d.org_path, o.code AS org_code, o.name AS org_name, d.source, d.source_ref, \
     d.claim, d.amount_claimed, COALESCE(u.name, d.unit_name) AS unit_name, d.workers, d.summary, d.received_on, d.due_on, \
     d.advocate_id, a.name AS advocate_name, d.assigned_on, d.stage, d.sessions, d.outcome, d.amount_agreed, d.amount_recovered, \
-    d.referred_to, d.confirmed_on, d.closed_on, d.status, d.version \
-    FROM disputes d JOIN orgs o ON o.id = d.org_id LEFT JOIN units u ON u.id = d.unit_id LEFT JOIN advocates a ON a.id = d.advocate_id";
+    d.referred_to, d.confirmed_on, d.closed_on, d.escalated_due, eo.name AS escalated_to, d.status, d.version \
+    FROM disputes d JOIN orgs o ON o.id = d.org_id LEFT JOIN units u ON u.id = d.unit_id LEFT JOIN advocates a ON a.id = d.advocate_id \
+    LEFT JOIN orgs eo ON eo.id = d.escalated_org_id";
 
 /// A worker party of a case, masked.
 #[derive(Debug, Clone, Serialize, ToSchema, FromRow)]
@@ -259,6 +262,9 @@ pub struct Dispute {
     /// 司法确认.
     pub confirmed_on: Option<String>,
     pub closed_on: Option<String>,
+    /// 督办: the deadline it passed, and the union above that was alerted.
+    pub escalated_due: Option<String>,
+    pub escalated_to: Option<String>,
     pub version: i64,
     /// Things worth a second look that did not stop the step (an amount recovered larger
     /// than the amount claimed …).
@@ -336,6 +342,8 @@ fn view(r: Row, today: NaiveDate) -> Dispute {
         referred_to: r.referred_to,
         confirmed_on: r.confirmed_on,
         closed_on: r.closed_on,
+        escalated_due: r.escalated_due,
+        escalated_to: r.escalated_to,
         version: r.version,
         warnings,
     }

@@ -4,6 +4,7 @@
 //! mediators and lawyers. No HTTP here.
 
 pub mod disputes;
+pub mod escalation;
 pub mod figures;
 pub mod petitions;
 pub mod roster;

@@ -211,6 +211,9 @@ pub struct Row {
     pub closed_on: Option<String>,
     pub repeat_of: Option<i64>,
     pub reopened: i64,
+    pub officer_id: Option<i64>,
+    pub escalated_due: Option<String>,
+    pub escalated_org_id: Option<i64>,
     pub status: String,
     pub version: i64,
 }
@@ -219,7 +222,7 @@ const COLS: &str = "p.id, p.org_id, p.org_path, p.received_org_id, p.received_pa
     COALESCE(m.name, p.requester_name) AS requester_name, COALESCE(m.id_masked, p.requester_id_masked) AS requester_id_masked, \
     COALESCE(m.mobile_masked, p.requester_mobile_masked) AS requester_mobile_masked, p.unit_id, COALESCE(u.name, p.unit_name) AS unit_name, \
     p.summary, p.received_on, p.accept_due, p.accepted_on, p.refuse_reason, p.reply_due, p.extended_days, p.extension_reason, \
-    p.replied_on, p.reply_text, p.reply_method, p.satisfaction, p.closed_on, p.repeat_of, p.reopened, p.status, p.version";
+    p.replied_on, p.reply_text, p.reply_method, p.satisfaction, p.closed_on, p.repeat_of, p.reopened, p.officer_id, p.escalated_due, p.escalated_org_id, p.status, p.version";
 const FROM: &str = "FROM petitions p LEFT JOIN members m ON m.id = p.member_id LEFT JOIN units u ON u.id = p.unit_id";
 
 /// A petition as the console and the API show it: personal numbers masked, codes with their
@@ -266,6 +269,11 @@ pub struct Petition {
     #[schema(value_type = Option<String>)]
     pub repeat_of: Option<i64>,
     pub reopened: i64,
+    /// Taken by the signed-in officer (the first to act on it in its handling union).
+    pub taken_by_me: bool,
+    /// 督办: the deadline it passed, and the union above that was alerted.
+    pub escalated_due: Option<String>,
+    pub escalated_to: Option<String>,
     /// The deadline of the step it waits for (acceptance or answer), if any.
     pub due: Option<String>,
     /// `on_time`, `near` (within 3 days) or `overdue`.
@@ -278,6 +286,11 @@ pub struct Petition {
 pub const WARN_DAYS: u32 = 3;
 
 fn view(r: Row, orgs: &OrgNames, today: NaiveDate) -> Petition {
+    view_for(r, orgs, today, None)
+}
+
+/// A case as `me` (an account) sees it.
+fn view_for(r: Row, orgs: &OrgNames, today: NaiveDate, me: Option<i64>) -> Petition {
     let status = Status::parse(&r.status).unwrap_or(Status::Received);
     let due = match status {
         Status::Received => Some(r.accept_due.clone()),
@@ -326,6 +339,9 @@ fn view(r: Row, orgs: &OrgNames, today: NaiveDate) -> Petition {
         closed_on: r.closed_on,
         repeat_of: r.repeat_of,
         reopened: r.reopened,
+        taken_by_me: me.is_some() && r.officer_id == me,
+        escalated_to: r.escalated_org_id.map(|id| orgs.name(id)),
+        escalated_due: r.escalated_due,
         due,
         due_standing,
         version: r.version,
@@ -339,7 +355,8 @@ impl OrgNames {
     async fn of(db: &Db, rows: &[Row]) -> AppResult<OrgNames> {
         let mut ids: Vec<i64> = rows
             .iter()
-            .flat_map(|r| [r.org_id, r.received_org_id])
+            .flat_map(|r| [Some(r.org_id), Some(r.received_org_id), r.escalated_org_id])
+            .flatten()
             .collect();
         ids.sort_unstable();
         ids.dedup();
@@ -893,8 +910,15 @@ pub async fn step(
                 sql.push_str(&format!(", {col} = {col} + {v}"));
             }
             if target.is_some() {
-                sql.push_str(&format!(", org_id = ${}, org_path = ${}", n + 1, n + 2));
+                // Handed on: the receiving union's officer takes it.
+                sql.push_str(&format!(
+                    ", org_id = ${}, org_path = ${}, officer_id = NULL",
+                    n + 1,
+                    n + 2
+                ));
                 n += 2;
+            } else if let Some(me) = actor.account_id {
+                sql.push_str(&format!(", officer_id = COALESCE(officer_id, {me})"));
             }
             sql.push_str(&format!(
                 " WHERE id = ${} AND version = ${} AND status = ${}",
@@ -1008,15 +1032,21 @@ pub struct QueueFilter {
     pub status: Option<String>,
     /// `overdue` or `near`: only cases past or near their deadline.
     pub due: Option<String>,
+    /// Only the cases the signed-in officer took.
+    pub mine: Option<bool>,
+    /// Only cases escalated (督办) for passing a deadline.
+    pub escalated: Option<bool>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
 
-/// The open cases handled in a union's subtree, the nearest deadline first.
+/// The open cases handled in a union's subtree, the nearest deadline first; `me` is the
+/// signed-in account (for `mine`).
 pub async fn queue(
     db: &Db,
     scope: &Scope,
     f: &QueueFilter,
+    me: Option<i64>,
     today: NaiveDate,
 ) -> AppResult<Vec<Petition>> {
     let within = match f.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -1058,6 +1088,13 @@ pub async fn queue(
         }
         _ => {}
     }
+    if f.mine == Some(true) {
+        // An account id from the session, never typed text.
+        cond.push_str(&format!(" AND p.officer_id = {}", me.unwrap_or(-1)));
+    }
+    if f.escalated == Some(true) {
+        cond.push_str(" AND p.escalated_org_id IS NOT NULL");
+    }
     let paging = crate::db::Paging::new(f.page, f.per_page, 50);
     let sql = format!(
         "SELECT {COLS} {FROM} WHERE {cond} ORDER BY COALESCE({due_expr}, '9999-12-31'), p.received_on, p.id LIMIT {} OFFSET {}",
@@ -1070,7 +1107,10 @@ pub async fn queue(
     }
     let rows = q.fetch_all(db.pool()).await?;
     let names = OrgNames::of(db, &rows).await?;
-    Ok(rows.into_iter().map(|r| view(r, &names, today)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| view_for(r, &names, today, me))
+        .collect())
 }
 
 /// A member's own petitions, newest first.

@@ -22,6 +22,7 @@ pub async fn serve(config: Config) -> Result<u8, AppError> {
     );
     let state = AppState::new(reg, config, crate::clock::system());
     app::spawn_daily_archiving(state.clone());
+    app::spawn_case_escalation(state.clone());
     app::spawn_audit_checkpoints(state.clone());
     app::serve(state.clone(), listener).await?;
     app::write_audit_checkpoint(&state.reg, &state.config, 0).await;

@@ -110,7 +110,9 @@ const MIGRATIONS: &[Migration] = &[
 /// earlier petition links to it (`repeat_of`): one 件, several 件次. `version` makes a step
 /// taken twice at once fail for the second. `case_events` is the history of a case of any
 /// module: every step with who, when and from which state to which; replaying it gives the
-/// current state.
+/// current state. `officer_id` is the account that took the case in its handling union (the
+/// first to act on it there; a dispatch hands it on); `escalated_*` record the deadline a case
+/// passed and the union above it was alerted for (督办).
 ///
 /// Disputes (mediation and legal aid) carry their handling union the same way, the amounts in
 /// fen, the workers named in `dispute_workers` (members linked, others protected like members)
@@ -150,6 +152,9 @@ CREATE TABLE petitions (
     closed_on TEXT {c},
     repeat_of BIGINT REFERENCES petitions(id),
     reopened BIGINT NOT NULL DEFAULT 0,
+    officer_id BIGINT,
+    escalated_due TEXT {c},
+    escalated_org_id BIGINT REFERENCES orgs(id),
     status TEXT NOT NULL,
     version BIGINT NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL,
@@ -159,6 +164,8 @@ CREATE INDEX petitions_queue ON petitions(org_path, status);
 CREATE INDEX petitions_received ON petitions(received_path, received_on);
 CREATE INDEX petitions_member ON petitions(member_id);
 CREATE INDEX petitions_requester ON petitions(requester_id_hash);
+CREATE INDEX petitions_officer ON petitions(officer_id, status);
+CREATE INDEX petitions_escalated ON petitions(escalated_org_id, status);
 CREATE TABLE case_events (
     id {pk},
     case_type TEXT NOT NULL,
@@ -210,6 +217,8 @@ CREATE TABLE disputes (
     referred_to TEXT,
     confirmed_on TEXT {c},
     closed_on TEXT {c},
+    escalated_due TEXT {c},
+    escalated_org_id BIGINT REFERENCES orgs(id),
     status TEXT NOT NULL,
     version BIGINT NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL,
@@ -218,6 +227,7 @@ CREATE TABLE disputes (
 CREATE INDEX disputes_queue ON disputes(org_path, status);
 CREATE INDEX disputes_received ON disputes(org_path, received_on);
 CREATE INDEX disputes_advocate ON disputes(advocate_id, status);
+CREATE INDEX disputes_escalated ON disputes(escalated_org_id, status);
 CREATE TABLE dispute_workers (
     id {pk},
     dispute_id BIGINT NOT NULL REFERENCES disputes(id),

@@ -5,6 +5,7 @@
 
 pub mod deadlines;
 pub mod history;
+pub mod inbox;
 
 use crate::error::{AppError, AppResult, FieldIssue};
 

@@ -922,6 +922,16 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
             record(p, pick(&f.own_job, &f.other_job))
         }
         p if p.starts_with("/accounts/{id}") => record(p, id(f.own_account, f.other_account)),
+        p if p.starts_with("/casework/disputes/{id}") => {
+            record(p, id(f.own_dispute, f.other_dispute))
+        }
+        p if p.starts_with("/casework/{id}") => record(p, id(f.own_petition, f.other_petition)),
+        "/casework/figures/{key}" => (
+            format!("/casework/figures/mediation.cases?org={}", pick("U1", "U3")),
+            Other::NotFound,
+        ),
+        "/casework" | "/casework/disputes" => (path.into(), Other::Hidden("丙公司工会".into())),
+        "/casework/roster" => (path.into(), Other::Hidden("外区调解员".into())),
         "/orgs" => (path.into(), Other::Hidden("丙公司工会".into())),
         "/units" => (path.into(), Other::Hidden("外区单位".into())),
         "/members" => (path.into(), Other::Hidden("外区会员".into())),

@@ -1259,3 +1259,182 @@ async fn every_casework_figure_equals_a_brute_force_recount() {
     let (s, _) = app.get("/api/v1/figures/nonsense/cases").await;
     assert_eq!(s, 404);
 }
+
+#[tokio::test]
+async fn a_case_past_its_deadline_is_escalated_once_to_the_union_above_and_waits_in_the_inbox() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    app.add_account("u1cadre", "cadre", Some("U1"), None).await;
+    let u1 = app.signed_in("u1cadre", TESTER_PASSWORD).await;
+    let today = chrono::Local::now().date_naive();
+    let old = (today - chrono::Duration::days(20)).to_string();
+    let mut body = petition("U1", "吴超期");
+    body["received_on"] = json!(old);
+    let p = intake(&app, &u1, body).await;
+    let id = p["id"].as_str().unwrap().to_string();
+    let fresh = intake(&app, &u1, petition("U1", "郑按期")).await;
+    let (s, d) = app
+        .post_as(
+            &u1,
+            "/api/v1/casework/disputes",
+            json!({"kind": "mediation", "source": "direct", "claim": "wages", "unit_name": "某店",
+                   "workers": [{"name": "店员"}], "summary": "欠薪", "received_on": old}),
+        )
+        .await;
+    assert_eq!(s, 201, "{d}");
+
+    let system = gonghui::audit::Actor::system(&app.reg.keys, "超期督办");
+    let run = || gonghui::casework::escalation::run(&app.reg.db, &system, today, 1);
+    assert_eq!(
+        run().await.unwrap(),
+        2,
+        "the late petition and the late mediation"
+    );
+    assert_eq!(run().await.unwrap(), 0, "each deadline is escalated once");
+    let (_, v) = app
+        .get_as(&u1, &format!("/api/v1/casework/petitions/{id}"))
+        .await;
+    assert_eq!(v["petition"]["escalated_to"], "一街道工会联合会", "{v}");
+    assert_eq!(v["petition"]["escalated_due"], p["accept_due"]);
+    assert!(
+        v["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["action"] == "escalate")
+    );
+    let (_, fresh_v) = app
+        .get_as(
+            &u1,
+            &format!(
+                "/api/v1/casework/petitions/{}",
+                fresh["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert!(fresh_v["petition"]["escalated_to"].is_null());
+    let (_, dv) = app
+        .get_as(
+            &u1,
+            &format!("/api/v1/casework/disputes/{}", d["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(dv["dispute"]["escalated_to"], "一街道工会联合会", "{dv}");
+    let (_, listed) = app
+        .get_as(&u1, "/api/v1/casework/petitions?escalated=true")
+        .await;
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+
+    // Taken by the officer who acts first; the inbox counts what waits.
+    step(&app, &u1, &id, json!({"action": "accept"})).await;
+    let (_, mine) = app
+        .get_as(&u1, "/api/v1/casework/petitions?mine=true")
+        .await;
+    assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
+    assert_eq!(mine[0]["taken_by_me"], true);
+    let (_, theirs) = app
+        .get_as(&app.client, "/api/v1/casework/petitions?mine=true")
+        .await;
+    assert!(theirs.as_array().unwrap().is_empty(), "{theirs}");
+    assert_eq!(
+        run().await.unwrap(),
+        0,
+        "accepted late: a new deadline, not passed"
+    );
+    let (s, html) = page(&u1, &app, "/dashboard").await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("1 件诉求等待受理"),
+        "the fresh one waits to be accepted"
+    );
+    assert!(html.contains("1 件调解案件已超过调解期限"));
+    assert!(html.contains("1 件诉求由我经办"));
+    assert!(html.contains("职工维权") && html.contains("及时受理率"));
+}
+
+/// Posts a console form with the session's CSRF token; redirects are followed.
+async fn post_page(
+    c: &reqwest::Client,
+    app: &TestApp,
+    csrf: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, String) {
+    let mut f = vec![("_csrf", csrf)];
+    f.extend_from_slice(form);
+    let r = c.post(app.url(path)).form(&f).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn console_intake_dispatch_and_reply_keep_what_was_typed_and_show_the_timeline() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    app.add_account("d1cadre", "cadre", Some("D1"), None).await;
+    let d1 = browser(&app, "d1cadre", TESTER_PASSWORD).await;
+    let (s, html) = page(&d1, &app, "/casework/new").await;
+    assert_eq!(s, 200, "{html}");
+    let csrf = csrf_in(&html);
+    // Missing matter and a bad mobile: the form comes back with what was typed.
+    let (s, html) = post_page(
+        &d1,
+        &app,
+        &csrf,
+        "/casework/new",
+        &[
+            ("channel", "visit"),
+            ("kind", "request"),
+            ("requester_name", "冯来访"),
+            ("requester_mobile", "12"),
+            ("summary", "讨薪"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 422, "{html}");
+    assert!(
+        html.contains("请选择诉求事项") && html.contains("冯来访") && html.contains("讨薪"),
+        "{html}"
+    );
+    let (s, html) = post_page(
+        &d1,
+        &app,
+        &csrf,
+        "/casework/new",
+        &[
+            ("org_code", "D1"),
+            ("channel", "visit"),
+            ("kind", "request"),
+            ("category", "wages"),
+            ("requester_name", "冯来访"),
+            ("summary", "讨薪"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 200, "{html}");
+    assert!(html.contains("已登记"), "the case page with its notice");
+    let id: i64 = app.scalar("SELECT MAX(id) FROM petitions").await;
+    for form in [
+        vec![("action", "accept")],
+        vec![("action", "dispatch"), ("to_org", "U1")],
+    ] {
+        let (s, html) = post_page(&d1, &app, &csrf, &format!("/casework/{id}/step"), &form).await;
+        assert_eq!(s, 200, "{form:?}: {html}");
+    }
+    // Replying twice is refused in words, on the case page.
+    let reply = [
+        ("action", "reply"),
+        ("text", "已协调发放"),
+        ("method", "电话"),
+    ];
+    let (s, _) = post_page(&d1, &app, &csrf, &format!("/casework/{id}/step"), &reply).await;
+    assert_eq!(s, 200);
+    let (s, html) = post_page(&d1, &app, &csrf, &format!("/casework/{id}/step"), &reply).await;
+    assert_eq!(s, 422);
+    assert!(html.contains("不能“答复”"), "{html}");
+    let (_, html) = page(&d1, &app, &format!("/casework/{id}")).await;
+    for text in ["办理经过", "受理", "交办", "答复", "记录回访", "甲公司工会"] {
+        assert!(html.contains(text), "{text} on the case page");
+    }
+    let (_, html) = page(&d1, &app, "/casework?status=replied").await;
+    assert!(html.contains("冯来访"));
+}

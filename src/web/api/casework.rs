@@ -36,7 +36,7 @@ pub async fn list_petitions(
 ) -> AppResult<Json<Vec<Petition>>> {
     caller.must_work_on(MODULE)?;
     Ok(Json(
-        petitions::queue(&st.reg.db, &caller.scope, &f, today(&st)).await?,
+        petitions::queue(&st.reg.db, &caller.scope, &f, caller.account_id, today(&st)).await?,
     ))
 }
 

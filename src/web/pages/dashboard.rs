@@ -33,6 +33,15 @@ pub struct Card {
     pub href: String,
 }
 
+/// A figure of the catalogue on a card: its value, 同比 and definition, and the cases behind it.
+pub struct FigureCard {
+    pub label: String,
+    pub value: String,
+    pub definition: String,
+    pub yoy: Option<String>,
+    pub href: Option<String>,
+}
+
 /// One part of the net change, as a line of the breakdown.
 pub struct PartLine {
     pub label: &'static str,
@@ -51,6 +60,10 @@ struct DashboardPage {
     before_period: Option<String>,
     /// (incoming, outgoing) transfers waiting for a decision.
     pending: (i64, i64),
+    /// Casework waiting in the scope (for those who work on it).
+    inbox: Vec<crate::workflow::inbox::Item>,
+    /// Casework figures of the period.
+    case_cards: Vec<FigureCard>,
     period: &'static str,
     periods: Vec<(&'static str, &'static str)>,
     from: String,
@@ -287,6 +300,41 @@ async fn dashboard(
         })
         .collect();
     let nef_chart = charts::bars("新就业形态会员（按群体）", &nef);
+    let works_on_cases = ctx.caller.works_on(crate::casework::MODULE);
+    let today = crate::clock::local_date(st.auth.now());
+    let inbox = if works_on_cases {
+        crate::workflow::inbox::casework(
+            db,
+            &ctx.caller.scope,
+            ctx.caller.account_id,
+            today,
+            crate::casework::petitions::WARN_DAYS,
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    let case_cards = crate::casework::figures::compute(db, &org, &period)
+        .await?
+        .into_iter()
+        .map(|f| FigureCard {
+            href: works_on_cases.then(|| {
+                format!(
+                    "/casework/figures/{}?{}",
+                    f.key,
+                    query_of(&[
+                        ("org", Some(s.org_code.clone())),
+                        ("from", Some(s.from.clone())),
+                        ("to", Some(s.to.clone())),
+                    ])
+                )
+            }),
+            yoy: f.change_percent.map(|c| format!("同比 {c}")),
+            label: f.label,
+            value: f.display,
+            definition: f.definition,
+        })
+        .collect();
     let export = format!(
         "/dashboard/statistics.xlsx?{}",
         query_of(&[
@@ -300,6 +348,8 @@ async fn dashboard(
         net: format!("{:+}", m.net_change),
         before_period: o.before.as_ref().map(|b| format!("{} 至 {}", b.from, b.to)),
         pending: o.pending,
+        inbox,
+        case_cards,
         period: choice.code(),
         periods: PeriodChoice::ALL
             .iter()

@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod assets;
+pub mod casework;
 pub mod charts;
 pub mod dashboard;
 pub mod imports;
@@ -39,6 +40,7 @@ pub fn router(st: AppState) -> Router<AppState> {
         .merge(units::router())
         .merge(members::router())
         .merge(transfers::router())
+        .merge(casework::router())
         .merge(imports::router(st.import_max_bytes()))
         .merge(admin::router())
         .merge(pick::router())
@@ -184,6 +186,7 @@ const NAV: &[(&str, &str, &str, Option<Perm>)] = &[
     ("/units", "用人单位", "units", Some(Perm::UnitRead)),
     ("/members", "会员", "members", Some(Perm::MemberRead)),
     ("/transfers", "转会", "transfers", Some(Perm::MemberRead)),
+    ("/casework", "职工维权", "casework", Some(Perm::CaseWork)),
     ("/imports", "批量导入", "imports", Some(Perm::Import)),
     (
         "/accounts",
@@ -338,6 +341,8 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "transfer_accepted" => "已接收转会，会员已转入",
         "transfer_declined" => "已退回转会申请",
         "transfer_cancelled" => "已撤回转会申请",
+        "case_created" => "已登记",
+        "case_step" => "已办理，已记入办理经过",
         "password" => "密码已修改",
         "scope" => "已切换查看范围",
         "account" => "账号已更新",
