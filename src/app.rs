@@ -65,6 +65,7 @@ pub struct Boot {
     pub created_database: bool,
     pub generated_keys: bool,
     pub demo: Option<demo::DemoReport>,
+    pub demo_cases: Option<crate::casework::demo::Report>,
     /// Accounts created on this start, with their one-time passwords.
     pub accounts: Vec<FirstAccount>,
 }
@@ -95,6 +96,7 @@ pub async fn bootstrap(config: &Config, seed_demo: bool) -> AppResult<(Registry,
     };
     if created_database && seed_demo && config.demo_on_first_start {
         boot.demo = Some(demo::seed(&reg, config.demo_members, 2024, None).await?);
+        boot.demo_cases = Some(seed_demo_cases(&reg, config.demo_members, 2024).await?);
     }
     let actor = Actor::system(&reg.keys, "首次启动");
     // Seals are added by the start that applies their migration, and to an empty chain whose
@@ -109,6 +111,18 @@ pub async fn bootstrap(config: &Config, seed_demo: bool) -> AppResult<(Registry,
         crate::auth::accounts::ensure_first_accounts(&reg.db, &actor, boot.demo.is_some()).await?;
     write_audit_checkpoint(&reg, config, 0).await;
     Ok((reg, boot))
+}
+
+/// Two years of casework for a demo city of `members` members (a city of 500,000 receives
+/// some 600 petitions a year).
+pub async fn seed_demo_cases(
+    reg: &Registry,
+    members: u32,
+    seed: u64,
+) -> AppResult<crate::casework::demo::Report> {
+    let petitions = (u64::from(members) / 400).clamp(240, 20_000);
+    let today = chrono::Local::now().date_naive();
+    crate::casework::demo::seed(&reg.db, petitions, petitions / 3, seed, today).await
 }
 
 /// Writes the audit checkpoint when the chain has grown by `min_rows` rows since the last one

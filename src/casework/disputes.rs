@@ -23,7 +23,9 @@ use crate::registry::orgs::{self, Org};
 use crate::registry::scope::Scope;
 use crate::types::{Fen, parse_date};
 use crate::workflow::history::{self, CaseRef, Entry, HistoryRow};
-use crate::workflow::{self, Named, Step, coded_enum, deadlines, given, issue, pick, required};
+use crate::workflow::{
+    self, Named, Set, Step, coded_enum, deadlines, given, issue, pick, required,
+};
 
 use super::roster;
 
@@ -593,6 +595,7 @@ pub async fn register(
                 "amount_claimed": claimed.to_string(), "workers": involved,
                 "received_on": received_on.to_string(),
             });
+            super::figures::count_dispute(tx, id, 1).await?;
             record(tx, id, Entry { at: now, on: received_on, actor: &actor, action: "register", from: None, to: S::Registered.code(), detail: &detail }).await?;
             audit::append_tx(tx, backend, &actor, now, Event::new("dispute.register").target("dispute", id).detail(detail)).await?;
             Ok(())
@@ -924,37 +927,51 @@ pub async fn take_step(
     let backend = db.backend();
     let actor2 = actor.clone();
     db.write(move |tx| {
-        let (actor, set, set_num, detail) = (actor2.clone(), set.clone(), set_num.clone(), detail.clone());
+        let (actor, set, set_num, detail) =
+            (actor2.clone(), set.clone(), set_num.clone(), detail.clone());
         Box::pin(async move {
-            let mut sql = format!(
-                "UPDATE disputes SET status = $1, version = version + 1, updated_at = $2, sessions = sessions + {sessions}"
-            );
-            let mut n = 2;
-            for (col, _) in &set {
-                n += 1;
-                sql.push_str(&format!(", {col} = ${n}"));
-            }
-            for (col, _) in &set_num {
-                n += 1;
-                sql.push_str(&format!(", {col} = ${n}"));
-            }
-            sql.push_str(&format!(" WHERE id = ${} AND version = ${} AND status = ${}", n + 1, n + 2, n + 3));
-            let mut q = sqlx::query(&sql).bind(to.code()).bind(now);
-            for (_, v) in &set {
-                q = q.bind(v.clone());
-            }
-            for (_, v) in &set_num {
-                q = q.bind(*v);
-            }
-            let changed = q.bind(id).bind(expected).bind(from.code()).execute(&mut **tx).await?.rows_affected();
-            if changed != 1 {
-                return Err(AppError::conflict(
-                    "CASE_CHANGED",
-                    "这件案件刚刚已被其他人处理，请刷新后查看最新情况",
-                ));
-            }
-            record(tx, id, Entry { at: now, on: today, actor: &actor, action: action.code(), from: Some(from.code()), to: to.code(), detail: &detail }).await?;
-            audit::append_tx(tx, backend, &actor, now, Event::new(audit_action(action)).target("dispute", id).detail(detail)).await?;
+            let mut sets: Vec<Set> = set.iter().map(|(c, v)| Set::Text(c, v.clone())).collect();
+            sets.extend(set_num.iter().map(|(c, v)| Set::Number(c, *v)));
+            sets.push(Set::Expr(format!("sessions = sessions + {sessions}")));
+            // The figures: the case's contribution out before the step, in again after it.
+            super::figures::count_dispute(tx, id, -1).await?;
+            workflow::update_case(
+                tx,
+                "disputes",
+                id,
+                expected,
+                from.code(),
+                to.code(),
+                now,
+                &sets,
+                "这件案件",
+            )
+            .await?;
+            super::figures::count_dispute(tx, id, 1).await?;
+            record(
+                tx,
+                id,
+                Entry {
+                    at: now,
+                    on: today,
+                    actor: &actor,
+                    action: action.code(),
+                    from: Some(from.code()),
+                    to: to.code(),
+                    detail: &detail,
+                },
+            )
+            .await?;
+            audit::append_tx(
+                tx,
+                backend,
+                &actor,
+                now,
+                Event::new(audit_action(action))
+                    .target("dispute", id)
+                    .detail(detail),
+            )
+            .await?;
             Ok(())
         })
     })
@@ -1072,29 +1089,14 @@ pub async fn list(
             .map_err(|_| AppError::invalid("调解员或律师编号无法识别"))?;
         cond.push_str(&format!(" AND d.advocate_id = {a}"));
     }
-    match given(f.due.as_deref()) {
-        Some("overdue") => {
-            args.push(today.to_string());
-            cond.push_str(&format!(
-                " AND d.due_on < ${} AND d.status IN {OPEN}",
-                args.len()
-            ));
-        }
-        Some("near") => {
-            args.push(today.to_string());
-            args.push(deadlines::due(today, super::petitions::WARN_DAYS).to_string());
-            cond.push_str(&format!(
-                " AND d.due_on >= ${} AND d.due_on <= ${} AND d.status IN {OPEN}",
-                args.len() - 1,
-                args.len()
-            ));
-        }
-        Some(other) => {
-            return Err(AppError::invalid(format!(
-                "期限筛选“{other}”无法识别，可选 overdue、near"
-            )));
-        }
-        None => {}
+    if let Some(c) = deadlines::filter(
+        f.due.as_deref(),
+        "d.due_on",
+        today,
+        super::petitions::WARN_DAYS,
+        &mut args,
+    )? {
+        cond.push_str(&format!(" AND {c} AND d.status IN {OPEN}"));
     }
     let paging = crate::db::Paging::new(f.page, f.per_page, 50);
     let sql = format!(

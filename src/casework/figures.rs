@@ -13,9 +13,12 @@ use sqlx::Row as _;
 use utoipa::ToSchema;
 
 use super::{disputes, petitions};
-use crate::db::{Backend, Db};
+use std::collections::BTreeMap;
+
+use crate::db::{Backend, Db, Tx};
 use crate::error::{AppError, AppResult};
 use crate::figures::{self, Amount, FigureValue, Part, Unit};
+use crate::registry::counters;
 use crate::registry::orgs::Org;
 use crate::registry::overview::year_before;
 use crate::registry::scope::Scope;
@@ -301,6 +304,35 @@ impl Table {
         }
     }
 
+    fn case_type(self) -> &'static str {
+        match self {
+            Table::Petitions => "petition",
+            Table::Disputes => "dispute",
+        }
+    }
+
+    fn alias(self) -> &'static str {
+        match self {
+            Table::Petitions => "p",
+            Table::Disputes => "d",
+        }
+    }
+
+    /// Where a case counts, and its day.
+    fn path_col(self) -> &'static str {
+        match self {
+            Table::Petitions => "p.received_path",
+            Table::Disputes => "d.org_path",
+        }
+    }
+
+    fn day_col(self) -> &'static str {
+        match self {
+            Table::Petitions => "p.received_on",
+            Table::Disputes => "d.received_on",
+        }
+    }
+
     fn from(self) -> &'static str {
         match self {
             Table::Petitions => "petitions p",
@@ -326,26 +358,57 @@ fn terms(m: Measure) -> Vec<(&'static str, &'static str)> {
     }
 }
 
-/// Per group of the table's dimensions, the value of every term.
-type Groups = Vec<([String; 3], Vec<i64>)>;
+/// What a figure's terms add up to over a subtree and period: in all, and per value of each
+/// grouping column (for the parts).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct Sums {
+    total: Vec<i64>,
+    parts: [BTreeMap<String, Vec<i64>>; 3],
+}
 
+impl Sums {
+    fn add(&mut self, part: Option<(usize, String)>, values: &[i64]) {
+        let into = match part {
+            None => &mut self.total,
+            Some((dim, code)) => self.parts[dim].entry(code).or_default(),
+        };
+        if into.len() < values.len() {
+            into.resize(values.len(), 0);
+        }
+        for (a, b) in into.iter_mut().zip(values) {
+            *a += b;
+        }
+    }
+}
+
+/// The terms of every figure of `table`, as SQL sums over its rows.
+fn sums_sql(table: Table, backend: Backend) -> Vec<String> {
+    let days = days_expr(backend);
+    DEFS.iter()
+        .filter(|d| d.table == table)
+        .flat_map(|d| terms(d.measure))
+        .map(|(cond, expr)| {
+            let expr = expr.replace(DAYS, days);
+            format!("CAST(SUM(CASE WHEN {cond} THEN COALESCE({expr}, 0) ELSE 0 END) AS BIGINT)")
+        })
+        .collect()
+}
+
+fn values_of(r: &sqlx::any::AnyRow, from: usize, n: usize) -> AppResult<Vec<i64>> {
+    (from..from + n)
+        .map(|i| Ok(r.try_get::<Option<i64>, _>(i)?.unwrap_or(0)))
+        .collect()
+}
+
+/// The sums from the case rows themselves (any subtree; the reference for the totals).
 async fn pass(
     db: &Db,
     table: Table,
     path: &str,
     from: NaiveDate,
     to: NaiveDate,
-) -> AppResult<Groups> {
-    let days = days_expr(db.backend());
-    let defs: Vec<&Def> = DEFS.iter().filter(|d| d.table == table).collect();
-    let sums: Vec<String> = defs
-        .iter()
-        .flat_map(|d| terms(d.measure))
-        .map(|(cond, expr)| {
-            let expr = expr.replace(DAYS, days);
-            format!("CAST(SUM(CASE WHEN {cond} THEN COALESCE({expr}, 0) ELSE 0 END) AS BIGINT)")
-        })
-        .collect();
+) -> AppResult<Sums> {
+    let sums = sums_sql(table, db.backend());
     let dims = table.dims();
     let sql = format!(
         "SELECT {}, {} FROM {} WHERE {} GROUP BY {}",
@@ -363,20 +426,177 @@ async fn pass(
         .bind(to.to_string())
         .fetch_all(db.pool())
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
+    let mut out = Sums::default();
     for r in rows {
-        let key = [
-            r.try_get::<String, _>(0)?,
-            r.try_get::<String, _>(1)?,
-            r.try_get::<String, _>(2)?,
-        ];
-        let mut values = Vec::with_capacity(sums.len());
-        for i in 0..sums.len() {
-            values.push(r.try_get::<Option<i64>, _>(3 + i)?.unwrap_or(0));
+        let values = values_of(&r, 3, sums.len())?;
+        out.add(None, &values);
+        for dim in 0..3 {
+            out.add(Some((dim, r.try_get::<String, _>(dim)?)), &values);
         }
-        out.push((key, values));
     }
     Ok(out)
+}
+
+/// The sums from the running totals of a federation-level union.
+async fn pass_from_totals(
+    db: &Db,
+    table: Table,
+    org_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Sums> {
+    let n = sums_sql(table, db.backend()).len();
+    let cols: Vec<String> = (0..n)
+        .map(|i| format!("CAST(SUM(t{i}) AS BIGINT)"))
+        .collect();
+    let sql = format!(
+        "SELECT part, {} FROM case_totals WHERE org_id = $1 AND case_type = $2 AND day >= $3 AND day <= $4 GROUP BY part",
+        cols.join(", ")
+    );
+    let rows = sqlx::query(&sql)
+        .bind(org_id)
+        .bind(table.case_type())
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(db.pool())
+        .await?;
+    let mut out = Sums {
+        total: vec![0; n],
+        ..Default::default()
+    };
+    for r in rows {
+        let part: String = r.try_get(0)?;
+        let values = values_of(&r, 1, n)?;
+        match part.split_once(':') {
+            None => out.add(None, &values),
+            Some((dim, code)) => {
+                let dim = dim.parse::<usize>().unwrap_or(0).min(2);
+                out.add(Some((dim, code.to_string())), &values);
+            }
+        }
+    }
+    Ok(out)
+}
+
+// ---------- running totals ----------
+
+/// Takes a case's contribution out of the totals (`sign` −1, before a step changes it) or puts
+/// it in (+1, after), for every federation-level union above where it counts.
+async fn count(tx: &mut Tx, table: Table, id: i64, sign: i64) -> AppResult<()> {
+    let backend = crate::db::tx_backend(tx);
+    let sums = sums_sql(table, backend);
+    let dims = table.dims();
+    let (path, day) = (table.path_col(), table.day_col());
+    let sql = format!(
+        "SELECT {}, {path}, {day}, {} FROM {} WHERE {}.id = $1 GROUP BY {}, {path}, {day}",
+        dims.join(", "),
+        sums.join(", "),
+        table.from(),
+        table.alias(),
+        dims.join(", ")
+    );
+    let Some(r) = sqlx::query(&sql).bind(id).fetch_optional(&mut **tx).await? else {
+        return Ok(());
+    };
+    let values: Vec<i64> = values_of(&r, 5, sums.len())?
+        .into_iter()
+        .map(|v| v * sign)
+        .collect();
+    if values.iter().all(|v| *v == 0) {
+        return Ok(());
+    }
+    let case_path: String = r.try_get(3)?;
+    let day: String = r.try_get(4)?;
+    let mut parts = vec![String::new()];
+    for dim in 0..3 {
+        parts.push(format!("{dim}:{}", r.try_get::<String, _>(dim)?));
+    }
+    let nodes = counters::Nodes::above(tx, std::iter::once(case_path.as_str())).await?;
+    let mut ids: Vec<i64> = nodes.iter().map(|(_, id)| id).collect();
+    // One order for every writer: concurrent steps never wait on each other in a circle.
+    ids.sort_unstable();
+    let n = values.len();
+    let cols: Vec<String> = (0..n).map(|i| format!("t{i}")).collect();
+    let params: Vec<String> = (0..n).map(|i| format!("${}", i + 5)).collect();
+    let updates: Vec<String> = cols
+        .iter()
+        .map(|c| format!("{c} = case_totals.{c} + excluded.{c}"))
+        .collect();
+    let upsert = format!(
+        "INSERT INTO case_totals (org_id, case_type, day, part, {}) VALUES ($1, $2, $3, $4, {}) \
+         ON CONFLICT (org_id, case_type, day, part) DO UPDATE SET {}",
+        cols.join(", "),
+        params.join(", "),
+        updates.join(", ")
+    );
+    for org in ids {
+        for part in &parts {
+            let mut q = sqlx::query(&upsert)
+                .bind(org)
+                .bind(table.case_type())
+                .bind(&day)
+                .bind(part);
+            for v in &values {
+                q = q.bind(*v);
+            }
+            q.execute(&mut **tx).await?;
+        }
+    }
+    Ok(())
+}
+
+/// [`count`] for a petition.
+pub async fn count_petition(tx: &mut Tx, id: i64, sign: i64) -> AppResult<()> {
+    count(tx, Table::Petitions, id, sign).await
+}
+
+/// [`count`] for a dispute.
+pub async fn count_dispute(tx: &mut Tx, id: i64, sign: i64) -> AppResult<()> {
+    count(tx, Table::Disputes, id, sign).await
+}
+
+/// Recomputes every running total from the case rows: after a bulk load, and when the
+/// hierarchy changes (a subtree moved, a union becoming or ceasing to be a federation level).
+pub async fn rebuild_totals(tx: &mut Tx) -> AppResult<()> {
+    let backend = crate::db::tx_backend(tx);
+    sqlx::query("DELETE FROM case_totals")
+        .execute(&mut **tx)
+        .await?;
+    let nodes = counters::Nodes::all(tx).await?;
+    let mut nodes: Vec<(String, i64)> = nodes.iter().map(|(p, id)| (p.to_string(), id)).collect();
+    nodes.sort();
+    for table in [Table::Petitions, Table::Disputes] {
+        let sums = sums_sql(table, backend);
+        let cols: Vec<String> = (0..sums.len()).map(|i| format!("t{i}")).collect();
+        let (path, day) = (table.path_col(), table.day_col());
+        let mut parts: Vec<(String, Option<&str>)> = vec![("''".into(), None)];
+        for (dim, col) in table.dims().iter().enumerate() {
+            parts.push((format!("'{dim}:' || {col}"), Some(col)));
+        }
+        for (node_path, node) in &nodes {
+            let (lo, hi) = Scope::subtree(node_path).range();
+            for (part, group) in &parts {
+                let group_by = match group {
+                    Some(g) => format!("{day}, {g}"),
+                    None => day.to_string(),
+                };
+                let sql = format!(
+                    "INSERT INTO case_totals (org_id, case_type, day, part, {}) \
+                     SELECT {node}, '{}', {day}, {part}, {} FROM {} WHERE {path} >= $1 AND {path} < $2 GROUP BY {group_by}",
+                    cols.join(", "),
+                    table.case_type(),
+                    sums.join(", "),
+                    table.from(),
+                );
+                sqlx::query(&sql)
+                    .bind(lo.clone())
+                    .bind(hi.clone())
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn amount(d: &Def, total: &[i64]) -> Amount {
@@ -396,34 +616,29 @@ fn amount(d: &Def, total: &[i64]) -> Amount {
 }
 
 /// The figures of one table from its passes: the period's and, for 同比, the year before.
-fn assemble(table: Table, now: &Groups, before: &Groups, q: &str) -> Vec<FigureValue> {
+fn assemble(table: Table, now: &Sums, before: &Sums, q: &str) -> Vec<FigureValue> {
     let mut out = Vec::new();
     let mut offset = 0;
     for d in DEFS.iter().filter(|d| d.table == table) {
         let n = terms(d.measure).len();
-        let total = |g: &Groups| -> Vec<i64> {
+        let total = |s: &Sums| -> Vec<i64> {
             (0..n)
-                .map(|i| g.iter().map(|(_, v)| v[offset + i]).sum())
+                .map(|i| s.total.get(offset + i).copied().unwrap_or(0))
                 .collect()
         };
         let a = amount(d, &total(now));
         let previous = d.yoy.then(|| amount(d, &total(before)));
         let mut parts = Vec::new();
         for &dim in d.parts {
-            let mut by: std::collections::BTreeMap<String, i64> = Default::default();
-            for (key, v) in now {
-                *by.entry(key[dim].clone()).or_default() += v[offset];
-            }
-            parts.extend(
-                by.into_iter()
-                    .filter(|(_, v)| *v != 0)
-                    .map(|(code, value)| Part {
-                        dimension: table.dim_name(dim).into(),
-                        label: table.label(dim, &code),
-                        code,
-                        value,
-                    }),
-            );
+            parts.extend(now.parts[dim].iter().filter_map(|(code, v)| {
+                let value = v.get(offset).copied().unwrap_or(0);
+                (value != 0).then(|| Part {
+                    dimension: table.dim_name(dim).into(),
+                    label: table.label(dim, code),
+                    code: code.clone(),
+                    value,
+                })
+            }));
         }
         let (numerator, denominator) = match a {
             Amount::Ratio { num, den } => (Some(num), Some(den)),
@@ -464,11 +679,22 @@ fn assemble(table: Table, now: &Groups, before: &Groups, q: &str) -> Vec<FigureV
 /// Every casework figure of a union's subtree and a period.
 pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<FigureValue>> {
     let earlier = year_before(period);
+    // Federation levels read their running totals; a smaller subtree its rows.
+    let sums = |table: Table, p: &Period| {
+        let (from, to) = (p.from, p.to);
+        async move {
+            if counters::is_counted(&org.kind) {
+                pass_from_totals(db, table, org.id, from, to).await
+            } else {
+                pass(db, table, &org.path, from, to).await
+            }
+        }
+    };
     let (pn, pb, dn, db_) = tokio::try_join!(
-        pass(db, Table::Petitions, &org.path, period.from, period.to),
-        pass(db, Table::Petitions, &org.path, earlier.from, earlier.to),
-        pass(db, Table::Disputes, &org.path, period.from, period.to),
-        pass(db, Table::Disputes, &org.path, earlier.from, earlier.to),
+        sums(Table::Petitions, period),
+        sums(Table::Petitions, &earlier),
+        sums(Table::Disputes, period),
+        sums(Table::Disputes, &earlier),
     )?;
     let q = format!("org={}&from={}&to={}", org.code, period.from, period.to);
     let mut out = assemble(Table::Petitions, &pn, &pb, &q);
@@ -574,6 +800,38 @@ pub async fn cases(
         total,
         rows,
     })
+}
+
+/// The figures of a subtree and period computed from the case rows, whatever the union: the
+/// reference the running totals are checked against (`None`: they agree).
+pub async fn reconcile(db: &Db, org: &Org, period: &Period) -> AppResult<Option<String>> {
+    for table in [Table::Petitions, Table::Disputes] {
+        let rows = pass(db, table, &org.path, period.from, period.to).await?;
+        let kept = pass_from_totals(db, table, org.id, period.from, period.to).await?;
+        let norm = |s: Sums| {
+            let mut s = s;
+            let n = sums_sql(table, db.backend()).len();
+            s.total.resize(n, 0);
+            for p in s.parts.iter_mut() {
+                p.retain(|_, v| v.iter().any(|x| *x != 0));
+                for v in p.values_mut() {
+                    v.resize(n, 0);
+                }
+            }
+            s
+        };
+        let (rows, kept) = (norm(rows), norm(kept));
+        if rows != kept {
+            return Ok(Some(format!(
+                "{} 的 {} 汇总与案件记录不符：记录 {:?}，汇总 {:?}",
+                org.name,
+                table.case_type(),
+                rows.total,
+                kept.total
+            )));
+        }
+    }
+    Ok(None)
 }
 
 /// Every casework figure key, for the documentation and the tests.

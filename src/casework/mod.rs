@@ -3,6 +3,7 @@
 //! the union that must act; labour-dispute mediation and legal aid with the roster of
 //! mediators and lawyers. No HTTP here.
 
+pub mod demo;
 pub mod disputes;
 pub mod escalation;
 pub mod figures;

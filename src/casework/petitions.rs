@@ -25,7 +25,9 @@ use crate::registry::orgs::{self, Org};
 use crate::registry::scope::Scope;
 use crate::types::parse_date;
 use crate::workflow::history::{self, CaseRef, Entry, HistoryRow};
-use crate::workflow::{self, Named, Step, coded_enum, deadlines, given, issue, pick, required};
+use crate::workflow::{
+    self, Named, Set, Step, coded_enum, deadlines, given, issue, pick, required,
+};
 
 // ---------- what a petition is ----------
 
@@ -625,6 +627,7 @@ pub async fn intake(
                 "channel": channel.code(), "kind": kind.code(), "category": category.code(),
                 "received_on": received_on.to_string(), "repeat_of": repeat_of.map(|r| r.to_string()),
             });
+            super::figures::count_petition(tx, id, 1).await?;
             record(tx, id, Entry { at: now, on: received_on, actor: &actor, action: "intake", from: None, to: Status::Received.code(), detail: &detail }).await?;
             audit::append_tx(tx, backend, &actor, now, Event::new("petition.intake").target("petition", id).detail(detail)).await?;
             Ok(())
@@ -897,55 +900,40 @@ pub async fn step(
             detail.clone(),
         );
         Box::pin(async move {
-            let mut sql = String::from(
-                "UPDATE petitions SET status = $1, version = version + 1, updated_at = $2",
+            let mut sets: Vec<Set> = set.iter().map(|(c, v)| Set::Text(c, v.clone())).collect();
+            // Counters kept in the row (whole numbers from this code).
+            sets.extend(
+                extra
+                    .iter()
+                    .map(|(c, v)| Set::Expr(format!("{c} = {c} + {v}"))),
             );
-            let mut n = 2;
-            for (col, _) in &set {
-                n += 1;
-                sql.push_str(&format!(", {col} = ${n}"));
-            }
-            for (col, v) in &extra {
-                // Counters kept in the row (whole numbers from this code, never typed text).
-                sql.push_str(&format!(", {col} = {col} + {v}"));
-            }
-            if target.is_some() {
+            match (&target, actor.account_id) {
                 // Handed on: the receiving union's officer takes it.
-                sql.push_str(&format!(
-                    ", org_id = ${}, org_path = ${}, officer_id = NULL",
-                    n + 1,
-                    n + 2
-                ));
-                n += 2;
-            } else if let Some(me) = actor.account_id {
-                sql.push_str(&format!(", officer_id = COALESCE(officer_id, {me})"));
+                (Some(t), _) => {
+                    sets.push(Set::Number("org_id", Some(t.id)));
+                    sets.push(Set::Text("org_path", Some(t.path.clone())));
+                    sets.push(Set::Expr("officer_id = NULL".into()));
+                }
+                (None, Some(me)) => sets.push(Set::Expr(format!(
+                    "officer_id = COALESCE(officer_id, {me})"
+                ))),
+                (None, None) => {}
             }
-            sql.push_str(&format!(
-                " WHERE id = ${} AND version = ${} AND status = ${}",
-                n + 1,
-                n + 2,
-                n + 3
-            ));
-            let mut q = sqlx::query(&sql).bind(to.code()).bind(now);
-            for (_, v) in &set {
-                q = q.bind(v.clone());
-            }
-            if let Some(t) = &target {
-                q = q.bind(t.id).bind(t.path.clone());
-            }
-            let changed = q
-                .bind(id)
-                .bind(expected)
-                .bind(from.code())
-                .execute(&mut **tx)
-                .await?
-                .rows_affected();
-            if changed != 1 {
-                return Err(AppError::conflict(
-                    "CASE_CHANGED",
-                    "这件诉求刚刚已被其他人处理，请刷新后查看最新情况",
-                ));
-            }
+            // The figures: the case's contribution out before the step, in again after it.
+            super::figures::count_petition(tx, id, -1).await?;
+            workflow::update_case(
+                tx,
+                "petitions",
+                id,
+                expected,
+                from.code(),
+                to.code(),
+                now,
+                &sets,
+                "这件诉求",
+            )
+            .await?;
+            super::figures::count_petition(tx, id, 1).await?;
             record(
                 tx,
                 id,
@@ -1067,26 +1055,8 @@ pub async fn queue(
     }
     // The deadline that matters now: acceptance while received, the answer while handled.
     let due_expr = "CASE WHEN p.status = 'received' THEN p.accept_due WHEN p.status IN ('accepted','dispatched') THEN p.reply_due END";
-    match f.due.as_deref() {
-        Some("overdue") => {
-            args.push(today.to_string());
-            cond.push_str(&format!(" AND {due_expr} < ${}", args.len()));
-        }
-        Some("near") => {
-            args.push(today.to_string());
-            args.push(deadlines::due(today, WARN_DAYS).to_string());
-            cond.push_str(&format!(
-                " AND {due_expr} >= ${} AND {due_expr} <= ${}",
-                args.len() - 1,
-                args.len()
-            ));
-        }
-        Some(other) if !other.is_empty() => {
-            return Err(AppError::invalid(format!(
-                "期限筛选“{other}”无法识别，可选 overdue、near"
-            )));
-        }
-        _ => {}
+    if let Some(c) = deadlines::filter(f.due.as_deref(), due_expr, today, WARN_DAYS, &mut args)? {
+        cond.push_str(&format!(" AND {c}"));
     }
     if f.mine == Some(true) {
         // An account id from the session, never typed text.

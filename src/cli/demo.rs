@@ -30,6 +30,7 @@ pub async fn demo(
     super::serve::print_boot(&boot, config);
     let started = std::time::Instant::now();
     let r = demo::seed(&reg, members, seed, write_files.as_deref()).await?;
+    let cases = app::seed_demo_cases(&reg, members, seed).await?;
     println!(
         "演示城市已装入：{} 个工会、{} 家单位、{} 名会员；转会 {}、退休 {}、离会 {}（用时 {:.1} 秒）",
         r.orgs,
@@ -39,6 +40,10 @@ pub async fn demo(
         r.retirements,
         r.leavers,
         started.elapsed().as_secs_f64()
+    );
+    println!(
+        "职工维权：诉求 {} 件、调解和法律援助 {} 件、调解员与律师 {} 名（两年）",
+        cases.petitions, cases.disputes, cases.advocates
     );
     Ok(0)
 }

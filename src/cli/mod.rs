@@ -204,6 +204,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         rounds: usize,
     },
+    /// Time casework queues, the city's case figures and case pages, generating cases up to --cases first.
+    Casework {
+        /// Cases (petitions and disputes) the database should hold; missing ones are generated.
+        #[arg(long, default_value_t = 200_000)]
+        cases: u64,
+        /// Repetitions of each query.
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+    },
 }
 
 /// Parses the command line, loads the configuration, runs the command; returns the exit code.
@@ -305,6 +314,11 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
                 crate::bench::queries(&config, rounds).await.map(|_| 0)
             }
             BenchCommand::Pages { rounds } => crate::bench::pages(&config, rounds).await.map(|_| 0),
+            BenchCommand::Casework { cases, rounds } => {
+                crate::bench::casework::run(&config, cases, rounds)
+                    .await
+                    .map(|_| 0)
+            }
         },
     }
 }

@@ -40,6 +40,12 @@ pub(super) fn print_boot(boot: &app::Boot, config: &Config) {
             d.orgs, d.units, d.members, d.transfers, d.retirements, d.leavers
         );
     }
+    if let Some(c) = &boot.demo_cases {
+        eprintln!(
+            "★ 已装入两年的职工维权案件：诉求 {} 件、调解和法律援助 {} 件、调解员与律师 {} 名",
+            c.petitions, c.disputes, c.advocates
+        );
+    }
     if !boot.accounts.is_empty() {
         eprintln!(
             "★ 已创建初始账号（一次性密码只显示这一次，首次登录后须修改；管理员还须绑定动态口令）："

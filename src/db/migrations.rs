@@ -117,7 +117,9 @@ const MIGRATIONS: &[Migration] = &[
 /// Disputes (mediation and legal aid) carry their handling union the same way, the amounts in
 /// fen, the workers named in `dispute_workers` (members linked, others protected like members)
 /// and the number involved in `workers`; `advocates` is each union's roster of mediators and
-/// lawyers.
+/// lawyers. `case_totals` holds, for each federation-level union (as the registry's totals),
+/// day of receipt and part (all, or one channel, type, category …), the sums the casework
+/// figures are made of (`t0`… in the order of the figure definitions), kept by every step.
 const V12_CASEWORK: &str = r#"
 CREATE TABLE petitions (
     id {pk},
@@ -240,7 +242,20 @@ CREATE TABLE dispute_workers (
     mobile_masked TEXT
 );
 CREATE INDEX dispute_workers_case ON dispute_workers(dispute_id);
-CREATE INDEX dispute_workers_member ON dispute_workers(member_id)
+CREATE INDEX dispute_workers_member ON dispute_workers(member_id);
+CREATE INDEX petitions_open ON petitions(status, org_path);
+CREATE INDEX disputes_open ON disputes(status, org_path);
+CREATE TABLE case_totals (
+    org_id BIGINT NOT NULL,
+    case_type TEXT NOT NULL,
+    day TEXT {c} NOT NULL,
+    part TEXT NOT NULL,
+    t0 BIGINT NOT NULL DEFAULT 0, t1 BIGINT NOT NULL DEFAULT 0, t2 BIGINT NOT NULL DEFAULT 0, t3 BIGINT NOT NULL DEFAULT 0,
+    t4 BIGINT NOT NULL DEFAULT 0, t5 BIGINT NOT NULL DEFAULT 0, t6 BIGINT NOT NULL DEFAULT 0, t7 BIGINT NOT NULL DEFAULT 0,
+    t8 BIGINT NOT NULL DEFAULT 0, t9 BIGINT NOT NULL DEFAULT 0, t10 BIGINT NOT NULL DEFAULT 0, t11 BIGINT NOT NULL DEFAULT 0,
+    t12 BIGINT NOT NULL DEFAULT 0, t13 BIGINT NOT NULL DEFAULT 0, t14 BIGINT NOT NULL DEFAULT 0, t15 BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (org_id, case_type, day, part)
+)
 "#;
 
 /// A union's officers (chair, vice-chairs, committee heads, contact) for its page. The mobile

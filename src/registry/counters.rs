@@ -195,6 +195,11 @@ impl Nodes {
         Ok(Nodes(q.fetch_all(&mut **tx).await?.into_iter().collect()))
     }
 
+    /// The unions, as (path, id).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, i64)> {
+        self.0.iter().map(|(p, id)| (p.as_str(), *id))
+    }
+
     /// Only the union `id` at `path`.
     pub fn single(path: &str, id: i64) -> Nodes {
         Nodes(HashMap::from([(path.to_string(), id)]))

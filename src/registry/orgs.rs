@@ -280,6 +280,18 @@ pub async fn pick(
     Ok(q.fetch_all(db.pool()).await?)
 }
 
+/// Every column holding a union's materialised path (a record's place in the hierarchy): a
+/// subtree move rewrites them all.
+const PATH_COLUMNS: &[(&str, &str)] = &[
+    ("units", "org_path"),
+    ("members", "org_path"),
+    ("memberships", "org_path"),
+    ("petitions", "org_path"),
+    ("petitions", "received_path"),
+    ("disputes", "org_path"),
+    ("advocates", "org_path"),
+];
+
 /// The materialised paths of the unions above the one at `path` (`/1/2/3/` → `/1/`, `/1/2/`).
 pub fn paths_above(path: &str) -> Vec<&str> {
     path.char_indices()
@@ -549,6 +561,7 @@ pub async fn update_tx(tx: &mut Tx, org: &Org, fields: &OrgFields) -> AppResult<
     .await?;
     if counters::is_counted(&org.kind) != counters::is_counted(fields.kind.code()) {
         counters::kind_changed(tx, org.id, &org.path, fields.kind.code()).await?;
+        crate::figures::hierarchy_changed(tx).await?;
     }
     Ok(true)
 }
@@ -639,9 +652,9 @@ pub async fn move_subtree(
                 .bind(&old_hi)
                 .execute(&mut **tx)
                 .await?;
-            for table in ["units", "members", "memberships"] {
+            for (table, column) in PATH_COLUMNS {
                 sqlx::query(&format!(
-                    "UPDATE {table} SET org_path = $1 || substr(org_path, CAST($2 AS INTEGER)) WHERE org_path >= $3 AND org_path < $4"
+                    "UPDATE {table} SET {column} = $1 || substr({column}, CAST($2 AS INTEGER)) WHERE {column} >= $3 AND {column} < $4"
                 ))
                 .bind(&new_path)
                 .bind(cut)
@@ -652,6 +665,7 @@ pub async fn move_subtree(
             }
             counters::contribute_subtree(tx, &new_path, 1, &mut totals).await?;
             counters::write_deltas(tx, totals).await?;
+            crate::figures::hierarchy_changed(tx).await?;
             let old_parent: Option<String> = match org.parent_id {
                 Some(pid) => sqlx::query_scalar("SELECT code FROM orgs WHERE id = $1").bind(pid).fetch_optional(&mut **tx).await?,
                 None => None,

@@ -31,6 +31,38 @@ impl Standing {
     }
 }
 
+/// The SQL condition of a list's deadline filter: `overdue` (the deadline `expr` before
+/// today) or `near` (within `warn_days`); its dates are pushed to `args` as `$n` parameters.
+pub fn filter(
+    due: Option<&str>,
+    expr: &str,
+    today: NaiveDate,
+    warn_days: u32,
+    args: &mut Vec<String>,
+) -> crate::error::AppResult<Option<String>> {
+    Ok(match due.map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some("overdue") => {
+            args.push(today.to_string());
+            Some(format!("{expr} < ${}", args.len()))
+        }
+        Some("near") => {
+            args.push(today.to_string());
+            args.push(super::deadlines::due(today, warn_days).to_string());
+            Some(format!(
+                "{expr} >= ${} AND {expr} <= ${}",
+                args.len() - 1,
+                args.len()
+            ))
+        }
+        Some(other) => {
+            return Err(crate::error::AppError::invalid(format!(
+                "期限筛选“{other}”无法识别，可选 overdue、near"
+            )));
+        }
+    })
+}
+
 /// The standing of a deadline `due` on `today`, warning `warn_days` before.
 pub fn standing(due: NaiveDate, today: NaiveDate, warn_days: u32) -> Standing {
     if today > due {

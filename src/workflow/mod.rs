@@ -103,6 +103,72 @@ pub struct Step<S, A> {
     pub to: S,
 }
 
+/// A column a step sets on its case row.
+#[derive(Debug, Clone)]
+pub enum Set {
+    Text(&'static str, Option<String>),
+    Number(&'static str, Option<i64>),
+    /// An expression made by the code from whole numbers it holds (a counter, an account id),
+    /// never from typed text: `sessions = sessions + 1`.
+    Expr(String),
+}
+
+/// Moves the case `id` of `table` from state `from` to `to` and sets `sets`, only if it is
+/// still at `version` in `from` (nobody acted in between); otherwise 409 `CASE_CHANGED` with
+/// `what` (这件诉求, 这件案件 …) named. Tables and columns are names from the code.
+#[allow(clippy::too_many_arguments)]
+pub async fn update_case(
+    tx: &mut crate::db::Tx,
+    table: &str,
+    id: i64,
+    version: i64,
+    from: &str,
+    to: &str,
+    now: i64,
+    sets: &[Set],
+    what: &str,
+) -> AppResult<()> {
+    let mut sql = format!("UPDATE {table} SET status = $1, version = version + 1, updated_at = $2");
+    let mut n = 2;
+    for s in sets {
+        match s {
+            Set::Text(col, _) | Set::Number(col, _) => {
+                n += 1;
+                sql.push_str(&format!(", {col} = ${n}"));
+            }
+            Set::Expr(e) => sql.push_str(&format!(", {e}")),
+        }
+    }
+    sql.push_str(&format!(
+        " WHERE id = ${} AND version = ${} AND status = ${}",
+        n + 1,
+        n + 2,
+        n + 3
+    ));
+    let mut q = sqlx::query(&sql).bind(to.to_string()).bind(now);
+    for s in sets {
+        q = match s {
+            Set::Text(_, v) => q.bind(v.clone()),
+            Set::Number(_, v) => q.bind(*v),
+            Set::Expr(_) => q,
+        };
+    }
+    let changed = q
+        .bind(id)
+        .bind(version)
+        .bind(from.to_string())
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if changed != 1 {
+        return Err(AppError::conflict(
+            "CASE_CHANGED",
+            format!("{what}刚刚已被其他人处理，请刷新后查看最新情况"),
+        ));
+    }
+    Ok(())
+}
+
 /// The state `action` leads to from `from`, if the table allows it.
 pub fn next<S: Named, A: Named>(table: &[Step<S, A>], from: S, action: A) -> Option<S> {
     table

@@ -5,7 +5,8 @@
 // pinyin initials, an import with errors fixed and imported again, a transfer accepted on the
 // receiving side with the picker, an export of exactly the list on screen; a member found by
 // full ID number and by mobile tail, a form with three mistakes, back after sign-out, reload
-// after a reveal, and the dashboard and lists at a phone's width.
+// after a reveal, a petition taken in by the city, dispatched to a district, answered there and
+// called back, and the dashboard and lists at a phone's width.
 //
 // The server is the real binary on a fresh data folder (SQLite by default; the database named
 // by GONGHUI_DATABASE_URL when set), seeded with the demo city. See ./run.
@@ -413,6 +414,55 @@ test("a transfer started in one district is accepted in the other", async () => 
   assert.equal(gone.status(), 404);
   await sender.context().close();
   await receiver.context().close();
+});
+
+test("a petition taken in by the city goes down to a district, is answered there and called back", async () => {
+  const city = await newPage();
+  await signIn(city, "cadre", NEW_PASSWORD);
+  await city.goto(`${base}/casework/new`);
+  await city.getByLabel("来源渠道").selectOption({ label: "12351电话" });
+  await city.getByLabel("诉求类型").selectOption({ label: "求决" });
+  await city.getByLabel("诉求事项").selectOption({ label: "拖欠工资" });
+  await city.getByLabel("诉求人姓名").fill("韩来电");
+  await city.getByLabel("诉求人手机号").fill("13700001234");
+  await city.getByLabel("诉求内容").fill("外卖站点拖欠两个月工资，多次讨要未果");
+  await city.getByRole("button", { name: "登记", exact: true }).click();
+  await city.getByText("已登记").first().waitFor();
+  assert.ok((await city.content()).includes("137****1234"), "the mobile is shown masked");
+  await city.getByRole("button", { name: "受理", exact: true }).click();
+  await city.getByText("已办理").first().waitFor();
+  await city.getByLabel("交办给下级工会").fill("HS01");
+  await city.getByRole("button", { name: "交办", exact: true }).click();
+  await city.getByText("已交办").first().waitFor();
+
+  // The district cadre finds it in the queue and answers.
+  const district = await newPage();
+  await signIn(district, "d1cadre", NEW_PASSWORD);
+  await district.waitForURL((u) => !u.pathname.startsWith("/login"));
+  await district.goto(`${base}/casework`);
+  const row = district.getByRole("row").filter({ hasText: "韩来电" });
+  await row.waitFor();
+  await shot(district, "16-casework-queue");
+  await row.getByRole("link").first().click();
+  await district.getByLabel("答复内容").fill("已约谈站点负责人，工资于本周发放");
+  await district.getByLabel("答复方式").selectOption("电话");
+  await district.getByRole("button", { name: "答复", exact: true }).click();
+  await district.getByText("已答复").first().waitFor();
+  // Answering twice is not offered any more.
+  assert.equal(await district.getByRole("button", { name: "答复", exact: true }).count(), 0);
+
+  // The city calls the worker back: satisfied, closed; the timeline tells the whole story.
+  await city.reload();
+  await city.getByLabel("回访结果").selectOption("satisfied");
+  await city.getByRole("button", { name: "记录回访" }).click();
+  await city.getByText("已办结").first().waitFor();
+  const timeline = await city.locator("ol.timeline").innerText();
+  for (const step of ["登记", "受理", "交办", "答复", "回访满意并办结"]) {
+    assert.ok(timeline.includes(step), `${step} in the timeline`);
+  }
+  await shot(city, "17-case-timeline", { fullPage: true });
+  await district.context().close();
+  await city.context().close();
 });
 
 test("a filtered member list is exported", async () => {

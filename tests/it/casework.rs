@@ -1186,6 +1186,11 @@ async fn every_casework_figure_equals_a_brute_force_recount() {
     let app = spawn_app().await;
     app.seed_tree().await;
     generated_cases(&app).await;
+    assert_eq!(
+        every_history_replays(&app).await,
+        140,
+        "90 petitions and 50 disputes"
+    );
     let total: i64 = app
         .scalar("SELECT COUNT(*) FROM petitions WHERE repeat_of IS NOT NULL")
         .await;
@@ -1197,6 +1202,38 @@ async fn every_casework_figure_equals_a_brute_force_recount() {
         ("U1", "2026-03-01", "2026-09-30"),
     ] {
         check_figures(&app, org, from, to).await;
+    }
+    // A street moved to the other district: its cases now count there, totals and rows alike.
+    let (s, v) = app
+        .post("/api/v1/orgs/S1/move", json!({"parent_code": "D2"}))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    for (org, from, to) in [
+        ("D2", "2025-01-01", "2026-11-30"),
+        ("D1", "2025-01-01", "2026-11-30"),
+        ("C", "2025-06-01", "2026-05-31"),
+    ] {
+        check_figures(&app, org, from, to).await;
+    }
+    for code in ["C", "D1", "D2"] {
+        let org = gonghui::registry::orgs::get_by_code(
+            &app.reg.db,
+            &gonghui::registry::scope::Scope::all(),
+            code,
+        )
+        .await
+        .unwrap();
+        let period = gonghui::registry::stats::Period {
+            from: date("2024-11-01"),
+            to: date("2026-11-30"),
+        };
+        assert_eq!(
+            gonghui::casework::figures::reconcile(&app.reg.db, &org, &period)
+                .await
+                .unwrap(),
+            None,
+            "{code}"
+        );
     }
     // The generated set exercises every branch the figures distinguish.
     let (_, v) = app
@@ -1437,4 +1474,102 @@ async fn console_intake_dispatch_and_reply_keep_what_was_typed_and_show_the_time
     }
     let (_, html) = page(&d1, &app, "/casework?status=replied").await;
     assert!(html.contains("冯来访"));
+}
+
+/// Replays every case's recorded actions through its table from the first state.
+async fn every_history_replays(app: &TestApp) -> usize {
+    use gonghui::casework::{disputes, petitions};
+    use gonghui::workflow::{Named, replay};
+    let rows: Vec<(String, i64, String, String)> = sqlx::query_as(
+        "SELECT e.case_type, e.case_id, e.action, COALESCE(p.status, d.status) FROM case_events e \
+         LEFT JOIN petitions p ON e.case_type = 'petition' AND p.id = e.case_id \
+         LEFT JOIN disputes d ON e.case_type = 'dispute' AND d.id = e.case_id ORDER BY e.case_type, e.case_id, e.at, e.id",
+    )
+    .fetch_all(app.reg.db.pool())
+    .await
+    .unwrap();
+    let mut cases: std::collections::BTreeMap<(String, i64), (Vec<String>, String)> =
+        Default::default();
+    for (t, id, action, status) in rows {
+        cases
+            .entry((t, id))
+            .or_insert_with(|| (Vec::new(), status))
+            .0
+            .push(action);
+    }
+    let kinds: std::collections::HashMap<i64, String> =
+        sqlx::query_as::<_, (i64, String)>("SELECT id, kind FROM disputes")
+            .fetch_all(app.reg.db.pool())
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+    for ((t, id), (actions, status)) in &cases {
+        let steps = actions
+            .iter()
+            .filter(|a| !matches!(a.as_str(), "intake" | "register" | "escalate"));
+        let end = if t == "petition" {
+            replay(
+                petitions::TABLE,
+                petitions::Status::Received,
+                steps.map(|a| petitions::Action::parse(a).unwrap()),
+            )
+            .map(|s| s.code())
+        } else {
+            let kind = disputes::Kind::parse(&kinds[id]).unwrap();
+            replay(
+                kind.table(),
+                disputes::Status::Registered,
+                steps.map(|a| disputes::Action::parse(a).unwrap()),
+            )
+            .map(|s| s.code())
+        };
+        assert_eq!(end, Ok(status.as_str()), "{t} {id}: {actions:?}");
+    }
+    cases.len()
+}
+
+#[tokio::test]
+async fn the_demo_city_has_two_years_of_cases_whose_histories_replay_and_figures_compare() {
+    let app = spawn_app().await;
+    gonghui::registry::demo::seed(&app.reg, 1500, 7, None)
+        .await
+        .unwrap();
+    let today = chrono::Local::now().date_naive();
+    let r = gonghui::casework::demo::seed(&app.reg.db, 300, 100, 7, today)
+        .await
+        .unwrap();
+    assert_eq!((r.petitions, r.disputes), (300, 100));
+    assert_eq!(every_history_replays(&app).await, 400);
+    let last_year = today - chrono::Duration::days(365);
+    let (_, v) = app
+        .get(&format!(
+            "/api/v1/figures?org=HS&from={last_year}&to={today}"
+        ))
+        .await;
+    let fig = |key: &str| {
+        v["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == key)
+            .unwrap()
+            .clone()
+    };
+    assert!(fig("petitions.visits")["value"].as_f64().unwrap() > 100.0);
+    assert!(
+        fig("petitions.visits")["change_percent"].is_string(),
+        "同比 from the first day"
+    );
+    let rate = fig("petitions.accepted_in_time_rate")["value"]
+        .as_f64()
+        .unwrap();
+    assert!((90.0..100.0).contains(&rate), "mostly on time: {rate}");
+    let success = fig("mediation.success_rate")["value"].as_f64().unwrap();
+    assert!((50.0..90.0).contains(&success), "{success}");
+    // The generated ones pass through the same steps as typed ones.
+    let (_, queue) = app.get("/api/v1/casework/petitions?per_page=5").await;
+    let id = queue[0]["id"].as_str().unwrap();
+    let (_, page) = app.get(&format!("/api/v1/casework/petitions/{id}")).await;
+    assert!(!page["history"].as_array().unwrap().is_empty());
 }

@@ -443,6 +443,8 @@ struct DisputeQuery {
     status: Option<String>,
     due: Option<String>,
     org: Option<String>,
+    /// One mediator's or lawyer's cases (from the roster).
+    advocate: Option<String>,
     page: Option<i64>,
 }
 
@@ -476,6 +478,7 @@ impl DisputeQuery {
                 ("status", field(&self.status)),
                 ("due", field(&self.due)),
                 ("org", field(&self.org)),
+                ("advocate", field(&self.advocate)),
                 ("page", Some(page.to_string())),
             ])
         )
@@ -493,7 +496,7 @@ async fn dispute_list(
         kind: field(&q.kind),
         org: field(&q.org),
         status: field(&q.status),
-        advocate: None,
+        advocate: field(&q.advocate),
         due: field(&q.due),
         page: Some(page),
         per_page: Some(50),

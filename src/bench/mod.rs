@@ -5,6 +5,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub mod casework;
+
 use crate::app;
 use crate::config::Config;
 use crate::db::bulk::{Val, insert_rows};
@@ -208,7 +210,7 @@ pub async fn import(config: &Config, dir: &Path, format: &str) -> AppResult<()> 
     Ok(())
 }
 
-fn summary(label: &str, mut samples: Vec<Duration>) {
+pub(crate) fn summary(label: &str, mut samples: Vec<Duration>) {
     samples.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let p = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
@@ -221,7 +223,7 @@ fn summary(label: &str, mut samples: Vec<Duration>) {
 }
 
 /// Opens the configured database and prints what a timing run is measured on.
-async fn open_for_timing(config: &Config, rounds: usize) -> AppResult<Registry> {
+pub(crate) async fn open_for_timing(config: &Config, rounds: usize) -> AppResult<Registry> {
     let (reg, _) = app::bootstrap(config, false).await?;
     let members_n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members")
         .fetch_one(reg.db.pool())
