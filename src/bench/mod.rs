@@ -478,6 +478,26 @@ pub async fn pages(config: &Config, rounds: usize) -> AppResult<()> {
     .fetch_one(db.pool())
     .await?;
     let (id_number, mobile) = (reg.keys.decrypt(&id_enc)?, reg.keys.decrypt(&mobile_enc)?);
+    // Casework pages, when the database holds cases.
+    let petition: Option<i64> = sqlx::query_scalar("SELECT MIN(id) FROM petitions")
+        .fetch_one(db.pool())
+        .await?;
+    let dispute: Option<i64> = sqlx::query_scalar("SELECT MIN(id) FROM disputes")
+        .fetch_one(db.pool())
+        .await?;
+    let mut casework: Vec<String> = Vec::new();
+    if let (Some(p), Some(d)) = (petition, dispute) {
+        casework = vec![
+            "/casework".into(),
+            "/casework?due=overdue".into(),
+            format!("/casework?org={district}"),
+            format!("/casework/{p}"),
+            "/casework/disputes".into(),
+            format!("/casework/disputes/{d}"),
+            "/casework/roster".into(),
+            "/casework/figures/petitions.items".into(),
+        ];
+    }
     let paths = [
         "/healthz".to_string(),
         "/dashboard".into(),
@@ -516,6 +536,7 @@ pub async fn pages(config: &Config, rounds: usize) -> AppResult<()> {
         "/transfers".into(),
         "/imports".into(),
     ];
+    let paths: Vec<String> = paths.into_iter().chain(casework).collect();
     // A whole ID number or mobile goes behind a token (it never stays in a URL): the page timed
     // is the list at the token's URL the search is answered with.
     let mut paths = paths.to_vec();

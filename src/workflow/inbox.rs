@@ -19,16 +19,9 @@ pub struct Item {
     pub urgent: bool,
 }
 
-async fn count(db: &Db, sql: &str, args: &[String]) -> AppResult<i64> {
-    let mut q = sqlx::query_scalar::<_, i64>(sql);
-    for a in args {
-        q = q.bind(a.clone());
-    }
-    Ok(q.fetch_one(db.pool()).await?)
-}
-
 /// Casework waiting in `scope` on `today`; `me` is the signed-in account; `warn_days` the
-/// warning window before a deadline.
+/// warning window before a deadline. One pass over the scope's open petitions and one over its
+/// open disputes.
 pub async fn casework(
     db: &Db,
     scope: &Scope,
@@ -40,49 +33,34 @@ pub async fn casework(
     let t = today.to_string();
     let near = deadlines::due(today, warn_days).to_string();
     const DUE: &str = "CASE WHEN status = 'received' THEN accept_due WHEN status IN ('accepted','dispatched') THEN reply_due END";
-    const OPEN: &str = "status IN ('received','accepted','dispatched')";
-    let p = |cond: &str| {
-        format!(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM petitions WHERE org_path >= $1 AND org_path < $2 AND {cond}"
-        )
-    };
-    let range = vec![lo.clone(), hi.clone()];
-    let with = |extra: &[&String]| {
-        let mut a = range.clone();
-        a.extend(extra.iter().map(|s| s.to_string()));
-        a
-    };
-    let overdue = count(db, &p(&format!("{OPEN} AND {DUE} < $3")), &with(&[&t])).await?;
-    let soon = count(
-        db,
-        &p(&format!("{OPEN} AND {DUE} >= $3 AND {DUE} <= $4")),
-        &with(&[&t, &near]),
+    const HANDLED: &str = "status IN ('received','accepted','dispatched')";
+    // The account id comes from the session, never from typed text.
+    let me = me.unwrap_or(-1);
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN {HANDLED} AND {DUE} < $3 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                CAST(COALESCE(SUM(CASE WHEN {HANDLED} AND {DUE} >= $3 AND {DUE} <= $4 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                CAST(COALESCE(SUM(CASE WHEN status = 'received' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                CAST(COALESCE(SUM(CASE WHEN status = 'replied' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                CAST(COALESCE(SUM(CASE WHEN {HANDLED} AND escalated_org_id IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                CAST(COALESCE(SUM(CASE WHEN officer_id = {me} THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         FROM petitions WHERE status IN ('received','accepted','dispatched','replied') AND org_path >= $1 AND org_path < $2"
+    );
+    let (overdue, soon, to_accept, to_call_back, escalated, mine): (i64, i64, i64, i64, i64, i64) =
+        sqlx::query_as(&sql)
+            .bind(&lo)
+            .bind(&hi)
+            .bind(&t)
+            .bind(&near)
+            .fetch_one(db.pool())
+            .await?;
+    let mediation_overdue: i64 = sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM disputes WHERE status IN ('registered','assigned','in_progress') \
+         AND org_path >= $1 AND org_path < $2 AND due_on < $3",
     )
-    .await?;
-    let to_accept = count(db, &p("status = 'received'"), &range).await?;
-    let to_call_back = count(db, &p("status = 'replied'"), &range).await?;
-    let escalated = count(
-        db,
-        &p(&format!("{OPEN} AND escalated_org_id IS NOT NULL")),
-        &range,
-    )
-    .await?;
-    let mine = match me {
-        Some(id) => {
-            count(
-                db,
-                &format!("SELECT CAST(COUNT(*) AS BIGINT) FROM petitions WHERE officer_id = {id} AND status IN ('received','accepted','dispatched','replied')"),
-                &[],
-            )
-            .await?
-        }
-        None => 0,
-    };
-    let mediation_overdue = count(
-        db,
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM disputes WHERE org_path >= $1 AND org_path < $2 AND status IN ('registered','assigned','in_progress') AND due_on < $3",
-        &with(&[&t]),
-    )
+    .bind(&lo)
+    .bind(&hi)
+    .bind(&t)
+    .fetch_one(db.pool())
     .await?;
     let items = [
         (overdue, "件诉求已超过期限", "/casework?due=overdue", true),

@@ -139,7 +139,28 @@ async fn dashboard(
 ) -> PageResult {
     let db = &st.reg.db;
     let (org, period, choice) = q.resolve(&st, &ctx).await?;
-    let o = overview::overview(db, &org, &period).await?;
+    let works_on_cases = ctx.caller.works_on(crate::casework::MODULE);
+    let today = crate::clock::local_date(st.auth.now());
+    let inbox = async {
+        if works_on_cases {
+            crate::workflow::inbox::casework(
+                db,
+                &ctx.caller.scope,
+                ctx.caller.account_id,
+                today,
+                crate::casework::petitions::WARN_DAYS,
+            )
+            .await
+        } else {
+            Ok(Vec::new())
+        }
+    };
+    // The registry's overview, the inbox and the casework figures, side by side.
+    let (o, inbox, case_figures) = tokio::try_join!(
+        overview::overview(db, &org, &period),
+        inbox,
+        crate::casework::figures::compute(db, &org, &period)
+    )?;
     let s = &o.stats;
     let m = &s.members;
     let yoy = |f: fn(&Stats) -> i64| o.compared(f).words();
@@ -300,22 +321,7 @@ async fn dashboard(
         })
         .collect();
     let nef_chart = charts::bars("新就业形态会员（按群体）", &nef);
-    let works_on_cases = ctx.caller.works_on(crate::casework::MODULE);
-    let today = crate::clock::local_date(st.auth.now());
-    let inbox = if works_on_cases {
-        crate::workflow::inbox::casework(
-            db,
-            &ctx.caller.scope,
-            ctx.caller.account_id,
-            today,
-            crate::casework::petitions::WARN_DAYS,
-        )
-        .await?
-    } else {
-        Vec::new()
-    };
-    let case_cards = crate::casework::figures::compute(db, &org, &period)
-        .await?
+    let case_cards = case_figures
         .into_iter()
         .map(|f| FigureCard {
             href: works_on_cases.then(|| {
