@@ -55,6 +55,49 @@ fn choices<T: Named>() -> Vec<(&'static str, &'static str)> {
     T::all().iter().map(|v| (v.code(), v.label())).collect()
 }
 
+/// A step's recorded detail in words for the timeline (the JSON kept in the history).
+pub fn detail_words(detail: &str) -> String {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(detail) else {
+        return String::new();
+    };
+    fn coded<T: Named>(v: &str) -> String {
+        T::parse(v).map(Named::label).unwrap_or(v).to_string()
+    }
+    let mut out = Vec::new();
+    for (key, value) in &map {
+        let v = match value {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Number(n) => n.to_string(),
+            _ => continue,
+        };
+        let (label, shown) = match key.as_str() {
+            "channel" => ("渠道", coded::<petitions::Channel>(&v)),
+            "to_org" => ("交办给", v),
+            "method" => ("答复方式", v),
+            "satisfaction" => ("回访结果", coded::<Satisfaction>(&v)),
+            "reason" => ("理由", v),
+            "note" => ("说明", v),
+            "days" => ("延长天数", v),
+            "due" => ("已过期限", v),
+            "advocate" => ("指派", v),
+            "held_on" => ("调解日期", v),
+            "stage" => ("阶段", coded::<AidStage>(&v)),
+            "result" => ("结果", coded::<AidResult>(&v)),
+            "referred_to" => ("去向", coded::<Referral>(&v)),
+            "amount_claimed" => ("请求金额（元）", v),
+            "amount_agreed" => ("协议金额（元）", v),
+            "amount_paid" => ("履行金额（元）", v),
+            "amount_recovered" => ("挽回金额（元）", v),
+            "confirmed_on" => ("司法确认日期", v),
+            "court_ref" => ("裁定书号", v),
+            "workers" => ("涉及人数", v),
+            _ => continue,
+        };
+        out.push(format!("{label}：{shown}"));
+    }
+    out.join("；")
+}
+
 fn standing_tag(s: Option<&str>) -> (&'static str, &'static str) {
     match s {
         Some("overdue") => ("bad", "已超期"),
