@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use crate::db::{Backend, Db, Tx};
 use crate::error::{AppError, AppResult};
-use crate::figures::{self, Amount, FigureValue, Part, Unit};
+use crate::figures::{self, Amount, FigurePart, FigureUnit, FigureValue};
 use crate::registry::counters;
 use crate::registry::orgs::Org;
 use crate::registry::overview::year_before;
@@ -46,7 +46,7 @@ enum Measure {
 struct Def {
     key: &'static str,
     label: &'static str,
-    unit: Unit,
+    unit: FigureUnit,
     definition: &'static str,
     table: Table,
     measure: Measure,
@@ -68,7 +68,7 @@ const DEFS: &[Def] = &[
     Def {
         key: "petitions.visits",
         label: "受理职工信访（件次）",
-        unit: Unit::CaseTimes,
+        unit: FigureUnit::CaseTimes,
         definition: "统计期内收到的信访、诉求，每次来访、来信、来电各计一件次（重复诉求也计）",
         table: Table::Petitions,
         measure: Measure::Count(ALL),
@@ -78,7 +78,7 @@ const DEFS: &[Def] = &[
     Def {
         key: "petitions.items",
         label: "受理职工信访（件）",
-        unit: Unit::Cases,
+        unit: FigureUnit::Cases,
         definition: "统计期内收到的信访、诉求件数；重复诉求与原件合计一件",
         table: Table::Petitions,
         measure: Measure::Count(ORIGINAL),
@@ -88,7 +88,7 @@ const DEFS: &[Def] = &[
     Def {
         key: "petitions.accepted_in_time_rate",
         label: "及时受理率",
-        unit: Unit::Percent,
+        unit: FigureUnit::Percent,
         definition: "在受理期限内受理的件数 ÷ 已受理件数（统计期内收到的件）",
         table: Table::Petitions,
         measure: Measure::Rate(
@@ -101,7 +101,7 @@ const DEFS: &[Def] = &[
     Def {
         key: "petitions.replied_in_time_rate",
         label: "按期答复率",
-        unit: Unit::Percent,
+        unit: FigureUnit::Percent,
         definition: "在答复期限（含延期）内答复的件数 ÷ 已答复件数（统计期内收到的件）",
         table: Table::Petitions,
         measure: Measure::Rate(
@@ -114,7 +114,7 @@ const DEFS: &[Def] = &[
     Def {
         key: "petitions.closed_rate",
         label: "办结率",
-        unit: Unit::Percent,
+        unit: FigureUnit::Percent,
         definition: "已办结件数 ÷ 收到件数（统计期内收到的件；不予受理的不算办结）",
         table: Table::Petitions,
         measure: Measure::Rate("p.repeat_of IS NULL AND p.status = 'closed'", ORIGINAL),
@@ -124,7 +124,7 @@ const DEFS: &[Def] = &[
     Def {
         key: "petitions.satisfaction_rate",
         label: "满意率",
-        unit: Unit::Percent,
+        unit: FigureUnit::Percent,
         definition: "回访满意和基本满意的件数 ÷ 已回访件数",
         table: Table::Petitions,
         measure: Measure::Rate(
@@ -137,7 +137,7 @@ const DEFS: &[Def] = &[
     Def {
         key: "petitions.average_reply_days",
         label: "平均答复天数",
-        unit: Unit::Days,
+        unit: FigureUnit::Days,
         definition: "已答复件从收到到答复的天数的平均值（自然日）",
         table: Table::Petitions,
         measure: Measure::Average("p.repeat_of IS NULL AND p.replied_on IS NOT NULL", DAYS),
@@ -147,7 +147,7 @@ const DEFS: &[Def] = &[
     Def {
         key: "mediation.cases",
         label: "劳动争议调解案件",
-        unit: Unit::Cases,
+        unit: FigureUnit::Cases,
         definition: "统计期内收案的劳动争议调解案件数（含法院委派的诉调对接案件）",
         table: Table::Disputes,
         measure: Measure::Count(MEDIATION),
@@ -157,7 +157,7 @@ const DEFS: &[Def] = &[
     Def {
         key: "mediation.court_referred",
         label: "诉调对接案件",
-        unit: Unit::Cases,
+        unit: FigureUnit::Cases,
         definition: "其中由法院委派调解的案件数",
         table: Table::Disputes,
         measure: Measure::Count("d.kind = 'mediation' AND d.source = 'court'"),
@@ -167,7 +167,7 @@ const DEFS: &[Def] = &[
     Def {
         key: "mediation.agreed",
         label: "调解成功",
-        unit: Unit::Cases,
+        unit: FigureUnit::Cases,
         definition: "统计期内收案、已达成调解协议的案件数",
         table: Table::Disputes,
         measure: Measure::Count("d.kind = 'mediation' AND d.status = 'agreed'"),
@@ -177,7 +177,7 @@ const DEFS: &[Def] = &[
     Def {
         key: "mediation.success_rate",
         label: "调解成功率",
-        unit: Unit::Percent,
+        unit: FigureUnit::Percent,
         definition: "达成调解协议的案件数 ÷ 调解结束的案件数（达成协议＋未达成协议；撤回和尚在调解的不计）",
         table: Table::Disputes,
         measure: Measure::Rate(
@@ -190,7 +190,7 @@ const DEFS: &[Def] = &[
     Def {
         key: "mediation.confirmed",
         label: "司法确认",
-        unit: Unit::Cases,
+        unit: FigureUnit::Cases,
         definition: "调解协议经法院司法确认的案件数",
         table: Table::Disputes,
         measure: Measure::Count("d.kind = 'mediation' AND d.confirmed_on IS NOT NULL"),
@@ -200,7 +200,7 @@ const DEFS: &[Def] = &[
     Def {
         key: "mediation.amount_agreed",
         label: "调解协议金额",
-        unit: Unit::Yuan,
+        unit: FigureUnit::Yuan,
         definition: "达成调解协议案件的协议金额合计",
         table: Table::Disputes,
         measure: Measure::Sum(
@@ -213,7 +213,7 @@ const DEFS: &[Def] = &[
     Def {
         key: "mediation.amount_recovered",
         label: "调解挽回经济损失",
-        unit: Unit::Yuan,
+        unit: FigureUnit::Yuan,
         definition: "达成调解协议案件中用人单位实际履行（支付）的金额合计",
         table: Table::Disputes,
         measure: Measure::Sum(
@@ -226,7 +226,7 @@ const DEFS: &[Def] = &[
     Def {
         key: "mediation.workers",
         label: "调解涉及职工",
-        unit: Unit::Persons,
+        unit: FigureUnit::Persons,
         definition: "统计期内收案的调解案件涉及的劳动者人数（集体争议按人数计）",
         table: Table::Disputes,
         measure: Measure::Sum(MEDIATION, "d.workers"),
@@ -236,7 +236,7 @@ const DEFS: &[Def] = &[
     Def {
         key: "legal_aid.cases",
         label: "法律援助案件",
-        unit: Unit::Cases,
+        unit: FigureUnit::Cases,
         definition: "统计期内收案的法律援助（维权）案件数",
         table: Table::Disputes,
         measure: Measure::Count(LEGAL_AID),
@@ -246,7 +246,7 @@ const DEFS: &[Def] = &[
     Def {
         key: "legal_aid.amount_recovered",
         label: "法律援助挽回经济损失",
-        unit: Unit::Yuan,
+        unit: FigureUnit::Yuan,
         definition: "已结案法律援助案件为劳动者追回的金额合计",
         table: Table::Disputes,
         measure: Measure::Sum(
@@ -602,7 +602,7 @@ pub async fn rebuild_totals(tx: &mut Tx) -> AppResult<()> {
 fn amount(d: &Def, total: &[i64]) -> Amount {
     match d.measure {
         Measure::Count(_) => Amount::Count(total[0]),
-        Measure::Sum(..) if d.unit == Unit::Yuan => Amount::Fen(total[0]),
+        Measure::Sum(..) if d.unit == FigureUnit::Yuan => Amount::Fen(total[0]),
         Measure::Sum(..) => Amount::Count(total[0]),
         Measure::Rate(..) => Amount::Ratio {
             num: total[0],
@@ -632,7 +632,7 @@ fn assemble(table: Table, now: &Sums, before: &Sums, q: &str) -> Vec<FigureValue
         for &dim in d.parts {
             parts.extend(now.parts[dim].iter().filter_map(|(code, v)| {
                 let value = v.get(offset).copied().unwrap_or(0);
-                (value != 0).then(|| Part {
+                (value != 0).then(|| FigurePart {
                     dimension: table.dim_name(dim).into(),
                     label: table.label(dim, code),
                     code: code.clone(),
@@ -650,7 +650,7 @@ fn assemble(table: Table, now: &Sums, before: &Sums, q: &str) -> Vec<FigureValue
             }
             _ => None,
         };
-        let definition = if d.unit == Unit::Yuan {
+        let definition = if d.unit == FigureUnit::Yuan {
             format!("{}。{}", d.definition, figures::WAN_ROUNDING)
         } else {
             d.definition.to_string()
@@ -758,7 +758,7 @@ pub async fn cases(
         (Measure::Average(c, _), _) => (c, None),
     };
     let amount = match expr {
-        Some(e) if d.unit == Unit::Yuan => format!("COALESCE({e}, 0)"),
+        Some(e) if d.unit == FigureUnit::Yuan => format!("COALESCE({e}, 0)"),
         _ => "NULL".into(),
     };
     let (alias, case_type) = match d.table {

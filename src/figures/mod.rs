@@ -18,7 +18,7 @@ use crate::registry::stats::Period;
 /// The unit a figure counts in. 人, 人次 and 户 are different indicators, as are 件 and 件次.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Unit {
+pub enum FigureUnit {
     Persons,
     PersonTimes,
     Households,
@@ -31,19 +31,19 @@ pub enum Unit {
     Days,
 }
 
-impl Unit {
+impl FigureUnit {
     pub fn label(self) -> &'static str {
         match self {
-            Unit::Persons => "人",
-            Unit::PersonTimes => "人次",
-            Unit::Households => "户",
-            Unit::Employers => "家",
-            Unit::Unions => "个",
-            Unit::Cases => "件",
-            Unit::CaseTimes => "件次",
-            Unit::Yuan => "元",
-            Unit::Percent => "%",
-            Unit::Days => "天",
+            FigureUnit::Persons => "人",
+            FigureUnit::PersonTimes => "人次",
+            FigureUnit::Households => "户",
+            FigureUnit::Employers => "家",
+            FigureUnit::Unions => "个",
+            FigureUnit::Cases => "件",
+            FigureUnit::CaseTimes => "件次",
+            FigureUnit::Yuan => "元",
+            FigureUnit::Percent => "%",
+            FigureUnit::Days => "天",
         }
     }
 }
@@ -53,7 +53,7 @@ pub const WAN_ROUNDING: &str = "金额以元为单位精确到分记录；以万
 
 /// One part of a figure (by channel, by type …).
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Part {
+pub struct FigurePart {
     /// What the parts split by (来源渠道, 诉求类型 …).
     pub dimension: String,
     pub code: String,
@@ -69,7 +69,7 @@ pub struct FigureValue {
     /// The module it belongs to (`registry`, `grievance` …).
     pub module: String,
     pub label: String,
-    pub unit: Unit,
+    pub unit: FigureUnit,
     pub unit_label: String,
     /// What is counted, in words.
     pub definition: String,
@@ -85,7 +85,7 @@ pub struct FigureValue {
     /// (两位小数); null where it is not compared or the earlier value is zero.
     pub previous: Option<f64>,
     pub change_percent: Option<String>,
-    pub parts: Vec<Part>,
+    pub parts: Vec<FigurePart>,
     /// The API address listing the records behind it.
     pub drill: Option<String>,
 }
@@ -122,7 +122,7 @@ impl Amount {
     }
 
     /// The value as shown, with its unit.
-    pub fn display(self, unit: Unit) -> String {
+    pub fn display(self, unit: FigureUnit) -> String {
         match self {
             Amount::Count(n) => format!("{}{}", crate::web::pages::thousands(n), unit.label()),
             Amount::Fen(f) => wan(f),
@@ -187,17 +187,20 @@ mod tests {
         assert_eq!(wan(1_924_999), "1.92万元");
         assert_eq!(wan(1_925_000), "1.93万元", "half rounds up");
         assert_eq!(
-            Amount::Ratio { num: 73, den: 100 }.display(Unit::Percent),
+            Amount::Ratio { num: 73, den: 100 }.display(FigureUnit::Percent),
             "73.00%"
         );
         assert_eq!(
-            Amount::Ratio { num: 2, den: 3 }.display(Unit::Percent),
+            Amount::Ratio { num: 2, den: 3 }.display(FigureUnit::Percent),
             "66.67%"
         );
-        assert_eq!(Amount::Ratio { num: 0, den: 0 }.display(Unit::Percent), "—");
+        assert_eq!(
+            Amount::Ratio { num: 0, den: 0 }.display(FigureUnit::Percent),
+            "—"
+        );
         assert_eq!(Amount::Ratio { num: 0, den: 0 }.number(), None);
         assert_eq!(
-            Amount::Average { total: 10, n: 4 }.display(Unit::Days),
+            Amount::Average { total: 10, n: 4 }.display(FigureUnit::Days),
             "2.50天"
         );
         // Huainan: 同比件次下降43.29% (462 → 262).

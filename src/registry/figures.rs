@@ -6,98 +6,98 @@ use super::orgs::Org;
 use super::stats::{self, Figure, Period, Stats};
 use crate::db::Db;
 use crate::error::AppResult;
-use crate::figures::{Amount, FigureValue, Unit};
+use crate::figures::{Amount, FigureUnit, FigureValue};
 
 /// Every registry figure: key, label, unit and definition.
-const DEFS: &[(Figure, &str, Unit, &str)] = &[
+const DEFS: &[(Figure, &str, FigureUnit, &str)] = &[
     (
         Figure::MembersAtEnd,
         "会员（期末）",
-        Unit::Persons,
+        FigureUnit::Persons,
         "统计期末在会的会员人数（按人计，不含退休会员）",
     ),
     (
         Figure::Joined,
         "期内新入会",
-        Unit::Persons,
+        FigureUnit::Persons,
         "统计期内入会的人数（转入不计）",
     ),
     (
         Figure::TransferredIn,
         "期内转入",
-        Unit::Persons,
+        FigureUnit::Persons,
         "统计期内从范围外转入的会员人数",
     ),
     (
         Figure::TransferredOut,
         "期内转出",
-        Unit::Persons,
+        FigureUnit::Persons,
         "统计期内转出到范围外的会员人数",
     ),
     (
         Figure::Left,
         "期内离会（含去世）",
-        Unit::Persons,
+        FigureUnit::Persons,
         "统计期内离会或去世的会员人数",
     ),
     (
         Figure::LeftAlive,
         "期内离会",
-        Unit::Persons,
+        FigureUnit::Persons,
         "统计期内离会的会员人数（不含去世）",
     ),
     (
         Figure::Deceased,
         "期内去世",
-        Unit::Persons,
+        FigureUnit::Persons,
         "统计期内去世的会员人数",
     ),
     (
         Figure::Retired,
         "期内退休",
-        Unit::Persons,
+        FigureUnit::Persons,
         "统计期内退休的会员人数（退休后保留会籍）",
     ),
     (
         Figure::RetiredAtEnd,
         "退休会员（期末）",
-        Unit::Persons,
+        FigureUnit::Persons,
         "统计期末保留会籍的退休会员人数",
     ),
     (
         Figure::FemaleAtEnd,
         "女职工会员",
-        Unit::Persons,
+        FigureUnit::Persons,
         "期末在会会员中的女性人数",
     ),
     (
         Figure::MigrantAtEnd,
         "农民工会员",
-        Unit::Persons,
+        FigureUnit::Persons,
         "期末在会会员中的农民工人数",
     ),
     (
         Figure::NewEmploymentAtEnd,
         "新就业形态会员",
-        Unit::Persons,
+        FigureUnit::Persons,
         "期末在会会员中属新就业形态群体（快递员、网约车司机、货车司机等）的人数",
     ),
     (
         Figure::UnionsAtEnd,
         "工会组织",
-        Unit::Unions,
+        FigureUnit::Unions,
         "统计期末存在的工会组织数（含本级）",
     ),
     (
         Figure::UnionsNew,
         "期内新建工会",
-        Unit::Unions,
+        FigureUnit::Unions,
         "统计期内成立的工会组织数",
     ),
     (
         Figure::EmployersCovered,
         "已建会单位",
-        Unit::Employers,
+        FigureUnit::Employers,
         "由范围内工会覆盖的单位数（当前）",
     ),
 ];
@@ -109,7 +109,7 @@ fn key_of(f: Figure) -> String {
         .unwrap_or_default()
 }
 
-fn value_of(s: &Stats, f: Figure, def: (&str, Unit, &str)) -> FigureValue {
+fn value_of(s: &Stats, f: Figure, def: (&str, FigureUnit, &str)) -> FigureValue {
     let (label, unit, definition) = def;
     let amount = Amount::Count(s.value(f));
     let key = key_of(f);
@@ -148,11 +148,11 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
         key: "registry.membership_rate".into(),
         module: "registry".into(),
         label: "入会率".into(),
-        unit: Unit::Percent,
-        unit_label: Unit::Percent.label().into(),
+        unit: FigureUnit::Percent,
+        unit_label: FigureUnit::Percent.label().into(),
         definition: "期末在会会员人数 ÷ 已建会单位职工人数".into(),
         value: rate.number(),
-        display: rate.display(Unit::Percent),
+        display: rate.display(FigureUnit::Percent),
         numerator: Some(num),
         denominator: Some(den),
         previous: None,

@@ -1469,7 +1469,14 @@ async fn console_intake_dispatch_and_reply_keep_what_was_typed_and_show_the_time
     assert_eq!(s, 422);
     assert!(html.contains("不能“答复”"), "{html}");
     let (_, html) = page(&d1, &app, &format!("/casework/{id}")).await;
-    for text in ["办理经过", "受理", "交办给：U1", "答复方式：电话", "记录回访", "甲公司工会"] {
+    for text in [
+        "办理经过",
+        "受理",
+        "交办给：U1",
+        "答复方式：电话",
+        "记录回访",
+        "甲公司工会",
+    ] {
         assert!(html.contains(text), "{text} on the case page");
     }
     let (_, html) = page(&d1, &app, "/casework?status=replied").await;

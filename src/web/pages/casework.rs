@@ -57,7 +57,8 @@ fn choices<T: Named>() -> Vec<(&'static str, &'static str)> {
 
 /// A step's recorded detail in words for the timeline (the JSON kept in the history).
 pub fn detail_words(detail: &str) -> String {
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(detail) else {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(detail)
+    else {
         return String::new();
     };
     fn coded<T: Named>(v: &str) -> String {
