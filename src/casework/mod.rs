@@ -7,6 +7,7 @@ pub mod demo;
 pub mod disputes;
 pub mod escalation;
 pub mod figures;
+pub mod import;
 pub mod petitions;
 pub mod roster;
 

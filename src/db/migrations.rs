@@ -155,6 +155,7 @@ CREATE TABLE petitions (
     repeat_of BIGINT REFERENCES petitions(id),
     reopened BIGINT NOT NULL DEFAULT 0,
     officer_id BIGINT,
+    ref_no TEXT,
     escalated_due TEXT {c},
     escalated_org_id BIGINT REFERENCES orgs(id),
     status TEXT NOT NULL,
@@ -167,6 +168,7 @@ CREATE INDEX petitions_received ON petitions(received_path, received_on);
 CREATE INDEX petitions_member ON petitions(member_id);
 CREATE INDEX petitions_requester ON petitions(requester_id_hash);
 CREATE INDEX petitions_officer ON petitions(officer_id, status);
+CREATE UNIQUE INDEX petitions_ref_no ON petitions(received_org_id, ref_no);
 CREATE INDEX petitions_escalated ON petitions(escalated_org_id, status);
 CREATE TABLE case_events (
     id {pk},

@@ -8,6 +8,10 @@ use super::import::ImportKind;
 use super::orgs::OrgKind;
 use crate::error::{AppError, AppResult};
 
+fn labels<T: crate::workflow::Named>() -> Vec<&'static str> {
+    T::all().iter().map(|v| v.label()).collect()
+}
+
 fn list_for(kind: ImportKind, key: &str) -> Option<Vec<&'static str>> {
     let yes_no = || vec!["是", "否"];
     Some(match (kind, key) {
@@ -22,6 +26,13 @@ fn list_for(kind: ImportKind, key: &str) -> Option<Vec<&'static str>> {
         (ImportKind::Members, "hukou") => codes::HUKOU.to_vec(),
         (ImportKind::Members, "migrant") => yes_no(),
         (ImportKind::Members, "nef_group") => codes::NEF_GROUPS.to_vec(),
+        (ImportKind::Petitions, "channel") => labels::<crate::casework::petitions::Channel>(),
+        (ImportKind::Petitions, "kind") => labels::<crate::casework::petitions::Kind>(),
+        (ImportKind::Petitions, "category") => labels::<crate::casework::petitions::Category>(),
+        (ImportKind::Petitions, "satisfaction") => {
+            labels::<crate::casework::petitions::Satisfaction>()
+        }
+        (ImportKind::Petitions, "reply_method") => vec!["书面", "电话", "面谈", "短信", "会员端"],
         _ => return None,
     })
 }

@@ -1580,3 +1580,93 @@ async fn the_demo_city_has_two_years_of_cases_whose_histories_replay_and_figures
     let (_, page) = app.get(&format!("/api/v1/casework/petitions/{id}")).await;
     assert!(!page["history"].as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn earlier_petitions_come_in_from_a_spreadsheet_all_or_nothing_and_once() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let header = "编号,受理工会,收到日期,渠道,诉求类型,诉求事项,姓名,身份证号,手机号,单位,诉求内容,受理日期,不予受理理由,答复日期,答复内容,答复方式,回访结果,办结日期\n";
+    let idn = id_number("340402", "19850301", 17);
+    let good = format!(
+        "2025-001,D1,2025-03-02,12351电话,求决,拖欠工资,许诉求,{idn},13700005555,某公司,欠薪,2025-03-05,,2025-04-01,已协调,电话,满意,2025-04-03\n\
+         2025-002,D1,2025-06-10,来访,咨询,劳动合同,何咨询,,,,合同问题,2025-06-10,,2025-06-12,已解答,面谈,基本满意,2025-06-13\n\
+         2025-003,U1,2025-07-01,来信,投诉/举报,社会保险,吕投诉,,,,未缴社保,,不属于受理范围,,,,,\n\
+         2025-004,D1,2025-12-20,网上,求决,工伤,施求决,,,,工伤待遇,2025-12-22,,,,,,\n"
+    );
+    // Under a title row; five rows with problems and the good ones: nothing is written.
+    let bad = "2025-005,D1,2025-05-01,微信,求决,拖欠工资,甲,,,,x,,,,,,,\n\
+               2025-006,D1,2025-05-10,来访,求决,拖欠工资,乙,,,,x,2025-05-01,,,,,,\n\
+               2025-007,D1,2999-01-01,来访,求决,拖欠工资,丙,,,,x,,,,,,,\n\
+               2025-008,D1,2025-05-10,来访,求决,拖欠工资,丁,,,,x,,,2025-05-20,答复,电话,,\n\
+               2025-001,D1,2025-03-02,来访,求决,拖欠工资,戊,,,,x,,,,,,,\n";
+    let file = format!("2025年职工信访台账\n{header}{good}{bad}");
+    let job = app
+        .import("petitions", "h.csv", file.into_bytes(), "")
+        .await;
+    assert_eq!(job["outcome"]["committed"], false, "{job}");
+    let issues = job["outcome"]["issues"].to_string();
+    for expected in [
+        "微信",
+        "早于收到日期",
+        "不能晚于今天",
+        "答复前须先受理",
+        "同一编号",
+    ] {
+        assert!(issues.contains(expected), "{expected} in {issues}");
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM petitions").await, 0);
+    // Fixed: the good rows come in, with their states, histories and figures.
+    let file = format!("2025年职工信访台账\n{header}{good}");
+    let out = app.import_ok("petitions", &file).await;
+    assert_eq!(out["inserted"], 4, "{out}");
+    let statuses: std::collections::HashMap<String, String> =
+        sqlx::query_as::<_, (String, String)>("SELECT ref_no, status FROM petitions")
+            .fetch_all(app.reg.db.pool())
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+    let status = |r: &str| statuses[r].clone();
+    assert_eq!(status("2025-001"), "closed");
+    assert_eq!(status("2025-003"), "not_accepted");
+    assert_eq!(status("2025-004"), "accepted");
+    assert_eq!(every_history_replays(&app).await, 4);
+    let (_, v) = app
+        .get("/api/v1/figures?org=C&from=2025-01-01&to=2025-12-31")
+        .await;
+    let fig = |key: &str| {
+        v["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == key)
+            .unwrap()["value"]
+            .as_f64()
+    };
+    assert_eq!(fig("petitions.items"), Some(4.0));
+    assert_eq!(fig("petitions.satisfaction_rate"), Some(100.0));
+    let (masked,): (String,) =
+        sqlx::query_as("SELECT requester_id_masked FROM petitions WHERE ref_no = '2025-001'")
+            .fetch_one(app.reg.db.pool())
+            .await
+            .unwrap();
+    assert!(!masked.contains(&idn[6..14]), "masked: {masked}");
+    // Its template, with drop-downs, downloads like the registry's.
+    let r = app
+        .client
+        .get(app.url("/api/v1/templates/petitions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.bytes().await.unwrap().starts_with(b"PK"), "an XLSX file");
+    // Again: nothing changes.
+    let file = format!("{header}{good}");
+    let again = app.import_ok("petitions", &file).await;
+    assert_eq!(
+        (again["inserted"].as_i64(), again["unchanged"].as_i64()),
+        (Some(0), Some(4)),
+        "{again}"
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM petitions").await, 4);
+}

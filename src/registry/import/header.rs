@@ -14,7 +14,7 @@ pub struct Column {
     pub group: Option<&'static str>,
 }
 
-const fn col(
+pub(crate) const fn col(
     key: &'static str,
     label: &'static str,
     aliases: &'static [&'static str],

@@ -27,6 +27,8 @@ pub enum ImportKind {
     Orgs,
     Units,
     Members,
+    /// Earlier petitions (casework history).
+    Petitions,
 }
 
 impl ImportKind {
@@ -35,8 +37,9 @@ impl ImportKind {
             "orgs" | "unions" => Ok(ImportKind::Orgs),
             "units" | "employers" => Ok(ImportKind::Units),
             "members" => Ok(ImportKind::Members),
+            "petitions" => Ok(ImportKind::Petitions),
             _ => Err(AppError::bad_request(format!(
-                "导入类型“{s}”无效，可选 orgs、units、members"
+                "导入类型“{s}”无效，可选 orgs、units、members、petitions"
             ))),
         }
     }
@@ -46,6 +49,7 @@ impl ImportKind {
             ImportKind::Orgs => "orgs",
             ImportKind::Units => "units",
             ImportKind::Members => "members",
+            ImportKind::Petitions => "petitions",
         }
     }
 
@@ -54,6 +58,7 @@ impl ImportKind {
             ImportKind::Orgs => "工会组织",
             ImportKind::Units => "单位",
             ImportKind::Members => "会员",
+            ImportKind::Petitions => "职工诉求（历史）",
         }
     }
 
@@ -62,6 +67,7 @@ impl ImportKind {
             ImportKind::Orgs => header::ORG_COLUMNS,
             ImportKind::Units => header::UNIT_COLUMNS,
             ImportKind::Members => header::MEMBER_COLUMNS,
+            ImportKind::Petitions => crate::casework::import::PETITION_COLUMNS,
         }
     }
 }
@@ -220,8 +226,14 @@ pub struct Checked<T> {
     pub issues: Vec<RowIssue>,
 }
 
+impl<T> Default for Checked<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<T> Checked<T> {
-    fn new() -> Self {
+    pub fn new() -> Self {
         Checked {
             ok: Vec::new(),
             issues: Vec::new(),
@@ -337,7 +349,7 @@ pub struct KindResult {
 }
 
 impl KindResult {
-    fn from_sheet(sheet: Sheet, issues: Vec<RowIssue>, written: Option<Written>) -> KindResult {
+    pub fn from_sheet(sheet: Sheet, issues: Vec<RowIssue>, written: Option<Written>) -> KindResult {
         KindResult {
             rows_total: sheet.rows.len() as u64,
             rows_empty: sheet.empty_rows,
@@ -372,16 +384,16 @@ pub async fn run(
     let result = match kind {
         // Members stream: rows are validated while the file is read, never held whole.
         ImportKind::Members => members::import(reg, scope, data.clone(), opts, &progress).await?,
-        ImportKind::Orgs | ImportKind::Units => {
+        ImportKind::Orgs | ImportKind::Units | ImportKind::Petitions => {
             let (p2, d2) = (progress.clone(), data.clone());
             let sheet = tokio::task::spawn_blocking(move || read_sheet(kind, &d2, &p2))
                 .await
                 .map_err(AppError::internal)??;
             progress.set_phase("校验数据");
-            if kind == ImportKind::Orgs {
-                orgs::import(reg, scope, sheet, opts, &progress).await?
-            } else {
-                units::import(reg, scope, sheet, opts, &progress).await?
+            match kind {
+                ImportKind::Orgs => orgs::import(reg, scope, sheet, opts, &progress).await?,
+                ImportKind::Units => units::import(reg, scope, sheet, opts, &progress).await?,
+                _ => crate::casework::import::import(reg, scope, sheet, opts, &progress).await?,
             }
         }
     };
@@ -487,11 +499,11 @@ pub async fn run(
 }
 
 /// Whether to commit given the problems found.
-fn should_commit(opts: &ImportOptions, issues: &[RowIssue]) -> bool {
+pub(crate) fn should_commit(opts: &ImportOptions, issues: &[RowIssue]) -> bool {
     !opts.dry_run && (opts.skip_invalid || !issues.iter().any(|i| i.severity == Severity::Error))
 }
 
-fn rows_with_errors(issues: &[RowIssue]) -> std::collections::HashSet<usize> {
+pub(crate) fn rows_with_errors(issues: &[RowIssue]) -> std::collections::HashSet<usize> {
     issues
         .iter()
         .filter(|i| i.severity == Severity::Error)
