@@ -768,15 +768,36 @@ pub async fn cases(
     let where_ = format!("{} AND {cond}", d.table.within());
     let (lo, hi) = Scope::subtree(&org.path).range();
     let args = [lo, hi, period.from.to_string(), period.to.to_string()];
-    let count_sql = format!(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM {} WHERE {where_}",
-        d.table.from()
-    );
-    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-    for a in &args {
-        count = count.bind(a.clone());
-    }
-    let total = count.fetch_one(db.pool()).await?;
+    // How many: from the running totals where the figure has a count among its terms, else
+    // counted from the rows.
+    let offset: usize = DEFS
+        .iter()
+        .filter(|x| x.table == d.table)
+        .take_while(|x| x.key != d.key)
+        .map(|x| terms(x.measure).len())
+        .sum();
+    let count_term = match (d.measure, side) {
+        (Measure::Count(_), _) | (Measure::Rate(..), Side::Numerator) => Some(0),
+        (Measure::Rate(..), Side::Denominator) | (Measure::Average(..), _) => Some(1),
+        (Measure::Sum(..), _) => None,
+    };
+    let total = match count_term.filter(|_| counters::is_counted(&org.kind)) {
+        Some(k) => {
+            let sums = pass_from_totals(db, d.table, org.id, period.from, period.to).await?;
+            sums.total.get(offset + k).copied().unwrap_or(0)
+        }
+        None => {
+            let count_sql = format!(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM {} WHERE {where_}",
+                d.table.from()
+            );
+            let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+            for a in &args {
+                count = count.bind(a.clone());
+            }
+            count.fetch_one(db.pool()).await?
+        }
+    };
     let paging = crate::db::Paging::new(page, per_page, 50);
     let sql = format!(
         "SELECT '{case_type}' AS case_type, {alias}.id, {alias}.received_on, {alias}.status, o.name AS org_name, \

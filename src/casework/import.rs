@@ -600,3 +600,680 @@ pub async fn import(
     }
     Ok(KindResult::from_sheet(sheet, out.issues, Some(written)))
 }
+
+// ---------- disputes: mediation and legal aid ----------
+
+pub const DISPUTE_COLUMNS: &[Column] = &[
+    col(
+        "ref_no",
+        "编号",
+        &["案件编号", "登记编号"],
+        true,
+        "本工会登记的编号，同一承办工会内唯一；重新导入时据此识别",
+    ),
+    col(
+        "org",
+        "承办工会代码",
+        &["承办工会", "工会代码"],
+        true,
+        "办理案件的工会的代码",
+    ),
+    col(
+        "kind",
+        "案件类型",
+        &["类型"],
+        true,
+        "劳动争议调解、法律援助",
+    ),
+    col(
+        "source",
+        "案件来源",
+        &["来源"],
+        true,
+        "法院委派、仲裁委托、工会转办、当事人申请",
+    ),
+    col(
+        "source_ref",
+        "法院或仲裁案号",
+        &["案号", "法院案号"],
+        false,
+        "法院委派的必填",
+    ),
+    col(
+        "claim",
+        "请求事项",
+        &["争议事项", "请求"],
+        true,
+        "追索劳动报酬、经济补偿/赔偿金、社会保险、工伤待遇、劳动合同、其他",
+    ),
+    col(
+        "amount_claimed",
+        "请求金额",
+        &["请求金额（元）", "标的额"],
+        false,
+        "元，最多两位小数",
+    ),
+    col("unit", "用人单位", &["单位", "被申请人"], true, "单位名称"),
+    col(
+        "workers",
+        "劳动者",
+        &["劳动者姓名", "申请人"],
+        true,
+        "姓名，多人用顿号或逗号分隔",
+    ),
+    col(
+        "involved",
+        "涉及人数",
+        &["人数"],
+        false,
+        "多于所列劳动者时填写",
+    ),
+    col(
+        "summary",
+        "案情摘要",
+        &["案情", "摘要"],
+        true,
+        "不超过2000字",
+    ),
+    col(
+        "received_on",
+        "收案日期",
+        &["受理日期", "登记日期"],
+        true,
+        "日期，不晚于今天",
+    ),
+    col(
+        "advocate",
+        "调解员或律师",
+        &["调解员", "律师", "承办人"],
+        false,
+        "名录中的姓名（本级或上级工会名录）",
+    ),
+    col(
+        "outcome",
+        "结果",
+        &["调解结果", "办理结果"],
+        false,
+        "达成调解协议、退回法院、转仲裁、撤回；法律援助：请求得到支持、部分支持、和解/调解结案、未获支持",
+    ),
+    col(
+        "amount_agreed",
+        "协议金额",
+        &["协议金额（元）"],
+        false,
+        "达成调解协议时必填，元",
+    ),
+    col(
+        "amount_recovered",
+        "挽回金额",
+        &["挽回经济损失", "履行金额", "挽回金额（元）"],
+        false,
+        "元，不大于协议金额",
+    ),
+    col(
+        "confirmed_on",
+        "司法确认日期",
+        &["司法确认"],
+        false,
+        "日期，不早于结案日期",
+    ),
+    col(
+        "closed_on",
+        "结案日期",
+        &["办结日期", "调解结束日期"],
+        false,
+        "有结果时必填，不早于收案日期",
+    ),
+];
+
+/// How an imported case ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    Agreed,
+    Referred(super::disputes::Referral),
+    Withdrawn,
+    Aid(super::disputes::AidResult),
+}
+
+struct DisputeRow {
+    ref_no: String,
+    org: String,
+    kind: super::disputes::Kind,
+    source: super::disputes::Source,
+    source_ref: Option<String>,
+    claim: super::disputes::Claim,
+    claimed: i64,
+    unit: String,
+    workers: Vec<String>,
+    involved: i64,
+    summary: String,
+    received_on: NaiveDate,
+    advocate: Option<String>,
+    ended: Option<Ended>,
+    agreed: Option<i64>,
+    recovered: Option<i64>,
+    confirmed_on: Option<NaiveDate>,
+    closed_on: Option<NaiveDate>,
+}
+
+fn check_dispute(
+    h: &HeaderMap,
+    n: usize,
+    row: &[String],
+    today: NaiveDate,
+    out: &mut Checked<DisputeRow>,
+) {
+    use super::disputes::{AidResult, Claim, Kind as DKind, Referral, Source};
+    let get = |k: &str| h.get(row, k).trim().to_string();
+    let before = out.issues.len();
+    let text =
+        |label: &str, v: String, max: usize, out: &mut Checked<DisputeRow>| -> Option<String> {
+            if v.is_empty() {
+                out.error(n, label, format!("{label}不能为空"));
+                None
+            } else if v.chars().count() > max {
+                out.error(n, label, format!("{label}不能超过{max}字"));
+                None
+            } else {
+                Some(v)
+            }
+        };
+    let date = |label: &str, v: String, out: &mut Checked<DisputeRow>| -> Option<NaiveDate> {
+        if v.is_empty() {
+            return None;
+        }
+        match parse_date(&v) {
+            Ok(d) if d > today => {
+                out.error(n, label, format!("{label}不能晚于今天"));
+                None
+            }
+            Ok(d) => Some(d),
+            Err(e) => {
+                out.error(n, label, e.message());
+                None
+            }
+        }
+    };
+    let money = |label: &str, v: String, out: &mut Checked<DisputeRow>| -> Option<i64> {
+        if v.is_empty() {
+            return None;
+        }
+        match crate::types::Fen::parse(&v) {
+            Ok(f) if f.0 < 0 => {
+                out.error(n, label, format!("{label}不能为负数"));
+                None
+            }
+            Ok(f) => Some(f.0),
+            Err(e) => {
+                out.error(n, label, e.message());
+                None
+            }
+        }
+    };
+    fn coded<T: Named>(
+        label: &str,
+        typed: &str,
+        n: usize,
+        out: &mut Checked<DisputeRow>,
+    ) -> Option<T> {
+        let found = T::all()
+            .iter()
+            .copied()
+            .find(|v| v.code() == typed || v.label() == typed);
+        if found.is_none() {
+            let all: Vec<&str> = T::all().iter().map(|v| v.label()).collect();
+            out.error(
+                n,
+                label,
+                format!("“{typed}”无法识别，可选：{}", all.join("、")),
+            );
+        }
+        found
+    }
+    let ref_no = text("编号", get("ref_no"), 60, out);
+    let org = text(
+        "承办工会代码",
+        crate::types::normalize_code(&get("org")),
+        32,
+        out,
+    );
+    let kind = coded::<DKind>("案件类型", &get("kind"), n, out);
+    let source = coded::<Source>("案件来源", &get("source"), n, out);
+    let source_ref = Some(get("source_ref")).filter(|s| !s.is_empty());
+    if source == Some(Source::Court) && source_ref.is_none() {
+        out.error(n, "法院或仲裁案号", "法院委派的案件请填写法院案号");
+    }
+    let claim = coded::<Claim>("请求事项", &get("claim"), n, out);
+    let claimed = money("请求金额", get("amount_claimed"), out).unwrap_or(0);
+    let unit = text("用人单位", get("unit"), 200, out);
+    let mut workers = Vec::new();
+    for w in get("workers")
+        .split(['、', ',', '，', ';', '；'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        match normalize_name(w) {
+            Ok(name) => workers.push(name),
+            Err(e) => out.error(n, "劳动者", format!("“{w}”：{}", e.message())),
+        }
+    }
+    if workers.is_empty() && out.issues.len() == before {
+        out.error(n, "劳动者", "请填写至少一名劳动者");
+    }
+    let involved = match get("involved") {
+        v if v.is_empty() => workers.len() as i64,
+        v => match v.parse::<i64>() {
+            Ok(k) if k >= workers.len() as i64 && k > 0 => k,
+            _ => {
+                out.error(
+                    n,
+                    "涉及人数",
+                    format!("涉及人数应为不少于所列{}人的整数", workers.len()),
+                );
+                0
+            }
+        },
+    };
+    let summary = text("案情摘要", get("summary"), 2000, out);
+    let received_on = date("收案日期", get("received_on"), out);
+    if get("received_on").is_empty() {
+        out.error(n, "收案日期", "收案日期不能为空");
+    }
+    let advocate = Some(get("advocate")).filter(|s| !s.is_empty());
+    let outcome = get("outcome");
+    let ended = match (kind, outcome.as_str()) {
+        (_, "") => None,
+        (Some(DKind::Mediation), "达成调解协议" | "达成协议" | "调解成功") => {
+            Some(Ended::Agreed)
+        }
+        (Some(DKind::Mediation), "退回法院") => Some(Ended::Referred(Referral::Court)),
+        (Some(DKind::Mediation), "转仲裁") => Some(Ended::Referred(Referral::Arbitration)),
+        (_, "撤回" | "已撤回") => Some(Ended::Withdrawn),
+        (Some(DKind::LegalAid), o) => match AidResult::all()
+            .iter()
+            .copied()
+            .find(|r| r.label() == o || r.code() == o)
+        {
+            Some(r) => Some(Ended::Aid(r)),
+            None => {
+                out.error(n, "结果", format!("“{o}”无法识别，法律援助可选：请求得到支持、部分支持、和解/调解结案、未获支持、撤回"));
+                None
+            }
+        },
+        (_, o) => {
+            out.error(
+                n,
+                "结果",
+                format!("“{o}”无法识别，调解可选：达成调解协议、退回法院、转仲裁、撤回"),
+            );
+            None
+        }
+    };
+    let agreed = money("协议金额", get("amount_agreed"), out);
+    let recovered = money("挽回金额", get("amount_recovered"), out);
+    let confirmed_on = date("司法确认日期", get("confirmed_on"), out);
+    let closed_on = date("结案日期", get("closed_on"), out);
+    if ended.is_some() && closed_on.is_none() {
+        out.error(n, "结案日期", "有结果的案件请填写结案日期");
+    }
+    if ended.is_none() && closed_on.is_some() {
+        out.error(n, "结果", "填写了结案日期，请填写结果");
+    }
+    if let (Some(r), Some(c)) = (received_on, closed_on)
+        && c < r
+    {
+        out.error(
+            n,
+            "结案日期",
+            format!("结案日期{c}早于收案日期{r}，日期顺序不对"),
+        );
+    }
+    if ended == Some(Ended::Agreed) && agreed.is_none() {
+        out.error(n, "协议金额", "达成调解协议的案件请填写协议金额");
+    }
+    if ended != Some(Ended::Agreed) && (agreed.is_some() || confirmed_on.is_some()) {
+        out.error(
+            n,
+            "协议金额",
+            "只有达成调解协议的案件才有协议金额和司法确认",
+        );
+    }
+    if let (Some(a), Some(r)) = (agreed, recovered)
+        && r > a
+    {
+        out.error(n, "挽回金额", "挽回（履行）金额不能大于协议金额");
+    }
+    if let (Some(c), Some(d)) = (closed_on, confirmed_on)
+        && d < c
+    {
+        out.error(n, "司法确认日期", "司法确认日期不能早于结案日期");
+    }
+    if ended.is_some_and(|e| e != Ended::Withdrawn) && advocate.is_none() {
+        out.error(n, "调解员或律师", "有结果的案件请填写承办的调解员或律师");
+    }
+    if recovered.is_some_and(|r| claimed > 0 && r > claimed) {
+        out.warning(n, "挽回金额", "挽回金额大于请求金额，请核实");
+    }
+    if out
+        .issues
+        .iter()
+        .skip(before)
+        .any(|i| i.severity == crate::registry::import::Severity::Error)
+    {
+        return;
+    }
+    if let (
+        Some(ref_no),
+        Some(org),
+        Some(kind),
+        Some(source),
+        Some(claim),
+        Some(unit),
+        Some(summary),
+        Some(received_on),
+    ) = (ref_no, org, kind, source, claim, unit, summary, received_on)
+    {
+        out.ok.push((
+            n,
+            DisputeRow {
+                ref_no,
+                org,
+                kind,
+                source,
+                source_ref,
+                claim,
+                claimed,
+                unit,
+                workers,
+                involved,
+                summary,
+                received_on,
+                advocate,
+                ended,
+                agreed,
+                recovered,
+                confirmed_on,
+                closed_on,
+            },
+        ));
+    }
+}
+
+pub async fn import_disputes(
+    reg: &Registry,
+    scope: &Scope,
+    sheet: Sheet,
+    opts: &ImportOptions,
+    _progress: &Arc<Progress>,
+) -> AppResult<KindResult> {
+    use super::disputes::Kind as DKind;
+    let today = chrono::Local::now().date_naive();
+    let mut out = Checked::new();
+    for (n, row) in &sheet.rows {
+        check_dispute(&sheet.header, *n, row, today, &mut out);
+    }
+    let unions: HashMap<String, (i64, String)> =
+        sqlx::query_as::<_, (String, i64, String)>("SELECT code, id, path FROM orgs")
+            .fetch_all(reg.db.pool())
+            .await?
+            .into_iter()
+            .filter(|(_, _, path)| scope.contains(path))
+            .map(|(code, id, path)| (code, (id, path)))
+            .collect();
+    let roster: Vec<(i64, String, String, String)> =
+        sqlx::query_as("SELECT id, name, role, org_path FROM advocates WHERE active = 1")
+            .fetch_all(reg.db.pool())
+            .await?;
+    let known: HashSet<(i64, String)> = sqlx::query_as::<_, (i64, String)>(
+        "SELECT org_id, ref_no FROM disputes WHERE ref_no IS NOT NULL",
+    )
+    .fetch_all(reg.db.pool())
+    .await?
+    .into_iter()
+    .collect();
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    let mut keep = Vec::new();
+    let mut unchanged = 0u64;
+    for (n, r) in std::mem::take(&mut out.ok) {
+        let Some((org_id, path)) = unions.get(&r.org) else {
+            out.error(
+                n,
+                "承办工会代码",
+                format!("工会代码“{}”不存在或不在您的管理范围内", r.org),
+            );
+            continue;
+        };
+        let role = if r.kind == DKind::Mediation {
+            "mediator"
+        } else {
+            "lawyer"
+        };
+        let advocate = match &r.advocate {
+            None => None,
+            Some(name) => match roster
+                .iter()
+                .find(|a| &a.1 == name && a.2 == role && path.starts_with(&a.3))
+            {
+                Some(a) => Some(a.0),
+                None => {
+                    out.error(
+                        n,
+                        "调解员或律师",
+                        format!(
+                            "“{name}”不在本级或上级工会的{}名录中，请先在名录中添加",
+                            if role == "mediator" {
+                                "调解员"
+                            } else {
+                                "律师"
+                            }
+                        ),
+                    );
+                    continue;
+                }
+            },
+        };
+        if let Some(first) = seen.get(&(r.org.clone(), r.ref_no.clone())) {
+            out.issues.push(RowIssue::repeat(
+                n,
+                *first,
+                "编号",
+                format!("与第{first}行是同一承办工会的同一编号"),
+            ));
+            continue;
+        }
+        seen.insert((r.org.clone(), r.ref_no.clone()), n);
+        if known.contains(&(*org_id, r.ref_no.clone())) {
+            unchanged += 1;
+            continue;
+        }
+        keep.push((n, r, *org_id, path.clone(), advocate));
+    }
+    if !should_commit(opts, &out.issues) {
+        return Ok(KindResult::from_sheet(sheet, out.issues, None));
+    }
+    let bad = rows_with_errors(&out.issues);
+    let now = crate::db::now_ms();
+    let (mut rows, mut workers, mut events) = (Vec::new(), Vec::new(), Vec::new());
+    for (n, r, org_id, path, advocate) in keep {
+        if bad.contains(&n) {
+            continue;
+        }
+        let id = new_id();
+        let mediation = r.kind == DKind::Mediation;
+        let assigned = advocate.map(|_| r.received_on);
+        let mut steps: Vec<(NaiveDate, &str, Option<&str>, &str)> =
+            vec![(r.received_on, "register", None, "registered")];
+        let mut status = "registered";
+        if assigned.is_some() {
+            steps.push((r.received_on, "assign", Some("registered"), "assigned"));
+            status = "assigned";
+        }
+        let (outcome, referred): (Option<&str>, Option<&str>) = match r.ended {
+            None => (None, None),
+            Some(Ended::Agreed) => (Some("agreed"), None),
+            Some(Ended::Referred(x)) => (Some(x.code()), Some(x.label())),
+            Some(Ended::Withdrawn) => (Some("withdrawn"), None),
+            Some(Ended::Aid(x)) => (Some(x.code()), None),
+        };
+        if let (Some(end), Some(closed)) = (r.ended, r.closed_on) {
+            let work = if mediation { "session" } else { "stage" };
+            if end != Ended::Withdrawn || assigned.is_some() {
+                steps.push((closed, work, Some(status), "in_progress"));
+                status = "in_progress";
+            }
+            let (action, to) = match end {
+                Ended::Agreed => ("agree", "agreed"),
+                Ended::Referred(_) => ("fail", "not_agreed"),
+                Ended::Withdrawn => ("withdraw", "withdrawn"),
+                Ended::Aid(_) => ("conclude", "concluded"),
+            };
+            steps.push((closed, action, Some(status), to));
+            status = to;
+            if let Some(c) = r.confirmed_on {
+                steps.push((c, "confirm", Some("agreed"), "agreed"));
+            }
+        }
+        let recovered = match r.ended {
+            Some(Ended::Agreed | Ended::Aid(_)) => Some(r.recovered.unwrap_or(0)),
+            _ => None,
+        };
+        rows.push(vec![
+            Val::I(id),
+            t(r.kind.code()),
+            Val::I(org_id),
+            t(path),
+            t(r.source.code()),
+            Val::T(r.source_ref.clone()),
+            t(r.claim.code()),
+            Val::I(r.claimed),
+            t(r.unit.clone()),
+            Val::I(r.involved),
+            t(r.summary.clone()),
+            t(r.received_on.to_string()),
+            td(mediation.then(|| crate::workflow::deadlines::due(r.received_on, 15))),
+            Val::N(advocate),
+            td(assigned),
+            Val::T(
+                steps
+                    .iter()
+                    .any(|s| s.1 == "stage")
+                    .then(|| "arbitration".to_string()),
+            ),
+            Val::I(steps.iter().filter(|s| s.1 == "session").count() as i64),
+            Val::T(outcome.map(str::to_string)),
+            Val::N(r.agreed),
+            Val::N(recovered),
+            Val::T(referred.map(str::to_string)),
+            td(r.confirmed_on),
+            td(r.closed_on),
+            t(r.ref_no.clone()),
+            t(status),
+            Val::I(steps.len() as i64 - 1),
+            Val::I(now),
+            Val::I(now),
+        ]);
+        for w in &r.workers {
+            workers.push(vec![
+                Val::I(new_id()),
+                Val::I(id),
+                Val::N(None),
+                t(w.clone()),
+            ]);
+        }
+        for (on, action, from, to) in steps {
+            let at = on
+                .and_hms_opt(9, 0, 0)
+                .expect("a time")
+                .and_utc()
+                .timestamp_millis();
+            events.push(vec![
+                Val::I(new_id()),
+                t("dispute"),
+                Val::I(id),
+                Val::I(at),
+                t(on.to_string()),
+                t("历史导入"),
+                t(action),
+                Val::T(from.map(str::to_string)),
+                t(to),
+                t("{}"),
+            ]);
+        }
+    }
+    let written = Written {
+        inserted: rows.len() as u64,
+        updated: 0,
+        unchanged,
+    };
+    if !rows.is_empty() {
+        let backend = reg.db.backend();
+        let mut tx = reg.db.begin_write().await?;
+        insert_rows(
+            &mut tx,
+            backend,
+            "disputes",
+            &[
+                "id",
+                "kind",
+                "org_id",
+                "org_path",
+                "source",
+                "source_ref",
+                "claim",
+                "amount_claimed",
+                "unit_name",
+                "workers",
+                "summary",
+                "received_on",
+                "due_on",
+                "advocate_id",
+                "assigned_on",
+                "stage",
+                "sessions",
+                "outcome",
+                "amount_agreed",
+                "amount_recovered",
+                "referred_to",
+                "confirmed_on",
+                "closed_on",
+                "ref_no",
+                "status",
+                "version",
+                "created_at",
+                "updated_at",
+            ],
+            rows,
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            backend,
+            "dispute_workers",
+            &["id", "dispute_id", "member_id", "name"],
+            workers,
+        )
+        .await?;
+        insert_rows(
+            &mut tx,
+            backend,
+            "case_events",
+            &[
+                "id",
+                "case_type",
+                "case_id",
+                "at",
+                "on_date",
+                "actor",
+                "action",
+                "from_status",
+                "to_status",
+                "detail",
+            ],
+            events,
+        )
+        .await?;
+        super::figures::rebuild_totals(&mut tx).await?;
+        tx.commit().await?;
+    }
+    Ok(KindResult::from_sheet(sheet, out.issues, Some(written)))
+}

@@ -58,7 +58,7 @@ pub enum Command {
     )]
     Import {
         /// What the file holds.
-        #[arg(value_parser = ["orgs", "units", "members", "petitions"])]
+        #[arg(value_parser = ["orgs", "units", "members", "petitions", "disputes"])]
         kind: String,
         /// The XLSX or CSV file (UTF-8, UTF-8 with BOM, or GBK).
         file: PathBuf,

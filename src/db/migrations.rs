@@ -221,6 +221,7 @@ CREATE TABLE disputes (
     referred_to TEXT,
     confirmed_on TEXT {c},
     closed_on TEXT {c},
+    ref_no TEXT,
     escalated_due TEXT {c},
     escalated_org_id BIGINT REFERENCES orgs(id),
     status TEXT NOT NULL,
@@ -232,6 +233,7 @@ CREATE INDEX disputes_queue ON disputes(org_path, status);
 CREATE INDEX disputes_received ON disputes(org_path, received_on);
 CREATE INDEX disputes_advocate ON disputes(advocate_id, status);
 CREATE INDEX disputes_escalated ON disputes(escalated_org_id, status);
+CREATE UNIQUE INDEX disputes_ref_no ON disputes(org_id, ref_no);
 CREATE TABLE dispute_workers (
     id {pk},
     dispute_id BIGINT NOT NULL REFERENCES disputes(id),
@@ -246,6 +248,8 @@ CREATE TABLE dispute_workers (
 CREATE INDEX dispute_workers_case ON dispute_workers(dispute_id);
 CREATE INDEX dispute_workers_member ON dispute_workers(member_id);
 CREATE INDEX petitions_open ON petitions(status, org_path);
+CREATE INDEX petitions_day ON petitions(received_on, received_path);
+CREATE INDEX disputes_day ON disputes(received_on, org_path);
 CREATE INDEX disputes_open ON disputes(status, org_path);
 CREATE TABLE case_totals (
     org_id BIGINT NOT NULL,

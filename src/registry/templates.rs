@@ -33,6 +33,19 @@ fn list_for(kind: ImportKind, key: &str) -> Option<Vec<&'static str>> {
             labels::<crate::casework::petitions::Satisfaction>()
         }
         (ImportKind::Petitions, "reply_method") => vec!["书面", "电话", "面谈", "短信", "会员端"],
+        (ImportKind::Disputes, "kind") => labels::<crate::casework::disputes::Kind>(),
+        (ImportKind::Disputes, "source") => labels::<crate::casework::disputes::Source>(),
+        (ImportKind::Disputes, "claim") => labels::<crate::casework::disputes::Claim>(),
+        (ImportKind::Disputes, "outcome") => vec![
+            "达成调解协议",
+            "退回法院",
+            "转仲裁",
+            "撤回",
+            "请求得到支持",
+            "部分支持",
+            "和解/调解结案",
+            "未获支持",
+        ],
         _ => return None,
     })
 }

@@ -1670,3 +1670,74 @@ async fn earlier_petitions_come_in_from_a_spreadsheet_all_or_nothing_and_once() 
     );
     assert_eq!(app.scalar("SELECT COUNT(*) FROM petitions").await, 4);
 }
+
+#[tokio::test]
+async fn earlier_mediations_and_legal_aid_come_in_from_a_spreadsheet() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    add_advocate(&app, &app.client, "C", "mediator", "褚调解").await;
+    add_advocate(&app, &app.client, "C", "lawyer", "卫律师").await;
+    let header = "编号,承办工会,案件类型,案件来源,案号,请求事项,请求金额,用人单位,劳动者,涉及人数,案情摘要,收案日期,调解员或律师,结果,协议金额,挽回金额,司法确认日期,结案日期\n";
+    let good = "T-1,D1,劳动争议调解,法院委派,（2025）皖0402民初1号,追索劳动报酬,80000,某建筑公司,蒋一、沈二,12,欠薪,2025-04-01,褚调解,达成调解协议,60000,50000,2025-04-20,2025-04-10\n\
+                T-2,D1,劳动争议调解,当事人申请,,经济补偿/赔偿金,20000,某餐馆,韩三,,辞退补偿,2025-05-01,褚调解,退回法院,,,,2025-05-12\n\
+                T-3,U1,法律援助,工会转办,,工伤待遇,30000,某工厂,杨四,,工伤,2025-06-01,卫律师,请求得到支持,,28000,,2025-08-01\n\
+                T-4,D1,劳动争议调解,当事人申请,,追索劳动报酬,5000,某店,朱五,,欠薪,2025-07-01,,撤回,,,,2025-07-02\n";
+    let bad = "T-5,D1,劳动争议调解,法院委派,,追索劳动报酬,100,某店,秦六,,x,2025-07-01,,,,,,\n\
+               T-6,D1,劳动争议调解,当事人申请,,追索劳动报酬,100,某店,尤七,,x,2025-07-01,褚调解,达成调解协议,100,200,,2025-07-03\n\
+               T-7,D1,劳动争议调解,当事人申请,,追索劳动报酬,100,某店,许八,,x,2025-07-05,褚调解,达成调解协议,100,,,2025-07-01\n\
+               T-8,D1,法律援助,当事人申请,,工伤待遇,100,某店,何九,,x,2025-07-05,无名氏,请求得到支持,,,,2025-07-09\n";
+    let job = app
+        .import(
+            "disputes",
+            "d.csv",
+            format!("{header}{good}{bad}").into_bytes(),
+            "",
+        )
+        .await;
+    assert_eq!(job["outcome"]["committed"], false, "{job}");
+    let issues = job["outcome"]["issues"].to_string();
+    for expected in [
+        "法院案号",
+        "不能大于协议金额",
+        "早于收案日期",
+        "不在本级或上级工会的律师名录中",
+    ] {
+        assert!(issues.contains(expected), "{expected} in {issues}");
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM disputes").await, 0);
+    let out = app.import_ok("disputes", &format!("{header}{good}")).await;
+    assert_eq!(out["inserted"], 4, "{out}");
+    assert_eq!(every_history_replays(&app).await, 4);
+    let (_, v) = app
+        .get("/api/v1/figures?org=C&from=2025-01-01&to=2025-12-31")
+        .await;
+    let fig = |key: &str| {
+        v["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == key)
+            .unwrap()["value"]
+            .as_f64()
+    };
+    assert_eq!(fig("mediation.cases"), Some(3.0));
+    assert_eq!(
+        fig("mediation.success_rate"),
+        Some(50.0),
+        "one agreed, one referred back; the withdrawn one not counted"
+    );
+    assert_eq!(fig("mediation.amount_recovered"), Some(50000.0));
+    assert_eq!(
+        fig("mediation.workers"),
+        Some(14.0),
+        "12 in the group dispute"
+    );
+    assert_eq!(fig("mediation.confirmed"), Some(1.0));
+    assert_eq!(fig("legal_aid.amount_recovered"), Some(28000.0));
+    let again = app.import_ok("disputes", &format!("{header}{good}")).await;
+    assert_eq!(
+        (again["inserted"].as_i64(), again["unchanged"].as_i64()),
+        (Some(0), Some(4)),
+        "{again}"
+    );
+}

@@ -29,6 +29,8 @@ pub enum ImportKind {
     Members,
     /// Earlier petitions (casework history).
     Petitions,
+    /// Earlier mediations and legal-aid cases (casework history).
+    Disputes,
 }
 
 impl ImportKind {
@@ -38,8 +40,9 @@ impl ImportKind {
             "units" | "employers" => Ok(ImportKind::Units),
             "members" => Ok(ImportKind::Members),
             "petitions" => Ok(ImportKind::Petitions),
+            "disputes" => Ok(ImportKind::Disputes),
             _ => Err(AppError::bad_request(format!(
-                "导入类型“{s}”无效，可选 orgs、units、members、petitions"
+                "导入类型“{s}”无效，可选 orgs、units、members、petitions、disputes"
             ))),
         }
     }
@@ -50,6 +53,7 @@ impl ImportKind {
             ImportKind::Units => "units",
             ImportKind::Members => "members",
             ImportKind::Petitions => "petitions",
+            ImportKind::Disputes => "disputes",
         }
     }
 
@@ -59,6 +63,7 @@ impl ImportKind {
             ImportKind::Units => "单位",
             ImportKind::Members => "会员",
             ImportKind::Petitions => "职工诉求（历史）",
+            ImportKind::Disputes => "调解与法律援助（历史）",
         }
     }
 
@@ -68,6 +73,7 @@ impl ImportKind {
             ImportKind::Units => header::UNIT_COLUMNS,
             ImportKind::Members => header::MEMBER_COLUMNS,
             ImportKind::Petitions => crate::casework::import::PETITION_COLUMNS,
+            ImportKind::Disputes => crate::casework::import::DISPUTE_COLUMNS,
         }
     }
 }
@@ -384,7 +390,7 @@ pub async fn run(
     let result = match kind {
         // Members stream: rows are validated while the file is read, never held whole.
         ImportKind::Members => members::import(reg, scope, data.clone(), opts, &progress).await?,
-        ImportKind::Orgs | ImportKind::Units | ImportKind::Petitions => {
+        ImportKind::Orgs | ImportKind::Units | ImportKind::Petitions | ImportKind::Disputes => {
             let (p2, d2) = (progress.clone(), data.clone());
             let sheet = tokio::task::spawn_blocking(move || read_sheet(kind, &d2, &p2))
                 .await
@@ -393,6 +399,10 @@ pub async fn run(
             match kind {
                 ImportKind::Orgs => orgs::import(reg, scope, sheet, opts, &progress).await?,
                 ImportKind::Units => units::import(reg, scope, sheet, opts, &progress).await?,
+                ImportKind::Disputes => {
+                    crate::casework::import::import_disputes(reg, scope, sheet, opts, &progress)
+                        .await?
+                }
                 _ => crate::casework::import::import(reg, scope, sheet, opts, &progress).await?,
             }
         }
