@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use crate::db::bulk::{Val, insert_rows};
 use crate::db::{Backend, Db, Tx, new_id};
 use crate::error::AppResult;
-use crate::workflow::Named;
+use crate::workflow::{Named, history};
 
 use super::{disputes, petitions};
 
@@ -68,7 +68,7 @@ impl From<Option<&str>> for V {
 struct Bulk {
     table: &'static str,
     cols: &'static [&'static str],
-    rows: Vec<Vec<V>>,
+    rows: Vec<Vec<Val>>,
 }
 
 impl Bulk {
@@ -81,6 +81,19 @@ impl Bulk {
     }
 
     async fn push(&mut self, tx: &mut Tx, backend: Backend, row: Vec<V>) -> AppResult<()> {
+        let row = row
+            .into_iter()
+            .map(|v| match v {
+                V::I(i) => Val::I(i),
+                V::S(s) => Val::T(Some(s)),
+                V::NI => Val::N(None),
+                V::N => Val::T(None),
+            })
+            .collect();
+        self.push_row(tx, backend, row).await
+    }
+
+    async fn push_row(&mut self, tx: &mut Tx, backend: Backend, row: Vec<Val>) -> AppResult<()> {
         debug_assert_eq!(row.len(), self.cols.len());
         self.rows.push(row);
         if self.rows.len() >= 5_000 {
@@ -90,20 +103,7 @@ impl Bulk {
     }
 
     async fn flush(&mut self, tx: &mut Tx, backend: Backend) -> AppResult<()> {
-        let rows = self
-            .rows
-            .drain(..)
-            .map(|row| {
-                row.into_iter()
-                    .map(|v| match v {
-                        V::I(i) => Val::I(i),
-                        V::S(s) => Val::T(Some(s)),
-                        V::NI => Val::N(None),
-                        V::N => Val::T(None),
-                    })
-                    .collect()
-            })
-            .collect();
+        let rows = std::mem::take(&mut self.rows);
         insert_rows(tx, backend, self.table, self.cols, rows).await
     }
 }
@@ -137,18 +137,7 @@ const PETITION_COLS: &[&str] = &[
     "created_at",
     "updated_at",
 ];
-const EVENT_COLS: &[&str] = &[
-    "id",
-    "case_type",
-    "case_id",
-    "at",
-    "on_date",
-    "actor",
-    "action",
-    "from_status",
-    "to_status",
-    "detail",
-];
+
 const DISPUTE_COLS: &[&str] = &[
     "id",
     "kind",
@@ -252,28 +241,17 @@ async fn events(
     evs: Vec<Ev<'_>>,
 ) -> AppResult<()> {
     for e in evs {
-        let at =
-            e.on.and_hms_opt(9, 0, 0)
-                .expect("a time")
-                .and_utc()
-                .timestamp_millis();
-        bulk.push(
-            tx,
-            backend,
-            vec![
-                new_id().into(),
-                case_type.into(),
-                id.into(),
-                at.into(),
-                e.on.to_string().into(),
-                "演示数据".into(),
-                e.action.into(),
-                e.from.into(),
-                e.to.into(),
-                e.detail.into(),
-            ],
-        )
-        .await?;
+        let row = history::bulk_row(
+            case_type,
+            id,
+            e.on,
+            "演示数据",
+            e.action,
+            e.from,
+            e.to,
+            e.detail,
+        );
+        bulk.push_row(tx, backend, row).await?;
     }
     Ok(())
 }
@@ -374,7 +352,7 @@ pub async fn seed(
     roster.flush(&mut tx, backend).await?;
 
     let mut rows = Bulk::new("petitions", PETITION_COLS);
-    let mut evs = Bulk::new("case_events", EVENT_COLS);
+    let mut evs = Bulk::new("case_events", history::BULK_COLUMNS);
     let mut recent: Vec<(i64, i64, String)> = Vec::new();
     let start = today - Duration::days(730);
     let (accept_days, reply_days) = (15, 60);

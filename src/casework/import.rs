@@ -22,7 +22,7 @@ use crate::registry::import::{
 };
 use crate::registry::scope::Scope;
 use crate::types::{IdCardNo, Mobile, normalize_name, parse_date};
-use crate::workflow::Named;
+use crate::workflow::{Named, history};
 
 pub const PETITION_COLUMNS: &[Column] = &[
     col(
@@ -175,7 +175,8 @@ struct Row {
     closed_on: Option<NaiveDate>,
 }
 
-fn coded<T: Named>(label: &str, typed: &str, n: usize, out: &mut Checked<Row>) -> Option<T> {
+/// A coded cell (its code or its label), or the issue listing every choice.
+fn coded<T: Named, R>(label: &str, typed: &str, n: usize, out: &mut Checked<R>) -> Option<T> {
     let found = T::all()
         .iter()
         .copied()
@@ -191,35 +192,55 @@ fn coded<T: Named>(label: &str, typed: &str, n: usize, out: &mut Checked<Row>) -
     found
 }
 
+/// A date cell: empty is none; not after `today`.
+fn date_cell<R>(
+    n: usize,
+    today: NaiveDate,
+    label: &str,
+    v: &str,
+    out: &mut Checked<R>,
+) -> Option<NaiveDate> {
+    if v.is_empty() {
+        return None;
+    }
+    match parse_date(v) {
+        Ok(d) if d > today => {
+            out.error(n, label, format!("{label}不能晚于今天"));
+            None
+        }
+        Ok(d) => Some(d),
+        Err(e) => {
+            out.error(n, label, e.message());
+            None
+        }
+    }
+}
+
+/// A text cell that must be filled, at most `max` characters.
+fn text_cell<R>(
+    n: usize,
+    label: &str,
+    v: String,
+    max: usize,
+    out: &mut Checked<R>,
+) -> Option<String> {
+    if v.is_empty() {
+        out.error(n, label, format!("{label}不能为空"));
+        None
+    } else if v.chars().count() > max {
+        out.error(n, label, format!("{label}不能超过{max}字"));
+        None
+    } else {
+        Some(v)
+    }
+}
+
 fn check_row(h: &HeaderMap, n: usize, row: &[String], today: NaiveDate, out: &mut Checked<Row>) {
     let get = |k: &str| h.get(row, k).trim().to_string();
     let before = out.issues.len();
-    let date = |label: &str, v: String, out: &mut Checked<Row>| -> Option<NaiveDate> {
-        if v.is_empty() {
-            return None;
-        }
-        match parse_date(&v) {
-            Ok(d) if d > today => {
-                out.error(n, label, format!("{label}不能晚于今天"));
-                None
-            }
-            Ok(d) => Some(d),
-            Err(e) => {
-                out.error(n, label, e.message());
-                None
-            }
-        }
-    };
-    let required = |label: &str, v: String, max: usize, out: &mut Checked<Row>| -> Option<String> {
-        if v.is_empty() {
-            out.error(n, label, format!("{label}不能为空"));
-            None
-        } else if v.chars().count() > max {
-            out.error(n, label, format!("{label}不能超过{max}字"));
-            None
-        } else {
-            Some(v)
-        }
+    let date = |label: &str, v: String, out: &mut Checked<Row>| date_cell(n, today, label, &v, out);
+    let required = |label: &str, v: String, max: usize, out: &mut Checked<Row>| {
+        text_cell(n, label, v, max, out)
     };
     let ref_no = required("编号", get("ref_no"), 60, out);
     let org = required(
@@ -232,9 +253,9 @@ fn check_row(h: &HeaderMap, n: usize, row: &[String], today: NaiveDate, out: &mu
     if received_on.is_none() && get("received_on").is_empty() {
         out.error(n, "收到日期", "收到日期不能为空");
     }
-    let channel = coded::<Channel>("来源渠道", &get("channel"), n, out);
-    let kind = coded::<Kind>("诉求类型", &get("kind"), n, out);
-    let category = coded::<Category>("诉求事项", &get("category"), n, out);
+    let channel = coded::<Channel, _>("来源渠道", &get("channel"), n, out);
+    let kind = coded::<Kind, _>("诉求类型", &get("kind"), n, out);
+    let category = coded::<Category, _>("诉求事项", &get("category"), n, out);
     let name = match normalize_name(&get("name")) {
         Ok(v) => Some(v),
         Err(e) => {
@@ -265,7 +286,7 @@ fn check_row(h: &HeaderMap, n: usize, row: &[String], today: NaiveDate, out: &mu
     let reply_method = Some(get("reply_method")).filter(|s| !s.is_empty());
     let satisfaction = match get("satisfaction") {
         v if v.is_empty() => None,
-        v => coded::<Satisfaction>("回访结果", &v, n, out),
+        v => coded::<Satisfaction, _>("回访结果", &v, n, out),
     };
     let closed_on = date("办结日期", get("closed_on"), out);
     // The steps in their order, each after the one before it.
@@ -509,23 +530,16 @@ pub async fn import(
             Val::I(now),
         ]);
         for (on, action, from, to) in steps {
-            let at = on
-                .and_hms_opt(9, 0, 0)
-                .expect("a time")
-                .and_utc()
-                .timestamp_millis();
-            events.push(vec![
-                Val::I(new_id()),
-                t("petition"),
-                Val::I(id),
-                Val::I(at),
-                t(on.to_string()),
-                t("历史导入"),
-                t(action),
-                Val::T(from.map(str::to_string)),
-                t(to),
-                t("{}"),
-            ]);
+            events.push(history::bulk_row(
+                "petition",
+                id,
+                on,
+                "历史导入",
+                action,
+                from,
+                to,
+                "{}".into(),
+            ));
         }
     }
     let written = Written {
@@ -580,18 +594,7 @@ pub async fn import(
             &mut tx,
             backend,
             "case_events",
-            &[
-                "id",
-                "case_type",
-                "case_id",
-                "at",
-                "on_date",
-                "actor",
-                "action",
-                "from_status",
-                "to_status",
-                "detail",
-            ],
+            history::BULK_COLUMNS,
             events,
         )
         .await?;
@@ -766,34 +769,11 @@ fn check_dispute(
     use super::disputes::{AidResult, Claim, Kind as DKind, Referral, Source};
     let get = |k: &str| h.get(row, k).trim().to_string();
     let before = out.issues.len();
-    let text =
-        |label: &str, v: String, max: usize, out: &mut Checked<DisputeRow>| -> Option<String> {
-            if v.is_empty() {
-                out.error(n, label, format!("{label}不能为空"));
-                None
-            } else if v.chars().count() > max {
-                out.error(n, label, format!("{label}不能超过{max}字"));
-                None
-            } else {
-                Some(v)
-            }
-        };
-    let date = |label: &str, v: String, out: &mut Checked<DisputeRow>| -> Option<NaiveDate> {
-        if v.is_empty() {
-            return None;
-        }
-        match parse_date(&v) {
-            Ok(d) if d > today => {
-                out.error(n, label, format!("{label}不能晚于今天"));
-                None
-            }
-            Ok(d) => Some(d),
-            Err(e) => {
-                out.error(n, label, e.message());
-                None
-            }
-        }
+    let text = |label: &str, v: String, max: usize, out: &mut Checked<DisputeRow>| {
+        text_cell(n, label, v, max, out)
     };
+    let date =
+        |label: &str, v: String, out: &mut Checked<DisputeRow>| date_cell(n, today, label, &v, out);
     let money = |label: &str, v: String, out: &mut Checked<DisputeRow>| -> Option<i64> {
         if v.is_empty() {
             return None;
@@ -810,26 +790,6 @@ fn check_dispute(
             }
         }
     };
-    fn coded<T: Named>(
-        label: &str,
-        typed: &str,
-        n: usize,
-        out: &mut Checked<DisputeRow>,
-    ) -> Option<T> {
-        let found = T::all()
-            .iter()
-            .copied()
-            .find(|v| v.code() == typed || v.label() == typed);
-        if found.is_none() {
-            let all: Vec<&str> = T::all().iter().map(|v| v.label()).collect();
-            out.error(
-                n,
-                label,
-                format!("“{typed}”无法识别，可选：{}", all.join("、")),
-            );
-        }
-        found
-    }
     let ref_no = text("编号", get("ref_no"), 60, out);
     let org = text(
         "承办工会代码",
@@ -837,13 +797,13 @@ fn check_dispute(
         32,
         out,
     );
-    let kind = coded::<DKind>("案件类型", &get("kind"), n, out);
-    let source = coded::<Source>("案件来源", &get("source"), n, out);
+    let kind = coded::<DKind, _>("案件类型", &get("kind"), n, out);
+    let source = coded::<Source, _>("案件来源", &get("source"), n, out);
     let source_ref = Some(get("source_ref")).filter(|s| !s.is_empty());
     if source == Some(Source::Court) && source_ref.is_none() {
         out.error(n, "法院或仲裁案号", "法院委派的案件请填写法院案号");
     }
-    let claim = coded::<Claim>("请求事项", &get("claim"), n, out);
+    let claim = coded::<Claim, _>("请求事项", &get("claim"), n, out);
     let claimed = money("请求金额", get("amount_claimed"), out).unwrap_or(0);
     let unit = text("用人单位", get("unit"), 200, out);
     let mut workers = Vec::new();
@@ -1181,23 +1141,16 @@ pub async fn import_disputes(
             ]);
         }
         for (on, action, from, to) in steps {
-            let at = on
-                .and_hms_opt(9, 0, 0)
-                .expect("a time")
-                .and_utc()
-                .timestamp_millis();
-            events.push(vec![
-                Val::I(new_id()),
-                t("dispute"),
-                Val::I(id),
-                Val::I(at),
-                t(on.to_string()),
-                t("历史导入"),
-                t(action),
-                Val::T(from.map(str::to_string)),
-                t(to),
-                t("{}"),
-            ]);
+            events.push(history::bulk_row(
+                "dispute",
+                id,
+                on,
+                "历史导入",
+                action,
+                from,
+                to,
+                "{}".into(),
+            ));
         }
     }
     let written = Written {
@@ -1257,18 +1210,7 @@ pub async fn import_disputes(
             &mut tx,
             backend,
             "case_events",
-            &[
-                "id",
-                "case_type",
-                "case_id",
-                "at",
-                "on_date",
-                "actor",
-                "action",
-                "from_status",
-                "to_status",
-                "detail",
-            ],
+            history::BULK_COLUMNS,
             events,
         )
         .await?;

@@ -63,6 +63,53 @@ pub async fn record(tx: &mut Tx, case: CaseRef, e: Entry<'_>) -> AppResult<()> {
     Ok(())
 }
 
+/// The columns of [`bulk_row`].
+pub const BULK_COLUMNS: &[&str] = &[
+    "id",
+    "case_type",
+    "case_id",
+    "at",
+    "on_date",
+    "actor",
+    "action",
+    "from_status",
+    "to_status",
+    "detail",
+];
+
+/// A history row for loading many at once (an import, the demo): a step on a day, stamped
+/// 09:00 UTC that day.
+#[allow(clippy::too_many_arguments)]
+pub fn bulk_row(
+    case_type: &str,
+    case_id: i64,
+    on: NaiveDate,
+    actor: &str,
+    action: &str,
+    from: Option<&str>,
+    to: &str,
+    detail: String,
+) -> Vec<crate::db::bulk::Val> {
+    use crate::db::bulk::Val;
+    let at = on
+        .and_hms_opt(9, 0, 0)
+        .expect("a time of day")
+        .and_utc()
+        .timestamp_millis();
+    vec![
+        Val::I(new_id()),
+        Val::T(Some(case_type.into())),
+        Val::I(case_id),
+        Val::I(at),
+        Val::T(Some(on.to_string())),
+        Val::T(Some(actor.into())),
+        Val::T(Some(action.into())),
+        Val::T(from.map(str::to_string)),
+        Val::T(Some(to.into())),
+        Val::T(Some(detail)),
+    ]
+}
+
 /// A case's history, oldest first (the caller has checked the case is theirs to see).
 pub async fn of(db: &Db, case: CaseRef) -> AppResult<Vec<HistoryRow>> {
     Ok(sqlx::query_as(
