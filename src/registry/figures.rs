@@ -3,7 +3,7 @@
 //! `GET /api/v1/stats/drill`).
 
 use super::orgs::Org;
-use super::stats::{self, Figure, Period, Stats};
+use super::stats::{Figure, Period, Stats};
 use crate::db::Db;
 use crate::error::AppResult;
 use crate::figures::{Amount, FigureUnit, FigureValue};
@@ -109,9 +109,15 @@ fn key_of(f: Figure) -> String {
         .unwrap_or_default()
 }
 
-fn value_of(s: &Stats, f: Figure, def: (&str, FigureUnit, &str)) -> FigureValue {
+fn value_of(
+    s: &Stats,
+    before: Option<&Stats>,
+    f: Figure,
+    def: (&str, FigureUnit, &str),
+) -> FigureValue {
     let (label, unit, definition) = def;
     let amount = Amount::Count(s.value(f));
+    let previous = before.map(|b| b.value(f));
     let key = key_of(f);
     FigureValue {
         drill: Some(format!(
@@ -128,17 +134,20 @@ fn value_of(s: &Stats, f: Figure, def: (&str, FigureUnit, &str)) -> FigureValue 
         display: amount.display(unit),
         numerator: None,
         denominator: None,
-        previous: None,
-        change_percent: None,
+        previous: previous.map(|p| p as f64),
+        change_percent: previous.and_then(|p| crate::figures::change_percent(s.value(f), p)),
         parts: Vec::new(),
     }
 }
 
 pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<FigureValue>> {
-    let s = stats::compute(db, org, period).await?;
+    // 同比 as the dashboard gives it: only when the registry holds records from before the
+    // same dates a year earlier.
+    let o = super::overview::overview(db, org, period).await?;
+    let (s, before) = (&o.stats, o.before.as_ref());
     let mut out: Vec<FigureValue> = DEFS
         .iter()
-        .map(|(f, label, unit, def)| value_of(&s, *f, (label, *unit, def)))
+        .map(|(f, label, unit, def)| value_of(s, before, *f, (label, *unit, def)))
         .collect();
     // 入会率: members at end over the employees of the employers covered.
     let num = s.members.at_end;
@@ -162,6 +171,28 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
             "/api/v1/stats/drill?figure=employers_covered&org={}&from={}&to={}",
             s.org_code, s.from, s.to
         )),
+    });
+    // 建会率: employers covered by a union over those and the employers of the area without one.
+    let est = o.establishment;
+    let rate = Amount::Ratio {
+        num: est.covered,
+        den: est.covered + est.uncovered,
+    };
+    out.push(FigureValue {
+        key: "registry.establishment_rate".into(),
+        module: "registry".into(),
+        label: "建会率".into(),
+        unit: FigureUnit::Percent,
+        unit_label: FigureUnit::Percent.label().into(),
+        definition: "已建会单位数 ÷（已建会单位数 + 本区域未建会单位数）".into(),
+        value: rate.number(),
+        display: rate.display(FigureUnit::Percent),
+        numerator: Some(est.covered),
+        denominator: Some(est.covered + est.uncovered),
+        previous: None,
+        change_percent: None,
+        parts: Vec::new(),
+        drill: Some(format!("/api/v1/units?uncovered=true&org={}", s.org_code)),
     });
     Ok(out)
 }

@@ -1282,6 +1282,18 @@ async fn every_casework_figure_equals_a_brute_force_recount() {
     let (_, v) = app.get("/api/v1/figures?org=C").await;
     let all = v["figures"].as_array().unwrap();
     assert!(all.iter().any(|f| f["key"] == "registry.members_at_end"));
+    let rate = all
+        .iter()
+        .find(|f| f["key"] == "registry.establishment_rate")
+        .unwrap();
+    assert!(
+        rate["denominator"].as_i64().unwrap() >= rate["numerator"].as_i64().unwrap(),
+        "{rate}"
+    );
+    assert!(
+        all.iter()
+            .all(|f| f.get("previous").is_some() && f.get("change_percent").is_some())
+    );
     for f in all {
         assert!(
             !f["label"].as_str().unwrap().is_empty()
