@@ -479,19 +479,14 @@ pub async fn register(
         Some(n) => Some(i64::from(n)),
         None => Some(input.workers.len() as i64),
     };
-    let org: Option<Org> = match given(input.org_code.as_deref()) {
-        Some(code) => match orgs::get_by_code(db, &actor.scope, code).await {
-            Ok(o) => Some(o),
-            Err(_) => {
-                issues.push(issue(
-                    "承办工会",
-                    format!("工会代码“{code}”不存在或不在您的管理范围内"),
-                ));
-                None
-            }
-        },
-        None => orgs::scope_root(db, &actor.scope).await?,
-    };
+    let org: Option<Org> = workflow::union_in_scope(
+        db,
+        &actor.scope,
+        "承办工会",
+        input.org_code.as_deref(),
+        &mut issues,
+    )
+    .await?;
     let (unit_id, unit_name) = match given(input.unit_uscc.as_deref()) {
         Some(uscc) => match members::unit_id_by_uscc(db, &actor.scope, Some(uscc)).await {
             Ok(id) => (id, None),

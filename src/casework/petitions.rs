@@ -495,19 +495,16 @@ pub async fn intake(
                 }
             }
         }
-        None => match given(input.org_code.as_deref()) {
-            Some(code) => match orgs::get_by_code(db, &actor.scope, code).await {
-                Ok(o) => Some(o),
-                Err(_) => {
-                    issues.push(issue(
-                        "受理工会",
-                        format!("工会代码“{code}”不存在或不在您的管理范围内"),
-                    ));
-                    None
-                }
-            },
-            None => orgs::scope_root(db, &actor.scope).await?,
-        },
+        None => {
+            workflow::union_in_scope(
+                db,
+                &actor.scope,
+                "受理工会",
+                input.org_code.as_deref(),
+                &mut issues,
+            )
+            .await?
+        }
     };
     // The employer: registered (visible to the caller) or by name.
     let (unit_id, unit_name) = match given(input.unit_uscc.as_deref()) {

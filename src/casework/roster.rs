@@ -13,7 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::registry::orgs;
 use crate::registry::scope::Scope;
 use crate::types::{Mobile, normalize_name};
-use crate::workflow::{Named, coded_enum, given, issue, pick};
+use crate::workflow::{self, Named, coded_enum, given, issue, pick};
 
 coded_enum! {
     /// What a person on the roster does.
@@ -110,19 +110,14 @@ pub async fn add(
             None
         }
     };
-    let org = match given(input.org_code.as_deref()) {
-        Some(code) => match orgs::get_by_code(db, &actor.scope, code).await {
-            Ok(o) => Some(o),
-            Err(_) => {
-                issues.push(issue(
-                    "所属工会",
-                    format!("工会代码“{code}”不存在或不在您的管理范围内"),
-                ));
-                None
-            }
-        },
-        None => orgs::scope_root(db, &actor.scope).await?,
-    };
+    let org = workflow::union_in_scope(
+        db,
+        &actor.scope,
+        "所属工会",
+        input.org_code.as_deref(),
+        &mut issues,
+    )
+    .await?;
     let (Some(role), Some(name), Some(organisation), Some(org), true) =
         (role, name, organisation, org, issues.is_empty())
     else {

@@ -67,6 +67,31 @@ pub fn pick<T: Named>(field: &str, typed: Option<&str>, issues: &mut Vec<FieldIs
     found
 }
 
+/// The union a form names by its code in `field`, within `scope`; the top of the scope when
+/// left blank; an unknown or out-of-scope code is an issue of `field`.
+pub async fn union_in_scope(
+    db: &crate::db::Db,
+    scope: &crate::registry::scope::Scope,
+    field: &str,
+    typed: Option<&str>,
+    issues: &mut Vec<FieldIssue>,
+) -> AppResult<Option<crate::registry::orgs::Org>> {
+    use crate::registry::orgs;
+    Ok(match given(typed) {
+        Some(code) => match orgs::get_by_code(db, scope, code).await {
+            Ok(o) => Some(o),
+            Err(_) => {
+                issues.push(issue(
+                    field,
+                    format!("工会代码“{code}”不存在或不在您的管理范围内"),
+                ));
+                None
+            }
+        },
+        None => orgs::scope_root(db, scope).await?,
+    })
+}
+
 /// A text a step needs: not blank, at most `max` characters.
 pub fn required(text: &str, field: &str, max: usize) -> AppResult<String> {
     let t = text.trim();
