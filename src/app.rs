@@ -57,6 +57,10 @@ impl AppState {
     pub fn import_max_bytes(&self) -> usize {
         (self.config.import_max_mb as usize).saturating_mul(1024 * 1024)
     }
+
+    pub fn attachment_max_bytes(&self) -> usize {
+        (self.config.attachment_max_mb as usize).saturating_mul(1024 * 1024)
+    }
 }
 
 /// What happened during bootstrap, for the start-up banner.
@@ -155,6 +159,7 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsa
 pub fn router(state: AppState) -> Router {
     let api = api::router()
         .merge(api::upload_router(state.import_max_bytes()))
+        .merge(api::attachments::router(state.attachment_max_bytes()))
         .merge(auth_api::router())
         .merge(admin_api::router())
         .route_layer(axum::middleware::from_fn_with_state(

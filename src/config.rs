@@ -28,6 +28,8 @@ pub struct Config {
     pub demo_members: u32,
     /// Largest import file accepted, in MiB.
     pub import_max_mb: u64,
+    /// Largest file attached to a record (a letter, a scan, a recording), in MiB.
+    pub attachment_max_mb: u64,
     /// Connections in the database pool.
     pub db_max_connections: u32,
     /// Log filter, e.g. `info` or `gonghui=debug,tower_http=info`.
@@ -80,6 +82,7 @@ impl Default for Config {
             demo_on_first_start: true,
             demo_members: 5000,
             import_max_mb: 200,
+            attachment_max_mb: 20,
             db_max_connections: 8,
             log: "info".into(),
             session_idle_minutes: 30,

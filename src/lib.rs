@@ -1,6 +1,7 @@
 //! gonghui — 智慧工会平台: the registry and daily work of a trade-union federation.
 
 pub mod app;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod bench;

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 use utoipa::ToSchema;
 
+use crate::attachments::Owner;
 use crate::audit::{self, Actor, Event};
 use crate::crypto::FieldKeys;
 use crate::db::{Db, Tx, new_id};
@@ -1003,6 +1004,12 @@ async fn get_row(db: &Db, scope: &Scope, id: i64) -> AppResult<Row> {
 /// A case handled in the caller's scope.
 pub async fn get(db: &Db, scope: &Scope, id: i64, today: NaiveDate) -> AppResult<Dispute> {
     Ok(view(get_row(db, scope, id).await?, today))
+}
+
+/// The files of a case in the caller's scope (404 when it is not theirs to see).
+pub async fn files_of(db: &Db, scope: &Scope, id: i64) -> AppResult<Owner> {
+    get_row(db, scope, id).await?;
+    Ok(Owner { kind: CASE, id })
 }
 
 /// The workers of a case in the caller's scope, masked.

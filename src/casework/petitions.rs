@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 use utoipa::ToSchema;
 
+use crate::attachments::Owner;
 use crate::audit::{self, Actor, Event};
 use crate::crypto::FieldKeys;
 use crate::db::{Db, Tx, new_id};
@@ -992,6 +993,22 @@ pub async fn get(db: &Db, scope: &Scope, id: i64, today: NaiveDate) -> AppResult
     let row = get_row(db, scope, id).await?;
     let names = OrgNames::of(db, std::slice::from_ref(&row)).await?;
     Ok(view(row, &names, today))
+}
+
+/// The files of a petition in the caller's scope (404 when it is not theirs to see).
+pub async fn files_of(db: &Db, scope: &Scope, id: i64) -> AppResult<Owner> {
+    get_row(db, scope, id).await?;
+    Ok(Owner { kind: CASE, id })
+}
+
+/// The files of a member's own petition: another's is not found, like one that does not exist.
+pub async fn own_files_of(db: &Db, member: i64, id: i64) -> AppResult<Owner> {
+    get_row(db, &Scope::all(), id)
+        .await
+        .ok()
+        .filter(|r| r.member_id == Some(member))
+        .ok_or_else(|| AppError::not_found("诉求"))?;
+    Ok(Owner { kind: CASE, id })
 }
 
 /// The history of a case in the caller's scope, oldest first.

@@ -102,7 +102,36 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_only: &[],
         postgres_only: &[],
     },
+    Migration {
+        version: 13,
+        name: "attachments of records (a case's papers)",
+        sql: V13_ATTACHMENTS,
+        sqlite_only: &[],
+        postgres_only: &[],
+    },
 ];
+
+/// Files kept on a record of any module (`attachments::Owner`), content encrypted. The owner
+/// is read through its module, which checks scope, so no path is copied here to keep in step
+/// with a case's dispatch.
+const V13_ATTACHMENTS: &str = r#"
+CREATE TABLE attachments (
+    id {pk},
+    owner_type TEXT NOT NULL,
+    owner_id BIGINT NOT NULL,
+    file_name TEXT NOT NULL,
+    mime TEXT NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    content {blob} NOT NULL,
+    uploaded_at BIGINT NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    removed_at BIGINT,
+    removed_by TEXT,
+    removed_reason TEXT
+);
+CREATE INDEX attachments_owner ON attachments(owner_type, owner_id, uploaded_at)
+"#;
 
 /// Petitions (信访、职工诉求) as tracked cases: who brought what, about whom, which union handles
 /// it now (`org_path`, moved down by a dispatch) and which received it (`received_path`, where

@@ -118,6 +118,9 @@ struct Fixture {
     /// A mediation handled by U1 and one by U3.
     own_dispute: i64,
     other_dispute: i64,
+    /// A file on each of those cases: (petition U1, petition U3, dispute U1, dispute U3, the
+    /// member's petition).
+    files: [i64; 5],
 }
 
 async fn enroll(app: &TestApp, name: &str, id: &str, org: &str) -> i64 {
@@ -353,7 +356,33 @@ async fn fixture(app: &TestApp) -> Fixture {
     .unwrap();
     let own_dispute = dispute("U1").await;
     let other_dispute = dispute("U3").await;
+    let mut files = [0; 5];
+    let owners = [
+        ("petition", own_petition),
+        ("petition", other_petition),
+        ("dispute", own_dispute),
+        ("dispute", other_dispute),
+        ("petition", members_petition),
+    ];
+    for (i, (kind, id)) in owners.into_iter().enumerate() {
+        files[i] = gonghui::attachments::add(
+            &app.reg.db,
+            &app.reg.keys,
+            &root,
+            gonghui::attachments::Owner { kind, id },
+            gonghui::attachments::Sent {
+                name: "来信.pdf",
+                bytes: format!("%PDF-1.4\n% fixture {i}\n").as_bytes(),
+            },
+            1 << 20,
+            gonghui::db::now_ms(),
+        )
+        .await
+        .unwrap()
+        .id;
+    }
     Fixture {
+        files,
         own_petition,
         other_petition,
         members_petition,
@@ -637,6 +666,99 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             Some(json!({"action": "withdraw", "reason": "当事人自行和解"})),
             Other::NotFound,
         ),
+        ("GET", "/api/v1/casework/petitions/{id}/attachments") => (
+            format!(
+                "/api/v1/casework/petitions/{}/attachments",
+                id(f.own_petition, f.other_petition)
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/casework/petitions/{id}/attachments") => (
+            format!(
+                "/api/v1/casework/petitions/{}/attachments?file_name=m{n}.pdf",
+                id(f.own_petition, f.other_petition)
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/casework/petitions/{id}/attachments/{file}") => (
+            format!(
+                "/api/v1/casework/petitions/{}/attachments/{}",
+                id(f.own_petition, f.other_petition),
+                id(f.files[0], f.files[1])
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/casework/petitions/{id}/attachments/{file}/remove") => (
+            format!(
+                "/api/v1/casework/petitions/{}/attachments/{}/remove",
+                id(f.own_petition, f.other_petition),
+                id(f.files[0], f.files[1])
+            ),
+            Some(json!({"reason": "重复上传"})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/casework/disputes/{id}/attachments") => (
+            format!(
+                "/api/v1/casework/disputes/{}/attachments",
+                id(f.own_dispute, f.other_dispute)
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/casework/disputes/{id}/attachments") => (
+            format!(
+                "/api/v1/casework/disputes/{}/attachments?file_name=m{n}.pdf",
+                id(f.own_dispute, f.other_dispute)
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/casework/disputes/{id}/attachments/{file}") => (
+            format!(
+                "/api/v1/casework/disputes/{}/attachments/{}",
+                id(f.own_dispute, f.other_dispute),
+                id(f.files[2], f.files[3])
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/casework/disputes/{id}/attachments/{file}/remove") => (
+            format!(
+                "/api/v1/casework/disputes/{}/attachments/{}/remove",
+                id(f.own_dispute, f.other_dispute),
+                id(f.files[2], f.files[3])
+            ),
+            Some(json!({"reason": "重复上传"})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/me/petitions/{id}/attachments") => (
+            format!(
+                "/api/v1/me/petitions/{}/attachments",
+                id(f.members_petition, f.other_petition)
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/me/petitions/{id}/attachments") => (
+            format!(
+                "/api/v1/me/petitions/{}/attachments?file_name=m{n}.pdf",
+                id(f.members_petition, f.other_petition)
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/me/petitions/{id}/attachments/{file}") => (
+            format!(
+                "/api/v1/me/petitions/{}/attachments/{}",
+                id(f.members_petition, f.other_petition),
+                id(f.files[4], f.files[1])
+            ),
+            None,
+            Other::NotFound,
+        ),
         ("GET", "/api/v1/casework/roster") => (
             "/api/v1/casework/roster".into(),
             None,
@@ -747,11 +869,18 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
         ("GET", "/api/v1/system/status") => ("/api/v1/system/status".into(), None, Other::None),
         _ => panic!("no sample request for {method} {path}: add one"),
     };
-    let raw = (path == "/api/v1/imports/{kind}").then(|| {
-        "工会代码,工会名称,组织类型,上级工会代码\nJY1,试导入,基层工会,S1\n"
-            .as_bytes()
-            .to_vec()
-    });
+    let raw = if path == "/api/v1/imports/{kind}" {
+        Some(
+            "工会代码,工会名称,组织类型,上级工会代码\nJY1,试导入,基层工会,S1\n"
+                .as_bytes()
+                .to_vec(),
+        )
+    } else if method == "POST" && path.ends_with("/attachments") {
+        // A different paper each time: the same one twice is refused as a duplicate.
+        Some(format!("%PDF-1.4\n% matrix {n}\n").into_bytes())
+    } else {
+        None
+    };
     (
         Req {
             method: method.into(),
@@ -922,10 +1051,16 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
             record(p, pick(&f.own_job, &f.other_job))
         }
         p if p.starts_with("/accounts/{id}") => record(p, id(f.own_account, f.other_account)),
-        p if p.starts_with("/casework/disputes/{id}") => {
-            record(p, id(f.own_dispute, f.other_dispute))
-        }
-        p if p.starts_with("/casework/{id}") => record(p, id(f.own_petition, f.other_petition)),
+        p if p.starts_with("/casework/disputes/{id}") => (
+            p.replace("{id}", &id(f.own_dispute, f.other_dispute))
+                .replace("{file}", &id(f.files[2], f.files[3])),
+            Other::NotFound,
+        ),
+        p if p.starts_with("/casework/{id}") => (
+            p.replace("{id}", &id(f.own_petition, f.other_petition))
+                .replace("{file}", &id(f.files[0], f.files[1])),
+            Other::NotFound,
+        ),
         "/casework/figures/{key}" => (
             format!("/casework/figures/mediation.cases?org={}", pick("U1", "U3")),
             Other::NotFound,

@@ -3,6 +3,7 @@
 
 mod access;
 mod api;
+mod attachments;
 mod audit_trail;
 mod bulk;
 mod casework;

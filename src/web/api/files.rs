@@ -15,7 +15,7 @@ use crate::types::parse_flag;
 use crate::web::hardening::ApiQuery;
 use axum::Json;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -64,49 +64,7 @@ pub async fn start_import(
         blank_unknown_values: flag(&p.blank_unknown_values)?,
     };
     let limit = st.import_max_bytes();
-    let too_large = || upload_too_large(limit);
-    let declared: Option<usize> = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(too_large());
-    }
-    let is_multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let (name, data) = if is_multipart {
-        let mut mp = Multipart::from_request(req, &st)
-            .await
-            .map_err(|e| AppError::bad_request(format!("上传内容有误：{e}")))?;
-        let mut found = None;
-        while let Some(field) = mp
-            .next_field()
-            .await
-            .map_err(|e| upload_refused(limit, e))?
-        {
-            if field.name() == Some("file") {
-                let name = field.file_name().unwrap_or("upload").to_string();
-                let bytes = field.bytes().await.map_err(|e| upload_refused(limit, e))?;
-                found = Some((name, bytes.to_vec()));
-            }
-        }
-        found.ok_or_else(|| AppError::bad_request("没有收到名为file的文件"))?
-    } else {
-        let bytes = axum::body::to_bytes(req.into_body(), limit)
-            .await
-            .map_err(|_| too_large())?;
-        (
-            p.file_name.clone().unwrap_or_else(|| "upload".into()),
-            bytes.to_vec(),
-        )
-    };
-    if data.len() > limit {
-        return Err(too_large());
-    }
+    let (name, data) = read_upload(&st, req, limit, p.file_name.clone(), upload_too_large).await?;
     let id = st.jobs.start(
         st.reg.clone(),
         caller.actor(&st.reg.keys),
@@ -122,6 +80,62 @@ pub async fn start_import(
             status_url: format!("/api/v1/import-jobs/{id}"),
         }),
     ))
+}
+
+/// Reads an uploaded file: a multipart form's `file` field, or the raw body with its name
+/// given in the query string. Anything over `limit` bytes is refused with `too_large`.
+pub(crate) async fn read_upload(
+    st: &AppState,
+    req: Request,
+    limit: usize,
+    raw_name: Option<String>,
+    too_large: fn(usize) -> AppError,
+) -> AppResult<(String, Vec<u8>)> {
+    let declared: Option<usize> = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    // A multipart body carries its boundaries too: allow a little over the file's limit.
+    let slack = 64 * 1024;
+    if declared.is_some_and(|n| n > limit + slack) {
+        return Err(too_large(limit));
+    }
+    let is_multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let refused = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large(limit)
+        } else {
+            AppError::bad_request(format!("上传内容有误：{e}"))
+        }
+    };
+    let (name, data) = if is_multipart {
+        let mut mp = Multipart::from_request(req, st)
+            .await
+            .map_err(|e| AppError::bad_request(format!("上传内容有误：{e}")))?;
+        let mut found = None;
+        while let Some(field) = mp.next_field().await.map_err(refused)? {
+            if field.name() == Some("file") {
+                let name = field.file_name().unwrap_or("upload").to_string();
+                let bytes = field.bytes().await.map_err(refused)?;
+                found = Some((name, bytes.to_vec()));
+            }
+        }
+        found.ok_or_else(|| AppError::bad_request("没有收到名为file的文件"))?
+    } else {
+        let bytes = axum::body::to_bytes(req.into_body(), limit)
+            .await
+            .map_err(|_| too_large(limit))?;
+        (raw_name.unwrap_or_else(|| "upload".into()), bytes.to_vec())
+    };
+    if data.len() > limit {
+        return Err(too_large(limit));
+    }
+    Ok((name, data))
 }
 
 /// An upload over the import size limit (bytes).
@@ -161,9 +175,13 @@ pub async fn import_status(
 pub(crate) const XLSX_MIME: &str =
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-pub(crate) fn attachment(name: &str, mime: &'static str, bytes: Vec<u8>) -> Response {
+pub(crate) fn attachment(name: &str, mime: &str, bytes: Vec<u8>) -> Response {
     let mut h = HeaderMap::new();
-    h.insert(header::CONTENT_TYPE, mime.parse().expect("static"));
+    h.insert(
+        header::CONTENT_TYPE,
+        mime.parse()
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
     let encoded: String = name
         .bytes()
         .map(|b| {

@@ -1,6 +1,7 @@
 //! JSON API handlers, one file per domain. Every handler takes the caller's [`ApiScope`];
 //! records outside it are 404.
 
+pub mod attachments;
 pub mod casework;
 pub mod figures;
 pub mod files;
@@ -58,6 +59,9 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         casework::my_petitions, casework::file_my_petition, casework::my_petition,
         casework::list_disputes, casework::create_dispute, casework::get_dispute, casework::step_dispute,
         casework::list_roster, casework::add_to_roster, figures::list_figures, figures::figure_cases,
+        attachments::list_petition_files, attachments::add_petition_file, attachments::get_petition_file, attachments::remove_petition_file,
+        attachments::list_dispute_files, attachments::add_dispute_file, attachments::get_dispute_file, attachments::remove_dispute_file,
+        attachments::list_my_files, attachments::add_my_file, attachments::get_my_file,
         super::auth_api::login_handler, super::auth_api::totp_handler, super::auth_api::totp_setup_begin,
         super::auth_api::totp_setup_confirm, super::auth_api::password_handler, super::auth_api::logout_handler,
         super::auth_api::logout_all_handler, super::auth_api::me_handler,

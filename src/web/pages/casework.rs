@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use serde::Deserialize;
 
+use super::case_files::FilesPanel;
 use super::{Ctx, Form, PageResult, Shell, done, field, query_of, render, render_invalid};
 use crate::app::AppState;
 use crate::casework::disputes::{
@@ -316,7 +317,7 @@ async fn create_petition(
 
 #[derive(Template)]
 #[template(path = "casework/petition.html")]
-struct PetitionPage {
+pub(super) struct PetitionPage {
     shell: Shell,
     p: Petition,
     history: Vec<HistoryRow>,
@@ -325,6 +326,7 @@ struct PetitionPage {
     error: Option<String>,
     satisfactions: Vec<(&'static str, &'static str)>,
     extension_max: u32,
+    files: FilesPanel,
 }
 
 impl PetitionPage {
@@ -350,7 +352,7 @@ impl PetitionPage {
     }
 }
 
-async fn petition_page(
+pub(super) async fn petition_page(
     st: &AppState,
     ctx: &Ctx,
     id: i64,
@@ -379,6 +381,12 @@ async fn petition_page(
         error,
         satisfactions: choices::<Satisfaction>(),
         extension_max: st.config.petition_extension_max_days,
+        files: FilesPanel::of(
+            st,
+            petitions::files_of(&st.reg.db, scope, id).await?,
+            format!("/casework/{id}"),
+        )
+        .await?,
     })
 }
 
@@ -695,7 +703,7 @@ async fn create_dispute(
 
 #[derive(Template)]
 #[template(path = "casework/dispute.html")]
-struct DisputePage {
+pub(super) struct DisputePage {
     shell: Shell,
     d: Dispute,
     workers: Vec<Worker>,
@@ -706,6 +714,7 @@ struct DisputePage {
     stages: Vec<(&'static str, &'static str)>,
     results: Vec<(&'static str, &'static str)>,
     referrals: Vec<(&'static str, &'static str)>,
+    files: FilesPanel,
 }
 
 impl DisputePage {
@@ -734,7 +743,7 @@ impl DisputePage {
     }
 }
 
-async fn dispute_page(
+pub(super) async fn dispute_page(
     st: &AppState,
     ctx: &Ctx,
     id: i64,
@@ -773,6 +782,12 @@ async fn dispute_page(
         stages: choices::<AidStage>(),
         results: choices::<AidResult>(),
         referrals: choices::<Referral>(),
+        files: FilesPanel::of(
+            st,
+            disputes::files_of(&st.reg.db, scope, id).await?,
+            format!("/casework/disputes/{id}"),
+        )
+        .await?,
     })
 }
 

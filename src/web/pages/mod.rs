@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod assets;
+pub mod case_files;
 pub mod casework;
 pub mod charts;
 pub mod dashboard;
@@ -41,6 +42,7 @@ pub fn router(st: AppState) -> Router<AppState> {
         .merge(members::router())
         .merge(transfers::router())
         .merge(casework::router())
+        .merge(case_files::router(st.attachment_max_bytes()))
         .merge(imports::router(st.import_max_bytes()))
         .merge(admin::router())
         .merge(pick::router())
@@ -343,6 +345,8 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "transfer_cancelled" => "已撤回转会申请",
         "case_created" => "已登记",
         "case_step" => "已办理，已记入办理经过",
+        "file_added" => "附件已上传",
+        "file_removed" => "附件已移除，文件留存备查",
         "password" => "密码已修改",
         "scope" => "已切换查看范围",
         "account" => "账号已更新",
