@@ -750,21 +750,7 @@ pub async fn cases(
         .iter()
         .find(|d| d.key == key)
         .ok_or_else(|| AppError::not_found("指标"))?;
-    let (cond, expr) = match (d.measure, side) {
-        (Measure::Count(c), _) => (c, None),
-        (Measure::Sum(c, e), _) => (c, Some(e)),
-        (Measure::Rate(n, _), Side::Numerator) => (n, None),
-        (Measure::Rate(_, den), Side::Denominator) => (den, None),
-        (Measure::Average(c, _), _) => (c, None),
-    };
-    let amount = match expr {
-        Some(e) if d.unit == FigureUnit::Yuan => format!("COALESCE({e}, 0)"),
-        _ => "NULL".into(),
-    };
-    let (alias, case_type) = match d.table {
-        Table::Petitions => ("p", "petition"),
-        Table::Disputes => ("d", "dispute"),
-    };
+    let (cond, _) = drill_terms(d, side);
     let where_ = format!("{} AND {cond}", d.table.within());
     let (lo, hi) = Scope::subtree(&org.path).range();
     let args = [lo, hi, period.from.to_string(), period.to.to_string()];
@@ -799,19 +785,15 @@ pub async fn cases(
         }
     };
     let paging = crate::db::Paging::new(page, per_page, 50);
-    let sql = format!(
-        "SELECT '{case_type}' AS case_type, {alias}.id, {alias}.received_on, {alias}.status, o.name AS org_name, \
-         {alias}.summary, CAST({amount} AS BIGINT) AS amount_fen FROM {} JOIN orgs o ON o.id = {alias}.org_id \
-         WHERE {where_} ORDER BY {alias}.received_on, {alias}.id LIMIT {} OFFSET {}",
-        d.table.from(),
-        paging.per_page,
-        paging.offset()
-    );
-    let mut q = sqlx::query_as::<_, CaseRow>(&sql);
-    for a in &args {
-        q = q.bind(a.clone());
-    }
-    let mut rows = q.fetch_all(db.pool()).await?;
+    let mut rows = case_rows(
+        db,
+        d,
+        org,
+        period,
+        side,
+        &format!("LIMIT {} OFFSET {}", paging.per_page, paging.offset()),
+    )
+    .await?;
     for r in &mut rows {
         r.summary = r.summary.chars().take(60).collect();
     }
@@ -821,6 +803,121 @@ pub async fn cases(
         total,
         rows,
     })
+}
+
+/// The condition and the amount a figure's drill lists (for a rate, its numerator or its
+/// denominator side).
+fn drill_terms(d: &Def, side: Side) -> (&'static str, String) {
+    let (cond, expr) = match (d.measure, side) {
+        (Measure::Count(c), _) => (c, None),
+        (Measure::Sum(c, e), _) => (c, Some(e)),
+        (Measure::Rate(n, _), Side::Numerator) => (n, None),
+        (Measure::Rate(_, den), Side::Denominator) => (den, None),
+        (Measure::Average(c, _), _) => (c, None),
+    };
+    let amount = match expr {
+        Some(e) if d.unit == FigureUnit::Yuan => format!("COALESCE({e}, 0)"),
+        _ => "NULL".into(),
+    };
+    (cond, amount)
+}
+
+/// The cases a figure counts, in the order of receipt; `limit` is the SQL tail (paging).
+async fn case_rows(
+    db: &Db,
+    d: &Def,
+    org: &Org,
+    period: &Period,
+    side: Side,
+    limit: &str,
+) -> AppResult<Vec<CaseRow>> {
+    let (cond, amount) = drill_terms(d, side);
+    let (alias, case_type) = match d.table {
+        Table::Petitions => ("p", "petition"),
+        Table::Disputes => ("d", "dispute"),
+    };
+    let (lo, hi) = Scope::subtree(&org.path).range();
+    let sql = format!(
+        "SELECT '{case_type}' AS case_type, {alias}.id, {alias}.received_on, {alias}.status, o.name AS org_name, \
+         {alias}.summary, CAST({amount} AS BIGINT) AS amount_fen FROM {} JOIN orgs o ON o.id = {alias}.org_id \
+         WHERE {} AND {cond} ORDER BY {alias}.received_on, {alias}.id {limit}",
+        d.table.from(),
+        d.table.within(),
+    );
+    let mut q = sqlx::query_as::<_, CaseRow>(&sql);
+    for a in [lo, hi, period.from.to_string(), period.to.to_string()] {
+        q = q.bind(a);
+    }
+    Ok(q.fetch_all(db.pool()).await?)
+}
+
+/// Every case behind a figure as a spreadsheet (the drill's rows, all of them), with its file
+/// name and the number of cases.
+pub async fn cases_sheet(
+    db: &Db,
+    key: &str,
+    org: &Org,
+    period: &Period,
+    side: Side,
+    format: crate::registry::export::ExportFormat,
+) -> AppResult<(String, Vec<u8>, usize)> {
+    let d = DEFS
+        .iter()
+        .find(|d| d.key == key)
+        .ok_or_else(|| AppError::not_found("指标"))?;
+    let rows = case_rows(db, d, org, period, side, "").await?;
+    let money = d.unit == FigureUnit::Yuan;
+    let mut headers = vec![
+        "案件类别",
+        "案件编号",
+        "收到日期",
+        "承办工会",
+        "状态",
+        "内容",
+    ];
+    if money {
+        headers.push("计入金额（元）");
+    }
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let (kind, status) = if r.case_type == "petition" {
+                (
+                    "职工诉求",
+                    petitions::Status::parse(&r.status).map(|s| s.label()),
+                )
+            } else {
+                (
+                    "调解与法律援助",
+                    disputes::Status::parse(&r.status).map(|s| s.label()),
+                )
+            };
+            let mut row = vec![
+                kind.to_string(),
+                r.id.to_string(),
+                r.received_on.clone(),
+                r.org_name.clone(),
+                status.unwrap_or("").to_string(),
+                r.summary.clone(),
+            ];
+            if money {
+                row.push(crate::types::Fen(r.amount_fen.unwrap_or(0)).to_string());
+            }
+            row
+        })
+        .collect();
+    let side_words = match (d.measure, side) {
+        (Measure::Rate(..), Side::Numerator) => "（分子）",
+        (Measure::Rate(..), Side::Denominator) => "（分母）",
+        _ => "",
+    };
+    let name = format!(
+        "{}{side_words}_{}_{}至{}",
+        d.label, org.name, period.from, period.to
+    );
+    let sheet_name: String = d.label.chars().take(31).collect();
+    let bytes = crate::registry::export::sheet(format, &sheet_name, &headers, &cells)?;
+    Ok((name, bytes, rows.len()))
 }
 
 /// The figures of a subtree and period computed from the case rows, whatever the union: the

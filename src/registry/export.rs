@@ -164,26 +164,45 @@ pub async fn export_members(
         }
     }
     if format == ExportFormat::Xlsx {
-        let xl = |e: rust_xlsxwriter::XlsxError| AppError::internal(e);
-        let mut wb = Workbook::new();
-        let bold = Format::new().set_bold();
-        let ws = wb.add_worksheet_with_constant_memory();
-        ws.set_name("会员名册").map_err(xl)?;
-        for (c, h) in HEADERS.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, *h, &bold)
-                .map_err(xl)?;
-        }
-        for (r, row) in rows_out.iter().enumerate() {
-            for (c, v) in row.iter().enumerate() {
-                if !v.is_empty() {
-                    ws.write_string(r as u32 + 1, c as u16, v).map_err(xl)?;
-                }
-            }
-        }
-        let bytes = wb.save_to_buffer().map_err(xl)?;
-        out.write_all(&bytes)?;
+        out.write_all(&sheet(ExportFormat::Xlsx, "会员名册", HEADERS, &rows_out)?)?;
     }
     Ok(total)
+}
+
+/// A table as a file: an XLSX sheet with a bold header row, or a CSV (UTF-8 with BOM) whose
+/// cells spreadsheet programs show as text. Empty cells stay empty.
+pub fn sheet(
+    format: ExportFormat,
+    sheet_name: &str,
+    headers: &[&str],
+    rows: &[Vec<String>],
+) -> AppResult<Vec<u8>> {
+    if format == ExportFormat::Csv {
+        let mut out = b"\xEF\xBB\xBF".to_vec();
+        out.extend(csv_lines(&[headers
+            .iter()
+            .map(|h| h.to_string())
+            .collect()])?);
+        out.extend(csv_lines(rows)?);
+        return Ok(out);
+    }
+    let xl = |e: rust_xlsxwriter::XlsxError| AppError::internal(e);
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let ws = wb.add_worksheet_with_constant_memory();
+    ws.set_name(sheet_name).map_err(xl)?;
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold)
+            .map_err(xl)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(r as u32 + 1, c as u16, v).map_err(xl)?;
+            }
+        }
+    }
+    wb.save_to_buffer().map_err(xl)
 }
 
 fn csv_lines(rows: &[Vec<String>]) -> AppResult<Vec<u8>> {

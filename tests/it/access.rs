@@ -629,6 +629,14 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             None,
             Other::NotFound,
         ),
+        ("GET", "/api/v1/figures/{key}/cases/export") => (
+            format!(
+                "/api/v1/figures/mediation.cases/cases/export?format=csv&org={}",
+                pick("U1", "U3")
+            ),
+            None,
+            Other::NotFound,
+        ),
         ("GET", "/api/v1/me/petitions/{id}") => (
             format!(
                 "/api/v1/me/petitions/{}",
@@ -1059,6 +1067,13 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         p if p.starts_with("/casework/{id}") => (
             p.replace("{id}", &id(f.own_petition, f.other_petition))
                 .replace("{file}", &id(f.files[0], f.files[1])),
+            Other::NotFound,
+        ),
+        "/casework/figures/{key}/export" => (
+            format!(
+                "/casework/figures/mediation.cases/export?org={}",
+                pick("U1", "U3")
+            ),
             Other::NotFound,
         ),
         "/casework/figures/{key}" => (

@@ -1179,6 +1179,60 @@ async fn check_figures(app: &TestApp, org: &str, from: &str, to: &str) {
         .map(|r| r["amount_fen"].as_i64().unwrap())
         .sum();
     assert_eq!(yuan(summed), num("mediation.amount_recovered"), "{what}");
+    // The exports hold the same cases: every one, not a page, with the amounts that add up.
+    let sheet = export_rows(
+        app,
+        &format!(
+            "/api/v1/figures/mediation.amount_recovered/cases/export?org={org}&from={from}&to={to}"
+        ),
+    )
+    .await;
+    assert_eq!(
+        sheet.len(),
+        list["rows"].as_array().unwrap().len(),
+        "{what}"
+    );
+    let exported: i64 = sheet
+        .iter()
+        .map(|r| gonghui::types::Fen::parse(&r[6]).unwrap().0)
+        .sum();
+    assert_eq!(exported, summed, "{what}");
+    let sheet = export_rows(app, &format!("/api/v1/figures/petitions.replied_in_time_rate/cases/export?format=csv&side=denominator&org={org}&from={from}&to={to}")).await;
+    assert_eq!(
+        Some(sheet.len() as i64),
+        f["denominator"].as_i64(),
+        "{what}"
+    );
+}
+
+/// The rows (header left out) of an exported XLSX or CSV.
+async fn export_rows(app: &TestApp, path: &str) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let r = app.client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{path}");
+    let csv = r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv");
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let rows: Vec<Vec<String>> = if csv {
+        let text = String::from_utf8(bytes).unwrap();
+        let text = text.strip_prefix('\u{feff}').expect("a BOM for Excel");
+        csv::Reader::from_reader(text.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect()
+    } else {
+        let mut wb: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let range = wb.worksheet_range_at(0).unwrap().unwrap();
+        range
+            .rows()
+            .skip(1)
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    };
+    rows
 }
 
 #[tokio::test]

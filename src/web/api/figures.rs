@@ -6,12 +6,14 @@ use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::ApiScope;
+use super::{ApiScope, XLSX_MIME, attachment};
 use crate::app::AppState;
+use crate::audit::{self, Event};
 use crate::auth::Caller;
 use crate::casework::figures::{self as case_figures, CaseList, Side};
 use crate::error::AppResult;
 use crate::figures::{self, FigureValue};
+use crate::registry::export::ExportFormat;
 use crate::registry::stats::{self, StatsQuery};
 use crate::web::hardening::ApiQuery;
 
@@ -86,4 +88,72 @@ pub async fn figure_cases(
         )
         .await?,
     ))
+}
+
+/// The cases behind a figure as a spreadsheet: the whole drill, not a page of it.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CasesExportQuery {
+    pub org: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// For a rate: `numerator` (default) or `denominator`.
+    pub side: Option<Side>,
+    /// `xlsx` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/figures/{key}/cases/export", tag = "casework", params(CasesExportQuery),
+    responses((status = 200, description = "XLSX or CSV: one row per case the figure counts"),
+        (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn export_figure_cases(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+    ApiQuery(q): ApiQuery<CasesExportQuery>,
+) -> AppResult<axum::response::Response> {
+    caller.must_work_on(crate::casework::MODULE)?;
+    let sq = StatsQuery {
+        org: q.org.clone(),
+        from: q.from.clone(),
+        to: q.to.clone(),
+    };
+    cases_file(
+        &st,
+        &caller,
+        &key,
+        &sq,
+        q.side.unwrap_or_default(),
+        q.format.as_deref(),
+    )
+    .await
+}
+
+/// Builds the drill's spreadsheet, writes the export to the audit trail and sends the file.
+pub(crate) async fn cases_file(
+    st: &AppState,
+    caller: &Caller,
+    key: &str,
+    sq: &StatsQuery,
+    side: Side,
+    format_text: Option<&str>,
+) -> AppResult<axum::response::Response> {
+    let format = ExportFormat::parse(format_text.unwrap_or("xlsx"))?;
+    let (org, period) = stats::resolve(&st.reg.db, &caller.scope, sq).await?;
+    let (name, bytes, rows) =
+        case_figures::cases_sheet(&st.reg.db, key, &org, &period, side, format).await?;
+    audit::record(
+        &st.reg.db,
+        &caller.actor(&st.reg.keys),
+        st.auth.now(),
+        Event::new("export.figure_cases").detail(serde_json::json!({
+            "figure": key, "org": org.code, "from": period.from.to_string(),
+            "to": period.to.to_string(), "rows": rows,
+        })),
+    )
+    .await?;
+    Ok(match format {
+        ExportFormat::Xlsx => attachment(&format!("{name}.xlsx"), XLSX_MIME, bytes),
+        ExportFormat::Csv => attachment(&format!("{name}.csv"), "text/csv; charset=utf-8", bytes),
+    })
 }

@@ -58,7 +58,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         casework::list_petitions, casework::create_petition, casework::get_petition, casework::step_petition,
         casework::my_petitions, casework::file_my_petition, casework::my_petition,
         casework::list_disputes, casework::create_dispute, casework::get_dispute, casework::step_dispute,
-        casework::list_roster, casework::add_to_roster, figures::list_figures, figures::figure_cases,
+        casework::list_roster, casework::add_to_roster, figures::list_figures, figures::figure_cases, figures::export_figure_cases,
         attachments::list_petition_files, attachments::add_petition_file, attachments::get_petition_file, attachments::remove_petition_file,
         attachments::list_dispute_files, attachments::add_dispute_file, attachments::get_dispute_file, attachments::remove_dispute_file,
         attachments::list_my_files, attachments::add_my_file, attachments::get_my_file,
@@ -105,6 +105,10 @@ pub fn router() -> Router<AppState> {
         .route("/stats/drill", get(stats::drill_stats))
         .route("/figures", get(figures::list_figures))
         .route("/figures/{key}/cases", get(figures::figure_cases))
+        .route(
+            "/figures/{key}/cases/export",
+            get(figures::export_figure_cases),
+        )
         .route("/import-jobs/{id}", get(files::import_status))
         .route("/import-jobs/{id}/errors.xlsx", get(files::import_errors))
         .route("/templates/{kind}", get(files::download_template))

@@ -45,6 +45,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/casework/roster", get(roster_page).post(add_advocate))
         .route("/casework/figures/{key}", get(figure_cases))
+        .route("/casework/figures/{key}/export", get(export_figure_cases))
 }
 
 fn today(st: &AppState) -> chrono::NaiveDate {
@@ -1024,6 +1025,7 @@ struct FigurePage {
     to: String,
     next: Option<String>,
     prev: Option<String>,
+    export: String,
 }
 
 impl FigurePage {
@@ -1085,7 +1087,17 @@ async fn figure_cases(
             ])
         )
     };
+    let export = format!(
+        "/casework/figures/{key}/export?{}",
+        query_of(&[
+            ("org", Some(org.code.clone())),
+            ("from", Some(period.from.to_string())),
+            ("to", Some(period.to.to_string())),
+            ("side", field(&q.side)),
+        ])
+    );
     render(FigurePage {
+        export,
         shell: ctx.shell(list.label.clone(), "casework"),
         next: (page * 50 < list.total).then(|| link(page + 1)),
         prev: (page > 1).then(|| link(page - 1)),
@@ -1094,4 +1106,24 @@ async fn figure_cases(
         from: period.from.to_string(),
         to: period.to.to_string(),
     })
+}
+
+/// Every case behind the figure as a spreadsheet (the link on the drill page).
+async fn export_figure_cases(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(key): Path<String>,
+    Query(q): Query<FigureQuery>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let side = match field(&q.side).as_deref() {
+        Some("denominator") => Side::Denominator,
+        _ => Side::Numerator,
+    };
+    let sq = StatsQuery {
+        org: field(&q.org),
+        from: field(&q.from),
+        to: field(&q.to),
+    };
+    Ok(crate::web::api::figures::cases_file(&st, &ctx.caller, &key, &sq, side, None).await?)
 }
