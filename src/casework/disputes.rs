@@ -169,6 +169,7 @@ pub const OPEN: &str = "('registered','assigned','in_progress')";
 #[derive(Debug, Clone, FromRow)]
 struct Row {
     id: i64,
+    ref_no: Option<String>,
     kind: String,
     org_path: String,
     org_code: String,
@@ -199,7 +200,7 @@ struct Row {
     version: i64,
 }
 
-const SELECT: &str = "SELECT d.id, d.kind, d.org_path, o.code AS org_code, o.name AS org_name, d.source, d.source_ref, \
+const SELECT: &str = "SELECT d.id, d.ref_no, d.kind, d.org_path, o.code AS org_code, o.name AS org_name, d.source, d.source_ref, \
     d.claim, d.amount_claimed, COALESCE(u.name, d.unit_name) AS unit_name, d.workers, d.summary, d.received_on, d.due_on, \
     d.advocate_id, a.name AS advocate_name, d.assigned_on, d.stage, d.sessions, d.outcome, d.amount_agreed, d.amount_recovered, \
     d.referred_to, d.confirmed_on, d.closed_on, d.escalated_due, eo.name AS escalated_to, d.status, d.version \
@@ -223,6 +224,8 @@ pub struct Dispute {
     #[serde(with = "crate::web::id_string")]
     #[schema(value_type = String)]
     pub id: i64,
+    /// The number the handling union gave it (imported cases), if any.
+    pub ref_no: Option<String>,
     pub kind: String,
     pub kind_label: String,
     pub status: String,
@@ -311,6 +314,7 @@ fn view(r: Row, today: NaiveDate) -> Dispute {
     }
     Dispute {
         id: r.id,
+        ref_no: r.ref_no,
         kind_label: label_of::<Kind>(&r.kind),
         kind: r.kind,
         status_label: status.label().into(),
@@ -1004,6 +1008,46 @@ async fn get_row(db: &Db, scope: &Scope, id: i64) -> AppResult<Row> {
 /// A case handled in the caller's scope.
 pub async fn get(db: &Db, scope: &Scope, id: i64, today: NaiveDate) -> AppResult<Dispute> {
     Ok(view(get_row(db, scope, id).await?, today))
+}
+
+/// Every case handled in a union's subtree and received in a period, in the order of receipt,
+/// with its workers' names (the register, for export).
+pub async fn case_register(
+    db: &Db,
+    org_path: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+) -> AppResult<Vec<(Dispute, Vec<String>)>> {
+    let (lo, hi) = Scope::subtree(org_path).range();
+    let within =
+        "d.org_path >= $1 AND d.org_path < $2 AND d.received_on >= $3 AND d.received_on <= $4";
+    let args = [lo, hi, from.to_string(), to.to_string()];
+    let sql = format!("{SELECT} WHERE {within} ORDER BY d.received_on, d.id");
+    let mut q = sqlx::query_as::<_, Row>(&sql);
+    for a in &args {
+        q = q.bind(a.clone());
+    }
+    let rows = q.fetch_all(db.pool()).await?;
+    let sql = format!(
+        "SELECT w.dispute_id, COALESCE(w.name, m.name) FROM dispute_workers w JOIN disputes d ON d.id = w.dispute_id \
+         LEFT JOIN members m ON m.id = w.member_id WHERE {within} ORDER BY w.id"
+    );
+    let mut w = sqlx::query_as::<_, (i64, Option<String>)>(&sql);
+    for a in &args {
+        w = w.bind(a.clone());
+    }
+    let mut names: std::collections::HashMap<i64, Vec<String>> = Default::default();
+    for (id, name) in w.fetch_all(db.pool()).await? {
+        names.entry(id).or_default().extend(name);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let workers = names.remove(&r.id).unwrap_or_default();
+            (view(r, today), workers)
+        })
+        .collect())
 }
 
 /// The files of a case in the caller's scope (404 when it is not theirs to see).

@@ -6,6 +6,7 @@
 pub mod demo;
 pub mod disputes;
 pub mod escalation;
+pub mod export;
 pub mod figures;
 pub mod import;
 pub mod petitions;

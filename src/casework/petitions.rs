@@ -186,6 +186,7 @@ impl Deadlines {
 #[derive(Debug, Clone, FromRow)]
 pub struct Row {
     pub id: i64,
+    pub ref_no: Option<String>,
     pub org_id: i64,
     pub org_path: String,
     pub received_org_id: i64,
@@ -221,7 +222,7 @@ pub struct Row {
     pub version: i64,
 }
 
-const COLS: &str = "p.id, p.org_id, p.org_path, p.received_org_id, p.received_path, p.channel, p.kind, p.category, p.member_id, \
+const COLS: &str = "p.id, p.ref_no, p.org_id, p.org_path, p.received_org_id, p.received_path, p.channel, p.kind, p.category, p.member_id, \
     COALESCE(m.name, p.requester_name) AS requester_name, COALESCE(m.id_masked, p.requester_id_masked) AS requester_id_masked, \
     COALESCE(m.mobile_masked, p.requester_mobile_masked) AS requester_mobile_masked, p.unit_id, COALESCE(u.name, p.unit_name) AS unit_name, \
     p.summary, p.received_on, p.accept_due, p.accepted_on, p.refuse_reason, p.reply_due, p.extended_days, p.extension_reason, \
@@ -241,6 +242,8 @@ pub struct Petition {
     pub org_code: String,
     pub org_name: String,
     pub received_org_code: String,
+    /// The number the receiving union gave it (imported cases), if any.
+    pub ref_no: Option<String>,
     pub channel: String,
     pub channel_label: String,
     pub kind: String,
@@ -312,6 +315,7 @@ fn view_for(r: Row, orgs: &OrgNames, today: NaiveDate, me: Option<i64>) -> Petit
         org_code: orgs.code(r.org_id),
         org_name: orgs.name(r.org_id),
         received_org_code: orgs.code(r.received_org_id),
+        ref_no: r.ref_no,
         channel_label: label(Channel::parse(&r.channel).map(Channel::label)),
         channel: r.channel,
         kind_label: label(Kind::parse(&r.kind).map(Kind::label)),
@@ -993,6 +997,30 @@ pub async fn get(db: &Db, scope: &Scope, id: i64, today: NaiveDate) -> AppResult
     let row = get_row(db, scope, id).await?;
     let names = OrgNames::of(db, std::slice::from_ref(&row)).await?;
     Ok(view(row, &names, today))
+}
+
+/// Every petition handled in a union's subtree and received in a period, in the order of
+/// receipt (the register, for export).
+pub async fn case_register(
+    db: &Db,
+    org_path: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+) -> AppResult<Vec<Petition>> {
+    let (lo, hi) = Scope::subtree(org_path).range();
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLS} {FROM} WHERE p.org_path >= $1 AND p.org_path < $2 AND p.received_on >= $3 \
+         AND p.received_on <= $4 ORDER BY p.received_on, p.id"
+    ))
+    .bind(lo)
+    .bind(hi)
+    .bind(from.to_string())
+    .bind(to.to_string())
+    .fetch_all(db.pool())
+    .await?;
+    let names = OrgNames::of(db, &rows).await?;
+    Ok(rows.into_iter().map(|r| view(r, &names, today)).collect())
 }
 
 /// The files of a petition in the caller's scope (404 when it is not theirs to see).

@@ -599,6 +599,22 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             ),
             Other::Refused,
         ),
+        ("GET", "/api/v1/casework/petitions/export") => (
+            format!(
+                "/api/v1/casework/petitions/export?format=csv&org={}",
+                pick("U1", "U3")
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/casework/disputes/export") => (
+            format!(
+                "/api/v1/casework/disputes/export?format=csv&org={}",
+                pick("U1", "U3")
+            ),
+            None,
+            Other::NotFound,
+        ),
         ("GET", "/api/v1/casework/petitions/{id}") => (
             format!(
                 "/api/v1/casework/petitions/{}",
@@ -1069,6 +1085,9 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
                 .replace("{file}", &id(f.files[0], f.files[1])),
             Other::NotFound,
         ),
+        "/casework/export" | "/casework/disputes/export" => {
+            (format!("{path}?org={}", pick("U1", "U3")), Other::NotFound)
+        }
         "/casework/figures/{key}/export" => (
             format!(
                 "/casework/figures/mediation.cases/export?org={}",

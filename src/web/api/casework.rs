@@ -5,17 +5,21 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiScope, parse_id};
+use super::{ApiScope, XLSX_MIME, attachment, parse_id};
 use crate::app::AppState;
+use crate::audit::{self, Event};
 use crate::auth::Caller;
 use crate::casework::MODULE;
 use crate::casework::disputes::{self, Dispute, DisputeFilter, DisputeInput, DisputeStep, Worker};
+use crate::casework::export;
 use crate::casework::petitions::{self, Deadlines, IntakeInput, Petition, QueueFilter, StepInput};
 use crate::casework::roster::{self, Advocate, AdvocateInput, Role};
 use crate::error::{AppError, AppResult, ErrorBody};
+use crate::registry::export::ExportFormat;
+use crate::registry::stats::{self, StatsQuery};
 use crate::web::hardening::{ApiQuery, JsonBody};
 use crate::workflow::history::HistoryRow;
 
@@ -313,4 +317,89 @@ pub async fn add_to_roster(
     let actor = caller.actor(&st.reg.keys);
     let a = roster::add(&st.reg.db, &st.reg.keys, &actor, &i, st.auth.now()).await?;
     Ok((StatusCode::CREATED, Json(a)))
+}
+
+/// Which register to export: a subtree and a period of receipt, and the file's format.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RegisterQuery {
+    /// A union (code): the cases handled in its subtree; default the caller's scope.
+    pub org: Option<String>,
+    /// First and last day of receipt; default this year so far.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// `xlsx` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+/// Which register.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Register {
+    Petitions,
+    Disputes,
+}
+
+/// Builds a register's spreadsheet, writes the export to the audit trail and sends the file.
+pub(crate) async fn register_file(
+    st: &AppState,
+    caller: &Caller,
+    which: Register,
+    q: &RegisterQuery,
+) -> AppResult<axum::response::Response> {
+    caller.must_work_on(MODULE)?;
+    let format = ExportFormat::parse(q.format.as_deref().unwrap_or("xlsx"))?;
+    let sq = StatsQuery {
+        org: q.org.clone(),
+        from: q.from.clone(),
+        to: q.to.clone(),
+    };
+    let (org, period) = stats::resolve(&st.reg.db, &caller.scope, &sq).await?;
+    let (name, bytes, rows) = match which {
+        Register::Petitions => {
+            export::petitions_sheet(&st.reg.db, &org, &period, format, today(st)).await?
+        }
+        Register::Disputes => {
+            export::disputes_sheet(&st.reg.db, &org, &period, format, today(st)).await?
+        }
+    };
+    let action = match which {
+        Register::Petitions => "export.petitions",
+        Register::Disputes => "export.disputes",
+    };
+    audit::record(
+        &st.reg.db,
+        &caller.actor(&st.reg.keys),
+        st.auth.now(),
+        Event::new(action).detail(serde_json::json!({
+            "org": org.code, "from": period.from.to_string(), "to": period.to.to_string(),
+            "rows": rows, "format": q.format.as_deref().unwrap_or("xlsx"),
+        })),
+    )
+    .await?;
+    Ok(match format {
+        ExportFormat::Xlsx => attachment(&format!("{name}.xlsx"), XLSX_MIME, bytes),
+        ExportFormat::Csv => attachment(&format!("{name}.csv"), "text/csv; charset=utf-8", bytes),
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/casework/petitions/export", tag = "casework", params(RegisterQuery),
+    responses((status = 200, description = "XLSX or CSV in the history import's columns, ID numbers and mobiles masked"),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn export_petitions(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<RegisterQuery>,
+) -> AppResult<axum::response::Response> {
+    register_file(&st, &caller, Register::Petitions, &q).await
+}
+
+#[utoipa::path(get, path = "/api/v1/casework/disputes/export", tag = "casework", params(RegisterQuery),
+    responses((status = 200, description = "XLSX or CSV in the history import's columns"),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn export_disputes(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<RegisterQuery>,
+) -> AppResult<axum::response::Response> {
+    register_file(&st, &caller, Register::Disputes, &q).await
 }

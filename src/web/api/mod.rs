@@ -58,7 +58,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         casework::list_petitions, casework::create_petition, casework::get_petition, casework::step_petition,
         casework::my_petitions, casework::file_my_petition, casework::my_petition,
         casework::list_disputes, casework::create_dispute, casework::get_dispute, casework::step_dispute,
-        casework::list_roster, casework::add_to_roster, figures::list_figures, figures::figure_cases, figures::export_figure_cases,
+        casework::list_roster, casework::add_to_roster, casework::export_petitions, casework::export_disputes, figures::list_figures, figures::figure_cases, figures::export_figure_cases,
         attachments::list_petition_files, attachments::add_petition_file, attachments::get_petition_file, attachments::remove_petition_file,
         attachments::list_dispute_files, attachments::add_dispute_file, attachments::get_dispute_file, attachments::remove_dispute_file,
         attachments::list_my_files, attachments::add_my_file, attachments::get_my_file,
@@ -124,6 +124,10 @@ pub fn router() -> Router<AppState> {
             "/casework/petitions",
             get(casework::list_petitions).post(casework::create_petition),
         )
+        .route(
+            "/casework/petitions/export",
+            get(casework::export_petitions),
+        )
         .route("/casework/petitions/{id}", get(casework::get_petition))
         .route(
             "/casework/petitions/{id}/steps",
@@ -133,6 +137,7 @@ pub fn router() -> Router<AppState> {
             "/casework/disputes",
             get(casework::list_disputes).post(casework::create_dispute),
         )
+        .route("/casework/disputes/export", get(casework::export_disputes))
         .route("/casework/disputes/{id}", get(casework::get_dispute))
         .route(
             "/casework/disputes/{id}/steps",

@@ -23,6 +23,7 @@ use crate::casework::{MODULE, disputes::Kind as DisputeKind};
 use crate::error::{AppError, FieldIssue};
 use crate::people::PersonInput;
 use crate::registry::stats::{self, StatsQuery};
+use crate::web::api::casework::{Register, RegisterQuery, register_file};
 use crate::web::api::parse_id;
 use crate::workflow::Named;
 use crate::workflow::history::HistoryRow;
@@ -31,12 +32,20 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/casework", get(queue))
         .route("/casework/new", get(new_petition).post(create_petition))
+        .route(
+            "/casework/export",
+            get(|st, ctx, q| export_register(Register::Petitions, st, ctx, q)),
+        )
         .route("/casework/{id}", get(show_petition))
         .route("/casework/{id}/step", axum::routing::post(step_petition))
         .route("/casework/disputes", get(dispute_list))
         .route(
             "/casework/disputes/new",
             get(new_dispute).post(create_dispute),
+        )
+        .route(
+            "/casework/disputes/export",
+            get(|st, ctx, q| export_register(Register::Disputes, st, ctx, q)),
         )
         .route("/casework/disputes/{id}", get(show_dispute))
         .route(
@@ -1126,4 +1135,20 @@ async fn export_figure_cases(
         to: field(&q.to),
     };
     Ok(crate::web::api::figures::cases_file(&st, &ctx.caller, &key, &sq, side, None).await?)
+}
+
+/// A register as a spreadsheet (the link on the queue pages; this year by default).
+async fn export_register(
+    which: Register,
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<RegisterQuery>,
+) -> PageResult {
+    let q = RegisterQuery {
+        org: field(&q.org),
+        from: field(&q.from),
+        to: field(&q.to),
+        format: field(&q.format),
+    };
+    Ok(register_file(&st, &ctx.caller, which, &q).await?)
 }

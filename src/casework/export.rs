@@ -1,0 +1,135 @@
+//! The registers of cases as spreadsheets: every petition, or every mediation and legal-aid
+//! case, handled in a subtree and received in a period. The columns are the history import's
+//! (`import::PETITION_COLUMNS`, `DISPUTE_COLUMNS`), in its order and with its names, so a sheet
+//! reads like the template a federation fills in; the system's own number, the union handling
+//! the case now and its state follow. ID numbers and mobiles are masked.
+
+use chrono::NaiveDate;
+
+use super::import::{DISPUTE_COLUMNS, PETITION_COLUMNS};
+use super::{disputes, petitions};
+use crate::db::Db;
+use crate::error::AppResult;
+use crate::registry::export::{ExportFormat, sheet};
+use crate::registry::orgs::Org;
+use crate::registry::stats::Period;
+
+/// The columns after the import's.
+const PETITION_EXTRA: &[&str] = &["系统编号", "当前承办工会", "状态"];
+const DISPUTE_EXTRA: &[&str] = &["系统编号", "状态"];
+
+fn headers(
+    columns: &[crate::registry::import::header::Column],
+    extra: &[&'static str],
+) -> Vec<&'static str> {
+    columns
+        .iter()
+        .map(|c| c.label)
+        .chain(extra.iter().copied())
+        .collect()
+}
+
+fn text(v: &Option<String>) -> String {
+    v.clone().unwrap_or_default()
+}
+
+fn petition_row(p: &petitions::Petition) -> Vec<String> {
+    let mut row: Vec<String> = PETITION_COLUMNS
+        .iter()
+        .map(|c| match c.key {
+            "ref_no" => text(&p.ref_no),
+            "org" => p.received_org_code.clone(),
+            "received_on" => p.received_on.clone(),
+            "channel" => p.channel_label.clone(),
+            "kind" => p.kind_label.clone(),
+            "category" => p.category_label.clone(),
+            "name" => text(&p.requester_name),
+            "id_number" => text(&p.requester_id_masked),
+            "mobile" => text(&p.requester_mobile_masked),
+            "unit" => text(&p.unit_name),
+            "summary" => p.summary.clone(),
+            "accepted_on" => text(&p.accepted_on),
+            "refuse_reason" => text(&p.refuse_reason),
+            "replied_on" => text(&p.replied_on),
+            "reply_text" => text(&p.reply_text),
+            "reply_method" => text(&p.reply_method),
+            "satisfaction" => text(&p.satisfaction),
+            "closed_on" => text(&p.closed_on),
+            _ => String::new(),
+        })
+        .collect();
+    row.extend([p.id.to_string(), p.org_name.clone(), p.status_label.clone()]);
+    row
+}
+
+fn dispute_row(d: &disputes::Dispute, workers: &[String]) -> Vec<String> {
+    let mut row: Vec<String> = DISPUTE_COLUMNS
+        .iter()
+        .map(|c| match c.key {
+            "ref_no" => text(&d.ref_no),
+            "org" => d.org_code.clone(),
+            "kind" => d.kind_label.clone(),
+            "source" => d.source_label.clone(),
+            "source_ref" => text(&d.source_ref),
+            "claim" => d.claim_label.clone(),
+            "amount_claimed" => d.amount_claimed.clone(),
+            "unit" => text(&d.unit_name),
+            "workers" => workers.join("、"),
+            "involved" => d.workers.to_string(),
+            "summary" => d.summary.clone(),
+            "received_on" => d.received_on.clone(),
+            "advocate" => text(&d.advocate_name),
+            "outcome" => text(&d.outcome_label),
+            "amount_agreed" => text(&d.amount_agreed),
+            "amount_recovered" => text(&d.amount_recovered),
+            "confirmed_on" => text(&d.confirmed_on),
+            "closed_on" => text(&d.closed_on),
+            _ => String::new(),
+        })
+        .collect();
+    row.extend([d.id.to_string(), d.status_label.clone()]);
+    row
+}
+
+/// The petitions register of a subtree and period: the file's name, its bytes, how many cases.
+pub async fn petitions_sheet(
+    db: &Db,
+    org: &Org,
+    period: &Period,
+    format: ExportFormat,
+    today: NaiveDate,
+) -> AppResult<(String, Vec<u8>, usize)> {
+    let cases = petitions::case_register(db, &org.path, period.from, period.to, today).await?;
+    let rows: Vec<Vec<String>> = cases.iter().map(petition_row).collect();
+    let bytes = sheet(
+        format,
+        "职工诉求",
+        &headers(PETITION_COLUMNS, PETITION_EXTRA),
+        &rows,
+    )?;
+    let name = format!("职工诉求登记_{}_{}至{}", org.name, period.from, period.to);
+    Ok((name, bytes, rows.len()))
+}
+
+/// The mediation and legal-aid register of a subtree and period.
+pub async fn disputes_sheet(
+    db: &Db,
+    org: &Org,
+    period: &Period,
+    format: ExportFormat,
+    today: NaiveDate,
+) -> AppResult<(String, Vec<u8>, usize)> {
+    let cases = disputes::case_register(db, &org.path, period.from, period.to, today).await?;
+    let rows: Vec<Vec<String>> = cases.iter().map(|(d, w)| dispute_row(d, w)).collect();
+    let bytes = sheet(
+        format,
+        "调解与法律援助",
+        &headers(DISPUTE_COLUMNS, DISPUTE_EXTRA),
+        &rows,
+    )?;
+    let name = format!(
+        "调解与法律援助登记_{}_{}至{}",
+        org.name, period.from, period.to
+    );
+    Ok((name, bytes, rows.len()))
+}
