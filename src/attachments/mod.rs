@@ -399,8 +399,7 @@ pub async fn remove(
     reason: &str,
     now: i64,
 ) -> AppResult<Attachment> {
-    let reason = crate::workflow::required(reason, "reason", 200)
-        .map_err(|_| AppError::invalid("请填写移除附件的理由"))?;
+    let reason = crate::workflow::required(reason, "移除附件的理由", 200)?;
     let actor2 = actor.clone();
     db.write(move |tx| {
         let (actor, reason) = (actor2.clone(), reason.clone());

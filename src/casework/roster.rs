@@ -173,6 +173,68 @@ pub async fn add(
     get(db, id).await
 }
 
+/// Takes a person off the roster (no new case can be assigned to them; the cases they hold
+/// stay theirs) or puts them back. Only the people of the caller's own subtree; the reason is
+/// kept in the audit trail.
+pub async fn set_active(
+    db: &Db,
+    actor: &Actor,
+    scope: &Scope,
+    id: i64,
+    active: bool,
+    reason: &str,
+    now: i64,
+) -> AppResult<Advocate> {
+    let a = get(db, id).await?;
+    if !scope.contains(&a.org_path) {
+        return Err(AppError::not_found("调解员或律师"));
+    }
+    let reason = if active {
+        reason.trim().to_string()
+    } else {
+        crate::workflow::required(reason, "停用原因", 200)?
+    };
+    if (a.active == 1) == active {
+        return Err(AppError::conflict(
+            "ROSTER_UNCHANGED",
+            if active {
+                "此人已在名录中启用"
+            } else {
+                "此人已经停用"
+            },
+        ));
+    }
+    let backend = db.backend();
+    let actor2 = actor.clone();
+    db.write(move |tx| {
+        let (actor, reason) = (actor2.clone(), reason.clone());
+        Box::pin(async move {
+            sqlx::query("UPDATE advocates SET active = $1 WHERE id = $2")
+                .bind(i64::from(active))
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            audit::append_tx(
+                tx,
+                backend,
+                &actor,
+                now,
+                Event::new(if active {
+                    "advocate.activate"
+                } else {
+                    "advocate.deactivate"
+                })
+                .target("advocate", id)
+                .detail(serde_json::json!({"reason": reason})),
+            )
+            .await?;
+            Ok(())
+        })
+    })
+    .await?;
+    get(db, id).await
+}
+
 /// A person on the roster by id (any union: the caller checks what it may use).
 pub async fn get(db: &Db, id: i64) -> AppResult<Advocate> {
     let found: Option<Advocate> = sqlx::query_as(&format!("{SELECT} WHERE a.id = $1"))

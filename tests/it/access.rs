@@ -121,6 +121,8 @@ struct Fixture {
     /// A file on each of those cases: (petition U1, petition U3, dispute U1, dispute U3, the
     /// member's petition).
     files: [i64; 5],
+    /// A mediator on D1's roster and one on D2's.
+    advocates: (i64, i64),
 }
 
 async fn enroll(app: &TestApp, name: &str, id: &str, org: &str) -> i64 {
@@ -339,6 +341,29 @@ async fn fixture(app: &TestApp) -> Fixture {
             .id
         }
     };
+    let advocate = |org: &'static str, name: &'static str| {
+        let (db, keys, root) = (app.reg.db.clone(), app.reg.keys.clone(), root.clone());
+        async move {
+            gonghui::casework::roster::add(
+                &db,
+                &keys,
+                &root,
+                &gonghui::casework::roster::AdvocateInput {
+                    org_code: Some(org.into()),
+                    role: Some("mediator".into()),
+                    name: Some(name.into()),
+                    organisation: Some("调解委员会".into()),
+                    mobile: None,
+                },
+                gonghui::db::now_ms(),
+            )
+            .await
+            .unwrap()
+            .id
+        }
+    };
+    let own_advocate = advocate("D1", "本区调解员").await;
+    let other_advocate = advocate("D2", "外区调解员二").await;
     gonghui::casework::roster::add(
         &app.reg.db,
         &app.reg.keys,
@@ -383,6 +408,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     }
     Fixture {
         files,
+        advocates: (own_advocate, other_advocate),
         own_petition,
         other_petition,
         members_petition,
@@ -796,6 +822,14 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             ),
             Other::Refused,
         ),
+        ("POST", "/api/v1/casework/roster/{id}/status") => (
+            format!(
+                "/api/v1/casework/roster/{}/status",
+                id(f.advocates.0, f.advocates.1)
+            ),
+            Some(json!({"active": false, "reason": "调离"})),
+            Other::NotFound,
+        ),
         ("POST", "/api/v1/me/petitions") => (
             "/api/v1/me/petitions".into(),
             Some(json!({"kind": "consult", "category": "hours", "summary": "加班费怎么算"})),
@@ -1083,6 +1117,10 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         p if p.starts_with("/casework/{id}") => (
             p.replace("{id}", &id(f.own_petition, f.other_petition))
                 .replace("{file}", &id(f.files[0], f.files[1])),
+            Other::NotFound,
+        ),
+        "/casework/roster/{id}/status" => (
+            path.replace("{id}", &id(f.advocates.0, f.advocates.1)),
             Other::NotFound,
         ),
         "/casework/export" | "/casework/disputes/export" => {

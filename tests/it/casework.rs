@@ -711,6 +711,86 @@ async fn a_dispute_with_bad_input_names_every_problem_and_writes_nothing() {
     assert_eq!(app.scalar("SELECT COUNT(*) FROM dispute_workers").await, 0);
 }
 
+#[tokio::test]
+async fn a_mediator_taken_off_the_roster_keeps_their_cases_and_gets_no_new_one() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    app.add_account("d1cadre", "cadre", Some("D1"), None).await;
+    app.add_account("d2cadre", "cadre", Some("D2"), None).await;
+    let d1 = app.signed_in("d1cadre", TESTER_PASSWORD).await;
+    let d2 = app.signed_in("d2cadre", TESTER_PASSWORD).await;
+    let mediator = add_advocate(&app, &d1, "D1", "mediator", "孔调解").await;
+    let case = |summary: &str| {
+        json!({"kind": "mediation", "org_code": "U1", "source": "direct", "claim": "wages",
+               "unit_name": "某餐馆", "workers": [{"name": "争议职工"}], "summary": summary})
+    };
+    let (_, held) = app
+        .post_as(&d1, "/api/v1/casework/disputes", case("欠薪一"))
+        .await;
+    let held = held["id"].as_str().unwrap().to_string();
+    let (s, v) = dispute_step(
+        &app,
+        &d1,
+        &held,
+        json!({"action": "assign", "advocate_id": mediator}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let status = format!("/api/v1/casework/roster/{mediator}/status");
+    // Another district cannot touch D1's people; taking someone off needs the reason.
+    let (s, _) = app
+        .post_as(&d2, &status, json!({"active": false, "reason": "调离"}))
+        .await;
+    assert_eq!(s, 404);
+    let (s, v) = app.post_as(&d1, &status, json!({"active": false})).await;
+    assert_eq!(s, 422, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("停用原因"), "{v}");
+    let (s, v) = app
+        .post_as(&d1, &status, json!({"active": false, "reason": "调离本区"}))
+        .await;
+    assert_eq!((s, v["active"].as_i64()), (200, Some(0)), "{v}");
+    let (s, v) = app
+        .post_as(&d1, &status, json!({"active": false, "reason": "再停一次"}))
+        .await;
+    assert_eq!((s, v["code"].as_str()), (409, Some("ROSTER_UNCHANGED")));
+    // The case they hold stays theirs; a new one cannot be given to them.
+    let (_, d) = app
+        .get_as(&d1, &format!("/api/v1/casework/disputes/{held}"))
+        .await;
+    assert_eq!(d["dispute"]["advocate_name"], "孔调解");
+    let (_, fresh) = app
+        .post_as(&d1, "/api/v1/casework/disputes", case("欠薪二"))
+        .await;
+    let fresh = fresh["id"].as_str().unwrap().to_string();
+    let (s, v) = dispute_step(
+        &app,
+        &d1,
+        &fresh,
+        json!({"action": "assign", "advocate_id": mediator}),
+    )
+    .await;
+    assert!(
+        s == 404 || s == 422,
+        "a stopped mediator is not assignable: {s} {v}"
+    );
+    // Put back, they can be assigned again; both changes are in the audit trail.
+    let (s, _) = app.post_as(&d1, &status, json!({"active": true})).await;
+    assert_eq!(s, 200);
+    let (s, v) = dispute_step(
+        &app,
+        &d1,
+        &fresh,
+        json!({"action": "assign", "advocate_id": mediator}),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log WHERE action IN ('advocate.deactivate', 'advocate.activate')")
+            .await,
+        2
+    );
+}
+
 // ---------- figures against a brute-force recount ----------
 
 /// A small deterministic generator (the same cases on every run and backend).

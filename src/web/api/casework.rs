@@ -319,6 +319,41 @@ pub async fn add_to_roster(
     Ok((StatusCode::CREATED, Json(a)))
 }
 
+/// Takes a person off the roster or puts them back.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RosterStatus {
+    pub active: bool,
+    /// Why (required to take someone off: moved, no longer practising …).
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/casework/roster/{id}/status", tag = "casework", request_body = RosterStatus,
+    responses((status = 200, body = Advocate), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "ROSTER_UNCHANGED"), (status = 422, body = ErrorBody)))]
+pub async fn set_roster_status(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(i): JsonBody<RosterStatus>,
+) -> AppResult<Json<Advocate>> {
+    caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "调解员或律师")?;
+    Ok(Json(
+        roster::set_active(
+            &st.reg.db,
+            &caller.actor(&st.reg.keys),
+            &caller.scope,
+            id,
+            i.active,
+            &i.reason,
+            st.auth.now(),
+        )
+        .await?,
+    ))
+}
+
 /// Which register to export: a subtree and a period of receipt, and the file's format.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

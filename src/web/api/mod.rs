@@ -58,7 +58,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         casework::list_petitions, casework::create_petition, casework::get_petition, casework::step_petition,
         casework::my_petitions, casework::file_my_petition, casework::my_petition,
         casework::list_disputes, casework::create_dispute, casework::get_dispute, casework::step_dispute,
-        casework::list_roster, casework::add_to_roster, casework::export_petitions, casework::export_disputes, figures::list_figures, figures::figure_cases, figures::export_figure_cases,
+        casework::list_roster, casework::add_to_roster, casework::set_roster_status, casework::export_petitions, casework::export_disputes, figures::list_figures, figures::figure_cases, figures::export_figure_cases,
         attachments::list_petition_files, attachments::add_petition_file, attachments::get_petition_file, attachments::remove_petition_file,
         attachments::list_dispute_files, attachments::add_dispute_file, attachments::get_dispute_file, attachments::remove_dispute_file,
         attachments::list_my_files, attachments::add_my_file, attachments::get_my_file,
@@ -146,6 +146,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/casework/roster",
             get(casework::list_roster).post(casework::add_to_roster),
+        )
+        .route(
+            "/casework/roster/{id}/status",
+            post(casework::set_roster_status),
         )
         .route(
             "/me/petitions",

@@ -53,6 +53,10 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(step_dispute),
         )
         .route("/casework/roster", get(roster_page).post(add_advocate))
+        .route(
+            "/casework/roster/{id}/status",
+            axum::routing::post(set_advocate_status),
+        )
         .route("/casework/figures/{key}", get(figure_cases))
         .route("/casework/figures/{key}/export", get(export_figure_cases))
 }
@@ -936,9 +940,14 @@ struct RosterPage {
     form: AdvocateForm,
     error: Option<String>,
     roles: Vec<(&'static str, &'static str)>,
+    /// The caller's scope: only its own people can be taken off the roster or put back.
+    scope: crate::registry::scope::Scope,
 }
 
 impl RosterPage {
+    fn editable(&self, a: &Advocate) -> bool {
+        self.scope.contains(&a.org_path)
+    }
     fn v(&self, name: &str) -> String {
         let f = &self.form;
         match name {
@@ -965,6 +974,7 @@ async fn roster_render(
         rows: roster::list(&st.reg.db, &ctx.caller.scope, None).await?,
         form,
         roles: choices::<roster::Role>(),
+        scope: ctx.caller.scope.clone(),
         error: error.map(|e| {
             let mut m = e.message().to_string();
             for i in e.fields() {
@@ -1009,6 +1019,41 @@ async fn add_advocate(
     {
         Ok(_) => done("/casework/roster", "saved"),
         Err(e) if e.status().is_client_error() => roster_render(&st, &ctx, f, Some(e)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RosterStatusForm {
+    active: Option<String>,
+    reason: Option<String>,
+}
+
+async fn set_advocate_status(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<RosterStatusForm>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "调解员或律师")?;
+    match roster::set_active(
+        &st.reg.db,
+        &ctx.caller.actor(&st.reg.keys),
+        &ctx.caller.scope,
+        id,
+        f.active.as_deref() == Some("1"),
+        f.reason.as_deref().unwrap_or(""),
+        st.auth.now(),
+    )
+    .await
+    {
+        Ok(_) => done("/casework/roster", "saved"),
+        Err(e)
+            if e.status().is_client_error() && e.status() != axum::http::StatusCode::NOT_FOUND =>
+        {
+            roster_render(&st, &ctx, AdvocateForm::default(), Some(e)).await
+        }
         Err(e) => Err(e.into()),
     }
 }
