@@ -444,6 +444,14 @@ test("a petition taken in by the city goes down to a district, is answered there
   await row.waitFor();
   await shot(district, "16-casework-queue");
   await row.getByRole("link").first().click();
+  // The worker's pay slip, photographed, goes on the case; it comes back byte for byte.
+  const slip = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from("工资条照片")]);
+  await district.getByLabel("上传附件").setInputFiles({ name: "工资条.png", mimeType: "image/png", buffer: slip });
+  await district.getByRole("button", { name: "上传", exact: true }).click();
+  await district.getByText("附件已上传").first().waitFor();
+  const kept = await download(district, district.getByRole("link", { name: "工资条.png" }));
+  assert.equal(kept.name, "工资条.png");
+  assert.ok(kept.bytes.equals(slip), "the file comes back as it was sent");
   await district.getByLabel("答复内容").fill("已约谈站点负责人，工资于本周发放");
   await district.getByLabel("答复方式").selectOption("电话");
   await district.getByRole("button", { name: "答复", exact: true }).click();

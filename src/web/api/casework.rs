@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiScope, XLSX_MIME, attachment, parse_id};
+use super::{ApiScope, parse_id};
 use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::auth::Caller;
@@ -411,10 +411,7 @@ pub(crate) async fn register_file(
         })),
     )
     .await?;
-    Ok(match format {
-        ExportFormat::Xlsx => attachment(&format!("{name}.xlsx"), XLSX_MIME, bytes),
-        ExportFormat::Csv => attachment(&format!("{name}.csv"), "text/csv; charset=utf-8", bytes),
-    })
+    Ok(super::files::sheet_download(&name, format, bytes))
 }
 
 #[utoipa::path(get, path = "/api/v1/casework/petitions/export", tag = "casework", params(RegisterQuery),

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiScope, XLSX_MIME, attachment};
+use super::ApiScope;
 use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::auth::Caller;
@@ -152,8 +152,5 @@ pub(crate) async fn cases_file(
         })),
     )
     .await?;
-    Ok(match format {
-        ExportFormat::Xlsx => attachment(&format!("{name}.xlsx"), XLSX_MIME, bytes),
-        ExportFormat::Csv => attachment(&format!("{name}.csv"), "text/csv; charset=utf-8", bytes),
-    })
+    Ok(super::files::sheet_download(&name, format, bytes))
 }

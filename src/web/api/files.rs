@@ -175,6 +175,14 @@ pub async fn import_status(
 pub(crate) const XLSX_MIME: &str =
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
+/// An exported sheet as a download: `{name}.xlsx` or `{name}.csv`.
+pub(crate) fn sheet_download(name: &str, format: ExportFormat, bytes: Vec<u8>) -> Response {
+    match format {
+        ExportFormat::Xlsx => attachment(&format!("{name}.xlsx"), XLSX_MIME, bytes),
+        ExportFormat::Csv => attachment(&format!("{name}.csv"), "text/csv; charset=utf-8", bytes),
+    }
+}
+
 pub(crate) fn attachment(name: &str, mime: &str, bytes: Vec<u8>) -> Response {
     let mut h = HeaderMap::new();
     h.insert(

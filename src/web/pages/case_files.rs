@@ -17,58 +17,38 @@ use crate::error::{AppError, AppResult};
 use crate::web::api::parse_id;
 
 pub fn router(max_bytes: usize) -> Router<AppState> {
-    Router::new()
-        .route(
-            "/casework/{id}/attachments",
-            post(
-                |st: State<AppState>, ctx: Ctx, Path(id): Path<String>, mp| {
-                    add_file(Case::Petition, st, ctx, id, mp)
-                },
+    let mut router = Router::new();
+    for case in [Case::Petition, Case::Dispute] {
+        let base = case.route();
+        router = router
+            .route(
+                &format!("{base}/attachments"),
+                post(
+                    move |st: State<AppState>, ctx: Ctx, Path(id): Path<String>, mp| {
+                        add_file(case, st, ctx, id, mp)
+                    },
+                )
+                // Room for the form's boundaries around the largest file taken.
+                .layer(DefaultBodyLimit::max(max_bytes + 64 * 1024)),
             )
-            // Room for the form's boundaries around the largest file taken.
-            .layer(DefaultBodyLimit::max(max_bytes + 64 * 1024)),
-        )
-        .route(
-            "/casework/{id}/attachments/{file}",
-            get(
-                |st: State<AppState>, ctx: Ctx, Path(p): Path<(String, String)>| {
-                    get_file(Case::Petition, st, ctx, p)
-                },
-            ),
-        )
-        .route(
-            "/casework/{id}/attachments/{file}/remove",
-            post(
-                |st: State<AppState>, ctx: Ctx, Path(p): Path<(String, String)>, f| {
-                    remove_file(Case::Petition, st, ctx, p, f)
-                },
-            ),
-        )
-        .route(
-            "/casework/disputes/{id}/attachments",
-            post(
-                |st: State<AppState>, ctx: Ctx, Path(id): Path<String>, mp| {
-                    add_file(Case::Dispute, st, ctx, id, mp)
-                },
+            .route(
+                &format!("{base}/attachments/{{file}}"),
+                get(
+                    move |st: State<AppState>, ctx: Ctx, Path(p): Path<(String, String)>| {
+                        get_file(case, st, ctx, p)
+                    },
+                ),
             )
-            .layer(DefaultBodyLimit::max(max_bytes + 64 * 1024)),
-        )
-        .route(
-            "/casework/disputes/{id}/attachments/{file}",
-            get(
-                |st: State<AppState>, ctx: Ctx, Path(p): Path<(String, String)>| {
-                    get_file(Case::Dispute, st, ctx, p)
-                },
-            ),
-        )
-        .route(
-            "/casework/disputes/{id}/attachments/{file}/remove",
-            post(
-                |st: State<AppState>, ctx: Ctx, Path(p): Path<(String, String)>, f| {
-                    remove_file(Case::Dispute, st, ctx, p, f)
-                },
-            ),
-        )
+            .route(
+                &format!("{base}/attachments/{{file}}/remove"),
+                post(
+                    move |st: State<AppState>, ctx: Ctx, Path(p): Path<(String, String)>, f| {
+                        remove_file(case, st, ctx, p, f)
+                    },
+                ),
+            );
+    }
+    router
 }
 
 /// The files panel of a case page (`templates/attachments/panel.html`).
@@ -100,6 +80,14 @@ enum Case {
 }
 
 impl Case {
+    /// The case page's route.
+    fn route(self) -> &'static str {
+        match self {
+            Case::Petition => "/casework/{id}",
+            Case::Dispute => "/casework/disputes/{id}",
+        }
+    }
+
     async fn owner(self, st: &AppState, ctx: &Ctx, id: &str) -> AppResult<(i64, Owner)> {
         ctx.caller.must_work_on(MODULE)?;
         let scope = &ctx.caller.scope;
