@@ -1685,6 +1685,13 @@ async fn console_intake_dispatch_and_reply_keep_what_was_typed_and_show_the_time
     }
     let (_, html) = page(&d1, &app, "/casework?status=replied").await;
     assert!(html.contains("冯来访"));
+    // The union's page shows its subtree's casework this year, each figure a link to its cases.
+    let (_, html) = page(&d1, &app, "/orgs/D1").await;
+    assert!(html.contains("职工维权"), "{html}");
+    assert!(
+        html.contains("/casework/figures/petitions.items?org=D1&#38;from="),
+        "{html}"
+    );
 }
 
 /// Replays every case's recorded actions through its table from the first state.

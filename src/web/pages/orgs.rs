@@ -169,6 +169,8 @@ struct ShowPage {
     org: Org,
     parents: Vec<(String, String)>,
     figures: Vec<(&'static str, String, String)>,
+    /// The subtree's casework this year (for those who work on cases): label, value, drill.
+    case_figures: Vec<(String, String, String)>,
     children: Vec<ChildRate>,
     officers: Vec<Officer>,
     positions: &'static [&'static str],
@@ -272,6 +274,42 @@ async fn show_page(st: &AppState, ctx: &Ctx, code: &str) -> Result<ShowPage, App
             ),
         ];
     }
+    let mut case_figures = Vec::new();
+    if ctx.caller.works_on(crate::casework::MODULE) {
+        let (_, p) = stats::resolve(
+            db,
+            scope,
+            &StatsQuery {
+                org: Some(org.code.clone()),
+                from: None,
+                to: None,
+            },
+        )
+        .await?;
+        const SHOWN: &[&str] = &[
+            "petitions.items",
+            "petitions.closed_rate",
+            "mediation.cases",
+            "mediation.success_rate",
+            "mediation.amount_recovered",
+            "legal_aid.cases",
+        ];
+        case_figures = crate::casework::figures::compute(db, &org, &p)
+            .await?
+            .into_iter()
+            .filter(|f| SHOWN.contains(&f.key.as_str()))
+            .map(|f| {
+                let href = format!(
+                    "/casework/figures/{}?org={}&from={}&to={}",
+                    f.key, org.code, p.from, p.to
+                );
+                (f.label, f.display, href)
+            })
+            .collect();
+        if period.is_empty() {
+            period = format!("{} 至 {}", p.from, p.to);
+        }
+    }
     let mut children = stats::child_rates(db, &org).await?;
     children.sort_by(|a, b| a.code.cmp(&b.code));
     let (employers, employers_total) = crate::registry::units::covered_by(db, &org, 20).await?;
@@ -279,6 +317,7 @@ async fn show_page(st: &AppState, ctx: &Ctx, code: &str) -> Result<ShowPage, App
         shell: ctx.shell(org.name.clone(), "orgs"),
         parents,
         figures,
+        case_figures,
         children,
         officers: officers::list(db, org.id).await?,
         positions: officers::POSITIONS,
