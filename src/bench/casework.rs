@@ -118,13 +118,13 @@ pub async fn run(config: &Config, cases: u64, rounds: usize) -> AppResult<()> {
     }
     summary("queue: whole city, open disputes (first page)", t);
 
-    let year = Period {
+    let this_year = || Period {
         from: chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1)
             .expect("a date"),
         to: today,
     };
     for (label, period) in [
-        ("figures: whole city, this year (with 同比)", year),
+        ("figures: whole city, this year (with 同比)", this_year()),
         (
             "figures: whole city, last 365 days (with 同比)",
             Period {
@@ -168,5 +168,44 @@ pub async fn run(config: &Config, cases: u64, rounds: usize) -> AppResult<()> {
         t.push(s.elapsed());
     }
     summary("case page: a dispute with its workers and history", t);
+
+    // The registers as a download: the city's year of petitions in one XLSX (a few rounds: a
+    // download, not a page). The process's peak memory before and after says what it costs
+    // at most (SQLite's page cache, already warm from the reads above, is in both).
+    let peak_mb = || {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|t| {
+                t.lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+            })
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    let before = peak_mb();
+    let mut t = Vec::new();
+    let mut rows = 0;
+    for _ in 0..rounds.clamp(1, 3) {
+        let s = Instant::now();
+        let (_, bytes, n) = crate::casework::export::petitions_sheet(
+            db,
+            &city,
+            &this_year(),
+            crate::registry::export::ExportFormat::Xlsx,
+            today,
+        )
+        .await?;
+        assert!(!bytes.is_empty());
+        rows = n;
+        t.push(s.elapsed());
+    }
+    summary(
+        &format!("export: the city's petitions this year, XLSX ({rows} rows)"),
+        t,
+    );
+    println!(
+        "export: process peak memory {before:.0} MB before, {:.0} MB after",
+        peak_mb()
+    );
     Ok(())
 }

@@ -1010,36 +1010,49 @@ pub async fn get(db: &Db, scope: &Scope, id: i64, today: NaiveDate) -> AppResult
     Ok(view(get_row(db, scope, id).await?, today))
 }
 
-/// Every case handled in a union's subtree and received in a period, in the order of receipt,
-/// with its workers' names (the register, for export).
+/// The cases handled in a union's subtree and received in a period, in the order of receipt,
+/// with their workers' names, `limit` at a time after `after` (its date of receipt and id): the
+/// register, read in batches for export.
 pub async fn case_register(
     db: &Db,
     org_path: &str,
-    from: NaiveDate,
-    to: NaiveDate,
+    (from, to): (NaiveDate, NaiveDate),
+    after: Option<&(String, i64)>,
+    limit: i64,
     today: NaiveDate,
 ) -> AppResult<Vec<(Dispute, Vec<String>)>> {
     let (lo, hi) = Scope::subtree(org_path).range();
-    let within =
-        "d.org_path >= $1 AND d.org_path < $2 AND d.received_on >= $3 AND d.received_on <= $4";
-    let args = [lo, hi, from.to_string(), to.to_string()];
-    let sql = format!("{SELECT} WHERE {within} ORDER BY d.received_on, d.id");
-    let mut q = sqlx::query_as::<_, Row>(&sql);
-    for a in &args {
-        q = q.bind(a.clone());
+    let mut sql = format!(
+        "{SELECT} WHERE d.org_path >= $1 AND d.org_path < $2 AND d.received_on >= $3 AND d.received_on <= $4"
+    );
+    if after.is_some() {
+        // The lower bound on its own, so the index on the day of receipt starts there.
+        sql.push_str(" AND d.received_on >= $5 AND (d.received_on > $5 OR d.id > $6)");
+    }
+    sql.push_str(&format!(" ORDER BY d.received_on, d.id LIMIT {limit}"));
+    let mut q = sqlx::query_as::<_, Row>(&sql)
+        .bind(lo)
+        .bind(hi)
+        .bind(from.to_string())
+        .bind(to.to_string());
+    if let Some((day, id)) = after {
+        q = q.bind(day.clone()).bind(*id);
     }
     let rows = q.fetch_all(db.pool()).await?;
-    let sql = format!(
-        "SELECT w.dispute_id, COALESCE(w.name, m.name) FROM dispute_workers w JOIN disputes d ON d.id = w.dispute_id \
-         LEFT JOIN members m ON m.id = w.member_id WHERE {within} ORDER BY w.id"
-    );
-    let mut w = sqlx::query_as::<_, (i64, Option<String>)>(&sql);
-    for a in &args {
-        w = w.bind(a.clone());
-    }
     let mut names: std::collections::HashMap<i64, Vec<String>> = Default::default();
-    for (id, name) in w.fetch_all(db.pool()).await? {
-        names.entry(id).or_default().extend(name);
+    if !rows.is_empty() {
+        let sql = format!(
+            "SELECT w.dispute_id, COALESCE(w.name, m.name) FROM dispute_workers w \
+             LEFT JOIN members m ON m.id = w.member_id WHERE w.dispute_id IN ({}) ORDER BY w.id",
+            crate::db::in_list(rows.len())
+        );
+        let mut w = sqlx::query_as::<_, (i64, Option<String>)>(&sql);
+        for r in &rows {
+            w = w.bind(r.id);
+        }
+        for (id, name) in w.fetch_all(db.pool()).await? {
+            names.entry(id).or_default().extend(name);
+        }
     }
     Ok(rows
         .into_iter()

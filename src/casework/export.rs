@@ -10,7 +10,7 @@ use super::import::{DISPUTE_COLUMNS, PETITION_COLUMNS};
 use super::{disputes, petitions};
 use crate::db::Db;
 use crate::error::AppResult;
-use crate::registry::export::{ExportFormat, sheet};
+use crate::registry::export::{ExportFormat, SheetWriter};
 use crate::registry::orgs::Org;
 use crate::registry::stats::Period;
 
@@ -91,6 +91,10 @@ fn dispute_row(d: &disputes::Dispute, workers: &[String]) -> Vec<String> {
     row
 }
 
+/// Cases read this many at a time: the sheet grows in constant memory, not the rows. Debug
+/// builds (the tests) read a handful at a time, so the batch boundaries are crossed on small data.
+const BATCH: i64 = if cfg!(debug_assertions) { 7 } else { 2_000 };
+
 /// The petitions register of a subtree and period: the file's name, its bytes, how many cases.
 pub async fn petitions_sheet(
     db: &Db,
@@ -99,16 +103,33 @@ pub async fn petitions_sheet(
     format: ExportFormat,
     today: NaiveDate,
 ) -> AppResult<(String, Vec<u8>, usize)> {
-    let cases = petitions::case_register(db, &org.path, period.from, period.to, today).await?;
-    let rows: Vec<Vec<String>> = cases.iter().map(petition_row).collect();
-    let bytes = sheet(
+    let mut sheet = SheetWriter::new(
         format,
         "职工诉求",
         &headers(PETITION_COLUMNS, PETITION_EXTRA),
-        &rows,
     )?;
+    let (mut after, mut n) = (None, 0);
+    loop {
+        let batch = petitions::case_register(
+            db,
+            &org.path,
+            (period.from, period.to),
+            after.as_ref(),
+            BATCH,
+            today,
+        )
+        .await?;
+        for p in &batch {
+            sheet.row(&petition_row(p))?;
+        }
+        n += batch.len();
+        match batch.last() {
+            Some(p) if batch.len() as i64 == BATCH => after = Some((p.received_on.clone(), p.id)),
+            _ => break,
+        }
+    }
     let name = format!("职工诉求登记_{}_{}至{}", org.name, period.from, period.to);
-    Ok((name, bytes, rows.len()))
+    Ok((name, sheet.finish()?, n))
 }
 
 /// The mediation and legal-aid register of a subtree and period.
@@ -119,17 +140,36 @@ pub async fn disputes_sheet(
     format: ExportFormat,
     today: NaiveDate,
 ) -> AppResult<(String, Vec<u8>, usize)> {
-    let cases = disputes::case_register(db, &org.path, period.from, period.to, today).await?;
-    let rows: Vec<Vec<String>> = cases.iter().map(|(d, w)| dispute_row(d, w)).collect();
-    let bytes = sheet(
+    let mut sheet = SheetWriter::new(
         format,
         "调解与法律援助",
         &headers(DISPUTE_COLUMNS, DISPUTE_EXTRA),
-        &rows,
     )?;
+    let (mut after, mut n) = (None, 0);
+    loop {
+        let batch = disputes::case_register(
+            db,
+            &org.path,
+            (period.from, period.to),
+            after.as_ref(),
+            BATCH,
+            today,
+        )
+        .await?;
+        for (d, workers) in &batch {
+            sheet.row(&dispute_row(d, workers))?;
+        }
+        n += batch.len();
+        match batch.last() {
+            Some((d, _)) if batch.len() as i64 == BATCH => {
+                after = Some((d.received_on.clone(), d.id))
+            }
+            _ => break,
+        }
+    }
     let name = format!(
         "调解与法律援助登记_{}_{}至{}",
         org.name, period.from, period.to
     );
-    Ok((name, bytes, rows.len()))
+    Ok((name, sheet.finish()?, n))
 }

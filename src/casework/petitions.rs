@@ -999,26 +999,36 @@ pub async fn get(db: &Db, scope: &Scope, id: i64, today: NaiveDate) -> AppResult
     Ok(view(row, &names, today))
 }
 
-/// Every petition handled in a union's subtree and received in a period, in the order of
-/// receipt (the register, for export).
+/// The petitions handled in a union's subtree and received in a period, in the order of
+/// receipt, `limit` at a time after `after` (its date of receipt and id): the register, read in
+/// batches for export.
 pub async fn case_register(
     db: &Db,
     org_path: &str,
-    from: NaiveDate,
-    to: NaiveDate,
+    (from, to): (NaiveDate, NaiveDate),
+    after: Option<&(String, i64)>,
+    limit: i64,
     today: NaiveDate,
 ) -> AppResult<Vec<Petition>> {
     let (lo, hi) = Scope::subtree(org_path).range();
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+    let mut sql = format!(
         "SELECT {COLS} {FROM} WHERE p.org_path >= $1 AND p.org_path < $2 AND p.received_on >= $3 \
-         AND p.received_on <= $4 ORDER BY p.received_on, p.id"
-    ))
-    .bind(lo)
-    .bind(hi)
-    .bind(from.to_string())
-    .bind(to.to_string())
-    .fetch_all(db.pool())
-    .await?;
+         AND p.received_on <= $4"
+    );
+    if after.is_some() {
+        // The lower bound on its own, so the index on the day of receipt starts there.
+        sql.push_str(" AND p.received_on >= $5 AND (p.received_on > $5 OR p.id > $6)");
+    }
+    sql.push_str(&format!(" ORDER BY p.received_on, p.id LIMIT {limit}"));
+    let mut q = sqlx::query_as::<_, Row>(&sql)
+        .bind(lo)
+        .bind(hi)
+        .bind(from.to_string())
+        .bind(to.to_string());
+    if let Some((day, id)) = after {
+        q = q.bind(day.clone()).bind(*id);
+    }
+    let rows = q.fetch_all(db.pool()).await?;
     let names = OrgNames::of(db, &rows).await?;
     Ok(rows.into_iter().map(|r| view(r, &names, today)).collect())
 }

@@ -177,32 +177,80 @@ pub fn sheet(
     headers: &[&str],
     rows: &[Vec<String>],
 ) -> AppResult<Vec<u8>> {
-    if format == ExportFormat::Csv {
-        let mut out = b"\xEF\xBB\xBF".to_vec();
-        out.extend(csv_lines(&[headers
-            .iter()
-            .map(|h| h.to_string())
-            .collect()])?);
-        out.extend(csv_lines(rows)?);
-        return Ok(out);
+    let mut w = SheetWriter::new(format, sheet_name, headers)?;
+    for row in rows {
+        w.row(row)?;
     }
-    let xl = |e: rust_xlsxwriter::XlsxError| AppError::internal(e);
-    let mut wb = Workbook::new();
-    let bold = Format::new().set_bold();
-    let ws = wb.add_worksheet_with_constant_memory();
-    ws.set_name(sheet_name).map_err(xl)?;
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold)
-            .map_err(xl)?;
-    }
-    for (r, row) in rows.iter().enumerate() {
-        for (c, v) in row.iter().enumerate() {
-            if !v.is_empty() {
-                ws.write_string(r as u32 + 1, c as u16, v).map_err(xl)?;
+    w.finish()
+}
+
+/// A table written row by row, for exports too large to hold as rows first: the XLSX sheet
+/// is kept in constant memory (rows go to a temporary file as they come), a CSV as its bytes.
+pub struct SheetWriter {
+    book: Option<Workbook>,
+    csv: Vec<u8>,
+    next_row: u32,
+}
+
+fn xl(e: rust_xlsxwriter::XlsxError) -> AppError {
+    AppError::internal(e)
+}
+
+impl SheetWriter {
+    pub fn new(format: ExportFormat, sheet_name: &str, headers: &[&str]) -> AppResult<Self> {
+        let mut w = SheetWriter {
+            book: None,
+            csv: Vec::new(),
+            next_row: 1,
+        };
+        match format {
+            ExportFormat::Csv => {
+                w.csv.extend_from_slice(b"\xEF\xBB\xBF");
+                w.csv.extend(csv_lines(&[headers
+                    .iter()
+                    .map(|h| h.to_string())
+                    .collect()])?);
+            }
+            ExportFormat::Xlsx => {
+                let mut wb = Workbook::new();
+                let bold = Format::new().set_bold();
+                let ws = wb.add_worksheet_with_constant_memory();
+                ws.set_name(sheet_name).map_err(xl)?;
+                for (c, h) in headers.iter().enumerate() {
+                    ws.write_string_with_format(0, c as u16, *h, &bold)
+                        .map_err(xl)?;
+                }
+                w.book = Some(wb);
             }
         }
+        Ok(w)
     }
-    wb.save_to_buffer().map_err(xl)
+
+    pub fn row(&mut self, cells: &[String]) -> AppResult<()> {
+        match self.book.as_mut() {
+            Some(wb) => {
+                let ws = wb.worksheet_from_index(0).map_err(xl)?;
+                for (c, v) in cells.iter().enumerate() {
+                    if !v.is_empty() {
+                        ws.write_string(self.next_row, c as u16, v).map_err(xl)?;
+                    }
+                }
+            }
+            None => self
+                .csv
+                .extend(csv_lines(std::slice::from_ref(&cells.to_vec()))?),
+        }
+        self.next_row += 1;
+        Ok(())
+    }
+
+    /// The file's bytes.
+    pub fn finish(self) -> AppResult<Vec<u8>> {
+        match self.book {
+            Some(mut wb) => wb.save_to_buffer().map_err(xl),
+            None => Ok(self.csv),
+        }
+    }
 }
 
 fn csv_lines(rows: &[Vec<String>]) -> AppResult<Vec<u8>> {

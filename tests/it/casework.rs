@@ -1357,6 +1357,13 @@ async fn every_casework_figure_equals_a_brute_force_recount() {
             rows.iter()
                 .all(|r| r[2].as_str() >= from && r[2].as_str() <= to)
         );
+        // Read in batches, each case once, in the order of receipt.
+        let ids: std::collections::HashSet<&str> = rows.iter().map(|r| r[18].as_str()).collect();
+        assert_eq!(ids.len(), rows.len(), "no case twice");
+        assert!(
+            rows.windows(2).all(|w| w[0][2] <= w[1][2]),
+            "in the order of receipt"
+        );
         let rows = export_rows(
             &app,
             &format!("/api/v1/casework/disputes/export?format=csv&{query}"),
