@@ -126,7 +126,10 @@ pub async fn seed_demo_cases(
 ) -> AppResult<crate::casework::demo::Report> {
     let petitions = (u64::from(members) / 400).clamp(240, 20_000);
     let today = chrono::Local::now().date_naive();
-    crate::casework::demo::seed(&reg.db, petitions, petitions / 3, seed, today).await
+    let mut report =
+        crate::casework::demo::seed(&reg.db, petitions, petitions / 3, seed, today).await?;
+    report.papers = crate::casework::demo::attach_papers(&reg.db, &reg.keys, 40).await?;
+    Ok(report)
 }
 
 /// Writes the audit checkpoint when the chain has grown by `min_rows` rows since the last one

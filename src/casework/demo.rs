@@ -21,6 +21,8 @@ pub struct Report {
     pub petitions: u64,
     pub disputes: u64,
     pub advocates: u64,
+    /// Files on the recent letters and calls.
+    pub papers: u64,
 }
 
 /// A value of a row written in bulk.
@@ -803,4 +805,72 @@ pub async fn seed(
     ])
     .await?;
     Ok(report)
+}
+
+/// Papers on the demo's recent letters and 12351 calls: a call record or the letter's text as
+/// a file on the case, as a cadre would have attached it (`count` cases at most). Kept sealed
+/// like any other attachment.
+pub async fn attach_papers(db: &Db, keys: &crate::crypto::FieldKeys, count: i64) -> AppResult<u64> {
+    use sha2::{Digest, Sha256};
+    let cases: Vec<(i64, String, String, String, String)> = sqlx::query_as(&format!(
+        "SELECT id, channel, category, received_on, summary FROM petitions \
+         WHERE channel IN ('hotline', 'letter') ORDER BY received_on DESC, id LIMIT {count}"
+    ))
+    .fetch_all(db.pool())
+    .await?;
+    let backend = db.backend();
+    let mut tx = db.begin_write().await?;
+    let mut files = Bulk::new(
+        "attachments",
+        &[
+            "id",
+            "owner_type",
+            "owner_id",
+            "file_name",
+            "mime",
+            "size_bytes",
+            "sha256",
+            "content",
+            "uploaded_at",
+            "uploaded_by",
+        ],
+    );
+    for (id, channel, category, received_on, summary) in &cases {
+        let (file_name, title) = if channel == "hotline" {
+            ("12351来电记录.txt", "12351职工服务热线来电记录")
+        } else {
+            ("来信摘录.txt", "职工来信摘录")
+        };
+        let category = petitions::Category::parse(category)
+            .map(Named::label)
+            .unwrap_or("其他");
+        let text = format!(
+            "{title}\r\n日期：{received_on}\r\n事项：{category}\r\n内容：{summary}\r\n（演示数据）\r\n"
+        );
+        let at = crate::types::parse_date(received_on)
+            .ok()
+            .and_then(|d| d.and_hms_opt(10, 0, 0))
+            .map_or(0, |t| t.and_utc().timestamp_millis());
+        files
+            .push_row(
+                &mut tx,
+                backend,
+                vec![
+                    Val::I(new_id()),
+                    Val::T(Some("petition".into())),
+                    Val::I(*id),
+                    Val::T(Some(file_name.into())),
+                    Val::T(Some("text/plain".into())),
+                    Val::I(text.len() as i64),
+                    Val::T(Some(hex::encode(Sha256::digest(text.as_bytes())))),
+                    Val::B(Some(keys.encrypt_bytes(text.as_bytes()))),
+                    Val::I(at),
+                    Val::T(Some("演示数据".into())),
+                ],
+            )
+            .await?;
+    }
+    files.flush(&mut tx, backend).await?;
+    tx.commit().await?;
+    Ok(cases.len() as u64)
 }

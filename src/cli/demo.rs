@@ -42,8 +42,8 @@ pub async fn demo(
         started.elapsed().as_secs_f64()
     );
     println!(
-        "职工维权：诉求 {} 件、调解和法律援助 {} 件、调解员与律师 {} 名（两年）",
-        cases.petitions, cases.disputes, cases.advocates
+        "职工维权：诉求 {} 件、调解和法律援助 {} 件、调解员与律师 {} 名、附件 {} 份（两年）",
+        cases.petitions, cases.disputes, cases.advocates, cases.papers
     );
     Ok(0)
 }

@@ -42,8 +42,8 @@ pub(super) fn print_boot(boot: &app::Boot, config: &Config) {
     }
     if let Some(c) = &boot.demo_cases {
         eprintln!(
-            "★ 已装入两年的职工维权案件：诉求 {} 件、调解和法律援助 {} 件、调解员与律师 {} 名",
-            c.petitions, c.disputes, c.advocates
+            "★ 已装入两年的职工维权案件：诉求 {} 件、调解和法律援助 {} 件、调解员与律师 {} 名、附件 {} 份",
+            c.petitions, c.disputes, c.advocates, c.papers
         );
     }
     if !boot.accounts.is_empty() {

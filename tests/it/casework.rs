@@ -1797,6 +1797,31 @@ async fn the_demo_city_has_two_years_of_cases_whose_histories_replay_and_figures
     let id = queue[0]["id"].as_str().unwrap();
     let (_, page) = app.get(&format!("/api/v1/casework/petitions/{id}")).await;
     assert!(!page["history"].as_array().unwrap().is_empty());
+    // The recent letters and calls carry their papers, sealed, read back like any upload.
+    let papers = gonghui::casework::demo::attach_papers(&app.reg.db, &app.reg.keys, 40)
+        .await
+        .unwrap();
+    assert_eq!(papers, 40);
+    let (owner, file): (i64, i64) = sqlx::query_as(
+        "SELECT owner_id, id FROM attachments ORDER BY uploaded_at DESC, id LIMIT 1",
+    )
+    .fetch_one(app.reg.db.pool())
+    .await
+    .unwrap();
+    let r = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/casework/petitions/{owner}/attachments/{file}"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("演示数据") && text.contains("内容："),
+        "{text}"
+    );
 }
 
 #[tokio::test]
