@@ -14,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod figures;
 pub mod files;
+pub mod ledger;
 pub mod people;
 pub mod registry;
 pub mod types;

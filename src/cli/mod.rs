@@ -9,6 +9,7 @@ mod audit;
 mod demo;
 mod export;
 mod import;
+mod ledger;
 mod serve;
 mod setup;
 mod stats;
@@ -148,10 +149,26 @@ pub enum Command {
         #[command(subcommand)]
         what: AuditCommand,
     },
+    /// The money ledger: prove every posting balances and every balance equals its lines.
+    Ledger {
+        #[command(subcommand)]
+        what: LedgerCommand,
+    },
     /// Benchmarks that print their numbers (see docs/benchmarks.md).
     Bench {
         #[command(subcommand)]
         what: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum LedgerCommand {
+    /// Check that every posting adds up to zero and every account's balance equals the sum of
+    /// its lines; names each difference. Exit code 4 when something is wrong. Changes nothing.
+    Verify {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -306,6 +323,7 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
             files_only,
         } => demo::demo(&config, members, seed, write_files, files_only).await,
         Command::Audit { what } => audit::audit(&config, what).await,
+        Command::Ledger { what } => ledger::ledger(&config, what).await,
         Command::Bench { what } => match what {
             BenchCommand::Import { dir, format } => crate::bench::import(&config, &dir, &format)
                 .await

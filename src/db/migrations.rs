@@ -109,7 +109,60 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_only: &[],
         postgres_only: &[],
     },
+    Migration {
+        version: 14,
+        name: "money ledger (accounts, balanced postings, lines in fen)",
+        sql: V14_LEDGER,
+        sqlite_only: &[],
+        postgres_only: &[],
+    },
 ];
+
+/// The money ledger: a union's accounts, each movement of money a posting of lines in fen that
+/// add up to zero. A posting is never changed; a reversal is another posting that names it
+/// (`reverses`, unique: once). An account's balance is kept beside it in the same transaction
+/// as its lines, and `gonghui ledger verify` proves it equals their sum. Postings and lines
+/// carry the union's path (scope; a future distribution key).
+const V14_LEDGER: &str = r#"
+CREATE TABLE ledger_accounts (
+    id {pk},
+    org_id BIGINT NOT NULL,
+    org_path TEXT {c} NOT NULL,
+    code TEXT NOT NULL,
+    name TEXT NOT NULL,
+    may_go_negative INTEGER NOT NULL,
+    balance_fen BIGINT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX ledger_accounts_code ON ledger_accounts(org_id, code);
+CREATE INDEX ledger_accounts_path ON ledger_accounts(org_path);
+CREATE TABLE ledger_postings (
+    id {pk},
+    org_id BIGINT NOT NULL,
+    org_path TEXT {c} NOT NULL,
+    posted_on TEXT NOT NULL,
+    posted_at BIGINT NOT NULL,
+    memo TEXT NOT NULL,
+    source_type TEXT,
+    source_id BIGINT,
+    reverses BIGINT,
+    idempotency_key TEXT,
+    actor TEXT NOT NULL
+);
+CREATE UNIQUE INDEX ledger_postings_key ON ledger_postings(idempotency_key);
+CREATE UNIQUE INDEX ledger_postings_reverses ON ledger_postings(reverses);
+CREATE INDEX ledger_postings_day ON ledger_postings(org_path, posted_on);
+CREATE INDEX ledger_postings_source ON ledger_postings(source_type, source_id);
+CREATE TABLE ledger_lines (
+    id {pk},
+    posting_id BIGINT NOT NULL,
+    account_id BIGINT NOT NULL,
+    org_path TEXT {c} NOT NULL,
+    amount_fen BIGINT NOT NULL
+);
+CREATE INDEX ledger_lines_posting ON ledger_lines(posting_id);
+CREATE INDEX ledger_lines_account ON ledger_lines(account_id)
+"#;
 
 /// Files kept on a record of any module (`attachments::Owner`), content encrypted. The owner
 /// is read through its module, which checks scope, so no path is copied here to keep in step

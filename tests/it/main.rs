@@ -14,6 +14,7 @@ mod hostile;
 mod import_bad_input;
 mod import_formats;
 mod injection;
+mod ledger;
 mod members;
 mod pages;
 mod protection;
