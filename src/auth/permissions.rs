@@ -405,6 +405,8 @@ pub const ROUTES: &[(&str, &str, Access)] = {
         ("GET", "/api/v1/me/petitions", Need(SelfRead)),
         ("POST", "/api/v1/me/petitions", Need(SelfWrite)),
         ("GET", "/api/v1/me/petitions/{id}", Need(SelfRead)),
+        ("GET", "/api/v1/ledger/accounts", Need(FinanceRead)),
+        ("GET", "/api/v1/ledger/postings", Need(FinanceRead)),
         (
             "GET",
             "/api/v1/me/petitions/{id}/attachments",

@@ -18,6 +18,7 @@ use utoipa::ToSchema;
 use crate::audit::{self, Actor, Event};
 use crate::db::{Db, Tx, new_id, tx_backend};
 use crate::error::{AppError, AppResult};
+use crate::registry::scope::Scope;
 use crate::types::Fen;
 
 /// The largest amount one line may carry: 100 亿元. A larger one is a typing error.
@@ -334,6 +335,152 @@ pub async fn accounts(db: &Db, org_id: i64) -> AppResult<Vec<Account>> {
     .bind(org_id)
     .fetch_all(db.pool())
     .await?)
+}
+
+/// An account as the 经审 view lists it, with its union.
+#[derive(Debug, Clone, Serialize, ToSchema, FromRow)]
+pub struct AccountView {
+    #[serde(with = "crate::web::id_string")]
+    #[schema(value_type = String)]
+    pub id: i64,
+    pub org_code: String,
+    pub org_name: String,
+    pub code: String,
+    pub name: String,
+    pub balance_fen: i64,
+    /// The balance in 元, two decimals.
+    #[sqlx(skip)]
+    pub balance: String,
+}
+
+/// The accounts of every union in a subtree, by union then code.
+pub async fn accounts_in(db: &Db, within: &Scope) -> AppResult<Vec<AccountView>> {
+    let (lo, hi) = within.range();
+    let mut rows: Vec<AccountView> = sqlx::query_as(
+        "SELECT a.id, o.code AS org_code, o.name AS org_name, a.code, a.name, a.balance_fen \
+         FROM ledger_accounts a JOIN orgs o ON o.id = a.org_id \
+         WHERE a.org_path >= $1 AND a.org_path < $2 ORDER BY a.org_path, a.code LIMIT 5000",
+    )
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(db.pool())
+    .await?;
+    for r in &mut rows {
+        r.balance = Fen(r.balance_fen).to_string();
+    }
+    Ok(rows)
+}
+
+/// A line of a posting as shown.
+#[derive(Debug, Clone, Serialize, ToSchema, FromRow)]
+pub struct LineView {
+    #[serde(skip)]
+    pub posting_id: i64,
+    #[serde(with = "crate::web::id_string")]
+    #[schema(value_type = String)]
+    pub account_id: i64,
+    pub account_name: String,
+    pub amount_fen: i64,
+    #[sqlx(skip)]
+    pub amount: String,
+}
+
+/// A posting with its lines, as the 经审 view shows it.
+#[derive(Debug, Clone, Serialize, ToSchema, FromRow)]
+pub struct PostingView {
+    #[serde(with = "crate::web::id_string")]
+    #[schema(value_type = String)]
+    pub id: i64,
+    pub org_name: String,
+    pub posted_on: String,
+    pub memo: String,
+    pub source_type: Option<String>,
+    #[serde(with = "crate::web::id_string::option")]
+    #[schema(value_type = Option<String>)]
+    pub source_id: Option<i64>,
+    /// The posting this one reverses.
+    #[serde(with = "crate::web::id_string::option")]
+    #[schema(value_type = Option<String>)]
+    pub reverses: Option<i64>,
+    pub actor: String,
+    #[sqlx(skip)]
+    pub lines: Vec<LineView>,
+}
+
+/// Which postings to list.
+#[derive(Debug, Clone, Default)]
+pub struct PostingFilter {
+    /// Only postings with a line on this account.
+    pub account: Option<i64>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// The postings of a subtree, newest first, with their lines; and how many there are.
+pub async fn postings_in(
+    db: &Db,
+    within: &Scope,
+    f: &PostingFilter,
+    paging: &crate::db::Paging,
+) -> AppResult<(Vec<PostingView>, i64)> {
+    let (lo, hi) = within.range();
+    let mut cond = String::from("p.org_path >= $1 AND p.org_path < $2");
+    let mut args: Vec<String> = vec![lo, hi];
+    if let Some(d) = f.from {
+        args.push(d.to_string());
+        cond.push_str(&format!(" AND p.posted_on >= ${}", args.len()));
+    }
+    if let Some(d) = f.to {
+        args.push(d.to_string());
+        cond.push_str(&format!(" AND p.posted_on <= ${}", args.len()));
+    }
+    if let Some(a) = f.account {
+        // An id parsed from the request, never typed text.
+        cond.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM ledger_lines l WHERE l.posting_id = p.id AND l.account_id = {a})"
+        ));
+    }
+    let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM ledger_postings p WHERE {cond}");
+    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+    for a in &args {
+        count = count.bind(a.clone());
+    }
+    let total = count.fetch_one(db.pool()).await?;
+    let sql = format!(
+        "SELECT p.id, o.name AS org_name, p.posted_on, p.memo, p.source_type, p.source_id, p.reverses, p.actor \
+         FROM ledger_postings p JOIN orgs o ON o.id = p.org_id WHERE {cond} \
+         ORDER BY p.posted_on DESC, p.id DESC LIMIT {} OFFSET {}",
+        paging.per_page,
+        paging.offset()
+    );
+    let mut q = sqlx::query_as::<_, PostingView>(&sql);
+    for a in &args {
+        q = q.bind(a.clone());
+    }
+    let mut rows = q.fetch_all(db.pool()).await?;
+    if !rows.is_empty() {
+        let sql = format!(
+            "SELECT l.posting_id, l.account_id, a.name AS account_name, l.amount_fen FROM ledger_lines l \
+             JOIN ledger_accounts a ON a.id = l.account_id WHERE l.posting_id IN ({}) ORDER BY l.id",
+            crate::db::in_list(rows.len())
+        );
+        let mut q = sqlx::query_as::<_, LineView>(&sql);
+        for r in &rows {
+            q = q.bind(r.id);
+        }
+        let mut lines = q.fetch_all(db.pool()).await?;
+        for l in &mut lines {
+            l.amount = Fen(l.amount_fen).to_string();
+        }
+        for r in &mut rows {
+            r.lines = lines
+                .iter()
+                .filter(|l| l.posting_id == r.id)
+                .cloned()
+                .collect();
+        }
+    }
+    Ok((rows, total))
 }
 
 /// What `verify` found.

@@ -671,6 +671,16 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             None,
             Other::NotFound,
         ),
+        ("GET", "/api/v1/ledger/accounts") => (
+            format!("/api/v1/ledger/accounts?org={}", pick("D1", "D2")),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/ledger/postings") => (
+            format!("/api/v1/ledger/postings?org={}", pick("D1", "D2")),
+            None,
+            Other::NotFound,
+        ),
         ("GET", "/api/v1/figures/{key}/cases/export") => (
             format!(
                 "/api/v1/figures/mediation.cases/cases/export?format=csv&org={}",

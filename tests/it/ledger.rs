@@ -221,6 +221,50 @@ async fn money_moves_only_in_balanced_postings_and_is_never_overdrawn_posted_twi
     let v = ledger::verify(&app.reg.db).await.unwrap();
     assert!(v.ok(), "{:?}", v.problems);
     assert_eq!((v.postings, v.lines), (4, 8));
+
+    // The 经审 view: a district's auditor reads its unions' accounts and postings, not the
+    // other district's; a cadre without finance.read is refused.
+    post(
+        &app,
+        &other.books,
+        &[(other.source, -500), (other.fund, 500)],
+        None,
+    )
+    .await
+    .unwrap();
+    app.add_account("jingshen", "auditor", Some("D1"), None)
+        .await;
+    let auditor = app.signed_in("jingshen", TESTER_PASSWORD).await;
+    let (s, accounts) = app.get_as(&auditor, "/api/v1/ledger/accounts").await;
+    assert_eq!(s, 200, "{accounts}");
+    let accounts = accounts.as_array().unwrap();
+    assert_eq!(
+        accounts.len(),
+        3,
+        "U1's three accounts, not U3's: {accounts:?}"
+    );
+    let fund = accounts.iter().find(|a| a["code"] == "aid_fund").unwrap();
+    assert_eq!(
+        (fund["balance"].as_str(), fund["org_code"].as_str()),
+        (Some("400.00"), Some("U1"))
+    );
+    let (_, page) = app
+        .get_as(
+            &auditor,
+            &format!("/api/v1/ledger/postings?account={}", l.paid),
+        )
+        .await;
+    assert_eq!(
+        page["total"], 3,
+        "the payout, its reversal, the payout at once: {page}"
+    );
+    let lines = page["rows"][0]["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["amount"], "-600.00");
+    let (s, _) = app.get_as(&auditor, "/api/v1/ledger/postings?org=D2").await;
+    assert_eq!(s, 404);
+    let (s, _) = app.get("/api/v1/ledger/accounts").await;
+    assert_eq!(s, 403, "a cadre does not hold finance.read");
 }
 
 /// A small deterministic generator (the same operations on every run and backend).

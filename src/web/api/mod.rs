@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod casework;
 pub mod figures;
 pub mod files;
+pub mod ledger;
 pub mod members;
 pub mod orgs;
 pub mod stats;
@@ -62,6 +63,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         attachments::list_petition_files, attachments::add_petition_file, attachments::get_petition_file, attachments::remove_petition_file,
         attachments::list_dispute_files, attachments::add_dispute_file, attachments::get_dispute_file, attachments::remove_dispute_file,
         attachments::list_my_files, attachments::add_my_file, attachments::get_my_file,
+        ledger::list_accounts, ledger::list_postings,
         super::auth_api::login_handler, super::auth_api::totp_handler, super::auth_api::totp_setup_begin,
         super::auth_api::totp_setup_confirm, super::auth_api::password_handler, super::auth_api::logout_handler,
         super::auth_api::logout_all_handler, super::auth_api::me_handler,
@@ -75,7 +77,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
     modifiers(&SecurityAddon, &ErrorResponses, &RequestRules),
     tags((name = "auth", description = "登录与会话"), (name = "admin", description = "账号、令牌与审计（三员分立）"), (name = "unions", description = "工会组织"), (name = "employers", description = "单位"), (name = "members", description = "会员"),
          (name = "stats", description = "统计"), (name = "files", description = "导入、导出、模板"),
-         (name = "casework", description = "职工诉求（信访）、调解与法律援助"))
+         (name = "casework", description = "职工诉求（信访）、调解与法律援助"),
+         (name = "finance", description = "资金账目（只读）"))
 )]
 pub struct ApiDoc;
 
@@ -156,6 +159,8 @@ pub fn router() -> Router<AppState> {
             get(casework::my_petitions).post(casework::file_my_petition),
         )
         .route("/me/petitions/{id}", get(casework::my_petition))
+        .route("/ledger/accounts", get(ledger::list_accounts))
+        .route("/ledger/postings", get(ledger::list_postings))
 }
 
 /// The import upload route, with its own (larger) body limit.
