@@ -793,19 +793,6 @@ async fn a_mediator_taken_off_the_roster_keeps_their_cases_and_gets_no_new_one()
 
 // ---------- figures against a brute-force recount ----------
 
-/// A small deterministic generator (the same cases on every run and backend).
-struct Lcg(u64);
-
-impl Lcg {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
-}
-
 fn date(s: &str) -> chrono::NaiveDate {
     gonghui::types::parse_date(s).unwrap()
 }

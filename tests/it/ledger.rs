@@ -267,19 +267,6 @@ async fn money_moves_only_in_balanced_postings_and_is_never_overdrawn_posted_twi
     assert_eq!(s, 403, "a cadre does not hold finance.read");
 }
 
-/// A small deterministic generator (the same operations on every run and backend).
-struct Lcg(u64);
-
-impl Lcg {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
-}
-
 #[tokio::test]
 async fn random_movements_keep_every_balance_equal_to_its_lines_and_verify_finds_tampering() {
     let app = spawn_app().await;
