@@ -210,6 +210,15 @@ pub fn clean_name(sent: &str) -> String {
     }
 }
 
+/// A file over the size limit (bytes), however it was sent.
+pub fn too_large(max_bytes: usize) -> AppError {
+    AppError::too_large(format!(
+        "附件超过{}MB的上限，请压缩或拆分后上传",
+        max_bytes / (1024 * 1024)
+    ))
+    .with_code("ATTACHMENT_TOO_LARGE")
+}
+
 /// Checks a file before it is kept: its name, size and kind. Returns the cleaned name and the
 /// content type.
 pub fn check(sent_name: &str, bytes: &[u8], max_bytes: usize) -> AppResult<(String, &'static str)> {
@@ -219,11 +228,7 @@ pub fn check(sent_name: &str, bytes: &[u8], max_bytes: usize) -> AppResult<(Stri
         return Err(invalid("文件是空的，请重新选择".into()));
     }
     if bytes.len() > max_bytes {
-        return Err(AppError::too_large(format!(
-            "附件超过{}MB的上限，请压缩或拆分后上传",
-            max_bytes / (1024 * 1024)
-        ))
-        .with_code("ATTACHMENT_TOO_LARGE"));
+        return Err(too_large(max_bytes));
     }
     let ending = name
         .rsplit_once('.')

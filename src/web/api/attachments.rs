@@ -69,14 +69,6 @@ pub struct RemoveInput {
     pub reason: String,
 }
 
-fn too_large(limit: usize) -> AppError {
-    AppError::too_large(format!(
-        "附件超过{}MB的上限，请压缩或拆分后上传",
-        limit / (1024 * 1024)
-    ))
-    .with_code("ATTACHMENT_TOO_LARGE")
-}
-
 async fn petition(st: &AppState, caller: &Caller, scope: &ApiScope, id: &str) -> AppResult<Owner> {
     caller.must_work_on(MODULE)?;
     petitions::files_of(&st.reg.db, &scope.0, parse_id(id, "诉求")?).await
@@ -102,7 +94,7 @@ async fn add(
     req: Request,
 ) -> AppResult<(StatusCode, Json<Attachment>)> {
     let limit = st.attachment_max_bytes();
-    let (name, bytes) = read_upload(st, req, limit, raw_name, too_large).await?;
+    let (name, bytes) = read_upload(st, req, limit, raw_name, attachments::too_large).await?;
     let kept = attachments::add(
         &st.reg.db,
         &st.reg.keys,

@@ -123,14 +123,6 @@ impl Case {
     }
 }
 
-fn too_large(limit: usize) -> AppError {
-    AppError::too_large(format!(
-        "附件超过{}MB的上限，请压缩或拆分后上传",
-        limit / (1024 * 1024)
-    ))
-    .with_code("ATTACHMENT_TOO_LARGE")
-}
-
 async fn read_file(
     limit: usize,
     mp: Result<Multipart, MultipartRejection>,
@@ -138,7 +130,7 @@ async fn read_file(
     let mut mp = mp.map_err(|e| AppError::bad_request(format!("上传内容有误：{e}")))?;
     let refused = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            too_large(limit)
+            attachments::too_large(limit)
         } else {
             AppError::bad_request(format!("上传内容有误：{e}"))
         }

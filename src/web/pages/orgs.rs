@@ -228,7 +228,9 @@ async fn show_page(st: &AppState, ctx: &Ctx, code: &str) -> Result<ShowPage, App
     let parents = ancestors(st, scope, &org).await?;
     let mut figures = Vec::new();
     let mut period = String::new();
-    if ctx.can(Perm::StatsRead) {
+    // This year so far: the registry's figures and the casework's.
+    let works_on_cases = ctx.caller.works_on(crate::casework::MODULE);
+    let this_year = if ctx.can(Perm::StatsRead) || works_on_cases {
         let (_, p) = stats::resolve(
             db,
             scope,
@@ -239,7 +241,13 @@ async fn show_page(st: &AppState, ctx: &Ctx, code: &str) -> Result<ShowPage, App
             },
         )
         .await?;
-        let s = stats::compute(db, &org, &p).await?;
+        period = format!("{} 至 {}", p.from, p.to);
+        Some(p)
+    } else {
+        None
+    };
+    if let (true, Some(p)) = (ctx.can(Perm::StatsRead), &this_year) {
+        let s = stats::compute(db, &org, p).await?;
         period = format!("{} 至 {}", s.from, s.to);
         let drill = |f: &str| format!("/drill?figure={f}&org={}", org.code);
         figures = vec![
@@ -275,17 +283,7 @@ async fn show_page(st: &AppState, ctx: &Ctx, code: &str) -> Result<ShowPage, App
         ];
     }
     let mut case_figures = Vec::new();
-    if ctx.caller.works_on(crate::casework::MODULE) {
-        let (_, p) = stats::resolve(
-            db,
-            scope,
-            &StatsQuery {
-                org: Some(org.code.clone()),
-                from: None,
-                to: None,
-            },
-        )
-        .await?;
+    if let (true, Some(p)) = (works_on_cases, &this_year) {
         const SHOWN: &[&str] = &[
             "petitions.items",
             "petitions.closed_rate",
@@ -294,7 +292,7 @@ async fn show_page(st: &AppState, ctx: &Ctx, code: &str) -> Result<ShowPage, App
             "mediation.amount_recovered",
             "legal_aid.cases",
         ];
-        case_figures = crate::casework::figures::compute(db, &org, &p)
+        case_figures = crate::casework::figures::compute(db, &org, p)
             .await?
             .into_iter()
             .filter(|f| SHOWN.contains(&f.key.as_str()))
@@ -306,9 +304,6 @@ async fn show_page(st: &AppState, ctx: &Ctx, code: &str) -> Result<ShowPage, App
                 (f.label, f.display, href)
             })
             .collect();
-        if period.is_empty() {
-            period = format!("{} 至 {}", p.from, p.to);
-        }
     }
     let mut children = stats::child_rates(db, &org).await?;
     children.sort_by(|a, b| a.code.cmp(&b.code));
