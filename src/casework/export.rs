@@ -95,6 +95,31 @@ fn dispute_row(d: &disputes::Dispute, workers: &[String]) -> Vec<String> {
 /// builds (the tests) read a handful at a time, so the batch boundaries are crossed on small data.
 const BATCH: i64 = if cfg!(debug_assertions) { 7 } else { 2_000 };
 
+/// Writes a register to `sheet` batch by batch: `fetch` reads the cases after a position (day
+/// of receipt, id), `row` gives a case's cells and `position` where it stands. Returns how many.
+async fn write_batches<T, Fut>(
+    sheet: &mut SheetWriter,
+    mut fetch: impl FnMut(Option<(String, i64)>) -> Fut,
+    row: impl Fn(&T) -> Vec<String>,
+    position: impl Fn(&T) -> (String, i64),
+) -> AppResult<usize>
+where
+    Fut: std::future::Future<Output = AppResult<Vec<T>>>,
+{
+    let (mut after, mut n) = (None, 0);
+    loop {
+        let batch = fetch(after.take()).await?;
+        for case in &batch {
+            sheet.row(&row(case))?;
+        }
+        n += batch.len();
+        match batch.last() {
+            Some(last) if batch.len() as i64 == BATCH => after = Some(position(last)),
+            _ => return Ok(n),
+        }
+    }
+}
+
 /// The petitions register of a subtree and period: the file's name, its bytes, how many cases.
 pub async fn petitions_sheet(
     db: &Db,
@@ -108,26 +133,16 @@ pub async fn petitions_sheet(
         "职工诉求",
         &headers(PETITION_COLUMNS, PETITION_EXTRA),
     )?;
-    let (mut after, mut n) = (None, 0);
-    loop {
-        let batch = petitions::case_register(
-            db,
-            &org.path,
-            (period.from, period.to),
-            after.as_ref(),
-            BATCH,
-            today,
-        )
-        .await?;
-        for p in &batch {
-            sheet.row(&petition_row(p))?;
-        }
-        n += batch.len();
-        match batch.last() {
-            Some(p) if batch.len() as i64 == BATCH => after = Some((p.received_on.clone(), p.id)),
-            _ => break,
-        }
-    }
+    let days = (period.from, period.to);
+    let n = write_batches(
+        &mut sheet,
+        |after| async move {
+            petitions::case_register(db, &org.path, days, after.as_ref(), BATCH, today).await
+        },
+        petition_row,
+        |p| (p.received_on.clone(), p.id),
+    )
+    .await?;
     let name = format!("职工诉求登记_{}_{}至{}", org.name, period.from, period.to);
     Ok((name, sheet.finish()?, n))
 }
@@ -145,28 +160,16 @@ pub async fn disputes_sheet(
         "调解与法律援助",
         &headers(DISPUTE_COLUMNS, DISPUTE_EXTRA),
     )?;
-    let (mut after, mut n) = (None, 0);
-    loop {
-        let batch = disputes::case_register(
-            db,
-            &org.path,
-            (period.from, period.to),
-            after.as_ref(),
-            BATCH,
-            today,
-        )
-        .await?;
-        for (d, workers) in &batch {
-            sheet.row(&dispute_row(d, workers))?;
-        }
-        n += batch.len();
-        match batch.last() {
-            Some((d, _)) if batch.len() as i64 == BATCH => {
-                after = Some((d.received_on.clone(), d.id))
-            }
-            _ => break,
-        }
-    }
+    let days = (period.from, period.to);
+    let n = write_batches(
+        &mut sheet,
+        |after| async move {
+            disputes::case_register(db, &org.path, days, after.as_ref(), BATCH, today).await
+        },
+        |(d, workers)| dispute_row(d, workers),
+        |(d, _)| (d.received_on.clone(), d.id),
+    )
+    .await?;
     let name = format!(
         "调解与法律援助登记_{}_{}至{}",
         org.name, period.from, period.to
