@@ -106,13 +106,7 @@ pub(crate) async fn read_upload(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let refused = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            too_large(limit)
-        } else {
-            AppError::bad_request(format!("上传内容有误：{e}"))
-        }
-    };
+    let refused = |e| multipart_refused(e, limit, too_large);
     let (name, data) = if is_multipart {
         let mut mp = Multipart::from_request(req, st)
             .await
@@ -152,8 +146,18 @@ pub(crate) fn upload_refused(
     limit: usize,
     e: axum::extract::multipart::MultipartError,
 ) -> AppError {
+    multipart_refused(e, limit, upload_too_large)
+}
+
+/// A multipart upload that could not be read: over `limit` (answered by `too_large`), or
+/// malformed.
+pub(crate) fn multipart_refused(
+    e: axum::extract::multipart::MultipartError,
+    limit: usize,
+    too_large: fn(usize) -> AppError,
+) -> AppError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        upload_too_large(limit)
+        too_large(limit)
     } else {
         AppError::bad_request(format!("上传内容有误：{e}"))
     }

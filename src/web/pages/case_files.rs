@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::attachments::{self, Attachment, Owner};
 use crate::casework::{MODULE, disputes, petitions};
 use crate::error::{AppError, AppResult};
+use crate::web::api::files::multipart_refused;
 use crate::web::api::parse_id;
 
 pub fn router(max_bytes: usize) -> Router<AppState> {
@@ -128,13 +129,7 @@ async fn read_file(
     mp: Result<Multipart, MultipartRejection>,
 ) -> AppResult<(String, Vec<u8>)> {
     let mut mp = mp.map_err(|e| AppError::bad_request(format!("上传内容有误：{e}")))?;
-    let refused = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            attachments::too_large(limit)
-        } else {
-            AppError::bad_request(format!("上传内容有误：{e}"))
-        }
-    };
+    let refused = |e| multipart_refused(e, limit, attachments::too_large);
     let mut found = None;
     while let Some(field) = mp.next_field().await.map_err(refused)? {
         if field.name() == Some("file") {
