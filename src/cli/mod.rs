@@ -5,6 +5,7 @@
 //! (see [`import`] and `gonghui audit verify --help`).
 
 mod account;
+mod aid;
 mod audit;
 mod demo;
 mod export;
@@ -154,6 +155,11 @@ pub enum Command {
         #[command(subcommand)]
         what: LedgerCommand,
     },
+    /// Aid payouts.
+    Aid {
+        #[command(subcommand)]
+        what: AidCommand,
+    },
     /// Benchmarks that print their numbers (see docs/benchmarks.md).
     Bench {
         #[command(subcommand)]
@@ -169,6 +175,21 @@ pub enum LedgerCommand {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AidCommand {
+    /// Record every line of a payout batch still waiting as paid (the bank confirmed the whole
+    /// transfer file, or the goods were handed over), posting each chunk of lines in the same
+    /// transaction as their status. Stopped at any point, every line is either paid and posted
+    /// or still waiting; running it again pays the rest.
+    Pay {
+        /// The batch's id.
+        batch: i64,
+        /// Lines per transaction.
+        #[arg(long, default_value_t = 500)]
+        chunk: usize,
     },
 }
 
@@ -324,6 +345,7 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
         } => demo::demo(&config, members, seed, write_files, files_only).await,
         Command::Audit { what } => audit::audit(&config, what).await,
         Command::Ledger { what } => ledger::ledger(&config, what).await,
+        Command::Aid { what } => aid::aid(&config, what).await,
         Command::Bench { what } => match what {
             BenchCommand::Import { dir, format } => crate::bench::import(&config, &dir, &format)
                 .await

@@ -116,7 +116,205 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_only: &[],
         postgres_only: &[],
     },
+    Migration {
+        version: 15,
+        name: "hardship files, aid campaigns with review chains, public notice and payout batches",
+        sql: V15_AID,
+        sqlite_only: &[],
+        postgres_only: &[],
+    },
 ];
+
+/// Hardship files (困难职工档案): a household (`hardship_files`) with its persons
+/// (`hardship_persons`, members linked, others protected like members). `active_key` is the
+/// person's ID-number blind index (hex) while the file is active and NULL after exit: its
+/// unique index makes "one active file per person" hold whatever route writes. The tier is
+/// computed against the local 低保 line of the region and year (`hardship_lines`: monthly fen
+/// per person; the 相对困难 multiple and the 意外致困 share in percent, per region and year).
+///
+/// Aid campaigns (送温暖 …) own a budget account in the ledger; applications name the member,
+/// the amount (cash, or the value of goods) and move up the campaign's review chain
+/// (`reviews`: one row per level, shared by every module that reviews), then through the
+/// public notice (`notice_until`, objections in `aid_objections`). `once_key` (campaign and
+/// member) is set while an application counts against "once per campaign": its unique index
+/// stops a second one even when two arrive at once. A payout batch reserves its total from the
+/// budget (one posting); each line is paid (posted from the reserve to money paid out) or
+/// failed, retried or cancelled (the reserve returned); an application is in one line only.
+const V15_AID: &str = r#"
+CREATE TABLE hardship_lines (
+    id {pk},
+    region_code TEXT {c} NOT NULL,
+    year BIGINT NOT NULL,
+    line_fen BIGINT NOT NULL,
+    relative_pct BIGINT NOT NULL,
+    sudden_pct BIGINT NOT NULL,
+    set_by TEXT NOT NULL,
+    set_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX hardship_lines_region_year ON hardship_lines(region_code, year);
+CREATE TABLE hardship_files (
+    id {pk},
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    region_code TEXT NOT NULL,
+    assessed_year BIGINT NOT NULL,
+    household_size BIGINT NOT NULL,
+    income_fen BIGINT NOT NULL,
+    rigid_fen BIGINT NOT NULL,
+    sudden_fen BIGINT NOT NULL,
+    tier TEXT NOT NULL,
+    tier_reason TEXT NOT NULL,
+    causes TEXT NOT NULL,
+    plan TEXT NOT NULL,
+    measures TEXT NOT NULL,
+    entered_on TEXT {c} NOT NULL,
+    review_due TEXT {c} NOT NULL,
+    reviewed_on TEXT {c},
+    exited_on TEXT {c},
+    exit_reason TEXT,
+    exit_note TEXT,
+    status TEXT NOT NULL,
+    version BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX hardship_files_path ON hardship_files(org_path, status);
+CREATE INDEX hardship_files_review ON hardship_files(status, review_due);
+CREATE INDEX hardship_files_entered ON hardship_files(entered_on, org_path);
+CREATE TABLE hardship_persons (
+    id {pk},
+    file_id BIGINT NOT NULL REFERENCES hardship_files(id),
+    member_id BIGINT REFERENCES members(id),
+    name TEXT,
+    id_hash {blob},
+    id_enc {blob},
+    id_masked TEXT,
+    mobile_enc {blob},
+    mobile_masked TEXT,
+    relation TEXT NOT NULL,
+    birth_year BIGINT,
+    health TEXT NOT NULL,
+    schooling TEXT NOT NULL,
+    work TEXT NOT NULL,
+    active_key TEXT
+);
+CREATE INDEX hardship_persons_file ON hardship_persons(file_id);
+CREATE INDEX hardship_persons_member ON hardship_persons(member_id);
+CREATE UNIQUE INDEX hardship_persons_active ON hardship_persons(active_key);
+CREATE TABLE reviews (
+    id {pk},
+    subject_type TEXT NOT NULL,
+    subject_id BIGINT NOT NULL,
+    level BIGINT NOT NULL,
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    decision TEXT,
+    comment TEXT,
+    actor TEXT,
+    decided_at BIGINT
+);
+CREATE UNIQUE INDEX reviews_level ON reviews(subject_type, subject_id, level);
+CREATE TABLE aid_campaigns (
+    id {pk},
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    starts_on TEXT {c} NOT NULL,
+    ends_on TEXT {c} NOT NULL,
+    budget_fen BIGINT NOT NULL,
+    max_per_person_fen BIGINT NOT NULL,
+    eligible_tiers TEXT NOT NULL,
+    eligible_groups TEXT NOT NULL,
+    review_kinds TEXT NOT NULL,
+    notice_days BIGINT NOT NULL,
+    allow_repeat BIGINT NOT NULL,
+    budget_account BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX aid_campaigns_path ON aid_campaigns(org_path, starts_on);
+CREATE TABLE aid_applications (
+    id {pk},
+    campaign_id BIGINT NOT NULL REFERENCES aid_campaigns(id),
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    member_id BIGINT NOT NULL REFERENCES members(id),
+    file_id BIGINT REFERENCES hardship_files(id),
+    tier TEXT,
+    form TEXT NOT NULL,
+    amount_fen BIGINT NOT NULL,
+    goods TEXT,
+    reason TEXT NOT NULL,
+    bank_name TEXT,
+    bank_account_enc {blob},
+    bank_account_masked TEXT,
+    channel TEXT NOT NULL,
+    applied_on TEXT {c} NOT NULL,
+    review_path TEXT {c},
+    notice_until TEXT {c},
+    objections_open BIGINT NOT NULL DEFAULT 0,
+    once_key TEXT,
+    status TEXT NOT NULL,
+    version BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX aid_applications_once ON aid_applications(once_key);
+CREATE INDEX aid_applications_campaign ON aid_applications(campaign_id, status);
+CREATE INDEX aid_applications_review ON aid_applications(review_path, status);
+CREATE INDEX aid_applications_path ON aid_applications(org_path, status);
+CREATE INDEX aid_applications_member ON aid_applications(member_id);
+CREATE TABLE aid_objections (
+    id {pk},
+    application_id BIGINT NOT NULL REFERENCES aid_applications(id),
+    raised_on TEXT {c} NOT NULL,
+    raised_by TEXT NOT NULL,
+    text TEXT NOT NULL,
+    resolution TEXT,
+    resolution_note TEXT,
+    resolved_by TEXT,
+    resolved_at BIGINT
+);
+CREATE INDEX aid_objections_application ON aid_objections(application_id);
+CREATE TABLE aid_batches (
+    id {pk},
+    campaign_id BIGINT NOT NULL REFERENCES aid_campaigns(id),
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    made_on TEXT {c} NOT NULL,
+    line_count BIGINT NOT NULL,
+    total_fen BIGINT NOT NULL,
+    posting_id BIGINT NOT NULL,
+    made_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX aid_batches_campaign ON aid_batches(campaign_id);
+CREATE TABLE aid_payouts (
+    id {pk},
+    batch_id BIGINT NOT NULL REFERENCES aid_batches(id),
+    application_id BIGINT NOT NULL REFERENCES aid_applications(id),
+    campaign_id BIGINT NOT NULL REFERENCES aid_campaigns(id),
+    org_path TEXT {c} NOT NULL,
+    member_id BIGINT NOT NULL REFERENCES members(id),
+    file_id BIGINT,
+    form TEXT NOT NULL,
+    amount_fen BIGINT NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 1,
+    status TEXT NOT NULL,
+    failed_reason TEXT,
+    paid_on TEXT {c},
+    posting_id BIGINT,
+    version BIGINT NOT NULL DEFAULT 0,
+    updated_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX aid_payouts_application ON aid_payouts(application_id);
+CREATE INDEX aid_payouts_batch ON aid_payouts(batch_id, status);
+CREATE INDEX aid_payouts_paid ON aid_payouts(org_path, paid_on);
+CREATE INDEX aid_payouts_campaign ON aid_payouts(campaign_id, status)
+"#;
 
 /// The money ledger: a union's accounts, each movement of money a posting of lines in fen that
 /// add up to zero. A posting is never changed; a reversal is another posting that names it

@@ -456,7 +456,13 @@ where
 /// instead of about one second for 500,000 rows).
 /// Numbered placeholders `$1,$2,…,$n` for an `IN (…)` list.
 pub fn in_list(n: usize) -> String {
-    (1..=n)
+    in_list_from(1, n)
+}
+
+/// Numbered placeholders `$first,…` for `n` values after `first - 1` others. Keep lists to a
+/// thousand or so on SQLite (see above).
+pub fn in_list_from(first: usize, n: usize) -> String {
+    (first..first + n)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(",")

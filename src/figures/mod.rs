@@ -173,6 +173,7 @@ pub async fn hierarchy_changed(tx: &mut crate::db::Tx) -> AppResult<()> {
 pub async fn catalogue(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<FigureValue>> {
     let mut all = crate::registry::figures::compute(db, org, period).await?;
     all.extend(crate::casework::figures::compute(db, org, period).await?);
+    all.extend(crate::aid::figures::compute(db, org, period).await?);
     Ok(all)
 }
 

@@ -106,7 +106,8 @@ pub fn check_lines(lines: &[Line]) -> AppResult<()> {
 
 const ACCOUNT_COLS: &str = "id, org_id, org_path, code, name, may_go_negative, balance_fen";
 
-/// The account `code` of a union, made on first use with its name.
+/// The account `code` of a union, made on first use with its name. Two transactions making
+/// the same account at once both get the one made (the second insert waits and does nothing).
 pub async fn ensure_account(
     tx: &mut Tx,
     books: &Books,
@@ -115,22 +116,21 @@ pub async fn ensure_account(
     may_go_negative: bool,
     now: i64,
 ) -> AppResult<Account> {
-    let found: Option<Account> = sqlx::query_as(&format!(
-        "SELECT {ACCOUNT_COLS} FROM ledger_accounts WHERE org_id = $1 AND code = $2"
-    ))
-    .bind(books.org_id)
-    .bind(code)
-    .fetch_optional(&mut **tx)
-    .await?;
+    let find =
+        format!("SELECT {ACCOUNT_COLS} FROM ledger_accounts WHERE org_id = $1 AND code = $2");
+    let found: Option<Account> = sqlx::query_as(&find)
+        .bind(books.org_id)
+        .bind(code)
+        .fetch_optional(&mut **tx)
+        .await?;
     if let Some(a) = found {
         return Ok(a);
     }
-    let id = new_id();
     sqlx::query(
         "INSERT INTO ledger_accounts (id, org_id, org_path, code, name, may_go_negative, balance_fen, created_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,0,$7)",
+         VALUES ($1,$2,$3,$4,$5,$6,0,$7) ON CONFLICT (org_id, code) DO NOTHING",
     )
-    .bind(id)
+    .bind(new_id())
     .bind(books.org_id)
     .bind(&books.org_path)
     .bind(code)
@@ -139,15 +139,11 @@ pub async fn ensure_account(
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    Ok(Account {
-        id,
-        org_id: books.org_id,
-        org_path: books.org_path.clone(),
-        code: code.into(),
-        name: name.into(),
-        may_go_negative: i64::from(may_go_negative),
-        balance_fen: 0,
-    })
+    Ok(sqlx::query_as(&find)
+        .bind(books.org_id)
+        .bind(code)
+        .fetch_one(&mut **tx)
+        .await?)
 }
 
 /// Writes a posting inside the caller's transaction, with its audit event; returns its id.

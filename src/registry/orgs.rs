@@ -290,6 +290,16 @@ const PATH_COLUMNS: &[(&str, &str)] = &[
     ("petitions", "received_path"),
     ("disputes", "org_path"),
     ("advocates", "org_path"),
+    ("ledger_accounts", "org_path"),
+    ("ledger_postings", "org_path"),
+    ("ledger_lines", "org_path"),
+    ("hardship_files", "org_path"),
+    ("reviews", "org_path"),
+    ("aid_campaigns", "org_path"),
+    ("aid_applications", "org_path"),
+    ("aid_applications", "review_path"),
+    ("aid_batches", "org_path"),
+    ("aid_payouts", "org_path"),
 ];
 
 /// The materialised paths of the unions above the one at `path` (`/1/2/3/` → `/1/`, `/1/2/`).

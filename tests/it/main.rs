@@ -2,6 +2,7 @@
 //! PostgreSQL when TEST_DATABASE_URL is set.
 
 mod access;
+mod aid;
 mod api;
 mod attachments;
 mod audit_trail;

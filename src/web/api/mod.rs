@@ -1,6 +1,7 @@
 //! JSON API handlers, one file per domain. Every handler takes the caller's [`ApiScope`];
 //! records outside it are 404.
 
+pub mod aid;
 pub mod attachments;
 pub mod casework;
 pub mod figures;
@@ -64,6 +65,10 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         attachments::list_dispute_files, attachments::add_dispute_file, attachments::get_dispute_file, attachments::remove_dispute_file,
         attachments::list_my_files, attachments::add_my_file, attachments::get_my_file,
         ledger::list_accounts, ledger::list_postings,
+        aid::list_lines, aid::set_line, aid::list_files, aid::open_file, aid::get_file, aid::review_file, aid::replan_file, aid::exit_file,
+        aid::list_campaigns, aid::create_campaign, aid::get_campaign, aid::apply, aid::list_applications, aid::get_application,
+        aid::decide, aid::object, aid::resolve, aid::make_batch, aid::get_batch, aid::bank_file, aid::record_results, aid::act_on_line,
+        aid::paid, aid::my_applications, aid::apply_myself,
         super::auth_api::login_handler, super::auth_api::totp_handler, super::auth_api::totp_setup_begin,
         super::auth_api::totp_setup_confirm, super::auth_api::password_handler, super::auth_api::logout_handler,
         super::auth_api::logout_all_handler, super::auth_api::me_handler,
@@ -78,7 +83,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
     tags((name = "auth", description = "登录与会话"), (name = "admin", description = "账号、令牌与审计（三员分立）"), (name = "unions", description = "工会组织"), (name = "employers", description = "单位"), (name = "members", description = "会员"),
          (name = "stats", description = "统计"), (name = "files", description = "导入、导出、模板"),
          (name = "casework", description = "职工诉求（信访）、调解与法律援助"),
-         (name = "finance", description = "资金账目（只读）"))
+         (name = "finance", description = "资金账目（只读）"),
+         (name = "aid", description = "困难职工档案、帮扶活动、审核公示与发放"))
 )]
 pub struct ApiDoc;
 
@@ -161,6 +167,37 @@ pub fn router() -> Router<AppState> {
         .route("/me/petitions/{id}", get(casework::my_petition))
         .route("/ledger/accounts", get(ledger::list_accounts))
         .route("/ledger/postings", get(ledger::list_postings))
+        .route("/aid/lines", get(aid::list_lines).post(aid::set_line))
+        .route("/aid/files", get(aid::list_files).post(aid::open_file))
+        .route("/aid/files/{id}", get(aid::get_file))
+        .route("/aid/files/{id}/review", post(aid::review_file))
+        .route("/aid/files/{id}/plan", post(aid::replan_file))
+        .route("/aid/files/{id}/exit", post(aid::exit_file))
+        .route(
+            "/aid/campaigns",
+            get(aid::list_campaigns).post(aid::create_campaign),
+        )
+        .route("/aid/campaigns/{id}", get(aid::get_campaign))
+        .route("/aid/campaigns/{id}/applications", post(aid::apply))
+        .route("/aid/campaigns/{id}/batches", post(aid::make_batch))
+        .route("/aid/applications", get(aid::list_applications))
+        .route("/aid/applications/{id}", get(aid::get_application))
+        .route("/aid/applications/{id}/decision", post(aid::decide))
+        .route("/aid/applications/{id}/objections", post(aid::object))
+        .route(
+            "/aid/applications/{id}/objections/{objection}/resolve",
+            post(aid::resolve),
+        )
+        .route("/aid/batches/{id}", get(aid::get_batch))
+        .route("/aid/batches/{id}/bank-file", get(aid::bank_file))
+        .route("/aid/batches/{id}/results", post(aid::record_results))
+        .route("/aid/batches/{id}/lines/{line}", post(aid::act_on_line))
+        .route("/aid/paid", get(aid::paid))
+        .route("/me/aid/applications", get(aid::my_applications))
+        .route(
+            "/me/aid/campaigns/{id}/applications",
+            post(aid::apply_myself),
+        )
 }
 
 /// The import upload route, with its own (larger) body limit.

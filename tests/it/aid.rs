@@ -1,0 +1,935 @@
+//! Money and help: hardship files in their tier, one active file per person; aid campaigns
+//! whose applications climb their review chain, are shown publicly and paid once; batches that
+//! never overspend a budget even at once, nor pay a line twice, nor half-pay when killed; and
+//! 人 / 人次 / 户 against a brute-force recount.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Duration, NaiveDate};
+use gonghui::aid::{campaigns, payouts};
+use gonghui::audit::Actor;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// A name for the n-th person: digits are not allowed in names.
+fn cn(n: impl ToString) -> String {
+    n.to_string()
+        .chars()
+        .map(|d| {
+            "零一二三四五六七八九"
+                .chars()
+                .nth(d.to_digit(10).unwrap_or(0) as usize)
+                .unwrap()
+        })
+        .collect()
+}
+
+async fn enroll(app: &TestApp, name: &str, seq: u32, org: &str) -> String {
+    let (s, v) = app
+        .post(
+            "/api/v1/members",
+            json!({ "name": name, "id_number": id_number("340402", "19800101", seq), "org_code": org, "joined_on": "2020-01-01" }),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    v["member"]["id"].as_str().unwrap().to_string()
+}
+
+/// The tree with a region on the city and its 低保 line of this year: 600 元 a person a month.
+async fn aid_tree(app: &TestApp) {
+    app.seed_tree().await;
+    let (s, v) = app
+        .put(
+            "/api/v1/orgs/C",
+            json!({"name": "测试市总工会", "kind": "city", "region_code": "340400"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let year = today(app).format("%Y").to_string();
+    let (s, v) = app
+        .post("/api/v1/aid/lines", json!({"region_code": "340400", "year": year.parse::<i64>().unwrap(), "monthly": "600"}))
+        .await;
+    assert_eq!(s, 200, "{v}");
+}
+
+fn today(app: &TestApp) -> NaiveDate {
+    use gonghui::clock::Clock;
+    gonghui::clock::local_date(app.clock.now_ms())
+}
+
+fn household(member: &str, income: &str, extra: Vec<Value>) -> Value {
+    let mut persons =
+        vec![json!({"member_id": member, "relation": "本人", "health": "大病", "work": "在职"})];
+    persons.extend(extra);
+    json!({
+        "persons": persons, "income": income, "causes": ["因病"],
+        "plan": "医疗救助与子女助学", "measures": "申请大病救助，联系企业安排轻岗",
+    })
+}
+
+#[tokio::test]
+async fn a_household_is_filed_in_its_tier_once_and_leaves_with_a_reason() {
+    let app = spawn_app().await;
+    aid_tree(&app).await;
+    let worker = enroll(&app, "困难职工", 11, "U1").await;
+    let child = json!({"name": "困难子女", "id_number": id_number("340402", "20100101", 21), "relation": "子女", "schooling": "初中"});
+    // Two persons × 12 × 600 = 14,400 元: exactly on the line is 相对困难, one fen below 深度困难.
+    let (s, on_line) = app
+        .post(
+            "/api/v1/aid/files",
+            household(&worker, "14400", vec![child.clone()]),
+        )
+        .await;
+    assert_eq!(s, 201, "{on_line}");
+    assert_eq!(on_line["tier"], "relative", "{on_line}");
+    assert!(
+        on_line["tier_reason"].as_str().unwrap().contains("600.00"),
+        "{on_line}"
+    );
+    // The same child in a second household is refused, and nothing of it is written.
+    let other = enroll(&app, "另一职工", 13, "U1").await;
+    let (s, v) = app
+        .post(
+            "/api/v1/aid/files",
+            household(&other, "7199.99", vec![child.clone()]),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("HARDSHIP_PERSON_ON_FILE")),
+        "{v}"
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM hardship_files").await, 1);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM hardship_persons").await, 2);
+    let (s, deep) = app
+        .post("/api/v1/aid/files", household(&other, "7199.99", vec![]))
+        .await;
+    assert_eq!(s, 201, "{deep}");
+    assert_eq!(
+        deep["tier"], "deep",
+        "one person, 7,199.99 元 a year is below 7,200: {deep}"
+    );
+    // Bad amounts: named by field, nothing written.
+    for (income, needle) in [
+        ("-1", "不能为负数"),
+        ("100.001", "最多两位小数"),
+        ("999999999999", "超过 1 亿元"),
+        ("abc", "金额格式"),
+    ] {
+        let third = enroll(
+            &app,
+            &format!("职工{}", cn(income.len())),
+            15 + income.len() as u32 * 2,
+            "U1",
+        )
+        .await;
+        let (s, v) = app
+            .post("/api/v1/aid/files", household(&third, income, vec![]))
+            .await;
+        assert_eq!(s, 422, "{income}: {v}");
+        assert!(v.to_string().contains(needle), "{income}: {v}");
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM hardship_files").await, 2);
+    // Re-verification: the tier follows the new income; out of hardship it says to exit.
+    let id = on_line["id"].as_str().unwrap();
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/aid/files/{id}/review"),
+            json!({"income": "1000", "version": 0}),
+        )
+        .await;
+    assert_eq!((s, v["tier"].as_str()), (200, Some("deep")), "{v}");
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/aid/files/{id}/review"),
+            json!({"income": "90000", "version": 1}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("HARDSHIP_NOT_ELIGIBLE")),
+        "{v}"
+    );
+    assert!(v["message"].as_str().unwrap().contains("解困脱困"), "{v}");
+    // An old version is refused.
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/aid/files/{id}/exit"),
+            json!({"reason": "收入提高", "version": 0}),
+        )
+        .await;
+    assert_eq!((s, v["code"].as_str()), (409, Some("CASE_CHANGED")), "{v}");
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/aid/files/{id}/exit"),
+            json!({"reason": "收入提高", "note": "子女就业", "version": 1}),
+        )
+        .await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("exited")), "{v}");
+    // Out of the files, the child may be filed again with another household.
+    let fourth = enroll(&app, "第四职工", 41, "U2").await;
+    let (s, v) = app
+        .post("/api/v1/aid/files", household(&fourth, "3000", vec![child]))
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let (s, d) = app.get(&format!("/api/v1/aid/files/{id}")).await;
+    assert_eq!(s, 200);
+    let actions: Vec<&str> = d["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["enter", "review", "exit"]);
+    assert!(
+        d["persons"][1]["id_masked"].as_str().unwrap().contains('*'),
+        "{d}"
+    );
+    // The figures: two households on file now (深度 2), one entered-and-exited.
+    let (_, figs) = app.get("/api/v1/figures?org=C").await;
+    let fig = |key: &str| {
+        figs["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == key)
+            .unwrap()["value"]
+            .as_f64()
+            .unwrap()
+    };
+    assert_eq!(fig("hardship.households"), 2.0);
+    assert_eq!(fig("hardship.persons"), 3.0);
+    assert_eq!(fig("hardship.entered"), 3.0);
+    assert_eq!(fig("hardship.exited"), 1.0);
+    // The yearly re-verification reminder: a year on, all on-file households are overdue.
+    let reg_scope = gonghui::registry::scope::Scope::all();
+    let later = today(&app) + Duration::days(366);
+    let items = gonghui::aid::hardship::reminders(&app.reg.db, &reg_scope, later)
+        .await
+        .unwrap();
+    assert_eq!(
+        items.iter().find(|i| i.urgent).map(|i| i.count),
+        Some(2),
+        "{items:?}"
+    );
+}
+
+/// A campaign of D1 reviewed by the grassroots union then the district, shown `notice` days.
+async fn campaign(app: &TestApp, budget: &str, notice: i64, extra: Value) -> String {
+    let t = today(app);
+    let mut body = json!({
+        "org_code": "D1", "name": "春节送温暖", "kind": "两节送温暖", "starts_on": (t - Duration::days(1)).to_string(),
+        "ends_on": (t + Duration::days(30)).to_string(), "budget": budget, "max_per_person": "2000",
+        "review_kinds": ["grassroots", "district"], "notice_days": notice,
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let (s, v) = app.post("/api/v1/aid/campaigns", body).await;
+    assert_eq!(s, 201, "{v}");
+    v["id"].as_str().unwrap().to_string()
+}
+
+fn application(member: &str, amount: &str) -> Value {
+    json!({"member_id": member, "amount": amount, "reason": "家庭困难", "bank_name": "工商银行", "bank_account": "6222 0212 3456 7890 123"})
+}
+
+async fn decide(app: &TestApp, id: &str, version: i64) -> Value {
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/aid/applications/{id}/decision"),
+            json!({"decision": "approve", "version": version}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    v
+}
+
+#[tokio::test]
+async fn an_application_climbs_its_chain_is_shown_publicly_and_is_paid_once() {
+    let app = spawn_app().await;
+    aid_tree(&app).await;
+    let m = enroll(&app, "受助职工", 11, "U1").await;
+    let c = campaign(&app, "10000", 3, json!({})).await;
+    let (s, a) = app
+        .post(
+            &format!("/api/v1/aid/campaigns/{c}/applications"),
+            application(&m, "1500"),
+        )
+        .await;
+    assert_eq!(s, 201, "{a}");
+    assert_eq!(
+        (a["status"].as_str(), a["reviewing_org"].as_str()),
+        (Some("reviewing"), Some("甲公司工会")),
+        "{a}"
+    );
+    assert_eq!(a["bank_account_masked"], "6222****0123");
+    let id = a["id"].as_str().unwrap();
+    // The same person again in the same campaign is stopped.
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/aid/campaigns/{c}/applications"),
+            application(&m, "100"),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("AID_ONCE_PER_CAMPAIGN")),
+        "{v}"
+    );
+    // A cadre of the other district neither sees nor decides it; the street is not a level.
+    app.add_account("d2_cadre", "cadre", Some("D2"), None).await;
+    let d2 = app.signed_in("d2_cadre", TESTER_PASSWORD).await;
+    let (s, _) = app
+        .post_as(
+            &d2,
+            &format!("/api/v1/aid/applications/{id}/decision"),
+            json!({"decision": "approve", "version": 0}),
+        )
+        .await;
+    assert_eq!(s, 404);
+    let v = decide(&app, id, 0).await;
+    assert_eq!(
+        (v["status"].as_str(), v["reviewing_org"].as_str()),
+        (Some("reviewing"), Some("一区总工会")),
+        "{v}"
+    );
+    let v = decide(&app, id, 1).await;
+    assert_eq!(v["status"], "notice", "{v}");
+    // An objection during the notice holds it; dismissed, it goes on.
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/aid/applications/{id}/objections"),
+            json!({"text": "群众反映其家庭已购新车"}),
+        )
+        .await;
+    assert_eq!((s, v["objections_open"].as_i64()), (200, Some(1)), "{v}");
+    let (_, d) = app.get(&format!("/api/v1/aid/applications/{id}")).await;
+    let objection = d["objections"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(d["review"].as_array().unwrap().len(), 2, "{d}");
+    let actor = Actor::system(&app.reg.keys, "test");
+    let after_notice = today(&app) + Duration::days(4);
+    let (db, now) = (&app.reg.db, gonghui::db::now_ms());
+    let e = payouts::make_batch(
+        db,
+        &actor,
+        c.parse().unwrap(),
+        &Default::default(),
+        after_notice,
+        now,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        e.message().contains("没有可发放的申请"),
+        "an open objection holds it: {}",
+        e.message()
+    );
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/aid/applications/{id}/objections/{objection}/resolve"),
+            json!({"resolution": "dismissed", "note": "经核实车辆为借用"}),
+        )
+        .await;
+    assert_eq!((s, v["objections_open"].as_i64()), (200, Some(0)), "{v}");
+    // Not before the notice ends; then one batch reserves it from the budget.
+    let e = payouts::make_batch(
+        db,
+        &actor,
+        c.parse().unwrap(),
+        &Default::default(),
+        today(&app),
+        now,
+    )
+    .await
+    .unwrap_err();
+    assert!(e.message().contains("没有可发放的申请"), "{}", e.message());
+    let batch = payouts::make_batch(
+        db,
+        &actor,
+        c.parse().unwrap(),
+        &Default::default(),
+        after_notice,
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!((batch.line_count, batch.total_fen), (1, 150_000));
+    let (_, cd) = app.get(&format!("/api/v1/aid/campaigns/{c}")).await;
+    assert_eq!(cd["campaign"]["remaining_fen"], 850_000, "{cd}");
+    // The bank file: a reason is required; it holds the full account number.
+    let (s, _) = app
+        .get(&format!(
+            "/api/v1/aid/batches/{}/bank-file?format=csv",
+            batch.id
+        ))
+        .await;
+    assert_eq!(s, 422);
+    let r = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/aid/batches/{}/bank-file?format=csv&reason=%E4%BB%A3%E5%8F%91",
+            batch.id
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("6222021234567890123") && text.contains("1500.00"),
+        "{text}"
+    );
+    // The bank's answer, sent twice: paid once.
+    let (_, bd) = app.get(&format!("/api/v1/aid/batches/{}", batch.id)).await;
+    let line = bd["lines"][0]["id"].as_str().unwrap().to_string();
+    let answer = json!({"results": [{"line": line, "outcome": "paid"}]});
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/aid/batches/{}/results", batch.id),
+            answer.clone(),
+        )
+        .await;
+    assert_eq!((s, v["paid"].as_i64()), (200, Some(1)), "{v}");
+    let (s, v) = app
+        .post(&format!("/api/v1/aid/batches/{}/results", batch.id), answer)
+        .await;
+    assert_eq!(
+        (s, v["paid"].as_i64(), v["unchanged"][0].as_str()),
+        (200, Some(0), Some(line.as_str())),
+        "{v}"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM ledger_postings WHERE source_type = 'aid_batch'")
+            .await,
+        2,
+        "the reserve and one payment"
+    );
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/aid/batches/{}/lines/{line}", batch.id),
+            json!({"action": "cancel", "reason": "误操作"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("TRANSITION_REFUSED")),
+        "a paid line is not cancelled: {v}"
+    );
+    let (_, a) = app.get(&format!("/api/v1/aid/applications/{id}")).await;
+    assert_eq!(a["application"]["status"], "paid");
+    let actions: Vec<&str> = a["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap())
+        .collect();
+    // Batched on the day the notice ended, paid at the server's clock: the last two are those.
+    assert_eq!(
+        actions[..6],
+        [
+            "apply",
+            "review",
+            "approve",
+            "object",
+            "dismiss_objection",
+            "notice_ended"
+        ]
+    );
+    assert_eq!(
+        actions[6..].iter().copied().collect::<HashSet<_>>(),
+        HashSet::from(["batch", "pay"])
+    );
+    assert!(gonghui::ledger::verify(&app.reg.db).await.unwrap().ok());
+}
+
+#[tokio::test]
+async fn failed_lines_are_retried_or_cancelled_and_bad_input_writes_nothing() {
+    let app = spawn_app().await;
+    aid_tree(&app).await;
+    let a = enroll(&app, "甲职工", 11, "U1").await;
+    let b = enroll(&app, "乙职工", 13, "U1").await;
+    let outsider = enroll(&app, "外区职工", 15, "U3").await;
+    let c = campaign(&app, "3000", 0, json!({"review_kinds": []})).await;
+    let apply = |m: String, amount: &'static str| {
+        let app = &app;
+        let c = c.clone();
+        async move {
+            app.post(
+                &format!("/api/v1/aid/campaigns/{c}/applications"),
+                application(&m, amount),
+            )
+            .await
+        }
+    };
+    // Amounts: negative, fractional fen, above the cap, absurd; a member outside the campaign.
+    for (amount, needle) in [
+        ("-5", "应大于零"),
+        ("10.005", "最多两位小数"),
+        ("2000.01", "每人最高"),
+        ("99999999999999", "超过上限"),
+    ] {
+        let (s, v) = apply(a.clone(), amount).await;
+        assert_eq!(s, 422, "{amount}: {v}");
+        assert!(v.to_string().contains(needle), "{amount}: {v}");
+    }
+    let (s, v) = apply(outsider, "100").await;
+    assert_eq!(s, 404, "{v}");
+    let (s, v) = app
+        .post(&format!("/api/v1/aid/campaigns/{c}/applications"), json!({"member_id": a, "amount": "100", "reason": "困难", "bank_name": "农行", "bank_account": "12ab"}))
+        .await;
+    assert!(s == 422 && v.to_string().contains("银行账号"), "{v}");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM aid_applications").await, 0);
+    // Reviewed by the district alone (no kinds named), no notice: approved at once.
+    let (_, x) = apply(a.clone(), "2000").await;
+    let (_, y) = apply(b.clone(), "1000").await;
+    decide(&app, x["id"].as_str().unwrap(), 0).await;
+    decide(&app, y["id"].as_str().unwrap(), 0).await;
+    let batch_body = json!({"applications": [x["id"], y["id"]]});
+    let (s, batch) = app
+        .post(
+            &format!("/api/v1/aid/campaigns/{c}/batches"),
+            batch_body.clone(),
+        )
+        .await;
+    assert_eq!(
+        (s, batch["total_fen"].as_i64()),
+        (201, Some(300_000)),
+        "{batch}"
+    );
+    let (s, v) = app
+        .post(&format!("/api/v1/aid/campaigns/{c}/batches"), batch_body)
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("AID_NOT_PAYABLE")),
+        "{v}"
+    );
+    let bid = batch["id"].as_str().unwrap();
+    let (_, bd) = app.get(&format!("/api/v1/aid/batches/{bid}")).await;
+    let lines: Vec<String> = bd["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap().to_string())
+        .collect();
+    // Both fail at the bank; a failure needs its reason.
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/aid/batches/{bid}/results"),
+            json!({"results": [{"line": lines[0], "outcome": "failed"}]}),
+        )
+        .await;
+    assert_eq!(s, 422);
+    let (s, v) = app
+        .post(&format!("/api/v1/aid/batches/{bid}/results"), json!({"results": [{"line": lines[0], "outcome": "failed", "reason": "户名不符"}, {"line": lines[1], "outcome": "failed", "reason": "账号已销户"}]}))
+        .await;
+    assert_eq!((s, v["failed"].as_i64()), (200, Some(2)), "{v}");
+    // One retried then paid; the other cancelled, its money back in the budget.
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/aid/batches/{bid}/lines/{}", lines[0]),
+            json!({"action": "retry"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["status"].as_str(), v["attempts"].as_i64()),
+        (200, Some("pending"), Some(2)),
+        "{v}"
+    );
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/aid/batches/{bid}/lines/{}", lines[1]),
+            json!({"action": "cancel"}),
+        )
+        .await;
+    assert_eq!(s, 422, "a cancel needs its reason: {v}");
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/aid/batches/{bid}/lines/{}", lines[1]),
+            json!({"action": "cancel", "reason": "本人放弃"}),
+        )
+        .await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("cancelled")), "{v}");
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/aid/batches/{bid}/results"),
+            json!({"results": [{"line": lines[0], "outcome": "paid"}]}),
+        )
+        .await;
+    assert_eq!((s, v["paid"].as_i64()), (200, Some(1)), "{v}");
+    let (_, cd) = app.get(&format!("/api/v1/aid/campaigns/{c}")).await;
+    assert_eq!(
+        cd["campaign"]["remaining_fen"], 100_000,
+        "3000 − 2000 paid; the 1000 cancelled came back: {cd}"
+    );
+    // The cancelled person may apply again; a batch above what is left is refused whole.
+    let (s, again) = apply(b.clone(), "1000").await;
+    assert_eq!(s, 201, "{again}");
+    let (_, third) = apply(enroll(&app, "丙职工", 17, "U2").await, "500").await;
+    decide(&app, again["id"].as_str().unwrap(), 0).await;
+    decide(&app, third["id"].as_str().unwrap(), 0).await;
+    let (s, v) = app
+        .post(&format!("/api/v1/aid/campaigns/{c}/batches"), json!({}))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("AID_OVER_BUDGET")),
+        "{v}"
+    );
+    assert!(
+        v["message"].as_str().unwrap().contains("1000.00"),
+        "names what is left: {v}"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM aid_batches").await,
+        1,
+        "nothing half-written"
+    );
+    assert!(gonghui::ledger::verify(&app.reg.db).await.unwrap().ok());
+}
+
+#[tokio::test]
+async fn batches_at_once_never_overspend_and_a_retried_answer_pays_once() {
+    let app = spawn_app().await;
+    aid_tree(&app).await;
+    // 1,000 元 of budget, twenty approved applications of 100 元.
+    let c = campaign(
+        &app,
+        "1000",
+        0,
+        json!({"review_kinds": [], "max_per_person": "100"}),
+    )
+    .await;
+    let mut apps = Vec::new();
+    for i in 0..20 {
+        let m = enroll(
+            &app,
+            &format!("职工{}", cn(i)),
+            11 + 2 * i,
+            if i % 2 == 0 { "U1" } else { "U2" },
+        )
+        .await;
+        let (s, a) = app
+            .post(
+                &format!("/api/v1/aid/campaigns/{c}/applications"),
+                application(&m, "100"),
+            )
+            .await;
+        assert_eq!(s, 201, "{a}");
+        decide(&app, a["id"].as_str().unwrap(), 0).await;
+        apps.push(a["id"].clone());
+    }
+    // Ten batches of two at once: 2,000 元 asked, at most 1,000 given.
+    let bodies: Vec<Value> = apps
+        .chunks(2)
+        .map(|pair| json!({"applications": pair}))
+        .collect();
+    let statuses = app
+        .post_concurrently(&format!("/api/v1/aid/campaigns/{c}/batches"), bodies)
+        .await;
+    let made = statuses.iter().filter(|s| **s == 201).count();
+    assert_eq!(made, 5, "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 409),
+        "{statuses:?}"
+    );
+    let reserved = app
+        .scalar("SELECT CAST(COALESCE(SUM(total_fen), 0) AS BIGINT) FROM aid_batches")
+        .await;
+    assert_eq!(reserved, 100_000);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM aid_payouts").await, 10);
+    // The same answer sent five times at once: each line paid once, posted once.
+    let batch = app.scalar("SELECT MIN(id) FROM aid_batches").await;
+    let lines: Vec<i64> = sqlx::query_scalar("SELECT id FROM aid_payouts WHERE batch_id = $1")
+        .bind(batch)
+        .fetch_all(app.reg.db.pool())
+        .await
+        .unwrap();
+    let answer = json!({"results": lines.iter().map(|l| json!({"line": l.to_string(), "outcome": "paid"})).collect::<Vec<_>>()});
+    let statuses = app
+        .post_concurrently(
+            &format!("/api/v1/aid/batches/{batch}/results"),
+            vec![answer; 5],
+        )
+        .await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let paid_fen = app.scalar(&format!("SELECT CAST(COALESCE(SUM(l.amount_fen), 0) AS BIGINT) FROM ledger_lines l JOIN ledger_accounts a ON a.id = l.account_id WHERE a.code = 'aid:paid'")).await;
+    assert_eq!(paid_fen, 20_000);
+    assert!(gonghui::ledger::verify(&app.reg.db).await.unwrap().ok());
+}
+
+#[tokio::test]
+async fn persons_person_times_and_households_match_a_recount() {
+    let app = spawn_app().await;
+    aid_tree(&app).await;
+    let actor = Actor::system(&app.reg.keys, "test");
+    let (db, keys) = (&app.reg.db, &app.reg.keys);
+    let t = today(&app);
+    let mut rng = Lcg(7);
+    // Twelve members, half of them on file (one household of two members).
+    let mut members = Vec::new();
+    for i in 0..12u32 {
+        members.push(
+            enroll(
+                &app,
+                &format!("受助{}", cn(i)),
+                11 + 2 * i,
+                ["U1", "U2", "U3"][i as usize % 3],
+            )
+            .await,
+        );
+    }
+    let (s, v) = app
+        .post(
+            "/api/v1/aid/files",
+            household(
+                &members[0],
+                "1000",
+                vec![json!({"member_id": members[1], "relation": "配偶"})],
+            ),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    for m in &members[2..6] {
+        let (s, v) = app
+            .post("/api/v1/aid/files", household(m, "2000", vec![]))
+            .await;
+        assert_eq!(s, 201, "{v}");
+    }
+    // Three campaigns of the city that allow repeats; random applications, all paid.
+    let mut expected: Vec<(i64, String, i64)> = Vec::new(); // (campaign, member, fen)
+    for k in 0..3 {
+        let (s, v) = app
+            .post("/api/v1/aid/campaigns", json!({
+                "org_code": "C", "name": format!("活动{k}"), "kind": "生活救助", "starts_on": t.to_string(), "ends_on": t.to_string(),
+                "budget": "100000", "max_per_person": "1000", "notice_days": 0, "allow_repeat": true,
+            }))
+            .await;
+        assert_eq!(s, 201, "{v}");
+        let c: i64 = v["id"].as_str().unwrap().parse().unwrap();
+        for _ in 0..12 {
+            let m = &members[rng.below(12) as usize];
+            let fen = 100 + rng.below(90_000) as i64;
+            let input = campaigns::ApplicationInput {
+                member_id: Some(m.clone()),
+                form: Some(if rng.below(4) == 0 {
+                    "goods".into()
+                } else {
+                    "cash".into()
+                }),
+                amount: Some(gonghui::types::Fen(fen).to_string()),
+                goods: Some("米面油一套".into()),
+                reason: Some("困难".into()),
+                bank_name: Some("工行".into()),
+                bank_account: Some("622202123456789".into()),
+            };
+            let a = campaigns::apply(db, keys, &actor, c, &input, None, t, gonghui::db::now_ms())
+                .await
+                .unwrap();
+            campaigns::decide(
+                db,
+                &actor,
+                a.id,
+                &campaigns::DecisionInput {
+                    decision: "approve".into(),
+                    comment: None,
+                    version: 0,
+                },
+                t,
+                gonghui::db::now_ms(),
+            )
+            .await
+            .unwrap();
+            expected.push((c, m.clone(), fen));
+        }
+        let b = payouts::make_batch(db, &actor, c, &Default::default(), t, gonghui::db::now_ms())
+            .await
+            .unwrap();
+        assert_eq!(
+            payouts::pay_all(db, &actor, b.id, 5, t, gonghui::db::now_ms())
+                .await
+                .unwrap(),
+            12
+        );
+    }
+    // Brute force: households are the files of members 0–1 (one), 2, 3, 4, 5.
+    let file_of = |m: &str| -> Option<usize> {
+        let i = members.iter().position(|x| x == m).unwrap();
+        match i {
+            0 | 1 => Some(0),
+            2..=5 => Some(i),
+            _ => None,
+        }
+    };
+    let recount = |rows: &[&(i64, String, i64)]| {
+        let persons: HashSet<&String> = rows.iter().map(|r| &r.1).collect();
+        let households: HashSet<usize> = rows.iter().filter_map(|r| file_of(&r.1)).collect();
+        (
+            rows.len() as f64,
+            persons.len() as f64,
+            households.len() as f64,
+            rows.iter().map(|r| r.2).sum::<i64>() as f64 / 100.0,
+        )
+    };
+    let all: Vec<&(i64, String, i64)> = expected.iter().collect();
+    let (_, figs) = app.get("/api/v1/figures?org=C").await;
+    let get = |key: &str| {
+        figs["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == key)
+            .unwrap()
+            .clone()
+    };
+    let (times, persons, households, yuan) = recount(&all);
+    assert_eq!(get("aid.person_times")["value"].as_f64(), Some(times));
+    assert_eq!(get("aid.persons")["value"].as_f64(), Some(persons));
+    assert_eq!(get("aid.households")["value"].as_f64(), Some(households));
+    assert!((get("aid.amount")["value"].as_f64().unwrap() - yuan).abs() < 0.001);
+    // By campaign, the parts; and the drill lists exactly the person-times.
+    let mut by: HashMap<i64, Vec<&(i64, String, i64)>> = HashMap::new();
+    for r in &expected {
+        by.entry(r.0).or_default().push(r);
+    }
+    for part in get("aid.persons")["parts"].as_array().unwrap() {
+        let c: i64 = part["code"].as_str().unwrap().parse().unwrap();
+        assert_eq!(part["value"].as_f64(), Some(recount(&by[&c]).1), "{part}");
+    }
+    let (s, drill) = app.get("/api/v1/aid/paid?org=C&per_page=100").await;
+    assert_eq!(s, 200);
+    assert_eq!(drill["total"].as_f64(), Some(times));
+    // A subtree: D2 holds U3's members only.
+    let d2: Vec<&(i64, String, i64)> = expected
+        .iter()
+        .filter(|r| members.iter().position(|x| *x == r.1).unwrap() % 3 == 2)
+        .collect();
+    let (_, figs) = app.get("/api/v1/figures?org=D2").await;
+    let d2_persons = figs["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["key"] == "aid.persons")
+        .unwrap()["value"]
+        .as_f64();
+    assert_eq!(d2_persons, Some(recount(&d2).1));
+}
+
+/// Lines of the batch killed midway.
+const LINES: i64 = 300;
+
+#[tokio::test]
+async fn a_batch_run_killed_midway_leaves_each_line_paid_and_posted_or_untouched() {
+    let app = spawn_app().await;
+    aid_tree(&app).await;
+    let actor = Actor::system(&app.reg.keys, "test");
+    let (db, keys) = (&app.reg.db, &app.reg.keys);
+    let t = today(&app);
+    let (s, v) = app
+        .post("/api/v1/aid/campaigns", json!({
+            "org_code": "C", "name": "夏送清凉", "kind": "夏送清凉", "starts_on": t.to_string(), "ends_on": t.to_string(),
+            "budget": "1000000", "max_per_person": "100", "notice_days": 0, "allow_repeat": true,
+        }))
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let c: i64 = v["id"].as_str().unwrap().parse().unwrap();
+    let m = enroll(&app, "一线职工", 11, "U1").await;
+    // 300 applications of the same member (repeats allowed), applied for and approved.
+    for _ in 0..LINES {
+        let input = campaigns::ApplicationInput {
+            member_id: Some(m.clone()),
+            form: Some("goods".into()),
+            amount: Some("30".into()),
+            goods: Some("防暑降温用品".into()),
+            reason: Some("高温作业".into()),
+            ..Default::default()
+        };
+        let a = campaigns::apply(db, keys, &actor, c, &input, None, t, gonghui::db::now_ms())
+            .await
+            .unwrap();
+        campaigns::decide(
+            db,
+            &actor,
+            a.id,
+            &campaigns::DecisionInput {
+                decision: "approve".into(),
+                comment: None,
+                version: 0,
+            },
+            t,
+            gonghui::db::now_ms(),
+        )
+        .await
+        .unwrap();
+    }
+    let b = payouts::make_batch(db, &actor, c, &Default::default(), t, gonghui::db::now_ms())
+        .await
+        .unwrap();
+    let run = |chunk: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_gonghui"))
+            .args(["aid", "pay", &b.id.to_string(), "--chunk", chunk])
+            .env(
+                "GONGHUI_DATABASE_URL",
+                app.config.database_url.as_deref().unwrap(),
+            )
+            .env("GONGHUI_DATA_DIR", &app.config.data_dir)
+            .env("GONGHUI_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut child = run("1");
+    // Kill it once some lines are paid and before all are.
+    let mut seen = 0;
+    for _ in 0..3000 {
+        seen = app
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM aid_payouts WHERE batch_id = {} AND status = 'paid'",
+                b.id
+            ))
+            .await;
+        if seen >= 5 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(seen >= 5, "the run paid lines before it was killed");
+    let (app, bid) = (&app, b.id);
+    let check = |paid_expected: Option<i64>| async move {
+        let paid = app
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM aid_payouts WHERE batch_id = {bid} AND status = 'paid'"
+            ))
+            .await;
+        let posted = app.scalar(&format!("SELECT COUNT(*) FROM aid_payouts WHERE batch_id = {bid} AND status = 'paid' AND posting_id IS NOT NULL")).await;
+        let waiting_with_posting = app.scalar(&format!("SELECT COUNT(*) FROM aid_payouts WHERE batch_id = {bid} AND status <> 'paid' AND (posting_id IS NOT NULL OR paid_on IS NOT NULL)")).await;
+        let paid_fen = app.scalar("SELECT CAST(COALESCE(SUM(l.amount_fen), 0) AS BIGINT) FROM ledger_lines l JOIN ledger_accounts a ON a.id = l.account_id WHERE a.code = 'aid:paid'").await;
+        assert_eq!(paid, posted, "every paid line has its posting");
+        assert_eq!(waiting_with_posting, 0, "no waiting line is half-paid");
+        assert_eq!(
+            paid_fen,
+            paid * 3000,
+            "the ledger holds exactly the lines paid"
+        );
+        if let Some(n) = paid_expected {
+            assert_eq!(paid, n);
+        }
+        assert!(gonghui::ledger::verify(&app.reg.db).await.unwrap().ok());
+        paid
+    };
+    let paid = check(None).await;
+    assert!(paid < LINES, "killed before the end ({paid} paid)");
+    // The batch resumes where it stopped.
+    let out = run("200").wait_with_output().unwrap();
+    assert!(out.status.success());
+    check(Some(LINES)).await;
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM aid_applications WHERE status = 'paid'")
+            .await,
+        LINES
+    );
+}
