@@ -224,7 +224,7 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
             "统计期末在档（已建档、未解困脱困）的困难职工家庭户数，按困难类别分",
             Amount::Count(households),
             tier_parts(|r| r.1),
-            Some(format!("/api/v1/aid/files?org={}&status=active", org.code)),
+            Some(format!("/api/v1/aid/files?org={}&on_file_at={}", org.code, period.to)),
         ),
         value(
             "hardship.persons",
@@ -233,7 +233,7 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
             "统计期末在档困难职工家庭的家庭成员人数合计",
             Amount::Count(persons),
             tier_parts(|r| r.2),
-            None,
+            Some(format!("/api/v1/aid/file-persons?org={}&on_file_at={}", org.code, period.to)),
         ),
         value(
             "hardship.entered",
@@ -242,7 +242,7 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
             "统计期内新建档的困难职工家庭户数",
             Amount::Count(files.entered),
             Vec::new(),
-            None,
+            Some(format!("/api/v1/aid/files?entered=true&{q}")),
         ),
         value(
             "hardship.exited",
@@ -251,7 +251,7 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
             "统计期内解困脱困、退出档案的困难职工家庭户数",
             Amount::Count(files.exited),
             Vec::new(),
-            None,
+            Some(format!("/api/v1/aid/files?exited=true&{q}")),
         ),
         value(
             "aid.person_times",

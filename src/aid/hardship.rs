@@ -750,8 +750,97 @@ pub struct FileFilter {
     pub tier: Option<String>,
     /// `overdue`: yearly re-verification past due; `near`: due within 30 days.
     pub review: Option<String>,
+    /// On file on this day (entered by then, not exited by then), YYYY-MM-DD.
+    pub on_file_at: Option<String>,
+    /// Entered, or exited, between `from` and `to` (YYYY-MM-DD).
+    pub entered: Option<bool>,
+    pub exited: Option<bool>,
+    pub from: Option<String>,
+    pub to: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
+}
+
+/// The condition of a file filter on `f.` (households), its dates pushed to `args`.
+fn file_condition(f: &FileFilter, within: &Scope, today: NaiveDate, args: &mut Vec<String>) -> AppResult<String> {
+    let (lo, hi) = within.range();
+    args.push(lo);
+    args.push(hi);
+    let mut cond = format!("f.org_path >= ${} AND f.org_path < ${}", args.len() - 1, args.len());
+    if let Some(s) = given(f.status.as_deref()) {
+        let s = Status::parse(s).ok_or_else(|| AppError::invalid("状态筛选无法识别"))?;
+        args.push(s.code().into());
+        cond.push_str(&format!(" AND f.status = ${}", args.len()));
+    }
+    if let Some(t) = given(f.tier.as_deref()) {
+        let t = Tier::parse(t).ok_or_else(|| AppError::invalid("困难类别筛选无法识别"))?;
+        args.push(t.code().into());
+        cond.push_str(&format!(" AND f.tier = ${}", args.len()));
+    }
+    if let Some(c) = crate::workflow::deadlines::filter(f.review.as_deref(), "f.review_due", today, REVIEW_WARN_DAYS, args)? {
+        cond.push_str(&format!(" AND f.status = 'active' AND {c}"));
+    }
+    if let Some(d) = given(f.on_file_at.as_deref()) {
+        args.push(parse_date(d)?.to_string());
+        let n = args.len();
+        cond.push_str(&format!(" AND f.entered_on <= ${n} AND (f.exited_on IS NULL OR f.exited_on > ${n})"));
+    }
+    for (on, col) in [(f.entered, "f.entered_on"), (f.exited, "f.exited_on")] {
+        if on == Some(true) {
+            let from = parse_date(given(f.from.as_deref()).ok_or_else(|| AppError::invalid("请给出起始日期 from"))?)?;
+            let to = parse_date(given(f.to.as_deref()).ok_or_else(|| AppError::invalid("请给出截止日期 to"))?)?;
+            args.push(from.to_string());
+            args.push(to.to_string());
+            cond.push_str(&format!(" AND {col} >= ${} AND {col} <= ${}", args.len() - 1, args.len()));
+        }
+    }
+    Ok(cond)
+}
+
+async fn filter_scope(db: &Db, scope: &Scope, org: Option<&str>) -> AppResult<Scope> {
+    Ok(match given(org) {
+        Some(code) => Scope::subtree(&orgs::get_by_code(db, scope, code).await?.path),
+        None => scope.clone(),
+    })
+}
+
+/// A person of a household on file, as the persons figure lists them (numbers masked).
+#[derive(Debug, Clone, Serialize, ToSchema, FromRow)]
+pub struct FilePerson {
+    #[serde(with = "crate::web::id_string")]
+    #[schema(value_type = String)]
+    pub file_id: i64,
+    pub org_name: String,
+    pub tier: String,
+    pub name: String,
+    pub id_masked: Option<String>,
+    pub relation: String,
+}
+
+/// The persons of the files a filter picks (the persons figure's drill), and how many.
+pub async fn persons_in(db: &Db, scope: &Scope, f: &FileFilter, today: NaiveDate) -> AppResult<(Vec<FilePerson>, i64)> {
+    let within = filter_scope(db, scope, f.org.as_deref()).await?;
+    let mut args = Vec::new();
+    let cond = file_condition(f, &within, today, &mut args)?;
+    let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM hardship_persons p JOIN hardship_files f ON f.id = p.file_id WHERE {cond}");
+    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+    for a in &args {
+        count = count.bind(a.clone());
+    }
+    let total = count.fetch_one(db.pool()).await?;
+    let paging = crate::db::Paging::new(f.page, f.per_page, 50);
+    let sql = format!(
+        "SELECT p.file_id, o.name AS org_name, f.tier, COALESCE(m.name, p.name) AS name, COALESCE(m.id_masked, p.id_masked) AS id_masked, p.relation \
+         FROM hardship_persons p JOIN hardship_files f ON f.id = p.file_id JOIN orgs o ON o.id = f.org_id LEFT JOIN members m ON m.id = p.member_id \
+         WHERE {cond} ORDER BY f.entered_on DESC, p.file_id DESC, p.id LIMIT {} OFFSET {}",
+        paging.per_page,
+        paging.offset()
+    );
+    let mut q = sqlx::query_as::<_, FilePerson>(&sql);
+    for a in &args {
+        q = q.bind(a.clone());
+    }
+    Ok((q.fetch_all(db.pool()).await?, total))
 }
 
 /// Days before the yearly re-verification that the inbox starts reminding.
@@ -764,32 +853,9 @@ pub async fn list(
     f: &FileFilter,
     today: NaiveDate,
 ) -> AppResult<(Vec<HardshipFile>, i64)> {
-    let within = match given(f.org.as_deref()) {
-        Some(code) => Scope::subtree(&orgs::get_by_code(db, scope, code).await?.path),
-        None => scope.clone(),
-    };
-    let (lo, hi) = within.range();
-    let mut args = vec![lo, hi];
-    let mut cond = String::from("f.org_path >= $1 AND f.org_path < $2");
-    if let Some(s) = given(f.status.as_deref()) {
-        let s = Status::parse(s).ok_or_else(|| AppError::invalid("状态筛选无法识别"))?;
-        args.push(s.code().into());
-        cond.push_str(&format!(" AND f.status = ${}", args.len()));
-    }
-    if let Some(t) = given(f.tier.as_deref()) {
-        let t = Tier::parse(t).ok_or_else(|| AppError::invalid("困难类别筛选无法识别"))?;
-        args.push(t.code().into());
-        cond.push_str(&format!(" AND f.tier = ${}", args.len()));
-    }
-    if let Some(c) = crate::workflow::deadlines::filter(
-        f.review.as_deref(),
-        "f.review_due",
-        today,
-        REVIEW_WARN_DAYS,
-        &mut args,
-    )? {
-        cond.push_str(&format!(" AND f.status = 'active' AND {c}"));
-    }
+    let within = filter_scope(db, scope, f.org.as_deref()).await?;
+    let mut args = Vec::new();
+    let cond = file_condition(f, &within, today, &mut args)?;
     let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM hardship_files f WHERE {cond}");
     let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
     for a in &args {

@@ -411,6 +411,7 @@ pub const ROUTES: &[(&str, &str, Access)] = {
         ("POST", "/api/v1/aid/lines", Need(CaseWork)),
         ("GET", "/api/v1/aid/files", Need(CaseWork)),
         ("POST", "/api/v1/aid/files", Need(CaseWork)),
+        ("GET", "/api/v1/aid/file-persons", Need(CaseWork)),
         ("GET", "/api/v1/aid/files/{id}", Need(CaseWork)),
         ("POST", "/api/v1/aid/files/{id}/review", Need(CaseWork)),
         ("POST", "/api/v1/aid/files/{id}/plan", Need(CaseWork)),

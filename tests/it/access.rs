@@ -123,6 +123,9 @@ struct Fixture {
     files: [i64; 5],
     /// A mediator on D1's roster and one on D2's.
     advocates: (i64, i64),
+    /// Aid, own (D1, U1's member) and other (D2, U3's member): a hardship file, a campaign, an
+    /// application in its public notice with an objection open, a batch and one of its lines.
+    aid: [(i64, i64); 6],
 }
 
 async fn enroll(app: &TestApp, name: &str, id: &str, org: &str) -> i64 {
@@ -406,7 +409,9 @@ async fn fixture(app: &TestApp) -> Fixture {
         .unwrap()
         .id;
     }
+    let aid = aid_fixture(app, &root, own_member, other_member).await;
     Fixture {
+        aid,
         files,
         advocates: (own_advocate, other_advocate),
         own_petition,
@@ -432,6 +437,96 @@ async fn fixture(app: &TestApp) -> Fixture {
         other_id_number,
         d1_path: d1["path"].as_str().unwrap().to_string(),
     }
+}
+
+/// Aid records on each side: [file, campaign, application, objection, batch, line], each as
+/// (own, other).
+async fn aid_fixture(app: &TestApp, root: &gonghui::audit::Actor, own_member: i64, other_member: i64) -> [(i64, i64); 6] {
+    use gonghui::aid::{campaigns, hardship, payouts};
+    let (s, v) = app
+        .put("/api/v1/orgs/C", json!({"name": "测试市总工会", "kind": "city", "region_code": "340400"}))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let today = chrono::Local::now().date_naive();
+    let year: i64 = today.format("%Y").to_string().parse().unwrap();
+    let (s, v) = app
+        .post("/api/v1/aid/lines", json!({"region_code": "340400", "year": year, "monthly": "600"}))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (db, keys, now) = (&app.reg.db, &app.reg.keys, gonghui::db::now_ms());
+    let mut out = [(0, 0); 6];
+    for (side, (member, district, name)) in [(own_member, "D1", "本区送温暖"), (other_member, "D2", "外区送温暖")]
+        .into_iter()
+        .enumerate()
+    {
+        let set = |slot: &mut (i64, i64), v: i64| if side == 0 { slot.0 = v } else { slot.1 = v };
+        let file = hardship::open_file(
+            db,
+            keys,
+            root,
+            &hardship::FileInput {
+                persons: vec![hardship::HouseholdPersonInput {
+                    member_id: Some(member.to_string()),
+                    relation: Some("self".into()),
+                    ..Default::default()
+                }],
+                means: hardship::MeansInput { income: Some("3000".into()), ..Default::default() },
+                causes: vec!["illness".into()],
+                plan: Some("帮扶计划".into()),
+                measures: Some("帮扶措施".into()),
+                ..Default::default()
+            },
+            today,
+            now,
+        )
+        .await
+        .unwrap();
+        set(&mut out[0], file.id);
+        let c = campaigns::create(
+            db,
+            root,
+            &campaigns::CampaignInput {
+                org_code: Some(district.into()),
+                name: Some(name.into()),
+                kind: Some("festival".into()),
+                starts_on: Some(today.to_string()),
+                ends_on: Some(today.to_string()),
+                budget: Some("10000".into()),
+                max_per_person: Some("1000".into()),
+                notice_days: Some(1),
+                allow_repeat: true,
+                ..Default::default()
+            },
+            today,
+            now,
+        )
+        .await
+        .unwrap();
+        set(&mut out[1], c.id);
+        let input = campaigns::ApplicationInput {
+            member_id: Some(member.to_string()),
+            form: Some("goods".into()),
+            amount: Some("200".into()),
+            goods: Some("米面油".into()),
+            reason: Some("困难".into()),
+            ..Default::default()
+        };
+        let approve = campaigns::DecisionInput { decision: "approve".into(), comment: None, version: 0 };
+        let held = campaigns::apply(db, keys, root, c.id, &input, None, today, now).await.unwrap();
+        campaigns::decide(db, root, held.id, &approve, today, now).await.unwrap();
+        campaigns::object(db, root, held.id, &campaigns::ObjectionInput { text: "有异议".into() }, today, now).await.unwrap();
+        set(&mut out[2], held.id);
+        let objection = campaigns::objections(db, held.id).await.unwrap()[0].id;
+        set(&mut out[3], objection);
+        let paid = campaigns::apply(db, keys, root, c.id, &input, None, today, now).await.unwrap();
+        campaigns::decide(db, root, paid.id, &approve, today, now).await.unwrap();
+        let later = today + chrono::Duration::days(2);
+        let batch = payouts::make_batch(db, root, c.id, &Default::default(), later, now).await.unwrap();
+        set(&mut out[4], batch.id);
+        let line = payouts::lines(db, batch.id, &gonghui::db::Paging::new(None, None, 10)).await.unwrap()[0].id;
+        set(&mut out[5], line);
+    }
+    out
 }
 
 /// The request for one route, for the own subtree (`own`) or the other, and what the other
@@ -840,6 +935,94 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             Some(json!({"active": false, "reason": "调离"})),
             Other::NotFound,
         ),
+        ("GET", "/api/v1/aid/lines") => ("/api/v1/aid/lines".into(), None, Other::None),
+        ("POST", "/api/v1/aid/lines") => (
+            "/api/v1/aid/lines".into(),
+            Some(json!({"region_code": "340400", "year": 2026, "monthly": "600"})),
+            Other::None,
+        ),
+        ("GET", "/api/v1/aid/files") => ("/api/v1/aid/files".into(), None, Other::Hidden("外区会员".into())),
+        ("POST", "/api/v1/aid/files") => (
+            "/api/v1/aid/files".into(),
+            Some(json!({"persons": [{"member_id": id(f.own_member, f.other_member), "relation": "self"}], "income": "3000",
+                "causes": ["illness"], "plan": "计划", "measures": "措施"})),
+            Other::Refused,
+        ),
+        ("GET", "/api/v1/aid/file-persons") => (format!("/api/v1/aid/file-persons?org={}", pick("D1", "D2")), None, Other::NotFound),
+        ("GET", "/api/v1/aid/files/{id}") => (format!("/api/v1/aid/files/{}", id(f.aid[0].0, f.aid[0].1)), None, Other::NotFound),
+        ("POST", "/api/v1/aid/files/{id}/review") => (
+            format!("/api/v1/aid/files/{}/review", id(f.aid[0].0, f.aid[0].1)),
+            Some(json!({"income": "2000", "version": 0})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/aid/files/{id}/plan") => (
+            format!("/api/v1/aid/files/{}/plan", id(f.aid[0].0, f.aid[0].1)),
+            Some(json!({"plan": "新计划", "measures": "新措施", "causes": ["illness"], "version": 0})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/aid/files/{id}/exit") => (
+            format!("/api/v1/aid/files/{}/exit", id(f.aid[0].0, f.aid[0].1)),
+            Some(json!({"reason": "helped", "version": 0})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/aid/campaigns") => ("/api/v1/aid/campaigns".into(), None, Other::Hidden("外区送温暖".into())),
+        ("POST", "/api/v1/aid/campaigns") => (
+            "/api/v1/aid/campaigns".into(),
+            Some(json!({"org_code": pick("D1", "D2"), "name": "金秋助学", "kind": "school", "starts_on": "2026-01-01",
+                "ends_on": "2026-12-31", "budget": "1000", "max_per_person": "500"})),
+            Other::Refused,
+        ),
+        ("GET", "/api/v1/aid/campaigns/{id}") => (format!("/api/v1/aid/campaigns/{}", id(f.aid[1].0, f.aid[1].1)), None, Other::NotFound),
+        ("POST", "/api/v1/aid/campaigns/{id}/applications") => (
+            format!("/api/v1/aid/campaigns/{}/applications", id(f.aid[1].0, f.aid[1].1)),
+            Some(json!({"member_id": id(f.own_member, f.other_member), "form": "goods", "amount": "100", "goods": "米", "reason": "困难"})),
+            Other::Refused,
+        ),
+        ("POST", "/api/v1/aid/campaigns/{id}/batches") => (
+            format!("/api/v1/aid/campaigns/{}/batches", id(f.aid[1].0, f.aid[1].1)),
+            Some(json!({})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/aid/applications") => ("/api/v1/aid/applications".into(), None, Other::Hidden("外区会员".into())),
+        ("GET", "/api/v1/aid/applications/{id}") => (format!("/api/v1/aid/applications/{}", id(f.aid[2].0, f.aid[2].1)), None, Other::NotFound),
+        ("POST", "/api/v1/aid/applications/{id}/decision") => (
+            format!("/api/v1/aid/applications/{}/decision", id(f.aid[2].0, f.aid[2].1)),
+            Some(json!({"decision": "approve", "version": 2})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/aid/applications/{id}/objections") => (
+            format!("/api/v1/aid/applications/{}/objections", id(f.aid[2].0, f.aid[2].1)),
+            Some(json!({"text": "又一条异议"})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/aid/applications/{id}/objections/{objection}/resolve") => (
+            format!("/api/v1/aid/applications/{}/objections/{}/resolve", id(f.aid[2].0, f.aid[2].1), id(f.aid[3].0, f.aid[3].1)),
+            Some(json!({"resolution": "dismissed", "note": "不成立"})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/aid/batches/{id}") => (format!("/api/v1/aid/batches/{}", id(f.aid[4].0, f.aid[4].1)), None, Other::NotFound),
+        ("GET", "/api/v1/aid/batches/{id}/bank-file") => (
+            format!("/api/v1/aid/batches/{}/bank-file?format=csv&reason=matrix", id(f.aid[4].0, f.aid[4].1)),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/aid/batches/{id}/results") => (
+            format!("/api/v1/aid/batches/{}/results", id(f.aid[4].0, f.aid[4].1)),
+            Some(json!({"results": [{"line": id(f.aid[5].0, f.aid[5].1), "outcome": "failed", "reason": "户名不符"}]})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/aid/batches/{id}/lines/{line}") => (
+            format!("/api/v1/aid/batches/{}/lines/{}", id(f.aid[4].0, f.aid[4].1), id(f.aid[5].0, f.aid[5].1)),
+            Some(json!({"action": "retry"})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/aid/paid") => (format!("/api/v1/aid/paid?org={}", pick("D1", "D2")), None, Other::NotFound),
+        ("GET", "/api/v1/me/aid/applications") => ("/api/v1/me/aid/applications".into(), None, Other::None),
+        ("POST", "/api/v1/me/aid/campaigns/{id}/applications") => (
+            format!("/api/v1/me/aid/campaigns/{}/applications", id(f.aid[1].0, f.aid[1].1)),
+            Some(json!({"form": "goods", "amount": "100", "goods": "米", "reason": "困难"})),
+            Other::None,
+        ),
         ("POST", "/api/v1/me/petitions") => (
             "/api/v1/me/petitions".into(),
             Some(json!({"kind": "consult", "category": "hours", "summary": "加班费怎么算"})),
@@ -968,7 +1151,7 @@ async fn signed_in_as(app: &TestApp, f: &Fixture, prefix: &str, role: &str) -> r
     app.add_account(&username, role, org, member).await;
     if role == "officer" {
         // A case officer is named for the modules they work on.
-        sqlx::query("UPDATE accounts SET modules = 'grievance' WHERE username = $1")
+        sqlx::query("UPDATE accounts SET modules = 'grievance,hardship' WHERE username = $1")
             .bind(&username)
             .execute(app.reg.db.pool())
             .await

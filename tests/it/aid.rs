@@ -202,6 +202,12 @@ async fn a_household_is_filed_in_its_tier_once_and_leaves_with_a_reason() {
     assert_eq!(fig("hardship.persons"), 3.0);
     assert_eq!(fig("hardship.entered"), 3.0);
     assert_eq!(fig("hardship.exited"), 1.0);
+    // Each drill lists as many rows as its figure counts.
+    for key in ["hardship.households", "hardship.persons", "hardship.entered", "hardship.exited"] {
+        let f = figs["figures"].as_array().unwrap().iter().find(|f| f["key"] == key).unwrap();
+        let (s, rows) = app.get(f["drill"].as_str().unwrap()).await;
+        assert_eq!((s, rows["total"].as_f64()), (200, f["value"].as_f64()), "{key}: {rows}");
+    }
     // The yearly re-verification reminder: a year on, all on-file households are overdue.
     let reg_scope = gonghui::registry::scope::Scope::all();
     let later = today(&app) + Duration::days(366);

@@ -102,6 +102,20 @@ pub async fn open_file(
     Ok((StatusCode::CREATED, Json(f)))
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FilePersonPage {
+    pub total: i64,
+    pub rows: Vec<hardship::FilePerson>,
+}
+
+#[utoipa::path(get, path = "/api/v1/aid/file-persons", tag = "aid", params(FileFilter),
+    responses((status = 200, body = FilePersonPage), (status = 404, body = ErrorBody)))]
+pub async fn list_file_persons(State(st): State<AppState>, caller: Caller, ApiQuery(f): ApiQuery<FileFilter>) -> AppResult<Json<FilePersonPage>> {
+    caller.must_work_on(MODULE)?;
+    let (rows, total) = hardship::persons_in(&st.reg.db, &caller.scope, &f, today(&st)).await?;
+    Ok(Json(FilePersonPage { total, rows }))
+}
+
 /// A file with its household and history.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FileDetail {

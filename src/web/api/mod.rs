@@ -65,7 +65,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         attachments::list_dispute_files, attachments::add_dispute_file, attachments::get_dispute_file, attachments::remove_dispute_file,
         attachments::list_my_files, attachments::add_my_file, attachments::get_my_file,
         ledger::list_accounts, ledger::list_postings,
-        aid::list_lines, aid::set_line, aid::list_files, aid::open_file, aid::get_file, aid::review_file, aid::replan_file, aid::exit_file,
+        aid::list_lines, aid::set_line, aid::list_files, aid::list_file_persons, aid::open_file, aid::get_file, aid::review_file, aid::replan_file, aid::exit_file,
         aid::list_campaigns, aid::create_campaign, aid::get_campaign, aid::apply, aid::list_applications, aid::get_application,
         aid::decide, aid::object, aid::resolve, aid::make_batch, aid::get_batch, aid::bank_file, aid::record_results, aid::act_on_line,
         aid::paid, aid::my_applications, aid::apply_myself,
@@ -169,6 +169,7 @@ pub fn router() -> Router<AppState> {
         .route("/ledger/postings", get(ledger::list_postings))
         .route("/aid/lines", get(aid::list_lines).post(aid::set_line))
         .route("/aid/files", get(aid::list_files).post(aid::open_file))
+        .route("/aid/file-persons", get(aid::list_file_persons))
         .route("/aid/files/{id}", get(aid::get_file))
         .route("/aid/files/{id}/review", post(aid::review_file))
         .route("/aid/files/{id}/plan", post(aid::replan_file))
