@@ -260,7 +260,7 @@ pub async fn create(
     let cap = positive(
         "每人最高金额",
         i.max_per_person.as_deref(),
-        Fen(1_000_000_00),
+        Fen::yuan(1_000_000),
         &mut issues,
     );
     if let (Some(b), Some(c)) = (budget, cap)
@@ -608,7 +608,9 @@ pub async fn apply(
         ));
     }
     let c = campaign(db, &Scope::all(), campaign_id).await?;
-    let member: Option<(Option<i64>, Option<String>, Option<String>, String)> =
+    // The member's union (id, path), 新就业形态 group and status.
+    type MemberRow = (Option<i64>, Option<String>, Option<String>, String);
+    let member: Option<MemberRow> =
         sqlx::query_as("SELECT org_id, org_path, nef_group, status FROM members WHERE id = $1")
             .bind(member_id)
             .fetch_optional(db.pool())

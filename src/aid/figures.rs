@@ -224,7 +224,10 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
             "统计期末在档（已建档、未解困脱困）的困难职工家庭户数，按困难类别分",
             Amount::Count(households),
             tier_parts(|r| r.1),
-            Some(format!("/api/v1/aid/files?org={}&on_file_at={}", org.code, period.to)),
+            Some(format!(
+                "/api/v1/aid/files?org={}&on_file_at={}",
+                org.code, period.to
+            )),
         ),
         value(
             "hardship.persons",
@@ -233,7 +236,10 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
             "统计期末在档困难职工家庭的家庭成员人数合计",
             Amount::Count(persons),
             tier_parts(|r| r.2),
-            Some(format!("/api/v1/aid/file-persons?org={}&on_file_at={}", org.code, period.to)),
+            Some(format!(
+                "/api/v1/aid/file-persons?org={}&on_file_at={}",
+                org.code, period.to
+            )),
         ),
         value(
             "hardship.entered",

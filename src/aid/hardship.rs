@@ -257,7 +257,7 @@ pub async fn set_line(
         return Err(AppError::invalid("年度应为四位年份"));
     }
     let monthly = Fen::parse(&i.monthly)?;
-    if monthly.0 <= 0 || monthly.0 > 10_000_00 {
+    if monthly.0 <= 0 || monthly > Fen::yuan(10_000) {
         return Err(AppError::invalid("低保标准应为每人每月 0.01 至 10000 元"));
     }
     let relative_pct = i.relative_pct.unwrap_or(DEFAULT_RELATIVE_PCT);
@@ -762,11 +762,20 @@ pub struct FileFilter {
 }
 
 /// The condition of a file filter on `f.` (households), its dates pushed to `args`.
-fn file_condition(f: &FileFilter, within: &Scope, today: NaiveDate, args: &mut Vec<String>) -> AppResult<String> {
+fn file_condition(
+    f: &FileFilter,
+    within: &Scope,
+    today: NaiveDate,
+    args: &mut Vec<String>,
+) -> AppResult<String> {
     let (lo, hi) = within.range();
     args.push(lo);
     args.push(hi);
-    let mut cond = format!("f.org_path >= ${} AND f.org_path < ${}", args.len() - 1, args.len());
+    let mut cond = format!(
+        "f.org_path >= ${} AND f.org_path < ${}",
+        args.len() - 1,
+        args.len()
+    );
     if let Some(s) = given(f.status.as_deref()) {
         let s = Status::parse(s).ok_or_else(|| AppError::invalid("状态筛选无法识别"))?;
         args.push(s.code().into());
@@ -777,21 +786,37 @@ fn file_condition(f: &FileFilter, within: &Scope, today: NaiveDate, args: &mut V
         args.push(t.code().into());
         cond.push_str(&format!(" AND f.tier = ${}", args.len()));
     }
-    if let Some(c) = crate::workflow::deadlines::filter(f.review.as_deref(), "f.review_due", today, REVIEW_WARN_DAYS, args)? {
+    if let Some(c) = crate::workflow::deadlines::filter(
+        f.review.as_deref(),
+        "f.review_due",
+        today,
+        REVIEW_WARN_DAYS,
+        args,
+    )? {
         cond.push_str(&format!(" AND f.status = 'active' AND {c}"));
     }
     if let Some(d) = given(f.on_file_at.as_deref()) {
         args.push(parse_date(d)?.to_string());
         let n = args.len();
-        cond.push_str(&format!(" AND f.entered_on <= ${n} AND (f.exited_on IS NULL OR f.exited_on > ${n})"));
+        cond.push_str(&format!(
+            " AND f.entered_on <= ${n} AND (f.exited_on IS NULL OR f.exited_on > ${n})"
+        ));
     }
     for (on, col) in [(f.entered, "f.entered_on"), (f.exited, "f.exited_on")] {
         if on == Some(true) {
-            let from = parse_date(given(f.from.as_deref()).ok_or_else(|| AppError::invalid("请给出起始日期 from"))?)?;
-            let to = parse_date(given(f.to.as_deref()).ok_or_else(|| AppError::invalid("请给出截止日期 to"))?)?;
+            let from = parse_date(
+                given(f.from.as_deref()).ok_or_else(|| AppError::invalid("请给出起始日期 from"))?,
+            )?;
+            let to = parse_date(
+                given(f.to.as_deref()).ok_or_else(|| AppError::invalid("请给出截止日期 to"))?,
+            )?;
             args.push(from.to_string());
             args.push(to.to_string());
-            cond.push_str(&format!(" AND {col} >= ${} AND {col} <= ${}", args.len() - 1, args.len()));
+            cond.push_str(&format!(
+                " AND {col} >= ${} AND {col} <= ${}",
+                args.len() - 1,
+                args.len()
+            ));
         }
     }
     Ok(cond)
@@ -818,11 +843,18 @@ pub struct FilePerson {
 }
 
 /// The persons of the files a filter picks (the persons figure's drill), and how many.
-pub async fn persons_in(db: &Db, scope: &Scope, f: &FileFilter, today: NaiveDate) -> AppResult<(Vec<FilePerson>, i64)> {
+pub async fn persons_in(
+    db: &Db,
+    scope: &Scope,
+    f: &FileFilter,
+    today: NaiveDate,
+) -> AppResult<(Vec<FilePerson>, i64)> {
     let within = filter_scope(db, scope, f.org.as_deref()).await?;
     let mut args = Vec::new();
     let cond = file_condition(f, &within, today, &mut args)?;
-    let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM hardship_persons p JOIN hardship_files f ON f.id = p.file_id WHERE {cond}");
+    let count_sql = format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM hardship_persons p JOIN hardship_files f ON f.id = p.file_id WHERE {cond}"
+    );
     let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
     for a in &args {
         count = count.bind(a.clone());
@@ -1494,7 +1526,7 @@ mod tests {
     use super::*;
 
     const LINE: Line = Line {
-        monthly: Fen(600_00),
+        monthly: Fen::yuan(600),
         relative_pct: 200,
         sudden_pct: 50,
     };
@@ -1511,7 +1543,7 @@ mod tests {
     #[test]
     fn tiers_at_their_boundaries() {
         // 3 persons × 12 months × 600 元 = 21,600 元 a year.
-        let on_line = 21_600_00;
+        let on_line = Fen::yuan(21_600).0;
         assert_eq!(
             assess(&means(3, on_line - 1, 0, 0), &LINE).0,
             Some(Tier::Deep),
@@ -1533,11 +1565,15 @@ mod tests {
         );
         // Rigid expenses are deducted first.
         assert_eq!(
-            assess(&means(3, on_line + 5_000_00, 5_000_01, 0), &LINE).0,
+            assess(
+                &means(3, on_line + Fen::yuan(5_000).0, Fen::yuan(5_000).0 + 1, 0),
+                &LINE
+            )
+            .0,
             Some(Tier::Deep)
         );
         // Sudden expenses above half the yearly income; exactly half is not above.
-        let income = 100_000_00;
+        let income = Fen::yuan(100_000).0;
         assert_eq!(
             assess(&means(3, income, 0, income / 2 + 1), &LINE).0,
             Some(Tier::Sudden)
@@ -1557,10 +1593,10 @@ mod tests {
 
     #[test]
     fn the_reason_names_the_figures_compared() {
-        let (t, why) = assess(&means(2, 10_000_00, 0, 0), &LINE);
+        let (t, why) = assess(&means(2, Fen::yuan(10_000).0, 0, 0), &LINE);
         assert_eq!(t, Some(Tier::Deep));
         assert!(why.contains("600.00") && why.contains("2 人"), "{why}");
-        let (_, why) = assess(&means(2, 20_000_00, 0, 0), &LINE);
+        let (_, why) = assess(&means(2, Fen::yuan(20_000).0, 0, 0), &LINE);
         assert!(why.contains("2 倍"), "{why}");
     }
 

@@ -884,7 +884,9 @@ pub async fn bank_file(
     let reason = crate::workflow::required(reason, "导出事由", 200)?;
     let mut tx = db.begin_write().await?;
     batch_in_scope(&mut tx, &actor.scope, batch_id).await?;
-    let rows: Vec<(i64, String, Option<Vec<u8>>, Option<String>, i64, String)> = sqlx::query_as(
+    // Line, name, sealed account, bank, fen, campaign.
+    type BankRow = (i64, String, Option<Vec<u8>>, Option<String>, i64, String);
+    let rows: Vec<BankRow> = sqlx::query_as(
         "SELECT p.id, m.name, a.bank_account_enc, a.bank_name, p.amount_fen, c.name FROM aid_payouts p \
          JOIN aid_applications a ON a.id = p.application_id JOIN members m ON m.id = p.member_id \
          JOIN aid_campaigns c ON c.id = p.campaign_id WHERE p.batch_id = $1 AND p.status = 'pending' AND p.form = 'cash' ORDER BY p.id",

@@ -242,6 +242,22 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         rounds: usize,
     },
+    /// Time a payout batch (made and paid), a year's aid figures for the city and `ledger verify`,
+    /// writing the rows they need first.
+    Aid {
+        /// Lines of the payout batch.
+        #[arg(long, default_value_t = 10_000)]
+        lines: usize,
+        /// Paid lines the year's figures count (ten times a city's year).
+        #[arg(long, default_value_t = 200_000)]
+        paid: usize,
+        /// Postings `ledger verify` checks.
+        #[arg(long, default_value_t = 1_000_000)]
+        postings: usize,
+        /// Repetitions of the figures.
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+    },
     /// Time casework queues, the city's case figures and case pages, generating cases up to --cases first.
     Casework {
         /// Cases (petitions and disputes) the database should hold; missing ones are generated.
@@ -354,6 +370,22 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
                 crate::bench::queries(&config, rounds).await.map(|_| 0)
             }
             BenchCommand::Pages { rounds } => crate::bench::pages(&config, rounds).await.map(|_| 0),
+            BenchCommand::Aid {
+                lines,
+                paid,
+                postings,
+                rounds,
+            } => crate::bench::aid::run(
+                &config,
+                crate::bench::aid::Sizes {
+                    lines,
+                    paid,
+                    postings,
+                },
+                rounds,
+            )
+            .await
+            .map(|_| 0),
             BenchCommand::Casework { cases, rounds } => {
                 crate::bench::casework::run(&config, cases, rounds)
                     .await

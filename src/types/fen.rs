@@ -11,6 +11,11 @@ use crate::error::AppError;
 pub struct Fen(pub i64);
 
 impl Fen {
+    /// Whole 元 as fen.
+    pub const fn yuan(y: i64) -> Fen {
+        Fen(y * 100)
+    }
+
     /// Parses yuan as typed by a person: `1234`, `1,234.5`, `¥1234.56`, `-3.2`.
     pub fn parse(input: &str) -> Result<Fen, AppError> {
         let s: String = input

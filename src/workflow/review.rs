@@ -62,7 +62,7 @@ pub async fn chain(
     let line = q.fetch_all(&mut **tx).await?;
     let mut picked: Vec<Reviewer> = line
         .iter()
-        .filter(|r| kinds.iter().any(|k| *k == r.kind))
+        .filter(|r| kinds.contains(&r.kind))
         .cloned()
         .collect();
     if picked.is_empty()

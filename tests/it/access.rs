@@ -441,23 +441,37 @@ async fn fixture(app: &TestApp) -> Fixture {
 
 /// Aid records on each side: [file, campaign, application, objection, batch, line], each as
 /// (own, other).
-async fn aid_fixture(app: &TestApp, root: &gonghui::audit::Actor, own_member: i64, other_member: i64) -> [(i64, i64); 6] {
+async fn aid_fixture(
+    app: &TestApp,
+    root: &gonghui::audit::Actor,
+    own_member: i64,
+    other_member: i64,
+) -> [(i64, i64); 6] {
     use gonghui::aid::{campaigns, hardship, payouts};
     let (s, v) = app
-        .put("/api/v1/orgs/C", json!({"name": "测试市总工会", "kind": "city", "region_code": "340400"}))
+        .put(
+            "/api/v1/orgs/C",
+            json!({"name": "测试市总工会", "kind": "city", "region_code": "340400"}),
+        )
         .await;
     assert_eq!(s, 200, "{v}");
     let today = chrono::Local::now().date_naive();
     let year: i64 = today.format("%Y").to_string().parse().unwrap();
     let (s, v) = app
-        .post("/api/v1/aid/lines", json!({"region_code": "340400", "year": year, "monthly": "600"}))
+        .post(
+            "/api/v1/aid/lines",
+            json!({"region_code": "340400", "year": year, "monthly": "600"}),
+        )
         .await;
     assert_eq!(s, 200, "{v}");
     let (db, keys, now) = (&app.reg.db, &app.reg.keys, gonghui::db::now_ms());
     let mut out = [(0, 0); 6];
-    for (side, (member, district, name)) in [(own_member, "D1", "本区送温暖"), (other_member, "D2", "外区送温暖")]
-        .into_iter()
-        .enumerate()
+    for (side, (member, district, name)) in [
+        (own_member, "D1", "本区送温暖"),
+        (other_member, "D2", "外区送温暖"),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let set = |slot: &mut (i64, i64), v: i64| if side == 0 { slot.0 = v } else { slot.1 = v };
         let file = hardship::open_file(
@@ -470,7 +484,10 @@ async fn aid_fixture(app: &TestApp, root: &gonghui::audit::Actor, own_member: i6
                     relation: Some("self".into()),
                     ..Default::default()
                 }],
-                means: hardship::MeansInput { income: Some("3000".into()), ..Default::default() },
+                means: hardship::MeansInput {
+                    income: Some("3000".into()),
+                    ..Default::default()
+                },
                 causes: vec!["illness".into()],
                 plan: Some("帮扶计划".into()),
                 measures: Some("帮扶措施".into()),
@@ -511,19 +528,47 @@ async fn aid_fixture(app: &TestApp, root: &gonghui::audit::Actor, own_member: i6
             reason: Some("困难".into()),
             ..Default::default()
         };
-        let approve = campaigns::DecisionInput { decision: "approve".into(), comment: None, version: 0 };
-        let held = campaigns::apply(db, keys, root, c.id, &input, None, today, now).await.unwrap();
-        campaigns::decide(db, root, held.id, &approve, today, now).await.unwrap();
-        campaigns::object(db, root, held.id, &campaigns::ObjectionInput { text: "有异议".into() }, today, now).await.unwrap();
+        let approve = campaigns::DecisionInput {
+            decision: "approve".into(),
+            comment: None,
+            version: 0,
+        };
+        let held = campaigns::apply(db, keys, root, c.id, &input, None, today, now)
+            .await
+            .unwrap();
+        campaigns::decide(db, root, held.id, &approve, today, now)
+            .await
+            .unwrap();
+        campaigns::object(
+            db,
+            root,
+            held.id,
+            &campaigns::ObjectionInput {
+                text: "有异议".into(),
+            },
+            today,
+            now,
+        )
+        .await
+        .unwrap();
         set(&mut out[2], held.id);
         let objection = campaigns::objections(db, held.id).await.unwrap()[0].id;
         set(&mut out[3], objection);
-        let paid = campaigns::apply(db, keys, root, c.id, &input, None, today, now).await.unwrap();
-        campaigns::decide(db, root, paid.id, &approve, today, now).await.unwrap();
+        let paid = campaigns::apply(db, keys, root, c.id, &input, None, today, now)
+            .await
+            .unwrap();
+        campaigns::decide(db, root, paid.id, &approve, today, now)
+            .await
+            .unwrap();
         let later = today + chrono::Duration::days(2);
-        let batch = payouts::make_batch(db, root, c.id, &Default::default(), later, now).await.unwrap();
+        let batch = payouts::make_batch(db, root, c.id, &Default::default(), later, now)
+            .await
+            .unwrap();
         set(&mut out[4], batch.id);
-        let line = payouts::lines(db, batch.id, &gonghui::db::Paging::new(None, None, 10)).await.unwrap()[0].id;
+        let line = payouts::lines(db, batch.id, &gonghui::db::Paging::new(None, None, 10))
+            .await
+            .unwrap()[0]
+            .id;
         set(&mut out[5], line);
     }
     out
@@ -941,15 +986,29 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             Some(json!({"region_code": "340400", "year": 2026, "monthly": "600"})),
             Other::None,
         ),
-        ("GET", "/api/v1/aid/files") => ("/api/v1/aid/files".into(), None, Other::Hidden("外区会员".into())),
+        ("GET", "/api/v1/aid/files") => (
+            "/api/v1/aid/files".into(),
+            None,
+            Other::Hidden("外区会员".into()),
+        ),
         ("POST", "/api/v1/aid/files") => (
             "/api/v1/aid/files".into(),
-            Some(json!({"persons": [{"member_id": id(f.own_member, f.other_member), "relation": "self"}], "income": "3000",
-                "causes": ["illness"], "plan": "计划", "measures": "措施"})),
+            Some(
+                json!({"persons": [{"member_id": id(f.own_member, f.other_member), "relation": "self"}], "income": "3000",
+                "causes": ["illness"], "plan": "计划", "measures": "措施"}),
+            ),
             Other::Refused,
         ),
-        ("GET", "/api/v1/aid/file-persons") => (format!("/api/v1/aid/file-persons?org={}", pick("D1", "D2")), None, Other::NotFound),
-        ("GET", "/api/v1/aid/files/{id}") => (format!("/api/v1/aid/files/{}", id(f.aid[0].0, f.aid[0].1)), None, Other::NotFound),
+        ("GET", "/api/v1/aid/file-persons") => (
+            format!("/api/v1/aid/file-persons?org={}", pick("D1", "D2")),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/aid/files/{id}") => (
+            format!("/api/v1/aid/files/{}", id(f.aid[0].0, f.aid[0].1)),
+            None,
+            Other::NotFound,
+        ),
         ("POST", "/api/v1/aid/files/{id}/review") => (
             format!("/api/v1/aid/files/{}/review", id(f.aid[0].0, f.aid[0].1)),
             Some(json!({"income": "2000", "version": 0})),
@@ -957,7 +1016,9 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
         ),
         ("POST", "/api/v1/aid/files/{id}/plan") => (
             format!("/api/v1/aid/files/{}/plan", id(f.aid[0].0, f.aid[0].1)),
-            Some(json!({"plan": "新计划", "measures": "新措施", "causes": ["illness"], "version": 0})),
+            Some(
+                json!({"plan": "新计划", "measures": "新措施", "causes": ["illness"], "version": 0}),
+            ),
             Other::NotFound,
         ),
         ("POST", "/api/v1/aid/files/{id}/exit") => (
@@ -965,61 +1026,119 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             Some(json!({"reason": "helped", "version": 0})),
             Other::NotFound,
         ),
-        ("GET", "/api/v1/aid/campaigns") => ("/api/v1/aid/campaigns".into(), None, Other::Hidden("外区送温暖".into())),
+        ("GET", "/api/v1/aid/campaigns") => (
+            "/api/v1/aid/campaigns".into(),
+            None,
+            Other::Hidden("外区送温暖".into()),
+        ),
         ("POST", "/api/v1/aid/campaigns") => (
             "/api/v1/aid/campaigns".into(),
-            Some(json!({"org_code": pick("D1", "D2"), "name": "金秋助学", "kind": "school", "starts_on": "2026-01-01",
-                "ends_on": "2026-12-31", "budget": "1000", "max_per_person": "500"})),
+            Some(
+                json!({"org_code": pick("D1", "D2"), "name": "金秋助学", "kind": "school", "starts_on": "2026-01-01",
+                "ends_on": "2026-12-31", "budget": "1000", "max_per_person": "500"}),
+            ),
             Other::Refused,
         ),
-        ("GET", "/api/v1/aid/campaigns/{id}") => (format!("/api/v1/aid/campaigns/{}", id(f.aid[1].0, f.aid[1].1)), None, Other::NotFound),
+        ("GET", "/api/v1/aid/campaigns/{id}") => (
+            format!("/api/v1/aid/campaigns/{}", id(f.aid[1].0, f.aid[1].1)),
+            None,
+            Other::NotFound,
+        ),
         ("POST", "/api/v1/aid/campaigns/{id}/applications") => (
-            format!("/api/v1/aid/campaigns/{}/applications", id(f.aid[1].0, f.aid[1].1)),
-            Some(json!({"member_id": id(f.own_member, f.other_member), "form": "goods", "amount": "100", "goods": "米", "reason": "困难"})),
+            format!(
+                "/api/v1/aid/campaigns/{}/applications",
+                id(f.aid[1].0, f.aid[1].1)
+            ),
+            Some(
+                json!({"member_id": id(f.own_member, f.other_member), "form": "goods", "amount": "100", "goods": "米", "reason": "困难"}),
+            ),
             Other::Refused,
         ),
         ("POST", "/api/v1/aid/campaigns/{id}/batches") => (
-            format!("/api/v1/aid/campaigns/{}/batches", id(f.aid[1].0, f.aid[1].1)),
+            format!(
+                "/api/v1/aid/campaigns/{}/batches",
+                id(f.aid[1].0, f.aid[1].1)
+            ),
             Some(json!({})),
             Other::NotFound,
         ),
-        ("GET", "/api/v1/aid/applications") => ("/api/v1/aid/applications".into(), None, Other::Hidden("外区会员".into())),
-        ("GET", "/api/v1/aid/applications/{id}") => (format!("/api/v1/aid/applications/{}", id(f.aid[2].0, f.aid[2].1)), None, Other::NotFound),
+        ("GET", "/api/v1/aid/applications") => (
+            "/api/v1/aid/applications".into(),
+            None,
+            Other::Hidden("外区会员".into()),
+        ),
+        ("GET", "/api/v1/aid/applications/{id}") => (
+            format!("/api/v1/aid/applications/{}", id(f.aid[2].0, f.aid[2].1)),
+            None,
+            Other::NotFound,
+        ),
         ("POST", "/api/v1/aid/applications/{id}/decision") => (
-            format!("/api/v1/aid/applications/{}/decision", id(f.aid[2].0, f.aid[2].1)),
+            format!(
+                "/api/v1/aid/applications/{}/decision",
+                id(f.aid[2].0, f.aid[2].1)
+            ),
             Some(json!({"decision": "approve", "version": 2})),
             Other::NotFound,
         ),
         ("POST", "/api/v1/aid/applications/{id}/objections") => (
-            format!("/api/v1/aid/applications/{}/objections", id(f.aid[2].0, f.aid[2].1)),
+            format!(
+                "/api/v1/aid/applications/{}/objections",
+                id(f.aid[2].0, f.aid[2].1)
+            ),
             Some(json!({"text": "又一条异议"})),
             Other::NotFound,
         ),
         ("POST", "/api/v1/aid/applications/{id}/objections/{objection}/resolve") => (
-            format!("/api/v1/aid/applications/{}/objections/{}/resolve", id(f.aid[2].0, f.aid[2].1), id(f.aid[3].0, f.aid[3].1)),
+            format!(
+                "/api/v1/aid/applications/{}/objections/{}/resolve",
+                id(f.aid[2].0, f.aid[2].1),
+                id(f.aid[3].0, f.aid[3].1)
+            ),
             Some(json!({"resolution": "dismissed", "note": "不成立"})),
             Other::NotFound,
         ),
-        ("GET", "/api/v1/aid/batches/{id}") => (format!("/api/v1/aid/batches/{}", id(f.aid[4].0, f.aid[4].1)), None, Other::NotFound),
+        ("GET", "/api/v1/aid/batches/{id}") => (
+            format!("/api/v1/aid/batches/{}", id(f.aid[4].0, f.aid[4].1)),
+            None,
+            Other::NotFound,
+        ),
         ("GET", "/api/v1/aid/batches/{id}/bank-file") => (
-            format!("/api/v1/aid/batches/{}/bank-file?format=csv&reason=matrix", id(f.aid[4].0, f.aid[4].1)),
+            format!(
+                "/api/v1/aid/batches/{}/bank-file?format=csv&reason=matrix",
+                id(f.aid[4].0, f.aid[4].1)
+            ),
             None,
             Other::NotFound,
         ),
         ("POST", "/api/v1/aid/batches/{id}/results") => (
             format!("/api/v1/aid/batches/{}/results", id(f.aid[4].0, f.aid[4].1)),
-            Some(json!({"results": [{"line": id(f.aid[5].0, f.aid[5].1), "outcome": "failed", "reason": "户名不符"}]})),
+            Some(
+                json!({"results": [{"line": id(f.aid[5].0, f.aid[5].1), "outcome": "failed", "reason": "户名不符"}]}),
+            ),
             Other::NotFound,
         ),
         ("POST", "/api/v1/aid/batches/{id}/lines/{line}") => (
-            format!("/api/v1/aid/batches/{}/lines/{}", id(f.aid[4].0, f.aid[4].1), id(f.aid[5].0, f.aid[5].1)),
+            format!(
+                "/api/v1/aid/batches/{}/lines/{}",
+                id(f.aid[4].0, f.aid[4].1),
+                id(f.aid[5].0, f.aid[5].1)
+            ),
             Some(json!({"action": "retry"})),
             Other::NotFound,
         ),
-        ("GET", "/api/v1/aid/paid") => (format!("/api/v1/aid/paid?org={}", pick("D1", "D2")), None, Other::NotFound),
-        ("GET", "/api/v1/me/aid/applications") => ("/api/v1/me/aid/applications".into(), None, Other::None),
+        ("GET", "/api/v1/aid/paid") => (
+            format!("/api/v1/aid/paid?org={}", pick("D1", "D2")),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/me/aid/applications") => {
+            ("/api/v1/me/aid/applications".into(), None, Other::None)
+        }
         ("POST", "/api/v1/me/aid/campaigns/{id}/applications") => (
-            format!("/api/v1/me/aid/campaigns/{}/applications", id(f.aid[1].0, f.aid[1].1)),
+            format!(
+                "/api/v1/me/aid/campaigns/{}/applications",
+                id(f.aid[1].0, f.aid[1].1)
+            ),
             Some(json!({"form": "goods", "amount": "100", "goods": "米", "reason": "困难"})),
             Other::None,
         ),

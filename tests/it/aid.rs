@@ -203,10 +203,24 @@ async fn a_household_is_filed_in_its_tier_once_and_leaves_with_a_reason() {
     assert_eq!(fig("hardship.entered"), 3.0);
     assert_eq!(fig("hardship.exited"), 1.0);
     // Each drill lists as many rows as its figure counts.
-    for key in ["hardship.households", "hardship.persons", "hardship.entered", "hardship.exited"] {
-        let f = figs["figures"].as_array().unwrap().iter().find(|f| f["key"] == key).unwrap();
+    for key in [
+        "hardship.households",
+        "hardship.persons",
+        "hardship.entered",
+        "hardship.exited",
+    ] {
+        let f = figs["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == key)
+            .unwrap();
         let (s, rows) = app.get(f["drill"].as_str().unwrap()).await;
-        assert_eq!((s, rows["total"].as_f64()), (200, f["value"].as_f64()), "{key}: {rows}");
+        assert_eq!(
+            (s, rows["total"].as_f64()),
+            (200, f["value"].as_f64()),
+            "{key}: {rows}"
+        );
     }
     // The yearly re-verification reminder: a year on, all on-file households are overdue.
     let reg_scope = gonghui::registry::scope::Scope::all();
@@ -661,7 +675,7 @@ async fn batches_at_once_never_overspend_and_a_retried_answer_pays_once() {
         )
         .await;
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
-    let paid_fen = app.scalar(&format!("SELECT CAST(COALESCE(SUM(l.amount_fen), 0) AS BIGINT) FROM ledger_lines l JOIN ledger_accounts a ON a.id = l.account_id WHERE a.code = 'aid:paid'")).await;
+    let paid_fen = app.scalar("SELECT CAST(COALESCE(SUM(l.amount_fen), 0) AS BIGINT) FROM ledger_lines l JOIN ledger_accounts a ON a.id = l.account_id WHERE a.code = 'aid:paid'").await;
     assert_eq!(paid_fen, 20_000);
     assert!(gonghui::ledger::verify(&app.reg.db).await.unwrap().ok());
 }

@@ -110,7 +110,11 @@ pub struct FilePersonPage {
 
 #[utoipa::path(get, path = "/api/v1/aid/file-persons", tag = "aid", params(FileFilter),
     responses((status = 200, body = FilePersonPage), (status = 404, body = ErrorBody)))]
-pub async fn list_file_persons(State(st): State<AppState>, caller: Caller, ApiQuery(f): ApiQuery<FileFilter>) -> AppResult<Json<FilePersonPage>> {
+pub async fn list_file_persons(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiQuery(f): ApiQuery<FileFilter>,
+) -> AppResult<Json<FilePersonPage>> {
     caller.must_work_on(MODULE)?;
     let (rows, total) = hardship::persons_in(&st.reg.db, &caller.scope, &f, today(&st)).await?;
     Ok(Json(FilePersonPage { total, rows }))
