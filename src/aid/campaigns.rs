@@ -25,7 +25,7 @@ use crate::db::{Db, Tx, new_id, tx_backend};
 use crate::error::{AppError, AppResult, FieldIssue};
 use crate::ledger::{self, Books, Line, NewPosting};
 use crate::registry::orgs;
-use crate::registry::scope::Scope;
+use crate::registry::scope::{Scope, one_in_scope};
 use crate::types::{Fen, parse_date};
 use crate::workflow::history::{self, CaseRef, Entry, HistoryRow};
 use crate::workflow::review::{self, Decision, Outcome};
@@ -367,10 +367,8 @@ pub async fn create(
         now,
     )
     .await?;
-    let backend = tx_backend(&tx);
-    audit::append_tx(
+    audit::record_tx(
         &mut tx,
-        backend,
         actor,
         now,
         Event::new("aid.campaign").target("aid_campaign", id).detail(serde_json::json!({
@@ -385,17 +383,10 @@ pub async fn create(
 
 /// The campaign `id` if its union is in `scope`.
 pub async fn campaign(db: &Db, scope: &Scope, id: i64) -> AppResult<Campaign> {
-    let (lo, hi) = scope.range();
-    let c: Option<Campaign> = sqlx::query_as(&format!(
-        "SELECT {CAMPAIGN_COLS} {CAMPAIGN_FROM} WHERE c.id = $1 AND c.org_path >= $2 AND c.org_path < $3"
+    let select = format!("{CAMPAIGN_COLS} {CAMPAIGN_FROM}");
+    Ok(campaign_labelled(
+        one_in_scope(db, &select, "c", id, scope, "帮扶活动").await?,
     ))
-    .bind(id)
-    .bind(lo)
-    .bind(hi)
-    .fetch_optional(db.pool())
-    .await?;
-    c.map(campaign_labelled)
-        .ok_or_else(|| AppError::not_found("帮扶活动"))
 }
 
 /// The campaigns a caller works with: those run by a union of their subtree and those run
@@ -757,17 +748,10 @@ pub async fn apply(
 
 /// The application `id` if its member's union is in `scope`.
 pub async fn application(db: &Db, scope: &Scope, id: i64) -> AppResult<Application> {
-    let (lo, hi) = scope.range();
-    let a: Option<Application> = sqlx::query_as(&format!(
-        "SELECT {APP_COLS} {APP_FROM} WHERE x.id = $1 AND x.org_path >= $2 AND x.org_path < $3"
+    let select = format!("{APP_COLS} {APP_FROM}");
+    Ok(app_labelled(
+        one_in_scope(db, &select, "x", id, scope, "帮扶申请").await?,
     ))
-    .bind(id)
-    .bind(lo)
-    .bind(hi)
-    .fetch_optional(db.pool())
-    .await?;
-    a.map(app_labelled)
-        .ok_or_else(|| AppError::not_found("帮扶申请"))
 }
 
 /// A member's own applications.
@@ -825,30 +809,20 @@ pub async fn applications(
             args.len()
         ));
     }
-    let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM aid_applications x WHERE {cond}");
-    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-    for a in &args {
-        count = count.bind(a.clone());
-    }
-    let total = count.fetch_one(db.pool()).await?;
     let paging = crate::db::Paging::new(f.page, f.per_page, 50);
-    let sql = format!(
-        "SELECT {APP_COLS} {APP_FROM} WHERE {cond} ORDER BY x.applied_on DESC, x.id DESC LIMIT {} OFFSET {}",
-        paging.per_page,
-        paging.offset()
-    );
-    let mut q = sqlx::query_as::<_, Application>(&sql);
-    for a in &args {
-        q = q.bind(a.clone());
-    }
-    Ok((
-        q.fetch_all(db.pool())
-            .await?
-            .into_iter()
-            .map(app_labelled)
-            .collect(),
-        total,
-    ))
+    let select = format!("{APP_COLS} {APP_FROM}");
+    let order = "x.applied_on DESC, x.id DESC";
+    let (rows, total) = crate::db::paged::<Application>(
+        db,
+        &select,
+        "FROM aid_applications x",
+        &cond,
+        order,
+        &args,
+        &paging,
+    )
+    .await?;
+    Ok((rows.into_iter().map(app_labelled).collect(), total))
 }
 
 /// An application with its review chain, objections and history.
@@ -1081,10 +1055,8 @@ pub async fn decide(
             }
         }
     }
-    let backend = tx_backend(&tx);
-    audit::append_tx(
+    audit::record_tx(
         &mut tx,
-        backend,
         actor,
         now,
         Event::new("aid.review").target(CASE, id).detail(detail),
@@ -1174,10 +1146,8 @@ pub async fn object(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    let backend = tx_backend(&tx);
-    audit::append_tx(
+    audit::record_tx(
         &mut tx,
-        backend,
         actor,
         now,
         Event::new("aid.object").target(CASE, id),
@@ -1272,10 +1242,8 @@ pub async fn resolve(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    let backend = tx_backend(&tx);
-    audit::append_tx(
+    audit::record_tx(
         &mut tx,
-        backend,
         actor,
         now,
         Event::new("aid.objection").target(CASE, id).detail(detail),

@@ -23,11 +23,11 @@ use utoipa::ToSchema;
 
 use crate::audit::{self, Actor, Event};
 use crate::crypto::FieldKeys;
-use crate::db::{Db, Tx, new_id, tx_backend};
+use crate::db::{Db, Tx, new_id};
 use crate::error::{AppError, AppResult, FieldIssue};
 use crate::people::{self, Person, PersonInput};
 use crate::registry::orgs::{self, Org};
-use crate::registry::scope::Scope;
+use crate::registry::scope::{Scope, one_in_scope};
 use crate::types::{Fen, RegionCode, parse_date};
 use crate::workflow::history::{self, CaseRef, Entry, HistoryRow};
 use crate::workflow::{Named, coded_enum, given, issue, pick, required};
@@ -287,10 +287,8 @@ pub async fn set_line(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    let backend = tx_backend(&tx);
-    audit::append_tx(
+    audit::record_tx(
         &mut tx,
-        backend,
         actor,
         now,
         Event::new("hardship.line").detail(serde_json::json!({
@@ -702,17 +700,10 @@ pub struct HouseholdPerson {
 
 /// The file `id` if it is in `scope`.
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> AppResult<HardshipFile> {
-    let (lo, hi) = scope.range();
-    let f: Option<HardshipFile> = sqlx::query_as(&format!(
-        "SELECT {FILE_COLS} {FILE_FROM} WHERE f.id = $1 AND f.org_path >= $2 AND f.org_path < $3"
+    let select = format!("{FILE_COLS} {FILE_FROM}");
+    Ok(labelled(
+        one_in_scope(db, &select, "f", id, scope, "困难职工档案").await?,
     ))
-    .bind(id)
-    .bind(lo)
-    .bind(hi)
-    .fetch_optional(db.pool())
-    .await?;
-    f.map(labelled)
-        .ok_or_else(|| AppError::not_found("困难职工档案"))
 }
 
 /// The persons of a file (the caller has checked the file is theirs to see).
@@ -852,27 +843,13 @@ pub async fn persons_in(
     let within = filter_scope(db, scope, f.org.as_deref()).await?;
     let mut args = Vec::new();
     let cond = file_condition(f, &within, today, &mut args)?;
-    let count_sql = format!(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM hardship_persons p JOIN hardship_files f ON f.id = p.file_id WHERE {cond}"
-    );
-    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-    for a in &args {
-        count = count.bind(a.clone());
-    }
-    let total = count.fetch_one(db.pool()).await?;
     let paging = crate::db::Paging::new(f.page, f.per_page, 50);
-    let sql = format!(
-        "SELECT p.file_id, o.name AS org_name, f.tier, COALESCE(m.name, p.name) AS name, COALESCE(m.id_masked, p.id_masked) AS id_masked, p.relation \
-         FROM hardship_persons p JOIN hardship_files f ON f.id = p.file_id JOIN orgs o ON o.id = f.org_id LEFT JOIN members m ON m.id = p.member_id \
-         WHERE {cond} ORDER BY f.entered_on DESC, p.file_id DESC, p.id LIMIT {} OFFSET {}",
-        paging.per_page,
-        paging.offset()
-    );
-    let mut q = sqlx::query_as::<_, FilePerson>(&sql);
-    for a in &args {
-        q = q.bind(a.clone());
-    }
-    Ok((q.fetch_all(db.pool()).await?, total))
+    let select = "p.file_id, o.name AS org_name, f.tier, COALESCE(m.name, p.name) AS name, COALESCE(m.id_masked, p.id_masked) AS id_masked, \
+         p.relation FROM hardship_persons p JOIN hardship_files f ON f.id = p.file_id JOIN orgs o ON o.id = f.org_id \
+         LEFT JOIN members m ON m.id = p.member_id";
+    let count_from = "FROM hardship_persons p JOIN hardship_files f ON f.id = p.file_id";
+    let order = "f.entered_on DESC, p.file_id DESC, p.id";
+    crate::db::paged(db, select, count_from, &cond, order, &args, &paging).await
 }
 
 /// Days before the yearly re-verification that the inbox starts reminding.
@@ -888,30 +865,20 @@ pub async fn list(
     let within = filter_scope(db, scope, f.org.as_deref()).await?;
     let mut args = Vec::new();
     let cond = file_condition(f, &within, today, &mut args)?;
-    let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM hardship_files f WHERE {cond}");
-    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-    for a in &args {
-        count = count.bind(a.clone());
-    }
-    let total = count.fetch_one(db.pool()).await?;
     let paging = crate::db::Paging::new(f.page, f.per_page, 50);
-    let sql = format!(
-        "SELECT {FILE_COLS} {FILE_FROM} WHERE {cond} ORDER BY f.entered_on DESC, f.id DESC LIMIT {} OFFSET {}",
-        paging.per_page,
-        paging.offset()
-    );
-    let mut q = sqlx::query_as::<_, HardshipFile>(&sql);
-    for a in &args {
-        q = q.bind(a.clone());
-    }
-    Ok((
-        q.fetch_all(db.pool())
-            .await?
-            .into_iter()
-            .map(labelled)
-            .collect(),
-        total,
-    ))
+    let select = format!("{FILE_COLS} {FILE_FROM}");
+    let order = "f.entered_on DESC, f.id DESC";
+    let (rows, total) = crate::db::paged::<HardshipFile>(
+        db,
+        &select,
+        "FROM hardship_files f",
+        &cond,
+        order,
+        &args,
+        &paging,
+    )
+    .await?;
+    Ok((rows.into_iter().map(labelled).collect(), total))
 }
 
 fn next_review(from: NaiveDate) -> NaiveDate {
@@ -1088,30 +1055,54 @@ pub async fn open_file(
         "tier": tier.code(), "persons": means.persons, "income_fen": income.0, "rigid_fen": rigid.0,
         "sudden_fen": sudden.0, "causes": cause_codes, "region_code": region, "year": year,
     });
-    let backend = tx_backend(&tx);
-    history::record(
+    let step = Step {
+        action: "enter",
+        event: "hardship.enter",
+        from: None,
+        to: Status::Active.code(),
+    };
+    finish(db, tx, actor, id, step, entered_on, now, detail).await
+}
+
+/// A step taken on a file: its history action, audit event and states.
+struct Step {
+    action: &'static str,
+    event: &'static str,
+    from: Option<&'static str>,
+    to: &'static str,
+}
+
+/// Ends a step on file `id`: its history row and audit event, the commit, the file as it is now.
+#[allow(clippy::too_many_arguments)]
+async fn finish(
+    db: &Db,
+    mut tx: Tx,
+    actor: &Actor,
+    id: i64,
+    step: Step,
+    on: NaiveDate,
+    now: i64,
+    detail: serde_json::Value,
+) -> AppResult<HardshipFile> {
+    let case = CaseRef {
+        case_type: CASE,
+        id,
+    };
+    let entry = Entry {
+        at: now,
+        on,
+        actor,
+        action: step.action,
+        from: step.from,
+        to: step.to,
+        detail: &detail,
+    };
+    history::record(&mut tx, case, entry).await?;
+    audit::record_tx(
         &mut tx,
-        CaseRef {
-            case_type: CASE,
-            id,
-        },
-        Entry {
-            at: now,
-            on: entered_on,
-            actor,
-            action: "enter",
-            from: None,
-            to: Status::Active.code(),
-            detail: &detail,
-        },
-    )
-    .await?;
-    audit::append_tx(
-        &mut tx,
-        backend,
         actor,
         now,
-        Event::new("hardship.enter").target(CASE, id).detail(detail),
+        Event::new(step.event).target(CASE, id).detail(detail),
     )
     .await?;
     tx.commit().await?;
@@ -1296,36 +1287,13 @@ pub async fn review(
     )
     .await?;
     let detail = serde_json::json!({"tier": tier.code(), "income_fen": income.0, "rigid_fen": rigid.0, "sudden_fen": sudden.0, "year": year, "note": note});
-    let backend = tx_backend(&tx);
-    history::record(
-        &mut tx,
-        CaseRef {
-            case_type: CASE,
-            id,
-        },
-        Entry {
-            at: now,
-            on,
-            actor,
-            action: "review",
-            from: Some("active"),
-            to: "active",
-            detail: &detail,
-        },
-    )
-    .await?;
-    audit::append_tx(
-        &mut tx,
-        backend,
-        actor,
-        now,
-        Event::new("hardship.review")
-            .target(CASE, id)
-            .detail(detail),
-    )
-    .await?;
-    tx.commit().await?;
-    get(db, &Scope::all(), id).await
+    let step = Step {
+        action: "review",
+        event: "hardship.review",
+        from: Some("active"),
+        to: "active",
+    };
+    finish(db, tx, actor, id, step, on, now, detail).await
 }
 
 /// Changes the plan, measures and causes of an active file.
@@ -1366,36 +1334,13 @@ pub async fn replan(
     )
     .await?;
     let detail = serde_json::json!({"causes": codes});
-    let backend = tx_backend(&tx);
-    history::record(
-        &mut tx,
-        CaseRef {
-            case_type: CASE,
-            id,
-        },
-        Entry {
-            at: now,
-            on: today,
-            actor,
-            action: "replan",
-            from: Some("active"),
-            to: "active",
-            detail: &detail,
-        },
-    )
-    .await?;
-    audit::append_tx(
-        &mut tx,
-        backend,
-        actor,
-        now,
-        Event::new("hardship.replan")
-            .target(CASE, id)
-            .detail(detail),
-    )
-    .await?;
-    tx.commit().await?;
-    get(db, &Scope::all(), id).await
+    let step = Step {
+        action: "replan",
+        event: "hardship.replan",
+        from: Some("active"),
+        to: "active",
+    };
+    finish(db, tx, actor, id, step, today, now, detail).await
 }
 
 /// Closes a file: the household is lifted out of hardship (or moved away…), with the reason.
@@ -1440,34 +1385,13 @@ pub async fn exit(
         .execute(&mut *tx)
         .await?;
     let detail = serde_json::json!({"reason": reason.code(), "note": note});
-    let backend = tx_backend(&tx);
-    history::record(
-        &mut tx,
-        CaseRef {
-            case_type: CASE,
-            id,
-        },
-        Entry {
-            at: now,
-            on,
-            actor,
-            action: "exit",
-            from: Some("active"),
-            to: "exited",
-            detail: &detail,
-        },
-    )
-    .await?;
-    audit::append_tx(
-        &mut tx,
-        backend,
-        actor,
-        now,
-        Event::new("hardship.exit").target(CASE, id).detail(detail),
-    )
-    .await?;
-    tx.commit().await?;
-    get(db, &Scope::all(), id).await
+    let step = Step {
+        action: "exit",
+        event: "hardship.exit",
+        from: Some("active"),
+        to: "exited",
+    };
+    finish(db, tx, actor, id, step, on, now, detail).await
 }
 
 /// The active file a member is on (as any person of the household), with its tier.

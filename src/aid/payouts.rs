@@ -695,10 +695,8 @@ pub async fn record_results(
             .filter(|id| !paid_set.contains(id))
             .map(|id| id.to_string()),
     );
-    let backend = tx_backend(&tx);
-    audit::append_tx(
+    audit::record_tx(
         &mut tx,
-        backend,
         actor,
         now,
         Event::new("aid.results")
@@ -894,10 +892,8 @@ pub async fn bank_file(
     .bind(batch_id)
     .fetch_all(&mut *tx)
     .await?;
-    let backend = tx_backend(&tx);
-    audit::append_tx(
+    audit::record_tx(
         &mut tx,
-        backend,
         actor,
         now,
         Event::new("aid.bank_file")

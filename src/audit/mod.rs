@@ -244,6 +244,12 @@ fn row_from(r: &sqlx::any::AnyRow) -> AppResult<AuditRow> {
     })
 }
 
+/// Appends one row inside the caller's write transaction, whatever its backend.
+pub async fn record_tx(tx: &mut Tx, actor: &Actor, at: i64, event: Event) -> AppResult<i64> {
+    let backend = crate::db::tx_backend(tx);
+    append_tx(tx, backend, actor, at, event).await
+}
+
 /// Appends one row inside the caller's write transaction. The chain head row serialises
 /// appenders (SQLite's write transactions already are; PostgreSQL locks the row).
 pub async fn append_tx(

@@ -51,6 +51,38 @@ impl Paging {
     }
 }
 
+/// One page of `SELECT {select} WHERE {cond} ORDER BY {order}` and how many rows
+/// `SELECT COUNT(*) {count_from} WHERE {cond}` finds; `args` bind `$1…` of `cond`.
+pub async fn paged<T>(
+    db: &Db,
+    select: &str,
+    count_from: &str,
+    cond: &str,
+    order: &str,
+    args: &[String],
+    paging: &Paging,
+) -> AppResult<(Vec<T>, i64)>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let count_sql = format!("SELECT CAST(COUNT(*) AS BIGINT) {count_from} WHERE {cond}");
+    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+    for a in args {
+        count = count.bind(a.clone());
+    }
+    let total = count.fetch_one(db.pool()).await?;
+    let sql = format!(
+        "SELECT {select} WHERE {cond} ORDER BY {order} LIMIT {} OFFSET {}",
+        paging.per_page,
+        paging.offset()
+    );
+    let mut q = sqlx::query_as::<_, T>(&sql);
+    for a in args {
+        q = q.bind(a.clone());
+    }
+    Ok((q.fetch_all(db.pool()).await?, total))
+}
+
 pub type Tx = Transaction<'static, Any>;
 pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 

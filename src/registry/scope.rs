@@ -1,7 +1,33 @@
 //! The org-subtree scope every registry read and write takes. A caller sees and changes only
 //! records whose union lies in its subtree; anything else answers "not found".
 
-use crate::db::path_upper;
+use crate::db::{Db, path_upper};
+use crate::error::{AppError, AppResult};
+
+/// The row `id` of `select` (its columns and FROM, the record's table as `alias`) if the
+/// record's `org_path` is in `scope`; not found (`what`) otherwise.
+pub async fn one_in_scope<T>(
+    db: &Db,
+    select: &str,
+    alias: &str,
+    id: i64,
+    scope: &Scope,
+    what: &str,
+) -> AppResult<T>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let (lo, hi) = scope.range();
+    let found: Option<T> = sqlx::query_as(&format!(
+        "SELECT {select} WHERE {alias}.id = $1 AND {alias}.org_path >= $2 AND {alias}.org_path < $3"
+    ))
+    .bind(id)
+    .bind(lo)
+    .bind(hi)
+    .fetch_optional(db.pool())
+    .await?;
+    found.ok_or_else(|| AppError::not_found(what))
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
