@@ -6,6 +6,7 @@
 //! campaign. Hardship counts files: households and persons on file at the period's end by
 //! tier, households entered and exited in the period.
 
+use chrono::Datelike;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -180,11 +181,54 @@ fn value(
 }
 
 /// Every hardship and aid figure of a union's subtree for a period.
+/// Aid paid in a union's subtree and period, in total and by campaign: from the running
+/// totals for a federation-level union and a period from 1 January, from the lines otherwise.
+async fn aid_of(
+    db: &Db,
+    org: &Org,
+    period: &Period,
+) -> AppResult<(AidTotals, Vec<(i64, String, AidTotals)>)> {
+    let year_start = chrono::NaiveDate::from_ymd_opt(period.to.year(), 1, 1);
+    if !(crate::registry::counters::is_counted(&org.kind) && Some(period.from) == year_start) {
+        return tokio::try_join!(
+            aid_totals(db, &org.path, period, None),
+            aid_by_campaign(db, &org.path, period)
+        );
+    }
+    let sums = super::totals::read(db, org.id, period.from, period.to).await?;
+    let t = |v: &[i64; 4]| AidTotals {
+        person_times: v[0],
+        amount_fen: v[1],
+        persons: v[2],
+        households: v[3],
+    };
+    let all = sums.get(&0).map(t).unwrap_or_default();
+    let ids: Vec<i64> = sums.keys().copied().filter(|c| *c != 0).collect();
+    let mut names: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+    if !ids.is_empty() {
+        let sql = format!(
+            "SELECT id, name FROM aid_campaigns WHERE id IN ({})",
+            crate::db::in_list(ids.len())
+        );
+        let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        names.extend(q.fetch_all(db.pool()).await?);
+    }
+    let mut by: Vec<(i64, String, AidTotals)> = sums
+        .iter()
+        .filter(|(c, v)| **c != 0 && v[0] != 0)
+        .map(|(c, v)| (*c, names.remove(c).unwrap_or_default(), t(v)))
+        .collect();
+    by.sort_by(|a, b| b.2.amount_fen.cmp(&a.2.amount_fen).then(a.0.cmp(&b.0)));
+    Ok((all, by))
+}
+
 pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<FigureValue>> {
-    let (aid, by_campaign, files) = tokio::try_join!(
-        aid_totals(db, &org.path, period, None),
-        aid_by_campaign(db, &org.path, period),
-        hardship_totals(db, &org.path, period),
+    let ((aid, by_campaign), files) = tokio::try_join!(
+        aid_of(db, org, period),
+        hardship_totals(db, &org.path, period)
     )?;
     let q = format!("org={}&from={}&to={}", org.code, period.from, period.to);
     let drill = Some(format!("/api/v1/aid/paid?{q}"));

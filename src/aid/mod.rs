@@ -5,6 +5,7 @@ pub mod campaigns;
 pub mod figures;
 pub mod hardship;
 pub mod payouts;
+pub mod totals;
 
 /// The business module a case officer (业务经办人) must be named for to work on hardship files
 /// and aid (`auth::accounts::MODULES`).

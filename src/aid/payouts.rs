@@ -515,6 +515,13 @@ async fn pay_in_tx(
         }
         q.execute(&mut **tx).await?;
     }
+    let counted: Vec<super::totals::Paid> = sqlx::query_as(
+        "SELECT org_path, campaign_id, member_id, file_id, amount_fen, paid_on FROM aid_payouts WHERE posting_id = $1",
+    )
+    .bind(posting)
+    .fetch_all(&mut **tx)
+    .await?;
+    super::totals::count_paid(tx, &counted).await?;
     let apps: Vec<i64> = paid.iter().map(|p| p.1).collect();
     histories(
         tx,

@@ -316,6 +316,14 @@ pub async fn run(config: &Config, sizes: Sizes, rounds: usize) -> AppResult<()> 
             sizes.paid - have as usize,
             s.elapsed().as_secs_f64()
         );
+        let s = Instant::now();
+        let mut tx = db.begin_write().await?;
+        crate::aid::totals::rebuild(&mut tx).await?;
+        tx.commit().await?;
+        println!(
+            "rebuilt the aid running totals in {:.1} s",
+            s.elapsed().as_secs_f64()
+        );
     }
     let year = Period {
         from: chrono::NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today),

@@ -141,7 +141,11 @@ const MIGRATIONS: &[Migration] = &[
 /// budget (one posting); each line is paid (posted from the reserve to money paid out) or
 /// failed, retried or cancelled (the reserve returned); an application is in one line only.
 /// The aid figures read the paid lines of a period through `aid_payouts_figures`, which holds
-/// every column they count, so no row is looked up.
+/// every column they count, so no row is looked up. For a federation-level union and a period
+/// from 1 January they read running totals instead: `aid_totals` per union, campaign (0: all)
+/// and day — lines paid, fen, and persons and households whose first paid line of the year (in
+/// the campaign, or in any) in the union's subtree is that day; `aid_firsts` keeps each such
+/// first day (`kind` p: a member, h: a hardship file).
 const V15_AID: &str = r#"
 CREATE TABLE hardship_lines (
     id {pk},
@@ -315,7 +319,26 @@ CREATE TABLE aid_payouts (
 CREATE UNIQUE INDEX aid_payouts_application ON aid_payouts(application_id);
 CREATE INDEX aid_payouts_batch ON aid_payouts(batch_id, status);
 CREATE INDEX aid_payouts_figures ON aid_payouts(status, paid_on, org_path, member_id, campaign_id, file_id, amount_fen);
-CREATE INDEX aid_payouts_campaign ON aid_payouts(campaign_id, status)
+CREATE INDEX aid_payouts_campaign ON aid_payouts(campaign_id, status);
+CREATE TABLE aid_totals (
+    org_id BIGINT NOT NULL,
+    campaign_id BIGINT NOT NULL,
+    day TEXT {c} NOT NULL,
+    person_times BIGINT NOT NULL,
+    amount_fen BIGINT NOT NULL,
+    first_persons BIGINT NOT NULL,
+    first_households BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX aid_totals_key ON aid_totals(org_id, campaign_id, day);
+CREATE TABLE aid_firsts (
+    org_id BIGINT NOT NULL,
+    year TEXT NOT NULL,
+    campaign_id BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    key_id BIGINT NOT NULL,
+    first_on TEXT {c} NOT NULL
+);
+CREATE UNIQUE INDEX aid_firsts_key ON aid_firsts(org_id, year, campaign_id, kind, key_id)
 "#;
 
 /// The money ledger: a union's accounts, each movement of money a posting of lines in fen that

@@ -166,7 +166,8 @@ pub fn change_percent(now: i64, before: i64) -> Option<String> {
 /// After the hierarchy changed (a subtree moved, a union's kind changed): the running totals
 /// the modules keep per federation-level union are recomputed, in the same transaction.
 pub async fn hierarchy_changed(tx: &mut crate::db::Tx) -> AppResult<()> {
-    crate::casework::figures::rebuild_totals(tx).await
+    crate::casework::figures::rebuild_totals(tx).await?;
+    crate::aid::totals::rebuild(tx).await
 }
 
 /// Every figure of the catalogue for a union's subtree and a period.

@@ -206,7 +206,7 @@ impl Nodes {
     }
 
     /// The counted unions whose subtree holds `path`: (id, path).
-    fn over<'a>(&'a self, path: &'a str) -> impl Iterator<Item = (i64, &'a str)> + 'a {
+    pub(crate) fn over<'a>(&'a self, path: &'a str) -> impl Iterator<Item = (i64, &'a str)> + 'a {
         prefixes(path).filter_map(|p| self.0.get(p).map(|id| (*id, p)))
     }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use gonghui::aid::{campaigns, payouts};
 use gonghui::audit::Actor;
 use serde_json::{Value, json};
@@ -718,22 +718,25 @@ async fn persons_person_times_and_households_match_a_recount() {
             .await;
         assert_eq!(s, 201, "{v}");
     }
-    // Three campaigns of the city that allow repeats; random applications, all paid.
-    let mut expected: Vec<(i64, String, i64)> = Vec::new(); // (campaign, member, fen)
+    // Three campaigns of the city that allow repeats; random applications, all paid — the
+    // last campaign's a day earlier than the others, after them (a first day moves back).
+    let earlier = t - Duration::days(1);
+    let mut expected: Vec<Row> = Vec::new();
     for k in 0..3 {
         let (s, v) = app
             .post("/api/v1/aid/campaigns", json!({
-                "org_code": "C", "name": format!("活动{k}"), "kind": "生活救助", "starts_on": t.to_string(), "ends_on": t.to_string(),
+                "org_code": "C", "name": format!("活动{}", cn(k)), "kind": "生活救助", "starts_on": t.to_string(), "ends_on": t.to_string(),
                 "budget": "100000", "max_per_person": "1000", "notice_days": 0, "allow_repeat": true,
             }))
             .await;
         assert_eq!(s, 201, "{v}");
         let c: i64 = v["id"].as_str().unwrap().parse().unwrap();
+        let paid_on = if k == 2 { earlier } else { t };
         for _ in 0..12 {
-            let m = &members[rng.below(12) as usize];
+            let m = rng.below(12) as usize;
             let fen = 100 + rng.below(90_000) as i64;
             let input = campaigns::ApplicationInput {
-                member_id: Some(m.clone()),
+                member_id: Some(members[m].clone()),
                 form: Some(if rng.below(4) == 0 {
                     "goods".into()
                 } else {
@@ -745,56 +748,97 @@ async fn persons_person_times_and_households_match_a_recount() {
                 bank_name: Some("工行".into()),
                 bank_account: Some("622202123456789".into()),
             };
-            let a = campaigns::apply(db, keys, &actor, c, &input, None, t, gonghui::db::now_ms())
+            let now = gonghui::db::now_ms();
+            let a = campaigns::apply(db, keys, &actor, c, &input, None, t, now)
                 .await
                 .unwrap();
-            campaigns::decide(
-                db,
-                &actor,
-                a.id,
-                &campaigns::DecisionInput {
-                    decision: "approve".into(),
-                    comment: None,
-                    version: 0,
-                },
-                t,
-                gonghui::db::now_ms(),
-            )
-            .await
-            .unwrap();
-            expected.push((c, m.clone(), fen));
+            let approve = campaigns::DecisionInput {
+                decision: "approve".into(),
+                comment: None,
+                version: 0,
+            };
+            campaigns::decide(db, &actor, a.id, &approve, t, now)
+                .await
+                .unwrap();
+            expected.push(Row {
+                campaign: c,
+                member: m,
+                fen,
+                paid_on,
+            });
         }
         let b = payouts::make_batch(db, &actor, c, &Default::default(), t, gonghui::db::now_ms())
             .await
             .unwrap();
-        assert_eq!(
-            payouts::pay_all(db, &actor, b.id, 5, t, gonghui::db::now_ms())
-                .await
-                .unwrap(),
-            12
-        );
+        let paid = payouts::pay_all(db, &actor, b.id, 5, paid_on, gonghui::db::now_ms())
+            .await
+            .unwrap();
+        assert_eq!(paid, 12);
     }
-    // Brute force: households are the files of members 0–1 (one), 2, 3, 4, 5.
-    let file_of = |m: &str| -> Option<usize> {
-        let i = members.iter().position(|x| x == m).unwrap();
-        match i {
-            0 | 1 => Some(0),
-            2..=5 => Some(i),
-            _ => None,
-        }
+    let year_start = NaiveDate::from_ymd_opt(t.year(), 1, 1).unwrap();
+    // The city and a district from 1 January (the running totals), the city on one day and a
+    // grassroots union (the lines): each against the brute force.
+    let union_of = |m: usize| ["U1", "U2", "U3"][m % 3];
+    let in_d2 = |m: usize| union_of(m) == "U3";
+    assert!(
+        app.scalar("SELECT COUNT(*) FROM aid_firsts WHERE kind = 'p'")
+            .await
+            > 0,
+        "the running totals are kept"
+    );
+    check(&app, "C", year_start, t, &expected, &|_| true).await;
+    check(&app, "C", t, t, &expected, &|_| true).await;
+    check(&app, "D2", year_start, t, &expected, &in_d2).await;
+    check(&app, "U1", year_start, t, &expected, &|m| {
+        union_of(m) == "U1"
+    })
+    .await;
+    let (s, drill) = app.get("/api/v1/aid/paid?org=C&per_page=100").await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        drill["total"].as_i64(),
+        Some(expected.iter().filter(|r| r.paid_on >= year_start).count() as i64)
+    );
+    // U3 moves under D1: the totals follow the hierarchy.
+    let (s, v) = app
+        .post("/api/v1/orgs/U3/move", json!({"parent_code": "D1"}))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    check(&app, "D2", year_start, t, &expected, &|_| false).await;
+    check(&app, "D1", year_start, t, &expected, &|_| true).await;
+}
+
+/// A paid line of the generated aid: its campaign, the member's index, fen, day paid.
+struct Row {
+    campaign: i64,
+    member: usize,
+    fen: i64,
+    paid_on: NaiveDate,
+}
+
+/// The aid figures of `org` for the period against a recount of the rows of members `within`
+/// paid in it: 人次, 人, 户 (members 0 and 1 share a household; 2–5 have one each), amount, and
+/// 人 by campaign.
+async fn check(
+    app: &TestApp,
+    org: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    rows: &[Row],
+    within: &dyn Fn(usize) -> bool,
+) {
+    let rows: Vec<&Row> = rows
+        .iter()
+        .filter(|r| within(r.member) && r.paid_on >= from && r.paid_on <= to)
+        .collect();
+    let household = |m: usize| match m {
+        0 | 1 => Some(0),
+        2..=5 => Some(m),
+        _ => None,
     };
-    let recount = |rows: &[&(i64, String, i64)]| {
-        let persons: HashSet<&String> = rows.iter().map(|r| &r.1).collect();
-        let households: HashSet<usize> = rows.iter().filter_map(|r| file_of(&r.1)).collect();
-        (
-            rows.len() as f64,
-            persons.len() as f64,
-            households.len() as f64,
-            rows.iter().map(|r| r.2).sum::<i64>() as f64 / 100.0,
-        )
-    };
-    let all: Vec<&(i64, String, i64)> = expected.iter().collect();
-    let (_, figs) = app.get("/api/v1/figures?org=C").await;
+    let (_, figs) = app
+        .get(&format!("/api/v1/figures?org={org}&from={from}&to={to}"))
+        .await;
     let get = |key: &str| {
         figs["figures"]
             .as_array()
@@ -804,37 +848,43 @@ async fn persons_person_times_and_households_match_a_recount() {
             .unwrap()
             .clone()
     };
-    let (times, persons, households, yuan) = recount(&all);
-    assert_eq!(get("aid.person_times")["value"].as_f64(), Some(times));
-    assert_eq!(get("aid.persons")["value"].as_f64(), Some(persons));
-    assert_eq!(get("aid.households")["value"].as_f64(), Some(households));
-    assert!((get("aid.amount")["value"].as_f64().unwrap() - yuan).abs() < 0.001);
-    // By campaign, the parts; and the drill lists exactly the person-times.
-    let mut by: HashMap<i64, Vec<&(i64, String, i64)>> = HashMap::new();
-    for r in &expected {
-        by.entry(r.0).or_default().push(r);
+    let what = format!("{org} {from}–{to}");
+    assert_eq!(
+        get("aid.person_times")["value"].as_f64(),
+        Some(rows.len() as f64),
+        "{what}"
+    );
+    let persons: HashSet<usize> = rows.iter().map(|r| r.member).collect();
+    assert_eq!(
+        get("aid.persons")["value"].as_f64(),
+        Some(persons.len() as f64),
+        "{what}"
+    );
+    let households: HashSet<usize> = rows.iter().filter_map(|r| household(r.member)).collect();
+    assert_eq!(
+        get("aid.households")["value"].as_f64(),
+        Some(households.len() as f64),
+        "{what}"
+    );
+    let fen: i64 = rows.iter().map(|r| r.fen).sum();
+    assert!(
+        (get("aid.amount")["value"].as_f64().unwrap() - fen as f64 / 100.0).abs() < 0.001,
+        "{what}"
+    );
+    let mut by: HashMap<i64, HashSet<usize>> = HashMap::new();
+    for r in &rows {
+        by.entry(r.campaign).or_default().insert(r.member);
     }
-    for part in get("aid.persons")["parts"].as_array().unwrap() {
+    let parts = get("aid.persons")["parts"].as_array().unwrap().clone();
+    assert_eq!(parts.len(), by.len(), "{what}: {parts:?}");
+    for part in parts {
         let c: i64 = part["code"].as_str().unwrap().parse().unwrap();
-        assert_eq!(part["value"].as_f64(), Some(recount(&by[&c]).1), "{part}");
+        assert_eq!(
+            part["value"].as_f64(),
+            Some(by[&c].len() as f64),
+            "{what}: {part}"
+        );
     }
-    let (s, drill) = app.get("/api/v1/aid/paid?org=C&per_page=100").await;
-    assert_eq!(s, 200);
-    assert_eq!(drill["total"].as_f64(), Some(times));
-    // A subtree: D2 holds U3's members only.
-    let d2: Vec<&(i64, String, i64)> = expected
-        .iter()
-        .filter(|r| members.iter().position(|x| *x == r.1).unwrap() % 3 == 2)
-        .collect();
-    let (_, figs) = app.get("/api/v1/figures?org=D2").await;
-    let d2_persons = figs["figures"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["key"] == "aid.persons")
-        .unwrap()["value"]
-        .as_f64();
-    assert_eq!(d2_persons, Some(recount(&d2).1));
 }
 
 /// Lines of the batch killed midway.
