@@ -34,6 +34,9 @@ type Deltas = BTreeMap<(i64, i64, String), [i64; 4]>;
 /// (union, year, campaign, kind, key) → the earliest day among the lines counted now.
 type Firsts = BTreeMap<(i64, String, i64, &'static str, i64), String>;
 
+/// (union, year, campaign, kind) → the keys counted now with their earliest day.
+type Groups = BTreeMap<(i64, String, i64, &'static str), Vec<(i64, String)>>;
+
 /// Counts lines just paid into the totals of every federation-level union above them.
 pub(crate) async fn count_paid(tx: &mut Tx, lines: &[Paid]) -> AppResult<()> {
     if lines.is_empty() {
@@ -64,8 +67,7 @@ pub(crate) async fn count_paid(tx: &mut Tx, lines: &[Paid]) -> AppResult<()> {
         }
     }
     // The first days already kept for the same keys, group by group.
-    let mut groups: BTreeMap<(i64, String, i64, &'static str), Vec<(i64, String)>> =
-        BTreeMap::new();
+    let mut groups = Groups::new();
     for ((org, year, c, kind, key), day) in firsts {
         groups
             .entry((org, year, c, kind))

@@ -1415,6 +1415,9 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
             record(p, target)
         }
         p if p.starts_with("/units/{id}") => record(p, id(f.own_unit, f.other_unit)),
+        p if p.starts_with("/aid/campaigns/{id}") => record(p, id(f.aid[1].0, f.aid[1].1)),
+        p if p.starts_with("/aid/applications/{id}") => record(p, id(f.aid[2].0, f.aid[2].1)),
+        p if p.starts_with("/aid/files/{id}") => record(p, id(f.aid[0].0, f.aid[0].1)),
         p if p.starts_with("/members/{id}") => record(p, id(f.own_member, f.other_member)),
         p if p.starts_with("/transfers/{id}") => record(p, id(f.own_transfer, f.other_transfer)),
         p if p.starts_with("/imports/{id}") || p.starts_with("/imports/history/{id}") => {
@@ -1451,6 +1454,8 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         ),
         "/casework" | "/casework/disputes" => (path.into(), Other::Hidden("丙公司工会".into())),
         "/casework/roster" => (path.into(), Other::Hidden("外区调解员".into())),
+        "/aid" => (path.into(), Other::Hidden("外区送温暖".into())),
+        "/aid/files" => (path.into(), Other::Hidden("外区会员".into())),
         "/orgs" => (path.into(), Other::Hidden("丙公司工会".into())),
         "/units" => (path.into(), Other::Hidden("外区单位".into())),
         "/members" => (path.into(), Other::Hidden("外区会员".into())),

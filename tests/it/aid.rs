@@ -1003,3 +1003,91 @@ async fn a_batch_run_killed_midway_leaves_each_line_paid_and_posted_or_untouched
         LINES
     );
 }
+
+#[tokio::test]
+async fn the_console_shows_campaigns_applications_and_files_and_takes_a_decision() {
+    let app = spawn_app().await;
+    aid_tree(&app).await;
+    let m = enroll(&app, "受助职工", 11, "U1").await;
+    let (s, file) = app
+        .post("/api/v1/aid/files", household(&m, "3000", vec![]))
+        .await;
+    assert_eq!(s, 201, "{file}");
+    let c = campaign(&app, "5000", 0, json!({"review_kinds": ["grassroots"]})).await;
+    let (_, a) = app
+        .post(
+            &format!("/api/v1/aid/campaigns/{c}/applications"),
+            application(&m, "800"),
+        )
+        .await;
+    let id = a["id"].as_str().unwrap();
+    app.add_account("aid_cadre", "cadre", Some("D1"), None)
+        .await;
+    let b = browser(&app, "aid_cadre", TESTER_PASSWORD).await;
+    let (s, html) = page(&b, &app, "/aid").await;
+    assert!(
+        s == 200 && html.contains("春节送温暖") && html.contains("5000.00"),
+        "{s}"
+    );
+    let (s, html) = page(&b, &app, &format!("/aid/campaigns/{c}")).await;
+    assert!(
+        s == 200
+            && html.contains("受助职工")
+            && html.contains("800.00")
+            && html.contains("待 甲公司工会 审核"),
+        "{s}: {html}"
+    );
+    let (s, html) = page(&b, &app, &format!("/aid/applications/{id}")).await;
+    assert!(
+        s == 200 && html.contains("第 1 级 · 甲公司工会") && html.contains("6222****0123"),
+        "{s}"
+    );
+    assert!(
+        !html.contains("6222021234567890123"),
+        "the account number is masked"
+    );
+    // Rejecting without a comment keeps the page with the message; approving moves it on.
+    let csrf = csrf_in(&html);
+    let send = |decision: &'static str, comment: &'static str| {
+        let (b, url, csrf) = (
+            b.clone(),
+            app.url(&format!("/aid/applications/{id}/decision")),
+            csrf.clone(),
+        );
+        async move {
+            let r = b
+                .post(url)
+                .form(&[
+                    ("_csrf", csrf.as_str()),
+                    ("version", "0"),
+                    ("decision", decision),
+                    ("comment", comment),
+                ])
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (s, html) = send("reject", "").await;
+    assert!(s == 422 && html.contains("不同意时请填写审核意见"), "{s}");
+    let (s, html) = send("approve", "").await;
+    assert!(s == 200 && html.contains("待发放"), "{s}: {html}");
+    let (s, html) = page(&b, &app, "/aid/files?review=overdue").await;
+    assert!(s == 200 && html.contains("没有符合条件的档案"), "{s}");
+    let (s, html) = page(&b, &app, "/aid/files?tier=deep").await;
+    assert!(
+        s == 200 && html.contains("受助职工") && html.contains("深度困难"),
+        "{s}"
+    );
+    let (s, html) = page(
+        &b,
+        &app,
+        &format!("/aid/files/{}", file["id"].as_str().unwrap()),
+    )
+    .await;
+    assert!(
+        s == 200 && html.contains("低于当地低保标准") && html.contains("医疗救助与子女助学"),
+        "{s}"
+    );
+}

@@ -141,8 +141,9 @@ async fn dashboard(
     let (org, period, choice) = q.resolve(&st, &ctx).await?;
     let works_on_cases = ctx.caller.works_on(crate::casework::MODULE);
     let today = crate::clock::local_date(st.auth.now());
+    let works_on_aid = ctx.caller.works_on(crate::aid::MODULE);
     let inbox = async {
-        if works_on_cases {
+        let mut items = if works_on_cases {
             crate::workflow::inbox::casework(
                 db,
                 &ctx.caller.scope,
@@ -150,10 +151,14 @@ async fn dashboard(
                 today,
                 crate::casework::petitions::WARN_DAYS,
             )
-            .await
+            .await?
         } else {
-            Ok(Vec::new())
+            Vec::new()
+        };
+        if works_on_aid {
+            items.extend(crate::aid::hardship::reminders(db, &ctx.caller.scope, today).await?);
         }
+        crate::error::AppResult::Ok(items)
     };
     // The registry's overview, the inbox and the casework figures, side by side.
     let (o, inbox, case_figures) = tokio::try_join!(

@@ -5,6 +5,7 @@
 //! field, so every flow works without JavaScript; `assets/app.js` only adds conveniences.
 
 pub mod admin;
+pub mod aid;
 pub mod assets;
 pub mod case_files;
 pub mod casework;
@@ -42,6 +43,7 @@ pub fn router(st: AppState) -> Router<AppState> {
         .merge(members::router())
         .merge(transfers::router())
         .merge(casework::router())
+        .merge(aid::router())
         .merge(case_files::router(st.attachment_max_bytes()))
         .merge(imports::router(st.import_max_bytes()))
         .merge(admin::router())
@@ -189,6 +191,7 @@ const NAV: &[(&str, &str, &str, Option<Perm>)] = &[
     ("/members", "会员", "members", Some(Perm::MemberRead)),
     ("/transfers", "转会", "transfers", Some(Perm::MemberRead)),
     ("/casework", "职工维权", "casework", Some(Perm::CaseWork)),
+    ("/aid", "困难帮扶", "aid", Some(Perm::CaseWork)),
     ("/imports", "批量导入", "imports", Some(Perm::Import)),
     (
         "/accounts",

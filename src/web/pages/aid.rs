@@ -1,0 +1,411 @@
+//! Hardship files and aid in the console: the campaigns with their budgets, a campaign's
+//! applications and payout batches, an application with its review chain, notice and history
+//! (and the decision and objection forms), the hardship files with their filters, a file with
+//! its household and timeline.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::{Ctx, Form, PageResult, Pager, Shell, done, field, render};
+use crate::aid::MODULE;
+use crate::aid::campaigns::{self, Application, ApplicationDetail, ApplicationFilter, Campaign};
+use crate::aid::hardship::{self, FileFilter, HardshipFile, HouseholdPerson};
+use crate::aid::payouts::{self, Batch};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::types::Fen;
+use crate::web::api::parse_id;
+use crate::workflow::Named;
+use crate::workflow::history::HistoryRow;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/aid", get(campaign_list))
+        .route("/aid/campaigns/{id}", get(show_campaign))
+        .route("/aid/applications/{id}", get(show_application))
+        .route("/aid/applications/{id}/decision", post(decide))
+        .route("/aid/applications/{id}/objections", post(object))
+        .route("/aid/files", get(file_list))
+        .route("/aid/files/{id}", get(show_file))
+}
+
+fn today(st: &AppState) -> chrono::NaiveDate {
+    crate::clock::local_date(st.auth.now())
+}
+
+/// Fen as 元 with two decimals.
+fn yuan(fen: &i64) -> String {
+    Fen(*fen).to_string()
+}
+
+fn choices<T: Named>() -> Vec<(&'static str, &'static str)> {
+    T::all().iter().map(|v| (v.code(), v.label())).collect()
+}
+
+// ---------- campaigns ----------
+
+#[derive(Template)]
+#[template(path = "aid/campaigns.html")]
+struct CampaignsPage {
+    shell: Shell,
+    rows: Vec<Campaign>,
+}
+
+impl CampaignsPage {
+    fn yuan(&self, fen: &i64) -> String {
+        yuan(fen)
+    }
+}
+
+async fn campaign_list(State(st): State<AppState>, ctx: Ctx) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    render(CampaignsPage {
+        shell: ctx.shell("帮扶活动", "aid"),
+        rows: campaigns::campaigns(&st.reg.db, &ctx.caller.scope).await?,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CampaignQuery {
+    status: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "aid/campaign.html")]
+struct CampaignPage {
+    shell: Shell,
+    c: Campaign,
+    batches: Vec<Batch>,
+    rows: Vec<Application>,
+    status: Option<String>,
+    statuses: Vec<(&'static str, &'static str)>,
+    pager: Pager,
+}
+
+impl CampaignPage {
+    fn yuan(&self, fen: &i64) -> String {
+        yuan(fen)
+    }
+    fn sel(&self, code: &str) -> bool {
+        self.status.as_deref() == Some(code)
+    }
+}
+
+async fn show_campaign(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<CampaignQuery>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "帮扶活动")?;
+    let db = &st.reg.db;
+    // A campaign of a union above the caller is seen through its applications here; its
+    // budget and batches only by its own union's cadres.
+    let c = match campaigns::campaign(db, &ctx.caller.scope, id).await {
+        Ok(c) => c,
+        Err(_) => campaigns::campaigns(db, &ctx.caller.scope)
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| AppError::not_found("帮扶活动"))?,
+    };
+    let page = q.page.unwrap_or(1).clamp(1, crate::db::Paging::MAX_PAGE);
+    let f = ApplicationFilter {
+        campaign: Some(id.to_string()),
+        status: field(&q.status),
+        page: Some(page),
+        per_page: Some(50),
+        ..Default::default()
+    };
+    let (rows, total) = campaigns::applications(db, &ctx.caller.scope, &f).await?;
+    let pager = Pager::new(
+        &format!("/aid/campaigns/{id}"),
+        &[("status", field(&q.status))],
+        page,
+        50,
+        total,
+        "份",
+    );
+    render(CampaignPage {
+        shell: ctx.shell(c.name.clone(), "aid"),
+        batches: payouts::batches(db, &ctx.caller.scope, id).await?,
+        c,
+        rows,
+        status: field(&q.status),
+        statuses: choices::<campaigns::Status>(),
+        pager,
+    })
+}
+
+// ---------- an application ----------
+
+#[derive(Template)]
+#[template(path = "aid/application.html")]
+struct ApplicationPage {
+    shell: Shell,
+    d: ApplicationDetail,
+    error: Option<String>,
+}
+
+impl ApplicationPage {
+    fn yuan(&self, fen: &i64) -> String {
+        yuan(fen)
+    }
+    fn decision_label(&self, code: &str) -> &'static str {
+        crate::workflow::review::Decision::parse(code)
+            .map(Named::label)
+            .unwrap_or("待审核")
+    }
+    fn action_label(&self, code: &str) -> &'static str {
+        match code {
+            "apply" => "提交申请",
+            "review" => "本级同意，报上级审核",
+            "approve" => "审核通过",
+            "reject" => "审核不通过",
+            "object" => "登记异议",
+            "uphold_objection" => "异议成立",
+            "dismiss_objection" => "异议不成立",
+            "notice_ended" => "公示期满",
+            "batch" => "纳入发放批次",
+            "pay" => "发放成功",
+            "cancel" => "取消发放",
+            _ => "办理",
+        }
+    }
+    fn status_label(&self, code: &str) -> &'static str {
+        campaigns::Status::parse(code)
+            .map(Named::label)
+            .unwrap_or("")
+    }
+}
+
+async fn application_page(st: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> PageResult {
+    let d = campaigns::detail(&st.reg.db, &ctx.caller.scope, id).await?;
+    let page = ApplicationPage {
+        shell: ctx.shell(format!("帮扶申请：{}", d.application.member_name), "aid"),
+        d,
+        error,
+    };
+    if page.error.is_some() {
+        super::render_invalid(page)
+    } else {
+        render(page)
+    }
+}
+
+async fn show_application(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "帮扶申请")?;
+    application_page(&st, &ctx, id, None).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DecisionForm {
+    decision: Option<String>,
+    comment: Option<String>,
+    version: Option<i64>,
+}
+
+/// The words of a refusal with its field problems.
+fn problem(e: &AppError) -> String {
+    let mut m = e.message().to_string();
+    for i in e.fields() {
+        m.push_str(&format!("；{}：{}", i.field, i.message));
+    }
+    m
+}
+
+async fn decide(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<DecisionForm>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "帮扶申请")?;
+    let input = campaigns::DecisionInput {
+        decision: f.decision.unwrap_or_default(),
+        comment: field(&f.comment),
+        version: f.version.unwrap_or(-1),
+    };
+    let actor = ctx.caller.actor(&st.reg.keys);
+    match campaigns::decide(&st.reg.db, &actor, id, &input, today(&st), st.auth.now()).await {
+        Ok(_) => done(&format!("/aid/applications/{id}"), "saved"),
+        Err(e)
+            if e.status().is_client_error() && e.status() != axum::http::StatusCode::NOT_FOUND =>
+        {
+            application_page(&st, &ctx, id, Some(problem(&e))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ObjectionForm {
+    text: Option<String>,
+}
+
+async fn object(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<ObjectionForm>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "帮扶申请")?;
+    let input = campaigns::ObjectionInput {
+        text: f.text.unwrap_or_default(),
+    };
+    let actor = ctx.caller.actor(&st.reg.keys);
+    match campaigns::object(&st.reg.db, &actor, id, &input, today(&st), st.auth.now()).await {
+        Ok(_) => done(&format!("/aid/applications/{id}"), "saved"),
+        Err(e)
+            if e.status().is_client_error() && e.status() != axum::http::StatusCode::NOT_FOUND =>
+        {
+            application_page(&st, &ctx, id, Some(problem(&e))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------- hardship files ----------
+
+#[derive(Debug, Default, Deserialize)]
+struct FileQuery {
+    org: Option<String>,
+    status: Option<String>,
+    tier: Option<String>,
+    review: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "aid/files.html")]
+struct FilesPage {
+    shell: Shell,
+    rows: Vec<HardshipFile>,
+    filter: FileQuery,
+    tiers: Vec<(&'static str, &'static str)>,
+    statuses: Vec<(&'static str, &'static str)>,
+    pager: Pager,
+    today: String,
+}
+
+impl FilesPage {
+    fn sel(&self, v: &Option<String>, code: &str) -> bool {
+        v.as_deref() == Some(code)
+    }
+    fn overdue(&self, f: &HardshipFile) -> bool {
+        f.status == "active" && f.review_due < self.today
+    }
+}
+
+async fn file_list(State(st): State<AppState>, ctx: Ctx, Query(q): Query<FileQuery>) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let page = q.page.unwrap_or(1).clamp(1, crate::db::Paging::MAX_PAGE);
+    let f = FileFilter {
+        org: field(&q.org),
+        status: field(&q.status),
+        tier: field(&q.tier),
+        review: field(&q.review),
+        page: Some(page),
+        per_page: Some(50),
+        ..Default::default()
+    };
+    let (rows, total) = hardship::list(&st.reg.db, &ctx.caller.scope, &f, today(&st)).await?;
+    let params = [
+        ("org", field(&q.org)),
+        ("status", field(&q.status)),
+        ("tier", field(&q.tier)),
+        ("review", field(&q.review)),
+    ];
+    render(FilesPage {
+        shell: ctx.shell("困难职工档案", "aid"),
+        pager: Pager::new("/aid/files", &params, page, 50, total, "户"),
+        rows,
+        filter: q,
+        tiers: choices::<hardship::Tier>(),
+        statuses: choices::<hardship::Status>(),
+        today: today(&st).to_string(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "aid/file.html")]
+struct FilePage {
+    shell: Shell,
+    f: HardshipFile,
+    persons: Vec<HouseholdPerson>,
+    history: Vec<HistoryRow>,
+}
+
+impl FilePage {
+    fn yuan(&self, fen: &i64) -> String {
+        yuan(fen)
+    }
+    fn coded<T: Named>(&self, code: &str) -> &'static str {
+        T::parse(code).map(Named::label).unwrap_or("")
+    }
+    fn relation(&self, code: &str) -> &'static str {
+        self.coded::<hardship::Relation>(code)
+    }
+    fn health(&self, code: &str) -> &'static str {
+        self.coded::<hardship::Health>(code)
+    }
+    fn schooling(&self, code: &str) -> &'static str {
+        self.coded::<hardship::Schooling>(code)
+    }
+    fn work(&self, code: &str) -> &'static str {
+        self.coded::<hardship::Work>(code)
+    }
+    fn causes(&self) -> String {
+        self.f
+            .causes
+            .split(',')
+            .filter_map(hardship::Cause::parse)
+            .map(Named::label)
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+    fn exit_reason(&self) -> &'static str {
+        self.f
+            .exit_reason
+            .as_deref()
+            .map(|r| self.coded::<hardship::ExitReason>(r))
+            .unwrap_or("")
+    }
+    fn action_label(&self, code: &str) -> &'static str {
+        match code {
+            "enter" => "建档",
+            "review" => "年度复核",
+            "replan" => "调整帮扶计划",
+            "exit" => "解困脱困",
+            _ => "办理",
+        }
+    }
+    fn status_label(&self, code: &str) -> &'static str {
+        self.coded::<hardship::Status>(code)
+    }
+}
+
+async fn show_file(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "困难职工档案")?;
+    let db = &st.reg.db;
+    let f = hardship::get(db, &ctx.caller.scope, id).await?;
+    render(FilePage {
+        shell: ctx.shell(format!("困难职工档案：{}", f.worker_name), "aid"),
+        persons: hardship::persons(db, id).await?,
+        history: hardship::timeline(db, &ctx.caller.scope, id).await?,
+        f,
+    })
+}
