@@ -70,6 +70,7 @@ pub struct Boot {
     pub generated_keys: bool,
     pub demo: Option<demo::DemoReport>,
     pub demo_cases: Option<crate::casework::demo::Report>,
+    pub demo_aid: Option<crate::aid::demo::Report>,
     /// Accounts created on this start, with their one-time passwords.
     pub accounts: Vec<FirstAccount>,
 }
@@ -101,6 +102,7 @@ pub async fn bootstrap(config: &Config, seed_demo: bool) -> AppResult<(Registry,
     if created_database && seed_demo && config.demo_on_first_start {
         boot.demo = Some(demo::seed(&reg, config.demo_members, 2024, None).await?);
         boot.demo_cases = Some(seed_demo_cases(&reg, config.demo_members, 2024).await?);
+        boot.demo_aid = Some(seed_demo_aid(&reg, config.demo_members, 2024).await?);
     }
     let actor = Actor::system(&reg.keys, "首次启动");
     // Seals are added by the start that applies their migration, and to an empty chain whose
@@ -130,6 +132,16 @@ pub async fn seed_demo_cases(
         crate::casework::demo::seed(&reg.db, petitions, petitions / 3, seed, today).await?;
     report.papers = crate::casework::demo::attach_papers(&reg.db, &reg.keys, 40).await?;
     Ok(report)
+}
+
+/// A year of hardship files and aid in the demo city.
+pub async fn seed_demo_aid(
+    reg: &Registry,
+    members: u32,
+    seed: u64,
+) -> AppResult<crate::aid::demo::Report> {
+    let today = chrono::Local::now().date_naive();
+    crate::aid::demo::seed(&reg.db, &reg.keys, members, seed, today).await
 }
 
 /// Writes the audit checkpoint when the chain has grown by `min_rows` rows since the last one

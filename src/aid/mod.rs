@@ -2,6 +2,7 @@
 //! payouts (送温暖, 金秋助学 …). Money moves only through the ledger. No HTTP here.
 
 pub mod campaigns;
+pub mod demo;
 pub mod figures;
 pub mod hardship;
 pub mod payouts;

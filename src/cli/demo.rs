@@ -31,6 +31,7 @@ pub async fn demo(
     let started = std::time::Instant::now();
     let r = demo::seed(&reg, members, seed, write_files.as_deref()).await?;
     let cases = app::seed_demo_cases(&reg, members, seed).await?;
+    let aid = app::seed_demo_aid(&reg, members, seed).await?;
     println!(
         "演示城市已装入：{} 个工会、{} 家单位、{} 名会员；转会 {}、退休 {}、离会 {}（用时 {:.1} 秒）",
         r.orgs,
@@ -44,6 +45,14 @@ pub async fn demo(
     println!(
         "职工维权：诉求 {} 件、调解和法律援助 {} 件、调解员与律师 {} 名、附件 {} 份（两年）",
         cases.petitions, cases.disputes, cases.advocates, cases.papers
+    );
+    println!(
+        "困难帮扶：困难职工档案 {} 户（已解困 {} 户）、帮扶活动 {} 个、发放 {} 人次 {} 元（一年）",
+        aid.files,
+        aid.exited,
+        aid.campaigns,
+        aid.paid_lines,
+        crate::types::Fen(aid.paid_fen)
     );
     Ok(0)
 }

@@ -46,6 +46,16 @@ pub(super) fn print_boot(boot: &app::Boot, config: &Config) {
             c.petitions, c.disputes, c.advocates, c.papers
         );
     }
+    if let Some(a) = &boot.demo_aid {
+        eprintln!(
+            "★ 已装入一年的困难帮扶：困难职工档案 {} 户（已解困 {} 户）、帮扶活动 {} 个、发放 {} 人次 {} 元",
+            a.files,
+            a.exited,
+            a.campaigns,
+            a.paid_lines,
+            crate::types::Fen(a.paid_fen)
+        );
+    }
     if !boot.accounts.is_empty() {
         eprintln!(
             "★ 已创建初始账号（一次性密码只显示这一次，首次登录后须修改；管理员还须绑定动态口令）："

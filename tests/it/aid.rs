@@ -1091,3 +1091,51 @@ async fn the_console_shows_campaigns_applications_and_files_and_takes_a_decision
         "{s}"
     );
 }
+
+#[tokio::test]
+async fn the_demo_year_of_aid_balances_and_its_figures_match_its_rows() {
+    let app = spawn_app().await;
+    gonghui::registry::demo::seed(&app.reg, 1500, 7, None)
+        .await
+        .unwrap();
+    let t = today(&app);
+    let r = gonghui::aid::demo::seed(&app.reg.db, &app.reg.keys, 1500, 7, t)
+        .await
+        .unwrap();
+    assert!(
+        r.files >= 20 && r.exited > 0 && r.campaigns == 3 && r.paid_lines > 100,
+        "{r:?}"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM hardship_files").await as u64,
+        r.files
+    );
+    let v = gonghui::ledger::verify(&app.reg.db).await.unwrap();
+    assert!(v.ok() && v.postings > 6, "{v:?}");
+    // The figures of the last twelve months against the lines.
+    let from = t - Duration::days(365);
+    let (_, figs) = app
+        .get(&format!("/api/v1/figures?from={from}&to={t}"))
+        .await;
+    let fig = |key: &str| {
+        figs["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == key)
+            .unwrap()["value"]
+            .as_f64()
+            .unwrap()
+    };
+    assert_eq!(fig("aid.person_times") as u64, r.paid_lines);
+    assert_eq!((fig("aid.amount") * 100.0).round() as i64, r.paid_fen);
+    let persons = app
+        .scalar("SELECT COUNT(DISTINCT member_id) FROM aid_payouts WHERE status = 'paid'")
+        .await;
+    assert_eq!(fig("aid.persons") as i64, persons);
+    assert_eq!(fig("hardship.households") as u64, r.files - r.exited);
+    // Every paid line's money is in 已发放, every cancelled line's back in its budget.
+    let paid_account = app.scalar("SELECT CAST(COALESCE(SUM(balance_fen), 0) AS BIGINT) FROM ledger_accounts WHERE code = 'aid:paid'").await;
+    assert_eq!(paid_account, r.paid_fen);
+    assert_eq!(app.scalar("SELECT CAST(COALESCE(SUM(balance_fen), 0) AS BIGINT) FROM ledger_accounts WHERE code = 'aid:payable'").await, 0);
+}
