@@ -419,6 +419,52 @@ pub async fn campaigns(db: &Db, scope: &Scope) -> AppResult<Vec<Campaign>> {
         .collect())
 }
 
+/// The campaigns a member may apply to today: open, in their dates, run by their union or one
+/// above it.
+pub async fn open_for_member(
+    db: &Db,
+    member_id: i64,
+    today: NaiveDate,
+) -> AppResult<Vec<Campaign>> {
+    let path: Option<Option<String>> =
+        sqlx::query_scalar("SELECT org_path FROM members WHERE id = $1 AND status = 'active'")
+            .bind(member_id)
+            .fetch_optional(db.pool())
+            .await?;
+    let Some(Some(path)) = path else {
+        return Ok(Vec::new());
+    };
+    let mut paths: Vec<String> = orgs::paths_above(&path)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    paths.push(path);
+    let sql = format!(
+        "SELECT {CAMPAIGN_COLS} {CAMPAIGN_FROM} WHERE c.status = 'open' AND c.starts_on <= $1 AND c.ends_on >= $1 \
+         AND c.org_path IN ({}) ORDER BY c.ends_on, c.id",
+        crate::db::in_list_from(2, paths.len())
+    );
+    let mut q = sqlx::query_as::<_, Campaign>(&sql).bind(today.to_string());
+    for p in paths {
+        q = q.bind(p);
+    }
+    Ok(q.fetch_all(db.pool())
+        .await?
+        .into_iter()
+        .map(campaign_labelled)
+        .collect())
+}
+
+/// How many applications wait for the union at the top of `scope` to review them.
+pub async fn waiting_for(db: &Db, scope: &Scope) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM aid_applications WHERE review_path = $1 AND status = 'reviewing'",
+    )
+    .bind(scope.path())
+    .fetch_one(db.pool())
+    .await?)
+}
+
 // ---------- applications ----------
 
 /// An application as typed: by a union for a member, or by the member (no `member_id`).

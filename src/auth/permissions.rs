@@ -451,6 +451,7 @@ pub const ROUTES: &[(&str, &str, Access)] = {
             Need(CaseWork),
         ),
         ("GET", "/api/v1/aid/paid", Need(CaseWork)),
+        ("GET", "/api/v1/me/aid/campaigns", Need(SelfRead)),
         ("GET", "/api/v1/me/aid/applications", Need(SelfRead)),
         (
             "POST",
@@ -607,6 +608,7 @@ pub const PAGES: &[(&str, &str, Access)] = {
         ("GET", "/casework/figures/{key}/export", Need(CaseWork)),
         ("GET", "/aid", Need(CaseWork)),
         ("GET", "/aid/campaigns/{id}", Need(CaseWork)),
+        ("GET", "/aid/applications", Need(CaseWork)),
         ("GET", "/aid/applications/{id}", Need(CaseWork)),
         ("POST", "/aid/applications/{id}/decision", Need(CaseWork)),
         ("POST", "/aid/applications/{id}/objections", Need(CaseWork)),

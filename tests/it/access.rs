@@ -1131,6 +1131,9 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             None,
             Other::NotFound,
         ),
+        ("GET", "/api/v1/me/aid/campaigns") => {
+            ("/api/v1/me/aid/campaigns".into(), None, Other::None)
+        }
         ("GET", "/api/v1/me/aid/applications") => {
             ("/api/v1/me/aid/applications".into(), None, Other::None)
         }
@@ -1455,7 +1458,7 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         "/casework" | "/casework/disputes" => (path.into(), Other::Hidden("丙公司工会".into())),
         "/casework/roster" => (path.into(), Other::Hidden("外区调解员".into())),
         "/aid" => (path.into(), Other::Hidden("外区送温暖".into())),
-        "/aid/files" => (path.into(), Other::Hidden("外区会员".into())),
+        "/aid/files" | "/aid/applications" => (path.into(), Other::Hidden("外区会员".into())),
         "/orgs" => (path.into(), Other::Hidden("丙公司工会".into())),
         "/units" => (path.into(), Other::Hidden("外区单位".into())),
         "/members" => (path.into(), Other::Hidden("外区会员".into())),

@@ -1024,6 +1024,20 @@ async fn the_console_shows_campaigns_applications_and_files_and_takes_a_decision
     app.add_account("aid_cadre", "cadre", Some("D1"), None)
         .await;
     let b = browser(&app, "aid_cadre", TESTER_PASSWORD).await;
+    // U1 reviews first: the district's cadre sees it among all, not among its own to review.
+    let (s, html) = page(&b, &app, "/aid/applications").await;
+    assert!(s == 200 && html.contains("待 甲公司工会 审核"), "{s}");
+    let (s, html) = page(&b, &app, "/aid/applications?awaiting_me=true").await;
+    assert!(s == 200 && html.contains("没有符合条件的申请"), "{s}");
+    app.add_account("u1_cadre", "cadre", Some("U1"), None).await;
+    let u1 = browser(&app, "u1_cadre", TESTER_PASSWORD).await;
+    let (s, html) = page(&u1, &app, "/dashboard").await;
+    assert!(
+        s == 200 && html.contains("份帮扶申请等待本级审核"),
+        "the 待办 of the reviewing union: {s}"
+    );
+    let (s, html) = page(&u1, &app, "/aid/applications?awaiting_me=true").await;
+    assert!(s == 200 && html.contains("受助职工"), "{s}");
     let (s, html) = page(&b, &app, "/aid").await;
     assert!(
         s == 200 && html.contains("春节送温暖") && html.contains("5000.00"),
@@ -1073,6 +1087,17 @@ async fn the_console_shows_campaigns_applications_and_files_and_takes_a_decision
     assert!(s == 422 && html.contains("不同意时请填写审核意见"), "{s}");
     let (s, html) = send("approve", "").await;
     assert!(s == 200 && html.contains("待发放"), "{s}: {html}");
+    // The member sees the campaign open to them.
+    let member_id: i64 = m.parse().unwrap();
+    app.add_account("aid_member", "member", None, Some(member_id))
+        .await;
+    let mc = app.signed_in("aid_member", TESTER_PASSWORD).await;
+    let (s, open) = app.get_as(&mc, "/api/v1/me/aid/campaigns").await;
+    assert_eq!(
+        (s, open[0]["name"].as_str()),
+        (200, Some("春节送温暖")),
+        "{open}"
+    );
     let (s, html) = page(&b, &app, "/aid/files?review=overdue").await;
     assert!(s == 200 && html.contains("没有符合条件的档案"), "{s}");
     let (s, html) = page(&b, &app, "/aid/files?tier=deep").await;

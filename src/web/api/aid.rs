@@ -544,6 +544,17 @@ fn own_member(caller: &Caller) -> AppResult<i64> {
     caller.member_id.ok_or_else(|| AppError::not_found("会员"))
 }
 
+#[utoipa::path(get, path = "/api/v1/me/aid/campaigns", tag = "aid", responses((status = 200, body = [Campaign])))]
+pub async fn my_campaigns(
+    State(st): State<AppState>,
+    caller: Caller,
+) -> AppResult<Json<Vec<Campaign>>> {
+    let member = own_member(&caller)?;
+    Ok(Json(
+        campaigns::open_for_member(&st.reg.db, member, today(&st)).await?,
+    ))
+}
+
 #[utoipa::path(get, path = "/api/v1/me/aid/applications", tag = "aid", responses((status = 200, body = [Application])))]
 pub async fn my_applications(
     State(st): State<AppState>,

@@ -68,7 +68,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         aid::list_lines, aid::set_line, aid::list_files, aid::list_file_persons, aid::open_file, aid::get_file, aid::review_file, aid::replan_file, aid::exit_file,
         aid::list_campaigns, aid::create_campaign, aid::get_campaign, aid::apply, aid::list_applications, aid::get_application,
         aid::decide, aid::object, aid::resolve, aid::make_batch, aid::get_batch, aid::bank_file, aid::record_results, aid::act_on_line,
-        aid::paid, aid::my_applications, aid::apply_myself,
+        aid::paid, aid::my_campaigns, aid::my_applications, aid::apply_myself,
         super::auth_api::login_handler, super::auth_api::totp_handler, super::auth_api::totp_setup_begin,
         super::auth_api::totp_setup_confirm, super::auth_api::password_handler, super::auth_api::logout_handler,
         super::auth_api::logout_all_handler, super::auth_api::me_handler,
@@ -194,6 +194,7 @@ pub fn router() -> Router<AppState> {
         .route("/aid/batches/{id}/results", post(aid::record_results))
         .route("/aid/batches/{id}/lines/{line}", post(aid::act_on_line))
         .route("/aid/paid", get(aid::paid))
+        .route("/me/aid/campaigns", get(aid::my_campaigns))
         .route("/me/aid/applications", get(aid::my_applications))
         .route(
             "/me/aid/campaigns/{id}/applications",

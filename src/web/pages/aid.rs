@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/aid", get(campaign_list))
         .route("/aid/campaigns/{id}", get(show_campaign))
+        .route("/aid/applications", get(application_list))
         .route("/aid/applications/{id}", get(show_application))
         .route("/aid/applications/{id}/decision", post(decide))
         .route("/aid/applications/{id}/objections", post(object))
@@ -139,6 +140,65 @@ async fn show_campaign(
         status: field(&q.status),
         statuses: choices::<campaigns::Status>(),
         pager,
+    })
+}
+
+// ---------- applications ----------
+
+#[derive(Debug, Default, Deserialize)]
+struct ApplicationQuery {
+    awaiting_me: Option<String>,
+    status: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "aid/applications.html")]
+struct ApplicationsPage {
+    shell: Shell,
+    rows: Vec<Application>,
+    awaiting_me: bool,
+    status: Option<String>,
+    statuses: Vec<(&'static str, &'static str)>,
+    pager: Pager,
+}
+
+impl ApplicationsPage {
+    fn yuan(&self, fen: &i64) -> String {
+        yuan(fen)
+    }
+    fn sel(&self, code: &str) -> bool {
+        self.status.as_deref() == Some(code)
+    }
+}
+
+async fn application_list(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ApplicationQuery>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let page = q.page.unwrap_or(1).clamp(1, crate::db::Paging::MAX_PAGE);
+    let awaiting_me = q.awaiting_me.as_deref() == Some("true");
+    let f = ApplicationFilter {
+        status: field(&q.status),
+        awaiting_me: Some(awaiting_me),
+        page: Some(page),
+        per_page: Some(50),
+        ..Default::default()
+    };
+    let (rows, total) = campaigns::applications(&st.reg.db, &ctx.caller.scope, &f).await?;
+    let params = [
+        ("awaiting_me", awaiting_me.then(|| "true".to_string())),
+        ("status", field(&q.status)),
+    ];
+    render(ApplicationsPage {
+        shell: ctx.shell("帮扶申请", "aid"),
+        pager: Pager::new("/aid/applications", &params, page, 50, total, "份"),
+        rows,
+        awaiting_me,
+        status: field(&q.status),
+        statuses: choices::<campaigns::Status>(),
     })
 }
 
