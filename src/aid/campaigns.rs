@@ -980,15 +980,7 @@ async fn move_app(
     .await
 }
 
-/// A reviewer's decision.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DecisionInput {
-    /// `approve` or `reject`.
-    pub decision: String,
-    pub comment: Option<String>,
-    pub version: i64,
-}
+pub use crate::workflow::review::DecisionInput;
 
 /// Decides an application at its current level: on to the next level, to the public notice
 /// (or straight to payment when the campaign has none), or rejected.

@@ -226,9 +226,10 @@ async fn aid_of(
 }
 
 pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<FigureValue>> {
-    let ((aid, by_campaign), files) = tokio::try_join!(
+    let ((aid, by_campaign), files, mutual) = tokio::try_join!(
         aid_of(db, org, period),
-        hardship_totals(db, &org.path, period)
+        hardship_totals(db, &org.path, period),
+        super::mutual::totals(db, &org.path, period.from, period.to)
     )?;
     let q = format!("org={}&from={}&to={}", org.code, period.from, period.to);
     let drill = Some(format!("/api/v1/aid/paid?{q}"));
@@ -260,7 +261,7 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
     };
     let households: i64 = files.on_file.iter().map(|r| r.1).sum();
     let persons: i64 = files.on_file.iter().map(|r| r.2).sum();
-    Ok(vec![
+    let mut out = vec![
         value(
             "hardship.households",
             "在档困难职工（户）",
@@ -339,7 +340,61 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
             campaign_parts(|t| t.amount_fen),
             drill,
         ),
-    ])
+    ];
+    let enrolled = Some(format!("/api/v1/mutual/enrolments?{q}"));
+    let claims = Some(format!("/api/v1/mutual/claims?{q}"));
+    let mut mutual_figures = vec![
+        value(
+            "mutual.units",
+            "参加医疗互助单位（家次）",
+            FigureUnit::EmployerTimes,
+            "统计期内办理参保的单位家次（同一单位参加两个计划计两家次）",
+            Amount::Count(mutual.units),
+            Vec::new(),
+            enrolled.clone(),
+        ),
+        value(
+            "mutual.persons",
+            "参加医疗互助职工（人次）",
+            FigureUnit::PersonTimes,
+            "统计期内各单位参保的职工人数合计（参加两个计划计两人次）",
+            Amount::Count(mutual.persons),
+            Vec::new(),
+            Some(format!("/api/v1/mutual/enrollees?{q}")),
+        ),
+        value(
+            "mutual.contributions",
+            "医疗互助缴费金额",
+            FigureUnit::Yuan,
+            "统计期内参保单位缴纳的互助金合计，精确到分",
+            Amount::Fen(mutual.contributions_fen),
+            Vec::new(),
+            enrolled,
+        ),
+        value(
+            "mutual.claims",
+            "医疗互助理赔（人次）",
+            FigureUnit::PersonTimes,
+            "统计期内赔付的理赔件数，每件计一人次",
+            Amount::Count(mutual.claims),
+            Vec::new(),
+            claims.clone(),
+        ),
+        value(
+            "mutual.paid",
+            "医疗互助赔付金额",
+            FigureUnit::Yuan,
+            "统计期内赔付的互助金合计，精确到分",
+            Amount::Fen(mutual.paid_fen),
+            Vec::new(),
+            claims,
+        ),
+    ];
+    for f in &mut mutual_figures {
+        f.module = super::mutual::MODULE.into();
+    }
+    out.extend(mutual_figures);
+    Ok(out)
 }
 
 /// A payout line behind the aid figures.

@@ -123,7 +123,88 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_only: &[],
         postgres_only: &[],
     },
+    Migration {
+        version: 16,
+        name: "medical mutual aid: plans, enrolments per employer and term, enrolled members, claims",
+        sql: V16_MUTUAL_AID,
+        sqlite_only: &[],
+        postgres_only: &[],
+    },
 ];
+
+/// Medical mutual aid (职工医疗互助): a union's plan for a term (contribution per person,
+/// deductible, reimbursed share, cap per person), its pool an account in the ledger. An
+/// employer enrols once per plan (`unit_members` is its active members then, `enrolled` those
+/// enrolled; below the plan's share only with `override_reason`); each enrolled member is a row
+/// of `mutual_enrollees`, unique per plan, whose `claimed_fen` is moved by one conditional update
+/// per claim so that two claims at once cannot pass the cap together. Claims go up the shared
+/// review chain and are paid from the pool when approved.
+const V16_MUTUAL_AID: &str = r#"
+CREATE TABLE mutual_plans (
+    id {pk},
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    name TEXT NOT NULL,
+    term_start TEXT {c} NOT NULL,
+    term_end TEXT {c} NOT NULL,
+    contribution_fen BIGINT NOT NULL,
+    deductible_fen BIGINT NOT NULL,
+    share_pct BIGINT NOT NULL,
+    cap_fen BIGINT NOT NULL,
+    min_share_pct BIGINT NOT NULL,
+    review_kinds TEXT NOT NULL,
+    pool_account BIGINT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX mutual_plans_path ON mutual_plans(org_path);
+CREATE TABLE mutual_enrolments (
+    id {pk},
+    plan_id BIGINT NOT NULL REFERENCES mutual_plans(id),
+    unit_id BIGINT NOT NULL REFERENCES units(id),
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    unit_members BIGINT NOT NULL,
+    enrolled BIGINT NOT NULL,
+    override_reason TEXT,
+    contribution_fen BIGINT NOT NULL,
+    posting_id BIGINT NOT NULL,
+    enrolled_on TEXT {c} NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX mutual_enrolments_unit ON mutual_enrolments(plan_id, unit_id);
+CREATE INDEX mutual_enrolments_path ON mutual_enrolments(org_path, enrolled_on);
+CREATE TABLE mutual_enrollees (
+    id {pk},
+    enrolment_id BIGINT NOT NULL REFERENCES mutual_enrolments(id),
+    plan_id BIGINT NOT NULL REFERENCES mutual_plans(id),
+    member_id BIGINT NOT NULL REFERENCES members(id),
+    claimed_fen BIGINT NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX mutual_enrollees_member ON mutual_enrollees(plan_id, member_id);
+CREATE INDEX mutual_enrollees_enrolment ON mutual_enrollees(enrolment_id);
+CREATE TABLE mutual_claims (
+    id {pk},
+    plan_id BIGINT NOT NULL REFERENCES mutual_plans(id),
+    member_id BIGINT NOT NULL REFERENCES members(id),
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    illness TEXT NOT NULL,
+    occurred_on TEXT {c} NOT NULL,
+    expense_fen BIGINT NOT NULL,
+    payable_fen BIGINT NOT NULL,
+    review_path TEXT {c},
+    status TEXT NOT NULL,
+    paid_on TEXT {c},
+    posting_id BIGINT,
+    version BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX mutual_claims_member ON mutual_claims(plan_id, member_id);
+CREATE INDEX mutual_claims_paid ON mutual_claims(org_path, paid_on)
+"#;
 
 /// Hardship files (困难职工档案): a household (`hardship_files`) with its persons
 /// (`hardship_persons`, members linked, others protected like members). `active_key` is the

@@ -23,6 +23,8 @@ pub enum FigureUnit {
     PersonTimes,
     Households,
     Employers,
+    /// Employer-times: the same employer twice in the period counts twice.
+    EmployerTimes,
     Unions,
     Cases,
     CaseTimes,
@@ -38,6 +40,7 @@ impl FigureUnit {
             FigureUnit::PersonTimes => "人次",
             FigureUnit::Households => "户",
             FigureUnit::Employers => "家",
+            FigureUnit::EmployerTimes => "家次",
             FigureUnit::Unions => "个",
             FigureUnit::Cases => "件",
             FigureUnit::CaseTimes => "件次",

@@ -300,6 +300,10 @@ const PATH_COLUMNS: &[(&str, &str)] = &[
     ("aid_applications", "review_path"),
     ("aid_batches", "org_path"),
     ("aid_payouts", "org_path"),
+    ("mutual_plans", "org_path"),
+    ("mutual_enrolments", "org_path"),
+    ("mutual_claims", "org_path"),
+    ("mutual_claims", "review_path"),
 ];
 
 /// The materialised paths of the unions above the one at `path` (`/1/2/3/` → `/1/`, `/1/2/`).

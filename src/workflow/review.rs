@@ -8,7 +8,7 @@
 //! A decision is taken by a cadre whose subtree holds the level's union, on the lowest level
 //! still open, with one conditional update: two decisions at once cannot both count.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 use utoipa::ToSchema;
 
@@ -24,6 +24,16 @@ coded_enum! {
         Approve = "approve", "同意";
         Reject = "reject", "不同意";
     }
+}
+
+/// A reviewer's decision on a record at its current level.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionInput {
+    /// `approve` or `reject`.
+    pub decision: String,
+    pub comment: Option<String>,
+    pub version: i64,
 }
 
 /// A union that reviews at one level.

@@ -126,6 +126,8 @@ struct Fixture {
     /// Aid, own (D1, U1's member) and other (D2, U3's member): a hardship file, a campaign, an
     /// application in its public notice with an objection open, a batch and one of its lines.
     aid: [(i64, i64); 6],
+    /// Mutual aid, own (D1) and other (D2): [plan, claim].
+    mutual: [(i64, i64); 2],
 }
 
 async fn enroll(app: &TestApp, name: &str, id: &str, org: &str) -> i64 {
@@ -410,7 +412,17 @@ async fn fixture(app: &TestApp) -> Fixture {
         .id;
     }
     let aid = aid_fixture(app, &root, own_member, other_member).await;
+    let mutual = mutual_fixture(
+        app,
+        &root,
+        [
+            (own_member, own_unit, "D1", "本区互助计划"),
+            (other_member, other_unit, "D2", "外区互助计划"),
+        ],
+    )
+    .await;
     Fixture {
+        mutual,
         aid,
         files,
         advocates: (own_advocate, other_advocate),
@@ -437,6 +449,76 @@ async fn fixture(app: &TestApp) -> Fixture {
         other_id_number,
         d1_path: d1["path"].as_str().unwrap().to_string(),
     }
+}
+
+/// A mutual-aid plan on each side with the side's employer enrolled and a claim of its member.
+async fn mutual_fixture(
+    app: &TestApp,
+    root: &gonghui::audit::Actor,
+    sides: [(i64, i64, &str, &str); 2],
+) -> [(i64, i64); 2] {
+    use gonghui::aid::mutual;
+    let today = chrono::Local::now().date_naive();
+    let now = gonghui::db::now_ms();
+    let db = &app.reg.db;
+    let mut out = [(0, 0); 2];
+    for (side, (member, unit, district, name)) in sides.into_iter().enumerate() {
+        sqlx::query("UPDATE members SET unit_id = $1 WHERE id = $2")
+            .bind(unit)
+            .bind(member)
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let plan = mutual::create_plan(
+            db,
+            root,
+            &mutual::PlanInput {
+                org_code: Some(district.into()),
+                name: Some(name.into()),
+                term_start: Some((today - chrono::Duration::days(30)).to_string()),
+                term_end: Some((today + chrono::Duration::days(300)).to_string()),
+                contribution: Some("60".into()),
+                deductible: Some("500".into()),
+                share_pct: Some(50),
+                cap: Some("20000".into()),
+                ..Default::default()
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        mutual::enrol(
+            db,
+            root,
+            plan.id,
+            &mutual::EnrolInput {
+                unit_id: unit.to_string(),
+                ..Default::default()
+            },
+            today,
+            now,
+        )
+        .await
+        .unwrap();
+        let claim = mutual::ClaimInput {
+            member_id: member.to_string(),
+            illness: Some("住院".into()),
+            occurred_on: Some(today.to_string()),
+            expense: Some("600".into()),
+            amount: None,
+        };
+        let c = mutual::claim(db, root, plan.id, &claim, today, now)
+            .await
+            .unwrap();
+        if side == 0 {
+            out[0].0 = plan.id;
+            out[1].0 = c.id
+        } else {
+            out[0].1 = plan.id;
+            out[1].1 = c.id
+        }
+    }
+    out
 }
 
 /// Aid records on each side: [file, campaign, application, objection, batch, line], each as
@@ -980,6 +1062,70 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             Some(json!({"active": false, "reason": "调离"})),
             Other::NotFound,
         ),
+        ("GET", "/api/v1/mutual/plans") => (
+            "/api/v1/mutual/plans".into(),
+            None,
+            Other::Hidden("外区互助计划".into()),
+        ),
+        ("POST", "/api/v1/mutual/plans") => (
+            "/api/v1/mutual/plans".into(),
+            Some(
+                json!({"org_code": pick("D1", "D2"), "name": "新互助计划", "term_start": "2026-01-01", "term_end": "2026-12-31",
+                "contribution": "60", "share_pct": 50, "cap": "10000"}),
+            ),
+            Other::Refused,
+        ),
+        ("GET", "/api/v1/mutual/plans/{id}") => (
+            format!("/api/v1/mutual/plans/{}", id(f.mutual[0].0, f.mutual[0].1)),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/mutual/plans/{id}/enrolments") => (
+            format!(
+                "/api/v1/mutual/plans/{}/enrolments",
+                id(f.mutual[0].0, f.mutual[0].1)
+            ),
+            Some(json!({"unit_id": id(f.own_unit, f.other_unit)})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/mutual/plans/{id}/claims") => (
+            format!(
+                "/api/v1/mutual/plans/{}/claims",
+                id(f.mutual[0].0, f.mutual[0].1)
+            ),
+            Some(
+                json!({"member_id": id(f.own_member, f.other_member), "illness": "门诊", "occurred_on": chrono::Local::now().date_naive().to_string(), "expense": "510"}),
+            ),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/mutual/enrolments") => (
+            format!("/api/v1/mutual/enrolments?org={}", pick("D1", "D2")),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/mutual/enrollees") => (
+            format!("/api/v1/mutual/enrollees?org={}", pick("D1", "D2")),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/mutual/claims") => (
+            format!("/api/v1/mutual/claims?org={}", pick("D1", "D2")),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/mutual/claims/{id}") => (
+            format!("/api/v1/mutual/claims/{}", id(f.mutual[1].0, f.mutual[1].1)),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/mutual/claims/{id}/decision") => (
+            format!(
+                "/api/v1/mutual/claims/{}/decision",
+                id(f.mutual[1].0, f.mutual[1].1)
+            ),
+            Some(json!({"decision": "approve", "version": 0})),
+            Other::NotFound,
+        ),
         ("GET", "/api/v1/aid/lines") => ("/api/v1/aid/lines".into(), None, Other::None),
         ("POST", "/api/v1/aid/lines") => (
             "/api/v1/aid/lines".into(),
@@ -1273,11 +1419,13 @@ async fn signed_in_as(app: &TestApp, f: &Fixture, prefix: &str, role: &str) -> r
     app.add_account(&username, role, org, member).await;
     if role == "officer" {
         // A case officer is named for the modules they work on.
-        sqlx::query("UPDATE accounts SET modules = 'grievance,hardship' WHERE username = $1")
-            .bind(&username)
-            .execute(app.reg.db.pool())
-            .await
-            .unwrap();
+        sqlx::query(
+            "UPDATE accounts SET modules = 'grievance,hardship,mutual_aid' WHERE username = $1",
+        )
+        .bind(&username)
+        .execute(app.reg.db.pool())
+        .await
+        .unwrap();
     }
     app.signed_in(&username, TESTER_PASSWORD).await
 }

@@ -17,6 +17,7 @@ mod import_formats;
 mod injection;
 mod ledger;
 mod members;
+mod mutual;
 mod pages;
 mod protection;
 mod rosters;

@@ -8,6 +8,7 @@ pub mod figures;
 pub mod files;
 pub mod ledger;
 pub mod members;
+pub mod mutual;
 pub mod orgs;
 pub mod stats;
 pub mod transfers;
@@ -68,6 +69,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         aid::list_lines, aid::set_line, aid::list_files, aid::list_file_persons, aid::open_file, aid::get_file, aid::review_file, aid::replan_file, aid::exit_file,
         aid::list_campaigns, aid::create_campaign, aid::get_campaign, aid::apply, aid::list_applications, aid::get_application,
         aid::decide, aid::object, aid::resolve, aid::make_batch, aid::get_batch, aid::bank_file, aid::record_results, aid::act_on_line,
+        mutual::list_plans, mutual::create_plan, mutual::get_plan, mutual::enrol, mutual::claim, mutual::get_claim, mutual::decide,
+        mutual::list_enrolments, mutual::list_enrollees, mutual::list_claims,
         aid::paid, aid::my_campaigns, aid::my_applications, aid::apply_myself,
         super::auth_api::login_handler, super::auth_api::totp_handler, super::auth_api::totp_setup_begin,
         super::auth_api::totp_setup_confirm, super::auth_api::password_handler, super::auth_api::logout_handler,
@@ -84,7 +87,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
          (name = "stats", description = "统计"), (name = "files", description = "导入、导出、模板"),
          (name = "casework", description = "职工诉求（信访）、调解与法律援助"),
          (name = "finance", description = "资金账目（只读）"),
-         (name = "aid", description = "困难职工档案、帮扶活动、审核公示与发放"))
+         (name = "aid", description = "困难职工档案、帮扶活动、审核公示与发放"),
+         (name = "mutual", description = "职工医疗互助：计划、单位参保、理赔"))
 )]
 pub struct ApiDoc;
 
@@ -194,6 +198,18 @@ pub fn router() -> Router<AppState> {
         .route("/aid/batches/{id}/results", post(aid::record_results))
         .route("/aid/batches/{id}/lines/{line}", post(aid::act_on_line))
         .route("/aid/paid", get(aid::paid))
+        .route(
+            "/mutual/plans",
+            get(mutual::list_plans).post(mutual::create_plan),
+        )
+        .route("/mutual/plans/{id}", get(mutual::get_plan))
+        .route("/mutual/plans/{id}/enrolments", post(mutual::enrol))
+        .route("/mutual/plans/{id}/claims", post(mutual::claim))
+        .route("/mutual/enrolments", get(mutual::list_enrolments))
+        .route("/mutual/enrollees", get(mutual::list_enrollees))
+        .route("/mutual/claims", get(mutual::list_claims))
+        .route("/mutual/claims/{id}", get(mutual::get_claim))
+        .route("/mutual/claims/{id}/decision", post(mutual::decide))
         .route("/me/aid/campaigns", get(aid::my_campaigns))
         .route("/me/aid/applications", get(aid::my_applications))
         .route(

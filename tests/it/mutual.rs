@@ -1,0 +1,287 @@
+//! Medical mutual aid: an employer enrols at least the plan's share of its members (or says
+//! why not), contributions go to the pool, claims within the term and the rules go up the
+//! review chain and are paid from the pool, never past a person's cap even at once.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+async fn unit_with_members(app: &TestApp, n: u32) -> (String, Vec<String>) {
+    let (s, v) = app
+        .post("/api/v1/units", json!({"uscc": uscc("91340400MA0000077"), "name": "互助测试厂", "employee_count": 20, "org_code": "U1"}))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let unit = v["id"].as_str().unwrap().to_string();
+    let mut members = Vec::new();
+    for i in 0..n {
+        let (s, m) = app
+            .post("/api/v1/members", json!({"name": format!("互助职工{}", ["甲", "乙", "丙", "丁", "戊"][i as usize]), "id_number": id_number("340402", "19850101", 21 + 2 * i),
+                "org_code": "U1", "unit_uscc": uscc("91340400MA0000077"), "joined_on": "2020-01-01"}))
+            .await;
+        assert_eq!(s, 200, "{m}");
+        members.push(m["member"]["id"].as_str().unwrap().to_string());
+    }
+    (unit, members)
+}
+
+async fn plan(app: &TestApp, cap: &str) -> String {
+    let t = chrono::Local::now().date_naive();
+    let (s, v) = app
+        .post("/api/v1/mutual/plans", json!({
+            "org_code": "D1", "name": "职工住院医疗互助", "term_start": (t - chrono::Duration::days(60)).to_string(),
+            "term_end": (t + chrono::Duration::days(300)).to_string(), "contribution": "60", "deductible": "500", "share_pct": 50,
+            "cap": cap, "review_kinds": ["grassroots", "district"],
+        }))
+        .await;
+    assert_eq!(s, 201, "{v}");
+    v["id"].as_str().unwrap().to_string()
+}
+
+fn claim(member: &str, on: &str, expense: &str) -> Value {
+    json!({"member_id": member, "illness": "住院治疗", "occurred_on": on, "expense": expense})
+}
+
+#[tokio::test]
+async fn an_employer_enrols_its_share_and_claims_are_paid_within_the_rules() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let (unit, members) = unit_with_members(&app, 5).await;
+    let p = plan(&app, "1000").await;
+    // Three of five (60%) without a reason: refused, nothing written.
+    let three = json!({"unit_id": unit, "member_ids": members[..3]});
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/mutual/plans/{p}/enrolments"),
+            three.clone(),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("MUTUAL_BELOW_SHARE")),
+        "{v}"
+    );
+    assert!(v["message"].as_str().unwrap().contains("60%"), "{v}");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM mutual_enrolments").await,
+        0
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM ledger_postings").await, 0);
+    let mut with_reason = three;
+    with_reason["override_reason"] = json!("两人已参加商业医疗保险");
+    let (s, e) = app
+        .post(
+            &format!("/api/v1/mutual/plans/{p}/enrolments"),
+            with_reason.clone(),
+        )
+        .await;
+    assert_eq!(
+        (
+            s,
+            e["enrolled"].as_i64(),
+            e["unit_members"].as_i64(),
+            e["contribution_fen"].as_i64()
+        ),
+        (201, Some(3), Some(5), Some(18_000)),
+        "{e}"
+    );
+    let (s, v) = app
+        .post(&format!("/api/v1/mutual/plans/{p}/enrolments"), with_reason)
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("MUTUAL_ENROLLED")),
+        "{v}"
+    );
+    let today = chrono::Local::now().date_naive().to_string();
+    // Claims: a member not enrolled, a day outside the term, under the deductible, above the rules.
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/mutual/plans/{p}/claims"),
+            claim(&members[4], &today, "800"),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("MUTUAL_NOT_ENROLLED")),
+        "{v}"
+    );
+    let long_ago = (chrono::Local::now().date_naive() - chrono::Duration::days(90)).to_string();
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/mutual/plans/{p}/claims"),
+            claim(&members[0], &long_ago, "800"),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("MUTUAL_OUTSIDE_TERM")),
+        "{v}"
+    );
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/mutual/plans/{p}/claims"),
+            claim(&members[0], &today, "500"),
+        )
+        .await;
+    assert!(
+        s == 422 && v["message"].as_str().unwrap().contains("起付线"),
+        "{v}"
+    );
+    let mut asked = claim(&members[0], &today, "800");
+    asked["amount"] = json!("150.01");
+    let (s, v) = app
+        .post(&format!("/api/v1/mutual/plans/{p}/claims"), asked)
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (422, Some("MUTUAL_ABOVE_CAP")),
+        "50% of 300 is 150.00: {v}"
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM mutual_claims").await, 0);
+    // A claim within the rules: 50% of (800 − 500) = 150 元, reviewed twice, paid from the pool.
+    let (s, c) = app
+        .post(
+            &format!("/api/v1/mutual/plans/{p}/claims"),
+            claim(&members[0], &today, "800"),
+        )
+        .await;
+    assert_eq!(
+        (s, c["payable_fen"].as_i64(), c["reviewing_org"].as_str()),
+        (201, Some(15_000), Some("甲公司工会")),
+        "{c}"
+    );
+    let id = c["id"].as_str().unwrap();
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/mutual/claims/{id}/decision"),
+            json!({"decision": "approve", "version": 0}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["status"].as_str(), v["reviewing_org"].as_str()),
+        (200, Some("reviewing"), Some("一区总工会")),
+        "{v}"
+    );
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/mutual/claims/{id}/decision"),
+            json!({"decision": "approve", "version": 1}),
+        )
+        .await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("paid")), "{v}");
+    let (_, pl) = app.get(&format!("/api/v1/mutual/plans/{p}")).await;
+    assert_eq!(pl["pool_fen"], 3_000, "180 − 150 元 left: {pl}");
+    // The next claim is more than the pool holds: its approval is refused and writes nothing.
+    let (_, c2) = app
+        .post(
+            &format!("/api/v1/mutual/plans/{p}/claims"),
+            claim(&members[1], &today, "1000"),
+        )
+        .await;
+    let id2 = c2["id"].as_str().unwrap();
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/mutual/claims/{id2}/decision"),
+            json!({"decision": "approve", "version": 0}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let postings = app.scalar("SELECT COUNT(*) FROM ledger_postings").await;
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/mutual/claims/{id2}/decision"),
+            json!({"decision": "approve", "version": 1}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("MUTUAL_POOL_SHORT")),
+        "{v}"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM ledger_postings").await,
+        postings
+    );
+    let (_, d) = app.get(&format!("/api/v1/mutual/claims/{id2}")).await;
+    assert_eq!(d["claim"]["status"], "reviewing", "{d}");
+    // A rejection frees the cap it held.
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/mutual/claims/{id2}/decision"),
+            json!({"decision": "reject", "comment": "材料不全", "version": 1}),
+        )
+        .await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("rejected")), "{v}");
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT claimed_fen FROM mutual_enrollees WHERE member_id = {}",
+            members[1]
+        ))
+        .await,
+        0
+    );
+    // The figures and their drills.
+    let (_, figs) = app.get("/api/v1/figures?org=C").await;
+    for (key, value) in [
+        ("mutual.units", 1.0),
+        ("mutual.persons", 3.0),
+        ("mutual.contributions", 180.0),
+        ("mutual.claims", 1.0),
+        ("mutual.paid", 150.0),
+    ] {
+        let f = figs["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == key)
+            .unwrap();
+        assert_eq!(f["value"].as_f64(), Some(value), "{key}: {f}");
+        let (s, rows) = app.get(f["drill"].as_str().unwrap()).await;
+        assert_eq!(s, 200, "{key}");
+        if f["unit"] != "yuan" {
+            assert_eq!(rows["total"].as_f64(), Some(value), "{key}: {rows}");
+        }
+    }
+    assert!(gonghui::ledger::verify(&app.reg.db).await.unwrap().ok());
+}
+
+#[tokio::test]
+async fn claims_at_once_never_pass_a_persons_cap() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let (unit, members) = unit_with_members(&app, 1).await;
+    let p = plan(&app, "1000").await;
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/mutual/plans/{p}/enrolments"),
+            json!({"unit_id": unit}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    // Six claims of 600 元 each (50% of 1,700 − 500) against a cap of 1,000 元, at once: the
+    // first gets 600, the second what is left (400), the others nothing.
+    let today = chrono::Local::now().date_naive().to_string();
+    let statuses = app
+        .post_concurrently(
+            &format!("/api/v1/mutual/plans/{p}/claims"),
+            vec![claim(&members[0], &today, "1700"); 6],
+        )
+        .await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        2,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 409 || *s == 422),
+        "{statuses:?}"
+    );
+    let held = app
+        .scalar("SELECT CAST(COALESCE(SUM(payable_fen), 0) AS BIGINT) FROM mutual_claims")
+        .await;
+    assert_eq!(held, 100_000);
+    assert_eq!(
+        app.scalar("SELECT claimed_fen FROM mutual_enrollees").await,
+        100_000
+    );
+}
