@@ -760,6 +760,13 @@ pub async fn get_claim(db: &Db, scope: &Scope, id: i64) -> AppResult<Claim> {
     one_in_scope(db, CLAIM_SELECT, "c", id, scope, "理赔").await
 }
 
+/// The owner of a claim's documents (receipts, discharge summary, invoices), if the claim is in
+/// `scope`.
+pub async fn files_of(db: &Db, scope: &Scope, id: i64) -> AppResult<crate::attachments::Owner> {
+    get_claim(db, scope, id).await?;
+    Ok(crate::attachments::Owner { kind: CASE, id })
+}
+
 /// Decides a claim at its current level; approved at the last, it is paid from the pool at once
 /// (refused whole when the pool cannot pay it). A rejection frees its share of the cap.
 pub async fn decide(

@@ -469,6 +469,26 @@ pub const ROUTES: &[(&str, &str, Access)] = {
             "/api/v1/mutual/claims/{id}/decision",
             Need(CaseWork),
         ),
+        (
+            "GET",
+            "/api/v1/mutual/claims/{id}/attachments",
+            Need(CaseWork),
+        ),
+        (
+            "POST",
+            "/api/v1/mutual/claims/{id}/attachments",
+            Need(CaseWork),
+        ),
+        (
+            "GET",
+            "/api/v1/mutual/claims/{id}/attachments/{file}",
+            Need(CaseWork),
+        ),
+        (
+            "POST",
+            "/api/v1/mutual/claims/{id}/attachments/{file}/remove",
+            Need(CaseWork),
+        ),
         ("GET", "/api/v1/me/aid/campaigns", Need(SelfRead)),
         ("GET", "/api/v1/me/aid/applications", Need(SelfRead)),
         (

@@ -47,12 +47,14 @@ pub async fn demo(
         cases.petitions, cases.disputes, cases.advocates, cases.papers
     );
     println!(
-        "困难帮扶：困难职工档案 {} 户（已解困 {} 户）、帮扶活动 {} 个、发放 {} 人次 {} 元（一年）",
+        "困难帮扶：困难职工档案 {} 户（已解困 {} 户）、帮扶活动 {} 个、发放 {} 人次 {} 元；医疗互助参保单位 {} 家、赔付 {} 人次（一年）",
         aid.files,
         aid.exited,
         aid.campaigns,
         aid.paid_lines,
-        crate::types::Fen(aid.paid_fen)
+        crate::types::Fen(aid.paid_fen),
+        aid.mutual_units,
+        aid.mutual_claims
     );
     Ok(0)
 }

@@ -48,12 +48,14 @@ pub(super) fn print_boot(boot: &app::Boot, config: &Config) {
     }
     if let Some(a) = &boot.demo_aid {
         eprintln!(
-            "★ 已装入一年的困难帮扶：困难职工档案 {} 户（已解困 {} 户）、帮扶活动 {} 个、发放 {} 人次 {} 元",
+            "★ 已装入一年的困难帮扶：困难职工档案 {} 户（已解困 {} 户）、帮扶活动 {} 个、发放 {} 人次 {} 元；医疗互助参保单位 {} 家、赔付 {} 人次",
             a.files,
             a.exited,
             a.campaigns,
             a.paid_lines,
-            crate::types::Fen(a.paid_fen)
+            crate::types::Fen(a.paid_fen),
+            a.mutual_units,
+            a.mutual_claims
         );
     }
     if !boot.accounts.is_empty() {

@@ -126,8 +126,8 @@ struct Fixture {
     /// Aid, own (D1, U1's member) and other (D2, U3's member): a hardship file, a campaign, an
     /// application in its public notice with an objection open, a batch and one of its lines.
     aid: [(i64, i64); 6],
-    /// Mutual aid, own (D1) and other (D2): [plan, claim].
-    mutual: [(i64, i64); 2],
+    /// Mutual aid, own (D1) and other (D2): [plan, claim, a document of the claim].
+    mutual: [(i64, i64); 3],
 }
 
 async fn enroll(app: &TestApp, name: &str, id: &str, org: &str) -> i64 {
@@ -456,12 +456,12 @@ async fn mutual_fixture(
     app: &TestApp,
     root: &gonghui::audit::Actor,
     sides: [(i64, i64, &str, &str); 2],
-) -> [(i64, i64); 2] {
+) -> [(i64, i64); 3] {
     use gonghui::aid::mutual;
     let today = chrono::Local::now().date_naive();
     let now = gonghui::db::now_ms();
     let db = &app.reg.db;
-    let mut out = [(0, 0); 2];
+    let mut out = [(0, 0); 3];
     for (side, (member, unit, district, name)) in sides.into_iter().enumerate() {
         sqlx::query("UPDATE members SET unit_id = $1 WHERE id = $2")
             .bind(unit)
@@ -510,12 +510,27 @@ async fn mutual_fixture(
         let c = mutual::claim(db, root, plan.id, &claim, today, now)
             .await
             .unwrap();
-        if side == 0 {
-            out[0].0 = plan.id;
-            out[1].0 = c.id
-        } else {
-            out[0].1 = plan.id;
-            out[1].1 = c.id
+        let file = gonghui::attachments::add(
+            db,
+            &app.reg.keys,
+            root,
+            mutual::files_of(db, &root.scope, c.id).await.unwrap(),
+            gonghui::attachments::Sent {
+                name: "发票.pdf",
+                bytes: format!("%PDF-1.4\n% claim {side}\n").as_bytes(),
+            },
+            1 << 20,
+            now,
+        )
+        .await
+        .unwrap()
+        .id;
+        for (slot, v) in [(0, plan.id), (1, c.id), (2, file)] {
+            if side == 0 {
+                out[slot].0 = v
+            } else {
+                out[slot].1 = v
+            }
         }
     }
     out
@@ -1111,6 +1126,40 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
         ("GET", "/api/v1/mutual/claims") => (
             format!("/api/v1/mutual/claims?org={}", pick("D1", "D2")),
             None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/mutual/claims/{id}/attachments") => (
+            format!(
+                "/api/v1/mutual/claims/{}/attachments",
+                id(f.mutual[1].0, f.mutual[1].1)
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/mutual/claims/{id}/attachments") => (
+            format!(
+                "/api/v1/mutual/claims/{}/attachments?file_name=invoice.pdf",
+                id(f.mutual[1].0, f.mutual[1].1)
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/mutual/claims/{id}/attachments/{file}") => (
+            format!(
+                "/api/v1/mutual/claims/{}/attachments/{}",
+                id(f.mutual[1].0, f.mutual[1].1),
+                id(f.mutual[2].0, f.mutual[2].1)
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/mutual/claims/{id}/attachments/{file}/remove") => (
+            format!(
+                "/api/v1/mutual/claims/{}/attachments/{}/remove",
+                id(f.mutual[1].0, f.mutual[1].1),
+                id(f.mutual[2].0, f.mutual[2].1)
+            ),
+            Some(json!({"reason": "重复上传"})),
             Other::NotFound,
         ),
         ("GET", "/api/v1/mutual/claims/{id}") => (

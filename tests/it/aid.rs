@@ -1131,6 +1131,11 @@ async fn the_demo_year_of_aid_balances_and_its_figures_match_its_rows() {
         r.files >= 20 && r.exited > 0 && r.campaigns == 3 && r.paid_lines > 100,
         "{r:?}"
     );
+    assert!(r.mutual_units > 0 && r.mutual_claims > 0, "{r:?}");
+    let paid_claims = app
+        .scalar("SELECT COUNT(*) FROM mutual_claims WHERE status = 'paid'")
+        .await;
+    assert_eq!(paid_claims as u64, r.mutual_claims);
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM hardship_files").await as u64,
         r.files

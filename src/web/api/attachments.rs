@@ -47,6 +47,18 @@ pub fn router(max_bytes: usize) -> Router<AppState> {
             post(remove_dispute_file),
         )
         .route(
+            "/mutual/claims/{id}/attachments",
+            get(list_claim_files).post(add_claim_file),
+        )
+        .route(
+            "/mutual/claims/{id}/attachments/{file}",
+            get(get_claim_file),
+        )
+        .route(
+            "/mutual/claims/{id}/attachments/{file}/remove",
+            post(remove_claim_file),
+        )
+        .route(
             "/me/petitions/{id}/attachments",
             get(list_my_files).post(add_my_file),
         )
@@ -77,6 +89,11 @@ async fn petition(st: &AppState, caller: &Caller, scope: &ApiScope, id: &str) ->
 async fn dispute(st: &AppState, caller: &Caller, scope: &ApiScope, id: &str) -> AppResult<Owner> {
     caller.must_work_on(MODULE)?;
     disputes::files_of(&st.reg.db, &scope.0, parse_id(id, "案件")?).await
+}
+
+async fn claim(st: &AppState, caller: &Caller, scope: &ApiScope, id: &str) -> AppResult<Owner> {
+    caller.must_work_on(crate::aid::mutual::MODULE)?;
+    crate::aid::mutual::files_of(&st.reg.db, &scope.0, parse_id(id, "理赔")?).await
 }
 
 async fn my_petition(st: &AppState, caller: &Caller, id: &str) -> AppResult<Owner> {
@@ -251,6 +268,61 @@ pub async fn remove_dispute_file(
     JsonBody(i): JsonBody<RemoveInput>,
 ) -> AppResult<Json<Attachment>> {
     let owner = dispute(&st, &caller, &scope, &id).await?;
+    remove(&st, &caller, owner, &file, &i.reason).await
+}
+
+#[utoipa::path(get, path = "/api/v1/mutual/claims/{id}/attachments", tag = "mutual",
+    responses((status = 200, body = [Attachment]), (status = 404, body = ErrorBody)))]
+pub async fn list_claim_files(
+    State(st): State<AppState>,
+    caller: Caller,
+    scope: ApiScope,
+    Path(id): Path<String>,
+) -> AppResult<Json<Vec<Attachment>>> {
+    let owner = claim(&st, &caller, &scope, &id).await?;
+    Ok(Json(attachments::list(&st.reg.db, owner).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/mutual/claims/{id}/attachments", tag = "mutual", params(UploadParams),
+    request_body(content = Vec<u8>, description = "A document of the claim (invoice, discharge summary): raw bytes with `file_name` in the query, or multipart/form-data with a `file` field", content_type = "application/octet-stream"),
+    responses((status = 201, body = Attachment), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "ATTACHMENT_DUPLICATE, ATTACHMENT_LIMIT"),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody, description = "ATTACHMENT_REFUSED")))]
+pub async fn add_claim_file(
+    State(st): State<AppState>,
+    caller: Caller,
+    scope: ApiScope,
+    Path(id): Path<String>,
+    ApiQuery(p): ApiQuery<UploadParams>,
+    req: Request,
+) -> AppResult<(StatusCode, Json<Attachment>)> {
+    let owner = claim(&st, &caller, &scope, &id).await?;
+    add(&st, &caller, owner, p.file_name, req).await
+}
+
+#[utoipa::path(get, path = "/api/v1/mutual/claims/{id}/attachments/{file}", tag = "mutual",
+    responses((status = 200, description = "The file's content"), (status = 404, body = ErrorBody)))]
+pub async fn get_claim_file(
+    State(st): State<AppState>,
+    caller: Caller,
+    scope: ApiScope,
+    Path((id, file)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let owner = claim(&st, &caller, &scope, &id).await?;
+    download(&st, &caller, owner, &file).await
+}
+
+#[utoipa::path(post, path = "/api/v1/mutual/claims/{id}/attachments/{file}/remove", tag = "mutual", request_body = RemoveInput,
+    responses((status = 200, body = Attachment), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "ATTACHMENT_REMOVED"), (status = 422, body = ErrorBody)))]
+pub async fn remove_claim_file(
+    State(st): State<AppState>,
+    caller: Caller,
+    scope: ApiScope,
+    Path((id, file)): Path<(String, String)>,
+    JsonBody(i): JsonBody<RemoveInput>,
+) -> AppResult<Json<Attachment>> {
+    let owner = claim(&st, &caller, &scope, &id).await?;
     remove(&st, &caller, owner, &file, &i.reason).await
 }
 

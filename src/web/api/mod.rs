@@ -71,6 +71,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         aid::decide, aid::object, aid::resolve, aid::make_batch, aid::get_batch, aid::bank_file, aid::record_results, aid::act_on_line,
         mutual::list_plans, mutual::create_plan, mutual::get_plan, mutual::enrol, mutual::claim, mutual::get_claim, mutual::decide,
         mutual::list_enrolments, mutual::list_enrollees, mutual::list_claims,
+        attachments::list_claim_files, attachments::add_claim_file, attachments::get_claim_file, attachments::remove_claim_file,
         aid::paid, aid::my_campaigns, aid::my_applications, aid::apply_myself,
         super::auth_api::login_handler, super::auth_api::totp_handler, super::auth_api::totp_setup_begin,
         super::auth_api::totp_setup_confirm, super::auth_api::password_handler, super::auth_api::logout_handler,
