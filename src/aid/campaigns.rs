@@ -1180,10 +1180,7 @@ pub async fn object(
         &detail,
     )
     .await?;
-    sqlx::query("UPDATE aid_applications SET objections_open = (SELECT CAST(COUNT(*) AS BIGINT) FROM aid_objections WHERE application_id = $1 AND resolution IS NULL) WHERE id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    recount_objections(&mut tx, id).await?;
     audit::record_tx(
         &mut tx,
         actor,
@@ -1201,6 +1198,18 @@ pub struct ResolveInput {
     /// `upheld`: the objection stands and the application is rejected; `dismissed`.
     pub resolution: String,
     pub note: String,
+}
+
+/// Keeps an application's count of open objections (a notice ends only with none open).
+async fn recount_objections(tx: &mut Tx, id: i64) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE aid_applications SET objections_open = (SELECT CAST(COUNT(*) AS BIGINT) FROM aid_objections \
+         WHERE application_id = $1 AND resolution IS NULL) WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Resolves an open objection: upheld rejects the application (the person may be aided again
@@ -1276,10 +1285,7 @@ pub async fn resolve(
         )
         .await?;
     }
-    sqlx::query("UPDATE aid_applications SET objections_open = (SELECT CAST(COUNT(*) AS BIGINT) FROM aid_objections WHERE application_id = $1 AND resolution IS NULL) WHERE id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    recount_objections(&mut tx, id).await?;
     audit::record_tx(
         &mut tx,
         actor,

@@ -813,13 +813,6 @@ fn file_condition(
     Ok(cond)
 }
 
-async fn filter_scope(db: &Db, scope: &Scope, org: Option<&str>) -> AppResult<Scope> {
-    Ok(match given(org) {
-        Some(code) => Scope::subtree(&orgs::get_by_code(db, scope, code).await?.path),
-        None => scope.clone(),
-    })
-}
-
 /// A person of a household on file, as the persons figure lists them (numbers masked).
 #[derive(Debug, Clone, Serialize, ToSchema, FromRow)]
 pub struct FilePerson {
@@ -840,7 +833,7 @@ pub async fn persons_in(
     f: &FileFilter,
     today: NaiveDate,
 ) -> AppResult<(Vec<FilePerson>, i64)> {
-    let within = filter_scope(db, scope, f.org.as_deref()).await?;
+    let within = orgs::narrowed(db, scope, f.org.as_deref()).await?;
     let mut args = Vec::new();
     let cond = file_condition(f, &within, today, &mut args)?;
     let paging = crate::db::Paging::new(f.page, f.per_page, 50);
@@ -862,7 +855,7 @@ pub async fn list(
     f: &FileFilter,
     today: NaiveDate,
 ) -> AppResult<(Vec<HardshipFile>, i64)> {
-    let within = filter_scope(db, scope, f.org.as_deref()).await?;
+    let within = orgs::narrowed(db, scope, f.org.as_deref()).await?;
     let mut args = Vec::new();
     let cond = file_condition(f, &within, today, &mut args)?;
     let paging = crate::db::Paging::new(f.page, f.per_page, 50);

@@ -1120,10 +1120,7 @@ pub async fn list(
     f: &DisputeFilter,
     today: NaiveDate,
 ) -> AppResult<Vec<Dispute>> {
-    let within = match given(f.org.as_deref()) {
-        Some(code) => Scope::subtree(&orgs::get_by_code(db, scope, code).await?.path),
-        None => scope.clone(),
-    };
+    let within = orgs::narrowed(db, scope, f.org.as_deref()).await?;
     let (lo, hi) = within.range();
     let mut args: Vec<String> = vec![lo, hi];
     let mut cond = String::from("d.org_path >= $1 AND d.org_path < $2");

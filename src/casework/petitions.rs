@@ -1089,10 +1089,7 @@ pub async fn queue(
     me: Option<i64>,
     today: NaiveDate,
 ) -> AppResult<Vec<Petition>> {
-    let within = match f.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(code) => Scope::subtree(&orgs::get_by_code(db, scope, code).await?.path),
-        None => scope.clone(),
-    };
+    let within = orgs::narrowed(db, scope, f.org.as_deref()).await?;
     let (lo, hi) = within.range();
     let mut args = vec![lo, hi];
     let mut cond = String::from("p.org_path >= $1 AND p.org_path < $2");

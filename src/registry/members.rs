@@ -462,10 +462,7 @@ pub async fn filter_sql(
     scope: &Scope,
     f: &MemberFilter,
 ) -> AppResult<(String, Vec<String>)> {
-    let scope = match f.org.as_deref().filter(|s| !s.trim().is_empty()) {
-        Some(code) => Scope::subtree(&orgs::get_by_code(db, scope, code).await?.path),
-        None => scope.clone(),
-    };
+    let scope = orgs::narrowed(db, scope, f.org.as_deref()).await?;
     let (lo, hi) = scope.range();
     let (scope_lo, scope_hi) = (lo.clone(), hi.clone());
     // Sorted by join date, a large subtree is best read along the join-date index, stopping

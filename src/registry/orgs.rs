@@ -306,6 +306,15 @@ const PATH_COLUMNS: &[(&str, &str)] = &[
     ("mutual_claims", "review_path"),
 ];
 
+/// `scope` narrowed to the subtree of the union a filter names by code (blank: all of
+/// `scope`); a union outside it is not found.
+pub async fn narrowed(db: &Db, scope: &Scope, code: Option<&str>) -> AppResult<Scope> {
+    Ok(match code.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(code) => Scope::subtree(&get_by_code(db, scope, code).await?.path),
+        None => scope.clone(),
+    })
+}
+
 /// The materialised paths of the unions above the one at `path` (`/1/2/3/` → `/1/`, `/1/2/`).
 pub fn paths_above(path: &str) -> Vec<&str> {
     path.char_indices()

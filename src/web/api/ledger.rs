@@ -23,12 +23,7 @@ pub struct AccountsQuery {
 }
 
 async fn within(st: &AppState, scope: &Scope, org: &Option<String>) -> AppResult<Scope> {
-    Ok(
-        match org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(code) => Scope::subtree(&orgs::get_by_code(&st.reg.db, scope, code).await?.path),
-            None => scope.clone(),
-        },
-    )
+    orgs::narrowed(&st.reg.db, scope, org.as_deref()).await
 }
 
 #[utoipa::path(get, path = "/api/v1/ledger/accounts", tag = "finance", params(AccountsQuery),
