@@ -8,7 +8,7 @@
 use chrono::{Datelike, Duration, NaiveDate};
 
 use super::campaigns::{self, ApplicationInput, CampaignInput, DecisionInput};
-use super::hardship::{self, ExitInput, FileInput, HouseholdPersonInput, LineInput, MeansInput};
+use super::hardship::{self, ExitInput, FileInput, HouseholdPersonInput, LineInput};
 use super::payouts::{self, LineAction, LineResult};
 use crate::audit::Actor;
 use crate::crypto::FieldKeys;
@@ -136,11 +136,8 @@ pub async fn seed(
         let entered = today - Duration::days(330 + rng.below(30) as i64);
         let input = FileInput {
             persons,
-            means: MeansInput {
-                income: Some(income.to_string()),
-                rigid_expenses: None,
-                sudden_expenses: Some(sudden.to_string()),
-            },
+            income: Some(income.to_string()),
+            sudden_expenses: Some(sudden.to_string()),
             causes: vec![
                 [
                     "illness",

@@ -388,18 +388,6 @@ pub struct HouseholdPersonInput {
     pub work: Option<String>,
 }
 
-/// The household's money for a year, as typed in 元.
-#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MeansInput {
-    /// Yearly income of the household.
-    pub income: Option<String>,
-    /// Yearly rigid expenses (medical, schooling).
-    pub rigid_expenses: Option<String>,
-    /// Sudden expenses of the year.
-    pub sudden_expenses: Option<String>,
-}
-
 /// A new file.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -407,8 +395,12 @@ pub struct FileInput {
     /// The union keeping the file (code); default the member's own union.
     pub org_code: Option<String>,
     pub persons: Vec<HouseholdPersonInput>,
-    #[serde(flatten)]
-    pub means: MeansInput,
+    /// Yearly income of the household, 元.
+    pub income: Option<String>,
+    /// Yearly rigid expenses (medical, schooling), 元.
+    pub rigid_expenses: Option<String>,
+    /// Sudden expenses of the year, 元.
+    pub sudden_expenses: Option<String>,
     /// Causes (codes or labels).
     pub causes: Vec<String>,
     /// 帮扶计划 and 帮扶措施.
@@ -449,10 +441,14 @@ pub fn money(
     }
 }
 
-fn read_means(m: &MeansInput, issues: &mut Vec<FieldIssue>) -> Option<(Fen, Fen, Fen)> {
-    let income = money("家庭年收入", m.income.as_deref(), true, issues);
-    let rigid = money("刚性支出", m.rigid_expenses.as_deref(), false, issues);
-    let sudden = money("突发性支出", m.sudden_expenses.as_deref(), false, issues);
+/// The household's yearly income, rigid and sudden expenses as typed in 元.
+fn read_means(
+    typed: [&Option<String>; 3],
+    issues: &mut Vec<FieldIssue>,
+) -> Option<(Fen, Fen, Fen)> {
+    let income = money("家庭年收入", typed[0].as_deref(), true, issues);
+    let rigid = money("刚性支出", typed[1].as_deref(), false, issues);
+    let sudden = money("突发性支出", typed[2].as_deref(), false, issues);
     Some((income?, rigid?, sudden?))
 }
 
@@ -907,7 +903,10 @@ pub async fn open_file(
 ) -> AppResult<HardshipFile> {
     let mut issues = Vec::new();
     let persons = check_persons(db, keys, &actor.scope, &i.persons, today, &mut issues).await?;
-    let means = read_means(&i.means, &mut issues);
+    let means = read_means(
+        [&i.income, &i.rigid_expenses, &i.sudden_expenses],
+        &mut issues,
+    );
     let causes = read_causes(&i.causes, &mut issues);
     let plan = text("帮扶计划", i.plan.as_deref(), 2000, &mut issues);
     let measures = text("帮扶措施", i.measures.as_deref(), 2000, &mut issues);
@@ -1106,8 +1105,12 @@ async fn finish(
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewInput {
-    #[serde(flatten)]
-    pub means: MeansInput,
+    /// Yearly income of the household, 元.
+    pub income: Option<String>,
+    /// Yearly rigid expenses (medical, schooling), 元.
+    pub rigid_expenses: Option<String>,
+    /// Sudden expenses of the year, 元.
+    pub sudden_expenses: Option<String>,
     /// Date of the re-verification; default today.
     pub reviewed_on: Option<String>,
     pub note: Option<String>,
@@ -1227,7 +1230,10 @@ pub async fn review(
     now: i64,
 ) -> AppResult<HardshipFile> {
     let mut issues = Vec::new();
-    let means = read_means(&i.means, &mut issues);
+    let means = read_means(
+        [&i.income, &i.rigid_expenses, &i.sudden_expenses],
+        &mut issues,
+    );
     let Some((income, rigid, sudden)) = means.filter(|_| issues.is_empty()) else {
         return Err(AppError::invalid_fields(
             "复核信息有误，请按提示修改",

@@ -581,10 +581,7 @@ async fn aid_fixture(
                     relation: Some("self".into()),
                     ..Default::default()
                 }],
-                means: hardship::MeansInput {
-                    income: Some("3000".into()),
-                    ..Default::default()
-                },
+                income: Some("3000".into()),
                 causes: vec!["illness".into()],
                 plan: Some("帮扶计划".into()),
                 measures: Some("帮扶措施".into()),
