@@ -298,6 +298,7 @@ pub async fn make_batch(
         Status::Approved,
         Status::Batched,
         today,
+        now,
         batch_id,
     )
     .await?;
@@ -325,6 +326,7 @@ async fn histories(
     from: Status,
     to: Status,
     on: NaiveDate,
+    now: i64,
     batch_id: i64,
 ) -> AppResult<()> {
     let backend = tx_backend(tx);
@@ -332,9 +334,10 @@ async fn histories(
     let rows = ids
         .iter()
         .map(|id| {
-            history::bulk_row(
+            history::bulk_row_at(
                 CASE,
                 *id,
+                now,
                 on,
                 &actor.name,
                 action,
@@ -531,6 +534,7 @@ async fn pay_in_tx(
         Status::Batched,
         Status::Paid,
         today,
+        now,
         batch_id,
     )
     .await?;
@@ -828,6 +832,7 @@ pub async fn act_on_line(
                 Status::Batched,
                 Status::Cancelled,
                 today,
+                now,
                 batch_id,
             )
             .await?;

@@ -90,12 +90,29 @@ pub fn bulk_row(
     to: &str,
     detail: String,
 ) -> Vec<crate::db::bulk::Val> {
-    use crate::db::bulk::Val;
     let at = on
         .and_hms_opt(9, 0, 0)
         .expect("a time of day")
         .and_utc()
         .timestamp_millis();
+    bulk_row_at(case_type, case_id, at, on, actor, action, from, to, detail)
+}
+
+/// A history row for loading many at once, stamped `at` (steps many cases take together now,
+/// such as a payout batch, ordered with the steps taken one by one).
+#[allow(clippy::too_many_arguments)]
+pub fn bulk_row_at(
+    case_type: &str,
+    case_id: i64,
+    at: i64,
+    on: NaiveDate,
+    actor: &str,
+    action: &str,
+    from: Option<&str>,
+    to: &str,
+    detail: String,
+) -> Vec<crate::db::bulk::Val> {
+    use crate::db::bulk::Val;
     vec![
         Val::I(new_id()),
         Val::T(Some(case_type.into())),

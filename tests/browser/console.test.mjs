@@ -508,6 +508,35 @@ test("a filtered member list is exported", async () => {
   await audit.context().close();
 });
 
+test("the demo year's aid: a campaign's batches and applications, an application's review and timeline, a household's file", async () => {
+  const page = await newPage();
+  await signIn(page, "cadre", NEW_PASSWORD);
+  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
+  await page.goto(`${base}/aid`);
+  const festival = page.getByRole("link", { name: /两节送温暖/ });
+  await festival.waitFor();
+  await shot(page, "18-aid-campaigns");
+  await festival.click();
+  await page.getByRole("heading", { name: "发放批次" }).waitFor();
+  // One batch: every line paid but the one cancelled at the bank's answer.
+  const batch = await page.locator("table").first().innerText();
+  assert.ok(/已取消|1/.test(batch), "the batch shows its cancelled line");
+  await shot(page, "19-aid-campaign", { fullPage: true });
+  await page.getByRole("row").filter({ hasText: "现金" }).filter({ hasText: "已发放" }).first().getByRole("link").first().click();
+  await page.getByRole("heading", { name: "审核" }).waitFor();
+  const steps = await page.locator("ol.timeline").last().innerText();
+  for (const step of ["提交申请", "审核通过", "公示期满", "纳入发放批次", "发放成功"]) {
+    assert.ok(steps.includes(step), `${step} in the timeline`);
+  }
+  assert.ok(/\d{4}\*\*\*\*\d{4}/.test(await page.content()), "the bank account is masked");
+  await shot(page, "20-aid-application", { fullPage: true });
+  await page.getByRole("link", { name: "困难职工档案" }).first().click();
+  await page.getByRole("heading", { name: /^家庭成员/ }).waitFor();
+  assert.ok((await page.content()).includes("认定依据"), "the tier is explained");
+  await shot(page, "21-hardship-file", { fullPage: true });
+  await page.context().close();
+});
+
 test("the dashboard and the lists fit a phone's width", async () => {
   const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "zh-CN", isMobile: true, hasTouch: true });
   const page = await ctx.newPage();

@@ -94,6 +94,12 @@ impl CampaignPage {
     fn sel(&self, code: &str) -> bool {
         self.status.as_deref() == Some(code)
     }
+    fn tier_label(&self, tier: &Option<String>) -> &'static str {
+        tier.as_deref()
+            .and_then(hardship::Tier::parse)
+            .map(Named::label)
+            .unwrap_or("—")
+    }
 }
 
 async fn show_campaign(
