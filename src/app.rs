@@ -42,6 +42,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Today by the server's clock (deadlines and dates of steps count days).
+    pub fn today(&self) -> chrono::NaiveDate {
+        crate::clock::local_date(self.auth.now())
+    }
+
     pub fn new(reg: Registry, config: Config, clock: SharedClock) -> AppState {
         let auth = Auth::new(AuthSettings::from_config(&config), clock);
         AppState {

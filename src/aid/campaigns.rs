@@ -26,7 +26,7 @@ use crate::error::{AppError, AppResult, FieldIssue};
 use crate::ledger::{self, Books, Line, NewPosting};
 use crate::registry::orgs;
 use crate::registry::scope::{Scope, one_in_scope};
-use crate::types::{Fen, parse_date};
+use crate::types::Fen;
 use crate::workflow::history::{self, CaseRef, Entry, HistoryRow};
 use crate::workflow::review::{self, Decision, Outcome};
 use crate::workflow::{Named, coded_enum, deadlines, given, issue, pick};
@@ -204,18 +204,6 @@ fn positive(
     }
 }
 
-fn date_field(field: &str, typed: Option<&str>, issues: &mut Vec<FieldIssue>) -> Option<NaiveDate> {
-    match given(typed) {
-        None => {
-            issues.push(issue(field, format!("请填写{field}")));
-            None
-        }
-        Some(s) => parse_date(s)
-            .map_err(|e| issues.push(issue(field, e.message())))
-            .ok(),
-    }
-}
-
 /// The largest campaign budget: 10 亿元.
 const MAX_BUDGET: Fen = Fen(100_000_000_000);
 
@@ -249,8 +237,8 @@ pub async fn create(
         Some(n) => Some(n.to_string()),
     };
     let kind: Option<Kind> = pick("帮扶类别", i.kind.as_deref(), &mut issues);
-    let starts = date_field("开始日期", i.starts_on.as_deref(), &mut issues);
-    let ends = date_field("结束日期", i.ends_on.as_deref(), &mut issues);
+    let starts = crate::workflow::date("开始日期", i.starts_on.as_deref(), &mut issues);
+    let ends = crate::workflow::date("结束日期", i.ends_on.as_deref(), &mut issues);
     if let (Some(s), Some(e)) = (starts, ends)
         && e < s
     {

@@ -1425,15 +1425,6 @@ pub async fn reminders(
     .fetch_one(db.pool())
     .await?;
     let mut items = Vec::new();
-    let waiting = super::campaigns::waiting_for(db, scope).await?;
-    if waiting > 0 {
-        items.push(crate::workflow::inbox::Item {
-            text: "份帮扶申请等待本级审核".into(),
-            count: waiting,
-            href: "/aid/applications?awaiting_me=true".into(),
-            urgent: false,
-        });
-    }
     if overdue > 0 {
         items.push(crate::workflow::inbox::Item {
             text: "户困难职工档案已超过年度复核期限".into(),

@@ -139,20 +139,8 @@ pub async fn create_plan(db: &Db, actor: &Actor, i: &PlanInput, now: i64) -> App
     if name.is_none() {
         issues.push(issue("计划名称", "请填写计划名称"));
     }
-    let day =
-        |f: &str, t: Option<&str>, issues: &mut Vec<FieldIssue>| match given(t).map(parse_date) {
-            Some(Ok(d)) => Some(d),
-            Some(Err(e)) => {
-                issues.push(issue(f, e.message()));
-                None
-            }
-            None => {
-                issues.push(issue(f, format!("请填写{f}")));
-                None
-            }
-        };
-    let start = day("保障期开始", i.term_start.as_deref(), &mut issues);
-    let end = day("保障期结束", i.term_end.as_deref(), &mut issues);
+    let start = crate::workflow::date("保障期开始", i.term_start.as_deref(), &mut issues);
+    let end = crate::workflow::date("保障期结束", i.term_end.as_deref(), &mut issues);
     if let (Some(s), Some(e)) = (start, end)
         && (e < s || (e - s).num_days() > 366 * 3)
     {

@@ -94,6 +94,21 @@ pub struct BatchInput {
 const RESERVE_ACCOUNT: (&str, &str) = ("aid:payable", "待发放帮扶款");
 const PAID_ACCOUNT: (&str, &str) = ("aid:paid", "已发放帮扶款");
 
+/// A line waiting to be paid, with what the running totals count of it.
+#[derive(Debug, FromRow)]
+struct Waiting {
+    id: i64,
+    application_id: i64,
+    amount_fen: i64,
+    org_path: String,
+    campaign_id: i64,
+    member_id: i64,
+    file_id: Option<i64>,
+}
+
+const WAITING_COLS: &str =
+    "id, application_id, amount_fen, org_path, campaign_id, member_id, file_id";
+
 /// The union's reserve (待发放) and paid-out accounts, made on first use.
 pub(crate) async fn accounts(tx: &mut Tx, books: &Books, now: i64) -> AppResult<(i64, i64)> {
     let reserve =
@@ -426,15 +441,15 @@ async fn pay_in_tx(
     .await?;
     // The lines still waiting, read under the write lock (SQLite) or locked row by row by the
     // conditional update below (PostgreSQL): only those whose status actually moves are paid.
-    let waiting: Vec<(i64, i64, i64)> = match named {
+    let waiting: Vec<Waiting> = match named {
         Some(ids) => {
             let mut found = Vec::new();
             for chunk in ids.chunks(ID_CHUNK) {
                 let sql = format!(
-                    "SELECT id, application_id, amount_fen FROM aid_payouts WHERE batch_id = $1 AND status = 'pending' AND id IN ({}) ORDER BY id",
+                    "SELECT {WAITING_COLS} FROM aid_payouts WHERE batch_id = $1 AND status = 'pending' AND id IN ({}) ORDER BY id",
                     in_list_from(2, chunk.len())
                 );
-                let mut q = sqlx::query_as::<_, (i64, i64, i64)>(&sql).bind(batch_id);
+                let mut q = sqlx::query_as::<_, Waiting>(&sql).bind(batch_id);
                 for id in chunk {
                     q = q.bind(*id);
                 }
@@ -444,7 +459,7 @@ async fn pay_in_tx(
         }
         None => {
             sqlx::query_as(&format!(
-                "SELECT id, application_id, amount_fen FROM aid_payouts WHERE batch_id = $1 AND status = 'pending' ORDER BY id LIMIT {limit}"
+                "SELECT {WAITING_COLS} FROM aid_payouts WHERE batch_id = $1 AND status = 'pending' ORDER BY id LIMIT {limit}"
             ))
             .bind(batch_id)
             .fetch_all(&mut **tx)
@@ -452,20 +467,29 @@ async fn pay_in_tx(
         }
     };
     let mut paid: Vec<(i64, i64)> = Vec::new();
+    let mut counted: Vec<super::totals::Paid> = Vec::new();
     let mut total = 0i64;
-    for (line, app, amount) in &waiting {
+    for w in waiting {
         let moved = sqlx::query(
             "UPDATE aid_payouts SET status = 'paid', paid_on = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND status = 'pending'",
         )
         .bind(today.to_string())
         .bind(now)
-        .bind(line)
+        .bind(w.id)
         .execute(&mut **tx)
         .await?
         .rows_affected();
         if moved == 1 {
-            paid.push((*line, *app));
-            total += amount;
+            paid.push((w.id, w.application_id));
+            total += w.amount_fen;
+            counted.push(super::totals::Paid {
+                org_path: w.org_path,
+                campaign_id: w.campaign_id,
+                member_id: w.member_id,
+                file_id: w.file_id,
+                amount_fen: w.amount_fen,
+                paid_on: today.to_string(),
+            });
         }
     }
     if paid.is_empty() {
@@ -518,12 +542,6 @@ async fn pay_in_tx(
         }
         q.execute(&mut **tx).await?;
     }
-    let counted: Vec<super::totals::Paid> = sqlx::query_as(
-        "SELECT org_path, campaign_id, member_id, file_id, amount_fen, paid_on FROM aid_payouts WHERE posting_id = $1",
-    )
-    .bind(posting)
-    .fetch_all(&mut **tx)
-    .await?;
     super::totals::count_paid(tx, &counted).await?;
     let apps: Vec<i64> = paid.iter().map(|p| p.1).collect();
     histories(

@@ -18,7 +18,7 @@ use crate::registry::counters::Nodes;
 use crate::registry::scope::Scope;
 
 /// A line just paid, as the totals count it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub(crate) struct Paid {
     pub org_path: String,
     pub campaign_id: i64,

@@ -93,6 +93,23 @@ pub async fn union_in_scope(
     })
 }
 
+/// A date a form requires in `field` (YYYY-MM-DD); missing or malformed is an issue of it.
+pub fn date(
+    field: &str,
+    typed: Option<&str>,
+    issues: &mut Vec<FieldIssue>,
+) -> Option<chrono::NaiveDate> {
+    match given(typed) {
+        None => {
+            issues.push(issue(field, format!("请填写{field}")));
+            None
+        }
+        Some(s) => crate::types::parse_date(s)
+            .map_err(|e| issues.push(issue(field, e.message())))
+            .ok(),
+    }
+}
+
 /// A text a step needs: not blank, at most `max` characters.
 pub fn required(text: &str, field: &str, max: usize) -> AppResult<String> {
     let t = text.trim();

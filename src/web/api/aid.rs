@@ -30,10 +30,6 @@ use crate::registry::stats::{self, StatsQuery};
 use crate::web::hardening::{ApiQuery, JsonBody};
 use crate::workflow::history::HistoryRow;
 
-fn today(st: &AppState) -> chrono::NaiveDate {
-    crate::clock::local_date(st.auth.now())
-}
-
 // ---------- 低保 lines ----------
 
 #[utoipa::path(get, path = "/api/v1/aid/lines", tag = "aid", responses((status = 200, body = [LineRow])))]
@@ -76,7 +72,7 @@ pub async fn list_files(
     ApiQuery(f): ApiQuery<FileFilter>,
 ) -> AppResult<Json<FilePage>> {
     caller.must_work_on(MODULE)?;
-    let (rows, total) = hardship::list(&st.reg.db, &caller.scope, &f, today(&st)).await?;
+    let (rows, total) = hardship::list(&st.reg.db, &caller.scope, &f, st.today()).await?;
     Ok(Json(FilePage { total, rows }))
 }
 
@@ -95,7 +91,7 @@ pub async fn open_file(
         &st.reg.keys,
         &actor,
         &i,
-        today(&st),
+        st.today(),
         st.auth.now(),
     )
     .await?;
@@ -116,7 +112,7 @@ pub async fn list_file_persons(
     ApiQuery(f): ApiQuery<FileFilter>,
 ) -> AppResult<Json<FilePersonPage>> {
     caller.must_work_on(MODULE)?;
-    let (rows, total) = hardship::persons_in(&st.reg.db, &caller.scope, &f, today(&st)).await?;
+    let (rows, total) = hardship::persons_in(&st.reg.db, &caller.scope, &f, st.today()).await?;
     Ok(Json(FilePersonPage { total, rows }))
 }
 
@@ -156,7 +152,7 @@ pub async fn review_file(
     let id = parse_id(&id, "困难职工档案")?;
     let actor = caller.actor(&st.reg.keys);
     Ok(Json(
-        hardship::review(&st.reg.db, &actor, id, &i, today(&st), st.auth.now()).await?,
+        hardship::review(&st.reg.db, &actor, id, &i, st.today(), st.auth.now()).await?,
     ))
 }
 
@@ -172,7 +168,7 @@ pub async fn replan_file(
     let id = parse_id(&id, "困难职工档案")?;
     let actor = caller.actor(&st.reg.keys);
     Ok(Json(
-        hardship::replan(&st.reg.db, &actor, id, &i, today(&st), st.auth.now()).await?,
+        hardship::replan(&st.reg.db, &actor, id, &i, st.today(), st.auth.now()).await?,
     ))
 }
 
@@ -188,7 +184,7 @@ pub async fn exit_file(
     let id = parse_id(&id, "困难职工档案")?;
     let actor = caller.actor(&st.reg.keys);
     Ok(Json(
-        hardship::exit(&st.reg.db, &actor, id, &i, today(&st), st.auth.now()).await?,
+        hardship::exit(&st.reg.db, &actor, id, &i, st.today(), st.auth.now()).await?,
     ))
 }
 
@@ -212,7 +208,7 @@ pub async fn create_campaign(
 ) -> AppResult<(StatusCode, Json<Campaign>)> {
     caller.must_work_on(MODULE)?;
     let actor = caller.actor(&st.reg.keys);
-    let c = campaigns::create(&st.reg.db, &actor, &i, today(&st), st.auth.now()).await?;
+    let c = campaigns::create(&st.reg.db, &actor, &i, st.today(), st.auth.now()).await?;
     Ok((StatusCode::CREATED, Json(c)))
 }
 
@@ -257,7 +253,7 @@ pub async fn apply(
         id,
         &i,
         None,
-        today(&st),
+        st.today(),
         st.auth.now(),
     )
     .await?;
@@ -309,7 +305,7 @@ pub async fn decide(
     let id = parse_id(&id, "帮扶申请")?;
     let actor = caller.actor(&st.reg.keys);
     Ok(Json(
-        campaigns::decide(&st.reg.db, &actor, id, &i, today(&st), st.auth.now()).await?,
+        campaigns::decide(&st.reg.db, &actor, id, &i, st.today(), st.auth.now()).await?,
     ))
 }
 
@@ -325,7 +321,7 @@ pub async fn object(
     let id = parse_id(&id, "帮扶申请")?;
     let actor = caller.actor(&st.reg.keys);
     Ok(Json(
-        campaigns::object(&st.reg.db, &actor, id, &i, today(&st), st.auth.now()).await?,
+        campaigns::object(&st.reg.db, &actor, id, &i, st.today(), st.auth.now()).await?,
     ))
 }
 
@@ -348,7 +344,7 @@ pub async fn resolve(
             id,
             objection,
             &i,
-            today(&st),
+            st.today(),
             st.auth.now(),
         )
         .await?,
@@ -369,7 +365,7 @@ pub async fn make_batch(
     caller.must_work_on(MODULE)?;
     let id = parse_id(&id, "帮扶活动")?;
     let actor = caller.actor(&st.reg.keys);
-    let b = payouts::make_batch(&st.reg.db, &actor, id, &i, today(&st), st.auth.now()).await?;
+    let b = payouts::make_batch(&st.reg.db, &actor, id, &i, st.today(), st.auth.now()).await?;
     Ok((StatusCode::CREATED, Json(b)))
 }
 
@@ -467,7 +463,7 @@ pub async fn record_results(
             &actor,
             id,
             &i.results,
-            today(&st),
+            st.today(),
             st.auth.now(),
         )
         .await?,
@@ -487,7 +483,7 @@ pub async fn act_on_line(
     let line = parse_id(&line, "发放明细")?;
     let actor = caller.actor(&st.reg.keys);
     Ok(Json(
-        payouts::act_on_line(&st.reg.db, &actor, id, line, &i, today(&st), st.auth.now()).await?,
+        payouts::act_on_line(&st.reg.db, &actor, id, line, &i, st.today(), st.auth.now()).await?,
     ))
 }
 
@@ -540,9 +536,7 @@ pub async fn paid(
 
 // ---------- the member's own ----------
 
-fn own_member(caller: &Caller) -> AppResult<i64> {
-    caller.member_id.ok_or_else(|| AppError::not_found("会员"))
-}
+use super::members::own_member;
 
 #[utoipa::path(get, path = "/api/v1/me/aid/campaigns", tag = "aid", responses((status = 200, body = [Campaign])))]
 pub async fn my_campaigns(
@@ -551,7 +545,7 @@ pub async fn my_campaigns(
 ) -> AppResult<Json<Vec<Campaign>>> {
     let member = own_member(&caller)?;
     Ok(Json(
-        campaigns::open_for_member(&st.reg.db, member, today(&st)).await?,
+        campaigns::open_for_member(&st.reg.db, member, st.today()).await?,
     ))
 }
 
@@ -587,7 +581,7 @@ pub async fn apply_myself(
         id,
         &i,
         Some(member),
-        today(&st),
+        st.today(),
         st.auth.now(),
     )
     .await?;

@@ -23,10 +23,6 @@ use crate::registry::stats::{self, StatsQuery};
 use crate::web::hardening::{ApiQuery, JsonBody};
 use crate::workflow::history::HistoryRow;
 
-fn today(st: &AppState) -> chrono::NaiveDate {
-    crate::clock::local_date(st.auth.now())
-}
-
 fn rules(st: &AppState) -> Deadlines {
     Deadlines::from_config(&st.config)
 }
@@ -40,7 +36,7 @@ pub async fn list_petitions(
 ) -> AppResult<Json<Vec<Petition>>> {
     caller.must_work_on(MODULE)?;
     Ok(Json(
-        petitions::queue(&st.reg.db, &caller.scope, &f, caller.account_id, today(&st)).await?,
+        petitions::queue(&st.reg.db, &caller.scope, &f, caller.account_id, st.today()).await?,
     ))
 }
 
@@ -60,7 +56,7 @@ pub async fn create_petition(
         &i,
         None,
         rules(&st),
-        today(&st),
+        st.today(),
         st.auth.now(),
     )
     .await?;
@@ -85,7 +81,7 @@ pub async fn get_petition(
     caller.must_work_on(MODULE)?;
     let id = parse_id(&id, "诉求")?;
     Ok(Json(PetitionDetail {
-        petition: petitions::get(&st.reg.db, &scope, id, today(&st)).await?,
+        petition: petitions::get(&st.reg.db, &scope, id, st.today()).await?,
         history: petitions::timeline(&st.reg.db, &scope, id).await?,
     }))
 }
@@ -110,16 +106,14 @@ pub async fn step_petition(
             id,
             &i,
             rules(&st),
-            today(&st),
+            st.today(),
             st.auth.now(),
         )
         .await?,
     ))
 }
 
-fn own_member(caller: &Caller) -> AppResult<i64> {
-    caller.member_id.ok_or_else(|| AppError::not_found("会员"))
-}
+use super::members::own_member;
 
 #[utoipa::path(get, path = "/api/v1/me/petitions", tag = "casework",
     responses((status = 200, body = [Petition])))]
@@ -128,7 +122,7 @@ pub async fn my_petitions(
     caller: Caller,
 ) -> AppResult<Json<Vec<Petition>>> {
     let member = own_member(&caller)?;
-    Ok(Json(petitions::mine(&st.reg.db, member, today(&st)).await?))
+    Ok(Json(petitions::mine(&st.reg.db, member, st.today()).await?))
 }
 
 /// A member's own petition, followed step by step (who acted is not shown).
@@ -158,7 +152,7 @@ pub async fn my_petition(
         &st.reg.db,
         &crate::registry::scope::Scope::all(),
         id,
-        today(&st),
+        st.today(),
     )
     .await
     .ok()
@@ -200,7 +194,7 @@ pub async fn file_my_petition(
         &input,
         Some(member),
         rules(&st),
-        today(&st),
+        st.today(),
         st.auth.now(),
     )
     .await?;
@@ -218,7 +212,7 @@ pub async fn list_disputes(
 ) -> AppResult<Json<Vec<Dispute>>> {
     caller.must_work_on(MODULE)?;
     Ok(Json(
-        disputes::list(&st.reg.db, &caller.scope, &f, today(&st)).await?,
+        disputes::list(&st.reg.db, &caller.scope, &f, st.today()).await?,
     ))
 }
 
@@ -237,7 +231,7 @@ pub async fn create_dispute(
         &actor,
         &i,
         st.config.mediation_days,
-        today(&st),
+        st.today(),
         st.auth.now(),
     )
     .await?;
@@ -263,7 +257,7 @@ pub async fn get_dispute(
     caller.must_work_on(MODULE)?;
     let id = parse_id(&id, "案件")?;
     Ok(Json(DisputeDetail {
-        dispute: disputes::get(&st.reg.db, &scope, id, today(&st)).await?,
+        dispute: disputes::get(&st.reg.db, &scope, id, st.today()).await?,
         workers: disputes::workers(&st.reg.db, &scope, id).await?,
         history: disputes::timeline(&st.reg.db, &scope, id).await?,
     }))
@@ -283,7 +277,7 @@ pub async fn step_dispute(
     let id = parse_id(&id, "案件")?;
     let actor = caller.actor(&st.reg.keys);
     Ok(Json(
-        disputes::take_step(&st.reg.db, &actor, id, &i, today(&st), st.auth.now()).await?,
+        disputes::take_step(&st.reg.db, &actor, id, &i, st.today(), st.auth.now()).await?,
     ))
 }
 
@@ -391,10 +385,10 @@ pub(crate) async fn register_file(
     let (org, period) = stats::resolve(&st.reg.db, &caller.scope, &sq).await?;
     let (name, bytes, rows) = match which {
         Register::Petitions => {
-            export::petitions_sheet(&st.reg.db, &org, &period, format, today(st)).await?
+            export::petitions_sheet(&st.reg.db, &org, &period, format, st.today()).await?
         }
         Register::Disputes => {
-            export::disputes_sheet(&st.reg.db, &org, &period, format, today(st)).await?
+            export::disputes_sheet(&st.reg.db, &org, &period, format, st.today()).await?
         }
     };
     let action = match which {

@@ -19,10 +19,6 @@ use crate::web::hardening::{ApiQuery, JsonBody};
 use crate::workflow::history::HistoryRow;
 use crate::workflow::review;
 
-fn today(st: &AppState) -> chrono::NaiveDate {
-    crate::clock::local_date(st.auth.now())
-}
-
 #[utoipa::path(get, path = "/api/v1/mutual/plans", tag = "mutual", responses((status = 200, body = [Plan])))]
 pub async fn list_plans(State(st): State<AppState>, caller: Caller) -> AppResult<Json<Vec<Plan>>> {
     caller.must_work_on(MODULE)?;
@@ -71,7 +67,7 @@ pub async fn enrol(
     let actor = caller.actor(&st.reg.keys);
     Ok((
         StatusCode::CREATED,
-        Json(mutual::enrol(&st.reg.db, &actor, id, &i, today(&st), st.auth.now()).await?),
+        Json(mutual::enrol(&st.reg.db, &actor, id, &i, st.today(), st.auth.now()).await?),
     ))
 }
 
@@ -89,7 +85,7 @@ pub async fn claim(
     let actor = caller.actor(&st.reg.keys);
     Ok((
         StatusCode::CREATED,
-        Json(mutual::claim(&st.reg.db, &actor, id, &i, today(&st), st.auth.now()).await?),
+        Json(mutual::claim(&st.reg.db, &actor, id, &i, st.today(), st.auth.now()).await?),
     ))
 }
 
@@ -138,7 +134,7 @@ pub async fn decide(
     let id = parse_id(&id, "理赔")?;
     let actor = caller.actor(&st.reg.keys);
     Ok(Json(
-        mutual::decide(&st.reg.db, &actor, id, &i, today(&st), st.auth.now()).await?,
+        mutual::decide(&st.reg.db, &actor, id, &i, st.today(), st.auth.now()).await?,
     ))
 }
 

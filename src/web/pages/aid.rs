@@ -33,10 +33,6 @@ pub fn router() -> Router<AppState> {
         .route("/aid/files/{id}", get(show_file))
 }
 
-fn today(st: &AppState) -> chrono::NaiveDate {
-    crate::clock::local_date(st.auth.now())
-}
-
 /// Fen as 元 with two decimals.
 fn yuan(fen: &i64) -> String {
     Fen(*fen).to_string()
@@ -304,7 +300,7 @@ async fn decide(
         version: f.version.unwrap_or(-1),
     };
     let actor = ctx.caller.actor(&st.reg.keys);
-    match campaigns::decide(&st.reg.db, &actor, id, &input, today(&st), st.auth.now()).await {
+    match campaigns::decide(&st.reg.db, &actor, id, &input, st.today(), st.auth.now()).await {
         Ok(_) => done(&format!("/aid/applications/{id}"), "saved"),
         Err(e)
             if e.status().is_client_error() && e.status() != axum::http::StatusCode::NOT_FOUND =>
@@ -332,7 +328,7 @@ async fn object(
         text: f.text.unwrap_or_default(),
     };
     let actor = ctx.caller.actor(&st.reg.keys);
-    match campaigns::object(&st.reg.db, &actor, id, &input, today(&st), st.auth.now()).await {
+    match campaigns::object(&st.reg.db, &actor, id, &input, st.today(), st.auth.now()).await {
         Ok(_) => done(&format!("/aid/applications/{id}"), "saved"),
         Err(e)
             if e.status().is_client_error() && e.status() != axum::http::StatusCode::NOT_FOUND =>
@@ -387,7 +383,7 @@ async fn file_list(State(st): State<AppState>, ctx: Ctx, Query(q): Query<FileQue
         per_page: Some(50),
         ..Default::default()
     };
-    let (rows, total) = hardship::list(&st.reg.db, &ctx.caller.scope, &f, today(&st)).await?;
+    let (rows, total) = hardship::list(&st.reg.db, &ctx.caller.scope, &f, st.today()).await?;
     let params = [
         ("org", field(&q.org)),
         ("status", field(&q.status)),
@@ -401,7 +397,7 @@ async fn file_list(State(st): State<AppState>, ctx: Ctx, Query(q): Query<FileQue
         filter: q,
         tiers: choices::<hardship::Tier>(),
         statuses: choices::<hardship::Status>(),
-        today: today(&st).to_string(),
+        today: st.today().to_string(),
     })
 }
 

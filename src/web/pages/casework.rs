@@ -61,10 +61,6 @@ pub fn router() -> Router<AppState> {
         .route("/casework/figures/{key}/export", get(export_figure_cases))
 }
 
-fn today(st: &AppState) -> chrono::NaiveDate {
-    crate::clock::local_date(st.auth.now())
-}
-
 /// Choices of a coded field: (code, label).
 fn choices<T: Named>() -> Vec<(&'static str, &'static str)> {
     T::all().iter().map(|v| (v.code(), v.label())).collect()
@@ -189,7 +185,7 @@ async fn queue(State(st): State<AppState>, ctx: Ctx, Query(q): Query<QueueForm>)
         &ctx.caller.scope,
         &f,
         ctx.caller.account_id,
-        today(&st),
+        st.today(),
     )
     .await?;
     let next = (rows.len() == 50).then(|| q.link(page + 1));
@@ -316,7 +312,7 @@ async fn create_petition(
         &input,
         None,
         Deadlines::from_config(&st.config),
-        today(&st),
+        st.today(),
         now,
     )
     .await
@@ -373,7 +369,7 @@ pub(super) async fn petition_page(
     error: Option<String>,
 ) -> Result<PetitionPage, AppError> {
     let scope = &ctx.caller.scope;
-    let p = petitions::get(&st.reg.db, scope, id, today(st)).await?;
+    let p = petitions::get(&st.reg.db, scope, id, st.today()).await?;
     let status = petitions::Status::parse(&p.status).unwrap_or(petitions::Status::Received);
     let mut actions: Vec<&'static str> = petitions::TABLE
         .iter()
@@ -474,7 +470,7 @@ async fn step_petition(
     ctx.caller.must_work_on(MODULE)?;
     let id = parse_id(&id, "诉求")?;
     // Another subtree's case is not found, whatever the form holds.
-    petitions::get(&st.reg.db, &ctx.caller.scope, id, today(&st)).await?;
+    petitions::get(&st.reg.db, &ctx.caller.scope, id, st.today()).await?;
     let result = match petition_step(&f) {
         Ok(step) => {
             petitions::step(
@@ -483,7 +479,7 @@ async fn step_petition(
                 id,
                 &step,
                 Deadlines::from_config(&st.config),
-                today(&st),
+                st.today(),
                 st.auth.now(),
             )
             .await
@@ -567,7 +563,7 @@ async fn dispute_list(
         page: Some(page),
         per_page: Some(50),
     };
-    let rows = disputes::list(&st.reg.db, &ctx.caller.scope, &f, today(&st)).await?;
+    let rows = disputes::list(&st.reg.db, &ctx.caller.scope, &f, st.today()).await?;
     render(DisputesPage {
         shell: ctx.shell("调解与法律援助", "casework"),
         next: (rows.len() == 50).then(|| q.link(page + 1)),
@@ -700,7 +696,7 @@ async fn create_dispute(
         &ctx.caller.actor(&st.reg.keys),
         &input,
         st.config.mediation_days,
-        today(&st),
+        st.today(),
         st.auth.now(),
     )
     .await
@@ -764,7 +760,7 @@ pub(super) async fn dispute_page(
     error: Option<String>,
 ) -> Result<DisputePage, AppError> {
     let scope = &ctx.caller.scope;
-    let d = disputes::get(&st.reg.db, scope, id, today(st)).await?;
+    let d = disputes::get(&st.reg.db, scope, id, st.today()).await?;
     let kind = DisputeKind::parse(&d.kind).unwrap_or(DisputeKind::Mediation);
     let status = disputes::Status::parse(&d.status).unwrap_or(disputes::Status::Registered);
     let mut actions: Vec<&'static str> = kind
@@ -895,7 +891,7 @@ async fn step_dispute(
 ) -> PageResult {
     ctx.caller.must_work_on(MODULE)?;
     let id = parse_id(&id, "案件")?;
-    disputes::get(&st.reg.db, &ctx.caller.scope, id, today(&st)).await?;
+    disputes::get(&st.reg.db, &ctx.caller.scope, id, st.today()).await?;
     let result = match dispute_step_of(&f) {
         Ok(step) => {
             disputes::take_step(
@@ -903,7 +899,7 @@ async fn step_dispute(
                 &ctx.caller.actor(&st.reg.keys),
                 id,
                 &step,
-                today(&st),
+                st.today(),
                 st.auth.now(),
             )
             .await

@@ -156,7 +156,7 @@ async fn dashboard(
             Vec::new()
         };
         if works_on_aid {
-            items.extend(crate::aid::hardship::reminders(db, &ctx.caller.scope, today).await?);
+            items.extend(crate::aid::inbox(db, &ctx.caller.scope, today).await?);
         }
         crate::error::AppResult::Ok(items)
     };
