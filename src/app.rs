@@ -139,14 +139,16 @@ pub async fn seed_demo_cases(
     Ok(report)
 }
 
-/// A year of hardship files and aid in the demo city.
+/// A year of hardship files, aid, mutual aid and union funds in the demo city.
 pub async fn seed_demo_aid(
     reg: &Registry,
     members: u32,
     seed: u64,
 ) -> AppResult<crate::aid::demo::Report> {
     let today = chrono::Local::now().date_naive();
-    crate::aid::demo::seed(&reg.db, &reg.keys, members, seed, today).await
+    let mut report = crate::aid::demo::seed(&reg.db, &reg.keys, members, seed, today).await?;
+    report.funds = crate::funds::demo::seed(reg, seed, today).await?;
+    Ok(report)
 }
 
 /// Writes the audit checkpoint when the chain has grown by `min_rows` rows since the last one

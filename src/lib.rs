@@ -15,6 +15,7 @@ pub mod db;
 pub mod error;
 pub mod figures;
 pub mod files;
+pub mod funds;
 pub mod ledger;
 pub mod people;
 pub mod registry;

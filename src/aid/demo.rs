@@ -26,6 +26,8 @@ pub struct Report {
     pub paid_fen: i64,
     pub mutual_units: u64,
     pub mutual_claims: u64,
+    /// Union funds of the same year.
+    pub funds: crate::funds::demo::Report,
 }
 
 struct Rng(u64);

@@ -183,6 +183,7 @@ fn split_modules(s: &str) -> Vec<String> {
 pub const MODULES: &[(&str, &str)] = &[
     ("hardship", "困难职工帮扶"),
     ("mutual_aid", "医疗互助"),
+    ("funds", "工会经费"),
     ("grievance", "职工诉求与劳动争议调解"),
     ("contract", "集体合同"),
     ("competition", "劳动竞赛与评先评优"),

@@ -28,7 +28,7 @@ async fn import_file(
     let t = Instant::now();
     let (o, _) = import::run(
         reg,
-        &Scope::all(),
+        &crate::audit::Actor::system(&reg.keys, "性能测试"),
         kind,
         Arc::new(data),
         &ImportOptions::default(),

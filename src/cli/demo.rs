@@ -56,5 +56,13 @@ pub async fn demo(
         aid.mutual_units,
         aid.mutual_claims
     );
+    println!(
+        "工会经费：税务代收 {} 笔 {} 元；返还小微企业 {} 家次 {} 元；补助下级工会 {} 笔",
+        aid.funds.receipts,
+        crate::types::Fen(aid.funds.receipts_fen),
+        aid.funds.refunds_paid,
+        crate::types::Fen(aid.funds.refunds_fen),
+        aid.funds.grants
+    );
     Ok(0)
 }

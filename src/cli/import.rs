@@ -9,7 +9,6 @@ use crate::audit::Actor;
 use crate::config::Config;
 use crate::error::AppError;
 use crate::registry::import::{self, ImportKind, ImportOptions, Progress};
-use crate::registry::scope::Scope;
 
 /// Exit codes of `gonghui import` (also in `--help` and the README).
 pub const IMPORTED: u8 = 0;
@@ -50,7 +49,8 @@ pub async fn import(
     let task = {
         let (reg, progress, opts) = (reg.clone(), progress.clone(), opts.clone());
         tokio::spawn(async move {
-            import::run(&reg, &Scope::all(), kind, Arc::new(data), &opts, progress).await
+            let actor = crate::audit::Actor::system(&reg.keys, "命令行导入");
+            import::run(&reg, &actor, kind, Arc::new(data), &opts, progress).await
         })
     };
     while !task.is_finished() {

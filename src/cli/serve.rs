@@ -57,6 +57,13 @@ pub(super) fn print_boot(boot: &app::Boot, config: &Config) {
             a.mutual_units,
             a.mutual_claims
         );
+        eprintln!(
+            "★ 已装入一年的工会经费：税务代收 {} 笔、返还小微企业 {} 家次 {} 元、补助下级工会 {} 笔",
+            a.funds.receipts,
+            a.funds.refunds_paid,
+            crate::types::Fen(a.funds.refunds_fen),
+            a.funds.grants
+        );
     }
     if !boot.accounts.is_empty() {
         eprintln!(

@@ -130,7 +130,95 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_only: &[],
         postgres_only: &[],
     },
+    Migration {
+        version: 17,
+        name: "union funds: tax-collected receipts, refund policies and refunds to small firms, grants",
+        sql: V17_FUNDS,
+        sqlite_only: &[],
+        postgres_only: &[],
+    },
 ];
+
+/// Union funds (工会经费). `fund_receipts`: the 2% fund the tax bureau collected from an
+/// employer for a month (所属期 `period`, YYYY-MM), on the books of the union that imported it
+/// (`books_org_id`), counted where the employer belongs (`org_path`: its union, or the books'
+/// union when it has none). One line per employer and month: the unique index refuses the same
+/// line twice. `refund_id` is set when a refund takes the line, so a line is refunded once.
+/// `fund_policies`: a federation's refund policy for a year (share refunded, the largest
+/// employer, whether a union is required). `fund_refunds`: one per employer and computation,
+/// computed → approved (posted to refunds payable) → paid (posted to refunds paid, and income
+/// on the employer union's books), or cancelled (its receipts freed). `fund_grants`: money a
+/// union grants to a union below it, posted on both books.
+const V17_FUNDS: &str = r#"
+CREATE TABLE fund_receipts (
+    id {pk},
+    unit_id BIGINT NOT NULL REFERENCES units(id),
+    books_org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    period TEXT {c} NOT NULL,
+    amount_fen BIGINT NOT NULL,
+    wage_base_fen BIGINT,
+    voucher_no TEXT,
+    received_on TEXT {c} NOT NULL,
+    posting_id BIGINT NOT NULL,
+    refund_id BIGINT,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX fund_receipts_line ON fund_receipts(unit_id, period);
+CREATE INDEX fund_receipts_path ON fund_receipts(org_path, received_on);
+CREATE INDEX fund_receipts_books ON fund_receipts(books_org_id, period);
+CREATE TABLE fund_policies (
+    id {pk},
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    year BIGINT NOT NULL,
+    refund_pct BIGINT NOT NULL,
+    max_employees BIGINT,
+    requires_union BIGINT NOT NULL,
+    note TEXT,
+    set_by TEXT NOT NULL,
+    set_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX fund_policies_year ON fund_policies(org_id, year);
+CREATE TABLE fund_refunds (
+    id {pk},
+    policy_id BIGINT NOT NULL REFERENCES fund_policies(id),
+    books_org_id BIGINT NOT NULL REFERENCES orgs(id),
+    unit_id BIGINT NOT NULL REFERENCES units(id),
+    org_path TEXT {c} NOT NULL,
+    period_from TEXT {c} NOT NULL,
+    period_to TEXT {c} NOT NULL,
+    lines BIGINT NOT NULL,
+    receipts_fen BIGINT NOT NULL,
+    refund_fen BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    computed_by TEXT NOT NULL,
+    approved_by TEXT,
+    approve_posting BIGINT,
+    pay_posting BIGINT,
+    paid_on TEXT {c},
+    cancel_reason TEXT,
+    version BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX fund_refunds_paid ON fund_refunds(org_path, paid_on);
+CREATE INDEX fund_refunds_books ON fund_refunds(books_org_id, status);
+CREATE TABLE fund_grants (
+    id {pk},
+    from_org_id BIGINT NOT NULL REFERENCES orgs(id),
+    to_org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    amount_fen BIGINT NOT NULL,
+    purpose TEXT NOT NULL,
+    granted_on TEXT {c} NOT NULL,
+    from_posting BIGINT NOT NULL,
+    to_posting BIGINT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX fund_grants_path ON fund_grants(org_path, granted_on)
+"#;
 
 /// Medical mutual aid (职工医疗互助): a union's plan for a term (contribution per person,
 /// deductible, reimbursed share, cap per person), its pool an account in the ledger. An

@@ -178,6 +178,7 @@ pub async fn catalogue(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Fig
     let mut all = crate::registry::figures::compute(db, org, period).await?;
     all.extend(crate::casework::figures::compute(db, org, period).await?);
     all.extend(crate::aid::figures::compute(db, org, period).await?);
+    all.extend(crate::funds::figures::compute(db, org, period).await?);
     Ok(all)
 }
 

@@ -406,6 +406,8 @@ pub struct PostingView {
 /// Which postings to list.
 #[derive(Debug, Clone, Default)]
 pub struct PostingFilter {
+    /// Only this posting.
+    pub id: Option<i64>,
     /// Only postings with a line on this account.
     pub account: Option<i64>,
     pub from: Option<NaiveDate>,
@@ -429,6 +431,10 @@ pub async fn postings_in(
     if let Some(d) = f.to {
         args.push(d.to_string());
         cond.push_str(&format!(" AND p.posted_on <= ${}", args.len()));
+    }
+    if let Some(id) = f.id {
+        // An id parsed from the request, never typed text.
+        cond.push_str(&format!(" AND p.id = {id}"));
     }
     if let Some(a) = f.account {
         // An id parsed from the request, never typed text.

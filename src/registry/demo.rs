@@ -14,7 +14,6 @@ use rand::{Rng, SeedableRng};
 use super::Registry;
 use super::codes;
 use super::import::{self, ImportKind, ImportOptions, Progress};
-use super::scope::Scope;
 use crate::db::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::types::{id_card, uscc};
@@ -570,7 +569,7 @@ pub async fn seed(
     ] {
         let (outcome, _) = import::run(
             reg,
-            &Scope::all(),
+            &crate::audit::Actor::system(&reg.keys, "演示数据"),
             kind,
             Arc::new(to_csv(table)),
             &ImportOptions::default(),
@@ -592,7 +591,7 @@ pub async fn seed(
             ImportKind::Orgs => report.orgs = outcome.inserted,
             ImportKind::Units => report.units = outcome.inserted,
             ImportKind::Members => report.members = outcome.inserted,
-            ImportKind::Petitions | ImportKind::Disputes => {}
+            ImportKind::Petitions | ImportKind::Disputes | ImportKind::FundReceipts => {}
         }
     }
     apply_history(reg, seed, &mut report).await?;

@@ -107,7 +107,7 @@ impl Jobs {
         let jobs = self.clone();
         tokio::spawn(async move {
             let started = now_ms();
-            let result = import::run(&reg, &scope, kind, data, &opts, progress).await;
+            let result = import::run(&reg, &actor, kind, data, &opts, progress).await;
             record_batch(&reg, &actor, id, kind, &file_name, &opts, &result, started).await;
             let mut map = jobs.inner.lock().expect("not poisoned");
             if let Some(job) = map.get_mut(&id) {

@@ -304,6 +304,10 @@ const PATH_COLUMNS: &[(&str, &str)] = &[
     ("mutual_enrolments", "org_path"),
     ("mutual_claims", "org_path"),
     ("mutual_claims", "review_path"),
+    ("fund_receipts", "org_path"),
+    ("fund_policies", "org_path"),
+    ("fund_refunds", "org_path"),
+    ("fund_grants", "org_path"),
 ];
 
 /// `scope` narrowed to the subtree of the union a filter names by code (blank: all of

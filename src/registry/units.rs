@@ -68,7 +68,7 @@ async fn visible(
 /// The region-code prefix of the area whose employers without a union a scope sees: the
 /// caller's own top union's, if that union is a federation with a region code (region codes
 /// nest down the hierarchy, see `orgs::check_region_within`), else none.
-async fn uncovered_area(db: &Db, scope: &Scope) -> AppResult<Option<String>> {
+pub(crate) async fn uncovered_area(db: &Db, scope: &Scope) -> AppResult<Option<String>> {
     Ok(orgs::scope_root(db, scope)
         .await?
         .filter(|o| orgs::AREA_KINDS.contains(&o.kind.as_str()))

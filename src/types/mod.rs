@@ -4,12 +4,14 @@
 pub mod fen;
 pub mod id_card;
 pub mod mobile;
+pub mod month;
 pub mod region;
 pub mod uscc;
 
 pub use fen::Fen;
 pub use id_card::IdCardNo;
 pub use mobile::Mobile;
+pub use month::YearMonth;
 pub use region::RegionCode;
 pub use uscc::Uscc;
 

@@ -128,6 +128,8 @@ struct Fixture {
     aid: [(i64, i64); 6],
     /// Mutual aid, own (D1) and other (D2): [plan, claim, a document of the claim].
     mutual: [(i64, i64); 3],
+    /// Funds, own (D1's books) and other (D2's): [a refund computed, a posting].
+    funds: [(i64, i64); 2],
 }
 
 async fn enroll(app: &TestApp, name: &str, id: &str, org: &str) -> i64 {
@@ -421,7 +423,13 @@ async fn fixture(app: &TestApp) -> Fixture {
         ],
     )
     .await;
+    let funds = funds_fixture(
+        app,
+        [(own_unit, "D1", "本区政策"), (other_unit, "D2", "外区政策")],
+    )
+    .await;
     Fixture {
+        funds,
         mutual,
         aid,
         files,
@@ -449,6 +457,94 @@ async fn fixture(app: &TestApp) -> Fixture {
         other_id_number,
         d1_path: d1["path"].as_str().unwrap().to_string(),
     }
+}
+
+/// On each side: the employer's fund receipt imported to the district's books, the district's
+/// refund policy, and a refund computed (by someone other than the accounts of the matrix).
+async fn funds_fixture(app: &TestApp, sides: [(i64, &str, &str); 2]) -> [(i64, i64); 2] {
+    use gonghui::funds::refunds;
+    use gonghui::registry::import::{ImportKind, ImportOptions, Progress, run};
+    use std::sync::Arc;
+    let db = &app.reg.db;
+    let today = chrono::Local::now().date_naive();
+    let year: i64 = today.format("%Y").to_string().parse().unwrap();
+    let now = gonghui::db::now_ms();
+    let mut out = [(0, 0); 2];
+    for (side, (unit, district, note)) in sides.into_iter().enumerate() {
+        let path: String = sqlx::query_scalar("SELECT path FROM orgs WHERE code = $1")
+            .bind(district)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        let mut actor = gonghui::audit::Actor::system(&app.reg.keys, "fixture");
+        actor.scope = gonghui::registry::scope::Scope::subtree(&path);
+        let uscc: String = sqlx::query_scalar("SELECT uscc FROM units WHERE id = $1")
+            .bind(unit)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        sqlx::query("UPDATE units SET small_micro = 1 WHERE id = $1")
+            .bind(unit)
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let csv = format!("统一社会信用代码,所属期,实缴金额\n{uscc},{year}-01,1000\n");
+        let (o, _) = run(
+            &app.reg,
+            &actor,
+            ImportKind::FundReceipts,
+            Arc::new(csv.into_bytes()),
+            &ImportOptions::default(),
+            Arc::new(Progress::default()),
+        )
+        .await
+        .unwrap();
+        assert!(o.committed, "{o:?}");
+        refunds::set_policy(
+            db,
+            &actor,
+            &refunds::PolicyInput {
+                year: Some(year),
+                refund_pct: Some(100),
+                note: Some(note.into()),
+                ..Default::default()
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        let c = refunds::compute(
+            db,
+            &actor,
+            &refunds::ComputeInput {
+                year: Some(year),
+                ..Default::default()
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        assert_eq!(c.refunds, 1, "{c:?}");
+        let refund: i64 = sqlx::query_scalar("SELECT id FROM fund_refunds WHERE unit_id = $1")
+            .bind(unit)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        let posting: i64 =
+            sqlx::query_scalar("SELECT MIN(id) FROM ledger_postings WHERE org_path = $1")
+                .bind(&path)
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+        for (slot, v) in [(0, refund), (1, posting)] {
+            if side == 0 {
+                out[slot].0 = v
+            } else {
+                out[slot].1 = v
+            }
+        }
+    }
+    out
 }
 
 /// A mutual-aid plan on each side with the side's employer enrolled and a claim of its member.
@@ -1074,6 +1170,55 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             Some(json!({"active": false, "reason": "调离"})),
             Other::NotFound,
         ),
+        ("GET", "/api/v1/ledger/postings/{id}") => (
+            format!("/api/v1/ledger/postings/{}", id(f.funds[1].0, f.funds[1].1)),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/funds/receipts") => (
+            format!("/api/v1/funds/receipts?org={}", pick("D1", "D2")),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/funds/policies") => (
+            "/api/v1/funds/policies".into(),
+            None,
+            Other::Hidden("外区政策".into()),
+        ),
+        ("POST", "/api/v1/funds/policies") => (
+            "/api/v1/funds/policies".into(),
+            Some(json!({"org_code": pick("D1", "D2"), "year": 2031, "refund_pct": 100})),
+            Other::Refused,
+        ),
+        ("GET", "/api/v1/funds/refunds") => (
+            format!("/api/v1/funds/refunds?org={}", pick("D1", "D2")),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/funds/refunds/compute") => (
+            "/api/v1/funds/refunds/compute".into(),
+            Some(
+                json!({"org_code": pick("D1", "D2"), "year": chrono::Local::now().date_naive().format("%Y").to_string().parse::<i64>().unwrap()}),
+            ),
+            Other::Refused,
+        ),
+        ("POST", "/api/v1/funds/refunds/act") => (
+            "/api/v1/funds/refunds/act".into(),
+            Some(json!({"ids": [id(f.funds[0].0, f.funds[0].1)], "action": "approve"})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/funds/grants") => (
+            format!("/api/v1/funds/grants?org={}", pick("D1", "D2")),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/funds/grants") => (
+            "/api/v1/funds/grants".into(),
+            Some(
+                json!({"from_org_code": pick("D1", "D2"), "to_org_code": pick("U1", "U3"), "amount": "1", "purpose": "补助"}),
+            ),
+            Other::Refused,
+        ),
         ("GET", "/api/v1/mutual/plans") => (
             "/api/v1/mutual/plans".into(),
             None,
@@ -1466,7 +1611,7 @@ async fn signed_in_as(app: &TestApp, f: &Fixture, prefix: &str, role: &str) -> r
     if role == "officer" {
         // A case officer is named for the modules they work on.
         sqlx::query(
-            "UPDATE accounts SET modules = 'grievance,hardship,mutual_aid' WHERE username = $1",
+            "UPDATE accounts SET modules = 'grievance,hardship,mutual_aid,funds' WHERE username = $1",
         )
         .bind(&username)
         .execute(app.reg.db.pool())
@@ -1615,6 +1760,7 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         p if p.starts_with("/aid/campaigns/{id}") => record(p, id(f.aid[1].0, f.aid[1].1)),
         p if p.starts_with("/aid/applications/{id}") => record(p, id(f.aid[2].0, f.aid[2].1)),
         p if p.starts_with("/aid/files/{id}") => record(p, id(f.aid[0].0, f.aid[0].1)),
+        p if p.starts_with("/ledger/postings/{id}") => record(p, id(f.funds[1].0, f.funds[1].1)),
         p if p.starts_with("/members/{id}") => record(p, id(f.own_member, f.other_member)),
         p if p.starts_with("/transfers/{id}") => record(p, id(f.own_transfer, f.other_transfer)),
         p if p.starts_with("/imports/{id}") || p.starts_with("/imports/history/{id}") => {
@@ -1652,6 +1798,8 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         "/casework" | "/casework/disputes" => (path.into(), Other::Hidden("丙公司工会".into())),
         "/casework/roster" => (path.into(), Other::Hidden("外区调解员".into())),
         "/aid" => (path.into(), Other::Hidden("外区送温暖".into())),
+        "/funds" => (path.into(), Other::Hidden("外区政策".into())),
+        "/ledger" => (path.into(), Other::Hidden("二区总工会".into())),
         "/aid/files" | "/aid/applications" => (path.into(), Other::Hidden("外区会员".into())),
         "/orgs" => (path.into(), Other::Hidden("丙公司工会".into())),
         "/units" => (path.into(), Other::Hidden("外区单位".into())),

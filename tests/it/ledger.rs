@@ -263,8 +263,11 @@ async fn money_moves_only_in_balanced_postings_and_is_never_overdrawn_posted_twi
     assert_eq!(lines[0]["amount"], "-600.00");
     let (s, _) = app.get_as(&auditor, "/api/v1/ledger/postings?org=D2").await;
     assert_eq!(s, 404);
-    let (s, _) = app.get("/api/v1/ledger/accounts").await;
-    assert_eq!(s, 403, "a cadre does not hold finance.read");
+    app.add_account("officer_u1", "officer", Some("U1"), None)
+        .await;
+    let officer = app.signed_in("officer_u1", TESTER_PASSWORD).await;
+    let (s, _) = app.get_as(&officer, "/api/v1/ledger/accounts").await;
+    assert_eq!(s, 403, "a case officer does not hold finance.read");
 }
 
 #[tokio::test]

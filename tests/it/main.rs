@@ -10,6 +10,7 @@ mod bulk;
 mod casework;
 mod cli;
 mod console_work;
+mod funds;
 mod helpers;
 mod hostile;
 mod import_bad_input;

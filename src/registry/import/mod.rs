@@ -17,7 +17,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Registry;
-use super::scope::Scope;
 use crate::error::{AppError, AppResult};
 use header::{Column, HeaderMap};
 
@@ -31,6 +30,8 @@ pub enum ImportKind {
     Petitions,
     /// Earlier mediations and legal-aid cases (casework history).
     Disputes,
+    /// The 2% union fund the tax bureau collected (税务代收工会经费), per employer and month.
+    FundReceipts,
 }
 
 impl ImportKind {
@@ -41,8 +42,9 @@ impl ImportKind {
             "members" => Ok(ImportKind::Members),
             "petitions" => Ok(ImportKind::Petitions),
             "disputes" => Ok(ImportKind::Disputes),
+            "fund_receipts" => Ok(ImportKind::FundReceipts),
             _ => Err(AppError::bad_request(format!(
-                "导入类型“{s}”无效，可选 orgs、units、members、petitions、disputes"
+                "导入类型“{s}”无效，可选 orgs、units、members、petitions、disputes、fund_receipts"
             ))),
         }
     }
@@ -54,6 +56,7 @@ impl ImportKind {
             ImportKind::Members => "members",
             ImportKind::Petitions => "petitions",
             ImportKind::Disputes => "disputes",
+            ImportKind::FundReceipts => "fund_receipts",
         }
     }
 
@@ -64,6 +67,7 @@ impl ImportKind {
             ImportKind::Members => "会员",
             ImportKind::Petitions => "职工诉求（历史）",
             ImportKind::Disputes => "调解与法律援助（历史）",
+            ImportKind::FundReceipts => "税务代收工会经费",
         }
     }
 
@@ -74,6 +78,7 @@ impl ImportKind {
             ImportKind::Members => header::MEMBER_COLUMNS,
             ImportKind::Petitions => crate::casework::import::PETITION_COLUMNS,
             ImportKind::Disputes => crate::casework::import::DISPUTE_COLUMNS,
+            ImportKind::FundReceipts => crate::funds::receipts::COLUMNS,
         }
     }
 }
@@ -379,18 +384,23 @@ pub struct Written {
 /// none).
 pub async fn run(
     reg: &Registry,
-    scope: &Scope,
+    actor: &crate::audit::Actor,
     kind: ImportKind,
     data: Arc<Vec<u8>>,
     opts: &ImportOptions,
     progress: Arc<Progress>,
 ) -> AppResult<(ImportOutcome, Option<Vec<u8>>)> {
     let started = Instant::now();
+    let scope = &actor.scope;
     progress.set_phase("读取文件");
     let result = match kind {
         // Members stream: rows are validated while the file is read, never held whole.
         ImportKind::Members => members::import(reg, scope, data.clone(), opts, &progress).await?,
-        ImportKind::Orgs | ImportKind::Units | ImportKind::Petitions | ImportKind::Disputes => {
+        ImportKind::Orgs
+        | ImportKind::Units
+        | ImportKind::Petitions
+        | ImportKind::Disputes
+        | ImportKind::FundReceipts => {
             let (p2, d2) = (progress.clone(), data.clone());
             let sheet = tokio::task::spawn_blocking(move || read_sheet(kind, &d2, &p2))
                 .await
@@ -402,6 +412,9 @@ pub async fn run(
                 ImportKind::Disputes => {
                     crate::casework::import::import_disputes(reg, scope, sheet, opts, &progress)
                         .await?
+                }
+                ImportKind::FundReceipts => {
+                    crate::funds::receipts::import(reg, actor, sheet, opts).await?
                 }
                 _ => crate::casework::import::import(reg, scope, sheet, opts, &progress).await?,
             }

@@ -69,6 +69,7 @@ pub async fn list_postings(
         v.as_deref().map(str::trim).filter(|s| !s.is_empty())
     }
     let f = PostingFilter {
+        id: None,
         account: text(&q.account).map(|a| parse_id(a, "账户")).transpose()?,
         from: text(&q.from).map(parse_date).transpose()?,
         to: text(&q.to).map(parse_date).transpose()?,
@@ -76,4 +77,47 @@ pub async fn list_postings(
     let paging = crate::db::Paging::new(q.page, q.per_page, 50);
     let (rows, total) = ledger::postings_in(&st.reg.db, &within, &f, &paging).await?;
     Ok(Json(PostingPage { total, rows }))
+}
+
+/// A posting with the record behind it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostingDetail {
+    pub posting: PostingView,
+    /// The record that caused it, as fields (none for a posting that names none).
+    pub document: Option<crate::funds::documents::Document>,
+}
+
+#[utoipa::path(get, path = "/api/v1/ledger/postings/{id}", tag = "finance",
+    responses((status = 200, body = PostingDetail), (status = 404, body = ErrorBody)))]
+pub async fn get_posting(
+    State(st): State<AppState>,
+    ApiScope(scope): ApiScope,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> AppResult<Json<PostingDetail>> {
+    let id = parse_id(&id, "记账凭证")?;
+    Ok(Json(posting_detail(&st.reg.db, &scope, id).await?))
+}
+
+/// A posting of the scope with its document (also the console's 经审 page).
+pub async fn posting_detail(
+    db: &crate::db::Db,
+    scope: &Scope,
+    id: i64,
+) -> AppResult<PostingDetail> {
+    let f = PostingFilter {
+        id: Some(id),
+        ..Default::default()
+    };
+    let (mut rows, _) =
+        ledger::postings_in(db, scope, &f, &crate::db::Paging::new(None, None, 1)).await?;
+    let posting = rows
+        .pop()
+        .ok_or_else(|| crate::error::AppError::not_found("记账凭证"))?;
+    let document = crate::funds::documents::behind(
+        db,
+        posting.id,
+        posting.source_type.as_deref().zip(posting.source_id),
+    )
+    .await?;
+    Ok(PostingDetail { posting, document })
 }

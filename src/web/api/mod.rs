@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod casework;
 pub mod figures;
 pub mod files;
+pub mod funds;
 pub mod ledger;
 pub mod members;
 pub mod mutual;
@@ -65,7 +66,9 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         attachments::list_petition_files, attachments::add_petition_file, attachments::get_petition_file, attachments::remove_petition_file,
         attachments::list_dispute_files, attachments::add_dispute_file, attachments::get_dispute_file, attachments::remove_dispute_file,
         attachments::list_my_files, attachments::add_my_file, attachments::get_my_file,
-        ledger::list_accounts, ledger::list_postings,
+        ledger::list_accounts, ledger::list_postings, ledger::get_posting,
+        funds::list_receipts, funds::list_policies, funds::set_policy, funds::compute_refunds, funds::list_refunds,
+        funds::act_on_refunds, funds::list_grants, funds::grant,
         aid::list_lines, aid::set_line, aid::list_files, aid::list_file_persons, aid::open_file, aid::get_file, aid::review_file, aid::replan_file, aid::exit_file,
         aid::list_campaigns, aid::create_campaign, aid::get_campaign, aid::apply, aid::list_applications, aid::get_application,
         aid::decide, aid::object, aid::resolve, aid::make_batch, aid::get_batch, aid::bank_file, aid::record_results, aid::act_on_line,
@@ -89,7 +92,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
          (name = "casework", description = "职工诉求（信访）、调解与法律援助"),
          (name = "finance", description = "资金账目（只读）"),
          (name = "aid", description = "困难职工档案、帮扶活动、审核公示与发放"),
-         (name = "mutual", description = "职工医疗互助：计划、单位参保、理赔"))
+         (name = "mutual", description = "职工医疗互助：计划、单位参保、理赔"),
+         (name = "funds", description = "工会经费：税务代收、小微企业经费返还、补助下级工会"))
 )]
 pub struct ApiDoc;
 
@@ -172,6 +176,16 @@ pub fn router() -> Router<AppState> {
         .route("/me/petitions/{id}", get(casework::my_petition))
         .route("/ledger/accounts", get(ledger::list_accounts))
         .route("/ledger/postings", get(ledger::list_postings))
+        .route("/ledger/postings/{id}", get(ledger::get_posting))
+        .route("/funds/receipts", get(funds::list_receipts))
+        .route(
+            "/funds/policies",
+            get(funds::list_policies).post(funds::set_policy),
+        )
+        .route("/funds/refunds", get(funds::list_refunds))
+        .route("/funds/refunds/compute", post(funds::compute_refunds))
+        .route("/funds/refunds/act", post(funds::act_on_refunds))
+        .route("/funds/grants", get(funds::list_grants).post(funds::grant))
         .route("/aid/lines", get(aid::list_lines).post(aid::set_line))
         .route("/aid/files", get(aid::list_files).post(aid::open_file))
         .route("/aid/file-persons", get(aid::list_file_persons))

@@ -155,7 +155,7 @@ pub struct Page<T: ToSchema> {
     pub rows: Vec<T>,
 }
 
-async fn period(
+pub(super) async fn period(
     st: &AppState,
     caller: &Caller,
     q: &PeriodQuery,

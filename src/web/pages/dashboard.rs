@@ -158,6 +158,9 @@ async fn dashboard(
         if works_on_aid {
             items.extend(crate::aid::inbox(db, &ctx.caller.scope, today).await?);
         }
+        if ctx.caller.works_on(crate::funds::MODULE) {
+            items.extend(crate::funds::inbox(db, &ctx.caller.scope, &ctx.caller.name).await?);
+        }
         crate::error::AppResult::Ok(items)
     };
     // The registry's overview, the inbox and the casework figures, side by side.

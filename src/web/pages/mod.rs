@@ -11,6 +11,7 @@ pub mod case_files;
 pub mod casework;
 pub mod charts;
 pub mod dashboard;
+pub mod funds;
 pub mod imports;
 pub mod members;
 pub mod once;
@@ -44,6 +45,7 @@ pub fn router(st: AppState) -> Router<AppState> {
         .merge(transfers::router())
         .merge(casework::router())
         .merge(aid::router())
+        .merge(funds::router())
         .merge(case_files::router(st.attachment_max_bytes()))
         .merge(imports::router(st.import_max_bytes()))
         .merge(admin::router())
@@ -192,6 +194,8 @@ const NAV: &[(&str, &str, &str, Option<Perm>)] = &[
     ("/transfers", "转会", "transfers", Some(Perm::MemberRead)),
     ("/casework", "职工维权", "casework", Some(Perm::CaseWork)),
     ("/aid", "困难帮扶", "aid", Some(Perm::CaseWork)),
+    ("/funds", "工会经费", "funds", Some(Perm::CaseWork)),
+    ("/ledger", "经审账目", "ledger", Some(Perm::FinanceRead)),
     ("/imports", "批量导入", "imports", Some(Perm::Import)),
     (
         "/accounts",
