@@ -5,6 +5,7 @@ pub mod campaigns;
 pub mod demo;
 pub mod figures;
 pub mod hardship;
+pub mod import;
 pub mod mutual;
 pub mod payouts;
 pub mod totals;

@@ -44,6 +44,13 @@ const KINDS: &[(&str, &str, &str, &[&str])] = &[
         &["入账户次", "¥合计", "最早所属期", "最晚所属期"],
     ),
     (
+        "fund_history",
+        "小微企业经费返还历史导入",
+        "SELECT CAST(COUNT(*) AS TEXT), CAST(SUM(refund_fen) AS TEXT), MIN(paid_on), MAX(paid_on) FROM fund_refunds WHERE pay_posting = \
+         (SELECT id FROM ledger_postings WHERE source_type = 'fund_history' AND source_id = $1)",
+        &["返还家次", "¥合计", "最早返还日期", "最晚返还日期"],
+    ),
+    (
         "fund_refund",
         "小微企业经费返还",
         "SELECT u.name, u.uscc, f.period_from, f.period_to, CAST(f.lines AS TEXT), CAST(f.receipts_fen AS TEXT), CAST(f.refund_fen AS TEXT), \

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod documents;
 pub mod figures;
 pub mod grants;
+pub mod history;
 pub mod receipts;
 pub mod refunds;
 

@@ -90,22 +90,27 @@ struct Row {
     voucher_no: Option<String>,
 }
 
-fn check_row(h: &HeaderMap, n: usize, row: &[String], today: NaiveDate, out: &mut Checked<Row>) {
-    let get = |k: &str| h.get(row, k).trim().to_string();
-    let before = out.issues.len();
-    let uscc = match crate::types::excel_damaged_number(&get("uscc"), "统一社会信用代码") {
+/// A credit code cell, normalised; a code Excel turned into a number, or malformed, is an error.
+pub(super) fn uscc_cell<R>(n: usize, typed: &str, out: &mut Checked<R>) -> Option<String> {
+    match crate::types::excel_damaged_number(typed, "统一社会信用代码") {
         Some(message) => {
             out.error(n, "统一社会信用代码", message);
             None
         }
-        None => match Uscc::parse(&get("uscc")) {
+        None => match Uscc::parse(typed) {
             Ok(u) => Some(u.as_str().to_string()),
             Err(e) => {
                 out.error(n, "统一社会信用代码", e.message());
                 None
             }
         },
-    };
+    }
+}
+
+fn check_row(h: &HeaderMap, n: usize, row: &[String], today: NaiveDate, out: &mut Checked<Row>) {
+    let get = |k: &str| h.get(row, k).trim().to_string();
+    let before = out.issues.len();
+    let uscc = uscc_cell(n, &get("uscc"), out);
     let period = match YearMonth::parse(&get("period")) {
         Ok(p) if p > YearMonth::of(today) => {
             out.error(n, "所属期", format!("所属期 {p} 晚于本月，请核对"));
@@ -167,11 +172,63 @@ fn check_row(h: &HeaderMap, n: usize, row: &[String], today: NaiveDate, out: &mu
 }
 
 /// An employer as the import matches it.
-struct Employer {
-    id: i64,
-    name: String,
-    org_path: Option<String>,
-    region: Option<String>,
+pub(super) struct Employer {
+    pub id: i64,
+    pub name: String,
+    pub org_path: Option<String>,
+    pub region: Option<String>,
+    pub small_micro: i64,
+}
+
+/// The registry's employers by credit code, as an importer of `scope` may name them: those of
+/// its subtree, and those without a union in the area of its federation (as the registry
+/// shows them).
+pub(super) struct Employers {
+    by_uscc: HashMap<String, Employer>,
+    uncovered: Option<String>,
+    scope: Scope,
+}
+
+impl Employers {
+    pub(super) async fn of(db: &Db, scope: &Scope) -> AppResult<Employers> {
+        let by_uscc =
+            sqlx::query_as::<_, (i64, String, String, Option<String>, Option<String>, i64)>(
+                "SELECT id, uscc, name, org_path, region_code, small_micro FROM units",
+            )
+            .fetch_all(db.pool())
+            .await?
+            .into_iter()
+            .map(|(id, uscc, name, org_path, region, small_micro)| {
+                (
+                    uscc,
+                    Employer {
+                        id,
+                        name,
+                        org_path,
+                        region,
+                        small_micro,
+                    },
+                )
+            })
+            .collect();
+        Ok(Employers {
+            by_uscc,
+            uncovered: crate::registry::units::uncovered_area(db, scope).await?,
+            scope: scope.clone(),
+        })
+    }
+
+    pub(super) fn find(&self, uscc: &str) -> Option<&Employer> {
+        let e = self.by_uscc.get(uscc)?;
+        // Employers without a union are seen by the federation of their area.
+        let seen = match (&e.org_path, &e.region, &self.uncovered) {
+            (Some(p), _, _) => self.scope.contains(p),
+            (None, _, _) if self.scope.is_all() => true,
+            (None, Some(r), Some(prefix)) => r.starts_with(prefix.as_str()),
+            _ => false,
+        };
+        seen.then_some(e)
+    }
 }
 
 pub async fn import(
@@ -192,33 +249,7 @@ pub async fn import(
     for (n, row) in &sheet.rows {
         check_row(&sheet.header, *n, row, today, &mut out);
     }
-    let employers: HashMap<String, Employer> =
-        sqlx::query_as::<_, (i64, String, String, Option<String>, Option<String>)>(
-            "SELECT id, uscc, name, org_path, region_code FROM units",
-        )
-        .fetch_all(db.pool())
-        .await?
-        .into_iter()
-        .map(|(id, uscc, name, org_path, region)| {
-            (
-                uscc,
-                Employer {
-                    id,
-                    name,
-                    org_path,
-                    region,
-                },
-            )
-        })
-        .collect();
-    // Employers without a union are seen by the federation of their area (as the registry does).
-    let uncovered = crate::registry::units::uncovered_area(db, scope).await?;
-    let visible = |e: &Employer| match (&e.org_path, &e.region, &uncovered) {
-        (Some(p), _, _) => scope.contains(p),
-        (None, _, _) if scope.is_all() => true,
-        (None, Some(r), Some(prefix)) => r.starts_with(prefix.as_str()),
-        _ => false,
-    };
+    let employers = Employers::of(db, scope).await?;
     let periods: Vec<String> = out.ok.iter().map(|(_, r)| r.period.to_string()).collect();
     let (lo, hi) = (
         periods.iter().min().cloned().unwrap_or_default(),
@@ -238,7 +269,7 @@ pub async fn import(
     let mut keep: Vec<(usize, Row, i64, String)> = Vec::new();
     let mut unchanged = 0u64;
     for (n, r) in std::mem::take(&mut out.ok) {
-        let Some(e) = employers.get(&r.uscc).filter(|e| visible(e)) else {
+        let Some(e) = employers.find(&r.uscc) else {
             out.error(
                 n,
                 "统一社会信用代码",

@@ -591,7 +591,7 @@ pub async fn seed(
             ImportKind::Orgs => report.orgs = outcome.inserted,
             ImportKind::Units => report.units = outcome.inserted,
             ImportKind::Members => report.members = outcome.inserted,
-            ImportKind::Petitions | ImportKind::Disputes | ImportKind::FundReceipts => {}
+            _ => {}
         }
     }
     apply_history(reg, seed, &mut report).await?;

@@ -1170,3 +1170,141 @@ async fn the_demo_year_of_aid_balances_and_its_figures_match_its_rows() {
     assert_eq!(paid_account, r.paid_fen);
     assert_eq!(app.scalar("SELECT CAST(COALESCE(SUM(balance_fen), 0) AS BIGINT) FROM ledger_accounts WHERE code = 'aid:payable'").await, 0);
 }
+
+#[tokio::test]
+async fn earlier_years_of_aid_come_in_from_a_spreadsheet_once_and_count_like_paid_lines() {
+    let app = spawn_app().await;
+    aid_tree(&app).await;
+    let t = today(&app);
+    let y = t.format("%Y").to_string().parse::<i32>().unwrap();
+    let (a, b) = ("历史职工甲", "历史职工乙");
+    enroll(&app, a, 301, "U1").await;
+    enroll(&app, b, 303, "U3").await;
+    let (ida, idb) = (
+        id_number("340402", "19800101", 301),
+        id_number("340402", "19800101", 303),
+    );
+    let stranger = id_number("340402", "19800101", 305);
+    let future = t + chrono::Duration::days(3);
+    let header = "帮扶发放台账\n活动名称,活动类别,发放工会代码,受助人姓名,受助人身份证号,帮扶形式,金额,实物名称,发放日期\n";
+    let bad = format!(
+        "{header}\
+         {py}年两节送温暖,两节送温暖,C,{a},{ida},现金,800,,{py}-01-20\n\
+         {py}年两节送温暖,两节送温暖,C,{a},{ida},现金,800,,{py}-01-20\n\
+         {py}年两节送温暖,两节送温暖,C,不在册,{stranger},现金,800,,{py}-01-20\n\
+         {py}年两节送温暖,两节送温暖,C,错名字,{idb},现金,800,,{py}-01-20\n\
+         {py}年夏送清凉,夏送清凉,C,{b},{idb},实物,120,,{py}-07-10\n\
+         {py}年金秋助学,金秋助学,X9,{b},{idb},现金,2000,,{py}-08-30\n\
+         {y}年两节送温暖,两节送温暖,C,{a},{ida},现金,0,,{y}-01-10\n\
+         {y}年两节送温暖,两节送温暖,C,{a},{ida},现金,500,,{future}\n",
+        py = y - 1
+    );
+    let s = app
+        .import("aid_payouts", "bad.csv", bad.into_bytes(), "")
+        .await;
+    assert_eq!(s["outcome"]["committed"], false, "{s}");
+    let said = s.to_string();
+    for words in [
+        "与第3行是同一活动、同一人、同一天的同一金额",
+        "不是在册会员",
+        "姓名“历史职工乙”不一致",
+        "实物帮扶请填写实物名称",
+        "“X9”不存在或不在您的管理范围内",
+        "金额应大于零",
+        "发放日期不能晚于今天",
+    ] {
+        assert!(said.contains(words), "{words}: {said}");
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM aid_payouts").await, 0);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM ledger_postings").await, 0);
+
+    // Last year: 甲 twice in the festival campaign, 乙 once in kind; this year 甲 once.
+    let good = format!(
+        "{header}\
+         {py}年两节送温暖,两节送温暖,C,{a},{ida},现金,800,,{py}-01-20\n\
+         {py}年两节送温暖,两节送温暖,C,{a},{ida},现金,300.50,,{py}-02-05\n\
+         {py}年夏送清凉,夏送清凉,C,{b},{idb},实物,120,防暑用品,{py}-07-10\n\
+         {y}年两节送温暖,两节送温暖,C,{a},{ida},现金,500,,{y}-01-10\n",
+        py = y - 1
+    );
+    let o = app.import_ok("aid_payouts", &good).await;
+    assert_eq!(o["inserted"], 4, "{o}");
+    let o = app.import_ok("aid_payouts", &good).await;
+    assert_eq!(
+        (o["inserted"].as_i64(), o["unchanged"].as_i64()),
+        (Some(0), Some(4)),
+        "{o}"
+    );
+    let v = gonghui::ledger::verify(&app.reg.db).await.unwrap();
+    assert!(v.ok(), "{:?}", v.problems);
+    let figure = |org: &str, from: String, to: String, key: &'static str| {
+        let app = &app;
+        let org = org.to_string();
+        async move {
+            let (_, figs) = app
+                .get(&format!("/api/v1/figures?org={org}&from={from}&to={to}"))
+                .await;
+            figs["figures"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["key"] == key)
+                .unwrap()["value"]
+                .as_f64()
+                .unwrap()
+        }
+    };
+    let last_year = (format!("{}-01-01", y - 1), format!("{}-12-31", y - 1));
+    assert_eq!(
+        figure(
+            "C",
+            last_year.0.clone(),
+            last_year.1.clone(),
+            "aid.person_times"
+        )
+        .await,
+        3.0
+    );
+    assert_eq!(
+        figure("C", last_year.0.clone(), last_year.1.clone(), "aid.persons").await,
+        2.0
+    );
+    assert_eq!(
+        figure("C", last_year.0.clone(), last_year.1.clone(), "aid.amount").await,
+        1220.5
+    );
+    assert_eq!(
+        figure(
+            "D1",
+            last_year.0.clone(),
+            last_year.1.clone(),
+            "aid.persons"
+        )
+        .await,
+        1.0
+    );
+    // This year from 1 January is read from the running totals: the imported line is in them.
+    let this_year = (format!("{y}-01-01"), t.to_string());
+    assert_eq!(
+        figure(
+            "C",
+            this_year.0.clone(),
+            this_year.1.clone(),
+            "aid.person_times"
+        )
+        .await,
+        1.0
+    );
+    assert_eq!(
+        figure("D1", this_year.0, this_year.1, "aid.amount").await,
+        500.0
+    );
+    // The campaigns of the history are closed: nobody applies to them.
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM aid_campaigns WHERE status = 'closed' AND created_by = '历史导入'"
+        )
+        .await,
+        3
+    );
+}

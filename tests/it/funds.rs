@@ -591,3 +591,75 @@ async fn the_console_computes_approves_and_pays_refunds_and_the_auditor_reads_th
     let (s, _) = page(&auditor, &app, "/funds").await;
     assert_eq!(s, 403);
 }
+
+#[tokio::test]
+async fn earlier_refunds_come_in_from_a_spreadsheet_once_and_count_in_their_year() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let c = employers(&app).await;
+    let py = year() - 1;
+    let header = "统一社会信用代码,企业名称,返还日期,返还金额,已缴经费\n";
+    let bad = format!(
+        "{header}{a},甲小微公司,{py}-06-30,1000,800\n{unknown},,{py}-06-30,10,\n{a},,{py}-06-30,abc,\n{b},,2999-01-01,10,\n",
+        a = c[0],
+        b = c[1],
+        unknown = uscc("91340400MA0000F98"),
+    );
+    let s = app
+        .import("fund_refunds", "bad.csv", bad.into_bytes(), "")
+        .await;
+    assert_eq!(s["outcome"]["committed"], false, "{s}");
+    let said = s.to_string();
+    for words in [
+        "大于已缴经费",
+        "单位名录中没有",
+        "金额格式不正确",
+        "返还日期不能晚于今天",
+    ] {
+        assert!(said.contains(words), "{words}: {said}");
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM fund_refunds").await, 0);
+    // 甲 twice (two half-years), 乙 once, 丙 once with a warning: not marked small.
+    let good = format!(
+        "{header}{a},,{py}-06-30,1000,1000\n{a},,{py}-12-20,1200.50,\n{b},,{py}-12-20,300,\n{c3},,{py}-12-20,50,\n",
+        a = c[0],
+        b = c[1],
+        c3 = c[2],
+    );
+    let o = app.import_ok("fund_refunds", &good).await;
+    assert_eq!(o["inserted"], 4, "{o}");
+    assert!(o.to_string().contains("未标记为小微企业"), "{o}");
+    let o = app.import_ok("fund_refunds", &good).await;
+    assert_eq!(
+        (o["inserted"].as_i64(), o["unchanged"].as_i64()),
+        (Some(0), Some(4)),
+        "{o}"
+    );
+    let (_, figs) = app
+        .get(&format!(
+            "/api/v1/figures?org=C&from={py}-01-01&to={py}-12-31"
+        ))
+        .await;
+    let get = |key: &str| {
+        figs["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == key)
+            .unwrap()["value"]
+            .as_f64()
+            .unwrap()
+    };
+    assert_eq!(
+        (
+            get("funds.refund_times"),
+            get("funds.refund_firms"),
+            get("funds.refund_amount")
+        ),
+        (4.0, 3.0, 2550.5)
+    );
+    // Paid earlier: nothing left to approve, and the ledger holds them from the years carried.
+    assert_eq!(balance(&app, "C", "funds:refunds:paid").await, 255_050);
+    assert_eq!(balance(&app, "C", "funds:history").await, -255_050);
+    verify_ledger(&app).await;
+}

@@ -185,7 +185,7 @@ async fn reimporting_the_same_file_changes_nothing() {
 #[tokio::test]
 async fn templates_download_with_headers_notes_and_drop_downs() {
     let app = spawn_app().await;
-    for kind in ["orgs", "units", "members"] {
+    for kind in ["orgs", "units", "members", "aid_payouts"] {
         let r = app
             .client
             .get(app.url(&format!("/api/v1/templates/{kind}")))

@@ -32,6 +32,10 @@ pub enum ImportKind {
     Disputes,
     /// The 2% union fund the tax bureau collected (税务代收工会经费), per employer and month.
     FundReceipts,
+    /// Aid paid in earlier years (帮扶发放台账).
+    AidPayouts,
+    /// Refunds to small firms paid in earlier years (小微企业经费返还台账).
+    FundRefunds,
 }
 
 impl ImportKind {
@@ -43,8 +47,10 @@ impl ImportKind {
             "petitions" => Ok(ImportKind::Petitions),
             "disputes" => Ok(ImportKind::Disputes),
             "fund_receipts" => Ok(ImportKind::FundReceipts),
+            "aid_payouts" => Ok(ImportKind::AidPayouts),
+            "fund_refunds" => Ok(ImportKind::FundRefunds),
             _ => Err(AppError::bad_request(format!(
-                "导入类型“{s}”无效，可选 orgs、units、members、petitions、disputes、fund_receipts"
+                "导入类型“{s}”无效，可选 orgs、units、members、petitions、disputes、fund_receipts、aid_payouts、fund_refunds"
             ))),
         }
     }
@@ -57,6 +63,8 @@ impl ImportKind {
             ImportKind::Petitions => "petitions",
             ImportKind::Disputes => "disputes",
             ImportKind::FundReceipts => "fund_receipts",
+            ImportKind::AidPayouts => "aid_payouts",
+            ImportKind::FundRefunds => "fund_refunds",
         }
     }
 
@@ -68,6 +76,8 @@ impl ImportKind {
             ImportKind::Petitions => "职工诉求（历史）",
             ImportKind::Disputes => "调解与法律援助（历史）",
             ImportKind::FundReceipts => "税务代收工会经费",
+            ImportKind::AidPayouts => "帮扶发放（历史）",
+            ImportKind::FundRefunds => "小微企业经费返还（历史）",
         }
     }
 
@@ -79,6 +89,8 @@ impl ImportKind {
             ImportKind::Petitions => crate::casework::import::PETITION_COLUMNS,
             ImportKind::Disputes => crate::casework::import::DISPUTE_COLUMNS,
             ImportKind::FundReceipts => crate::funds::receipts::COLUMNS,
+            ImportKind::AidPayouts => crate::aid::import::PAYOUT_COLUMNS,
+            ImportKind::FundRefunds => crate::funds::history::COLUMNS,
         }
     }
 }
@@ -400,7 +412,9 @@ pub async fn run(
         | ImportKind::Units
         | ImportKind::Petitions
         | ImportKind::Disputes
-        | ImportKind::FundReceipts => {
+        | ImportKind::FundReceipts
+        | ImportKind::AidPayouts
+        | ImportKind::FundRefunds => {
             let (p2, d2) = (progress.clone(), data.clone());
             let sheet = tokio::task::spawn_blocking(move || read_sheet(kind, &d2, &p2))
                 .await
@@ -415,6 +429,12 @@ pub async fn run(
                 }
                 ImportKind::FundReceipts => {
                     crate::funds::receipts::import(reg, actor, sheet, opts).await?
+                }
+                ImportKind::AidPayouts => {
+                    crate::aid::import::import_payouts(reg, actor, sheet, opts).await?
+                }
+                ImportKind::FundRefunds => {
+                    crate::funds::history::import(reg, actor, sheet, opts).await?
                 }
                 _ => crate::casework::import::import(reg, scope, sheet, opts, &progress).await?,
             }
