@@ -1758,6 +1758,11 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         }
         p if p.starts_with("/units/{id}") => record(p, id(f.own_unit, f.other_unit)),
         p if p.starts_with("/aid/campaigns/{id}") => record(p, id(f.aid[1].0, f.aid[1].1)),
+        p if p.starts_with("/aid/batches/{id}") => (
+            p.replace("{id}", &id(f.aid[4].0, f.aid[4].1))
+                .replace("{line}", &id(f.aid[5].0, f.aid[5].1)),
+            Other::NotFound,
+        ),
         p if p.starts_with("/aid/applications/{id}") => record(p, id(f.aid[2].0, f.aid[2].1)),
         p if p.starts_with("/aid/files/{id}") => record(p, id(f.aid[0].0, f.aid[0].1)),
         p if p.starts_with("/ledger/postings/{id}") => record(p, id(f.funds[1].0, f.funds[1].1)),

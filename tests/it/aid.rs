@@ -1308,3 +1308,122 @@ async fn earlier_years_of_aid_come_in_from_a_spreadsheet_once_and_count_like_pai
         3
     );
 }
+
+#[tokio::test]
+async fn the_console_makes_a_campaign_a_batch_and_records_what_the_bank_did() {
+    let app = spawn_app().await;
+    aid_tree(&app).await;
+    let t = today(&app);
+    app.add_account("d1_aid", "cadre", Some("D1"), None).await;
+    let b = browser(&app, "d1_aid", TESTER_PASSWORD).await;
+    let (_, html) = page(&b, &app, "/aid").await;
+    let csrf = csrf_in(&html);
+    let send = |path: String, form: Vec<(&'static str, String)>| {
+        let (b, url, csrf) = (b.clone(), app.url(&path), csrf.clone());
+        async move {
+            let mut form = form;
+            form.push(("_csrf", csrf));
+            let r = b.post(url).form(&form).send().await.unwrap();
+            (
+                r.status().as_u16(),
+                r.url().path().to_string(),
+                r.text().await.unwrap(),
+            )
+        }
+    };
+    let mut form = vec![
+        ("name", "冬季送温暖".to_string()),
+        ("kind", "festival".into()),
+        ("starts_on", (t - Duration::days(1)).to_string()),
+        ("ends_on", t.to_string()),
+        ("budget", "1000".into()),
+        ("max_per_person", "5000".into()),
+        ("tiers", "deep".into()),
+        ("review_kinds", "district".into()),
+        ("notice_days", "0".into()),
+    ];
+    // A cap above the budget is refused; the form comes back as typed.
+    let (s, _, html) = send("/aid/campaigns".into(), form.clone()).await;
+    assert!(
+        s == 422 && html.contains("冬季送温暖") && html.contains(r#"value="deep" checked"#),
+        "{s}: {html}"
+    );
+    form[5].1 = "600".into();
+    let (s, landed, html) = send("/aid/campaigns".into(), form).await;
+    assert!(
+        s == 200 && landed.starts_with("/aid/campaigns/") && html.contains("冬季送温暖"),
+        "{s} {landed}"
+    );
+    let campaign = landed.trim_start_matches("/aid/campaigns/").to_string();
+    // Two applications approved by the district, then a batch from the console.
+    let mut apps = Vec::new();
+    for (i, seq) in [(0, 401), (1, 403)] {
+        let m = enroll(&app, &format!("送温暖职工{}", cn(i)), seq, "U1").await;
+        let (s, f) = app
+            .post("/api/v1/aid/files", household(&m, "3000", vec![]))
+            .await;
+        assert_eq!(s, 201, "{f}");
+        let (s, a) = app
+            .post(
+                &format!("/api/v1/aid/campaigns/{campaign}/applications"),
+                application(&m, "400"),
+            )
+            .await;
+        assert_eq!(s, 201, "{a}");
+        decide(&app, a["id"].as_str().unwrap(), 0).await;
+        apps.push(a["id"].as_str().unwrap().to_string());
+    }
+    let (s, landed, html) = send(format!("/aid/campaigns/{campaign}/batches"), vec![]).await;
+    assert!(
+        s == 200 && landed.starts_with("/aid/batches/") && html.contains("2 笔，合计 800.00 元"),
+        "{s} {landed}: {html}"
+    );
+    let batch = landed.trim_start_matches("/aid/batches/").to_string();
+    let lines: Vec<String> = sqlx::query_scalar::<_, i64>("SELECT id FROM aid_payouts ORDER BY id")
+        .fetch_all(app.reg.db.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(i64::to_string)
+        .collect();
+    // The bank returns one (户名不符); it is sent again; then the bank confirms the rest.
+    let (s, _, html) = send(
+        format!("/aid/batches/{batch}/lines/{}", lines[0]),
+        vec![("action", "failed".into()), ("reason", "".into())],
+    )
+    .await;
+    assert_eq!(s, 422, "a failure needs its reason: {html}");
+    let (s, _, html) = send(
+        format!("/aid/batches/{batch}/lines/{}", lines[0]),
+        vec![("action", "failed".into()), ("reason", "户名不符".into())],
+    )
+    .await;
+    assert!(s == 200 && html.contains("户名不符"), "{s}");
+    let (s, _, _) = send(
+        format!("/aid/batches/{batch}/lines/{}", lines[0]),
+        vec![("action", "retry".into())],
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, _, html) = send(format!("/aid/batches/{batch}/pay-all"), vec![]).await;
+    assert!(
+        s == 200 && html.contains("已发放 2 笔 800.00 元"),
+        "{s}: {html}"
+    );
+    // The bank file downloads from the batch page's form, with its reason.
+    let r = b
+        .get(app.url(&format!(
+            "/api/v1/aid/batches/{batch}/bank-file?format=csv&reason=报送银行"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let v = gonghui::ledger::verify(&app.reg.db).await.unwrap();
+    assert!(v.ok(), "{:?}", v.problems);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM aid_applications WHERE status = 'paid'")
+            .await,
+        2
+    );
+}

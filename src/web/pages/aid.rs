@@ -24,7 +24,12 @@ use crate::workflow::history::HistoryRow;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/aid", get(campaign_list))
+        .route("/aid/campaigns", post(create_campaign))
         .route("/aid/campaigns/{id}", get(show_campaign))
+        .route("/aid/campaigns/{id}/batches", post(make_batch))
+        .route("/aid/batches/{id}", get(show_batch))
+        .route("/aid/batches/{id}/pay-all", post(pay_all))
+        .route("/aid/batches/{id}/lines/{line}", post(act_on_line))
         .route("/aid/applications", get(application_list))
         .route("/aid/applications/{id}", get(show_application))
         .route("/aid/applications/{id}/decision", post(decide))
@@ -49,20 +54,272 @@ fn choices<T: Named>() -> Vec<(&'static str, &'static str)> {
 struct CampaignsPage {
     shell: Shell,
     rows: Vec<Campaign>,
+    /// The new-campaign form as typed (pairs of the posted form), and why it was refused.
+    typed: Vec<(String, String)>,
+    error: Option<String>,
+    kinds: Vec<(&'static str, &'static str)>,
+    tiers: Vec<(&'static str, &'static str)>,
+    levels: Vec<(&'static str, &'static str)>,
 }
 
 impl CampaignsPage {
     fn yuan(&self, fen: &i64) -> String {
         yuan(fen)
     }
+    /// What was typed in a field (the first value).
+    fn typed(&self, key: &str) -> &str {
+        self.typed
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or("", |(_, v)| v.as_str())
+    }
+    fn ticked(&self, key: &str, value: &str) -> bool {
+        self.typed.iter().any(|(k, v)| k == key && v == value)
+    }
+}
+
+async fn campaigns_view(
+    st: &AppState,
+    ctx: &Ctx,
+    typed: Vec<(String, String)>,
+    error: Option<String>,
+) -> PageResult {
+    let view = CampaignsPage {
+        shell: ctx.shell("帮扶活动", "aid"),
+        rows: campaigns::campaigns(&st.reg.db, &ctx.caller.scope).await?,
+        typed,
+        error,
+        kinds: choices::<campaigns::Kind>(),
+        tiers: choices::<hardship::Tier>(),
+        levels: crate::registry::orgs::OrgKind::ALL
+            .iter()
+            .map(|k| (k.code(), k.label()))
+            .collect(),
+    };
+    if view.error.is_some() {
+        super::render_invalid(view)
+    } else {
+        render(view)
+    }
 }
 
 async fn campaign_list(State(st): State<AppState>, ctx: Ctx) -> PageResult {
     ctx.caller.must_work_on(MODULE)?;
-    render(CampaignsPage {
-        shell: ctx.shell("帮扶活动", "aid"),
-        rows: campaigns::campaigns(&st.reg.db, &ctx.caller.scope).await?,
-    })
+    campaigns_view(&st, &ctx, Vec::new(), None).await
+}
+
+/// A new campaign from the console's form (`tiers` and `review_kinds` ticked, repeated).
+async fn create_campaign(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let one = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let all = |k: &str| -> Vec<String> {
+        pairs
+            .iter()
+            .filter(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    let notice_days = match one("notice_days").map(|d| d.parse::<i64>()) {
+        Some(Ok(d)) => Some(d),
+        Some(Err(_)) => {
+            return campaigns_view(&st, &ctx, pairs, Some("公示天数应为整数".into())).await;
+        }
+        None => None,
+    };
+    let input = campaigns::CampaignInput {
+        org_code: None,
+        name: one("name"),
+        kind: one("kind"),
+        starts_on: one("starts_on"),
+        ends_on: one("ends_on"),
+        budget: one("budget"),
+        max_per_person: one("max_per_person"),
+        tiers: all("tiers"),
+        groups: Vec::new(),
+        review_kinds: all("review_kinds"),
+        notice_days,
+        allow_repeat: one("allow_repeat").as_deref() == Some("yes"),
+    };
+    let actor = ctx.caller.actor(&st.reg.keys);
+    match campaigns::create(&st.reg.db, &actor, &input, st.today(), st.auth.now()).await {
+        Ok(c) => done(&format!("/aid/campaigns/{}", c.id), "saved"),
+        Err(e) if e.status().is_client_error() => {
+            campaigns_view(&st, &ctx, pairs, Some(problem(&e))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn make_batch(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "帮扶活动")?;
+    let actor = ctx.caller.actor(&st.reg.keys);
+    let b = payouts::make_batch(
+        &st.reg.db,
+        &actor,
+        id,
+        &Default::default(),
+        st.today(),
+        st.auth.now(),
+    )
+    .await?;
+    done(&format!("/aid/batches/{}", b.id), "saved")
+}
+
+#[derive(Template)]
+#[template(path = "aid/batch.html")]
+struct BatchPage {
+    shell: Shell,
+    b: Batch,
+    campaign: Campaign,
+    lines: Vec<payouts::PayoutLine>,
+    pager: Pager,
+    error: Option<String>,
+}
+
+impl BatchPage {
+    fn yuan(&self, fen: &i64) -> String {
+        yuan(fen)
+    }
+    fn status_label(&self, code: &str) -> &'static str {
+        campaigns::PayStatus::parse(code)
+            .map(Named::label)
+            .unwrap_or("")
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PageQuery {
+    page: Option<i64>,
+}
+
+async fn batch_view(
+    st: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    page: Option<i64>,
+    error: Option<String>,
+) -> PageResult {
+    let db = &st.reg.db;
+    let b = payouts::batch(db, &ctx.caller.scope, id).await?;
+    let campaign = campaigns::campaign(db, &ctx.caller.scope, b.campaign_id).await?;
+    let page = page.unwrap_or(1).clamp(1, crate::db::Paging::MAX_PAGE);
+    let lines = payouts::lines(db, id, &crate::db::Paging::new(Some(page), Some(100), 100)).await?;
+    let view = BatchPage {
+        shell: ctx.shell(format!("发放批次：{}", campaign.name), "aid"),
+        pager: Pager::new(
+            &format!("/aid/batches/{id}"),
+            &[],
+            page,
+            100,
+            b.line_count,
+            "笔",
+        ),
+        b,
+        campaign,
+        lines,
+        error,
+    };
+    if view.error.is_some() {
+        super::render_invalid(view)
+    } else {
+        render(view)
+    }
+}
+
+async fn show_batch(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "发放批次")?;
+    batch_view(&st, &ctx, id, q.page, None).await
+}
+
+/// The bank confirmed the whole file: every waiting line is paid.
+async fn pay_all(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "发放批次")?;
+    let db = &st.reg.db;
+    payouts::batch(db, &ctx.caller.scope, id).await?;
+    let actor = ctx.caller.actor(&st.reg.keys);
+    payouts::pay_all(db, &actor, id, 500, st.today(), st.auth.now()).await?;
+    done(&format!("/aid/batches/{id}"), "saved")
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct LineForm {
+    /// `failed`, `retry` or `cancel`.
+    action: Option<String>,
+    reason: Option<String>,
+}
+
+/// One line: the bank returned it (failed, with the reason), or a failed line is retried or
+/// cancelled.
+async fn act_on_line(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path((id, line)): Path<(String, String)>,
+    Form(f): Form<LineForm>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "发放批次")?;
+    let line_id = parse_id(&line, "发放明细")?;
+    let db = &st.reg.db;
+    payouts::batch(db, &ctx.caller.scope, id).await?;
+    let actor = ctx.caller.actor(&st.reg.keys);
+    let (today, now) = (st.today(), st.auth.now());
+    let result = match f.action.as_deref().unwrap_or("") {
+        "failed" => payouts::record_results(
+            db,
+            &actor,
+            id,
+            &[payouts::LineResult {
+                line: line_id.to_string(),
+                outcome: "failed".into(),
+                reason: field(&f.reason),
+            }],
+            today,
+            now,
+        )
+        .await
+        .map(|_| ()),
+        action => payouts::act_on_line(
+            db,
+            &actor,
+            id,
+            line_id,
+            &payouts::LineAction {
+                action: action.to_string(),
+                reason: field(&f.reason),
+            },
+            today,
+            now,
+        )
+        .await
+        .map(|_| ()),
+    };
+    match result {
+        Ok(()) => done(&format!("/aid/batches/{id}"), "saved"),
+        Err(e)
+            if e.status().is_client_error() && e.status() != axum::http::StatusCode::NOT_FOUND =>
+        {
+            batch_view(&st, &ctx, id, None, Some(problem(&e))).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
