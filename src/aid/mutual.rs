@@ -1031,6 +1031,47 @@ pub async fn claims_in(
     .await
 }
 
+/// The employers enrolled in a plan within `scope`, largest first.
+pub async fn enrolments_of(db: &Db, scope: &Scope, plan_id: i64) -> AppResult<Vec<Enrolment>> {
+    let (lo, hi) = scope.range();
+    Ok(sqlx::query_as(&format!(
+        "SELECT {ENROLMENT_SELECT} WHERE e.plan_id = $1 AND e.org_path >= $2 AND e.org_path < $3 ORDER BY e.enrolled DESC, e.id LIMIT 500"
+    ))
+    .bind(plan_id)
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// The claims of a plan within `scope` (any status, those under review first), and how many.
+pub async fn claims_of(
+    db: &Db,
+    scope: &Scope,
+    plan_id: i64,
+    status: Option<ClaimStatus>,
+    paging: &crate::db::Paging,
+) -> AppResult<(Vec<Claim>, i64)> {
+    let (lo, hi) = scope.range();
+    let mut args = vec![plan_id.to_string(), lo, hi];
+    let mut cond =
+        String::from("c.plan_id = CAST($1 AS BIGINT) AND c.org_path >= $2 AND c.org_path < $3");
+    if let Some(s) = status {
+        args.push(s.code().into());
+        cond.push_str(" AND c.status = $4");
+    }
+    crate::db::paged(
+        db,
+        CLAIM_SELECT,
+        "FROM mutual_claims c",
+        &cond,
+        "CASE WHEN c.status = 'reviewing' THEN 0 ELSE 1 END, c.occurred_on DESC, c.id DESC",
+        &args,
+        paging,
+    )
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1766,6 +1766,8 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         p if p.starts_with("/aid/applications/{id}") => record(p, id(f.aid[2].0, f.aid[2].1)),
         p if p.starts_with("/aid/files/{id}") => record(p, id(f.aid[0].0, f.aid[0].1)),
         p if p.starts_with("/ledger/postings/{id}") => record(p, id(f.funds[1].0, f.funds[1].1)),
+        p if p.starts_with("/mutual/plans/{id}") => record(p, id(f.mutual[0].0, f.mutual[0].1)),
+        p if p.starts_with("/mutual/claims/{id}") => record(p, id(f.mutual[1].0, f.mutual[1].1)),
         p if p.starts_with("/members/{id}") => record(p, id(f.own_member, f.other_member)),
         p if p.starts_with("/transfers/{id}") => record(p, id(f.own_transfer, f.other_transfer)),
         p if p.starts_with("/imports/{id}") || p.starts_with("/imports/history/{id}") => {
@@ -1804,6 +1806,7 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         "/casework/roster" => (path.into(), Other::Hidden("外区调解员".into())),
         "/aid" => (path.into(), Other::Hidden("外区送温暖".into())),
         "/funds" => (path.into(), Other::Hidden("外区政策".into())),
+        "/mutual" => (path.into(), Other::Hidden("外区互助计划".into())),
         "/ledger" => (path.into(), Other::Hidden("二区总工会".into())),
         "/aid/files" | "/aid/applications" => (path.into(), Other::Hidden("外区会员".into())),
         "/orgs" => (path.into(), Other::Hidden("丙公司工会".into())),

@@ -285,3 +285,113 @@ async fn claims_at_once_never_pass_a_persons_cap() {
         100_000
     );
 }
+
+#[tokio::test]
+async fn the_console_sets_up_a_plan_enrols_an_employer_and_decides_a_claim() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    unit_with_members(&app, 2).await;
+    app.add_account("d1_mutual", "cadre", Some("D1"), None)
+        .await;
+    let b = browser(&app, "d1_mutual", TESTER_PASSWORD).await;
+    let (s, html) = page(&b, &app, "/mutual").await;
+    assert!(s == 200 && html.contains("还没有互助计划"), "{s}");
+    let csrf = csrf_in(&html);
+    let send = |path: String, form: Vec<(&'static str, String)>| {
+        let (b, url, csrf) = (b.clone(), app.url(&path), csrf.clone());
+        async move {
+            let mut form = form;
+            form.push(("_csrf", csrf));
+            let r = b.post(url).form(&form).send().await.unwrap();
+            (
+                r.status().as_u16(),
+                r.url().path().to_string(),
+                r.text().await.unwrap(),
+            )
+        }
+    };
+    let t = chrono::Local::now().date_naive();
+    let mut plan = vec![
+        ("name", "职工住院互助".to_string()),
+        ("term_start", (t - chrono::Duration::days(10)).to_string()),
+        ("term_end", (t + chrono::Duration::days(355)).to_string()),
+        ("contribution", "600".into()),
+        ("deductible", "500".into()),
+        ("share_pct", "150".into()),
+        ("cap", "10000".into()),
+    ];
+    let (s, _, html) = send("/mutual".into(), plan.clone()).await;
+    assert!(
+        s == 422 && html.contains("赔付比例应在1%至100%之间") && html.contains("职工住院互助"),
+        "{s}"
+    );
+    plan[5].1 = "50".into();
+    let (s, landed, _) = send("/mutual".into(), plan).await;
+    assert!(
+        s == 200 && landed.starts_with("/mutual/plans/"),
+        "{s} {landed}"
+    );
+    // Enrol by credit code: a wrong one is said on the page; the right one enrols both members.
+    let (s, _, html) = send(
+        format!("{landed}/enrolments"),
+        vec![("uscc", uscc("91340400MA0000078"))],
+    )
+    .await;
+    assert!(s >= 400 && html.contains("单位"), "{s}: {html}");
+    let (s, _, html) = send(
+        format!("{landed}/enrolments"),
+        vec![("uscc", uscc("91340400MA0000077"))],
+    )
+    .await;
+    assert!(
+        s == 200 && html.contains("互助测试厂") && html.contains("1200.00"),
+        "{s}: {html}"
+    );
+    // A claim by the member's ID number; an unknown number is said and not shown back.
+    let stranger = id_number("340402", "19850101", 99);
+    let (s, _, html) = send(
+        format!("{landed}/claims"),
+        vec![
+            ("id_number", stranger.clone()),
+            ("illness", "住院".into()),
+            ("occurred_on", t.to_string()),
+            ("expense", "1500".into()),
+        ],
+    )
+    .await;
+    assert!(
+        s == 422 && html.contains("没有找到该身份证号的会员") && !html.contains(&stranger),
+        "{s}"
+    );
+    let (s, claim, html) = send(
+        format!("{landed}/claims"),
+        vec![
+            ("id_number", id_number("340402", "19850101", 21)),
+            ("illness", "住院".into()),
+            ("occurred_on", t.to_string()),
+            ("expense", "1500".into()),
+        ],
+    )
+    .await;
+    assert!(
+        s == 200 && claim.starts_with("/mutual/claims/") && html.contains("赔付 500.00 元"),
+        "{s} {claim}: {html}"
+    );
+    let (s, _, html) = send(
+        format!("{claim}/decision"),
+        vec![("decision", "reject".into()), ("version", "0".into())],
+    )
+    .await;
+    assert!(s == 422 && html.contains("审核意见"), "{s}: {html}");
+    let (s, _, html) = send(
+        format!("{claim}/decision"),
+        vec![("decision", "approve".into()), ("version", "0".into())],
+    )
+    .await;
+    assert!(s == 200 && html.contains("已赔付"), "{s}: {html}");
+    let (_, html) = page(&b, &app, &landed).await;
+    assert!(
+        html.contains("互助金余额 700.00 元"),
+        "the pool paid the claim: {html}"
+    );
+}

@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod funds;
 pub mod imports;
 pub mod members;
+pub mod mutual;
 pub mod once;
 pub mod orgs;
 pub mod pick;
@@ -46,6 +47,7 @@ pub fn router(st: AppState) -> Router<AppState> {
         .merge(casework::router())
         .merge(aid::router())
         .merge(funds::router())
+        .merge(mutual::router())
         .merge(case_files::router(st.attachment_max_bytes()))
         .merge(imports::router(st.import_max_bytes()))
         .merge(admin::router())
@@ -194,6 +196,7 @@ const NAV: &[(&str, &str, &str, Option<Perm>)] = &[
     ("/transfers", "转会", "transfers", Some(Perm::MemberRead)),
     ("/casework", "职工维权", "casework", Some(Perm::CaseWork)),
     ("/aid", "困难帮扶", "aid", Some(Perm::CaseWork)),
+    ("/mutual", "医疗互助", "mutual", Some(Perm::CaseWork)),
     ("/funds", "工会经费", "funds", Some(Perm::CaseWork)),
     ("/ledger", "经审账目", "ledger", Some(Perm::FinanceRead)),
     ("/imports", "批量导入", "imports", Some(Perm::Import)),
