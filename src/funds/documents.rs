@@ -155,6 +155,25 @@ const KINDS: &[(&str, &str, &str, &[&str])] = &[
     ),
 ];
 
+/// A coded value of a document in words (a status, cash or goods).
+fn label_of(kind: &str, field: &str, code: String) -> String {
+    use crate::workflow::Named;
+    fn find<T: Named>(code: &str) -> Option<&'static str> {
+        T::all()
+            .iter()
+            .find(|v| v.code() == code)
+            .map(|v| v.label())
+    }
+    let label = match (kind, field) {
+        ("fund_refund", "状态") => find::<super::refunds::RefundStatus>(&code),
+        ("aid_payout", "状态") => find::<crate::aid::campaigns::PayStatus>(&code),
+        ("aid_payout", "形式") => find::<crate::aid::campaigns::Form>(&code),
+        ("mutual_claim", "状态") => find::<crate::aid::mutual::ClaimStatus>(&code),
+        _ => None,
+    };
+    label.map_or(code, str::to_string)
+}
+
 /// The record a posting names, read as a document; none when it names none.
 pub async fn behind(
     db: &Db,
@@ -180,7 +199,7 @@ pub async fn behind(
                     name,
                     v.parse().map(|f| format!("{} 元", Fen(f))).unwrap_or(v),
                 ),
-                None => (*name, v),
+                None => (*name, label_of(kind, name, v)),
             };
             fields.push(Field {
                 name: name.to_string(),

@@ -537,6 +537,41 @@ test("the demo year's aid: a campaign's batches and applications, an application
   await page.context().close();
 });
 
+test("the demo year's mutual aid and union funds: a plan and a paid claim, refunds approved, the auditor's books", async () => {
+  const page = await newPage();
+  await signIn(page, "cadre", NEW_PASSWORD);
+  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
+  await page.goto(`${base}/mutual`);
+  await page.getByRole("heading", { name: "新建互助计划" }).waitFor();
+  await page.locator("table a").first().click();
+  await page.getByRole("heading", { name: "参保单位" }).waitFor();
+  await shot(page, "22-mutual-plan", { fullPage: true });
+  await page.getByRole("link", { name: "已赔付" }).click();
+  await page.locator("table a").last().click();
+  await page.getByRole("heading", { name: "办理经过" }).waitFor();
+  assert.ok((await page.locator("ol.timeline").last().innerText()).includes("审核通过并赔付"), "the claim's payment in its timeline");
+  await shot(page, "23-mutual-claim", { fullPage: true });
+  // Union funds: the year at a glance; refunds computed by the clerk are approved here.
+  await page.goto(`${base}/funds`);
+  await page.getByRole("heading", { name: "本年概况" }).waitFor();
+  assert.ok((await page.content()).includes("家次"), "refunds counted in 家次");
+  if (await page.getByRole("button", { name: "审批所选" }).count()) {
+    await page.getByRole("button", { name: "审批所选" }).click();
+    await page.getByText("已保存").first().waitFor();
+  }
+  await page.goto(`${base}/funds?status=paid`);
+  await shot(page, "24-funds", { fullPage: true });
+  // The 经审 view: a refund's posting opened to its document.
+  await page.goto(`${base}/ledger`);
+  await page.getByRole("heading", { name: "记账凭证" }).waitFor();
+  await page.getByRole("row").filter({ hasText: "已返还小微企业经费" }).first().getByRole("link", { name: "查看" }).click();
+  await page.getByRole("row").filter({ hasText: "支付小微企业经费返还" }).first().getByRole("link").first().click();
+  await page.getByRole("heading", { name: /原始单据/ }).waitFor();
+  assert.ok((await page.content()).includes("统一社会信用代码"), "the refund's firm on its document");
+  await shot(page, "25-ledger-posting", { fullPage: true });
+  await page.context().close();
+});
+
 test("the dashboard and the lists fit a phone's width", async () => {
   const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "zh-CN", isMobile: true, hasTouch: true });
   const page = await ctx.newPage();

@@ -585,7 +585,10 @@ async fn the_console_computes_approves_and_pays_refunds_and_the_auditor_reads_th
         .await;
     let (s, html) = page(&auditor, &app, &format!("/ledger/postings/{posting}")).await;
     assert!(
-        s == 200 && html.contains("原始单据：小微企业经费返还") && html.contains("审批人"),
+        s == 200
+            && html.contains("原始单据：小微企业经费返还")
+            && html.contains("审批人")
+            && html.contains("<dd>已返还</dd>"),
         "{s}: {html}"
     );
     let (s, _) = page(&auditor, &app, "/funds").await;
