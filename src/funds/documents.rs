@@ -15,18 +15,18 @@ use crate::types::Fen;
 
 /// One labelled value of a document.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Field {
+pub struct DocumentField {
     pub name: String,
     pub value: String,
 }
 
 /// The record behind a posting.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Document {
+pub struct SourceDocument {
     /// The kind of record (`fund_refund`, `aid_payout` …) and its Chinese name.
     pub kind: String,
     pub kind_label: String,
-    pub fields: Vec<Field>,
+    pub fields: Vec<DocumentField>,
     /// A fund import's receipt lines (the first 1000).
     pub receipts: Vec<Receipt>,
     /// Files kept with the record (a claim's invoices), without content.
@@ -179,7 +179,7 @@ pub async fn behind(
     db: &Db,
     posting_id: i64,
     source: Option<(&str, i64)>,
-) -> AppResult<Option<Document>> {
+) -> AppResult<Option<SourceDocument>> {
     let Some((kind, id)) = source else {
         return Ok(None);
     };
@@ -201,7 +201,7 @@ pub async fn behind(
                 ),
                 None => (*name, label_of(kind, name, v)),
             };
-            fields.push(Field {
+            fields.push(DocumentField {
                 name: name.to_string(),
                 value: v,
             });
@@ -236,7 +236,7 @@ pub async fn behind(
     } else {
         Vec::new()
     };
-    Ok(Some(Document {
+    Ok(Some(SourceDocument {
         kind: kind.to_string(),
         kind_label: label.to_string(),
         fields,

@@ -226,6 +226,17 @@ pub struct Computed {
     pub no_union: i64,
 }
 
+/// A receipt no refund has taken, with what decides whether its firm qualifies.
+#[derive(Debug, FromRow)]
+struct Untaken {
+    unit_id: i64,
+    amount_fen: i64,
+    org_path: String,
+    small_micro: i64,
+    employee_count: i64,
+    org_id: Option<i64>,
+}
+
 /// Makes the refunds of a policy for the receipts of the months given that none has taken.
 pub async fn compute(db: &Db, actor: &Actor, i: &ComputeInput, now: i64) -> AppResult<Computed> {
     let mut issues = Vec::new();
@@ -284,8 +295,8 @@ pub async fn compute(db: &Db, actor: &Actor, i: &ComputeInput, now: i64) -> AppR
         .with_code("FUND_NO_POLICY"));
     };
     let mut tx = db.begin_write().await?;
-    let rows: Vec<(i64, i64, String, String, i64, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT r.unit_id, r.amount_fen, r.period, r.org_path, u.small_micro, u.employee_count, u.org_id \
+    let rows: Vec<Untaken> = sqlx::query_as(
+        "SELECT r.unit_id, r.amount_fen, r.org_path, u.small_micro, u.employee_count, u.org_id \
          FROM fund_receipts r JOIN units u ON u.id = r.unit_id \
          WHERE r.books_org_id = $1 AND r.period >= $2 AND r.period <= $3 AND r.refund_id IS NULL ORDER BY r.unit_id, r.period",
     )
@@ -298,7 +309,15 @@ pub async fn compute(db: &Db, actor: &Actor, i: &ComputeInput, now: i64) -> AppR
     let mut firms: BTreeMap<i64, (i64, i64, String)> = BTreeMap::new();
     let mut out = Computed::default();
     let mut left_out = std::collections::HashSet::new();
-    for (unit, fen, _, path, small, employees, union) in rows {
+    for Untaken {
+        unit_id: unit,
+        amount_fen: fen,
+        org_path: path,
+        small_micro: small,
+        employee_count: employees,
+        org_id: union,
+    } in rows
+    {
         if small == 0
             || max_employees.is_some_and(|m| employees > m)
             || (requires_union == 1 && union.is_none())

@@ -335,7 +335,7 @@ pub async fn accounts(db: &Db, org_id: i64) -> AppResult<Vec<Account>> {
 
 /// An account as the 经审 view lists it, with its union.
 #[derive(Debug, Clone, Serialize, ToSchema, FromRow)]
-pub struct AccountView {
+pub struct LedgerAccount {
     #[serde(with = "crate::web::id_string")]
     #[schema(value_type = String)]
     pub id: i64,
@@ -350,9 +350,9 @@ pub struct AccountView {
 }
 
 /// The accounts of every union in a subtree, by union then code.
-pub async fn accounts_in(db: &Db, within: &Scope) -> AppResult<Vec<AccountView>> {
+pub async fn accounts_in(db: &Db, within: &Scope) -> AppResult<Vec<LedgerAccount>> {
     let (lo, hi) = within.range();
-    let mut rows: Vec<AccountView> = sqlx::query_as(
+    let mut rows: Vec<LedgerAccount> = sqlx::query_as(
         "SELECT a.id, o.code AS org_code, o.name AS org_name, a.code, a.name, a.balance_fen \
          FROM ledger_accounts a JOIN orgs o ON o.id = a.org_id \
          WHERE a.org_path >= $1 AND a.org_path < $2 ORDER BY a.org_path, a.code LIMIT 5000",

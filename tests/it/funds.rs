@@ -666,3 +666,236 @@ async fn earlier_refunds_come_in_from_a_spreadsheet_once_and_count_in_their_year
     assert_eq!(balance(&app, "C", "funds:history").await, -255_050);
     verify_ledger(&app).await;
 }
+
+async fn refunds_with(app: &TestApp, status: &str) -> Vec<i64> {
+    sqlx::query_scalar("SELECT id FROM fund_refunds WHERE status = $1 ORDER BY id")
+        .bind(status)
+        .fetch_all(app.reg.db.pool())
+        .await
+        .unwrap()
+}
+
+/// Checks every invariant of the funds books after a step.
+async fn invariants_hold(app: &TestApp, pct: i64, step: usize) {
+    let db = app.reg.db.pool();
+    let v = gonghui::ledger::verify(&app.reg.db).await.unwrap();
+    assert!(v.ok(), "step {step}: {:?}", v.problems);
+    // A refund holds exactly its receipts, and is their policy share rounded down to the fen.
+    let refunds: Vec<(i64, String, i64, i64)> =
+        sqlx::query_as("SELECT id, status, lines, refund_fen FROM fund_refunds")
+            .fetch_all(db)
+            .await
+            .unwrap();
+    for (id, status, lines, fen) in &refunds {
+        let (n, sum): (i64, i64) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM fund_receipts WHERE refund_id = $1",
+        )
+        .bind(id)
+        .fetch_one(db)
+        .await
+        .unwrap();
+        if status == "cancelled" {
+            assert_eq!(n, 0, "step {step}: a cancelled refund frees its receipts");
+        } else {
+            assert_eq!(
+                (n, sum * pct / 100),
+                (*lines, *fen),
+                "step {step}: refund {id}"
+            );
+        }
+    }
+    let total = |s: &str| -> i64 { refunds.iter().filter(|r| r.1 == s).map(|r| r.3).sum() };
+    assert_eq!(
+        balance(app, "C", "funds:refunds:payable").await,
+        total("approved"),
+        "step {step}"
+    );
+    assert_eq!(
+        balance(app, "C", "funds:refunds:paid").await,
+        total("paid"),
+        "step {step}"
+    );
+    let receipts = app
+        .scalar("SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM fund_receipts")
+        .await;
+    let granted = app
+        .scalar("SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM fund_grants")
+        .await;
+    assert_eq!(
+        balance(app, "C", "funds:income").await,
+        receipts - total("approved") - total("paid") - granted,
+        "step {step}: the city's fund is what came in less what went out"
+    );
+    // Every reversal nets its posting to zero on every account.
+    let net = app
+        .scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT l.account_id, SUM(l.amount_fen) AS s FROM ledger_lines l \
+             JOIN ledger_postings r ON (r.id = l.posting_id OR r.reverses = l.posting_id) WHERE r.reverses IS NOT NULL \
+             GROUP BY r.id, l.account_id) x WHERE x.s <> 0",
+        )
+        .await;
+    assert_eq!(
+        net, 0,
+        "step {step}: a reversal and its posting net to zero"
+    );
+}
+
+#[tokio::test]
+async fn any_sequence_of_fund_operations_keeps_the_books_whole() {
+    use gonghui::funds::{grants, refunds};
+    use gonghui::registry::import::{ImportKind, ImportOptions, Progress, run};
+    use std::sync::Arc;
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let codes = employers(&app).await;
+    let db = &app.reg.db;
+    let clerk = gonghui::audit::Actor::system(&app.reg.keys, "经办");
+    let approver = gonghui::audit::Actor::system(&app.reg.keys, "审批");
+    let y = i64::from(year());
+    let months = chrono::Datelike::month(&chrono::Local::now().date_naive());
+    let pct = 70;
+    let now = gonghui::db::now_ms();
+    let today = chrono::Local::now().date_naive();
+    refunds::set_policy(
+        db,
+        &clerk,
+        &refunds::PolicyInput {
+            year: Some(y),
+            refund_pct: Some(pct),
+            ..Default::default()
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    let mut rng = Lcg(16);
+    let mut imported = std::collections::HashSet::new();
+    let mut done = [0usize; 6];
+    for step in 0..60 {
+        // Receipts first, then any step.
+        let op = if step < 6 { 0 } else { rng.below(6) as usize };
+        let ok = match op {
+            0 => {
+                let (e, m) = (
+                    rng.below(4) as usize,
+                    1 + rng.below(u64::from(months)) as u32,
+                );
+                if !imported.insert((e, m)) {
+                    continue;
+                }
+                let fen = 1 + rng.below(500_000);
+                let csv = format!(
+                    "统一社会信用代码,所属期,实缴金额\n{},{y}-{m:02},{}.{:02}\n",
+                    codes[e],
+                    fen / 100,
+                    fen % 100
+                );
+                let (o, _) = run(
+                    &app.reg,
+                    &clerk,
+                    ImportKind::FundReceipts,
+                    Arc::new(csv.into_bytes()),
+                    &ImportOptions::default(),
+                    Arc::new(Progress::default()),
+                )
+                .await
+                .unwrap();
+                o.committed
+            }
+            1 => {
+                let from = 1 + rng.below(u64::from(months));
+                let to = from + rng.below(u64::from(months) - from + 1);
+                refunds::compute(
+                    db,
+                    &clerk,
+                    &refunds::ComputeInput {
+                        year: Some(y),
+                        period_from: Some(format!("{y}-{from:02}")),
+                        period_to: Some(format!("{y}-{to:02}")),
+                        ..Default::default()
+                    },
+                    now,
+                )
+                .await
+                .is_ok()
+            }
+            2..=4 => {
+                let (from, action, who) = match op {
+                    2 => ("computed", "approve", &approver),
+                    3 => ("approved", "pay", &clerk),
+                    _ => (
+                        if rng.below(2) == 0 {
+                            "computed"
+                        } else {
+                            "approved"
+                        },
+                        "cancel",
+                        &clerk,
+                    ),
+                };
+                let all = refunds_with(&app, from).await;
+                let mut ids: Vec<String> = all
+                    .iter()
+                    .filter(|_| rng.below(2) == 0)
+                    .map(|i| i.to_string())
+                    .collect();
+                match all.first() {
+                    None => continue,
+                    Some(first) if ids.is_empty() => ids.push(first.to_string()),
+                    Some(_) => {}
+                }
+                let r = refunds::act(
+                    db,
+                    who,
+                    &refunds::ActInput {
+                        ids,
+                        action: action.into(),
+                        reason: Some("随机撤销".into()),
+                    },
+                    today,
+                    now,
+                )
+                .await;
+                match r {
+                    Ok(_) => true,
+                    // Approving more than the fund holds (after grants) is refused whole.
+                    Err(e) => {
+                        assert_eq!(e.code(), "LEDGER_INSUFFICIENT", "step {step}: {e:?}");
+                        false
+                    }
+                }
+            }
+            _ => {
+                let amount = format!("{}", 1 + rng.below(3_000));
+                match grants::grant(
+                    db,
+                    &clerk,
+                    &grants::GrantInput {
+                        to_org_code: Some("U1".into()),
+                        amount: Some(amount),
+                        purpose: Some("补助".into()),
+                        ..Default::default()
+                    },
+                    today,
+                    now,
+                )
+                .await
+                {
+                    Ok(_) => true,
+                    Err(e) => {
+                        assert_eq!(e.code(), "LEDGER_INSUFFICIENT", "step {step}: {e:?}");
+                        false
+                    }
+                }
+            }
+        };
+        if ok {
+            done[op] += 1;
+        }
+        invariants_hold(&app, pct, step).await;
+    }
+    assert!(
+        done.iter().all(|n| *n > 0),
+        "every kind of step happened: {done:?}"
+    );
+}

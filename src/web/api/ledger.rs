@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::{ApiScope, parse_id};
 use crate::app::AppState;
 use crate::error::{AppResult, ErrorBody};
-use crate::ledger::{self, AccountView, PostingFilter, PostingView};
+use crate::ledger::{self, LedgerAccount, PostingFilter, PostingView};
 use crate::registry::orgs;
 use crate::registry::scope::Scope;
 use crate::types::parse_date;
@@ -27,12 +27,12 @@ async fn within(st: &AppState, scope: &Scope, org: &Option<String>) -> AppResult
 }
 
 #[utoipa::path(get, path = "/api/v1/ledger/accounts", tag = "finance", params(AccountsQuery),
-    responses((status = 200, body = [AccountView]), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = [LedgerAccount]), (status = 404, body = ErrorBody)))]
 pub async fn list_accounts(
     State(st): State<AppState>,
     ApiScope(scope): ApiScope,
     ApiQuery(q): ApiQuery<AccountsQuery>,
-) -> AppResult<Json<Vec<AccountView>>> {
+) -> AppResult<Json<Vec<LedgerAccount>>> {
     let within = within(&st, &scope, &q.org).await?;
     Ok(Json(ledger::accounts_in(&st.reg.db, &within).await?))
 }
@@ -84,7 +84,7 @@ pub async fn list_postings(
 pub struct PostingDetail {
     pub posting: PostingView,
     /// The record that caused it, as fields (none for a posting that names none).
-    pub document: Option<crate::funds::documents::Document>,
+    pub document: Option<crate::funds::documents::SourceDocument>,
 }
 
 #[utoipa::path(get, path = "/api/v1/ledger/postings/{id}", tag = "finance",

@@ -16,7 +16,7 @@ use crate::funds::MODULE;
 use crate::funds::figures::{FundTotals, held_at, totals};
 use crate::funds::grants::{self, Grant};
 use crate::funds::refunds::{self, Policy, Refund, RefundStatus};
-use crate::ledger::{self, AccountView, PostingFilter, PostingView};
+use crate::ledger::{self, LedgerAccount, PostingFilter, PostingView};
 use crate::registry::orgs;
 use crate::types::Fen;
 use crate::web::api::funds::{RefundQuery, refund_page};
@@ -309,7 +309,7 @@ struct LedgerQuery {
 #[template(path = "funds/ledger.html")]
 struct LedgerPage {
     shell: Shell,
-    accounts: Vec<AccountView>,
+    accounts: Vec<LedgerAccount>,
     rows: Vec<PostingView>,
     account: Option<String>,
     from: Option<String>,
