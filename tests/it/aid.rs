@@ -1427,3 +1427,81 @@ async fn the_console_makes_a_campaign_a_batch_and_records_what_the_bank_did() {
         2
     );
 }
+
+#[tokio::test]
+async fn the_console_files_a_household_and_lifts_it_out() {
+    let app = spawn_app().await;
+    aid_tree(&app).await;
+    enroll(&app, "建档职工", 501, "U1").await;
+    app.add_account("d1_files", "cadre", Some("D1"), None).await;
+    let b = browser(&app, "d1_files", TESTER_PASSWORD).await;
+    let (s, html) = page(&b, &app, "/aid/files/new").await;
+    assert_eq!(s, 200);
+    let csrf = csrf_in(&html);
+    let send = |path: String, form: Vec<(&'static str, String)>| {
+        let (b, url, csrf) = (b.clone(), app.url(&path), csrf.clone());
+        async move {
+            let mut form = form;
+            form.push(("_csrf", csrf));
+            let r = b.post(url).form(&form).send().await.unwrap();
+            (
+                r.status().as_u16(),
+                r.url().path().to_string(),
+                r.text().await.unwrap(),
+            )
+        }
+    };
+    let spouse = id_number("340402", "19820101", 502);
+    let mut form = vec![
+        ("worker_id", id_number("340402", "19800101", 599)),
+        ("p0_health", "grave".to_string()),
+        ("p0_work", "employed".into()),
+        ("p1_name", "建档配偶".into()),
+        ("p1_id_number", spouse.clone()),
+        ("p1_relation", "spouse".into()),
+        ("p1_work", "unemployed".into()),
+        ("income", "6000".into()),
+        ("causes", "illness".into()),
+        ("plan", "医疗救助".into()),
+        ("measures", "申请大病救助".into()),
+    ];
+    let (s, _, html) = send("/aid/files".into(), form.clone()).await;
+    assert!(
+        s == 422 && html.contains("没有找到该身份证号的会员") && html.contains("建档配偶"),
+        "{s}"
+    );
+    assert!(!html.contains(&spouse), "ID numbers are not shown back");
+    form[0].1 = id_number("340402", "19800101", 501);
+    let (s, landed, html) = send("/aid/files".into(), form).await;
+    assert!(
+        s == 200
+            && landed.starts_with("/aid/files/")
+            && html.contains("家庭成员（2 人）")
+            && html.contains("深度困难"),
+        "{s} {landed}: {html}"
+    );
+    let version = {
+        let at =
+            html.find(r#"name="version" value=""#).unwrap() + r#"name="version" value=""#.len();
+        html[at..at + html[at..].find('"').unwrap()].to_string()
+    };
+    let (s, _, html) = send(
+        format!("{landed}/exit"),
+        vec![("reason", "".into()), ("version", version.clone())],
+    )
+    .await;
+    assert_eq!(s, 422, "an exit needs its reason: {html}");
+    let (s, _, html) = send(
+        format!("{landed}/exit"),
+        vec![
+            ("reason", "income_rose".into()),
+            ("note", "配偶再就业".into()),
+            ("version", version),
+        ],
+    )
+    .await;
+    assert!(
+        s == 200 && html.contains("已解困脱困") && html.contains("收入提高"),
+        "{s}: {html}"
+    );
+}

@@ -34,8 +34,11 @@ pub fn router() -> Router<AppState> {
         .route("/aid/applications/{id}", get(show_application))
         .route("/aid/applications/{id}/decision", post(decide))
         .route("/aid/applications/{id}/objections", post(object))
-        .route("/aid/files", get(file_list))
+        .route("/aid/files", get(file_list).post(open_file))
+        .route("/aid/files/new", get(new_file))
         .route("/aid/files/{id}", get(show_file))
+        .route("/aid/files/{id}/review", post(review_file))
+        .route("/aid/files/{id}/exit", post(exit_file))
 }
 
 /// Fen as 元 with two decimals.
@@ -665,6 +668,8 @@ struct FilePage {
     f: HardshipFile,
     persons: Vec<HouseholdPerson>,
     history: Vec<HistoryRow>,
+    exit_reasons: Vec<(&'static str, &'static str)>,
+    error: Option<String>,
 }
 
 impl FilePage {
@@ -716,15 +721,255 @@ impl FilePage {
     }
 }
 
-async fn show_file(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
-    ctx.caller.must_work_on(MODULE)?;
-    let id = parse_id(&id, "困难职工档案")?;
+async fn file_view(st: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> PageResult {
     let db = &st.reg.db;
     let f = hardship::get(db, &ctx.caller.scope, id).await?;
-    render(FilePage {
+    let view = FilePage {
         shell: ctx.shell(format!("困难职工档案：{}", f.worker_name), "aid"),
         persons: hardship::persons(db, id).await?,
         history: hardship::timeline(db, &ctx.caller.scope, id).await?,
         f,
-    })
+        exit_reasons: choices::<hardship::ExitReason>(),
+        error,
+    };
+    if view.error.is_some() {
+        super::render_invalid(view)
+    } else {
+        render(view)
+    }
+}
+
+async fn show_file(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "困难职工档案")?;
+    file_view(&st, &ctx, id, None).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ReviewForm {
+    income: Option<String>,
+    rigid_expenses: Option<String>,
+    sudden_expenses: Option<String>,
+    note: Option<String>,
+    version: Option<i64>,
+}
+
+/// The yearly re-verification from the file's page.
+async fn review_file(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<ReviewForm>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "困难职工档案")?;
+    let input = hardship::ReviewInput {
+        income: field(&f.income),
+        rigid_expenses: field(&f.rigid_expenses),
+        sudden_expenses: field(&f.sudden_expenses),
+        reviewed_on: None,
+        note: field(&f.note),
+        version: f.version.unwrap_or(-1),
+    };
+    let actor = ctx.caller.actor(&st.reg.keys);
+    match hardship::review(&st.reg.db, &actor, id, &input, st.today(), st.auth.now()).await {
+        Ok(_) => done(&format!("/aid/files/{id}"), "saved"),
+        Err(e)
+            if e.status().is_client_error() && e.status() != axum::http::StatusCode::NOT_FOUND =>
+        {
+            file_view(&st, &ctx, id, Some(problem(&e))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ExitForm {
+    reason: Option<String>,
+    note: Option<String>,
+    version: Option<i64>,
+}
+
+/// 解困脱困 from the file's page.
+async fn exit_file(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<ExitForm>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "困难职工档案")?;
+    let input = hardship::ExitInput {
+        reason: field(&f.reason),
+        note: field(&f.note),
+        exited_on: None,
+        version: f.version.unwrap_or(-1),
+    };
+    let actor = ctx.caller.actor(&st.reg.keys);
+    match hardship::exit(&st.reg.db, &actor, id, &input, st.today(), st.auth.now()).await {
+        Ok(_) => done(&format!("/aid/files/{id}"), "saved"),
+        Err(e)
+            if e.status().is_client_error() && e.status() != axum::http::StatusCode::NOT_FOUND =>
+        {
+            file_view(&st, &ctx, id, Some(problem(&e))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// How many other household members the new-file form has rows for.
+const OTHER_PERSONS: usize = 5;
+
+#[derive(Template)]
+#[template(path = "aid/file_form.html")]
+struct NewFilePage {
+    shell: Shell,
+    typed: Vec<(String, String)>,
+    error: Option<String>,
+    rows: Vec<usize>,
+    relations: Vec<(&'static str, &'static str)>,
+    healths: Vec<(&'static str, &'static str)>,
+    schoolings: Vec<(&'static str, &'static str)>,
+    works: Vec<(&'static str, &'static str)>,
+    causes: Vec<(&'static str, &'static str)>,
+}
+
+impl NewFilePage {
+    fn typed(&self, key: &str) -> &str {
+        self.typed
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or("", |(_, v)| v.as_str())
+    }
+    fn row_typed(&self, row: &usize, key: &str) -> &str {
+        self.typed(&format!("p{row}_{key}"))
+    }
+    fn row_is(&self, row: &usize, key: &str, code: &str) -> bool {
+        self.row_typed(row, key) == code
+    }
+    fn ticked(&self, key: &str, value: &str) -> bool {
+        self.typed.iter().any(|(k, v)| k == key && v == value)
+    }
+}
+
+async fn new_file_view(
+    ctx: &Ctx,
+    typed: Vec<(String, String)>,
+    error: Option<String>,
+) -> PageResult {
+    let view = NewFilePage {
+        shell: ctx.shell("新建困难职工档案", "aid"),
+        typed,
+        error,
+        rows: (1..=OTHER_PERSONS).collect(),
+        relations: choices::<hardship::Relation>()
+            .into_iter()
+            .filter(|(c, _)| *c != "self")
+            .collect(),
+        healths: choices::<hardship::Health>(),
+        schoolings: choices::<hardship::Schooling>(),
+        works: choices::<hardship::Work>(),
+        causes: choices::<hardship::Cause>(),
+    };
+    if view.error.is_some() {
+        super::render_invalid(view)
+    } else {
+        render(view)
+    }
+}
+
+async fn new_file(ctx: Ctx) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    new_file_view(&ctx, Vec::new(), None).await
+}
+
+/// A household filed from the console: the worker by the ID number of their membership, then
+/// the other members of the household typed in rows (blank rows left out).
+async fn open_file(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let one = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let db = &st.reg.db;
+    let result = async {
+        let id_number =
+            one("worker_id").ok_or_else(|| AppError::invalid("请填写困难职工本人的身份证号"))?;
+        let member = crate::registry::members::find_by_id_number(
+            db,
+            &st.reg.keys,
+            &ctx.caller.scope,
+            &id_number,
+        )
+        .await
+        .map_err(|e| {
+            if e.status() == axum::http::StatusCode::NOT_FOUND {
+                AppError::invalid("没有找到该身份证号的会员（或不在您的管理范围内）")
+            } else {
+                e
+            }
+        })?;
+        let mut persons = vec![hardship::HouseholdPersonInput {
+            member_id: Some(member.id.to_string()),
+            relation: Some("self".into()),
+            health: one("p0_health"),
+            schooling: one("p0_schooling"),
+            work: one("p0_work"),
+            ..Default::default()
+        }];
+        for row in 1..=OTHER_PERSONS {
+            let get = |k: &str| one(&format!("p{row}_{k}"));
+            if get("name").is_none() && get("id_number").is_none() {
+                continue;
+            }
+            persons.push(hardship::HouseholdPersonInput {
+                member_id: None,
+                name: get("name"),
+                id_number: get("id_number"),
+                mobile: None,
+                relation: get("relation"),
+                birth_year: get("birth_year").and_then(|y| y.parse().ok()),
+                health: get("health"),
+                schooling: get("schooling"),
+                work: get("work"),
+            });
+        }
+        let input = hardship::FileInput {
+            org_code: None,
+            persons,
+            income: one("income"),
+            rigid_expenses: one("rigid_expenses"),
+            sudden_expenses: one("sudden_expenses"),
+            causes: pairs
+                .iter()
+                .filter(|(k, _)| k == "causes")
+                .map(|(_, v)| v.clone())
+                .collect(),
+            plan: one("plan"),
+            measures: one("measures"),
+            entered_on: None,
+        };
+        let actor = ctx.caller.actor(&st.reg.keys);
+        hardship::open_file(db, &st.reg.keys, &actor, &input, st.today(), st.auth.now()).await
+    }
+    .await;
+    match result {
+        Ok(f) => done(&format!("/aid/files/{}", f.id), "saved"),
+        Err(e) if e.status().is_client_error() => {
+            // ID numbers are not shown back in full.
+            let typed = pairs
+                .into_iter()
+                .filter(|(k, _)| k != "worker_id" && !k.ends_with("_id_number"))
+                .collect();
+            new_file_view(&ctx, typed, Some(problem(&e))).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
