@@ -24,7 +24,149 @@ pub struct Sizes {
     pub lines: usize,
     pub paid: usize,
     pub postings: usize,
+    pub receipts: usize,
+    pub refunds: usize,
 }
+
+/// Ten years of fund receipts (`receipts` employer-months, the latest months first) and
+/// `refunds` refunds paid, on the city's books, written straight into the tables (the figures
+/// read these rows; money held is read from the ledger, which the bench's batches fill).
+async fn fund_rows(
+    db: &Db,
+    city: &crate::registry::orgs::Org,
+    receipts: usize,
+    refunds: usize,
+    today: chrono::NaiveDate,
+) -> AppResult<()> {
+    let units: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, org_path FROM units WHERE org_path IS NOT NULL ORDER BY id LIMIT 20000",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    if units.is_empty() {
+        return Err(AppError::invalid("测评需要单位数据：请先运行 gonghui demo"));
+    }
+    let now = crate::db::now_ms();
+    let months: Vec<chrono::NaiveDate> = (0..1200)
+        .filter_map(|back| {
+            let m = i64::from(today.year()) * 12 + i64::from(today.month0()) - back;
+            chrono::NaiveDate::from_ymd_opt((m / 12) as i32, (m % 12) as u32 + 1, 1)
+        })
+        .collect();
+    let mut rows = Vec::with_capacity(10_000);
+    let mut seq = 0u64;
+    let backend = db.backend();
+    let mut tx = db.begin_write().await?;
+    'months: for month in &months {
+        for (unit, path) in &units {
+            if seq as usize >= receipts {
+                break 'months;
+            }
+            seq += 1;
+            let fen = 100_000 + (seq * 7_919 % 900_000) as i64;
+            let received = (*month + chrono::Duration::days(44)).min(today);
+            rows.push(vec![
+                Val::I(new_id()),
+                Val::I(*unit),
+                Val::I(city.id),
+                Val::T(Some(path.clone())),
+                Val::T(Some(month.format("%Y-%m").to_string())),
+                Val::I(fen),
+                Val::N(None),
+                Val::T(None),
+                Val::T(Some(received.to_string())),
+                Val::I(0),
+                Val::N(None),
+                Val::I(now),
+            ]);
+            if rows.len() == 10_000 {
+                insert_rows(&mut tx, backend, "fund_receipts", RECEIPT_COLS, std::mem::take(&mut rows)).await?;
+            }
+        }
+    }
+    insert_rows(&mut tx, backend, "fund_receipts", RECEIPT_COLS, rows).await?;
+    let mut policies = std::collections::HashMap::new();
+    let mut rows = Vec::new();
+    for i in 0..refunds {
+        let paid = today - chrono::Duration::days((i * 3_650 / refunds.max(1)) as i64);
+        let year = i64::from(paid.year());
+        let policy = match policies.get(&year) {
+            Some(p) => *p,
+            None => {
+                let id = new_id();
+                sqlx::query(
+                    "INSERT INTO fund_policies (id, org_id, org_path, year, refund_pct, requires_union, set_by, set_at) VALUES ($1,$2,$3,$4,100,1,'测评',$5)",
+                )
+                .bind(id)
+                .bind(city.id)
+                .bind(&city.path)
+                .bind(year)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                policies.insert(year, id);
+                id
+            }
+        };
+        let (unit, path) = &units[i % units.len()];
+        rows.push(vec![
+            Val::I(new_id()),
+            Val::I(policy),
+            Val::I(city.id),
+            Val::I(*unit),
+            Val::T(Some(path.clone())),
+            Val::T(Some(format!("{year}-01"))),
+            Val::T(Some(format!("{year}-12"))),
+            Val::I(0),
+            Val::I(0),
+            Val::I(200_000),
+            Val::T(Some("paid".into())),
+            Val::T(Some("测评".into())),
+            Val::T(Some(paid.to_string())),
+            Val::I(now),
+            Val::I(now),
+        ]);
+        if rows.len() == 10_000 {
+            insert_rows(&mut tx, backend, "fund_refunds", REFUND_COLS, std::mem::take(&mut rows)).await?;
+        }
+    }
+    insert_rows(&mut tx, backend, "fund_refunds", REFUND_COLS, rows).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+const RECEIPT_COLS: &[&str] = &[
+    "id",
+    "unit_id",
+    "books_org_id",
+    "org_path",
+    "period",
+    "amount_fen",
+    "wage_base_fen",
+    "voucher_no",
+    "received_on",
+    "posting_id",
+    "refund_id",
+    "created_at",
+];
+
+const REFUND_COLS: &[&str] = &[
+    "id",
+    "policy_id",
+    "books_org_id",
+    "unit_id",
+    "org_path",
+    "period_from",
+    "period_to",
+    "lines",
+    "receipts_fen",
+    "refund_fen",
+    "status",
+    "computed_by",
+    "paid_on",
+    "created_at",
+    "updated_at",
+];
 
 /// A campaign of the city with `n` approved applications of its members (written directly),
 /// `status` 'approved'; or, for past payouts, 'paid' with their batch and lines.
@@ -358,6 +500,44 @@ pub async fn run(config: &Config, sizes: Sizes, rounds: usize) -> AppResult<()> 
         t.push(s.elapsed());
     }
     summary("the same from 1 February (read from the lines)", t);
+
+    // Union funds: receipts and refunds of ten years, the figures of this year and last.
+    let have: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM fund_receipts")
+        .fetch_one(db.pool())
+        .await?;
+    if (have as usize) < sizes.receipts {
+        let s = Instant::now();
+        fund_rows(db, &city, sizes.receipts, sizes.refunds, today).await?;
+        println!(
+            "wrote {} fund receipts and {} refunds in {:.1} s",
+            sizes.receipts,
+            sizes.refunds,
+            s.elapsed().as_secs_f64()
+        );
+    }
+    let last_year = Period {
+        from: chrono::NaiveDate::from_ymd_opt(today.year() - 1, 1, 1).unwrap_or(today),
+        to: chrono::NaiveDate::from_ymd_opt(today.year() - 1, 12, 31).unwrap_or(today),
+    };
+    for (label, period) in [
+        ("funds figures: the city, this year", &year),
+        ("funds figures: the city, last year (money held summed from the lines)", &last_year),
+    ] {
+        let mut t = Vec::new();
+        let mut shown = String::new();
+        for _ in 0..rounds {
+            let s = Instant::now();
+            let v = crate::funds::figures::compute(db, &city, period).await?;
+            t.push(s.elapsed());
+            shown = v
+                .iter()
+                .map(|f| format!("{} {}", f.key, f.display))
+                .collect::<Vec<_>>()
+                .join(", ");
+        }
+        summary(label, t);
+        println!("  ({shown})");
+    }
 
     // ledger verify.
     let have: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM ledger_postings")

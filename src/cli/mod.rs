@@ -254,6 +254,12 @@ pub enum BenchCommand {
         /// Postings `ledger verify` checks.
         #[arg(long, default_value_t = 1_000_000)]
         postings: usize,
+        /// Fund receipts (employer-months) the funds figures read: ten years of a city's.
+        #[arg(long, default_value_t = 720_000)]
+        receipts: usize,
+        /// Refunds paid the funds figures read: ten years of a city's.
+        #[arg(long, default_value_t = 17_000)]
+        refunds: usize,
         /// Repetitions of the figures.
         #[arg(long, default_value_t = 20)]
         rounds: usize,
@@ -374,6 +380,8 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
                 lines,
                 paid,
                 postings,
+                receipts,
+                refunds,
                 rounds,
             } => crate::bench::aid::run(
                 &config,
@@ -381,6 +389,8 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
                     lines,
                     paid,
                     postings,
+                    receipts,
+                    refunds,
                 },
                 rounds,
             )
