@@ -153,33 +153,6 @@ pub async fn hardship_totals(db: &Db, path: &str, period: &Period) -> AppResult<
     })
 }
 
-fn value(
-    key: &str,
-    label: &str,
-    unit: FigureUnit,
-    definition: &str,
-    amount: Amount,
-    parts: Vec<FigurePart>,
-    drill: Option<String>,
-) -> FigureValue {
-    FigureValue {
-        key: key.into(),
-        module: super::MODULE.into(),
-        label: label.into(),
-        unit,
-        unit_label: unit.label().into(),
-        definition: definition.into(),
-        value: amount.number(),
-        display: amount.display(unit),
-        numerator: None,
-        denominator: None,
-        previous: None,
-        change_percent: None,
-        parts,
-        drill,
-    }
-}
-
 /// Every hardship and aid figure of a union's subtree for a period.
 /// Aid paid in a union's subtree and period, in total and by campaign: from the running
 /// totals for a federation-level union and a period from 1 January, from the lines otherwise.
@@ -262,7 +235,8 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
     let households: i64 = files.on_file.iter().map(|r| r.1).sum();
     let persons: i64 = files.on_file.iter().map(|r| r.2).sum();
     let mut out = vec![
-        value(
+        FigureValue::of(
+            super::MODULE,
             "hardship.households",
             "在档困难职工（户）",
             FigureUnit::Households,
@@ -274,7 +248,8 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
                 org.code, period.to
             )),
         ),
-        value(
+        FigureValue::of(
+            super::MODULE,
             "hardship.persons",
             "在档困难职工家庭人口（人）",
             FigureUnit::Persons,
@@ -286,7 +261,8 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
                 org.code, period.to
             )),
         ),
-        value(
+        FigureValue::of(
+            super::MODULE,
             "hardship.entered",
             "新建档困难职工（户）",
             FigureUnit::Households,
@@ -295,7 +271,8 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
             Vec::new(),
             Some(format!("/api/v1/aid/files?entered=true&{q}")),
         ),
-        value(
+        FigureValue::of(
+            super::MODULE,
             "hardship.exited",
             "解困脱困（户）",
             FigureUnit::Households,
@@ -304,7 +281,8 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
             Vec::new(),
             Some(format!("/api/v1/aid/files?exited=true&{q}")),
         ),
-        value(
+        FigureValue::of(
+            super::MODULE,
             "aid.person_times",
             "帮扶救助（人次）",
             FigureUnit::PersonTimes,
@@ -313,7 +291,8 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
             campaign_parts(|t| t.person_times),
             drill.clone(),
         ),
-        value(
+        FigureValue::of(
+            super::MODULE,
             "aid.persons",
             "帮扶救助（人）",
             FigureUnit::Persons,
@@ -322,7 +301,8 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
             campaign_parts(|t| t.persons),
             drill.clone(),
         ),
-        value(
+        FigureValue::of(
+            super::MODULE,
             "aid.households",
             "帮扶困难职工家庭（户）",
             FigureUnit::Households,
@@ -331,7 +311,8 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
             campaign_parts(|t| t.households),
             drill.clone(),
         ),
-        value(
+        FigureValue::of(
+            super::MODULE,
             "aid.amount",
             "帮扶救助金额",
             FigureUnit::Yuan,
@@ -344,7 +325,8 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
     let enrolled = Some(format!("/api/v1/mutual/enrolments?{q}"));
     let claims = Some(format!("/api/v1/mutual/claims?{q}"));
     let mut mutual_figures = vec![
-        value(
+        FigureValue::of(
+            super::MODULE,
             "mutual.units",
             "参加医疗互助单位（家次）",
             FigureUnit::EmployerTimes,
@@ -353,7 +335,8 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
             Vec::new(),
             enrolled.clone(),
         ),
-        value(
+        FigureValue::of(
+            super::MODULE,
             "mutual.persons",
             "参加医疗互助职工（人次）",
             FigureUnit::PersonTimes,
@@ -362,7 +345,8 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
             Vec::new(),
             Some(format!("/api/v1/mutual/enrollees?{q}")),
         ),
-        value(
+        FigureValue::of(
+            super::MODULE,
             "mutual.contributions",
             "医疗互助缴费金额",
             FigureUnit::Yuan,
@@ -371,7 +355,8 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
             Vec::new(),
             enrolled,
         ),
-        value(
+        FigureValue::of(
+            super::MODULE,
             "mutual.claims",
             "医疗互助理赔（人次）",
             FigureUnit::PersonTimes,
@@ -380,7 +365,8 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
             Vec::new(),
             claims.clone(),
         ),
-        value(
+        FigureValue::of(
+            super::MODULE,
             "mutual.paid",
             "医疗互助赔付金额",
             FigureUnit::Yuan,

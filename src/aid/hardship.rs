@@ -362,7 +362,7 @@ async fn line_for(tx: &mut Tx, code: &str, year: i64) -> AppResult<Option<(Strin
 }
 
 /// The region of a union: its own code, else the nearest above it that has one.
-async fn region_of(db: &Db, org: &Org) -> AppResult<Option<String>> {
+pub(crate) async fn region_of(db: &Db, org: &Org) -> AppResult<Option<String>> {
     if let Some(r) = &org.region_code {
         return Ok(Some(r.clone()));
     }
@@ -870,7 +870,7 @@ pub async fn list(
     Ok((rows.into_iter().map(labelled).collect(), total))
 }
 
-fn next_review(from: NaiveDate) -> NaiveDate {
+pub(crate) fn next_review(from: NaiveDate) -> NaiveDate {
     from.with_year(from.year() + 1)
         .unwrap_or_else(|| from + chrono::Duration::days(365))
 }

@@ -638,3 +638,600 @@ async fn write(
     .await?;
     tx.commit().await.map_err(AppError::from)
 }
+
+// ---------- hardship files kept before the platform ----------
+
+pub const FILE_COLUMNS: &[Column] = &[
+    col(
+        "org",
+        "建档工会代码",
+        &["工会代码"],
+        true,
+        "保管档案的工会的代码",
+    ),
+    col(
+        "name",
+        "困难职工姓名",
+        &["姓名", "户主姓名"],
+        true,
+        "与会员名册一致",
+    ),
+    col(
+        "id_number",
+        "身份证号",
+        &["身份证号码", "困难职工身份证号"],
+        true,
+        "须为在册会员",
+    ),
+    col(
+        "household_size",
+        "家庭人口",
+        &["家庭人数", "人口"],
+        true,
+        "1至20人",
+    ),
+    col(
+        "income",
+        "家庭年收入",
+        &["年收入", "家庭年收入（元）"],
+        true,
+        "元",
+    ),
+    col("rigid", "年刚性支出", &["刚性支出"], false, "元，可不填"),
+    col("sudden", "突发性支出", &["突发支出"], false, "元，可不填"),
+    col(
+        "tier",
+        "困难类别",
+        &["困难程度", "档案类别"],
+        true,
+        "深度困难、相对困难、意外致困（按当时的认定）",
+    ),
+    col(
+        "causes",
+        "致困原因",
+        &["困难原因"],
+        false,
+        "因病、因残、因学、因灾、因失业、因意外、缺少劳动力、其他；多项用顿号分隔",
+    ),
+    col("plan", "帮扶计划", &[], false, "可不填"),
+    col("measures", "帮扶措施", &[], false, "可不填"),
+    col(
+        "entered_on",
+        "建档日期",
+        &["建档时间"],
+        true,
+        "日期，不晚于今天",
+    ),
+    col(
+        "reviewed_on",
+        "最近复核日期",
+        &["复核日期"],
+        false,
+        "日期，不早于建档日期",
+    ),
+    col(
+        "exited_on",
+        "解困日期",
+        &["脱困日期", "退出日期"],
+        false,
+        "已解困脱困的填写；日期，不早于建档日期",
+    ),
+    col(
+        "exit_reason",
+        "解困原因",
+        &["脱困原因", "退出原因"],
+        false,
+        "收入提高、实现就业、帮扶后解困、迁出本地、本人去世、其他；填写解困日期时必填",
+    ),
+];
+
+struct FileRow {
+    org: String,
+    name: String,
+    id: IdCardNo,
+    size: i64,
+    income: Fen,
+    rigid: Fen,
+    sudden: Fen,
+    tier: super::hardship::Tier,
+    causes: Vec<super::hardship::Cause>,
+    plan: String,
+    measures: String,
+    entered_on: NaiveDate,
+    reviewed_on: Option<NaiveDate>,
+    exit: Option<(NaiveDate, super::hardship::ExitReason)>,
+}
+
+/// A date cell: empty is none; not after today.
+fn date_cell<R>(
+    n: usize,
+    label: &str,
+    v: &str,
+    today: NaiveDate,
+    out: &mut Checked<R>,
+) -> Option<NaiveDate> {
+    if v.is_empty() {
+        return None;
+    }
+    match parse_date(v) {
+        Ok(d) if d > today => {
+            out.error(n, label, format!("{label}不能晚于今天"));
+            None
+        }
+        Ok(d) => Some(d),
+        Err(e) => {
+            out.error(n, label, e.message());
+            None
+        }
+    }
+}
+
+/// Money in 元: required or not, never negative, at most 1 亿元.
+fn yuan_cell<R>(
+    n: usize,
+    label: &str,
+    v: &str,
+    required: bool,
+    out: &mut Checked<R>,
+) -> Option<Fen> {
+    if v.is_empty() {
+        if required {
+            out.error(n, label, format!("{label}不能为空"));
+            return None;
+        }
+        return Some(Fen(0));
+    }
+    match Fen::parse(v) {
+        Ok(f) if f.0 < 0 => {
+            out.error(n, label, format!("{label}不能为负数"));
+            None
+        }
+        Ok(f) if f > Fen::yuan(100_000_000) => {
+            out.error(n, label, format!("{label} {f} 元超过 1 亿元，请核对"));
+            None
+        }
+        Ok(f) => Some(f),
+        Err(e) => {
+            out.error(n, label, e.message());
+            None
+        }
+    }
+}
+
+fn check_file_row(
+    h: &HeaderMap,
+    n: usize,
+    row: &[String],
+    today: NaiveDate,
+    out: &mut Checked<FileRow>,
+) {
+    use super::hardship::{Cause, ExitReason, Tier};
+    let get = |k: &str| h.get(row, k).trim().to_string();
+    let before = out.issues.len();
+    let org = normalize_code(&get("org"));
+    if org.is_empty() {
+        out.error(n, "建档工会代码", "建档工会代码不能为空");
+    }
+    let name = crate::types::normalize_name(&get("name"))
+        .map_err(|e| out.error(n, "困难职工姓名", e.message()))
+        .ok();
+    let id = IdCardNo::parse(&get("id_number"))
+        .map_err(|e| out.error(n, "身份证号", e.message()))
+        .ok();
+    let size = match get("household_size").parse::<i64>() {
+        Ok(s) if (1..=20).contains(&s) => Some(s),
+        _ => {
+            out.error(n, "家庭人口", "家庭人口应为1至20的整数");
+            None
+        }
+    };
+    let income = yuan_cell(n, "家庭年收入", &get("income"), true, out);
+    let rigid = yuan_cell(n, "年刚性支出", &get("rigid"), false, out);
+    let sudden = yuan_cell(n, "突发性支出", &get("sudden"), false, out);
+    let tier = match get("tier") {
+        t if t.is_empty() => {
+            out.error(n, "困难类别", "困难类别不能为空");
+            None
+        }
+        t => coded::<Tier>(&t, Tier::Deep)
+            .map_err(|m| out.error(n, "困难类别", m))
+            .ok(),
+    };
+    let mut causes = Vec::new();
+    for c in get("causes")
+        .split(['、', ',', '，', ';', '；', ' '])
+        .filter(|c| !c.is_empty())
+    {
+        match coded::<Cause>(c, Cause::Other) {
+            Ok(c) if !causes.contains(&c) => causes.push(c),
+            Ok(_) => {}
+            Err(m) => out.error(n, "致困原因", m),
+        }
+    }
+    if causes.is_empty() {
+        causes.push(Cause::Other);
+    }
+    let text = |k: &str| {
+        Some(get(k))
+            .filter(|t| !t.is_empty())
+            .map(|t| t.chars().take(2000).collect::<String>())
+            .unwrap_or_else(|| "（历史档案导入，未记载）".into())
+    };
+    let entered_on = date_cell(n, "建档日期", &get("entered_on"), today, out);
+    if entered_on.is_none() && get("entered_on").is_empty() {
+        out.error(n, "建档日期", "建档日期不能为空");
+    }
+    let reviewed_on = date_cell(n, "最近复核日期", &get("reviewed_on"), today, out);
+    let exited_on = date_cell(n, "解困日期", &get("exited_on"), today, out);
+    let reason = match get("exit_reason") {
+        r if r.is_empty() => None,
+        r => coded::<ExitReason>(&r, ExitReason::Other)
+            .map_err(|m| out.error(n, "解困原因", m))
+            .ok(),
+    };
+    if exited_on.is_some() && reason.is_none() && get("exit_reason").is_empty() {
+        out.error(n, "解困原因", "填写了解困日期，请填写解困原因");
+    }
+    if reason.is_some() && exited_on.is_none() && get("exited_on").is_empty() {
+        out.error(n, "解困日期", "填写了解困原因，请填写解困日期");
+    }
+    for (label, d) in [("最近复核日期", reviewed_on), ("解困日期", exited_on)] {
+        if let (Some(d), Some(e)) = (d, entered_on)
+            && d < e
+        {
+            out.error(n, label, format!("{label}{d}早于建档日期{e}"));
+        }
+    }
+    if out.issues.len() != before {
+        return;
+    }
+    if let (
+        Some(name),
+        Some(id),
+        Some(size),
+        Some(income),
+        Some(rigid),
+        Some(sudden),
+        Some(tier),
+        Some(entered_on),
+    ) = (name, id, size, income, rigid, sudden, tier, entered_on)
+    {
+        out.ok.push((
+            n,
+            FileRow {
+                org,
+                name,
+                id,
+                size,
+                income,
+                rigid,
+                sudden,
+                tier,
+                causes,
+                plan: text("plan"),
+                measures: text("measures"),
+                entered_on,
+                reviewed_on,
+                exit: exited_on.zip(reason),
+            },
+        ));
+    }
+}
+
+/// Hardship files kept before the platform: each row a household filed then, its worker a
+/// registered member; active ones hold the person's one active file. A row is known again by
+/// its worker and day of entry.
+pub async fn import_files(
+    reg: &Registry,
+    actor: &Actor,
+    sheet: Sheet,
+    opts: &ImportOptions,
+) -> AppResult<KindResult> {
+    let db = &reg.db;
+    let scope = &actor.scope;
+    let today = chrono::Local::now().date_naive();
+    let mut out = Checked::new();
+    for (n, row) in &sheet.rows {
+        check_file_row(&sheet.header, *n, row, today, &mut out);
+    }
+    let unions: HashMap<String, crate::registry::orgs::Org> = {
+        let mut m = HashMap::new();
+        let codes: HashSet<String> = out.ok.iter().map(|(_, r)| r.org.clone()).collect();
+        for code in codes {
+            if let Ok(o) = crate::registry::orgs::get_by_code(db, scope, &code).await {
+                m.insert(code, o);
+            }
+        }
+        m
+    };
+    let mut regions: HashMap<i64, String> = HashMap::new();
+    for o in unions.values() {
+        if let Some(r) = super::hardship::region_of(db, o).await? {
+            regions.insert(o.id, r);
+        }
+    }
+    let hashes: Vec<Vec<u8>> = out
+        .ok
+        .iter()
+        .map(|(_, r)| {
+            reg.keys
+                .blind_index(crate::registry::members::ID_DOMAIN, r.id.as_str())
+        })
+        .collect();
+    let mut members: HashMap<Vec<u8>, (i64, String)> = HashMap::new();
+    for chunk in hashes.chunks(500) {
+        let sql = format!(
+            "SELECT id_hash, id, name FROM members WHERE id_hash IN ({})",
+            crate::db::in_list(chunk.len())
+        );
+        let mut q = sqlx::query_as::<_, (Vec<u8>, i64, String)>(&sql);
+        for h in chunk {
+            q = q.bind(h.clone());
+        }
+        for (h, id, name) in q.fetch_all(db.pool()).await? {
+            members.insert(h, (id, name));
+        }
+    }
+    // Who holds an active file now, and the files already there (worker, entry day).
+    let active: HashSet<String> = sqlx::query_scalar::<_, String>(
+        "SELECT active_key FROM hardship_persons WHERE active_key IS NOT NULL",
+    )
+    .fetch_all(db.pool())
+    .await?
+    .into_iter()
+    .collect();
+    let known: HashSet<(i64, String)> = sqlx::query_as::<_, (i64, String)>(
+        "SELECT p.member_id, f.entered_on FROM hardship_persons p JOIN hardship_files f ON f.id = p.file_id \
+         WHERE p.member_id IS NOT NULL AND p.relation = 'self'",
+    )
+    .fetch_all(db.pool())
+    .await?
+    .into_iter()
+    .collect();
+    let mut seen: HashMap<(i64, NaiveDate), usize> = HashMap::new();
+    let mut active_rows: HashMap<i64, usize> = HashMap::new();
+    let mut keep: Vec<(usize, FileRow, i64, String)> = Vec::new();
+    let mut unchanged = 0u64;
+    for ((n, r), hash) in std::mem::take(&mut out.ok).into_iter().zip(hashes) {
+        let Some(org) = unions.get(&r.org) else {
+            out.error(
+                n,
+                "建档工会代码",
+                format!("工会代码“{}”不存在或不在您的管理范围内", r.org),
+            );
+            continue;
+        };
+        let Some((member, roster_name)) = members.get(&hash).cloned() else {
+            out.error(n, "身份证号", "不是在册会员：请先导入或登记该会员");
+            continue;
+        };
+        if roster_name != r.name {
+            out.error(
+                n,
+                "困难职工姓名",
+                format!("与会员名册中该身份证号的姓名“{roster_name}”不一致"),
+            );
+            continue;
+        }
+        if let Some(first) = seen.insert((member, r.entered_on), n) {
+            out.issues.push(RowIssue::repeat(
+                n,
+                first,
+                "建档日期",
+                format!("与第{first}行是同一职工同一天建的档"),
+            ));
+            continue;
+        }
+        if known.contains(&(member, r.entered_on.to_string())) {
+            unchanged += 1;
+            continue;
+        }
+        let key = hex::encode(&hash);
+        if r.exit.is_none() {
+            if active.contains(&key) {
+                out.error(
+                    n,
+                    "身份证号",
+                    "该职工已有在档的困难职工档案，一人只能在一份在档档案中",
+                );
+                continue;
+            }
+            if let Some(first) = active_rows.insert(member, n) {
+                out.issues.push(RowIssue::repeat(
+                    n,
+                    first,
+                    "身份证号",
+                    format!("与第{first}行是同一职工，一人只能有一份在档档案"),
+                ));
+                continue;
+            }
+        }
+        let region = regions.get(&org.id).cloned().unwrap_or_default();
+        keep.push((n, r, member, region));
+    }
+    if !should_commit(opts, &out.issues) {
+        return Ok(KindResult::from_sheet(sheet, out.issues, None));
+    }
+    let bad = rows_with_errors(&out.issues);
+    keep.retain(|(n, ..)| !bad.contains(n));
+    let written = Written {
+        inserted: keep.len() as u64,
+        updated: 0,
+        unchanged,
+    };
+    if !keep.is_empty() {
+        write_files(reg, actor, &keep, &unions).await?;
+    }
+    Ok(KindResult::from_sheet(sheet, out.issues, Some(written)))
+}
+
+async fn write_files(
+    reg: &Registry,
+    actor: &Actor,
+    keep: &[(usize, FileRow, i64, String)],
+    unions: &HashMap<String, crate::registry::orgs::Org>,
+) -> AppResult<()> {
+    use super::hardship::{CASE as FILE_CASE, next_review};
+    let now = crate::db::now_ms();
+    let (mut files, mut persons, mut events) = (Vec::new(), Vec::new(), Vec::new());
+    let member_hash: HashMap<i64, Vec<u8>> = {
+        let ids: Vec<i64> = keep.iter().map(|k| k.2).collect();
+        let mut m = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let sql = format!(
+                "SELECT id, id_hash FROM members WHERE id IN ({})",
+                crate::db::in_list(chunk.len())
+            );
+            let mut q = sqlx::query_as::<_, (i64, Vec<u8>)>(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            m.extend(q.fetch_all(reg.db.pool()).await?);
+        }
+        m
+    };
+    for (_, r, member, region) in keep {
+        let org = &unions[&r.org];
+        let id = new_id();
+        let last_check = r.reviewed_on.unwrap_or(r.entered_on);
+        let status = if r.exit.is_some() { "exited" } else { "active" };
+        files.push(vec![
+            Val::I(id),
+            Val::I(org.id),
+            Val::T(Some(org.path.clone())),
+            Val::T(Some(region.clone())),
+            Val::I(i64::from(chrono::Datelike::year(&r.entered_on))),
+            Val::I(r.size),
+            Val::I(r.income.0),
+            Val::I(r.rigid.0),
+            Val::I(r.sudden.0),
+            Val::T(Some(r.tier.code().into())),
+            Val::T(Some(format!(
+                "按历史档案记载认定为{}（历史导入）",
+                r.tier.label()
+            ))),
+            Val::T(Some(
+                r.causes
+                    .iter()
+                    .map(|c| c.code())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )),
+            Val::T(Some(r.plan.clone())),
+            Val::T(Some(r.measures.clone())),
+            Val::T(Some(r.entered_on.to_string())),
+            Val::T(Some(next_review(last_check).to_string())),
+            Val::T(r.reviewed_on.map(|d| d.to_string())),
+            Val::T(r.exit.map(|e| e.0.to_string())),
+            Val::T(r.exit.map(|e| e.1.code().to_string())),
+            Val::T(Some(status.into())),
+            Val::I(now),
+            Val::I(now),
+        ]);
+        persons.push(vec![
+            Val::I(new_id()),
+            Val::I(id),
+            Val::I(*member),
+            Val::T(Some("self".into())),
+            Val::T(Some("healthy".into())),
+            Val::T(Some("none".into())),
+            Val::T(Some("other".into())),
+            Val::T(r.exit.is_none().then(|| hex::encode(&member_hash[member]))),
+        ]);
+        let mut steps = vec![(r.entered_on, "enter", None, "active")];
+        if let Some(d) = r.reviewed_on {
+            steps.push((d, "review", Some("active"), "active"));
+        }
+        if let Some((d, _)) = r.exit {
+            steps.push((d, "exit", Some("active"), "exited"));
+        }
+        for (on, action, from, to) in steps {
+            events.push(history::bulk_row(
+                FILE_CASE,
+                id,
+                on,
+                BY,
+                action,
+                from,
+                to,
+                "{}".into(),
+            ));
+        }
+    }
+    let mut tx = reg.db.begin_write().await?;
+    let backend = tx_backend(&tx);
+    insert_rows(
+        &mut tx,
+        backend,
+        "hardship_files",
+        &[
+            "id",
+            "org_id",
+            "org_path",
+            "region_code",
+            "assessed_year",
+            "household_size",
+            "income_fen",
+            "rigid_fen",
+            "sudden_fen",
+            "tier",
+            "tier_reason",
+            "causes",
+            "plan",
+            "measures",
+            "entered_on",
+            "review_due",
+            "reviewed_on",
+            "exited_on",
+            "exit_reason",
+            "status",
+            "created_at",
+            "updated_at",
+        ],
+        files,
+    )
+    .await?;
+    insert_rows(
+        &mut tx,
+        backend,
+        "hardship_persons",
+        &[
+            "id",
+            "file_id",
+            "member_id",
+            "relation",
+            "health",
+            "schooling",
+            "work",
+            "active_key",
+        ],
+        persons,
+    )
+    .await
+    .map_err(|e| {
+        if e.is_unique_violation() {
+            AppError::conflict(
+                "HARDSHIP_PERSON_ON_FILE",
+                "其中有职工刚刚已由他人建档，一人只能在一份在档档案中：请重新导入",
+            )
+        } else {
+            e
+        }
+    })?;
+    insert_rows(
+        &mut tx,
+        backend,
+        "case_events",
+        history::BULK_COLUMNS,
+        events,
+    )
+    .await?;
+    audit::record_tx(
+        &mut tx,
+        actor,
+        now,
+        Event::new("hardship.history_import").detail(serde_json::json!({"files": keep.len()})),
+    )
+    .await?;
+    tx.commit().await.map_err(AppError::from)
+}

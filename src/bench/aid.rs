@@ -46,6 +46,13 @@ async fn fund_rows(
     if units.is_empty() {
         return Err(AppError::invalid("测评需要单位数据：请先运行 gonghui demo"));
     }
+    // The demo's own receipts stay; the bench adds employer-months it has not.
+    let taken: std::collections::HashSet<(i64, String)> =
+        sqlx::query_as::<_, (i64, String)>("SELECT unit_id, period FROM fund_receipts")
+            .fetch_all(db.pool())
+            .await?
+            .into_iter()
+            .collect();
     let now = crate::db::now_ms();
     let months: Vec<chrono::NaiveDate> = (0..1200)
         .filter_map(|back| {
@@ -58,9 +65,13 @@ async fn fund_rows(
     let backend = db.backend();
     let mut tx = db.begin_write().await?;
     'months: for month in &months {
+        let period = month.format("%Y-%m").to_string();
         for (unit, path) in &units {
-            if seq as usize >= receipts {
+            if seq as usize + taken.len() >= receipts {
                 break 'months;
+            }
+            if taken.contains(&(*unit, period.clone())) {
+                continue;
             }
             seq += 1;
             let fen = 100_000 + (seq * 7_919 % 900_000) as i64;
@@ -70,7 +81,7 @@ async fn fund_rows(
                 Val::I(*unit),
                 Val::I(city.id),
                 Val::T(Some(path.clone())),
-                Val::T(Some(month.format("%Y-%m").to_string())),
+                Val::T(Some(period.clone())),
                 Val::I(fen),
                 Val::N(None),
                 Val::T(None),
@@ -80,7 +91,14 @@ async fn fund_rows(
                 Val::I(now),
             ]);
             if rows.len() == 10_000 {
-                insert_rows(&mut tx, backend, "fund_receipts", RECEIPT_COLS, std::mem::take(&mut rows)).await?;
+                insert_rows(
+                    &mut tx,
+                    backend,
+                    "fund_receipts",
+                    RECEIPT_COLS,
+                    std::mem::take(&mut rows),
+                )
+                .await?;
             }
         }
     }
@@ -93,8 +111,19 @@ async fn fund_rows(
         let policy = match policies.get(&year) {
             Some(p) => *p,
             None => {
-                let id = new_id();
-                sqlx::query(
+                let found: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM fund_policies WHERE org_id = $1 AND year = $2",
+                )
+                .bind(city.id)
+                .bind(year)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(id) = found {
+                    policies.insert(year, id);
+                    id
+                } else {
+                    let id = new_id();
+                    sqlx::query(
                     "INSERT INTO fund_policies (id, org_id, org_path, year, refund_pct, requires_union, set_by, set_at) VALUES ($1,$2,$3,$4,100,1,'测评',$5)",
                 )
                 .bind(id)
@@ -104,8 +133,9 @@ async fn fund_rows(
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                policies.insert(year, id);
-                id
+                    policies.insert(year, id);
+                    id
+                }
             }
         };
         let (unit, path) = &units[i % units.len()];
@@ -127,7 +157,14 @@ async fn fund_rows(
             Val::I(now),
         ]);
         if rows.len() == 10_000 {
-            insert_rows(&mut tx, backend, "fund_refunds", REFUND_COLS, std::mem::take(&mut rows)).await?;
+            insert_rows(
+                &mut tx,
+                backend,
+                "fund_refunds",
+                REFUND_COLS,
+                std::mem::take(&mut rows),
+            )
+            .await?;
         }
     }
     insert_rows(&mut tx, backend, "fund_refunds", REFUND_COLS, rows).await?;
@@ -521,7 +558,10 @@ pub async fn run(config: &Config, sizes: Sizes, rounds: usize) -> AppResult<()> 
     };
     for (label, period) in [
         ("funds figures: the city, this year", &year),
-        ("funds figures: the city, last year (money held summed from the lines)", &last_year),
+        (
+            "funds figures: the city, last year (money held summed from the lines)",
+            &last_year,
+        ),
     ] {
         let mut t = Vec::new();
         let mut shown = String::new();

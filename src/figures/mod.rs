@@ -93,6 +93,39 @@ pub struct FigureValue {
     pub drill: Option<String>,
 }
 
+impl FigureValue {
+    /// A figure of `module` as counted, shown with its unit (not yet compared with a year
+    /// earlier: `previous` and `change_percent` are filled by whoever compares).
+    #[allow(clippy::too_many_arguments)]
+    pub fn of(
+        module: &str,
+        key: &str,
+        label: &str,
+        unit: FigureUnit,
+        definition: &str,
+        amount: Amount,
+        parts: Vec<FigurePart>,
+        drill: Option<String>,
+    ) -> FigureValue {
+        FigureValue {
+            key: key.into(),
+            module: module.into(),
+            label: label.into(),
+            unit,
+            unit_label: unit.label().into(),
+            definition: definition.into(),
+            value: amount.number(),
+            display: amount.display(unit),
+            numerator: None,
+            denominator: None,
+            previous: None,
+            change_percent: None,
+            parts,
+            drill,
+        }
+    }
+}
+
 /// A figure's value before it is shown.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Amount {

@@ -127,33 +127,6 @@ pub async fn held_at(
         .collect())
 }
 
-fn value(
-    key: &str,
-    label: &str,
-    unit: FigureUnit,
-    definition: &str,
-    amount: Amount,
-    parts: Vec<FigurePart>,
-    drill: Option<String>,
-) -> FigureValue {
-    FigureValue {
-        key: key.into(),
-        module: super::MODULE.into(),
-        label: label.into(),
-        unit,
-        unit_label: unit.label().into(),
-        definition: definition.into(),
-        value: amount.number(),
-        display: amount.display(unit),
-        numerator: None,
-        denominator: None,
-        previous: None,
-        change_percent: None,
-        parts,
-        drill,
-    }
-}
-
 pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<FigureValue>> {
     let today = chrono::Local::now().date_naive();
     let (t, held) = tokio::try_join!(
@@ -178,7 +151,8 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
         })
         .collect();
     Ok(vec![
-        value(
+        FigureValue::of(
+            super::MODULE,
             "funds.receipts",
             "税务代收工会经费",
             FigureUnit::Yuan,
@@ -187,7 +161,8 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
             Vec::new(),
             receipts.clone(),
         ),
-        value(
+        FigureValue::of(
+            super::MODULE,
             "funds.paying_firms",
             "缴纳工会经费单位（家）",
             FigureUnit::Employers,
@@ -196,7 +171,8 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
             Vec::new(),
             receipts,
         ),
-        value(
+        FigureValue::of(
+            super::MODULE,
             "funds.refund_times",
             "返还小微企业工会经费（家次）",
             FigureUnit::EmployerTimes,
@@ -205,7 +181,8 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
             Vec::new(),
             refunds.clone(),
         ),
-        value(
+        FigureValue::of(
+            super::MODULE,
             "funds.refund_firms",
             "返还小微企业工会经费（家）",
             FigureUnit::Employers,
@@ -214,7 +191,8 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
             Vec::new(),
             refunds.clone(),
         ),
-        value(
+        FigureValue::of(
+            super::MODULE,
             "funds.refund_amount",
             "返还小微企业工会经费金额",
             FigureUnit::Yuan,
@@ -223,7 +201,8 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
             Vec::new(),
             refunds,
         ),
-        value(
+        FigureValue::of(
+            super::MODULE,
             "funds.grants",
             "补助下级工会金额",
             FigureUnit::Yuan,
@@ -232,7 +211,8 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
             Vec::new(),
             Some(format!("/api/v1/funds/grants?{q}")),
         ),
-        value(
+        FigureValue::of(
+            super::MODULE,
             "funds.held",
             "资金余额（期末）",
             FigureUnit::Yuan,

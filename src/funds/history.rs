@@ -186,29 +186,9 @@ pub async fn import(
     let mut keep: Vec<(usize, Row, i64, String)> = Vec::new();
     let mut unchanged = 0u64;
     for (n, r) in std::mem::take(&mut out.ok) {
-        let Some(e) = employers.find(&r.uscc) else {
-            out.error(
-                n,
-                "统一社会信用代码",
-                format!(
-                    "单位名录中没有统一社会信用代码为 {} 的单位（或不在您的管理范围内）：请先登记该单位",
-                    r.uscc
-                ),
-            );
+        let Some(e) = employers.of_row(n, &r.uscc, &r.name, "企业名称", &mut out) else {
             continue;
         };
-        if !r.name.is_empty()
-            && crate::types::normalize_name(&r.name).ok().as_deref() != Some(e.name.as_str())
-        {
-            out.warning(
-                n,
-                "企业名称",
-                format!(
-                    "名录中该代码的单位名称为“{}”，与本行“{}”不一致；按代码导入",
-                    e.name, r.name
-                ),
-            );
-        }
         if e.small_micro == 0 {
             out.warning(
                 n,

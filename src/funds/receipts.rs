@@ -218,7 +218,42 @@ impl Employers {
         })
     }
 
-    pub(super) fn find(&self, uscc: &str) -> Option<&Employer> {
+    /// The employer a row names by `uscc`, or the row's error; a name other than the
+    /// registry's is a warning in `name_column` (the code decides).
+    pub(super) fn of_row<R>(
+        &self,
+        n: usize,
+        uscc: &str,
+        name: &str,
+        name_column: &str,
+        out: &mut Checked<R>,
+    ) -> Option<&Employer> {
+        let Some(e) = self.find(uscc) else {
+            out.error(
+                n,
+                "统一社会信用代码",
+                format!(
+                    "单位名录中没有统一社会信用代码为 {uscc} 的单位（或不在您的管理范围内）：请先登记该单位"
+                ),
+            );
+            return None;
+        };
+        if !name.is_empty()
+            && crate::types::normalize_name(name).ok().as_deref() != Some(e.name.as_str())
+        {
+            out.warning(
+                n,
+                name_column,
+                format!(
+                    "名录中该代码的单位名称为“{}”，与本行“{name}”不一致；按代码导入",
+                    e.name
+                ),
+            );
+        }
+        Some(e)
+    }
+
+    fn find(&self, uscc: &str) -> Option<&Employer> {
         let e = self.by_uscc.get(uscc)?;
         // Employers without a union are seen by the federation of their area.
         let seen = match (&e.org_path, &e.region, &self.uncovered) {
@@ -269,29 +304,9 @@ pub async fn import(
     let mut keep: Vec<(usize, Row, i64, String)> = Vec::new();
     let mut unchanged = 0u64;
     for (n, r) in std::mem::take(&mut out.ok) {
-        let Some(e) = employers.find(&r.uscc) else {
-            out.error(
-                n,
-                "统一社会信用代码",
-                format!(
-                    "单位名录中没有统一社会信用代码为 {} 的单位（或不在您的管理范围内）：请先登记该单位",
-                    r.uscc
-                ),
-            );
+        let Some(e) = employers.of_row(n, &r.uscc, &r.name, "单位名称", &mut out) else {
             continue;
         };
-        if !r.name.is_empty()
-            && crate::types::normalize_name(&r.name).ok().as_deref() != Some(e.name.as_str())
-        {
-            out.warning(
-                n,
-                "单位名称",
-                format!(
-                    "名录中该代码的单位名称为“{}”，与本行“{}”不一致；按代码导入",
-                    e.name, r.name
-                ),
-            );
-        }
         let key = (e.id, r.period.to_string());
         if let Some(first) = seen.get(&key) {
             out.issues.push(RowIssue::repeat(

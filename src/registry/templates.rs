@@ -35,6 +35,8 @@ fn list_for(kind: ImportKind, key: &str) -> Option<Vec<&'static str>> {
         (ImportKind::Petitions, "reply_method") => vec!["书面", "电话", "面谈", "短信", "会员端"],
         (ImportKind::AidPayouts, "kind") => labels::<crate::aid::campaigns::Kind>(),
         (ImportKind::AidPayouts, "form") => labels::<crate::aid::campaigns::Form>(),
+        (ImportKind::HardshipFiles, "tier") => labels::<crate::aid::hardship::Tier>(),
+        (ImportKind::HardshipFiles, "exit_reason") => labels::<crate::aid::hardship::ExitReason>(),
         (ImportKind::Disputes, "kind") => labels::<crate::casework::disputes::Kind>(),
         (ImportKind::Disputes, "source") => labels::<crate::casework::disputes::Source>(),
         (ImportKind::Disputes, "claim") => labels::<crate::casework::disputes::Claim>(),

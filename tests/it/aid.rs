@@ -1505,3 +1505,106 @@ async fn the_console_files_a_household_and_lifts_it_out() {
         "{s}: {html}"
     );
 }
+
+#[tokio::test]
+async fn hardship_files_kept_before_come_in_from_a_spreadsheet_and_hold_the_one_active_file() {
+    let app = spawn_app().await;
+    aid_tree(&app).await;
+    let a = enroll(&app, "档案职工甲", 601, "U1").await;
+    enroll(&app, "档案职工乙", 603, "U3").await;
+    let (ida, idb) = (
+        id_number("340402", "19800101", 601),
+        id_number("340402", "19800101", 603),
+    );
+    let py = today(&app).year() - 1;
+    let header = "困难职工档案\n建档工会代码,困难职工姓名,身份证号,家庭人口,家庭年收入,困难类别,致困原因,建档日期,最近复核日期,解困日期,解困原因\n";
+    let bad = format!(
+        "{header}\
+         X9,档案职工甲,{ida},3,8000,深度困难,因病,2022-03-01,,,\n\
+         U1,不在册,{stranger},3,8000,深度困难,因病,2022-03-01,,,\n\
+         U1,错名字,{ida},3,8000,深度困难,因病,2022-03-01,,,\n\
+         U1,档案职工甲,{ida},0,8000,深度困难,因病,2022-03-01,,,\n\
+         U1,档案职工甲,{ida},3,8000,很困难,因病,2022-03-01,,,\n\
+         U1,档案职工甲,{ida},3,8000,深度困难,因病,2022-03-01,,2023-06-30,\n\
+         U1,档案职工甲,{ida},3,8000,深度困难,因病,2022-03-01,2021-01-01,,\n\
+         U3,档案职工乙,{idb},3,9000,相对困难,因学,{py}-09-01,,,\n\
+         U3,档案职工乙,{idb},3,9000,相对困难,因学,{py}-10-01,,,\n",
+        stranger = id_number("340402", "19800101", 605),
+    );
+    let s = app
+        .import("hardship_files", "bad.csv", bad.into_bytes(), "")
+        .await;
+    assert_eq!(s["outcome"]["committed"], false, "{s}");
+    let said = s.to_string();
+    for words in [
+        "“X9”不存在或不在您的管理范围内",
+        "不是在册会员",
+        "姓名“档案职工甲”不一致",
+        "家庭人口应为1至20的整数",
+        "“很困难”无法识别",
+        "填写了解困日期，请填写解困原因",
+        "早于建档日期",
+        "一人只能有一份在档档案",
+    ] {
+        assert!(said.contains(words), "{words}: {said}");
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM hardship_files").await, 0);
+
+    let good = format!(
+        "{header}\
+         U1,档案职工甲,{ida},3,8000,深度困难,因病、因学,2022-03-01,,2023-06-30,收入提高\n\
+         U1,档案职工甲,{ida},2,6000,深度困难,因病,{py}-05-01,{py}-11-01,,\n\
+         U3,档案职工乙,{idb},4,20000,相对困难,因学,{py}-09-01,,,\n",
+    );
+    let o = app.import_ok("hardship_files", &good).await;
+    assert_eq!(o["inserted"], 3, "{o}");
+    let o = app.import_ok("hardship_files", &good).await;
+    assert_eq!(
+        (o["inserted"].as_i64(), o["unchanged"].as_i64()),
+        (Some(0), Some(3)),
+        "{o}"
+    );
+    let (_, figs) = app
+        .get(&format!(
+            "/api/v1/figures?org=C&from={py}-01-01&to={py}-12-31"
+        ))
+        .await;
+    let get = |key: &str| {
+        figs["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == key)
+            .unwrap()["value"]
+            .as_f64()
+            .unwrap()
+    };
+    assert_eq!(
+        (
+            get("hardship.households"),
+            get("hardship.persons"),
+            get("hardship.entered")
+        ),
+        (2.0, 6.0, 2.0)
+    );
+    let (_, figs) = app
+        .get("/api/v1/figures?org=C&from=2023-01-01&to=2023-12-31")
+        .await;
+    let exited = figs["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["key"] == "hardship.exited")
+        .unwrap()["value"]
+        .as_f64();
+    assert_eq!(exited, Some(1.0));
+    // The imported active file holds the person: a second one is refused.
+    let (s, v) = app
+        .post("/api/v1/aid/files", household(&a, "3000", vec![]))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("HARDSHIP_PERSON_ON_FILE")),
+        "{v}"
+    );
+}

@@ -34,6 +34,8 @@ pub enum ImportKind {
     FundReceipts,
     /// Aid paid in earlier years (帮扶发放台账).
     AidPayouts,
+    /// Hardship files kept before the platform (困难职工档案).
+    HardshipFiles,
     /// Refunds to small firms paid in earlier years (小微企业经费返还台账).
     FundRefunds,
 }
@@ -48,9 +50,10 @@ impl ImportKind {
             "disputes" => Ok(ImportKind::Disputes),
             "fund_receipts" => Ok(ImportKind::FundReceipts),
             "aid_payouts" => Ok(ImportKind::AidPayouts),
+            "hardship_files" => Ok(ImportKind::HardshipFiles),
             "fund_refunds" => Ok(ImportKind::FundRefunds),
             _ => Err(AppError::bad_request(format!(
-                "导入类型“{s}”无效，可选 orgs、units、members、petitions、disputes、fund_receipts、aid_payouts、fund_refunds"
+                "导入类型“{s}”无效，可选 orgs、units、members、petitions、disputes、fund_receipts、aid_payouts、hardship_files、fund_refunds"
             ))),
         }
     }
@@ -64,6 +67,7 @@ impl ImportKind {
             ImportKind::Disputes => "disputes",
             ImportKind::FundReceipts => "fund_receipts",
             ImportKind::AidPayouts => "aid_payouts",
+            ImportKind::HardshipFiles => "hardship_files",
             ImportKind::FundRefunds => "fund_refunds",
         }
     }
@@ -77,6 +81,7 @@ impl ImportKind {
             ImportKind::Disputes => "调解与法律援助（历史）",
             ImportKind::FundReceipts => "税务代收工会经费",
             ImportKind::AidPayouts => "帮扶发放（历史）",
+            ImportKind::HardshipFiles => "困难职工档案（历史）",
             ImportKind::FundRefunds => "小微企业经费返还（历史）",
         }
     }
@@ -90,6 +95,7 @@ impl ImportKind {
             ImportKind::Disputes => crate::casework::import::DISPUTE_COLUMNS,
             ImportKind::FundReceipts => crate::funds::receipts::COLUMNS,
             ImportKind::AidPayouts => crate::aid::import::PAYOUT_COLUMNS,
+            ImportKind::HardshipFiles => crate::aid::import::FILE_COLUMNS,
             ImportKind::FundRefunds => crate::funds::history::COLUMNS,
         }
     }
@@ -414,6 +420,7 @@ pub async fn run(
         | ImportKind::Disputes
         | ImportKind::FundReceipts
         | ImportKind::AidPayouts
+        | ImportKind::HardshipFiles
         | ImportKind::FundRefunds => {
             let (p2, d2) = (progress.clone(), data.clone());
             let sheet = tokio::task::spawn_blocking(move || read_sheet(kind, &d2, &p2))
@@ -432,6 +439,9 @@ pub async fn run(
                 }
                 ImportKind::AidPayouts => {
                     crate::aid::import::import_payouts(reg, actor, sheet, opts).await?
+                }
+                ImportKind::HardshipFiles => {
+                    crate::aid::import::import_files(reg, actor, sheet, opts).await?
                 }
                 ImportKind::FundRefunds => {
                     crate::funds::history::import(reg, actor, sheet, opts).await?

@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::{Ctx, Form, PageResult, Pager, Shell, done, field, render};
+use super::{Ctx, Form, PageResult, Pager, Shell, after_form, done, field, problem, render};
 use crate::aid::MODULE;
 use crate::aid::campaigns::{self, Application, ApplicationDetail, ApplicationFilter, Campaign};
 use crate::aid::hardship::{self, FileFilter, HardshipFile, HouseholdPerson};
@@ -314,15 +314,10 @@ async fn act_on_line(
         .await
         .map(|_| ()),
     };
-    match result {
-        Ok(()) => done(&format!("/aid/batches/{id}"), "saved"),
-        Err(e)
-            if e.status().is_client_error() && e.status() != axum::http::StatusCode::NOT_FOUND =>
-        {
-            batch_view(&st, &ctx, id, None, Some(problem(&e))).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    after_form(result.map(|_| format!("/aid/batches/{id}")), |m| {
+        batch_view(&st, &ctx, id, None, Some(m))
+    })
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -537,15 +532,6 @@ struct DecisionForm {
     version: Option<i64>,
 }
 
-/// The words of a refusal with its field problems.
-fn problem(e: &AppError) -> String {
-    let mut m = e.message().to_string();
-    for i in e.fields() {
-        m.push_str(&format!("；{}：{}", i.field, i.message));
-    }
-    m
-}
-
 async fn decide(
     State(st): State<AppState>,
     ctx: Ctx,
@@ -560,15 +546,13 @@ async fn decide(
         version: f.version.unwrap_or(-1),
     };
     let actor = ctx.caller.actor(&st.reg.keys);
-    match campaigns::decide(&st.reg.db, &actor, id, &input, st.today(), st.auth.now()).await {
-        Ok(_) => done(&format!("/aid/applications/{id}"), "saved"),
-        Err(e)
-            if e.status().is_client_error() && e.status() != axum::http::StatusCode::NOT_FOUND =>
-        {
-            application_page(&st, &ctx, id, Some(problem(&e))).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    after_form(
+        campaigns::decide(&st.reg.db, &actor, id, &input, st.today(), st.auth.now())
+            .await
+            .map(|_| format!("/aid/applications/{id}")),
+        |m| application_page(&st, &ctx, id, Some(m)),
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -588,15 +572,13 @@ async fn object(
         text: f.text.unwrap_or_default(),
     };
     let actor = ctx.caller.actor(&st.reg.keys);
-    match campaigns::object(&st.reg.db, &actor, id, &input, st.today(), st.auth.now()).await {
-        Ok(_) => done(&format!("/aid/applications/{id}"), "saved"),
-        Err(e)
-            if e.status().is_client_error() && e.status() != axum::http::StatusCode::NOT_FOUND =>
-        {
-            application_page(&st, &ctx, id, Some(problem(&e))).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    after_form(
+        campaigns::object(&st.reg.db, &actor, id, &input, st.today(), st.auth.now())
+            .await
+            .map(|_| format!("/aid/applications/{id}")),
+        |m| application_page(&st, &ctx, id, Some(m)),
+    )
+    .await
 }
 
 // ---------- hardship files ----------
@@ -772,15 +754,13 @@ async fn review_file(
         version: f.version.unwrap_or(-1),
     };
     let actor = ctx.caller.actor(&st.reg.keys);
-    match hardship::review(&st.reg.db, &actor, id, &input, st.today(), st.auth.now()).await {
-        Ok(_) => done(&format!("/aid/files/{id}"), "saved"),
-        Err(e)
-            if e.status().is_client_error() && e.status() != axum::http::StatusCode::NOT_FOUND =>
-        {
-            file_view(&st, &ctx, id, Some(problem(&e))).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    after_form(
+        hardship::review(&st.reg.db, &actor, id, &input, st.today(), st.auth.now())
+            .await
+            .map(|_| format!("/aid/files/{id}")),
+        |m| file_view(&st, &ctx, id, Some(m)),
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -806,15 +786,13 @@ async fn exit_file(
         version: f.version.unwrap_or(-1),
     };
     let actor = ctx.caller.actor(&st.reg.keys);
-    match hardship::exit(&st.reg.db, &actor, id, &input, st.today(), st.auth.now()).await {
-        Ok(_) => done(&format!("/aid/files/{id}"), "saved"),
-        Err(e)
-            if e.status().is_client_error() && e.status() != axum::http::StatusCode::NOT_FOUND =>
-        {
-            file_view(&st, &ctx, id, Some(problem(&e))).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    after_form(
+        hardship::exit(&st.reg.db, &actor, id, &input, st.today(), st.auth.now())
+            .await
+            .map(|_| format!("/aid/files/{id}")),
+        |m| file_view(&st, &ctx, id, Some(m)),
+    )
+    .await
 }
 
 /// How many other household members the new-file form has rows for.

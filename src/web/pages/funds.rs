@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use chrono::Datelike;
 use serde::Deserialize;
 
-use super::{Ctx, Form, PageResult, Pager, Shell, done, field, render};
+use super::{Ctx, Form, PageResult, Pager, Shell, after_form, field, render};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::funds::MODULE;
@@ -149,15 +149,6 @@ async fn funds_page(
     funds_view(&st, &ctx, &q, None).await
 }
 
-/// The words of a refusal with its field problems.
-fn problem(e: &AppError) -> String {
-    let mut m = e.message().to_string();
-    for i in e.fields() {
-        m.push_str(&format!("；{}：{}", i.field, i.message));
-    }
-    m
-}
-
 /// After a form: back to the page with a notice, or the page again with the refusal.
 async fn after(
     st: &AppState,
@@ -165,19 +156,12 @@ async fn after(
     result: Result<(), AppError>,
     status: Option<String>,
 ) -> PageResult {
-    match result {
-        Ok(()) => done(
-            &format!("/funds?status={}", status.as_deref().unwrap_or("computed")),
-            "saved",
-        ),
-        Err(e)
-            if e.status().is_client_error() && e.status() != axum::http::StatusCode::NOT_FOUND =>
-        {
-            let q = FundsQuery { status, page: None };
-            funds_view(st, ctx, &q, Some(problem(&e))).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let to = format!("/funds?status={}", status.as_deref().unwrap_or("computed"));
+    after_form(result.map(|_| to), |m| {
+        let q = FundsQuery { status, page: None };
+        async move { funds_view(st, ctx, &q, Some(m)).await }
+    })
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -297,6 +281,9 @@ async fn grant(State(st): State<AppState>, ctx: Ctx, Form(f): Form<GrantForm>) -
 
 // ---------- 经审: the ledger, read only ----------
 
+/// Accounts the 经审 page lists at most.
+const SHOWN_ACCOUNTS: usize = 300;
+
 #[derive(Debug, Default, Deserialize)]
 struct LedgerQuery {
     account: Option<String>,
@@ -310,6 +297,8 @@ struct LedgerQuery {
 struct LedgerPage {
     shell: Shell,
     accounts: Vec<LedgerAccount>,
+    /// Accounts of the scope not listed.
+    more_accounts: usize,
     rows: Vec<PostingView>,
     account: Option<String>,
     from: Option<String>,
@@ -344,16 +333,21 @@ async fn ledger_page(
             .transpose()?,
     };
     let paging = crate::db::Paging::new(Some(page), Some(50), 50);
-    let (accounts, (rows, total)) = tokio::try_join!(
+    let (mut accounts, (rows, total)) = tokio::try_join!(
         ledger::accounts_in(db, scope),
         ledger::postings_in(db, scope, &f, &paging)
     )?;
+    // A city has an account or two for each union paid a refund or a grant: the page lists the
+    // first ones and says so; the scope switcher narrows to a union.
+    let more_accounts = accounts.len().saturating_sub(SHOWN_ACCOUNTS);
+    accounts.truncate(SHOWN_ACCOUNTS);
     let params = [
         ("account", field(&q.account)),
         ("from", field(&q.from)),
         ("to", field(&q.to)),
     ];
     render(LedgerPage {
+        more_accounts,
         shell: ctx.shell("经审账目", "ledger"),
         pager: Pager::new("/ledger", &params, page, 50, total, "笔"),
         accounts,

@@ -478,6 +478,37 @@ pub fn redirect(to: &str) -> PageResult {
     Ok(Redirect::to(to).into_response())
 }
 
+/// The words of a refusal with its field problems, as a form's page shows them.
+pub fn problem(e: &AppError) -> String {
+    let mut m = e.message().to_string();
+    for i in e.fields() {
+        m.push_str(&format!("；{}：{}", i.field, i.message));
+    }
+    m
+}
+
+/// A refusal the person can correct on the form (not a missing record).
+pub fn correctable(e: &AppError) -> bool {
+    e.status().is_client_error() && e.status() != StatusCode::NOT_FOUND
+}
+
+/// After a form: done, to the page `result` names with a notice; refused in a way the person
+/// can correct, the form's page again (`again`, given the words of the refusal); otherwise the
+/// error's own page.
+pub async fn after_form<Fut>(
+    result: Result<String, AppError>,
+    again: impl FnOnce(String) -> Fut,
+) -> PageResult
+where
+    Fut: std::future::Future<Output = PageResult>,
+{
+    match result {
+        Ok(to) => done(&to, "saved"),
+        Err(e) if correctable(&e) => again(problem(&e)).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// After a successful form: back to a page, with a notice.
 pub fn done(to: &str, notice: &str) -> PageResult {
     let sep = if to.contains('?') { '&' } else { '?' };

@@ -9,7 +9,9 @@ use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::{Ctx, Form, PageResult, Pager, Shell, done, field, render};
+use super::{
+    Ctx, Form, PageResult, Pager, Shell, after_form, correctable, done, field, problem, render,
+};
 use crate::aid::mutual::{self, Claim, ClaimStatus, Enrolment, MODULE, Plan};
 use crate::app::AppState;
 use crate::attachments::{self, Attachment};
@@ -32,20 +34,6 @@ pub fn router() -> Router<AppState> {
 
 fn yuan(fen: &i64) -> String {
     Fen(*fen).to_string()
-}
-
-/// The words of a refusal with its field problems.
-fn problem(e: &AppError) -> String {
-    let mut m = e.message().to_string();
-    for i in e.fields() {
-        m.push_str(&format!("；{}：{}", i.field, i.message));
-    }
-    m
-}
-
-/// A refusal a person can correct (not a missing record): shown on the page again.
-fn correctable(e: &AppError) -> bool {
-    e.status().is_client_error() && e.status() != axum::http::StatusCode::NOT_FOUND
 }
 
 /// A form's fields as typed, to show again with the refusal.
@@ -121,11 +109,11 @@ async fn create_plan(State(st): State<AppState>, ctx: Ctx, Form(pairs): Form<Typ
         review_kinds: Vec::new(),
     };
     let actor = ctx.caller.actor(&st.reg.keys);
-    match mutual::create_plan(&st.reg.db, &actor, &input, st.auth.now()).await {
-        Ok(p) => done(&format!("/mutual/plans/{}", p.id), "saved"),
-        Err(e) if correctable(&e) => plans_view(&st, &ctx, pairs, Some(problem(&e))).await,
-        Err(e) => Err(e.into()),
-    }
+    let result = mutual::create_plan(&st.reg.db, &actor, &input, st.auth.now()).await;
+    after_form(result.map(|p| format!("/mutual/plans/{}", p.id)), |m| {
+        plans_view(&st, &ctx, pairs, Some(m))
+    })
+    .await
 }
 
 // ---------- a plan ----------
@@ -415,9 +403,9 @@ async fn decide(
         version: f.version.unwrap_or(-1),
     };
     let actor = ctx.caller.actor(&st.reg.keys);
-    match mutual::decide(&st.reg.db, &actor, id, &input, st.today(), st.auth.now()).await {
-        Ok(_) => done(&format!("/mutual/claims/{id}"), "saved"),
-        Err(e) if correctable(&e) => claim_view(&st, &ctx, id, Some(problem(&e))).await,
-        Err(e) => Err(e.into()),
-    }
+    let result = mutual::decide(&st.reg.db, &actor, id, &input, st.today(), st.auth.now()).await;
+    after_form(result.map(|_| format!("/mutual/claims/{id}")), |m| {
+        claim_view(&st, &ctx, id, Some(m))
+    })
+    .await
 }
