@@ -1235,3 +1235,471 @@ async fn write_files(
     .await?;
     tx.commit().await.map_err(AppError::from)
 }
+
+// ---------- mutual-aid claims paid before the platform ----------
+
+pub const CLAIM_COLUMNS: &[Column] = &[
+    col(
+        "plan",
+        "互助计划名称",
+        &["计划名称", "互助计划"],
+        true,
+        "须先在“医疗互助”中建立该计划（往年的计划也可建立）",
+    ),
+    col(
+        "org",
+        "主办工会代码",
+        &["工会代码"],
+        true,
+        "举办该计划的工会的代码",
+    ),
+    col("name", "职工姓名", &["姓名"], true, "与会员名册一致"),
+    col(
+        "id_number",
+        "身份证号",
+        &["身份证号码"],
+        true,
+        "须为在册会员",
+    ),
+    col(
+        "illness",
+        "病种或治疗",
+        &["病种", "疾病名称"],
+        true,
+        "如：住院治疗",
+    ),
+    col(
+        "occurred_on",
+        "就诊日期",
+        &["住院日期", "治疗日期"],
+        true,
+        "日期，在计划的保障期内",
+    ),
+    col("expense", "医疗费用", &["医疗总费用", "费用"], true, "元"),
+    col(
+        "paid",
+        "赔付金额",
+        &["理赔金额", "补助金额"],
+        true,
+        "元，大于零",
+    ),
+    col(
+        "paid_on",
+        "赔付日期",
+        &["理赔日期", "发放日期"],
+        true,
+        "日期，不早于就诊日期、不晚于今天",
+    ),
+];
+
+struct ClaimRow {
+    plan: String,
+    org: String,
+    name: String,
+    id: IdCardNo,
+    illness: String,
+    occurred_on: NaiveDate,
+    expense: Fen,
+    paid: Fen,
+    paid_on: NaiveDate,
+}
+
+fn check_claim_row(
+    h: &HeaderMap,
+    n: usize,
+    row: &[String],
+    today: NaiveDate,
+    out: &mut Checked<ClaimRow>,
+) {
+    let get = |k: &str| h.get(row, k).trim().to_string();
+    let before = out.issues.len();
+    let plan = get("plan");
+    if plan.is_empty() {
+        out.error(n, "互助计划名称", "互助计划名称不能为空");
+    }
+    let org = normalize_code(&get("org"));
+    if org.is_empty() {
+        out.error(n, "主办工会代码", "主办工会代码不能为空");
+    }
+    let name = crate::types::normalize_name(&get("name"))
+        .map_err(|e| out.error(n, "职工姓名", e.message()))
+        .ok();
+    let id = IdCardNo::parse(&get("id_number"))
+        .map_err(|e| out.error(n, "身份证号", e.message()))
+        .ok();
+    let illness = get("illness");
+    if illness.is_empty() || illness.chars().count() > 100 {
+        out.error(n, "病种或治疗", "病种或治疗不能为空，且不超过100字");
+    }
+    let occurred_on = date_cell(n, "就诊日期", &get("occurred_on"), today, out);
+    let paid_on = date_cell(n, "赔付日期", &get("paid_on"), today, out);
+    for (label, key, d) in [
+        ("就诊日期", "occurred_on", occurred_on),
+        ("赔付日期", "paid_on", paid_on),
+    ] {
+        if d.is_none() && get(key).is_empty() {
+            out.error(n, label, format!("{label}不能为空"));
+        }
+    }
+    if let (Some(o), Some(p)) = (occurred_on, paid_on)
+        && p < o
+    {
+        out.error(n, "赔付日期", "赔付日期早于就诊日期");
+    }
+    let expense = yuan_cell(n, "医疗费用", &get("expense"), true, out);
+    let paid = yuan_cell(n, "赔付金额", &get("paid"), true, out);
+    if paid == Some(Fen(0)) {
+        out.error(n, "赔付金额", "赔付金额应大于零");
+    }
+    if let (Some(e), Some(p)) = (expense, paid)
+        && p > e
+    {
+        out.error(n, "赔付金额", format!("赔付金额 {p} 元大于医疗费用 {e} 元"));
+    }
+    if out.issues.len() != before {
+        return;
+    }
+    if let (Some(name), Some(id), Some(occurred_on), Some(expense), Some(paid), Some(paid_on)) =
+        (name, id, occurred_on, expense, paid, paid_on)
+    {
+        out.ok.push((
+            n,
+            ClaimRow {
+                plan,
+                org,
+                name,
+                id,
+                illness: illness.chars().take(100).collect(),
+                occurred_on,
+                expense,
+                paid,
+                paid_on,
+            },
+        ));
+    }
+}
+
+/// A plan as the claims import matches rows to it.
+#[derive(Clone)]
+struct PlanRef {
+    id: i64,
+    org_id: i64,
+    org_path: String,
+    term_start: String,
+    term_end: String,
+    cap_fen: i64,
+}
+
+/// Claims paid before the platform, each for a registered member under a plan of the platform
+/// (set up first, past terms too): within the plan's term and its cap per person (counting the
+/// member's claims already there), paid from 历年互助金 (the pool of those years is not on the
+/// books). A row is known again by its plan, member, day of treatment and amount.
+pub async fn import_claims(
+    reg: &Registry,
+    actor: &Actor,
+    sheet: Sheet,
+    opts: &ImportOptions,
+) -> AppResult<KindResult> {
+    let db = &reg.db;
+    let scope = &actor.scope;
+    let today = chrono::Local::now().date_naive();
+    let mut out = Checked::new();
+    for (n, row) in &sheet.rows {
+        check_claim_row(&sheet.header, *n, row, today, &mut out);
+    }
+    let plans: HashMap<(String, String), PlanRef> = sqlx::query_as::<
+        _,
+        (String, String, i64, i64, String, String, String, i64),
+    >(
+        "SELECT o.code, p.name, p.id, p.org_id, p.org_path, p.term_start, p.term_end, p.cap_fen \
+         FROM mutual_plans p JOIN orgs o ON o.id = p.org_id",
+    )
+    .fetch_all(db.pool())
+    .await?
+    .into_iter()
+    .filter(|r| {
+        scope.contains(&r.4) || r.4.len() < scope.path().len() && scope.path().starts_with(&r.4)
+    })
+    .map(
+        |(code, name, id, org_id, org_path, term_start, term_end, cap_fen)| {
+            (
+                (code, name),
+                PlanRef {
+                    id,
+                    org_id,
+                    org_path,
+                    term_start,
+                    term_end,
+                    cap_fen,
+                },
+            )
+        },
+    )
+    .collect();
+    let hashes: Vec<Vec<u8>> = out
+        .ok
+        .iter()
+        .map(|(_, r)| {
+            reg.keys
+                .blind_index(crate::registry::members::ID_DOMAIN, r.id.as_str())
+        })
+        .collect();
+    let mut members: HashMap<Vec<u8>, Member> = HashMap::new();
+    for chunk in hashes.chunks(500) {
+        let sql = format!(
+            "SELECT id_hash, id, name, org_id, org_path FROM members WHERE org_id IS NOT NULL AND id_hash IN ({})",
+            crate::db::in_list(chunk.len())
+        );
+        let mut q = sqlx::query_as::<_, (Vec<u8>, i64, String, i64, String)>(&sql);
+        for h in chunk {
+            q = q.bind(h.clone());
+        }
+        for (h, id, name, org_id, org_path) in q.fetch_all(db.pool()).await? {
+            members.insert(
+                h,
+                Member {
+                    id,
+                    name,
+                    org_id,
+                    org_path,
+                },
+            );
+        }
+    }
+    // What each member has had paid under each plan, and the claims already there.
+    let mut claimed: HashMap<(i64, i64), i64> = HashMap::new();
+    let mut known: HashSet<(i64, i64, String, i64)> = HashSet::new();
+    for (plan, member, occurred, fen) in sqlx::query_as::<_, (i64, i64, String, i64)>(
+        "SELECT plan_id, member_id, occurred_on, payable_fen FROM mutual_claims WHERE status <> 'rejected'",
+    )
+    .fetch_all(db.pool())
+    .await?
+    {
+        *claimed.entry((plan, member)).or_default() += fen;
+        known.insert((plan, member, occurred, fen));
+    }
+    let mut seen: HashMap<(i64, i64, NaiveDate, i64), usize> = HashMap::new();
+    let mut keep: Vec<(usize, ClaimRow, PlanRef, Member)> = Vec::new();
+    let mut unchanged = 0u64;
+    for ((n, r), hash) in std::mem::take(&mut out.ok).into_iter().zip(hashes) {
+        let Some(plan) = plans.get(&(r.org.clone(), r.plan.clone())).cloned() else {
+            out.error(
+                n,
+                "互助计划名称",
+                format!(
+                    "工会“{}”没有名为“{}”的互助计划（或不在您的管理范围内）：请先在“医疗互助”中建立该计划",
+                    r.org, r.plan
+                ),
+            );
+            continue;
+        };
+        let Some(m) = members.get(&hash).cloned() else {
+            out.error(n, "身份证号", "不是在册会员：请先导入或登记该会员");
+            continue;
+        };
+        if m.name != r.name {
+            out.error(
+                n,
+                "职工姓名",
+                format!("与会员名册中该身份证号的姓名“{}”不一致", m.name),
+            );
+            continue;
+        }
+        if !scope.contains(&m.org_path) || !m.org_path.starts_with(&plan.org_path) {
+            out.error(n, "身份证号", "该会员不在该计划或您的管理范围内");
+            continue;
+        }
+        let on = r.occurred_on.to_string();
+        if on < plan.term_start || on > plan.term_end {
+            out.error(
+                n,
+                "就诊日期",
+                format!(
+                    "就诊日期不在计划保障期（{} 至 {}）内",
+                    plan.term_start, plan.term_end
+                ),
+            );
+            continue;
+        }
+        if let Some(first) = seen.insert((plan.id, m.id, r.occurred_on, r.paid.0), n) {
+            out.issues.push(RowIssue::repeat(
+                n,
+                first,
+                "就诊日期",
+                format!("与第{first}行是同一计划、同一人、同一天的同一金额"),
+            ));
+            continue;
+        }
+        if known.contains(&(plan.id, m.id, on, r.paid.0)) {
+            unchanged += 1;
+            continue;
+        }
+        let total = claimed.entry((plan.id, m.id)).or_default();
+        if *total + r.paid.0 > plan.cap_fen {
+            out.error(
+                n,
+                "赔付金额",
+                format!(
+                    "该职工在本计划已赔付 {} 元，再赔付 {} 元将超过每人最高 {} 元",
+                    Fen(*total),
+                    r.paid,
+                    Fen(plan.cap_fen)
+                ),
+            );
+            continue;
+        }
+        *total += r.paid.0;
+        keep.push((n, r, plan, m));
+    }
+    if !should_commit(opts, &out.issues) {
+        return Ok(KindResult::from_sheet(sheet, out.issues, None));
+    }
+    let bad = rows_with_errors(&out.issues);
+    keep.retain(|(n, ..)| !bad.contains(n));
+    let written = Written {
+        inserted: keep.len() as u64,
+        updated: 0,
+        unchanged,
+    };
+    if !keep.is_empty() {
+        write_claims(reg, actor, &keep).await?;
+    }
+    Ok(KindResult::from_sheet(sheet, out.issues, Some(written)))
+}
+
+async fn write_claims(
+    reg: &Registry,
+    actor: &Actor,
+    keep: &[(usize, ClaimRow, PlanRef, Member)],
+) -> AppResult<()> {
+    use super::mutual::CASE as CLAIM_CASE;
+    let now = crate::db::now_ms();
+    let mut by_plan: BTreeMap<i64, Vec<&(usize, ClaimRow, PlanRef, Member)>> = BTreeMap::new();
+    for k in keep {
+        by_plan.entry(k.2.id).or_default().push(k);
+    }
+    let mut tx = reg.db.begin_write().await?;
+    let backend = tx_backend(&tx);
+    let (mut claims, mut events) = (Vec::new(), Vec::new());
+    for rows in by_plan.values() {
+        let plan = &rows[0].2;
+        let books = Books {
+            org_id: plan.org_id,
+            org_path: plan.org_path.clone(),
+        };
+        let total: i64 = rows.iter().map(|r| r.1.paid.0).sum();
+        let history_account =
+            ledger::ensure_account(&mut tx, &books, "mutual:history", "历年互助金", true, now)
+                .await?;
+        let paid_account =
+            ledger::ensure_account(&mut tx, &books, "mutual:paid", "已赔付互助金", false, now)
+                .await?;
+        let import = new_id();
+        let posting = ledger::post(
+            &mut tx,
+            actor,
+            &books,
+            &NewPosting {
+                on: rows.iter().map(|r| r.1.paid_on).max().expect("rows"),
+                memo: format!("历史导入：医疗互助赔付 {} 人次", rows.len()),
+                source: Some(("mutual_history", import)),
+                idempotency_key: Some(format!("mutual-history:{import}")),
+                lines: vec![
+                    Line {
+                        account_id: history_account.id,
+                        amount: Fen(-total),
+                    },
+                    Line {
+                        account_id: paid_account.id,
+                        amount: Fen(total),
+                    },
+                ],
+            },
+            None,
+            now,
+        )
+        .await?;
+        for (_, r, plan, m) in rows {
+            // A member enrolled in the plan has the history counted against the cap held there.
+            sqlx::query(
+                "UPDATE mutual_enrollees SET claimed_fen = claimed_fen + $1 WHERE plan_id = $2 AND member_id = $3",
+            )
+            .bind(r.paid.0)
+            .bind(plan.id)
+            .bind(m.id)
+            .execute(&mut *tx)
+            .await?;
+            let id = new_id();
+            claims.push(vec![
+                Val::I(id),
+                Val::I(plan.id),
+                Val::I(m.id),
+                Val::I(m.org_id),
+                Val::T(Some(m.org_path.clone())),
+                Val::T(Some(r.illness.clone())),
+                Val::T(Some(r.occurred_on.to_string())),
+                Val::I(r.expense.0),
+                Val::I(r.paid.0),
+                Val::T(Some("paid".into())),
+                Val::T(Some(r.paid_on.to_string())),
+                Val::I(posting),
+                Val::I(now),
+                Val::I(now),
+            ]);
+            for (on, action, from, to) in [
+                (r.occurred_on, "claim", None, "reviewing"),
+                (r.paid_on, "pay", Some("reviewing"), "paid"),
+            ] {
+                events.push(history::bulk_row(
+                    CLAIM_CASE,
+                    id,
+                    on,
+                    BY,
+                    action,
+                    from,
+                    to,
+                    "{}".into(),
+                ));
+            }
+        }
+    }
+    insert_rows(
+        &mut tx,
+        backend,
+        "mutual_claims",
+        &[
+            "id",
+            "plan_id",
+            "member_id",
+            "org_id",
+            "org_path",
+            "illness",
+            "occurred_on",
+            "expense_fen",
+            "payable_fen",
+            "status",
+            "paid_on",
+            "posting_id",
+            "created_at",
+            "updated_at",
+        ],
+        claims,
+    )
+    .await?;
+    insert_rows(
+        &mut tx,
+        backend,
+        "case_events",
+        history::BULK_COLUMNS,
+        events,
+    )
+    .await?;
+    audit::record_tx(
+        &mut tx,
+        actor,
+        now,
+        Event::new("mutual.history_import").detail(serde_json::json!({"claims": keep.len()})),
+    )
+    .await?;
+    tx.commit().await.map_err(AppError::from)
+}

@@ -148,6 +148,13 @@ const KINDS: &[(&str, &str, &str, &[&str])] = &[
         ],
     ),
     (
+        "mutual_history",
+        "医疗互助赔付历史导入",
+        "SELECT CAST(COUNT(*) AS TEXT), CAST(SUM(payable_fen) AS TEXT), MIN(paid_on), MAX(paid_on) FROM mutual_claims WHERE posting_id = \
+         (SELECT id FROM ledger_postings WHERE source_type = 'mutual_history' AND source_id = $1)",
+        &["赔付人次", "¥合计", "最早赔付日期", "最晚赔付日期"],
+    ),
+    (
         "ledger_posting",
         "冲销",
         "SELECT CAST(id AS TEXT), posted_on, memo FROM ledger_postings WHERE id = $1",

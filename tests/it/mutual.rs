@@ -395,3 +395,88 @@ async fn the_console_sets_up_a_plan_enrols_an_employer_and_decides_a_claim() {
         "the pool paid the claim: {html}"
     );
 }
+
+#[tokio::test]
+async fn claims_paid_before_come_in_from_a_spreadsheet_within_the_term_and_the_cap() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    unit_with_members(&app, 2).await;
+    let y = chrono::Datelike::year(&chrono::Local::now().date_naive()) - 1;
+    // Last year's plan, set up first (a past term), with a cap of 1,000 元.
+    let (s, v) = app
+        .post("/api/v1/mutual/plans", json!({
+            "org_code": "D1", "name": format!("{y}年住院互助"), "term_start": format!("{y}-01-01"), "term_end": format!("{y}-12-31"),
+            "contribution": "60", "share_pct": 50, "cap": "1000",
+        }))
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let (ida, idb) = (
+        id_number("340402", "19850101", 21),
+        id_number("340402", "19850101", 23),
+    );
+    let header = "互助计划名称,主办工会代码,职工姓名,身份证号,病种或治疗,就诊日期,医疗费用,赔付金额,赔付日期\n";
+    let bad = format!(
+        "{header}\
+         不存在的计划,D1,互助职工甲,{ida},住院,{y}-03-01,3000,600,{y}-03-20\n\
+         {y}年住院互助,D1,互助职工甲,{ida},住院,{py}-12-01,3000,600,{y}-01-20\n\
+         {y}年住院互助,D1,互助职工甲,{ida},住院,{y}-03-01,3000,600,{y}-02-20\n\
+         {y}年住院互助,D1,互助职工甲,{ida},住院,{y}-03-01,300,600,{y}-03-20\n\
+         {y}年住院互助,D1,互助职工乙,{idb},住院,{y}-03-01,3000,600,{y}-03-20\n\
+         {y}年住院互助,D1,互助职工乙,{idb},住院,{y}-05-01,3000,600,{y}-05-20\n",
+        py = y - 1
+    );
+    let s = app
+        .import("mutual_claims", "bad.csv", bad.into_bytes(), "")
+        .await;
+    assert_eq!(s["outcome"]["committed"], false, "{s}");
+    let said = s.to_string();
+    for words in [
+        "请先在“医疗互助”中建立该计划",
+        "不在计划保障期",
+        "赔付日期早于就诊日期",
+        "大于医疗费用",
+        "将超过每人最高 1000.00 元",
+    ] {
+        assert!(said.contains(words), "{words}: {said}");
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM mutual_claims").await, 0);
+    let good = format!(
+        "{header}\
+         {y}年住院互助,D1,互助职工甲,{ida},住院,{y}-03-01,3000,600,{y}-03-20\n\
+         {y}年住院互助,D1,互助职工甲,{ida},门诊特殊病,{y}-06-01,1000,400,{y}-06-20\n\
+         {y}年住院互助,D1,互助职工乙,{idb},住院,{y}-05-01,2000,700.50,{y}-05-20\n"
+    );
+    let o = app.import_ok("mutual_claims", &good).await;
+    assert_eq!(o["inserted"], 3, "{o}");
+    let o = app.import_ok("mutual_claims", &good).await;
+    assert_eq!(
+        (o["inserted"].as_i64(), o["unchanged"].as_i64()),
+        (Some(0), Some(3)),
+        "{o}"
+    );
+    // 甲 reached the cap: one more yuan is refused.
+    let more =
+        format!("{header}{y}年住院互助,D1,互助职工甲,{ida},住院,{y}-09-01,100,1,{y}-09-10\n");
+    let s = app
+        .import("mutual_claims", "more.csv", more.into_bytes(), "")
+        .await;
+    assert_eq!(s["outcome"]["committed"], false, "{s}");
+    let (_, figs) = app
+        .get(&format!(
+            "/api/v1/figures?org=D1&from={y}-01-01&to={y}-12-31"
+        ))
+        .await;
+    let get = |key: &str| {
+        figs["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == key)
+            .unwrap()["value"]
+            .as_f64()
+            .unwrap()
+    };
+    assert_eq!((get("mutual.claims"), get("mutual.paid")), (3.0, 1700.5));
+    let v = gonghui::ledger::verify(&app.reg.db).await.unwrap();
+    assert!(v.ok(), "{:?}", v.problems);
+}

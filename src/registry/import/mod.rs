@@ -36,6 +36,8 @@ pub enum ImportKind {
     AidPayouts,
     /// Hardship files kept before the platform (困难职工档案).
     HardshipFiles,
+    /// Medical mutual-aid claims paid before the platform (医疗互助理赔台账).
+    MutualClaims,
     /// Refunds to small firms paid in earlier years (小微企业经费返还台账).
     FundRefunds,
 }
@@ -51,9 +53,10 @@ impl ImportKind {
             "fund_receipts" => Ok(ImportKind::FundReceipts),
             "aid_payouts" => Ok(ImportKind::AidPayouts),
             "hardship_files" => Ok(ImportKind::HardshipFiles),
+            "mutual_claims" => Ok(ImportKind::MutualClaims),
             "fund_refunds" => Ok(ImportKind::FundRefunds),
             _ => Err(AppError::bad_request(format!(
-                "导入类型“{s}”无效，可选 orgs、units、members、petitions、disputes、fund_receipts、aid_payouts、hardship_files、fund_refunds"
+                "导入类型“{s}”无效，可选 orgs、units、members、petitions、disputes、fund_receipts、aid_payouts、hardship_files、mutual_claims、fund_refunds"
             ))),
         }
     }
@@ -68,6 +71,7 @@ impl ImportKind {
             ImportKind::FundReceipts => "fund_receipts",
             ImportKind::AidPayouts => "aid_payouts",
             ImportKind::HardshipFiles => "hardship_files",
+            ImportKind::MutualClaims => "mutual_claims",
             ImportKind::FundRefunds => "fund_refunds",
         }
     }
@@ -82,6 +86,7 @@ impl ImportKind {
             ImportKind::FundReceipts => "税务代收工会经费",
             ImportKind::AidPayouts => "帮扶发放（历史）",
             ImportKind::HardshipFiles => "困难职工档案（历史）",
+            ImportKind::MutualClaims => "医疗互助理赔（历史）",
             ImportKind::FundRefunds => "小微企业经费返还（历史）",
         }
     }
@@ -96,6 +101,7 @@ impl ImportKind {
             ImportKind::FundReceipts => crate::funds::receipts::COLUMNS,
             ImportKind::AidPayouts => crate::aid::import::PAYOUT_COLUMNS,
             ImportKind::HardshipFiles => crate::aid::import::FILE_COLUMNS,
+            ImportKind::MutualClaims => crate::aid::import::CLAIM_COLUMNS,
             ImportKind::FundRefunds => crate::funds::history::COLUMNS,
         }
     }
@@ -421,6 +427,7 @@ pub async fn run(
         | ImportKind::FundReceipts
         | ImportKind::AidPayouts
         | ImportKind::HardshipFiles
+        | ImportKind::MutualClaims
         | ImportKind::FundRefunds => {
             let (p2, d2) = (progress.clone(), data.clone());
             let sheet = tokio::task::spawn_blocking(move || read_sheet(kind, &d2, &p2))
@@ -442,6 +449,9 @@ pub async fn run(
                 }
                 ImportKind::HardshipFiles => {
                     crate::aid::import::import_files(reg, actor, sheet, opts).await?
+                }
+                ImportKind::MutualClaims => {
+                    crate::aid::import::import_claims(reg, actor, sheet, opts).await?
                 }
                 ImportKind::FundRefunds => {
                     crate::funds::history::import(reg, actor, sheet, opts).await?
