@@ -3,6 +3,7 @@
 
 pub mod campaigns;
 pub mod demo;
+pub mod export;
 pub mod figures;
 pub mod hardship;
 pub mod import;

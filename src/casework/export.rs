@@ -18,7 +18,8 @@ use crate::registry::stats::Period;
 const PETITION_EXTRA: &[&str] = &["系统编号", "当前承办工会", "状态"];
 const DISPUTE_EXTRA: &[&str] = &["系统编号", "状态"];
 
-fn headers(
+/// A register's header row: the import's column names, then `extra`.
+pub(crate) fn headers(
     columns: &[crate::registry::import::header::Column],
     extra: &[&'static str],
 ) -> Vec<&'static str> {
@@ -93,11 +94,11 @@ fn dispute_row(d: &disputes::Dispute, workers: &[String]) -> Vec<String> {
 
 /// Cases read this many at a time: the sheet grows in constant memory, not the rows. Debug
 /// builds (the tests) read a handful at a time, so the batch boundaries are crossed on small data.
-const BATCH: i64 = if cfg!(debug_assertions) { 7 } else { 2_000 };
+pub(crate) const BATCH: i64 = if cfg!(debug_assertions) { 7 } else { 2_000 };
 
 /// Writes a register to `sheet` batch by batch: `fetch` reads the cases after a position (day
 /// of receipt, id), `row` gives a case's cells and `position` where it stands. Returns how many.
-async fn write_batches<T, Fut>(
+pub(crate) async fn write_batches<T, Fut>(
     sheet: &mut SheetWriter,
     mut fetch: impl FnMut(Option<(String, i64)>) -> Fut,
     row: impl Fn(&T) -> Vec<String>,

@@ -5,6 +5,7 @@
 
 pub mod demo;
 pub mod documents;
+pub mod export;
 pub mod figures;
 pub mod grants;
 pub mod history;

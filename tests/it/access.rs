@@ -1175,6 +1175,13 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             None,
             Other::NotFound,
         ),
+        ("GET", "/api/v1/funds/receipts/export")
+        | ("GET", "/api/v1/funds/refunds/export")
+        | ("GET", "/api/v1/aid/paid/export") => (
+            format!("{path}?org={}&format=csv", pick("D1", "D2")),
+            None,
+            Other::NotFound,
+        ),
         ("GET", "/api/v1/funds/receipts") => (
             format!("/api/v1/funds/receipts?org={}", pick("D1", "D2")),
             None,

@@ -1283,6 +1283,20 @@ async fn earlier_years_of_aid_come_in_from_a_spreadsheet_once_and_count_like_pai
         .await,
         1.0
     );
+    let sheet = app
+        .download_sheet(
+            &format!(
+                "/api/v1/aid/paid/export?org=C&from={}&to={}",
+                last_year.0, last_year.1
+            ),
+            "帮扶发放台账",
+        )
+        .await;
+    assert_eq!(sheet.len(), 1 + 3, "{sheet:?}");
+    assert!(
+        sheet.iter().any(|r| r.contains(&"防暑用品".to_string())),
+        "{sheet:?}"
+    );
     // This year from 1 January is read from the running totals: the imported line is in them.
     let this_year = (format!("{y}-01-01"), t.to_string());
     assert_eq!(

@@ -149,6 +149,22 @@ async fn a_receipt_file_is_taken_whole_once_and_refuses_what_cannot_be_true() {
         ))
         .await;
     assert_eq!((st, v["total"].as_i64()), (200, Some(2)), "{v}");
+    // The register exports in the import's columns: one row a line.
+    let sheet = app
+        .download_sheet(
+            &format!("/api/v1/funds/receipts/export?org=C&from={}-01-01", year()),
+            "税务代收工会经费",
+        )
+        .await;
+    assert_eq!(
+        (sheet.len(), sheet[0][0].as_str()),
+        (5, "统一社会信用代码"),
+        "{sheet:?}"
+    );
+    assert!(
+        sheet.iter().any(|r| r.contains(&"800.50".to_string())),
+        "{sheet:?}"
+    );
     verify_ledger(&app).await;
 }
 
@@ -346,6 +362,13 @@ async fn refunds_follow_the_policy_take_each_receipt_once_need_a_second_person_a
         .to_string();
     let (_, rows) = app.get(&drill).await;
     assert_eq!(rows["total"], 4, "{rows}");
+    let sheet = app
+        .download_sheet(
+            &format!("/api/v1/funds/refunds/export?org=C&from={y}-01-01"),
+            "小微企业经费返还",
+        )
+        .await;
+    assert_eq!(sheet.len(), 1 + 4, "a row each refund paid: {sheet:?}");
     // Money held: the city's 工会经费 plus the unions' refunds received.
     let held = get("funds.held");
     let income_everywhere = app

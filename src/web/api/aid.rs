@@ -587,3 +587,25 @@ pub async fn apply_myself(
     .await?;
     Ok((StatusCode::CREATED, Json(a)))
 }
+
+#[utoipa::path(get, path = "/api/v1/aid/paid/export", tag = "aid", params(super::files::RegisterQuery),
+    responses((status = 200, description = "XLSX or CSV of the aid paid, in the payout history import's columns, ID numbers masked"),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn export_paid(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<super::files::RegisterQuery>,
+) -> AppResult<axum::response::Response> {
+    let db = &st.reg.db;
+    super::files::send_register(
+        &st,
+        &caller,
+        crate::aid::MODULE,
+        "export.aid_paid",
+        &q,
+        |org, period, format| async move {
+            crate::aid::export::paid_sheet(db, &org, &period, format).await
+        },
+    )
+    .await
+}

@@ -10,7 +10,6 @@ use utoipa::ToSchema;
 
 use super::{ApiScope, parse_id};
 use crate::app::AppState;
-use crate::audit::{self, Event};
 use crate::auth::Caller;
 use crate::casework::MODULE;
 use crate::casework::disputes::{self, Dispute, DisputeFilter, DisputeInput, DisputeStep, Worker};
@@ -18,8 +17,6 @@ use crate::casework::export;
 use crate::casework::petitions::{self, Deadlines, IntakeInput, Petition, QueueFilter, StepInput};
 use crate::casework::roster::{self, Advocate, AdvocateInput, Role};
 use crate::error::{AppError, AppResult, ErrorBody};
-use crate::registry::export::ExportFormat;
-use crate::registry::stats::{self, StatsQuery};
 use crate::web::hardening::{ApiQuery, JsonBody};
 use crate::workflow::history::HistoryRow;
 
@@ -348,18 +345,7 @@ pub async fn set_roster_status(
     ))
 }
 
-/// Which register to export: a subtree and a period of receipt, and the file's format.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct RegisterQuery {
-    /// A union (code): the cases handled in its subtree; default the caller's scope.
-    pub org: Option<String>,
-    /// First and last day of receipt; default this year so far.
-    pub from: Option<String>,
-    pub to: Option<String>,
-    /// `xlsx` (default) or `csv`.
-    pub format: Option<String>,
-}
+pub use super::files::RegisterQuery;
 
 /// Which register.
 #[derive(Debug, Clone, Copy)]
@@ -375,37 +361,29 @@ pub(crate) async fn register_file(
     which: Register,
     q: &RegisterQuery,
 ) -> AppResult<axum::response::Response> {
-    caller.must_work_on(MODULE)?;
-    let format = ExportFormat::parse(q.format.as_deref().unwrap_or("xlsx"))?;
-    let sq = StatsQuery {
-        org: q.org.clone(),
-        from: q.from.clone(),
-        to: q.to.clone(),
-    };
-    let (org, period) = stats::resolve(&st.reg.db, &caller.scope, &sq).await?;
-    let (name, bytes, rows) = match which {
-        Register::Petitions => {
-            export::petitions_sheet(&st.reg.db, &org, &period, format, st.today()).await?
-        }
-        Register::Disputes => {
-            export::disputes_sheet(&st.reg.db, &org, &period, format, st.today()).await?
-        }
-    };
     let action = match which {
         Register::Petitions => "export.petitions",
         Register::Disputes => "export.disputes",
     };
-    audit::record(
-        &st.reg.db,
-        &caller.actor(&st.reg.keys),
-        st.auth.now(),
-        Event::new(action).detail(serde_json::json!({
-            "org": org.code, "from": period.from.to_string(), "to": period.to.to_string(),
-            "rows": rows, "format": q.format.as_deref().unwrap_or("xlsx"),
-        })),
+    let (db, today) = (&st.reg.db, st.today());
+    super::files::send_register(
+        st,
+        caller,
+        MODULE,
+        action,
+        q,
+        |org, period, format| async move {
+            match which {
+                Register::Petitions => {
+                    export::petitions_sheet(db, &org, &period, format, today).await
+                }
+                Register::Disputes => {
+                    export::disputes_sheet(db, &org, &period, format, today).await
+                }
+            }
+        },
     )
-    .await?;
-    Ok(super::files::sheet_download(&name, format, bytes))
+    .await
 }
 
 #[utoipa::path(get, path = "/api/v1/casework/petitions/export", tag = "casework", params(RegisterQuery),

@@ -176,6 +176,58 @@ pub async fn import_status(
         .ok_or_else(|| AppError::not_found("导入任务"))
 }
 
+/// Which register to export: a subtree and a period, and the file's format.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RegisterQuery {
+    /// A union (code): the records of its subtree; default the caller's scope.
+    pub org: Option<String>,
+    /// First and last day; default this year so far.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// `xlsx` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+/// Sends a module's register for the subtree and period `q` names: `build` makes the file
+/// (its name, bytes and rows), the export goes to the audit trail as `action`.
+pub(crate) async fn send_register<F, Fut>(
+    st: &AppState,
+    caller: &Caller,
+    module: &str,
+    action: &'static str,
+    q: &RegisterQuery,
+    build: F,
+) -> AppResult<Response>
+where
+    F: FnOnce(crate::registry::orgs::Org, crate::registry::stats::Period, ExportFormat) -> Fut,
+    Fut: std::future::Future<Output = AppResult<(String, Vec<u8>, usize)>>,
+{
+    caller.must_work_on(module)?;
+    let format = ExportFormat::parse(q.format.as_deref().unwrap_or("xlsx"))?;
+    let sq = crate::registry::stats::StatsQuery {
+        org: q.org.clone(),
+        from: q.from.clone(),
+        to: q.to.clone(),
+    };
+    let (org, period) = crate::registry::stats::resolve(&st.reg.db, &caller.scope, &sq).await?;
+    let detail = serde_json::json!({
+        "org": org.code, "from": period.from.to_string(), "to": period.to.to_string(),
+        "format": q.format.as_deref().unwrap_or("xlsx"),
+    });
+    let (name, bytes, rows) = build(org, period, format).await?;
+    let mut detail = detail;
+    detail["rows"] = serde_json::json!(rows);
+    audit::record(
+        &st.reg.db,
+        &caller.actor(&st.reg.keys),
+        st.auth.now(),
+        Event::new(action).detail(detail),
+    )
+    .await?;
+    Ok(sheet_download(&name, format, bytes))
+}
+
 pub(crate) const XLSX_MIME: &str =
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 

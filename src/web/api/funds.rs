@@ -186,3 +186,47 @@ pub async fn grant(
         Json(grants::grant(&st.reg.db, &actor, &i, st.today(), st.auth.now()).await?),
     ))
 }
+
+#[utoipa::path(get, path = "/api/v1/funds/receipts/export", tag = "funds", params(super::files::RegisterQuery),
+    responses((status = 200, description = "XLSX or CSV in the receipt import's columns"),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn export_receipts(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<super::files::RegisterQuery>,
+) -> AppResult<axum::response::Response> {
+    let db = &st.reg.db;
+    super::files::send_register(
+        &st,
+        &caller,
+        MODULE,
+        "export.fund_receipts",
+        &q,
+        |org, period, format| async move {
+            crate::funds::export::receipts_sheet(db, &org, &period, format).await
+        },
+    )
+    .await
+}
+
+#[utoipa::path(get, path = "/api/v1/funds/refunds/export", tag = "funds", params(super::files::RegisterQuery),
+    responses((status = 200, description = "XLSX or CSV of the refunds paid, in the refund history import's columns"),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn export_refunds(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<super::files::RegisterQuery>,
+) -> AppResult<axum::response::Response> {
+    let db = &st.reg.db;
+    super::files::send_register(
+        &st,
+        &caller,
+        MODULE,
+        "export.fund_refunds",
+        &q,
+        |org, period, format| async move {
+            crate::funds::export::refunds_sheet(db, &org, &period, format).await
+        },
+    )
+    .await
+}
