@@ -369,6 +369,145 @@ pub async fn create(
     campaign(db, &Scope::all(), id).await
 }
 
+/// A change to a campaign's budget: topped up, or the campaign closed.
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetInput {
+    /// `top_up` (add `amount` to the budget from the aid fund) or `close` (no more
+    /// applications; what is left of the budget goes back to the fund).
+    pub action: String,
+    /// 元, for a top-up.
+    pub amount: Option<String>,
+    /// Why (a top-up's source, or why the campaign ends).
+    pub reason: Option<String>,
+}
+
+/// Tops up an open campaign's budget, or closes it and returns what is left of its budget to
+/// the union's aid fund; a campaign with applications still under way is not closed.
+pub async fn change_budget(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    i: &BudgetInput,
+    today: NaiveDate,
+    now: i64,
+) -> AppResult<Campaign> {
+    let c = campaign(db, &actor.scope, id).await?;
+    if c.status != "open" {
+        return Err(AppError::conflict(
+            "AID_CAMPAIGN_CLOSED",
+            format!("“{}”已经结束", c.name),
+        ));
+    }
+    let reason = crate::workflow::required(i.reason.as_deref().unwrap_or(""), "原因", 200)?;
+    let b = books(c.org_id, &c.org_path);
+    let mut tx = db.begin_write().await?;
+    let source = ledger::ensure_account(&mut tx, &b, SOURCE.0, SOURCE.1, true, now).await?;
+    let (memo, fen, event) = match i.action.trim() {
+        "top_up" => {
+            let mut issues = Vec::new();
+            let Some(amount) = positive("追加金额", i.amount.as_deref(), MAX_BUDGET, &mut issues)
+            else {
+                return Err(AppError::invalid_fields("追加金额有误", issues));
+            };
+            sqlx::query(
+                "UPDATE aid_campaigns SET budget_fen = budget_fen + $1, updated_at = $2 WHERE id = $3 AND status = 'open'",
+            )
+            .bind(amount.0)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            (
+                format!("追加帮扶活动预算：{}（{reason}）", c.name),
+                amount.0,
+                "aid.campaign.top_up",
+            )
+        }
+        "close" => {
+            let open: i64 = sqlx::query_scalar(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM aid_applications WHERE campaign_id = $1                  AND status IN ('reviewing', 'notice', 'approved')",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if open > 0 {
+                return Err(AppError::conflict(
+                    "AID_CAMPAIGN_BUSY",
+                    format!("尚有 {open} 份申请在审核、公示或待发放中，办结后才能结束活动"),
+                ));
+            }
+            let closed = sqlx::query(
+                "UPDATE aid_campaigns SET status = 'closed', updated_at = $1 WHERE id = $2 AND status = 'open'",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if closed != 1 {
+                return Err(AppError::conflict(
+                    "AID_CAMPAIGN_CLOSED",
+                    format!("“{}”已经结束", c.name),
+                ));
+            }
+            // What is left goes back (read in the transaction: a batch may have just reserved).
+            let left: i64 =
+                sqlx::query_scalar("SELECT balance_fen FROM ledger_accounts WHERE id = $1")
+                    .bind(c.budget_account)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            (
+                format!("结束帮扶活动，余额退回：{}（{reason}）", c.name),
+                -left,
+                "aid.campaign.close",
+            )
+        }
+        _ => {
+            return Err(AppError::invalid(
+                "操作应为 top_up（追加预算）或 close（结束活动）",
+            ));
+        }
+    };
+    if fen != 0 {
+        ledger::post(
+            &mut tx,
+            actor,
+            &b,
+            &NewPosting {
+                on: today,
+                memo,
+                source: Some(("aid_campaign", id)),
+                idempotency_key: None,
+                lines: vec![
+                    Line {
+                        account_id: source.id,
+                        amount: Fen(-fen),
+                    },
+                    Line {
+                        account_id: c.budget_account,
+                        amount: Fen(fen),
+                    },
+                ],
+            },
+            None,
+            now,
+        )
+        .await?;
+    }
+    audit::record_tx(
+        &mut tx,
+        actor,
+        now,
+        Event::new(event)
+            .target("aid_campaign", id)
+            .detail(serde_json::json!({"amount_fen": fen, "reason": reason})),
+    )
+    .await?;
+    tx.commit().await?;
+    campaign(db, &Scope::all(), id).await
+}
+
 /// The campaign `id` if its union is in `scope`.
 pub async fn campaign(db: &Db, scope: &Scope, id: i64) -> AppResult<Campaign> {
     let select = format!("{CAMPAIGN_COLS} {CAMPAIGN_FROM}");

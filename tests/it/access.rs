@@ -1398,6 +1398,14 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             ),
             Other::Refused,
         ),
+        ("POST", "/api/v1/aid/campaigns/{id}/budget") => (
+            format!(
+                "/api/v1/aid/campaigns/{}/budget",
+                id(f.aid[1].0, f.aid[1].1)
+            ),
+            Some(json!({"action": "top_up", "amount": "100", "reason": "追加拨款"})),
+            Other::NotFound,
+        ),
         ("POST", "/api/v1/aid/campaigns/{id}/batches") => (
             format!(
                 "/api/v1/aid/campaigns/{}/batches",

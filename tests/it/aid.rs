@@ -1369,6 +1369,23 @@ async fn the_console_makes_a_campaign_a_batch_and_records_what_the_bank_did() {
         "{s} {landed}"
     );
     let campaign = landed.trim_start_matches("/aid/campaigns/").to_string();
+    // The budget is topped up from the campaign's page; a top-up needs its source.
+    let (s, _, html) = send(
+        format!("/aid/campaigns/{campaign}/budget"),
+        vec![("action", "top_up".into()), ("amount", "200".into())],
+    )
+    .await;
+    assert!(s == 422 && html.contains("原因"), "{s}");
+    let (s, _, html) = send(
+        format!("/aid/campaigns/{campaign}/budget"),
+        vec![
+            ("action", "top_up".into()),
+            ("amount", "200".into()),
+            ("reason", "追加拨款".into()),
+        ],
+    )
+    .await;
+    assert!(s == 200 && html.contains("预算 1200.00 元"), "{s}: {html}");
     // Two applications approved by the district, then a batch from the console.
     let mut apps = Vec::new();
     for (i, seq) in [(0, 401), (1, 403)] {
@@ -1621,4 +1638,112 @@ async fn hardship_files_kept_before_come_in_from_a_spreadsheet_and_hold_the_one_
         (409, Some("HARDSHIP_PERSON_ON_FILE")),
         "{v}"
     );
+}
+
+#[tokio::test]
+async fn a_campaign_is_topped_up_and_closed_with_what_is_left_returned() {
+    let app = spawn_app().await;
+    aid_tree(&app).await;
+    let c = campaign(
+        &app,
+        "1000",
+        0,
+        json!({"review_kinds": ["district"], "max_per_person": "800"}),
+    )
+    .await;
+    let budget = |path: String, body: Value| {
+        let app = &app;
+        async move { app.post(&path, body).await }
+    };
+    let path = format!("/api/v1/aid/campaigns/{c}/budget");
+    let (s, v) = budget(
+        path.clone(),
+        json!({"action": "top_up", "amount": "-5", "reason": "追加拨款"}),
+    )
+    .await;
+    assert_eq!(s, 422, "{v}");
+    let (s, v) = budget(
+        path.clone(),
+        json!({"action": "top_up", "amount": "500", "reason": "市总追加拨款"}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["budget_fen"].as_i64(), v["remaining_fen"].as_i64()),
+        (200, Some(150_000), Some(150_000)),
+        "{v}"
+    );
+    let m = enroll(&app, "结束活动职工", 701, "U1").await;
+    let (s, a) = app
+        .post(
+            &format!("/api/v1/aid/campaigns/{c}/applications"),
+            application(&m, "400"),
+        )
+        .await;
+    assert_eq!(s, 201, "{a}");
+    let (s, v) = budget(
+        path.clone(),
+        json!({"action": "close", "reason": "活动期满"}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("AID_CAMPAIGN_BUSY")),
+        "{v}"
+    );
+    decide(&app, a["id"].as_str().unwrap(), 0).await;
+    let (s, b) = app
+        .post(&format!("/api/v1/aid/campaigns/{c}/batches"), json!({}))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let batch = b["id"].as_str().unwrap();
+    let line: i64 = app.scalar("SELECT MIN(id) FROM aid_payouts").await;
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/aid/batches/{batch}/results"),
+            json!({"results": [{"line": line.to_string(), "outcome": "paid"}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let source_before = app
+        .scalar("SELECT balance_fen FROM ledger_accounts WHERE code = 'aid:source'")
+        .await;
+    let (s, v) = budget(
+        path.clone(),
+        json!({"action": "close", "reason": "活动期满"}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["status"].as_str(), v["remaining_fen"].as_i64()),
+        (200, Some("closed"), Some(0)),
+        "{v}"
+    );
+    // 1,500 元 budgeted, 400 paid: 1,100 back in the fund.
+    assert_eq!(
+        app.scalar("SELECT balance_fen FROM ledger_accounts WHERE code = 'aid:source'")
+            .await,
+        source_before + 110_000
+    );
+    let (s, v) = budget(
+        path,
+        json!({"action": "top_up", "amount": "1", "reason": "再追加"}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("AID_CAMPAIGN_CLOSED")),
+        "{v}"
+    );
+    let m2 = enroll(&app, "结束后申请", 703, "U1").await;
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/aid/campaigns/{c}/applications"),
+            application(&m2, "100"),
+        )
+        .await;
+    assert!(
+        s == 409 || s == 422,
+        "a closed campaign takes no application: {s}"
+    );
+    let v = gonghui::ledger::verify(&app.reg.db).await.unwrap();
+    assert!(v.ok(), "{:?}", v.problems);
 }

@@ -609,3 +609,21 @@ pub async fn export_paid(
     )
     .await
 }
+
+#[utoipa::path(post, path = "/api/v1/aid/campaigns/{id}/budget", tag = "aid", request_body = crate::aid::campaigns::BudgetInput,
+    responses((status = 200, body = Campaign), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "AID_CAMPAIGN_CLOSED, AID_CAMPAIGN_BUSY"), (status = 422, body = ErrorBody)))]
+pub async fn change_budget(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(i): JsonBody<crate::aid::campaigns::BudgetInput>,
+) -> AppResult<Json<Campaign>> {
+    caller.must_work_on(crate::aid::MODULE)?;
+    let id = parse_id(&id, "帮扶活动")?;
+    let actor = caller.actor(&st.reg.keys);
+    Ok(Json(
+        crate::aid::campaigns::change_budget(&st.reg.db, &actor, id, &i, st.today(), st.auth.now())
+            .await?,
+    ))
+}

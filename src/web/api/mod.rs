@@ -68,7 +68,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         attachments::list_my_files, attachments::add_my_file, attachments::get_my_file,
         ledger::list_accounts, ledger::list_postings, ledger::get_posting,
         funds::list_receipts, funds::list_policies, funds::set_policy, funds::compute_refunds, funds::list_refunds,
-        funds::act_on_refunds, funds::list_grants, funds::grant, funds::export_receipts, funds::export_refunds, aid::export_paid,
+        funds::act_on_refunds, funds::list_grants, funds::grant, funds::export_receipts, funds::export_refunds, aid::export_paid, aid::change_budget,
         aid::list_lines, aid::set_line, aid::list_files, aid::list_file_persons, aid::open_file, aid::get_file, aid::review_file, aid::replan_file, aid::exit_file,
         aid::list_campaigns, aid::create_campaign, aid::get_campaign, aid::apply, aid::list_applications, aid::get_application,
         aid::decide, aid::object, aid::resolve, aid::make_batch, aid::get_batch, aid::bank_file, aid::record_results, aid::act_on_line,
@@ -181,6 +181,7 @@ pub fn router() -> Router<AppState> {
         .route("/funds/receipts/export", get(funds::export_receipts))
         .route("/funds/refunds/export", get(funds::export_refunds))
         .route("/aid/paid/export", get(aid::export_paid))
+        .route("/aid/campaigns/{id}/budget", post(aid::change_budget))
         .route(
             "/funds/policies",
             get(funds::list_policies).post(funds::set_policy),

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/aid/campaigns", post(create_campaign))
         .route("/aid/campaigns/{id}", get(show_campaign))
         .route("/aid/campaigns/{id}/batches", post(make_batch))
+        .route("/aid/campaigns/{id}/budget", post(change_budget))
         .route("/aid/batches/{id}", get(show_batch))
         .route("/aid/batches/{id}/pay-all", post(pay_all))
         .route("/aid/batches/{id}/lines/{line}", post(act_on_line))
@@ -161,6 +162,37 @@ async fn create_campaign(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct BudgetForm {
+    action: Option<String>,
+    amount: Option<String>,
+    reason: Option<String>,
+}
+
+/// A top-up or the end of a campaign, from its page.
+async fn change_budget(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(f): Form<BudgetForm>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "帮扶活动")?;
+    let input = campaigns::BudgetInput {
+        action: f.action.unwrap_or_default(),
+        amount: field(&f.amount),
+        reason: field(&f.reason),
+    };
+    let actor = ctx.caller.actor(&st.reg.keys);
+    let result =
+        campaigns::change_budget(&st.reg.db, &actor, id, &input, st.today(), st.auth.now()).await;
+    let q = CampaignQuery::default();
+    after_form(result.map(|_| format!("/aid/campaigns/{id}")), |m| {
+        campaign_view(&st, &ctx, id, &q, Some(m))
+    })
+    .await
 }
 
 async fn make_batch(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
@@ -331,6 +363,9 @@ struct CampaignQuery {
 struct CampaignPage {
     shell: Shell,
     c: Campaign,
+    /// The caller's union runs it (its budget is theirs to change).
+    own: bool,
+    error: Option<String>,
     batches: Vec<Batch>,
     rows: Vec<Application>,
     status: Option<String>,
@@ -361,16 +396,29 @@ async fn show_campaign(
 ) -> PageResult {
     ctx.caller.must_work_on(MODULE)?;
     let id = parse_id(&id, "帮扶活动")?;
+    campaign_view(&st, &ctx, id, &q, None).await
+}
+
+async fn campaign_view(
+    st: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    q: &CampaignQuery,
+    error: Option<String>,
+) -> PageResult {
     let db = &st.reg.db;
     // A campaign of a union above the caller is seen through its applications here; its
     // budget and batches only by its own union's cadres.
-    let c = match campaigns::campaign(db, &ctx.caller.scope, id).await {
-        Ok(c) => c,
-        Err(_) => campaigns::campaigns(db, &ctx.caller.scope)
-            .await?
-            .into_iter()
-            .find(|c| c.id == id)
-            .ok_or_else(|| AppError::not_found("帮扶活动"))?,
+    let (c, own) = match campaigns::campaign(db, &ctx.caller.scope, id).await {
+        Ok(c) => (c, true),
+        Err(_) => (
+            campaigns::campaigns(db, &ctx.caller.scope)
+                .await?
+                .into_iter()
+                .find(|c| c.id == id)
+                .ok_or_else(|| AppError::not_found("帮扶活动"))?,
+            false,
+        ),
     };
     let page = q.page.unwrap_or(1).clamp(1, crate::db::Paging::MAX_PAGE);
     let f = ApplicationFilter {
@@ -389,15 +437,22 @@ async fn show_campaign(
         total,
         "份",
     );
-    render(CampaignPage {
+    let view = CampaignPage {
         shell: ctx.shell(c.name.clone(), "aid"),
         batches: payouts::batches(db, &ctx.caller.scope, id).await?,
         c,
+        own,
         rows,
         status: field(&q.status),
         statuses: choices::<campaigns::Status>(),
         pager,
-    })
+        error,
+    };
+    if view.error.is_some() {
+        super::render_invalid(view)
+    } else {
+        render(view)
+    }
 }
 
 // ---------- applications ----------
