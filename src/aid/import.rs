@@ -201,6 +201,43 @@ struct Member {
     org_path: String,
 }
 
+/// The blind index of each ID number given (in order), and the registered members in a union
+/// among them by their blind index.
+async fn members_named<'a>(
+    reg: &Registry,
+    ids: impl Iterator<Item = &'a IdCardNo>,
+) -> AppResult<(Vec<Vec<u8>>, HashMap<Vec<u8>, Member>)> {
+    let hashes: Vec<Vec<u8>> = ids
+        .map(|id| {
+            reg.keys
+                .blind_index(crate::registry::members::ID_DOMAIN, id.as_str())
+        })
+        .collect();
+    let mut members = HashMap::new();
+    for chunk in hashes.chunks(500) {
+        let sql = format!(
+            "SELECT id_hash, id, name, org_id, org_path FROM members WHERE org_id IS NOT NULL AND id_hash IN ({})",
+            crate::db::in_list(chunk.len())
+        );
+        let mut q = sqlx::query_as::<_, (Vec<u8>, i64, String, i64, String)>(&sql);
+        for h in chunk {
+            q = q.bind(h.clone());
+        }
+        for (h, id, name, org_id, org_path) in q.fetch_all(reg.db.pool()).await? {
+            members.insert(
+                h,
+                Member {
+                    id,
+                    name,
+                    org_id,
+                    org_path,
+                },
+            );
+        }
+    }
+    Ok((hashes, members))
+}
+
 pub async fn import_payouts(
     reg: &Registry,
     actor: &Actor,
@@ -222,37 +259,7 @@ pub async fn import_payouts(
             .filter(|(_, _, path)| scope.contains(path))
             .map(|(code, id, path)| (code, (id, path)))
             .collect();
-    // The members named, by their ID number's blind index, in chunks.
-    let hashes: Vec<Vec<u8>> = out
-        .ok
-        .iter()
-        .map(|(_, r)| {
-            reg.keys
-                .blind_index(crate::registry::members::ID_DOMAIN, r.id.as_str())
-        })
-        .collect();
-    let mut members: HashMap<Vec<u8>, Member> = HashMap::new();
-    for chunk in hashes.chunks(500) {
-        let sql = format!(
-            "SELECT id_hash, id, name, org_id, org_path FROM members WHERE org_id IS NOT NULL AND id_hash IN ({})",
-            crate::db::in_list(chunk.len())
-        );
-        let mut q = sqlx::query_as::<_, (Vec<u8>, i64, String, i64, String)>(&sql);
-        for h in chunk {
-            q = q.bind(h.clone());
-        }
-        for (h, id, name, org_id, org_path) in q.fetch_all(db.pool()).await? {
-            members.insert(
-                h,
-                Member {
-                    id,
-                    name,
-                    org_id,
-                    org_path,
-                },
-            );
-        }
-    }
+    let (hashes, members) = members_named(reg, out.ok.iter().map(|(_, r)| &r.id)).await?;
     // Campaigns of the unions named, by name: those made by a history import are reused.
     let campaigns: HashMap<(i64, String), (i64, String)> =
         sqlx::query_as::<_, (i64, String, i64, String)>(
@@ -950,28 +957,7 @@ pub async fn import_files(
             regions.insert(o.id, r);
         }
     }
-    let hashes: Vec<Vec<u8>> = out
-        .ok
-        .iter()
-        .map(|(_, r)| {
-            reg.keys
-                .blind_index(crate::registry::members::ID_DOMAIN, r.id.as_str())
-        })
-        .collect();
-    let mut members: HashMap<Vec<u8>, (i64, String)> = HashMap::new();
-    for chunk in hashes.chunks(500) {
-        let sql = format!(
-            "SELECT id_hash, id, name FROM members WHERE id_hash IN ({})",
-            crate::db::in_list(chunk.len())
-        );
-        let mut q = sqlx::query_as::<_, (Vec<u8>, i64, String)>(&sql);
-        for h in chunk {
-            q = q.bind(h.clone());
-        }
-        for (h, id, name) in q.fetch_all(db.pool()).await? {
-            members.insert(h, (id, name));
-        }
-    }
+    let (hashes, members) = members_named(reg, out.ok.iter().map(|(_, r)| &r.id)).await?;
     // Who holds an active file now, and the files already there (worker, entry day).
     let active: HashSet<String> = sqlx::query_scalar::<_, String>(
         "SELECT active_key FROM hardship_persons WHERE active_key IS NOT NULL",
@@ -1001,7 +987,12 @@ pub async fn import_files(
             );
             continue;
         };
-        let Some((member, roster_name)) = members.get(&hash).cloned() else {
+        let Some(Member {
+            id: member,
+            name: roster_name,
+            ..
+        }) = members.get(&hash).cloned()
+        else {
             out.error(n, "身份证号", "不是在册会员：请先导入或登记该会员");
             continue;
         };
@@ -1436,36 +1427,7 @@ pub async fn import_claims(
         },
     )
     .collect();
-    let hashes: Vec<Vec<u8>> = out
-        .ok
-        .iter()
-        .map(|(_, r)| {
-            reg.keys
-                .blind_index(crate::registry::members::ID_DOMAIN, r.id.as_str())
-        })
-        .collect();
-    let mut members: HashMap<Vec<u8>, Member> = HashMap::new();
-    for chunk in hashes.chunks(500) {
-        let sql = format!(
-            "SELECT id_hash, id, name, org_id, org_path FROM members WHERE org_id IS NOT NULL AND id_hash IN ({})",
-            crate::db::in_list(chunk.len())
-        );
-        let mut q = sqlx::query_as::<_, (Vec<u8>, i64, String, i64, String)>(&sql);
-        for h in chunk {
-            q = q.bind(h.clone());
-        }
-        for (h, id, name, org_id, org_path) in q.fetch_all(db.pool()).await? {
-            members.insert(
-                h,
-                Member {
-                    id,
-                    name,
-                    org_id,
-                    org_path,
-                },
-            );
-        }
-    }
+    let (hashes, members) = members_named(reg, out.ok.iter().map(|(_, r)| &r.id)).await?;
     // What each member has had paid under each plan, and the claims already there.
     let mut claimed: HashMap<(i64, i64), i64> = HashMap::new();
     let mut known: HashSet<(i64, i64, String, i64)> = HashSet::new();
