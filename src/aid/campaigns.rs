@@ -23,7 +23,7 @@ use crate::audit::{self, Actor, Event};
 use crate::crypto::FieldKeys;
 use crate::db::{Db, Tx, new_id, tx_backend};
 use crate::error::{AppError, AppResult, FieldIssue};
-use crate::ledger::{self, Books, Line, NewPosting};
+use crate::ledger::{self, Books, NewPosting};
 use crate::registry::orgs;
 use crate::registry::scope::{Scope, one_in_scope};
 use crate::types::Fen;
@@ -340,16 +340,7 @@ pub async fn create(
             memo: format!("设立帮扶活动预算：{name}"),
             source: Some(("aid_campaign", id)),
             idempotency_key: Some(format!("aid-campaign:{id}")),
-            lines: vec![
-                Line {
-                    account_id: source.id,
-                    amount: Fen(-budget.0),
-                },
-                Line {
-                    account_id: account.id,
-                    amount: budget,
-                },
-            ],
+            lines: ledger::transfer(source.id, account.id, budget),
         },
         None,
         now,
@@ -479,16 +470,7 @@ pub async fn change_budget(
                 memo,
                 source: Some(("aid_campaign", id)),
                 idempotency_key: None,
-                lines: vec![
-                    Line {
-                        account_id: source.id,
-                        amount: Fen(-fen),
-                    },
-                    Line {
-                        account_id: c.budget_account,
-                        amount: Fen(fen),
-                    },
-                ],
+                lines: ledger::transfer(source.id, c.budget_account, Fen(fen)),
             },
             None,
             now,

@@ -16,11 +16,12 @@ use crate::audit::{self, Actor, Event};
 use crate::db::bulk::{Val, insert_rows};
 use crate::db::{new_id, tx_backend};
 use crate::error::{AppError, AppResult};
-use crate::ledger::{self, Books, Line, NewPosting};
+use crate::ledger::{self, Books, NewPosting};
 use crate::registry::Registry;
 use crate::registry::import::header::{Column, HeaderMap, col};
 use crate::registry::import::{
-    Checked, ImportOptions, KindResult, RowIssue, Sheet, Written, rows_with_errors, should_commit,
+    Checked, ImportOptions, KindResult, RowIssue, Sheet, Written, date_cell, rows_with_errors,
+    should_commit,
 };
 use crate::types::{Fen, IdCardNo, normalize_code, parse_date};
 use crate::workflow::{Named, history};
@@ -472,16 +473,7 @@ async fn write(
                 memo: format!("历史导入：{name} {} 人次", rows.len()),
                 source: Some(("aid_batch", batch)),
                 idempotency_key: Some(format!("aid-history:{batch}")),
-                lines: vec![
-                    Line {
-                        account_id: source.id,
-                        amount: Fen(-total),
-                    },
-                    Line {
-                        account_id: paid_account.id,
-                        amount: Fen(total),
-                    },
-                ],
+                lines: ledger::transfer(source.id, paid_account.id, Fen(total)),
             },
             None,
             now,
@@ -749,30 +741,6 @@ struct FileRow {
     exit: Option<(NaiveDate, super::hardship::ExitReason)>,
 }
 
-/// A date cell: empty is none; not after today.
-fn date_cell<R>(
-    n: usize,
-    label: &str,
-    v: &str,
-    today: NaiveDate,
-    out: &mut Checked<R>,
-) -> Option<NaiveDate> {
-    if v.is_empty() {
-        return None;
-    }
-    match parse_date(v) {
-        Ok(d) if d > today => {
-            out.error(n, label, format!("{label}不能晚于今天"));
-            None
-        }
-        Ok(d) => Some(d),
-        Err(e) => {
-            out.error(n, label, e.message());
-            None
-        }
-    }
-}
-
 /// Money in 元: required or not, never negative, at most 1 亿元.
 fn yuan_cell<R>(
     n: usize,
@@ -864,12 +832,12 @@ fn check_file_row(
             .map(|t| t.chars().take(2000).collect::<String>())
             .unwrap_or_else(|| "（历史档案导入，未记载）".into())
     };
-    let entered_on = date_cell(n, "建档日期", &get("entered_on"), today, out);
+    let entered_on = date_cell(n, today, "建档日期", &get("entered_on"), out);
     if entered_on.is_none() && get("entered_on").is_empty() {
         out.error(n, "建档日期", "建档日期不能为空");
     }
-    let reviewed_on = date_cell(n, "最近复核日期", &get("reviewed_on"), today, out);
-    let exited_on = date_cell(n, "解困日期", &get("exited_on"), today, out);
+    let reviewed_on = date_cell(n, today, "最近复核日期", &get("reviewed_on"), out);
+    let exited_on = date_cell(n, today, "解困日期", &get("exited_on"), out);
     let reason = match get("exit_reason") {
         r if r.is_empty() => None,
         r => coded::<ExitReason>(&r, ExitReason::Other)
@@ -1322,8 +1290,8 @@ fn check_claim_row(
     if illness.is_empty() || illness.chars().count() > 100 {
         out.error(n, "病种或治疗", "病种或治疗不能为空，且不超过100字");
     }
-    let occurred_on = date_cell(n, "就诊日期", &get("occurred_on"), today, out);
-    let paid_on = date_cell(n, "赔付日期", &get("paid_on"), today, out);
+    let occurred_on = date_cell(n, today, "就诊日期", &get("occurred_on"), out);
+    let paid_on = date_cell(n, today, "赔付日期", &get("paid_on"), out);
     for (label, key, d) in [
         ("就诊日期", "occurred_on", occurred_on),
         ("赔付日期", "paid_on", paid_on),
@@ -1566,16 +1534,7 @@ async fn write_claims(
                 memo: format!("历史导入：医疗互助赔付 {} 人次", rows.len()),
                 source: Some(("mutual_history", import)),
                 idempotency_key: Some(format!("mutual-history:{import}")),
-                lines: vec![
-                    Line {
-                        account_id: history_account.id,
-                        amount: Fen(-total),
-                    },
-                    Line {
-                        account_id: paid_account.id,
-                        amount: Fen(total),
-                    },
-                ],
+                lines: ledger::transfer(history_account.id, paid_account.id, Fen(total)),
             },
             None,
             now,

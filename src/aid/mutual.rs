@@ -16,7 +16,7 @@ use crate::audit::{self, Actor, Event};
 use crate::db::bulk::{Val, insert_rows};
 use crate::db::{Db, Tx, new_id, tx_backend};
 use crate::error::{AppError, AppResult, FieldIssue};
-use crate::ledger::{self, Books, Line, NewPosting};
+use crate::ledger::{self, Books, NewPosting};
 use crate::registry::orgs;
 use crate::registry::scope::{Scope, one_in_scope};
 use crate::types::{Fen, parse_date};
@@ -405,16 +405,7 @@ pub async fn enrol(
             memo: format!("{}：{unit_name} {enrolled} 人缴纳互助金", p.name),
             source: Some(("mutual_enrolment", id)),
             idempotency_key: Some(format!("mutual-enrol:{plan_id}:{unit_id}")),
-            lines: vec![
-                Line {
-                    account_id: payers.id,
-                    amount: Fen(-contribution.0),
-                },
-                Line {
-                    account_id: pool,
-                    amount: contribution,
-                },
-            ],
+            lines: ledger::transfer(payers.id, pool, contribution),
         },
         None,
         now,
@@ -825,16 +816,7 @@ pub async fn decide(
                 memo: format!("{name}：理赔"),
                 source: Some(("mutual_claim", id)),
                 idempotency_key: Some(format!("mutual-claim:{id}")),
-                lines: vec![
-                    Line {
-                        account_id: pool,
-                        amount: Fen(-payable),
-                    },
-                    Line {
-                        account_id: out.id,
-                        amount: Fen(payable),
-                    },
-                ],
+                lines: ledger::transfer(pool, out.id, Fen(payable)),
             },
             None,
             now,

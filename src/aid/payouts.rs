@@ -19,7 +19,7 @@ use crate::crypto::FieldKeys;
 use crate::db::bulk::{self, Val};
 use crate::db::{Db, Tx, in_list_from, new_id, tx_backend};
 use crate::error::{AppError, AppResult};
-use crate::ledger::{self, Books, Line, NewPosting};
+use crate::ledger::{self, Books, NewPosting};
 use crate::registry::scope::Scope;
 use crate::types::Fen;
 use crate::workflow::history;
@@ -202,16 +202,7 @@ pub async fn make_batch(
             memo: format!("{name}：发放批次预留 {} 笔", chosen.len()),
             source: Some(("aid_batch", batch_id)),
             idempotency_key: Some(format!("aid-batch:{batch_id}")),
-            lines: vec![
-                Line {
-                    account_id: budget,
-                    amount: Fen(-total),
-                },
-                Line {
-                    account_id: reserve,
-                    amount: Fen(total),
-                },
-            ],
+            lines: ledger::transfer(budget, reserve, Fen(total)),
         },
         None,
         now,
@@ -507,16 +498,7 @@ async fn pay_in_tx(
             memo: format!("{campaign_name}：发放 {} 笔", paid.len()),
             source: Some(("aid_batch", batch_id)),
             idempotency_key: Some(format!("aid-pay:{batch_id}:{first}:{}", paid.len())),
-            lines: vec![
-                Line {
-                    account_id: reserve,
-                    amount: Fen(-total),
-                },
-                Line {
-                    account_id: out,
-                    amount: Fen(total),
-                },
-            ],
+            lines: ledger::transfer(reserve, out, Fen(total)),
         },
         None,
         now,
@@ -822,16 +804,7 @@ pub async fn act_on_line(
                     memo: format!("{name}：取消发放，退回预算（{reason}）"),
                     source: Some(("aid_payout", line_id)),
                     idempotency_key: Some(format!("aid-cancel:{line_id}")),
-                    lines: vec![
-                        Line {
-                            account_id: reserve,
-                            amount: Fen(-amount),
-                        },
-                        Line {
-                            account_id: budget,
-                            amount: Fen(amount),
-                        },
-                    ],
+                    lines: ledger::transfer(reserve, budget, Fen(amount)),
                 },
                 None,
                 now,

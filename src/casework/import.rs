@@ -17,11 +17,11 @@ use crate::error::AppResult;
 use crate::registry::Registry;
 use crate::registry::import::header::{Column, HeaderMap, col};
 use crate::registry::import::{
-    Checked, ImportOptions, KindResult, Progress, RowIssue, Sheet, Written, rows_with_errors,
-    should_commit,
+    Checked, ImportOptions, KindResult, Progress, RowIssue, Sheet, Written, date_cell,
+    rows_with_errors, should_commit,
 };
 use crate::registry::scope::Scope;
-use crate::types::{IdCardNo, Mobile, normalize_name, parse_date};
+use crate::types::{IdCardNo, Mobile, normalize_name};
 use crate::workflow::{Named, history};
 
 pub const PETITION_COLUMNS: &[Column] = &[
@@ -190,30 +190,6 @@ fn coded<T: Named, R>(label: &str, typed: &str, n: usize, out: &mut Checked<R>) 
         );
     }
     found
-}
-
-/// A date cell: empty is none; not after `today`.
-fn date_cell<R>(
-    n: usize,
-    today: NaiveDate,
-    label: &str,
-    v: &str,
-    out: &mut Checked<R>,
-) -> Option<NaiveDate> {
-    if v.is_empty() {
-        return None;
-    }
-    match parse_date(v) {
-        Ok(d) if d > today => {
-            out.error(n, label, format!("{label}不能晚于今天"));
-            None
-        }
-        Ok(d) => Some(d),
-        Err(e) => {
-            out.error(n, label, e.message());
-            None
-        }
-    }
 }
 
 /// A text cell that must be filled, at most `max` characters.

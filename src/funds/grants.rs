@@ -11,7 +11,7 @@ use super::{FROM_ABOVE, GRANTS_PAID, INCOME};
 use crate::audit::{self, Actor, Event};
 use crate::db::{Db, Tx, new_id};
 use crate::error::{AppError, AppResult};
-use crate::ledger::{self, Books, Line, NewPosting};
+use crate::ledger::{self, Books, NewPosting};
 use crate::registry::orgs;
 use crate::registry::scope::Scope;
 use crate::types::Fen;
@@ -40,16 +40,7 @@ pub(crate) async fn receive(
             memo: memo.to_string(),
             source: Some(source),
             idempotency_key: Some(format!("{}-in:{}", source.0, source.1)),
-            lines: vec![
-                Line {
-                    account_id: above.id,
-                    amount: Fen(-fen.0),
-                },
-                Line {
-                    account_id: income.id,
-                    amount: fen,
-                },
-            ],
+            lines: ledger::transfer(above.id, income.id, fen),
         },
         None,
         now,
@@ -159,16 +150,7 @@ pub async fn grant(
             memo: format!("补助{}：{purpose}", to.name),
             source: Some(("fund_grant", id)),
             idempotency_key: Some(format!("fund-grant:{id}")),
-            lines: vec![
-                Line {
-                    account_id: income.id,
-                    amount: Fen(-amount.0),
-                },
-                Line {
-                    account_id: paid.id,
-                    amount,
-                },
-            ],
+            lines: ledger::transfer(income.id, paid.id, amount),
         },
         None,
         now,

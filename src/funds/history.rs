@@ -15,7 +15,7 @@ use crate::audit::{self, Actor, Event};
 use crate::db::bulk::{Val, insert_rows};
 use crate::db::{Tx, new_id, tx_backend};
 use crate::error::{AppError, AppResult};
-use crate::ledger::{self, Books, Line, NewPosting};
+use crate::ledger::{self, Books, NewPosting};
 use crate::registry::Registry;
 use crate::registry::import::header::{Column, HeaderMap, col};
 use crate::registry::import::{
@@ -293,16 +293,7 @@ async fn write(
             memo: format!("历史导入：小微企业经费返还 {} 家次", keep.len()),
             source: Some(("fund_history", import_id)),
             idempotency_key: Some(format!("fund-history:{import_id}")),
-            lines: vec![
-                Line {
-                    account_id: carried.id,
-                    amount: Fen(-total),
-                },
-                Line {
-                    account_id: paid.id,
-                    amount: Fen(total),
-                },
-            ],
+            lines: ledger::transfer(carried.id, paid.id, Fen(total)),
         },
         None,
         now,

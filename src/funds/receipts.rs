@@ -17,7 +17,7 @@ use crate::audit::{self, Actor, Event};
 use crate::db::bulk::{Val, insert_rows};
 use crate::db::{Db, new_id};
 use crate::error::{AppError, AppResult};
-use crate::ledger::{self, Books, Line, NewPosting};
+use crate::ledger::{self, Books, NewPosting};
 use crate::registry::Registry;
 use crate::registry::import::header::{Column, HeaderMap, col};
 use crate::registry::import::{
@@ -384,16 +384,7 @@ async fn write(
             memo: format!("税务代收工会经费入账：{} 户次", keep.len()),
             source: Some(("fund_import", import_id)),
             idempotency_key: Some(format!("fund-import:{import_id}")),
-            lines: vec![
-                Line {
-                    account_id: tax.id,
-                    amount: Fen(-total),
-                },
-                Line {
-                    account_id: income.id,
-                    amount: Fen(total),
-                },
-            ],
+            lines: ledger::transfer(tax.id, income.id, Fen(total)),
         },
         None,
         now,

@@ -21,7 +21,7 @@ use crate::audit::{self, Actor, Event};
 use crate::db::bulk::{Val, insert_rows};
 use crate::db::{Db, Tx, new_id};
 use crate::error::{AppError, AppResult};
-use crate::ledger::{self, Books, Line, NewPosting};
+use crate::ledger::{self, Books, NewPosting};
 use crate::registry::scope::Scope;
 use crate::types::{Fen, YearMonth};
 use crate::workflow::{Named, coded_enum, given, issue};
@@ -582,16 +582,7 @@ async fn step(
                     memo: format!("审批小微企业经费返还：{}", h.unit_name),
                     source: Some(("fund_refund", h.id)),
                     idempotency_key: Some(format!("fund-refund-approve:{}", h.id)),
-                    lines: vec![
-                        Line {
-                            account_id: income.id,
-                            amount: Fen(-fen.0),
-                        },
-                        Line {
-                            account_id: payable.id,
-                            amount: fen,
-                        },
-                    ],
+                    lines: ledger::transfer(income.id, payable.id, fen),
                 },
                 None,
                 now,
@@ -627,16 +618,7 @@ async fn step(
                     memo: format!("支付小微企业经费返还：{}", h.unit_name),
                     source: Some(("fund_refund", h.id)),
                     idempotency_key: Some(format!("fund-refund-pay:{}", h.id)),
-                    lines: vec![
-                        Line {
-                            account_id: payable.id,
-                            amount: Fen(-fen.0),
-                        },
-                        Line {
-                            account_id: paid.id,
-                            amount: fen,
-                        },
-                    ],
+                    lines: ledger::transfer(payable.id, paid.id, fen),
                 },
                 None,
                 now,

@@ -56,6 +56,21 @@ pub struct Line {
     pub amount: Fen,
 }
 
+/// The two lines of money moving from one account to another: `from` gives `amount`, `to`
+/// receives it.
+pub fn transfer(from: i64, to: i64, amount: Fen) -> Vec<Line> {
+    vec![
+        Line {
+            account_id: from,
+            amount: Fen(-amount.0),
+        },
+        Line {
+            account_id: to,
+            amount,
+        },
+    ]
+}
+
 /// A posting to write.
 #[derive(Debug, Clone)]
 pub struct NewPosting {

@@ -395,6 +395,31 @@ impl KindResult {
     }
 }
 
+/// A date cell of row `n`: empty is none; a date after `today` or one not read is an error in
+/// column `label`.
+pub fn date_cell<R>(
+    n: usize,
+    today: chrono::NaiveDate,
+    label: &str,
+    v: &str,
+    out: &mut Checked<R>,
+) -> Option<chrono::NaiveDate> {
+    if v.is_empty() {
+        return None;
+    }
+    match crate::types::parse_date(v) {
+        Ok(d) if d > today => {
+            out.error(n, label, format!("{label}不能晚于今天"));
+            None
+        }
+        Ok(d) => Some(d),
+        Err(e) => {
+            out.error(n, label, e.message());
+            None
+        }
+    }
+}
+
 /// Counts of what the commit did.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Written {
