@@ -1332,19 +1332,8 @@ async fn the_console_makes_a_campaign_a_batch_and_records_what_the_bank_did() {
     let b = browser(&app, "d1_aid", TESTER_PASSWORD).await;
     let (_, html) = page(&b, &app, "/aid").await;
     let csrf = csrf_in(&html);
-    let send = |path: String, form: Vec<(&'static str, String)>| {
-        let (b, url, csrf) = (b.clone(), app.url(&path), csrf.clone());
-        async move {
-            let mut form = form;
-            form.push(("_csrf", csrf));
-            let r = b.post(url).form(&form).send().await.unwrap();
-            (
-                r.status().as_u16(),
-                r.url().path().to_string(),
-                r.text().await.unwrap(),
-            )
-        }
-    };
+    let send =
+        |path: String, form: Vec<(&'static str, String)>| submit(&b, &app, path, &csrf, form);
     let mut form = vec![
         ("name", "冬季送温暖".to_string()),
         ("kind", "festival".into()),
@@ -1469,19 +1458,8 @@ async fn the_console_files_a_household_and_lifts_it_out() {
     let (s, html) = page(&b, &app, "/aid/files/new").await;
     assert_eq!(s, 200);
     let csrf = csrf_in(&html);
-    let send = |path: String, form: Vec<(&'static str, String)>| {
-        let (b, url, csrf) = (b.clone(), app.url(&path), csrf.clone());
-        async move {
-            let mut form = form;
-            form.push(("_csrf", csrf));
-            let r = b.post(url).form(&form).send().await.unwrap();
-            (
-                r.status().as_u16(),
-                r.url().path().to_string(),
-                r.text().await.unwrap(),
-            )
-        }
-    };
+    let send =
+        |path: String, form: Vec<(&'static str, String)>| submit(&b, &app, path, &csrf, form);
     let spouse = id_number("340402", "19820101", 502);
     let mut form = vec![
         ("worker_id", id_number("340402", "19800101", 599)),
@@ -1595,21 +1573,10 @@ async fn hardship_files_kept_before_come_in_from_a_spreadsheet_and_hold_the_one_
         (Some(0), Some(3)),
         "{o}"
     );
-    let (_, figs) = app
-        .get(&format!(
-            "/api/v1/figures?org=C&from={py}-01-01&to={py}-12-31"
-        ))
+    let figs = app
+        .figure_values(&format!("org=C&from={py}-01-01&to={py}-12-31"))
         .await;
-    let get = |key: &str| {
-        figs["figures"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["key"] == key)
-            .unwrap()["value"]
-            .as_f64()
-            .unwrap()
-    };
+    let get = |key: &str| figs[key];
     assert_eq!(
         (
             get("hardship.households"),
@@ -1618,17 +1585,10 @@ async fn hardship_files_kept_before_come_in_from_a_spreadsheet_and_hold_the_one_
         ),
         (2.0, 6.0, 2.0)
     );
-    let (_, figs) = app
-        .get("/api/v1/figures?org=C&from=2023-01-01&to=2023-12-31")
+    let earlier = app
+        .figure_values("org=C&from=2023-01-01&to=2023-12-31")
         .await;
-    let exited = figs["figures"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["key"] == "hardship.exited")
-        .unwrap()["value"]
-        .as_f64();
-    assert_eq!(exited, Some(1.0));
+    assert_eq!(earlier["hardship.exited"], 1.0);
     // The imported active file holds the person: a second one is refused.
     let (s, v) = app
         .post("/api/v1/aid/files", household(&a, "3000", vec![]))

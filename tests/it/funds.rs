@@ -508,12 +508,10 @@ async fn the_console_computes_approves_and_pays_refunds_and_the_auditor_reads_th
     );
     let csrf = csrf_in(&html);
     let post = |c: &reqwest::Client, path: &str, form: Vec<(&'static str, String)>| {
-        let (c, url, csrf) = (c.clone(), app.url(path), csrf.clone());
+        let (c, path, csrf, app) = (c.clone(), path.to_string(), csrf.clone(), &app);
         async move {
-            let mut form = form;
-            form.push(("_csrf", csrf));
-            let r = c.post(url).form(&form).send().await.unwrap();
-            (r.status().as_u16(), r.text().await.unwrap())
+            let (status, _, html) = submit(&c, app, path, &csrf, form).await;
+            (status, html)
         }
     };
     // Computing before a policy says what to do first; then the policy, then the refunds.
@@ -661,21 +659,10 @@ async fn earlier_refunds_come_in_from_a_spreadsheet_once_and_count_in_their_year
         (Some(0), Some(4)),
         "{o}"
     );
-    let (_, figs) = app
-        .get(&format!(
-            "/api/v1/figures?org=C&from={py}-01-01&to={py}-12-31"
-        ))
+    let figs = app
+        .figure_values(&format!("org=C&from={py}-01-01&to={py}-12-31"))
         .await;
-    let get = |key: &str| {
-        figs["figures"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["key"] == key)
-            .unwrap()["value"]
-            .as_f64()
-            .unwrap()
-    };
+    let get = |key: &str| figs[key];
     assert_eq!(
         (
             get("funds.refund_times"),

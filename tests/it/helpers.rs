@@ -458,6 +458,18 @@ impl TestApp {
         statuses
     }
 
+    /// The catalogue's figures for a query (`org=C&from=…&to=…`), their values by key.
+    pub async fn figure_values(&self, query: &str) -> std::collections::HashMap<String, f64> {
+        let (s, figs) = self.get(&format!("/api/v1/figures?{query}")).await;
+        assert_eq!(s, 200, "{figs}");
+        figs["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| Some((f["key"].as_str()?.to_string(), f["value"].as_f64()?)))
+            .collect()
+    }
+
     /// One number from the test database, e.g. a `COUNT(*)`.
     pub async fn scalar(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql)
@@ -557,6 +569,24 @@ pub async fn browser(app: &TestApp, user: &str, pw: &str) -> reqwest::Client {
 pub async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
     let r = c.get(app.url(path)).send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// Posts a console form with the page's CSRF token, as a browser would: the status, the path
+/// it landed on, the page.
+pub async fn submit(
+    c: &reqwest::Client,
+    app: &TestApp,
+    path: String,
+    csrf: &str,
+    mut form: Vec<(&'static str, String)>,
+) -> (u16, String, String) {
+    form.push(("_csrf", csrf.to_string()));
+    let r = c.post(app.url(&path)).form(&form).send().await.unwrap();
+    (
+        r.status().as_u16(),
+        r.url().path().to_string(),
+        r.text().await.unwrap(),
+    )
 }
 
 pub fn csrf_in(html: &str) -> String {

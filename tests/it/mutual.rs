@@ -297,19 +297,8 @@ async fn the_console_sets_up_a_plan_enrols_an_employer_and_decides_a_claim() {
     let (s, html) = page(&b, &app, "/mutual").await;
     assert!(s == 200 && html.contains("还没有互助计划"), "{s}");
     let csrf = csrf_in(&html);
-    let send = |path: String, form: Vec<(&'static str, String)>| {
-        let (b, url, csrf) = (b.clone(), app.url(&path), csrf.clone());
-        async move {
-            let mut form = form;
-            form.push(("_csrf", csrf));
-            let r = b.post(url).form(&form).send().await.unwrap();
-            (
-                r.status().as_u16(),
-                r.url().path().to_string(),
-                r.text().await.unwrap(),
-            )
-        }
-    };
+    let send =
+        |path: String, form: Vec<(&'static str, String)>| submit(&b, &app, path, &csrf, form);
     let t = chrono::Local::now().date_naive();
     let mut plan = vec![
         ("name", "职工住院互助".to_string()),
@@ -461,21 +450,10 @@ async fn claims_paid_before_come_in_from_a_spreadsheet_within_the_term_and_the_c
         .import("mutual_claims", "more.csv", more.into_bytes(), "")
         .await;
     assert_eq!(s["outcome"]["committed"], false, "{s}");
-    let (_, figs) = app
-        .get(&format!(
-            "/api/v1/figures?org=D1&from={y}-01-01&to={y}-12-31"
-        ))
+    let figs = app
+        .figure_values(&format!("org=D1&from={y}-01-01&to={y}-12-31"))
         .await;
-    let get = |key: &str| {
-        figs["figures"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["key"] == key)
-            .unwrap()["value"]
-            .as_f64()
-            .unwrap()
-    };
+    let get = |key: &str| figs[key];
     assert_eq!((get("mutual.claims"), get("mutual.paid")), (3.0, 1700.5));
     let v = gonghui::ledger::verify(&app.reg.db).await.unwrap();
     assert!(v.ok(), "{:?}", v.problems);
