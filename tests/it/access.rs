@@ -1177,7 +1177,9 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
         ),
         ("GET", "/api/v1/funds/receipts/export")
         | ("GET", "/api/v1/funds/refunds/export")
-        | ("GET", "/api/v1/aid/paid/export") => (
+        | ("GET", "/api/v1/aid/paid/export")
+        | ("GET", "/api/v1/aid/files/export")
+        | ("GET", "/api/v1/mutual/claims/export") => (
             format!("{path}?org={}&format=csv", pick("D1", "D2")),
             None,
             Other::NotFound,
@@ -1782,7 +1784,11 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         p if p.starts_with("/aid/files/{id}") => record(p, id(f.aid[0].0, f.aid[0].1)),
         p if p.starts_with("/ledger/postings/{id}") => record(p, id(f.funds[1].0, f.funds[1].1)),
         p if p.starts_with("/mutual/plans/{id}") => record(p, id(f.mutual[0].0, f.mutual[0].1)),
-        p if p.starts_with("/mutual/claims/{id}") => record(p, id(f.mutual[1].0, f.mutual[1].1)),
+        p if p.starts_with("/mutual/claims/{id}") => (
+            p.replace("{id}", &id(f.mutual[1].0, f.mutual[1].1))
+                .replace("{file}", &id(f.mutual[2].0, f.mutual[2].1)),
+            Other::NotFound,
+        ),
         p if p.starts_with("/members/{id}") => record(p, id(f.own_member, f.other_member)),
         p if p.starts_with("/transfers/{id}") => record(p, id(f.own_transfer, f.other_transfer)),
         p if p.starts_with("/imports/{id}") || p.starts_with("/imports/history/{id}") => {
@@ -1811,6 +1817,14 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
                 "/casework/figures/mediation.cases/export?org={}",
                 pick("U1", "U3")
             ),
+            Other::NotFound,
+        ),
+        "/figures/{key}" => (
+            format!("/figures/aid.person_times?org={}", pick("U1", "U3")),
+            Other::NotFound,
+        ),
+        "/figures" => (
+            format!("/figures?org={}", pick("U1", "U3")),
             Other::NotFound,
         ),
         "/casework/figures/{key}" => (

@@ -796,9 +796,38 @@ async fn persons_person_times_and_households_match_a_recount() {
     .await;
     let (s, drill) = app.get("/api/v1/aid/paid?org=C&per_page=100").await;
     assert_eq!(s, 200);
-    assert_eq!(
-        drill["total"].as_i64(),
-        Some(expected.iter().filter(|r| r.paid_on >= year_start).count() as i64)
+    let paid_this_year = expected.iter().filter(|r| r.paid_on >= year_start).count();
+    assert_eq!(drill["total"].as_i64(), Some(paid_this_year as i64));
+    // The console lists the same lines behind the figure, and the households on file behind
+    // theirs; the register of files holds the five households.
+    app.add_account("aid_city", "cadre", Some("C"), None).await;
+    let b = browser(&app, "aid_city", TESTER_PASSWORD).await;
+    let (s, html) = page(&b, &app, "/figures/aid.person_times?org=C").await;
+    assert!(
+        s == 200 && html.contains(&format!("共 {paid_this_year} 人次")),
+        "{s}: {html}"
+    );
+    let (s, html) = page(&b, &app, "/figures/hardship.households?org=C").await;
+    assert!(
+        s == 200 && html.contains("共 5 户") && html.contains("/aid/files/"),
+        "{s}: {html}"
+    );
+    let (s, html) = page(&b, &app, "/figures/hardship.persons?org=C").await;
+    assert!(s == 200 && html.contains("共 6 人"), "{s}: {html}");
+    let (s, html) = page(&b, &app, "/figures?org=C").await;
+    assert!(
+        s == 200 && html.contains("帮扶救助（人次）") && html.contains("/figures/aid.amount?"),
+        "{s}"
+    );
+    let sheet = app
+        .download_sheet("/api/v1/aid/files/export?org=C", "困难职工档案")
+        .await;
+    assert_eq!(sheet.len(), 6, "the header and five households: {sheet:?}");
+    assert!(
+        sheet[1..]
+            .iter()
+            .all(|r| r[1].starts_with("受助") && r[2].contains('*')),
+        "{sheet:?}"
     );
     // U3 moves under D1: the totals follow the hierarchy.
     let (s, v) = app

@@ -383,6 +383,52 @@ async fn the_console_sets_up_a_plan_enrols_an_employer_and_decides_a_claim() {
         html.contains("互助金余额 700.00 元"),
         "the pool paid the claim: {html}"
     );
+    // The invoice goes up on the claim's page; a file of another kind than its name says is
+    // refused there with why.
+    let upload = |name: &'static str, bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name),
+        );
+        b.post(app.url(&format!("{claim}/attachments?_csrf={csrf}")))
+            .multipart(form)
+            .send()
+    };
+    let r = upload("发票.pdf", b"%PDF-1.4 invoice".to_vec())
+        .await
+        .unwrap();
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("附件已上传") && html.contains("发票.pdf"),
+        "{html}"
+    );
+    let r = upload("出院小结.pdf", b"not a pdf".to_vec()).await.unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let file_id: i64 = app.scalar("SELECT MAX(id) FROM attachments").await;
+    let (s, body) = page(&b, &app, &format!("{claim}/attachments/{file_id}")).await;
+    assert!(s == 200 && body.starts_with("%PDF"), "{s}");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM attachments").await, 1);
+    // The claim is counted on the dashboard and listed behind the figure, and in the register.
+    let (_, html) = page(&b, &app, "/dashboard?org=D1").await;
+    assert!(
+        html.contains("医疗互助理赔（人次）") && html.contains("/figures/mutual.claims?"),
+        "{html}"
+    );
+    let (s, html) = page(&b, &app, "/figures/mutual.claims?org=D1").await;
+    assert!(
+        s == 200 && html.contains("1人次") && html.contains("住院") && html.contains("500.00"),
+        "{s}: {html}"
+    );
+    let sheet = app
+        .download_sheet("/api/v1/mutual/claims/export?org=D1", "医疗互助理赔台账")
+        .await;
+    assert_eq!(
+        sheet.len(),
+        2,
+        "the header and the one claim paid: {sheet:?}"
+    );
+    assert_eq!(sheet[1][0], "职工住院互助");
+    assert_eq!(sheet[1][7], "500.00", "{sheet:?}");
 }
 
 #[tokio::test]

@@ -610,6 +610,28 @@ pub async fn export_paid(
     .await
 }
 
+#[utoipa::path(get, path = "/api/v1/aid/files/export", tag = "aid", params(super::files::RegisterQuery),
+    responses((status = 200, description = "XLSX or CSV of the hardship files on file at any time in the period, in the file history import's columns, ID numbers masked"),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn export_files(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<super::files::RegisterQuery>,
+) -> AppResult<axum::response::Response> {
+    let db = &st.reg.db;
+    super::files::send_register(
+        &st,
+        &caller,
+        crate::aid::MODULE,
+        "export.hardship_files",
+        &q,
+        |org, period, format| async move {
+            crate::aid::export::files_sheet(db, &org, &period, format).await
+        },
+    )
+    .await
+}
+
 #[utoipa::path(post, path = "/api/v1/aid/campaigns/{id}/budget", tag = "aid", request_body = crate::aid::campaigns::BudgetInput,
     responses((status = 200, body = Campaign), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "AID_CAMPAIGN_CLOSED, AID_CAMPAIGN_BUSY"), (status = 422, body = ErrorBody)))]

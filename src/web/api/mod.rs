@@ -68,7 +68,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         attachments::list_my_files, attachments::add_my_file, attachments::get_my_file,
         ledger::list_accounts, ledger::list_postings, ledger::get_posting,
         funds::list_receipts, funds::list_policies, funds::set_policy, funds::compute_refunds, funds::list_refunds,
-        funds::act_on_refunds, funds::list_grants, funds::grant, funds::export_receipts, funds::export_refunds, aid::export_paid, aid::change_budget,
+        funds::act_on_refunds, funds::list_grants, funds::grant, funds::export_receipts, funds::export_refunds, aid::export_paid, aid::export_files, mutual::export_claims, aid::change_budget,
         aid::list_lines, aid::set_line, aid::list_files, aid::list_file_persons, aid::open_file, aid::get_file, aid::review_file, aid::replan_file, aid::exit_file,
         aid::list_campaigns, aid::create_campaign, aid::get_campaign, aid::apply, aid::list_applications, aid::get_application,
         aid::decide, aid::object, aid::resolve, aid::make_batch, aid::get_batch, aid::bank_file, aid::record_results, aid::act_on_line,
@@ -181,6 +181,7 @@ pub fn router() -> Router<AppState> {
         .route("/funds/receipts/export", get(funds::export_receipts))
         .route("/funds/refunds/export", get(funds::export_refunds))
         .route("/aid/paid/export", get(aid::export_paid))
+        .route("/aid/files/export", get(aid::export_files))
         .route("/aid/campaigns/{id}/budget", post(aid::change_budget))
         .route(
             "/funds/policies",
@@ -227,6 +228,7 @@ pub fn router() -> Router<AppState> {
         .route("/mutual/enrolments", get(mutual::list_enrolments))
         .route("/mutual/enrollees", get(mutual::list_enrollees))
         .route("/mutual/claims", get(mutual::list_claims))
+        .route("/mutual/claims/export", get(mutual::export_claims))
         .route("/mutual/claims/{id}", get(mutual::get_claim))
         .route("/mutual/claims/{id}/decision", post(mutual::decide))
         .route("/me/aid/campaigns", get(aid::my_campaigns))

@@ -217,3 +217,25 @@ pub async fn list_claims(
     let (rows, total) = mutual::claims_in(&st.reg.db, &path, from, to, &paging).await?;
     Ok(Json(Page { total, rows }))
 }
+
+#[utoipa::path(get, path = "/api/v1/mutual/claims/export", tag = "mutual", params(super::files::RegisterQuery),
+    responses((status = 200, description = "XLSX or CSV of the claims paid in the period, in the claim history import's columns, ID numbers masked"),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn export_claims(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<super::files::RegisterQuery>,
+) -> AppResult<axum::response::Response> {
+    let db = &st.reg.db;
+    super::files::send_register(
+        &st,
+        &caller,
+        MODULE,
+        "export.mutual_claims",
+        &q,
+        |org, period, format| async move {
+            crate::aid::export::claims_sheet(db, &org, &period, format).await
+        },
+    )
+    .await
+}

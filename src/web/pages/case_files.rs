@@ -1,5 +1,6 @@
-//! The files on a case page: upload, download, remove with a reason. The case is checked to
-//! be in the caller's scope first; a refused file shows its reason on the case page.
+//! The files on a case page (a petition, a dispute, a mutual-aid claim): upload, download,
+//! remove with a reason. The case is checked to be in the caller's scope first; a refused file
+//! shows its reason on the case page.
 
 use axum::Router;
 use axum::extract::multipart::MultipartRejection;
@@ -9,6 +10,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::casework::{dispute_page, petition_page};
+use super::mutual::claim_page;
 use super::{Ctx, Form, PageResult, done, render_status};
 use crate::app::AppState;
 use crate::attachments::{self, Attachment, Owner};
@@ -19,7 +21,7 @@ use crate::web::api::parse_id;
 
 pub fn router(max_bytes: usize) -> Router<AppState> {
     let mut router = Router::new();
-    for case in [Case::Petition, Case::Dispute] {
+    for case in [Case::Petition, Case::Dispute, Case::Claim] {
         let base = case.route();
         router = router
             .route(
@@ -78,6 +80,8 @@ impl FilesPanel {
 enum Case {
     Petition,
     Dispute,
+    /// A mutual-aid claim: its invoices and discharge summary.
+    Claim,
 }
 
 impl Case {
@@ -86,20 +90,27 @@ impl Case {
         match self {
             Case::Petition => "/casework/{id}",
             Case::Dispute => "/casework/disputes/{id}",
+            Case::Claim => "/mutual/claims/{id}",
         }
     }
 
     async fn owner(self, st: &AppState, ctx: &Ctx, id: &str) -> AppResult<(i64, Owner)> {
-        ctx.caller.must_work_on(MODULE)?;
-        let scope = &ctx.caller.scope;
+        let (db, scope) = (&st.reg.db, &ctx.caller.scope);
         Ok(match self {
             Case::Petition => {
+                ctx.caller.must_work_on(MODULE)?;
                 let id = parse_id(id, "诉求")?;
-                (id, petitions::files_of(&st.reg.db, scope, id).await?)
+                (id, petitions::files_of(db, scope, id).await?)
             }
             Case::Dispute => {
+                ctx.caller.must_work_on(MODULE)?;
                 let id = parse_id(id, "案件")?;
-                (id, disputes::files_of(&st.reg.db, scope, id).await?)
+                (id, disputes::files_of(db, scope, id).await?)
+            }
+            Case::Claim => {
+                ctx.caller.must_work_on(crate::aid::mutual::MODULE)?;
+                let id = parse_id(id, "理赔")?;
+                (id, crate::aid::mutual::files_of(db, scope, id).await?)
             }
         })
     }
@@ -108,6 +119,7 @@ impl Case {
         match self {
             Case::Petition => format!("/casework/{id}"),
             Case::Dispute => format!("/casework/disputes/{id}"),
+            Case::Claim => format!("/mutual/claims/{id}"),
         }
     }
 
@@ -120,6 +132,7 @@ impl Case {
         match self {
             Case::Petition => render_status(e.status(), petition_page(st, ctx, id, message).await?),
             Case::Dispute => render_status(e.status(), dispute_page(st, ctx, id, message).await?),
+            Case::Claim => render_status(e.status(), claim_page(st, ctx, id, message).await?),
         }
     }
 }

@@ -64,6 +64,10 @@ struct DashboardPage {
     inbox: Vec<crate::workflow::inbox::Item>,
     /// Casework figures of the period.
     case_cards: Vec<FigureCard>,
+    /// Hardship, aid, mutual-aid and fund figures of the period.
+    money_cards: Vec<FigureCard>,
+    /// The whole catalogue for the same union and dates.
+    all_figures: String,
     period: &'static str,
     periods: Vec<(&'static str, &'static str)>,
     from: String,
@@ -128,6 +132,20 @@ impl PeriodQuery {
     }
 }
 
+/// The figures of money and help the dashboard shows (the rest are on the catalogue page).
+pub(super) const MONEY_SHOWN: &[&str] = &[
+    "hardship.households",
+    "aid.person_times",
+    "aid.persons",
+    "aid.amount",
+    "mutual.persons",
+    "mutual.claims",
+    "mutual.paid",
+    "funds.receipts",
+    "funds.refund_times",
+    "funds.refund_amount",
+];
+
 fn rate_text(r: Option<f64>) -> String {
     r.map(|r| format!("{r:.2}%")).unwrap_or_else(|| "—".into())
 }
@@ -163,11 +181,13 @@ async fn dashboard(
         }
         crate::error::AppResult::Ok(items)
     };
-    // The registry's overview, the inbox and the casework figures, side by side.
-    let (o, inbox, case_figures) = tokio::try_join!(
+    // The registry's overview, the inbox and the modules' figures, side by side.
+    let (o, inbox, case_figures, aid_figures, fund_figures) = tokio::try_join!(
         overview::overview(db, &org, &period),
         inbox,
-        crate::casework::figures::compute(db, &org, &period)
+        crate::casework::figures::compute(db, &org, &period),
+        crate::aid::figures::compute(db, &org, &period),
+        crate::funds::figures::compute(db, &org, &period)
     )?;
     let s = &o.stats;
     let m = &s.members;
@@ -349,6 +369,30 @@ async fn dashboard(
             definition: f.definition,
         })
         .collect();
+    let money_cards = aid_figures
+        .into_iter()
+        .chain(fund_figures)
+        .filter(|f| MONEY_SHOWN.contains(&f.key.as_str()))
+        .map(|f| FigureCard {
+            href: ctx
+                .caller
+                .works_on(&f.module)
+                .then(|| super::figures::href(&f, &org, &period))
+                .flatten(),
+            yoy: None,
+            label: f.label,
+            value: f.display,
+            definition: f.definition,
+        })
+        .collect();
+    let all_figures = format!(
+        "/figures?{}",
+        query_of(&[
+            ("org", Some(s.org_code.clone())),
+            ("from", Some(s.from.clone())),
+            ("to", Some(s.to.clone())),
+        ])
+    );
     let export = format!(
         "/dashboard/statistics.xlsx?{}",
         query_of(&[
@@ -364,6 +408,8 @@ async fn dashboard(
         pending: o.pending,
         inbox,
         case_cards,
+        money_cards,
+        all_figures,
         period: choice.code(),
         periods: PeriodChoice::ALL
             .iter()

@@ -11,6 +11,7 @@ pub mod case_files;
 pub mod casework;
 pub mod charts;
 pub mod dashboard;
+pub mod figures;
 pub mod funds;
 pub mod imports;
 pub mod members;
@@ -40,6 +41,7 @@ pub fn router(st: AppState) -> Router<AppState> {
     Router::new()
         .merge(signin::router())
         .merge(dashboard::router())
+        .merge(figures::router())
         .merge(orgs::router())
         .merge(units::router())
         .merge(members::router())

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::aid::mutual::{self, Claim, ClaimStatus, Enrolment, MODULE, Plan};
 use crate::app::AppState;
-use crate::attachments::{self, Attachment};
+use crate::attachments;
 use crate::error::AppError;
 use crate::types::Fen;
 use crate::web::api::parse_id;
@@ -309,11 +309,11 @@ async fn file_claim(
 
 #[derive(Template)]
 #[template(path = "mutual/claim.html")]
-struct ClaimPage {
+pub(super) struct ClaimPage {
     shell: Shell,
     c: Claim,
     review: Vec<review::Level>,
-    files: Vec<Attachment>,
+    files: super::case_files::FilesPanel,
     history: Vec<HistoryRow>,
     error: Option<String>,
 }
@@ -341,18 +341,22 @@ impl ClaimPage {
     }
 }
 
-async fn claim_view(st: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> PageResult {
+/// A claim's page, with what was wrong when a step was refused.
+pub(super) async fn claim_page(
+    st: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    error: Option<String>,
+) -> Result<ClaimPage, crate::error::AppError> {
     let db = &st.reg.db;
     let c = mutual::get_claim(db, &ctx.caller.scope, id).await?;
+    let owner = attachments::Owner {
+        kind: mutual::CASE,
+        id,
+    };
     let (review, files, history) = tokio::try_join!(
         review::levels(db, mutual::CASE, id),
-        attachments::list(
-            db,
-            attachments::Owner {
-                kind: mutual::CASE,
-                id
-            }
-        ),
+        super::case_files::FilesPanel::of(st, owner, format!("/mutual/claims/{id}")),
         history::of(
             db,
             CaseRef {
@@ -361,14 +365,18 @@ async fn claim_view(st: &AppState, ctx: &Ctx, id: i64, error: Option<String>) ->
             }
         )
     )?;
-    let view = ClaimPage {
+    Ok(ClaimPage {
         shell: ctx.shell(format!("理赔：{}", c.member_name), "mutual"),
         c,
         review,
         files,
         history,
         error,
-    };
+    })
+}
+
+async fn claim_view(st: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> PageResult {
+    let view = claim_page(st, ctx, id, error).await?;
     if view.error.is_some() {
         super::render_invalid(view)
     } else {

@@ -171,6 +171,8 @@ struct ShowPage {
     figures: Vec<(&'static str, String, String)>,
     /// The subtree's casework this year (for those who work on cases): label, value, drill.
     case_figures: Vec<(String, String, String)>,
+    /// Hardship, aid, mutual-aid and fund figures this year, for those who work on them.
+    money_figures: Vec<(String, String, String)>,
     children: Vec<ChildRate>,
     officers: Vec<Officer>,
     positions: &'static [&'static str],
@@ -230,7 +232,15 @@ async fn show_page(st: &AppState, ctx: &Ctx, code: &str) -> Result<ShowPage, App
     let mut period = String::new();
     // This year so far: the registry's figures and the casework's.
     let works_on_cases = ctx.caller.works_on(crate::casework::MODULE);
-    let this_year = if ctx.can(Perm::StatsRead) || works_on_cases {
+    let money_modules: Vec<&str> = [
+        crate::aid::MODULE,
+        crate::aid::mutual::MODULE,
+        crate::funds::MODULE,
+    ]
+    .into_iter()
+    .filter(|m| ctx.caller.works_on(m))
+    .collect();
+    let this_year = if ctx.can(Perm::StatsRead) || works_on_cases || !money_modules.is_empty() {
         let (_, p) = stats::resolve(
             db,
             scope,
@@ -305,6 +315,25 @@ async fn show_page(st: &AppState, ctx: &Ctx, code: &str) -> Result<ShowPage, App
             })
             .collect();
     }
+    let mut money_figures = Vec::new();
+    if let (false, Some(p)) = (money_modules.is_empty(), &this_year) {
+        let (aid, funds) = tokio::try_join!(
+            crate::aid::figures::compute(db, &org, p),
+            crate::funds::figures::compute(db, &org, p)
+        )?;
+        money_figures = aid
+            .into_iter()
+            .chain(funds)
+            .filter(|f| {
+                super::dashboard::MONEY_SHOWN.contains(&f.key.as_str())
+                    && money_modules.contains(&f.module.as_str())
+            })
+            .filter_map(|f| {
+                let href = super::figures::href(&f, &org, p)?;
+                Some((f.label, f.display, href))
+            })
+            .collect();
+    }
     let mut children = stats::child_rates(db, &org).await?;
     children.sort_by(|a, b| a.code.cmp(&b.code));
     let (employers, employers_total) = crate::registry::units::covered_by(db, &org, 20).await?;
@@ -313,6 +342,7 @@ async fn show_page(st: &AppState, ctx: &Ctx, code: &str) -> Result<ShowPage, App
         parents,
         figures,
         case_figures,
+        money_figures,
         children,
         officers: officers::list(db, org.id).await?,
         positions: officers::POSITIONS,
