@@ -161,7 +161,7 @@ fn campaign_labelled(mut c: Campaign) -> Campaign {
 
 /// Where a union's aid money comes from (grants, donations): the account a campaign's budget
 /// is funded from. The reserve and money paid out are in `payouts`.
-const SOURCE: (&str, &str) = ("aid:source", "帮扶资金来源（拨款、捐赠）");
+pub(super) const SOURCE: (&str, &str) = ("aid:source", "帮扶资金来源（拨款、捐赠）");
 
 fn books(org_id: i64, org_path: &str) -> Books {
     Books {

@@ -787,24 +787,33 @@ pub async fn act_on_line(
                     "这笔明细刚刚已被其他人处理，请刷新后查看",
                 ));
             }
-            let (org_id, org_path, budget, name): (i64, String, i64, String) = sqlx::query_as(
-                "SELECT c.org_id, c.org_path, c.budget_account, c.name FROM aid_batches b JOIN aid_campaigns c ON c.id = b.campaign_id WHERE b.id = $1",
+            let (org_id, org_path, budget, name, campaign_status): (i64, String, i64, String, String) = sqlx::query_as(
+                "SELECT c.org_id, c.org_path, c.budget_account, c.name, c.status FROM aid_batches b JOIN aid_campaigns c ON c.id = b.campaign_id WHERE b.id = $1",
             )
             .bind(batch_id)
             .fetch_one(&mut *tx)
             .await?;
             let books = Books { org_id, org_path };
             let (reserve, _) = accounts(&mut tx, &books, now).await?;
+            // A closed campaign returned what was left of its budget to the aid fund: a line
+            // cancelled after that goes back there too, not to a budget no one can spend.
+            let (to, memo) = if campaign_status == "closed" {
+                let (code, label) = super::campaigns::SOURCE;
+                let source = ledger::ensure_account(&mut tx, &books, code, label, true, now).await?;
+                (source.id, format!("{name}（已结束）：取消发放，退回帮扶资金（{reason}）"))
+            } else {
+                (budget, format!("{name}：取消发放，退回预算（{reason}）"))
+            };
             ledger::post(
                 &mut tx,
                 actor,
                 &books,
                 &NewPosting {
                     on: today,
-                    memo: format!("{name}：取消发放，退回预算（{reason}）"),
+                    memo,
                     source: Some(("aid_payout", line_id)),
                     idempotency_key: Some(format!("aid-cancel:{line_id}")),
-                    lines: ledger::transfer(reserve, budget, Fen(amount)),
+                    lines: ledger::transfer(reserve, to, Fen(amount)),
                 },
                 None,
                 now,

@@ -1680,12 +1680,23 @@ async fn a_campaign_is_topped_up_and_closed_with_what_is_left_returned() {
         "{v}"
     );
     decide(&app, a["id"].as_str().unwrap(), 0).await;
+    // A second line goes to the bank with the first and is still waiting when the campaign ends.
+    let late = enroll(&app, "未到账职工", 705, "U1").await;
+    let (s, a2) = app
+        .post(
+            &format!("/api/v1/aid/campaigns/{c}/applications"),
+            application(&late, "300"),
+        )
+        .await;
+    assert_eq!(s, 201, "{a2}");
+    decide(&app, a2["id"].as_str().unwrap(), 0).await;
     let (s, b) = app
         .post(&format!("/api/v1/aid/campaigns/{c}/batches"), json!({}))
         .await;
     assert_eq!(s, 201, "{b}");
     let batch = b["id"].as_str().unwrap();
     let line: i64 = app.scalar("SELECT MIN(id) FROM aid_payouts").await;
+    let waiting: i64 = app.scalar("SELECT MAX(id) FROM aid_payouts").await;
     let (s, v) = app
         .post(
             &format!("/api/v1/aid/batches/{batch}/results"),
@@ -1706,12 +1717,21 @@ async fn a_campaign_is_topped_up_and_closed_with_what_is_left_returned() {
         (200, Some("closed"), Some(0)),
         "{v}"
     );
-    // 1,500 元 budgeted, 400 paid: 1,100 back in the fund.
-    assert_eq!(
-        app.scalar("SELECT balance_fen FROM ledger_accounts WHERE code = 'aid:source'")
-            .await,
-        source_before + 110_000
-    );
+    // 1,500 元 budgeted, 400 paid, 300 at the bank: 800 back in the fund.
+    let source = || app.scalar("SELECT balance_fen FROM ledger_accounts WHERE code = 'aid:source'");
+    assert_eq!(source().await, source_before + 80_000);
+    // The waiting line cancelled after the end: its 300 go back to the fund as well, not to
+    // the ended campaign's budget.
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/aid/batches/{batch}/lines/{waiting}"),
+            json!({"action": "cancel", "reason": "账户已注销"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(source().await, source_before + 110_000);
+    let (_, v) = app.get(&format!("/api/v1/aid/campaigns/{c}")).await;
+    assert_eq!(v["campaign"]["remaining_fen"].as_i64(), Some(0), "{v}");
     let (s, v) = budget(
         path,
         json!({"action": "top_up", "amount": "1", "reason": "再追加"}),
