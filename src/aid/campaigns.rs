@@ -177,31 +177,7 @@ fn positive(
     max: Fen,
     issues: &mut Vec<FieldIssue>,
 ) -> Option<Fen> {
-    let t = match given(typed) {
-        None => {
-            issues.push(issue(field, format!("请填写{field}")));
-            return None;
-        }
-        Some(t) => t,
-    };
-    match Fen::parse(t) {
-        Ok(f) if f.0 <= 0 => {
-            issues.push(issue(field, format!("{field}应大于零")));
-            None
-        }
-        Ok(f) if f > max => {
-            issues.push(issue(
-                field,
-                format!("{field} {f} 元超过上限 {max} 元，请核对"),
-            ));
-            None
-        }
-        Ok(f) => Some(f),
-        Err(e) => {
-            issues.push(issue(field, e.message()));
-            None
-        }
-    }
+    crate::workflow::money(field, typed, crate::types::Limits::positive(max), issues)
 }
 
 /// The largest campaign budget: 10 亿元.

@@ -410,35 +410,23 @@ pub struct FileInput {
     pub entered_on: Option<String>,
 }
 
-/// Reads an amount in 元 typed in `field`: not negative, whole fen, at most 1 亿元.
-pub fn money(
+/// Reads an amount in 元 typed in `field`: not negative, whole fen, at most 1 亿元; blank is
+/// zero where the field is optional.
+fn money(
     field: &str,
     typed: Option<&str>,
     required_: bool,
     issues: &mut Vec<FieldIssue>,
 ) -> Option<Fen> {
-    let Some(t) = given(typed) else {
-        if required_ {
-            issues.push(issue(field, format!("请填写{field}")));
-            return None;
-        }
+    if !required_ && given(typed).is_none() {
         return Some(Fen(0));
-    };
-    match Fen::parse(t) {
-        Ok(f) if f.0 < 0 => {
-            issues.push(issue(field, format!("{field}不能为负数")));
-            None
-        }
-        Ok(f) if f.0 > 10_000_000_000 => {
-            issues.push(issue(field, format!("{field} {f} 元超过 1 亿元，请核对")));
-            None
-        }
-        Ok(f) => Some(f),
-        Err(e) => {
-            issues.push(issue(field, e.message()));
-            None
-        }
     }
+    crate::workflow::money(
+        field,
+        typed,
+        crate::types::Limits::up_to(Fen::yuan(100_000_000)),
+        issues,
+    )
 }
 
 /// The household's yearly income, rigid and sudden expenses as typed in 元.

@@ -138,21 +138,13 @@ fn check_row(h: &HeaderMap, n: usize, row: &[String], today: NaiveDate, out: &mu
     let form = coded(&get("form"), Form::Cash)
         .map_err(|m| out.error(n, "帮扶形式", m))
         .ok();
-    let amount = match Fen::parse(&get("amount")) {
-        Ok(f) if f.0 <= 0 => {
-            out.error(n, "金额", "金额应大于零");
-            None
-        }
-        Ok(f) if f > Fen::yuan(1_000_000) => {
-            out.error(n, "金额", format!("金额 {f} 元超过 100 万元，请核对"));
-            None
-        }
-        Ok(f) => Some(f),
-        Err(e) => {
-            out.error(n, "金额", e.message());
-            None
-        }
-    };
+    let amount = Fen::read(
+        "金额",
+        &get("amount"),
+        crate::types::Limits::positive(Fen::yuan(1_000_000)),
+    )
+    .map_err(|m| out.error(n, "金额", m))
+    .ok();
     let goods = Some(get("goods"))
         .filter(|g| !g.is_empty())
         .map(|g| g.chars().take(200).collect::<String>());
@@ -756,21 +748,13 @@ fn yuan_cell<R>(
         }
         return Some(Fen(0));
     }
-    match Fen::parse(v) {
-        Ok(f) if f.0 < 0 => {
-            out.error(n, label, format!("{label}不能为负数"));
-            None
-        }
-        Ok(f) if f > Fen::yuan(100_000_000) => {
-            out.error(n, label, format!("{label} {f} 元超过 1 亿元，请核对"));
-            None
-        }
-        Ok(f) => Some(f),
-        Err(e) => {
-            out.error(n, label, e.message());
-            None
-        }
-    }
+    Fen::read(
+        label,
+        v,
+        crate::types::Limits::up_to(Fen::yuan(100_000_000)),
+    )
+    .map_err(|m| out.error(n, label, m))
+    .ok()
 }
 
 fn check_file_row(

@@ -94,34 +94,18 @@ const PLAN_SELECT: &str = "p.id, o.name AS org_name, p.org_id, p.org_path, p.nam
     p.deductible_fen, p.share_pct, p.cap_fen, p.min_share_pct, p.review_kinds, a.balance_fen AS pool_fen \
     FROM mutual_plans p JOIN orgs o ON o.id = p.org_id JOIN ledger_accounts a ON a.id = p.pool_account";
 
+/// Reads an amount in 元 of a plan or a claim: at most 1000 万元.
 fn amount(
     field: &str,
     typed: Option<&str>,
     zero_ok: bool,
     issues: &mut Vec<FieldIssue>,
 ) -> Option<Fen> {
-    let Some(t) = given(typed) else {
-        issues.push(issue(field, format!("请填写{field}")));
-        return None;
+    let limits = crate::types::Limits {
+        zero_ok,
+        max: Fen::yuan(10_000_000),
     };
-    match Fen::parse(t) {
-        Ok(f) if f.0 < 0 || (!zero_ok && f.0 == 0) => {
-            issues.push(issue(field, format!("{field}应大于零")));
-            None
-        }
-        Ok(f) if f > Fen::yuan(10_000_000) => {
-            issues.push(issue(
-                field,
-                format!("{field} {f} 元超过 1000 万元，请核对"),
-            ));
-            None
-        }
-        Ok(f) => Some(f),
-        Err(e) => {
-            issues.push(issue(field, e.message()));
-            None
-        }
-    }
+    crate::workflow::money(field, typed, limits, issues)
 }
 
 /// Sets up a plan and its pool account.

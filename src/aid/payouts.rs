@@ -799,8 +799,12 @@ pub async fn act_on_line(
             // cancelled after that goes back there too, not to a budget no one can spend.
             let (to, memo) = if campaign_status == "closed" {
                 let (code, label) = super::campaigns::SOURCE;
-                let source = ledger::ensure_account(&mut tx, &books, code, label, true, now).await?;
-                (source.id, format!("{name}（已结束）：取消发放，退回帮扶资金（{reason}）"))
+                let source =
+                    ledger::ensure_account(&mut tx, &books, code, label, true, now).await?;
+                (
+                    source.id,
+                    format!("{name}（已结束）：取消发放，退回帮扶资金（{reason}）"),
+                )
             } else {
                 (budget, format!("{name}：取消发放，退回预算（{reason}）"))
             };

@@ -387,20 +387,16 @@ pub struct DisputeInput {
     pub received_on: Option<String>,
 }
 
-/// Amounts are typed in 元: never negative, never a fraction of a fen.
+/// Amounts are typed in 元: never negative, never a fraction of a fen, at most 1 亿元; blank
+/// is none.
 pub fn amount(field: &str, typed: Option<&str>, issues: &mut Vec<FieldIssue>) -> Option<Fen> {
-    let t = given(typed)?;
-    match Fen::parse(t) {
-        Ok(f) if f.0 < 0 => {
-            issues.push(issue(field, format!("{field}不能为负数")));
-            None
-        }
-        Ok(f) => Some(f),
-        Err(e) => {
-            issues.push(issue(field, format!("{field}：{}", e.message())));
-            None
-        }
-    }
+    given(typed)?;
+    crate::workflow::money(
+        field,
+        typed,
+        crate::types::Limits::up_to(Fen::yuan(100_000_000)),
+        issues,
+    )
 }
 
 /// The most workers one case names.

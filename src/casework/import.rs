@@ -754,17 +754,14 @@ fn check_dispute(
         if v.is_empty() {
             return None;
         }
-        match crate::types::Fen::parse(&v) {
-            Ok(f) if f.0 < 0 => {
-                out.error(n, label, format!("{label}不能为负数"));
-                None
-            }
-            Ok(f) => Some(f.0),
-            Err(e) => {
-                out.error(n, label, e.message());
-                None
-            }
-        }
+        crate::types::Fen::read(
+            label,
+            &v,
+            crate::types::Limits::up_to(crate::types::Fen::yuan(100_000_000)),
+        )
+        .map(|f| f.0)
+        .map_err(|m| out.error(n, label, m))
+        .ok()
     };
     let ref_no = text("编号", get("ref_no"), 60, out);
     let org = text(

@@ -29,16 +29,7 @@ pub const MAX_AMOUNT: crate::types::Fen = crate::types::Fen::yuan(100_000_000);
 
 /// A positive amount of money typed in 元 for `field`, at most [`MAX_AMOUNT`].
 pub fn amount(field: &str, typed: &str) -> Result<crate::types::Fen, String> {
-    let t = typed.trim();
-    if t.is_empty() {
-        return Err(format!("请填写{field}"));
-    }
-    match crate::types::Fen::parse(t) {
-        Ok(f) if f.0 <= 0 => Err(format!("{field}应大于零")),
-        Ok(f) if f > MAX_AMOUNT => Err(format!("{field} {f} 元超过 1 亿元，请核对")),
-        Ok(f) => Ok(f),
-        Err(e) => Err(format!("{field}：{}", e.message())),
-    }
+    crate::types::Fen::read(field, typed, crate::types::Limits::positive(MAX_AMOUNT))
 }
 
 /// What waits in the inbox (待办) of `me` in `scope`: refunds on the scope's books computed by

@@ -52,6 +52,60 @@ impl Fen {
     }
 }
 
+/// What an amount a person types may be: whether zero is allowed, and the most it may be
+/// (a typo of a few digits is refused, not paid).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub zero_ok: bool,
+    pub max: Fen,
+}
+
+impl Limits {
+    /// Zero up to `max`.
+    pub const fn up_to(max: Fen) -> Limits {
+        Limits { zero_ok: true, max }
+    }
+
+    /// More than zero, up to `max`.
+    pub const fn positive(max: Fen) -> Limits {
+        Limits {
+            zero_ok: false,
+            max,
+        }
+    }
+}
+
+impl Fen {
+    /// An amount typed in a field named `field`, in 元, within `limits`; or what is wrong with
+    /// it, in words for the person who typed it. Every form and import reads money this way.
+    pub fn read(field: &str, typed: &str, limits: Limits) -> Result<Fen, String> {
+        if typed.trim().is_empty() {
+            return Err(format!("请填写{field}"));
+        }
+        match Fen::parse(typed) {
+            Ok(f) if f.0 < 0 && limits.zero_ok => Err(format!("{field}不能为负数")),
+            Ok(f) if f.0 < 0 || (f.0 == 0 && !limits.zero_ok) => Err(format!("{field}应大于零")),
+            Ok(f) if f > limits.max => Err(format!(
+                "{field} {f} 元超过上限 {}，请核对",
+                limits.max.in_words()
+            )),
+            Ok(f) => Ok(f),
+            Err(e) => Err(format!("{field}：{}", e.message())),
+        }
+    }
+
+    /// A round amount as a person says it: `1 亿元`, `1000 万元`, `800.00 元`.
+    fn in_words(self) -> String {
+        const YI: i64 = 10_000_000_000;
+        const WAN: i64 = 1_000_000;
+        match self.0 {
+            f if f > 0 && f % YI == 0 => format!("{} 亿元", f / YI),
+            f if f > 0 && f % WAN == 0 => format!("{} 万元", f / WAN),
+            _ => format!("{self} 元"),
+        }
+    }
+}
+
 impl fmt::Display for Fen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.0 < 0 { "-" } else { "" };
@@ -80,7 +134,48 @@ mod tests {
         assert!(Fen::parse("abc").is_err());
     }
 
+    #[test]
+    fn amounts_are_read_within_their_limits() {
+        let up_to = Limits::up_to(Fen::yuan(100_000_000));
+        assert_eq!(Fen::read("收入", "0", up_to), Ok(Fen(0)));
+        assert_eq!(
+            Fen::read("收入", "-1", up_to).unwrap_err(),
+            "收入不能为负数"
+        );
+        assert_eq!(
+            Fen::read("收入", "100000000.01", up_to).unwrap_err(),
+            "收入 100000000.01 元超过上限 1 亿元，请核对"
+        );
+        let positive = Limits::positive(Fen::yuan(1000));
+        assert_eq!(
+            Fen::read("金额", "0", positive).unwrap_err(),
+            "金额应大于零"
+        );
+        assert_eq!(Fen::read("金额", " ", positive).unwrap_err(), "请填写金额");
+        assert!(
+            Fen::read("金额", "1.005", positive)
+                .unwrap_err()
+                .starts_with("金额：")
+        );
+        assert_eq!(
+            Fen::read("金额", "1000.01", positive).unwrap_err(),
+            "金额 1000.01 元超过上限 1000.00 元，请核对"
+        );
+        assert_eq!(Fen::yuan(10_000_000).in_words(), "1000 万元");
+    }
+
     proptest! {
+        #[test]
+        fn read_takes_exactly_the_amounts_within_the_limits(fen in -1_000_000i64..3_000_000, max in 1i64..2_000_000, zero_ok: bool) {
+            let limits = Limits { zero_ok, max: Fen(max) };
+            let got = Fen::read("金额", &Fen(fen).to_string(), limits);
+            let allowed = fen <= max && (fen > 0 || (zero_ok && fen == 0));
+            prop_assert_eq!(got.is_ok(), allowed, "{} within {:?}", fen, limits);
+            if let Ok(f) = got {
+                prop_assert_eq!(f, Fen(fen));
+            }
+        }
+
         #[test]
         fn display_then_parse_round_trips(v in -1_000_000_000_000i64..1_000_000_000_000) {
             prop_assert_eq!(Fen::parse(&Fen(v).to_string()).unwrap(), Fen(v));

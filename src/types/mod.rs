@@ -8,7 +8,7 @@ pub mod month;
 pub mod region;
 pub mod uscc;
 
-pub use fen::Fen;
+pub use fen::{Fen, Limits};
 pub use id_card::IdCardNo;
 pub use mobile::Mobile;
 pub use month::YearMonth;

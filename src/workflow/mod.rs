@@ -47,6 +47,19 @@ pub fn issue(field: &str, message: impl Into<String>) -> FieldIssue {
     }
 }
 
+/// Reads an amount of money typed in 元 in `field` within `limits` ([`Fen::read`]); what is
+/// wrong goes to `issues`.
+pub fn money(
+    field: &str,
+    typed: Option<&str>,
+    limits: crate::types::Limits,
+    issues: &mut Vec<FieldIssue>,
+) -> Option<crate::types::Fen> {
+    crate::types::Fen::read(field, typed.unwrap_or(""), limits)
+        .map_err(|m| issues.push(issue(field, m)))
+        .ok()
+}
+
 /// Reads a coded value typed as its code or its Chinese label; a missing or unknown one is an
 /// issue of `field` naming every choice.
 pub fn pick<T: Named>(field: &str, typed: Option<&str>, issues: &mut Vec<FieldIssue>) -> Option<T> {

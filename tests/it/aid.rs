@@ -114,7 +114,7 @@ async fn a_household_is_filed_in_its_tier_once_and_leaves_with_a_reason() {
     for (income, needle) in [
         ("-1", "不能为负数"),
         ("100.001", "最多两位小数"),
-        ("999999999999", "超过 1 亿元"),
+        ("999999999999", "超过上限 1 亿元"),
         ("abc", "金额格式"),
     ] {
         let third = enroll(

@@ -109,7 +109,7 @@ async fn a_receipt_file_is_taken_whole_once_and_refuses_what_cannot_be_true() {
     on(5, "晚于本月");
     on(6, "应大于零");
     on(7, "最多两位小数");
-    on(8, "超过 1 亿元");
+    on(8, "超过上限 1 亿元");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM fund_receipts").await, 0);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM ledger_postings").await, 0);
 
