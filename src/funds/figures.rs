@@ -81,7 +81,8 @@ const HELD: &[(&str, &str)] = &[
 ];
 
 /// The money held on the books of the subtree at `path` at the end of `on`, by kind of
-/// account: from the kept balances when `on` is today or later, from the lines otherwise.
+/// account: from the kept balances when `on` is today or later, from the monthly movements
+/// otherwise.
 pub async fn held_at(
     db: &Db,
     path: &str,
@@ -99,16 +100,7 @@ pub async fn held_at(
         .fetch_all(db.pool())
         .await?
     } else {
-        sqlx::query_as(
-            "SELECT a.code, CAST(SUM(l.amount_fen) AS BIGINT) FROM ledger_lines l \
-             JOIN ledger_postings p ON p.id = l.posting_id JOIN ledger_accounts a ON a.id = l.account_id \
-             WHERE l.org_path >= $1 AND l.org_path < $2 AND p.posted_on <= $3 AND a.may_go_negative = 0 GROUP BY a.code",
-        )
-        .bind(lo)
-        .bind(hi)
-        .bind(on.to_string())
-        .fetch_all(db.pool())
-        .await?
+        crate::ledger::held_at(db, path, on).await?
     };
     let mut by: BTreeMap<&str, i64> = BTreeMap::new();
     for (code, fen) in rows {

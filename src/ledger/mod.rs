@@ -10,7 +10,7 @@
 //! is charged with one conditional update, so two payouts at once cannot overdraw it. `verify`
 //! proves the kept balances equal the sums of their lines and every posting balances.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use sqlx::FromRow;
 use utoipa::ToSchema;
@@ -242,6 +242,15 @@ pub async fn post(
         .bind(l.amount.0)
         .execute(&mut **tx)
         .await?;
+        sqlx::query(
+            "INSERT INTO ledger_month_moves (account_id, month, amount_fen) VALUES ($1,$2,$3) \
+             ON CONFLICT (account_id, month) DO UPDATE SET amount_fen = ledger_month_moves.amount_fen + excluded.amount_fen",
+        )
+        .bind(l.account_id)
+        .bind(month_of(p.on))
+        .bind(l.amount.0)
+        .execute(&mut **tx)
+        .await?;
     }
     let backend = tx_backend(tx);
     let moved: i64 = p
@@ -269,6 +278,62 @@ pub async fn post(
     )
     .await?;
     Ok(id)
+}
+
+/// A day's month as `ledger_month_moves` keys it: YYYYMM.
+pub fn month_of(day: NaiveDate) -> i64 {
+    i64::from(day.year()) * 100 + i64::from(day.month())
+}
+
+/// What every held account (one that may not go below zero) of the subtree at `path` held at
+/// the end of `on`, by account code: the months before `on`'s month from the kept monthly
+/// movements, and the lines of its own month up to `on`.
+pub async fn held_at(db: &Db, path: &str, on: NaiveDate) -> AppResult<Vec<(String, i64)>> {
+    let (lo, hi) = Scope::subtree(path).range();
+    let month_start = on.with_day(1).unwrap_or(on);
+    type Sums = Vec<(String, i64)>;
+    let (before, this_month): (Sums, Sums) = tokio::try_join!(
+        sqlx::query_as(
+            "SELECT a.code, CAST(SUM(m.amount_fen) AS BIGINT) FROM ledger_month_moves m JOIN ledger_accounts a ON a.id = m.account_id \
+             WHERE a.org_path >= $1 AND a.org_path < $2 AND a.may_go_negative = 0 AND m.month < $3 GROUP BY a.code",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .bind(month_of(on))
+        .fetch_all(db.pool()),
+        sqlx::query_as(
+            "SELECT a.code, CAST(SUM(l.amount_fen) AS BIGINT) FROM ledger_postings p JOIN ledger_lines l ON l.posting_id = p.id \
+             JOIN ledger_accounts a ON a.id = l.account_id \
+             WHERE p.org_path >= $1 AND p.org_path < $2 AND p.posted_on >= $3 AND p.posted_on <= $4 AND a.may_go_negative = 0 GROUP BY a.code",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .bind(month_start.to_string())
+        .bind(on.to_string())
+        .fetch_all(db.pool())
+    )?;
+    let mut by: std::collections::BTreeMap<String, i64> = before.into_iter().collect();
+    for (code, fen) in this_month {
+        *by.entry(code).or_default() += fen;
+    }
+    Ok(by.into_iter().collect())
+}
+
+/// Recounts every account's monthly movements from its lines (after lines were written
+/// directly, as the benchmark does).
+pub async fn rebuild_month_moves(tx: &mut Tx) -> AppResult<()> {
+    sqlx::query("DELETE FROM ledger_month_moves")
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO ledger_month_moves (account_id, month, amount_fen) \
+         SELECT l.account_id, CAST(substr(p.posted_on, 1, 4) AS BIGINT) * 100 + CAST(substr(p.posted_on, 6, 2) AS BIGINT), SUM(l.amount_fen) \
+         FROM ledger_lines l JOIN ledger_postings p ON p.id = l.posting_id \
+         GROUP BY l.account_id, CAST(substr(p.posted_on, 1, 4) AS BIGINT) * 100 + CAST(substr(p.posted_on, 6, 2) AS BIGINT)",
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Undoes a posting with another that has its lines negated and names it. A posting is
@@ -546,34 +611,84 @@ pub async fn verify(db: &Db) -> AppResult<Verified> {
             format!("凭证 {id} 各行合计 {} 元，应为 0", Fen(sum))
         });
     }
-    let orphans: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT l.id, l.posting_id FROM ledger_lines l LEFT JOIN ledger_postings p ON p.id = l.posting_id \
-         LEFT JOIN ledger_accounts a ON a.id = l.account_id \
-         WHERE p.id IS NULL OR a.id IS NULL OR a.org_id <> p.org_id ORDER BY l.id",
+    // One pass over the lines: their sums by account and month (the kept monthly movements
+    // and balances are checked against these), and how many have no posting or account or an
+    // account of another union (named one by one below only when there are any).
+    let groups: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT l.account_id, COALESCE(CAST(substr(p.posted_on, 1, 4) AS BIGINT) * 100 + CAST(substr(p.posted_on, 6, 2) AS BIGINT), 0), \
+                CAST(SUM(l.amount_fen) AS BIGINT), \
+                CAST(SUM(CASE WHEN p.id IS NULL OR a.id IS NULL OR a.org_id <> p.org_id THEN 1 ELSE 0 END) AS BIGINT) \
+         FROM ledger_lines l LEFT JOIN ledger_postings p ON p.id = l.posting_id LEFT JOIN ledger_accounts a ON a.id = l.account_id \
+         GROUP BY 1, 2",
     )
     .fetch_all(pool)
     .await?;
-    for (line, posting) in orphans {
-        v.problems.push(format!(
-            "记账行 {line}（凭证 {posting}）的凭证或账户不存在，或账户不属于凭证的工会"
-        ));
+    if groups.iter().any(|g| g.3 > 0) {
+        let orphans: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT l.id, l.posting_id FROM ledger_lines l LEFT JOIN ledger_postings p ON p.id = l.posting_id \
+             LEFT JOIN ledger_accounts a ON a.id = l.account_id \
+             WHERE p.id IS NULL OR a.id IS NULL OR a.org_id <> p.org_id ORDER BY l.id",
+        )
+        .fetch_all(pool)
+        .await?;
+        for (line, posting) in orphans {
+            v.problems.push(format!(
+                "记账行 {line}（凭证 {posting}）的凭证或账户不存在，或账户不属于凭证的工会"
+            ));
+        }
     }
-    let drifted: Vec<(i64, String, i64, i64)> = sqlx::query_as(
-        "SELECT a.id, a.name, a.balance_fen, CAST(COALESCE(SUM(l.amount_fen), 0) AS BIGINT) \
-         FROM ledger_accounts a LEFT JOIN ledger_lines l ON l.account_id = a.id \
-         GROUP BY a.id, a.name, a.balance_fen HAVING a.balance_fen <> COALESCE(SUM(l.amount_fen), 0) ORDER BY a.id",
-    )
-    .fetch_all(pool)
-    .await?;
-    for (id, name, kept, summed) in drifted {
-        v.problems.push(format!(
-            "账户 {id}“{name}”记载余额 {} 元，按记账行合计应为 {} 元，相差 {} 元",
-            Fen(kept),
-            Fen(summed),
-            Fen(kept - summed)
-        ));
+    use std::collections::BTreeMap;
+    let mut by_month: BTreeMap<(i64, i64), i64> = BTreeMap::new();
+    let mut by_account: BTreeMap<i64, i64> = BTreeMap::new();
+    for (account, month, fen, _) in &groups {
+        *by_month.entry((*account, *month)).or_default() += fen;
+        *by_account.entry(*account).or_default() += fen;
+    }
+    let kept_months: Vec<(i64, i64, i64)> =
+        sqlx::query_as("SELECT account_id, month, amount_fen FROM ledger_month_moves")
+            .fetch_all(pool)
+            .await?;
+    let mut kept: BTreeMap<(i64, i64), i64> = kept_months
+        .into_iter()
+        .map(|(a, m, f)| ((a, m), f))
+        .collect();
+    for ((account, month), summed) in &by_month {
+        let k = kept.remove(&(*account, *month)).unwrap_or(0);
+        if k != *summed {
+            v.problems.push(month_drift(*account, *month, k, *summed));
+        }
+    }
+    for ((account, month), k) in kept {
+        if k != 0 {
+            v.problems.push(month_drift(account, month, k, 0));
+        }
+    }
+    let accounts: Vec<(i64, String, i64)> =
+        sqlx::query_as("SELECT id, name, balance_fen FROM ledger_accounts ORDER BY id")
+            .fetch_all(pool)
+            .await?;
+    for (id, name, kept) in accounts {
+        let summed = by_account.get(&id).copied().unwrap_or(0);
+        if kept != summed {
+            v.problems.push(format!(
+                "账户 {id}“{name}”记载余额 {} 元，按记账行合计应为 {} 元，相差 {} 元",
+                Fen(kept),
+                Fen(summed),
+                Fen(kept - summed)
+            ));
+        }
     }
     Ok(v)
+}
+
+fn month_drift(account: i64, month: i64, kept: i64, summed: i64) -> String {
+    format!(
+        "账户 {account} {}年{}月记载发生额 {} 元，按记账行合计应为 {} 元",
+        month / 100,
+        month % 100,
+        Fen(kept),
+        Fen(summed)
+    )
 }
 
 #[cfg(test)]

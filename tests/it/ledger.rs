@@ -59,9 +59,20 @@ async fn post(
     lines: &[(i64, i64)],
     key: Option<&str>,
 ) -> Result<i64, AppError> {
+    post_on(app, books, lines, key, chrono::Local::now().date_naive()).await
+}
+
+/// A posting dated `on`.
+async fn post_on(
+    app: &TestApp,
+    books: &Books,
+    lines: &[(i64, i64)],
+    key: Option<&str>,
+    on: chrono::NaiveDate,
+) -> Result<i64, AppError> {
     let actor = Actor::system(&app.reg.keys, "test");
     let p = NewPosting {
-        on: chrono::Local::now().date_naive(),
+        on,
         memo: "测试记账".into(),
         source: None,
         idempotency_key: key.map(str::to_string),
@@ -288,11 +299,22 @@ async fn random_movements_keep_every_balance_equal_to_its_lines_and_verify_finds
         .await
         .unwrap(),
     ];
+    let today = chrono::Local::now().date_naive();
+    // Every movement that went through, by posting: its day and (account, fen) lines.
+    let mut moved: std::collections::HashMap<i64, (chrono::NaiveDate, Vec<(i64, i64)>)> =
+        std::collections::HashMap::new();
+    moved.insert(
+        posted[0],
+        (today, vec![(l.source, -2_000_000), (l.fund, 2_000_000)]),
+    );
     let mut refused = 0;
     for _ in 0..80 {
         if !posted.is_empty() && rng.below(5) == 0 {
             let id = posted[rng.below(posted.len() as u64) as usize];
-            let _ = reverse(&app, id, "随机冲销").await;
+            if let Ok(r) = reverse(&app, id, "随机冲销").await {
+                let lines = moved[&id].1.iter().map(|(a, f)| (*a, -f)).collect();
+                moved.insert(r, (today, lines));
+            }
             continue;
         }
         let from = accounts[rng.below(3) as usize];
@@ -300,14 +322,44 @@ async fn random_movements_keep_every_balance_equal_to_its_lines_and_verify_finds
         if from == to {
             continue;
         }
-        let fen = 1 + rng.below(50_000) as i64;
-        match post(&app, &l.books, &[(from, -fen), (to, fen)], None).await {
-            Ok(id) => posted.push(id),
+        let fen = 1 + rng.below(400_000) as i64;
+        // Dated over the last fourteen months: balances at earlier dates span many months.
+        let on = today - chrono::Duration::days(rng.below(420) as i64);
+        let lines = [(from, -fen), (to, fen)];
+        match post_on(&app, &l.books, &lines, None, on).await {
+            Ok(id) => {
+                posted.push(id);
+                moved.insert(id, (on, lines.to_vec()));
+            }
             Err(e) => {
                 assert_eq!(e.code(), "LEDGER_INSUFFICIENT");
                 refused += 1;
             }
         }
+    }
+    // What the held accounts (帮扶资金, 已发放) held at the end of earlier days equals the
+    // movements dated by then, at month ends, mid-month and today.
+    for back in [0i64, 1, 17, 45, 200, 364, 419, 500] {
+        let on = today - chrono::Duration::days(back);
+        let mut expected: std::collections::BTreeMap<String, i64> = Default::default();
+        for (day, lines) in moved.values() {
+            for (a, f) in lines {
+                if *day <= on && *a != l.source {
+                    *expected
+                        .entry(if *a == l.fund { "aid_fund" } else { "paid_out" }.into())
+                        .or_default() += f;
+                }
+            }
+        }
+        let got: std::collections::BTreeMap<String, i64> =
+            ledger::held_at(&app.reg.db, &l.books.org_path, on)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|(_, f)| *f != 0)
+                .collect();
+        expected.retain(|_, f| *f != 0);
+        assert_eq!(got, expected, "held at {on}");
     }
     assert!(posted.len() > 30, "{} postings went through", posted.len());
     assert!(refused > 0, "some overdraw and are refused");
@@ -355,4 +407,8 @@ async fn random_movements_keep_every_balance_equal_to_its_lines_and_verify_finds
     assert_eq!(out.status.code(), Some(4), "{said}");
     assert!(said.contains("帮扶资金") && said.contains("相差"), "{said}");
     assert!(said.contains("合计 5.00 元，应为 0"), "{said}");
+    assert!(
+        said.contains("记载发生额"),
+        "the month of the changed line: {said}"
+    );
 }
