@@ -26,6 +26,207 @@ pub struct Sizes {
     pub postings: usize,
     pub receipts: usize,
     pub refunds: usize,
+    /// Mutual-aid enrolments (employer-plans) and paid claims over ten years.
+    pub enrolments: usize,
+    pub claims: usize,
+}
+
+/// Ten yearly mutual-aid plans of the city, `enrolments` employer enrolments spread over them
+/// and `claims` paid claims over the ten years, written straight into the tables (the figures
+/// and their lists read these rows).
+async fn mutual_rows(
+    db: &Db,
+    city: &crate::registry::orgs::Org,
+    enrolments: usize,
+    claims: usize,
+    today: chrono::NaiveDate,
+) -> AppResult<()> {
+    let units: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT id, org_id, org_path FROM units WHERE org_path IS NOT NULL AND org_id IS NOT NULL ORDER BY id LIMIT 20000",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let members: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT member_id, org_id, org_path FROM memberships WHERE end_date IS NULL ORDER BY member_id LIMIT 50000",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    if units.is_empty() || members.is_empty() {
+        return Err(AppError::invalid(
+            "测评需要单位和会员数据：请先运行 gonghui demo",
+        ));
+    }
+    let now = crate::db::now_ms();
+    let backend = db.backend();
+    let mut tx = db.begin_write().await?;
+    let books = crate::ledger::Books {
+        org_id: city.id,
+        org_path: city.path.clone(),
+    };
+    let pool = crate::ledger::ensure_account(
+        &mut tx,
+        &books,
+        "mutual:pool:bench",
+        "测评：互助金",
+        false,
+        now,
+    )
+    .await?;
+    let mut plans = Vec::new();
+    let mut rows = Vec::new();
+    for back in 0..10 {
+        let year = today.year() - back;
+        let id = new_id();
+        plans.push((id, year));
+        rows.push(vec![
+            Val::I(id),
+            Val::I(city.id),
+            Val::T(Some(city.path.clone())),
+            Val::T(Some(format!("测评互助计划{year}"))),
+            Val::T(Some(format!("{year}-01-01"))),
+            Val::T(Some(format!("{year}-12-31"))),
+            Val::I(6_000),
+            Val::I(50_000),
+            Val::I(50),
+            Val::I(2_000_000),
+            Val::I(80),
+            Val::T(Some("district".into())),
+            Val::I(pool.id),
+            Val::T(Some("测评".into())),
+            Val::I(now),
+        ]);
+    }
+    insert_rows(
+        &mut tx,
+        backend,
+        "mutual_plans",
+        &[
+            "id",
+            "org_id",
+            "org_path",
+            "name",
+            "term_start",
+            "term_end",
+            "contribution_fen",
+            "deductible_fen",
+            "share_pct",
+            "cap_fen",
+            "min_share_pct",
+            "review_kinds",
+            "pool_account",
+            "created_by",
+            "created_at",
+        ],
+        rows,
+    )
+    .await?;
+    // An employer enrols once per plan: each plan takes up to every employer once.
+    let per_plan = units.len().min(enrolments.div_ceil(plans.len())).max(1);
+    let mut rows = Vec::new();
+    for i in 0..enrolments.min(per_plan * plans.len()) {
+        let (plan, year) = plans[i / per_plan];
+        let (unit, org, path) = &units[i % per_plan];
+        let on = chrono::NaiveDate::from_ymd_opt(year, 1 + (i % 12) as u32, 1 + (i % 28) as u32)
+            .unwrap_or(today)
+            .min(today);
+        let enrolled = 5 + (i % 60) as i64;
+        rows.push(vec![
+            Val::I(new_id()),
+            Val::I(plan),
+            Val::I(*unit),
+            Val::I(*org),
+            Val::T(Some(path.clone())),
+            Val::I(enrolled + 2),
+            Val::I(enrolled),
+            Val::T(None),
+            Val::I(enrolled * 6_000),
+            Val::I(0),
+            Val::T(Some(on.to_string())),
+            Val::T(Some("测评".into())),
+            Val::I(now),
+        ]);
+    }
+    for chunk in rows.chunks(10_000) {
+        insert_rows(
+            &mut tx,
+            backend,
+            "mutual_enrolments",
+            &[
+                "id",
+                "plan_id",
+                "unit_id",
+                "org_id",
+                "org_path",
+                "unit_members",
+                "enrolled",
+                "override_reason",
+                "contribution_fen",
+                "posting_id",
+                "enrolled_on",
+                "created_by",
+                "created_at",
+            ],
+            chunk.to_vec(),
+        )
+        .await?;
+    }
+    let mut rows = Vec::with_capacity(10_000);
+    for i in 0..claims {
+        let paid = today - chrono::Duration::days((i * 3_650 / claims.max(1)) as i64);
+        let plan = plans
+            .iter()
+            .find(|(_, y)| *y == paid.year())
+            .map_or(plans[0].0, |p| p.0);
+        let (member, org, path) = &members[(i * 7_919) % members.len()];
+        let expense = 100_000 + (i * 3_571 % 2_000_000) as i64;
+        rows.push(vec![
+            Val::I(new_id()),
+            Val::I(plan),
+            Val::I(*member),
+            Val::I(*org),
+            Val::T(Some(path.clone())),
+            Val::T(Some("住院治疗".into())),
+            Val::T(Some((paid - chrono::Duration::days(20)).to_string())),
+            Val::I(expense),
+            Val::I((expense - 50_000) / 2),
+            Val::T(None),
+            Val::T(Some("paid".into())),
+            Val::T(Some(paid.to_string())),
+            Val::N(None),
+            Val::I(0),
+            Val::I(now),
+            Val::I(now),
+        ]);
+        if rows.len() == 10_000 || i + 1 == claims {
+            insert_rows(
+                &mut tx,
+                backend,
+                "mutual_claims",
+                &[
+                    "id",
+                    "plan_id",
+                    "member_id",
+                    "org_id",
+                    "org_path",
+                    "illness",
+                    "occurred_on",
+                    "expense_fen",
+                    "payable_fen",
+                    "review_path",
+                    "status",
+                    "paid_on",
+                    "posting_id",
+                    "version",
+                    "created_at",
+                    "updated_at",
+                ],
+                std::mem::take(&mut rows),
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Ten years of fund receipts (`receipts` employer-months, the latest months first) and
@@ -375,10 +576,19 @@ async fn postings(db: &Db, n: usize) -> AppResult<()> {
     let mut tx = db.begin_write().await?;
     let a = crate::ledger::ensure_account(&mut tx, &books, "bench:from", "测评：来源", true, now)
         .await?;
-    let b =
-        crate::ledger::ensure_account(&mut tx, &books, "bench:to", "测评：去向", true, now).await?;
+    // The receiving side holds money (a pool that may not go below zero): the figure of money
+    // held at an earlier date reads it over the ten years the postings are dated across.
+    let b = crate::ledger::ensure_account(
+        &mut tx,
+        &books,
+        "mutual:pool:bench-to",
+        "测评：去向",
+        false,
+        now,
+    )
+    .await?;
     tx.commit().await?;
-    let day = crate::clock::local_date(now).to_string();
+    let today = crate::clock::local_date(now);
     let mut moved = 0i64;
     for chunk_start in (0..n).step_by(100_000) {
         let k = (n - chunk_start).min(100_000);
@@ -394,7 +604,10 @@ async fn postings(db: &Db, n: usize) -> AppResult<()> {
                 Val::I(id),
                 Val::I(city.id),
                 Val::T(Some(city.path.clone())),
-                Val::T(Some(day.clone())),
+                Val::T(Some(
+                    (today - chrono::Duration::days(((chunk_start + i) % 3_650) as i64))
+                        .to_string(),
+                )),
                 Val::I(now),
                 Val::T(Some("测评记账".into())),
                 Val::T(Some("bench".into())),
@@ -442,6 +655,10 @@ async fn postings(db: &Db, n: usize) -> AppResult<()> {
             .execute(db.pool())
             .await?;
     }
+    // The lines went in directly: the monthly movements are recounted from them.
+    let mut tx = db.begin_write().await?;
+    crate::ledger::rebuild_month_moves(&mut tx).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -463,6 +680,19 @@ pub async fn run(config: &Config, sizes: Sizes, rounds: usize) -> AppResult<()> 
     }
     summary("floor: SELECT 1 round trip", t);
 
+    // The rows earlier runs changed, vacuumed and analysed as autovacuum would have (a test
+    // server may run with it off; dead row versions of earlier batches then slow this one).
+    db.tidy_after_rewrite(&[
+        "aid_payouts",
+        "aid_applications",
+        "aid_firsts",
+        "aid_totals",
+        "ledger_accounts",
+        "ledger_postings",
+        "ledger_lines",
+        "ledger_month_moves",
+    ])
+    .await?;
     // A batch: made (the reserve posted), then every line paid in chunks of 500.
     let c = campaign_with(db, &actor, sizes.lines, false, 1).await?;
     let now = crate::db::now_ms();
@@ -499,6 +729,7 @@ pub async fn run(config: &Config, sizes: Sizes, rounds: usize) -> AppResult<()> 
         let mut tx = db.begin_write().await?;
         crate::aid::totals::rebuild(&mut tx).await?;
         tx.commit().await?;
+        db.tidy_after_rewrite(&["aid_payouts"]).await?;
         println!(
             "rebuilt the aid running totals in {:.1} s",
             s.elapsed().as_secs_f64()
@@ -545,6 +776,8 @@ pub async fn run(config: &Config, sizes: Sizes, rounds: usize) -> AppResult<()> 
     if (have as usize) < sizes.receipts {
         let s = Instant::now();
         fund_rows(db, &city, sizes.receipts, sizes.refunds, today).await?;
+        db.tidy_after_rewrite(&["fund_receipts", "fund_refunds"])
+            .await?;
         println!(
             "wrote {} fund receipts and {} refunds in {:.1} s",
             sizes.receipts,
@@ -579,6 +812,65 @@ pub async fn run(config: &Config, sizes: Sizes, rounds: usize) -> AppResult<()> 
         println!("  ({shown})");
     }
 
+    // Mutual aid: ten years of enrolments and paid claims, the city's figures of this year.
+    let have: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM mutual_claims")
+        .fetch_one(db.pool())
+        .await?;
+    if (have as usize) < sizes.claims {
+        let s = Instant::now();
+        mutual_rows(
+            db,
+            &city,
+            sizes.enrolments,
+            sizes.claims - have as usize,
+            today,
+        )
+        .await?;
+        db.tidy_after_rewrite(&["mutual_enrolments", "mutual_claims"])
+            .await?;
+        println!(
+            "wrote {} mutual-aid enrolments and {} paid claims in {:.1} s",
+            sizes.enrolments,
+            sizes.claims - have as usize,
+            s.elapsed().as_secs_f64()
+        );
+    }
+    let mut t = Vec::new();
+    let mut shown = String::new();
+    for _ in 0..rounds {
+        let s = Instant::now();
+        let m = crate::aid::mutual::totals(db, &city.path, year.from, year.to).await?;
+        t.push(s.elapsed());
+        shown = format!(
+            "units {}, persons {}, contributions {}, claims {}, paid {}",
+            m.units,
+            m.persons,
+            crate::types::Fen(m.contributions_fen),
+            m.claims,
+            crate::types::Fen(m.paid_fen)
+        );
+    }
+    summary("mutual-aid figures: the city, this year", t);
+    println!("  ({shown})");
+    let mut t = Vec::new();
+    for _ in 0..rounds {
+        let s = Instant::now();
+        figures::compute(db, &city, &year).await?;
+        t.push(s.elapsed());
+    }
+    summary(
+        "aid, hardship and mutual-aid figures together: the city, this year",
+        t,
+    );
+    let mut t = Vec::new();
+    let first = crate::db::Paging::new(Some(1), Some(50), 50);
+    for _ in 0..rounds {
+        let s = Instant::now();
+        crate::aid::mutual::claims_in(db, &city.path, year.from, year.to, &first).await?;
+        t.push(s.elapsed());
+    }
+    summary("the claims behind them: first page of 50 and the count", t);
+
     // ledger verify.
     let have: i64 = sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM ledger_postings")
         .fetch_one(db.pool())
@@ -586,6 +878,8 @@ pub async fn run(config: &Config, sizes: Sizes, rounds: usize) -> AppResult<()> 
     if (have as usize) < sizes.postings {
         let s = Instant::now();
         postings(db, sizes.postings - have as usize).await?;
+        db.tidy_after_rewrite(&["ledger_postings", "ledger_lines", "ledger_month_moves"])
+            .await?;
         println!(
             "wrote {} postings in {:.1} s",
             sizes.postings - have as usize,
@@ -601,6 +895,32 @@ pub async fn run(config: &Config, sizes: Sizes, rounds: usize) -> AppResult<()> 
         last = Some(v);
     }
     let v = last.expect("verified");
+    // Money held at earlier dates, over the postings dated across ten years.
+    for (label, on) in [
+        (
+            "money held: the city, at the end of last year",
+            last_year.to,
+        ),
+        (
+            "money held: the city, five years ago mid-month",
+            today - chrono::Duration::days(5 * 365 + 15),
+        ),
+    ] {
+        let mut t = Vec::new();
+        let mut shown = String::new();
+        for _ in 0..rounds {
+            let s = Instant::now();
+            let held = crate::funds::figures::held_at(db, &city.path, on, today).await?;
+            t.push(s.elapsed());
+            shown = held
+                .iter()
+                .map(|(k, f)| format!("{k} {}", crate::types::Fen(*f)))
+                .collect::<Vec<_>>()
+                .join(", ");
+        }
+        summary(&format!("{label} ({on})"), t);
+        println!("  ({shown})");
+    }
     summary(
         &format!("ledger verify: {} postings, {} lines", v.postings, v.lines),
         t,

@@ -260,6 +260,12 @@ pub enum BenchCommand {
         /// Refunds paid the funds figures read: ten years of a city's.
         #[arg(long, default_value_t = 17_000)]
         refunds: usize,
+        /// Mutual-aid enrolments (employer-plans) over ten yearly plans.
+        #[arg(long, default_value_t = 50_000)]
+        enrolments: usize,
+        /// Paid mutual-aid claims over ten years (ten times a city's 4,000 a year).
+        #[arg(long, default_value_t = 400_000)]
+        claims: usize,
         /// Repetitions of the figures.
         #[arg(long, default_value_t = 20)]
         rounds: usize,
@@ -382,6 +388,8 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
                 postings,
                 receipts,
                 refunds,
+                enrolments,
+                claims,
                 rounds,
             } => crate::bench::aid::run(
                 &config,
@@ -391,6 +399,8 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
                     postings,
                     receipts,
                     refunds,
+                    enrolments,
+                    claims,
                 },
                 rounds,
             )
