@@ -2,7 +2,7 @@
 //! the history import's columns (`import::PAYOUT_COLUMNS`), so a federation's 帮扶发放台账 reads
 //! like the template it fills in; the line's number follows. ID numbers are masked.
 
-use crate::casework::export::{BATCH, headers, write_batches};
+use crate::casework::export::{BATCH, batch_after, headers, write_batches};
 use crate::db::Db;
 use crate::error::AppResult;
 use crate::registry::export::{ExportFormat, SheetWriter};
@@ -69,29 +69,16 @@ pub async fn paid_sheet(
     )?;
     let (lo, hi) = Scope::subtree(&org.path).range();
     let (from, to) = (period.from.to_string(), period.to.to_string());
+    let sql = format!(
+        "SELECT p.id, c.name AS campaign, c.kind, o.code AS org_code, m.name, m.id_masked, p.form, p.amount_fen, \
+         a.goods, p.paid_on FROM aid_payouts p JOIN aid_campaigns c ON c.id = p.campaign_id JOIN orgs o ON o.id = c.org_id \
+         JOIN members m ON m.id = p.member_id JOIN aid_applications a ON a.id = p.application_id \
+         WHERE p.status = 'paid' AND p.org_path >= $1 AND p.org_path < $2 AND p.paid_on >= $3 AND p.paid_on <= $4 \
+         AND (p.paid_on > $5 OR (p.paid_on = $5 AND p.id > $6)) ORDER BY p.paid_on, p.id LIMIT {BATCH}"
+    );
     let n = write_batches(
         &mut sheet,
-        |after: Option<(String, i64)>| {
-            let (lo, hi, from, to) = (lo.clone(), hi.clone(), from.clone(), to.clone());
-            async move {
-                let (day, id) = after.unwrap_or_else(|| (String::new(), i64::MIN));
-                Ok(sqlx::query_as::<_, PaidLine>(&format!(
-                    "SELECT p.id, c.name AS campaign, c.kind, o.code AS org_code, m.name, m.id_masked, p.form, p.amount_fen, \
-                     a.goods, p.paid_on FROM aid_payouts p JOIN aid_campaigns c ON c.id = p.campaign_id JOIN orgs o ON o.id = c.org_id \
-                     JOIN members m ON m.id = p.member_id JOIN aid_applications a ON a.id = p.application_id \
-                     WHERE p.status = 'paid' AND p.org_path >= $1 AND p.org_path < $2 AND p.paid_on >= $3 AND p.paid_on <= $4 \
-                     AND (p.paid_on > $5 OR (p.paid_on = $5 AND p.id > $6)) ORDER BY p.paid_on, p.id LIMIT {BATCH}"
-                ))
-                .bind(lo)
-                .bind(hi)
-                .bind(from)
-                .bind(to)
-                .bind(day)
-                .bind(id)
-                .fetch_all(db.pool())
-                .await?)
-            }
-        },
+        |after| batch_after::<PaidLine>(db, &sql, [&lo, &hi, &from, &to], after),
         row,
         |l| (l.paid_on.clone(), l.id),
     )
@@ -176,30 +163,17 @@ pub async fn files_sheet(
     )?;
     let (lo, hi) = Scope::subtree(&org.path).range();
     let (from, to) = (period.from.to_string(), period.to.to_string());
+    let sql = format!(
+        "SELECT f.id, o.code AS org_code, m.name, m.id_masked, f.household_size, f.income_fen, f.rigid_fen, f.sudden_fen, \
+         f.tier, f.causes, f.plan, f.measures, f.entered_on, f.reviewed_on, f.exited_on, f.exit_reason \
+         FROM hardship_files f JOIN orgs o ON o.id = f.org_id \
+         JOIN hardship_persons w ON w.file_id = f.id AND w.relation = 'self' JOIN members m ON m.id = w.member_id \
+         WHERE f.org_path >= $1 AND f.org_path < $2 AND f.entered_on <= $4 AND (f.exited_on IS NULL OR f.exited_on >= $3) \
+         AND (f.entered_on > $5 OR (f.entered_on = $5 AND f.id > $6)) ORDER BY f.entered_on, f.id LIMIT {BATCH}"
+    );
     let n = write_batches(
         &mut sheet,
-        |after: Option<(String, i64)>| {
-            let (lo, hi, from, to) = (lo.clone(), hi.clone(), from.clone(), to.clone());
-            async move {
-                let (day, id) = after.unwrap_or_else(|| (String::new(), i64::MIN));
-                Ok(sqlx::query_as::<_, FileLine>(&format!(
-                    "SELECT f.id, o.code AS org_code, m.name, m.id_masked, f.household_size, f.income_fen, f.rigid_fen, f.sudden_fen, \
-                     f.tier, f.causes, f.plan, f.measures, f.entered_on, f.reviewed_on, f.exited_on, f.exit_reason \
-                     FROM hardship_files f JOIN orgs o ON o.id = f.org_id \
-                     JOIN hardship_persons w ON w.file_id = f.id AND w.relation = 'self' JOIN members m ON m.id = w.member_id \
-                     WHERE f.org_path >= $1 AND f.org_path < $2 AND f.entered_on <= $4 AND (f.exited_on IS NULL OR f.exited_on >= $3) \
-                     AND (f.entered_on > $5 OR (f.entered_on = $5 AND f.id > $6)) ORDER BY f.entered_on, f.id LIMIT {BATCH}"
-                ))
-                .bind(lo)
-                .bind(hi)
-                .bind(from)
-                .bind(to)
-                .bind(day)
-                .bind(id)
-                .fetch_all(db.pool())
-                .await?)
-            }
-        },
+        |after| batch_after::<FileLine>(db, &sql, [&lo, &hi, &from, &to], after),
         file_row,
         |f| (f.entered_on.clone(), f.id),
     )
@@ -258,29 +232,16 @@ pub async fn claims_sheet(
     )?;
     let (lo, hi) = Scope::subtree(&org.path).range();
     let (from, to) = (period.from.to_string(), period.to.to_string());
+    let sql = format!(
+        "SELECT c.id, p.name AS plan, o.code AS org_code, m.name, m.id_masked, c.illness, c.occurred_on, c.expense_fen, \
+         c.payable_fen, c.paid_on FROM mutual_claims c JOIN mutual_plans p ON p.id = c.plan_id JOIN orgs o ON o.id = p.org_id \
+         JOIN members m ON m.id = c.member_id \
+         WHERE c.status = 'paid' AND c.org_path >= $1 AND c.org_path < $2 AND c.paid_on >= $3 AND c.paid_on <= $4 \
+         AND (c.paid_on > $5 OR (c.paid_on = $5 AND c.id > $6)) ORDER BY c.paid_on, c.id LIMIT {BATCH}"
+    );
     let n = write_batches(
         &mut sheet,
-        |after: Option<(String, i64)>| {
-            let (lo, hi, from, to) = (lo.clone(), hi.clone(), from.clone(), to.clone());
-            async move {
-                let (day, id) = after.unwrap_or_else(|| (String::new(), i64::MIN));
-                Ok(sqlx::query_as::<_, ClaimLine>(&format!(
-                    "SELECT c.id, p.name AS plan, o.code AS org_code, m.name, m.id_masked, c.illness, c.occurred_on, c.expense_fen, \
-                     c.payable_fen, c.paid_on FROM mutual_claims c JOIN mutual_plans p ON p.id = c.plan_id JOIN orgs o ON o.id = p.org_id \
-                     JOIN members m ON m.id = c.member_id \
-                     WHERE c.status = 'paid' AND c.org_path >= $1 AND c.org_path < $2 AND c.paid_on >= $3 AND c.paid_on <= $4 \
-                     AND (c.paid_on > $5 OR (c.paid_on = $5 AND c.id > $6)) ORDER BY c.paid_on, c.id LIMIT {BATCH}"
-                ))
-                .bind(lo)
-                .bind(hi)
-                .bind(from)
-                .bind(to)
-                .bind(day)
-                .bind(id)
-                .fetch_all(db.pool())
-                .await?)
-            }
-        },
+        |after| batch_after::<ClaimLine>(db, &sql, [&lo, &hi, &from, &to], after),
         claim_row,
         |c| (c.paid_on.clone(), c.id),
     )

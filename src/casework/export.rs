@@ -121,6 +121,25 @@ where
     }
 }
 
+/// Rows of a register after a position (a day, an id), in that order: `sql` takes the four
+/// `args` (subtree range, first and last day) as $1–$4 and the position as $5, $6.
+pub(crate) async fn batch_after<T>(
+    db: &Db,
+    sql: &str,
+    args: [&str; 4],
+    after: Option<(String, i64)>,
+) -> AppResult<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let (day, id) = after.unwrap_or_else(|| (String::new(), i64::MIN));
+    let mut q = sqlx::query_as::<_, T>(sql);
+    for a in args {
+        q = q.bind(a.to_string());
+    }
+    Ok(q.bind(day).bind(id).fetch_all(db.pool()).await?)
+}
+
 /// The petitions register of a subtree and period: the file's name, its bytes, how many cases.
 pub async fn petitions_sheet(
     db: &Db,

@@ -3,7 +3,7 @@
 //! a subtree and period, and the refunds paid in it; the system's number and, for receipts,
 //! whether a refund has taken it follow.
 
-use crate::casework::export::{BATCH, headers, write_batches};
+use crate::casework::export::{BATCH, batch_after, headers, write_batches};
 use crate::db::Db;
 use crate::error::AppResult;
 use crate::registry::export::{ExportFormat, SheetWriter};
@@ -37,24 +37,6 @@ struct RefundLine {
     period_to: String,
 }
 
-/// Rows of one of the registers after a position (a day, an id), in that order.
-async fn batch<T>(
-    db: &Db,
-    sql: &str,
-    args: [&str; 4],
-    after: Option<(String, i64)>,
-) -> AppResult<Vec<T>>
-where
-    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
-{
-    let (day, id) = after.unwrap_or_else(|| (String::new(), i64::MIN));
-    let mut q = sqlx::query_as::<_, T>(sql);
-    for a in args {
-        q = q.bind(a.to_string());
-    }
-    Ok(q.bind(day).bind(id).fetch_all(db.pool()).await?)
-}
-
 /// The receipts received in a subtree and period: the file's name, its bytes, how many lines.
 pub async fn receipts_sheet(
     db: &Db,
@@ -77,7 +59,7 @@ pub async fn receipts_sheet(
     );
     let n = write_batches(
         &mut sheet,
-        |after| batch::<ReceiptLine>(db, &sql, [&lo, &hi, &from, &to], after),
+        |after| batch_after::<ReceiptLine>(db, &sql, [&lo, &hi, &from, &to], after),
         |r: &ReceiptLine| {
             let mut row: Vec<String> = super::receipts::COLUMNS
                 .iter()
@@ -131,7 +113,7 @@ pub async fn refunds_sheet(
     );
     let n = write_batches(
         &mut sheet,
-        |after| batch::<RefundLine>(db, &sql, [&lo, &hi, &from, &to], after),
+        |after| batch_after::<RefundLine>(db, &sql, [&lo, &hi, &from, &to], after),
         |r: &RefundLine| {
             let mut row: Vec<String> = super::history::COLUMNS
                 .iter()
