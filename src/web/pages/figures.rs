@@ -146,6 +146,14 @@ fn money(fen: i64) -> Cell {
     }
 }
 
+fn count(n: i64) -> Cell {
+    Cell {
+        text: n.to_string(),
+        href: None,
+        num: true,
+    }
+}
+
 fn linked(t: impl Into<String>, href: String) -> Cell {
     Cell {
         text: t.into(),
@@ -205,7 +213,12 @@ async fn rows_behind(
         ));
     }
     let db = &st.reg.db;
-    let all = crate::figures::catalogue(db, &org, &period).await?;
+    // The figure's own module computes it; the other modules' figures are not needed here.
+    let all = if module_of(&key) == crate::funds::MODULE {
+        crate::funds::figures::compute(db, &org, &period).await?
+    } else {
+        crate::aid::figures::compute(db, &org, &period).await?
+    };
     let figure = all
         .into_iter()
         .find(|f| f.key == key)
@@ -303,11 +316,7 @@ async fn list(
                     text(f.worker_id_masked),
                     text(f.org_name),
                     text(f.tier_label),
-                    Cell {
-                        text: f.household_size.to_string(),
-                        href: None,
-                        num: true,
-                    },
+                    count(f.household_size),
                     text(f.entered_on),
                     text(f.exited_on.unwrap_or_default()),
                 ]
@@ -428,16 +437,8 @@ async fn list(
                             text(e.plan_name),
                             text(e.unit_name),
                             text(e.org_name),
-                            Cell {
-                                text: e.unit_members.to_string(),
-                                href: None,
-                                num: true,
-                            },
-                            Cell {
-                                text: e.enrolled.to_string(),
-                                href: None,
-                                num: true,
-                            },
+                            count(e.unit_members),
+                            count(e.enrolled),
                             money(e.contribution_fen),
                         ]
                     })
