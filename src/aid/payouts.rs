@@ -430,8 +430,8 @@ async fn pay_in_tx(
     .bind(batch_id)
     .fetch_one(&mut **tx)
     .await?;
-    // The lines still waiting, read under the write lock (SQLite) or locked row by row by the
-    // conditional update below (PostgreSQL): only those whose status actually moves are paid.
+    // The lines still waiting, read under the write lock (SQLite) or locked by the conditional
+    // update below (PostgreSQL): only those whose status actually moves are paid.
     let waiting: Vec<Waiting> = match named {
         Some(ids) => {
             let mut found = Vec::new();
@@ -457,31 +457,37 @@ async fn pay_in_tx(
             .await?
         }
     };
+    // One conditional update per chunk of lines; a line another request paid meanwhile is not
+    // returned and so not paid twice.
+    let mut moved: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    for chunk in waiting.chunks(ID_CHUNK) {
+        let sql = format!(
+            "UPDATE aid_payouts SET status = 'paid', paid_on = $1, version = version + 1, updated_at = $2 \
+             WHERE status = 'pending' AND id IN ({}) RETURNING id",
+            in_list_from(3, chunk.len())
+        );
+        let mut q = sqlx::query_scalar::<_, i64>(&sql)
+            .bind(today.to_string())
+            .bind(now);
+        for w in chunk {
+            q = q.bind(w.id);
+        }
+        moved.extend(q.fetch_all(&mut **tx).await?);
+    }
     let mut paid: Vec<(i64, i64)> = Vec::new();
     let mut counted: Vec<super::totals::Paid> = Vec::new();
     let mut total = 0i64;
-    for w in waiting {
-        let moved = sqlx::query(
-            "UPDATE aid_payouts SET status = 'paid', paid_on = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND status = 'pending'",
-        )
-        .bind(today.to_string())
-        .bind(now)
-        .bind(w.id)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-        if moved == 1 {
-            paid.push((w.id, w.application_id));
-            total += w.amount_fen;
-            counted.push(super::totals::Paid {
-                org_path: w.org_path,
-                campaign_id: w.campaign_id,
-                member_id: w.member_id,
-                file_id: w.file_id,
-                amount_fen: w.amount_fen,
-                paid_on: today.to_string(),
-            });
-        }
+    for w in waiting.into_iter().filter(|w| moved.contains(&w.id)) {
+        paid.push((w.id, w.application_id));
+        total += w.amount_fen;
+        counted.push(super::totals::Paid {
+            org_path: w.org_path,
+            campaign_id: w.campaign_id,
+            member_id: w.member_id,
+            file_id: w.file_id,
+            amount_fen: w.amount_fen,
+            paid_on: today.to_string(),
+        });
     }
     if paid.is_empty() {
         return Ok(paid);

@@ -302,9 +302,13 @@ pub async fn held_at(db: &Db, path: &str, on: NaiveDate) -> AppResult<Vec<(Strin
         .bind(month_of(on))
         .fetch_all(db.pool()),
         sqlx::query_as(
-            "SELECT a.code, CAST(SUM(l.amount_fen) AS BIGINT) FROM ledger_postings p JOIN ledger_lines l ON l.posting_id = p.id \
-             JOIN ledger_accounts a ON a.id = l.account_id \
-             WHERE p.org_path >= $1 AND p.org_path < $2 AND p.posted_on >= $3 AND p.posted_on <= $4 AND a.may_go_negative = 0 GROUP BY a.code",
+            // The month's lines summed per account before the accounts are joined: joined
+            // first, PostgreSQL may walk every line in account order to merge with the few
+            // accounts (seen at 1.7 s over 2 M lines, against 27 ms this way).
+            "SELECT a.code, CAST(SUM(s.fen) AS BIGINT) FROM \
+             (SELECT l.account_id, SUM(l.amount_fen) AS fen FROM ledger_postings p JOIN ledger_lines l ON l.posting_id = p.id \
+              WHERE p.org_path >= $1 AND p.org_path < $2 AND p.posted_on >= $3 AND p.posted_on <= $4 GROUP BY l.account_id) s \
+             JOIN ledger_accounts a ON a.id = s.account_id WHERE a.may_go_negative = 0 GROUP BY a.code",
         )
         .bind(&lo)
         .bind(&hi)

@@ -550,7 +550,29 @@ test("the demo year's mutual aid and union funds: a plan and a paid claim, refun
   await page.locator("table a").last().click();
   await page.getByRole("heading", { name: "办理经过" }).waitFor();
   assert.ok((await page.locator("ol.timeline").last().innerText()).includes("审核通过并赔付"), "the claim's payment in its timeline");
+  // The hospital's invoice, scanned, goes on the claim and comes back byte for byte.
+  const invoice = Buffer.concat([Buffer.from("%PDF-1.4\n"), Buffer.from("住院费用发票")]);
+  await page.getByLabel("上传附件").setInputFiles({ name: "住院发票.pdf", mimeType: "application/pdf", buffer: invoice });
+  await page.getByRole("button", { name: "上传", exact: true }).click();
+  await page.getByText("附件已上传").first().waitFor();
+  const kept = await download(page, page.getByRole("link", { name: "住院发票.pdf" }));
+  assert.equal(kept.name, "住院发票.pdf");
+  assert.ok(kept.bytes.equals(invoice), "the invoice comes back as it was sent");
   await shot(page, "23-mutual-claim", { fullPage: true });
+  // The figure on the catalogue is the count of the claims listed behind it and exported.
+  await page.goto(`${base}/figures`);
+  await page.getByRole("heading", { name: "全部指标" }).waitFor();
+  await page.getByRole("link", { name: "医疗互助理赔（人次）" }).click();
+  const title = await page.getByRole("heading", { level: 1 }).innerText();
+  const shown = Number(/：([\d,]+)/.exec(title)[1].replaceAll(",", ""));
+  assert.ok(shown > 0, `the demo year has paid claims (${title})`);
+  const listed = await page.locator("nav.pager .muted").innerText();
+  assert.equal(Number(/共 ([\d,]+)/.exec(listed)[1].replaceAll(",", "")), shown, "the list behind the figure holds as many claims");
+  await shot(page, "24-figure-records", { fullPage: true });
+  const sheet = await download(page, page.getByRole("link", { name: "导出台账（Excel）" }));
+  assert.ok(isXlsx(sheet.bytes), `an Excel file (${sheet.name})`);
+  const rows = (xlsxText(sheet.bytes).match(/<row /g) || []).length;
+  assert.equal(rows, shown + 1, "the register holds the heading and one row per claim");
   // Union funds: the year at a glance; refunds computed by the clerk are approved here.
   await page.goto(`${base}/funds`);
   await page.getByRole("heading", { name: "本年概况" }).waitFor();
@@ -560,7 +582,7 @@ test("the demo year's mutual aid and union funds: a plan and a paid claim, refun
     await page.getByText("已保存").first().waitFor();
   }
   await page.goto(`${base}/funds?status=paid`);
-  await shot(page, "24-funds", { fullPage: true });
+  await shot(page, "25-funds", { fullPage: true });
   // The 经审 view: a refund's posting opened to its document.
   await page.goto(`${base}/ledger`);
   await page.getByRole("heading", { name: "记账凭证" }).waitFor();
@@ -568,7 +590,7 @@ test("the demo year's mutual aid and union funds: a plan and a paid claim, refun
   await page.getByRole("row").filter({ hasText: "支付小微企业经费返还" }).first().getByRole("link").first().click();
   await page.getByRole("heading", { name: /原始单据/ }).waitFor();
   assert.ok((await page.content()).includes("统一社会信用代码"), "the refund's firm on its document");
-  await shot(page, "25-ledger-posting", { fullPage: true });
+  await shot(page, "26-ledger-posting", { fullPage: true });
   await page.context().close();
 });
 
