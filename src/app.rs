@@ -76,6 +76,7 @@ pub struct Boot {
     pub demo: Option<demo::DemoReport>,
     pub demo_cases: Option<crate::casework::demo::Report>,
     pub demo_aid: Option<crate::aid::demo::Report>,
+    pub demo_contracts: Option<crate::contracts::demo::Report>,
     /// Accounts created on this start, with their one-time passwords.
     pub accounts: Vec<FirstAccount>,
 }
@@ -108,6 +109,7 @@ pub async fn bootstrap(config: &Config, seed_demo: bool) -> AppResult<(Registry,
         boot.demo = Some(demo::seed(&reg, config.demo_members, 2024, None).await?);
         boot.demo_cases = Some(seed_demo_cases(&reg, config.demo_members, 2024).await?);
         boot.demo_aid = Some(seed_demo_aid(&reg, config.demo_members, 2024).await?);
+        boot.demo_contracts = Some(seed_demo_contracts(&reg, 2024).await?);
     }
     let actor = Actor::system(&reg.keys, "首次启动");
     // Seals are added by the start that applies their migration, and to an empty chain whose
@@ -149,6 +151,15 @@ pub async fn seed_demo_aid(
     let mut report = crate::aid::demo::seed(&reg.db, &reg.keys, members, seed, today).await?;
     report.funds = crate::funds::demo::seed(reg, seed, today).await?;
     Ok(report)
+}
+
+/// Collective contracts, an offer campaign and yearly checklists in the demo city.
+pub async fn seed_demo_contracts(
+    reg: &Registry,
+    seed: u64,
+) -> AppResult<crate::contracts::demo::Report> {
+    let today = chrono::Local::now().date_naive();
+    crate::contracts::demo::seed(&reg.db, &reg.keys, seed, today).await
 }
 
 /// Writes the audit checkpoint when the chain has grown by `min_rows` rows since the last one
@@ -242,7 +253,8 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> AppRes
     .map_err(AppError::internal)
 }
 
-/// Escalates cases past their deadline (督办) at start-up and every hour.
+/// Escalates cases past their deadline (督办) at start-up and every hour; contracts whose review
+/// period passed take effect and expiry reminders fire in the same pass.
 pub fn spawn_case_escalation(state: AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -255,6 +267,18 @@ pub fn spawn_case_escalation(state: AppState) {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(cases = n, "cases past their deadline escalated"),
                 Err(e) => tracing::error!(error = ?e, "case escalation failed"),
+            }
+            let actor = Actor::system(&state.reg.keys, "集体合同到期提醒");
+            match crate::contracts::contract::sweep(&state.reg.db, &actor, today, now).await {
+                Ok((0, 0)) => {}
+                Ok((effective, reminders)) => {
+                    tracing::info!(
+                        effective,
+                        reminders,
+                        "contracts took effect or were reminded"
+                    )
+                }
+                Err(e) => tracing::error!(error = ?e, "contract sweep failed"),
             }
         }
     });

@@ -10,6 +10,7 @@ pub mod casework;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod contracts;
 pub mod crypto;
 pub mod db;
 pub mod error;

@@ -32,6 +32,7 @@ pub async fn demo(
     let r = demo::seed(&reg, members, seed, write_files.as_deref()).await?;
     let cases = app::seed_demo_cases(&reg, members, seed).await?;
     let aid = app::seed_demo_aid(&reg, members, seed).await?;
+    let contracts = app::seed_demo_contracts(&reg, seed).await?;
     println!(
         "演示城市已装入：{} 个工会、{} 家单位、{} 名会员；转会 {}、退休 {}、离会 {}（用时 {:.1} 秒）",
         r.orgs,
@@ -63,6 +64,10 @@ pub async fn demo(
         aid.funds.refunds_paid,
         crate::types::Fen(aid.funds.refunds_fen),
         aid.funds.grants
+    );
+    println!(
+        "集体合同：{} 份（区域性、行业性 {} 份）；春季要约 {} 家；民主管理年度确认 {} 家",
+        contracts.contracts, contracts.regional, contracts.offers, contracts.checklists
     );
     Ok(0)
 }

@@ -144,7 +144,192 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_only: &[],
         postgres_only: &[],
     },
+    Migration {
+        version: 19,
+        name: "collective contracts, offers to bargain, democratic management, employers' headcount history",
+        sql: V19_CONTRACTS,
+        sqlite_only: &[],
+        postgres_only: &[],
+    },
 ];
+
+/// Collective contracts (集体合同) and democratic management.
+///
+/// `unit_headcounts`: an employer's headcount over time, one row per interval (`to_on`
+/// 9999-12-31 while current); the registry writes a new interval when the count changes. The
+/// first known count stands for every earlier day (the registry knows none before it). Coverage
+/// counts employees from the headcount at the date asked.
+///
+/// `contracts`: one per contract, on the books of the union that files it; `valid_from` and
+/// `valid_to` are the days it is in force (from the later of its start and the day it took
+/// effect, to the earlier of its end and the day it was ended; `valid_from` 9999-12-31 while
+/// not in force). `contract_units`: each employer a contract covers, with the contract's kind,
+/// scope and days in force copied so coverage at a date is one index range; `org_path` is where
+/// the employer is counted (its union, or the filing union when it has none).
+/// `contract_reminders`: an expiry reminder fired once per contract and lead time.
+///
+/// `bargain_campaigns` / `bargain_offers`: a campaign's target employers, each an offer row
+/// (`target` until sent; sent → accepted or declined, the answer due 20 days after sending).
+///
+/// `congresses` (职代会 or 职工大会 sessions) with their `congress_motions` (提案),
+/// `disclosures` (厂务公开 items) and `democracy_checks` (the yearly checklist per employer,
+/// with who confirmed it).
+const V19_CONTRACTS: &str = r#"
+CREATE TABLE unit_headcounts (
+    unit_id BIGINT NOT NULL REFERENCES units(id),
+    from_on TEXT {c} NOT NULL,
+    to_on TEXT {c} NOT NULL,
+    employee_count BIGINT NOT NULL,
+    PRIMARY KEY (unit_id, from_on)
+);
+INSERT INTO unit_headcounts (unit_id, from_on, to_on, employee_count)
+SELECT id, '0001-01-01', '9999-12-31', employee_count FROM units;
+CREATE TABLE contracts (
+    id {pk},
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    title TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    kind_note TEXT,
+    scope TEXT NOT NULL,
+    union_side TEXT NOT NULL,
+    employer_side TEXT NOT NULL,
+    starts_on TEXT {c} NOT NULL,
+    ends_on TEXT {c} NOT NULL,
+    prev_avg_wage_fen BIGINT,
+    raise_bp BIGINT,
+    lowest_wage_fen BIGINT,
+    min_wage_fen BIGINT,
+    vote_body TEXT,
+    vote_on TEXT {c},
+    delegates BIGINT,
+    present BIGINT,
+    votes_for BIGINT,
+    votes_against BIGINT,
+    signed_on TEXT {c},
+    filed_on TEXT {c},
+    decided_on TEXT {c},
+    objection TEXT,
+    effective_on TEXT {c},
+    ended_on TEXT {c},
+    end_reason TEXT,
+    valid_from TEXT {c} NOT NULL,
+    valid_to TEXT {c} NOT NULL,
+    status TEXT NOT NULL,
+    renews BIGINT,
+    offer_id BIGINT,
+    employers BIGINT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    version BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX contracts_path ON contracts(org_path, status);
+CREATE INDEX contracts_valid ON contracts(valid_to, valid_from, org_path, kind, scope);
+CREATE INDEX contracts_signed ON contracts(signed_on, org_path);
+CREATE INDEX contracts_ends ON contracts(ends_on, status, org_path);
+CREATE TABLE contract_units (
+    contract_id BIGINT NOT NULL REFERENCES contracts(id),
+    unit_id BIGINT NOT NULL REFERENCES units(id),
+    org_path TEXT {c} NOT NULL,
+    kind TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    valid_from TEXT {c} NOT NULL,
+    valid_to TEXT {c} NOT NULL,
+    PRIMARY KEY (contract_id, unit_id)
+);
+CREATE INDEX contract_units_unit ON contract_units(unit_id, kind, valid_from);
+CREATE INDEX contract_units_path ON contract_units(org_path, valid_to, valid_from, kind, unit_id);
+CREATE INDEX contract_units_day ON contract_units(valid_to, valid_from, org_path, kind, unit_id);
+CREATE TABLE contract_reminders (
+    contract_id BIGINT NOT NULL REFERENCES contracts(id),
+    days_before BIGINT NOT NULL,
+    org_path TEXT {c} NOT NULL,
+    fired_on TEXT {c} NOT NULL,
+    ends_on TEXT {c} NOT NULL,
+    PRIMARY KEY (contract_id, days_before)
+);
+CREATE INDEX contract_reminders_path ON contract_reminders(org_path, ends_on);
+CREATE TABLE bargain_campaigns (
+    id {pk},
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    name TEXT NOT NULL,
+    starts_on TEXT {c} NOT NULL,
+    ends_on TEXT {c} NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX bargain_campaigns_path ON bargain_campaigns(org_path, starts_on);
+CREATE TABLE bargain_offers (
+    id {pk},
+    campaign_id BIGINT NOT NULL REFERENCES bargain_campaigns(id),
+    unit_id BIGINT NOT NULL REFERENCES units(id),
+    org_path TEXT {c} NOT NULL,
+    status TEXT NOT NULL,
+    sent_on TEXT {c},
+    due_on TEXT {c},
+    answered_on TEXT {c},
+    reason TEXT,
+    updated_by TEXT,
+    updated_at BIGINT NOT NULL,
+    version BIGINT NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX bargain_offers_unit ON bargain_offers(campaign_id, unit_id);
+CREATE INDEX bargain_offers_path ON bargain_offers(org_path, campaign_id, status);
+CREATE TABLE congresses (
+    id {pk},
+    unit_id BIGINT NOT NULL REFERENCES units(id),
+    org_path TEXT {c} NOT NULL,
+    kind TEXT NOT NULL,
+    session TEXT NOT NULL,
+    held_on TEXT {c} NOT NULL,
+    delegates BIGINT NOT NULL,
+    present BIGINT NOT NULL,
+    note TEXT,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX congresses_unit ON congresses(unit_id, held_on);
+CREATE TABLE congress_motions (
+    id {pk},
+    congress_id BIGINT NOT NULL REFERENCES congresses(id),
+    unit_id BIGINT NOT NULL REFERENCES units(id),
+    title TEXT NOT NULL,
+    proposer TEXT,
+    status TEXT NOT NULL,
+    handling TEXT,
+    updated_by TEXT,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX congress_motions_congress ON congress_motions(congress_id);
+CREATE TABLE disclosures (
+    id {pk},
+    unit_id BIGINT NOT NULL REFERENCES units(id),
+    org_path TEXT {c} NOT NULL,
+    year BIGINT NOT NULL,
+    item TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    frequency TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX disclosures_unit ON disclosures(unit_id, year);
+CREATE TABLE democracy_checks (
+    unit_id BIGINT NOT NULL REFERENCES units(id),
+    year BIGINT NOT NULL,
+    org_path TEXT {c} NOT NULL,
+    congress BIGINT NOT NULL,
+    disclosure BIGINT NOT NULL,
+    supervision BIGINT NOT NULL,
+    grievance BIGINT NOT NULL,
+    note TEXT,
+    confirmed_by TEXT NOT NULL,
+    confirmed_on TEXT {c} NOT NULL,
+    PRIMARY KEY (unit_id, year)
+);
+CREATE INDEX democracy_checks_path ON democracy_checks(year, org_path, congress, disclosure)
+"#;
 
 /// `ledger_month_moves`: what each account moved in each month (`month` as YYYYMM by the
 /// posting's date), kept by `ledger::post` in the posting's transaction and checked against

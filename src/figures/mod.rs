@@ -28,6 +28,8 @@ pub enum FigureUnit {
     Unions,
     Cases,
     CaseTimes,
+    /// Documents such as contracts (份).
+    Contracts,
     Yuan,
     Percent,
     Days,
@@ -44,6 +46,7 @@ impl FigureUnit {
             FigureUnit::Unions => "个",
             FigureUnit::Cases => "件",
             FigureUnit::CaseTimes => "件次",
+            FigureUnit::Contracts => "份",
             FigureUnit::Yuan => "元",
             FigureUnit::Percent => "%",
             FigureUnit::Days => "天",
@@ -212,6 +215,7 @@ pub async fn catalogue(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Fig
     all.extend(crate::casework::figures::compute(db, org, period).await?);
     all.extend(crate::aid::figures::compute(db, org, period).await?);
     all.extend(crate::funds::figures::compute(db, org, period).await?);
+    all.extend(crate::contracts::figures::compute(db, org, period).await?);
     Ok(all)
 }
 

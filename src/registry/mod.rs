@@ -6,6 +6,7 @@ pub mod counters;
 pub mod demo;
 pub mod export;
 pub mod figures;
+pub mod headcounts;
 pub mod import;
 pub mod jobs;
 pub mod members;

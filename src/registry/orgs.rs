@@ -308,6 +308,14 @@ const PATH_COLUMNS: &[(&str, &str)] = &[
     ("fund_policies", "org_path"),
     ("fund_refunds", "org_path"),
     ("fund_grants", "org_path"),
+    ("contracts", "org_path"),
+    ("contract_units", "org_path"),
+    ("contract_reminders", "org_path"),
+    ("bargain_campaigns", "org_path"),
+    ("bargain_offers", "org_path"),
+    ("congresses", "org_path"),
+    ("disclosures", "org_path"),
+    ("democracy_checks", "org_path"),
 ];
 
 /// `scope` narrowed to the subtree of the union a filter names by code (blank: all of

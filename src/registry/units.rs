@@ -345,6 +345,15 @@ pub async fn upsert_tx(
             .bind(pinyin.1)
             .execute(&mut **tx)
             .await?;
+            if e.employee_count != fields.employee_count {
+                let today = crate::clock::local_date(now);
+                super::headcounts::changed(tx, e.id, fields.employee_count, today).await?;
+            }
+            if e.org_id != org_id
+                && let Some(path) = covering.map(|o| o.path.as_str())
+            {
+                crate::contracts::unit_moved(tx, e.id, path).await?;
+            }
             Ok((e.id, true))
         }
         None => {
@@ -369,6 +378,7 @@ pub async fn upsert_tx(
             .bind(pinyin.1)
             .execute(&mut **tx)
             .await?;
+            super::headcounts::start(tx, id, fields.employee_count).await?;
             Ok((id, true))
         }
     }

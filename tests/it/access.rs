@@ -130,6 +130,9 @@ struct Fixture {
     mutual: [(i64, i64); 3],
     /// Funds, own (D1's books) and other (D2's): [a refund computed, a posting].
     funds: [(i64, i64); 2],
+    /// Collective contracts, own (D1) and other (D2): [a draft contract, an offer campaign, its
+    /// offer to the side's employer, a motion of the employer's congress].
+    contracts: [(i64, i64); 4],
 }
 
 async fn enroll(app: &TestApp, name: &str, id: &str, org: &str) -> i64 {
@@ -428,7 +431,14 @@ async fn fixture(app: &TestApp) -> Fixture {
         [(own_unit, "D1", "本区政策"), (other_unit, "D2", "外区政策")],
     )
     .await;
+    let contracts = contracts_fixture(
+        app,
+        &root,
+        [(own_unit, "D1", "本区"), (other_unit, "D2", "外区")],
+    )
+    .await;
     Fixture {
+        contracts,
         funds,
         mutual,
         aid,
@@ -622,6 +632,98 @@ async fn mutual_fixture(
         .unwrap()
         .id;
         for (slot, v) in [(0, plan.id), (1, c.id), (2, file)] {
+            if side == 0 {
+                out[slot].0 = v
+            } else {
+                out[slot].1 = v
+            }
+        }
+    }
+    out
+}
+
+/// Collective-bargaining records on each side: [contract, campaign, offer, motion].
+async fn contracts_fixture(
+    app: &TestApp,
+    root: &gonghui::audit::Actor,
+    sides: [(i64, &str, &str); 2],
+) -> [(i64, i64); 4] {
+    use gonghui::contracts::{contract, democracy, offers};
+    let db = &app.reg.db;
+    let today = chrono::Local::now().date_naive();
+    let now = gonghui::db::now_ms();
+    let mut out = [(0, 0); 4];
+    for (side, (unit, district, marker)) in sides.into_iter().enumerate() {
+        let uscc: String = sqlx::query_scalar("SELECT uscc FROM units WHERE id = $1")
+            .bind(unit)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        let c = contract::create(
+            db,
+            root,
+            &contract::ContractInput {
+                org_code: Some(district.into()),
+                title: Some(format!("{marker}集体合同")),
+                kind: Some("综合".into()),
+                reach: Some("单独签订".into()),
+                employers: vec![uscc],
+                union_side: Some("甲".into()),
+                employer_side: Some("乙".into()),
+                starts_on: Some("2026-01-01".into()),
+                ends_on: Some("2027-12-31".into()),
+                ..Default::default()
+            },
+            today,
+            now,
+        )
+        .await
+        .unwrap();
+        let campaign = offers::create_campaign(
+            db,
+            root,
+            &offers::CampaignInput {
+                org_code: Some(district.into()),
+                name: Some(format!("{marker}要约行动")),
+                starts_on: Some("2026-03-01".into()),
+                ends_on: Some("2026-05-31".into()),
+                employers: Vec::new(),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        let offer: i64 = sqlx::query_scalar(
+            "SELECT id FROM bargain_offers WHERE campaign_id = $1 AND unit_id = $2",
+        )
+        .bind(campaign.id)
+        .bind(unit)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        let congress = democracy::add_congress(
+            db,
+            root,
+            unit,
+            &democracy::CongressInput {
+                session: Some("第一届第一次".into()),
+                held_on: Some(today.to_string()),
+                delegates: Some(30),
+                present: Some(28),
+                motions: vec!["关于食堂的提案".into()],
+                ..Default::default()
+            },
+            today,
+        )
+        .await
+        .unwrap();
+        let motion: i64 =
+            sqlx::query_scalar("SELECT id FROM congress_motions WHERE congress_id = $1")
+                .bind(congress)
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+        for (slot, v) in [(0, c.id), (1, campaign.id), (2, offer), (3, motion)] {
             if side == 0 {
                 out[slot].0 = v
             } else {
@@ -1228,6 +1330,126 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             ),
             Other::Refused,
         ),
+        ("GET", "/api/v1/contracts") => (
+            "/api/v1/contracts".into(),
+            None,
+            Other::Hidden("外区集体合同".into()),
+        ),
+        ("POST", "/api/v1/contracts") => (
+            "/api/v1/contracts".into(),
+            Some(
+                json!({"org_code": pick("D1", "D2"), "title": "新合同", "kind": "综合", "reach": "单独签订",
+                "employers": [uscc(&pick("91340400MA0000011", "91340400MA0000012"))], "union_side": "甲", "employer_side": "乙",
+                "starts_on": "2026-01-01", "ends_on": "2026-12-31"}),
+            ),
+            Other::Refused,
+        ),
+        ("GET", "/api/v1/contracts/covered") => (
+            format!("/api/v1/contracts/covered?org={}", pick("D1", "D2")),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/contracts/checklists") => (
+            format!("/api/v1/contracts/checklists?org={}", pick("D1", "D2")),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/contracts/campaigns") => (
+            "/api/v1/contracts/campaigns".into(),
+            None,
+            Other::Hidden("外区要约行动".into()),
+        ),
+        ("POST", "/api/v1/contracts/campaigns") => (
+            "/api/v1/contracts/campaigns".into(),
+            Some(
+                json!({"org_code": pick("D1", "D2"), "name": "集中要约季", "starts_on": "2026-09-01", "ends_on": "2026-11-30"}),
+            ),
+            Other::Refused,
+        ),
+        ("GET", "/api/v1/contracts/campaigns/{id}") => (
+            format!(
+                "/api/v1/contracts/campaigns/{}",
+                id(f.contracts[1].0, f.contracts[1].1)
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/contracts/campaigns/{id}/send") => (
+            format!(
+                "/api/v1/contracts/campaigns/{}/send",
+                id(f.contracts[1].0, f.contracts[1].1)
+            ),
+            Some(json!({})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/contracts/offers/{id}/answer") => (
+            format!(
+                "/api/v1/contracts/offers/{}/answer",
+                id(f.contracts[2].0, f.contracts[2].1)
+            ),
+            Some(json!({"version": 1, "answer": "accepted"})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/contracts/employers/{id}") => (
+            format!(
+                "/api/v1/contracts/employers/{}",
+                id(f.own_unit, f.other_unit)
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/contracts/employers/{id}/congresses") => (
+            format!(
+                "/api/v1/contracts/employers/{}/congresses",
+                id(f.own_unit, f.other_unit)
+            ),
+            Some(
+                json!({"session": "第一届第二次", "held_on": "2026-06-01", "delegates": 30, "present": 25}),
+            ),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/contracts/employers/{id}/disclosures") => (
+            format!(
+                "/api/v1/contracts/employers/{}/disclosures",
+                id(f.own_unit, f.other_unit)
+            ),
+            Some(json!({"item": "工资分配", "channel": "公开栏", "frequency": "每季度"})),
+            Other::NotFound,
+        ),
+        ("PUT", "/api/v1/contracts/employers/{id}/checklists/{year}") => (
+            format!(
+                "/api/v1/contracts/employers/{}/checklists/2026",
+                id(f.own_unit, f.other_unit)
+            ),
+            Some(
+                json!({"congress": true, "disclosure": true, "supervision": false, "grievance": true}),
+            ),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/contracts/motions/{id}") => (
+            format!(
+                "/api/v1/contracts/motions/{}",
+                id(f.contracts[3].0, f.contracts[3].1)
+            ),
+            Some(json!({"status": "done", "handling": "已增加窗口"})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/contracts/{id}") => (
+            format!(
+                "/api/v1/contracts/{}",
+                id(f.contracts[0].0, f.contracts[0].1)
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/contracts/{id}/{action}") => (
+            format!(
+                "/api/v1/contracts/{}/sign",
+                id(f.contracts[0].0, f.contracts[0].1)
+            ),
+            Some(json!({"version": 0, "delegates": 30, "present": 25, "votes_for": 20})),
+            Other::NotFound,
+        ),
         ("GET", "/api/v1/mutual/plans") => (
             "/api/v1/mutual/plans".into(),
             None,
@@ -1628,7 +1850,7 @@ async fn signed_in_as(app: &TestApp, f: &Fixture, prefix: &str, role: &str) -> r
     if role == "officer" {
         // A case officer is named for the modules they work on.
         sqlx::query(
-            "UPDATE accounts SET modules = 'grievance,hardship,mutual_aid,funds' WHERE username = $1",
+            "UPDATE accounts SET modules = 'grievance,hardship,mutual_aid,funds,contract' WHERE username = $1",
         )
         .bind(&username)
         .execute(app.reg.db.pool())

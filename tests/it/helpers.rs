@@ -470,6 +470,11 @@ impl TestApp {
             .collect()
     }
 
+    /// The server's today (its clock's local day).
+    pub fn today(&self) -> chrono::NaiveDate {
+        gonghui::clock::local_date(self.clock.now_ms())
+    }
+
     /// One number from the test database, e.g. a `COUNT(*)`.
     pub async fn scalar(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql)

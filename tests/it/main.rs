@@ -10,6 +10,7 @@ mod bulk;
 mod casework;
 mod cli;
 mod console_work;
+mod contracts;
 mod funds;
 mod helpers;
 mod hostile;

@@ -4,6 +4,7 @@
 pub mod aid;
 pub mod attachments;
 pub mod casework;
+pub mod contracts;
 pub mod figures;
 pub mod files;
 pub mod funds;
@@ -76,6 +77,9 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         mutual::list_enrolments, mutual::list_enrollees, mutual::list_claims,
         attachments::list_claim_files, attachments::add_claim_file, attachments::get_claim_file, attachments::remove_claim_file,
         aid::paid, aid::my_campaigns, aid::my_applications, aid::apply_myself,
+        contracts::list_contracts, contracts::create_contract, contracts::get_contract, contracts::step_contract, contracts::list_covered, contracts::list_checklists,
+        contracts::list_campaigns, contracts::create_campaign, contracts::get_campaign, contracts::send_offers, contracts::answer_offer,
+        contracts::get_employer, contracts::add_congress, contracts::add_disclosure, contracts::confirm_checklist, contracts::handle_motion,
         super::auth_api::login_handler, super::auth_api::totp_handler, super::auth_api::totp_setup_begin,
         super::auth_api::totp_setup_confirm, super::auth_api::password_handler, super::auth_api::logout_handler,
         super::auth_api::logout_all_handler, super::auth_api::me_handler,
@@ -93,7 +97,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
          (name = "finance", description = "资金账目（只读）"),
          (name = "aid", description = "困难职工档案、帮扶活动、审核公示与发放"),
          (name = "mutual", description = "职工医疗互助：计划、单位参保、理赔"),
-         (name = "funds", description = "工会经费：税务代收、小微企业经费返还、补助下级工会"))
+         (name = "funds", description = "工会经费：税务代收、小微企业经费返还、补助下级工会"),
+         (name = "contracts", description = "集体协商要约、集体合同、职代会与厂务公开"))
 )]
 pub struct ApiDoc;
 
@@ -231,6 +236,41 @@ pub fn router() -> Router<AppState> {
         .route("/mutual/claims/export", get(mutual::export_claims))
         .route("/mutual/claims/{id}", get(mutual::get_claim))
         .route("/mutual/claims/{id}/decision", post(mutual::decide))
+        .route(
+            "/contracts",
+            get(contracts::list_contracts).post(contracts::create_contract),
+        )
+        .route("/contracts/covered", get(contracts::list_covered))
+        .route("/contracts/checklists", get(contracts::list_checklists))
+        .route(
+            "/contracts/campaigns",
+            get(contracts::list_campaigns).post(contracts::create_campaign),
+        )
+        .route("/contracts/campaigns/{id}", get(contracts::get_campaign))
+        .route(
+            "/contracts/campaigns/{id}/send",
+            post(contracts::send_offers),
+        )
+        .route(
+            "/contracts/offers/{id}/answer",
+            post(contracts::answer_offer),
+        )
+        .route("/contracts/employers/{id}", get(contracts::get_employer))
+        .route(
+            "/contracts/employers/{id}/congresses",
+            post(contracts::add_congress),
+        )
+        .route(
+            "/contracts/employers/{id}/disclosures",
+            post(contracts::add_disclosure),
+        )
+        .route(
+            "/contracts/employers/{id}/checklists/{year}",
+            axum::routing::put(contracts::confirm_checklist),
+        )
+        .route("/contracts/motions/{id}", post(contracts::handle_motion))
+        .route("/contracts/{id}", get(contracts::get_contract))
+        .route("/contracts/{id}/{action}", post(contracts::step_contract))
         .route("/me/aid/campaigns", get(aid::my_campaigns))
         .route("/me/aid/applications", get(aid::my_applications))
         .route(

@@ -176,6 +176,9 @@ async fn dashboard(
         if works_on_aid {
             items.extend(crate::aid::inbox(db, &ctx.caller.scope, today).await?);
         }
+        if ctx.caller.works_on(crate::contracts::MODULE) {
+            items.extend(crate::contracts::inbox(db, &ctx.caller.scope, today).await?);
+        }
         if ctx.caller.works_on(crate::funds::MODULE) {
             items.extend(crate::funds::inbox(db, &ctx.caller.scope, &ctx.caller.name).await?);
         }

@@ -1,0 +1,842 @@
+//! Collective contracts: from the offer to bargain to a filed contract in force, the rules that
+//! refuse or warn, the review window and expiry reminders on the clock, and coverage counted
+//! each employer and worker once against a brute-force recount.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Days, NaiveDate};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// Registers an employer of union `org` with `employees` workers; returns (id, USCC).
+async fn employer(app: &TestApp, n: u32, org: &str, employees: i64) -> (String, String) {
+    let code = uscc(&format!("9134040{n:03}MA00001"));
+    let (s, v) = app
+        .post("/api/v1/units", json!({"uscc": code, "name": format!("协商测试{n}号公司"), "employee_count": employees, "org_code": org}))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    (v["id"].as_str().unwrap().to_string(), code)
+}
+
+fn draft(
+    org: &str,
+    kind: &str,
+    reach: &str,
+    employers: &[&str],
+    starts: &str,
+    ends: &str,
+) -> Value {
+    let mut d = json!({
+        "org_code": org, "title": format!("{kind}集体合同"), "kind": kind, "reach": reach, "employers": employers,
+        "union_side": "张主席、李委员", "employer_side": "王总经理、赵经理", "starts_on": starts, "ends_on": ends,
+    });
+    if kind == "工资专项" {
+        d["prev_avg_wage"] = json!("5200");
+        d["raise_pct"] = json!("6.5");
+        d["lowest_wage"] = json!("2600");
+        d["min_wage"] = json!("2060");
+    }
+    d
+}
+
+fn vote(on: &str) -> Value {
+    json!({"version": 0, "on": on, "delegates": 60, "present": 50, "votes_for": 45, "votes_against": 3})
+}
+
+/// Drafts, signs, files and (when `approve_on` is given) approves a contract; returns its id.
+async fn in_force(
+    app: &TestApp,
+    body: Value,
+    signed: &str,
+    filed: &str,
+    approve_on: Option<&str>,
+) -> String {
+    let (s, c) = app.post("/api/v1/contracts", body).await;
+    assert_eq!(s, 201, "{c}");
+    let id = c["id"].as_str().unwrap().to_string();
+    let (s, v) = app
+        .post(&format!("/api/v1/contracts/{id}/sign"), vote(signed))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/contracts/{id}/file"),
+            json!({"version": 1, "on": filed}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    if let Some(on) = approve_on {
+        let (s, v) = app
+            .post(
+                &format!("/api/v1/contracts/{id}/approve"),
+                json!({"version": 2, "on": on}),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+    }
+    id
+}
+
+#[tokio::test]
+async fn an_offer_leads_to_a_regional_contract_that_counts_each_employer_once() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let (a, a_code) = employer(&app, 1, "U1", 120).await;
+    let (_, b_code) = employer(&app, 2, "U2", 80).await;
+    let (_, c_code) = employer(&app, 3, "U3", 30).await;
+    let today = app.today();
+    let ago = |d: u64| (today - Days::new(d)).to_string();
+    // The district's spring campaign targets its employers with a union: A and B, not C.
+    let (s, camp) = app
+        .post("/api/v1/contracts/campaigns", json!({"org_code": "D1", "name": "春季要约行动", "starts_on": ago(60), "ends_on": today.to_string()}))
+        .await;
+    assert_eq!(s, 201, "{camp}");
+    assert_eq!(camp["targets"], 2, "{camp}");
+    let cid = camp["id"].as_str().unwrap();
+    let figures = app
+        .figure_values(&format!("org=D1&from={}&to={today}", ago(60)))
+        .await;
+    assert_eq!(figures["contracts.offer_coverage"], 0.0);
+    let (_, detail) = app.get(&format!("/api/v1/contracts/campaigns/{cid}")).await;
+    let offer_a = detail["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["unit_id"] == a.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, sent) = app
+        .post(
+            &format!("/api/v1/contracts/campaigns/{cid}/send"),
+            json!({"offers": [offer_a], "sent_on": ago(50)}),
+        )
+        .await;
+    assert_eq!((s, sent["sent"].as_u64()), (200, Some(1)), "{sent}");
+    let figures = app
+        .figure_values(&format!("org=D1&from={}&to={today}", ago(60)))
+        .await;
+    assert_eq!(
+        figures["contracts.offer_coverage"], 50.0,
+        "one of two targets offered"
+    );
+    // An offer answered 20 days later is overdue until then; the answer is recorded.
+    let (_, overdue) = app
+        .get(&format!("/api/v1/contracts/campaigns/{cid}?status=overdue"))
+        .await;
+    assert_eq!(overdue["offers"].as_array().unwrap().len(), 1, "{overdue}");
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/contracts/offers/{offer_a}/answer"),
+            json!({"version": 1, "answer": "declined", "on": ago(40)}),
+        )
+        .await;
+    assert_eq!(s, 422, "a refusal needs its reason: {v}");
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/contracts/offers/{offer_a}/answer"),
+            json!({"version": 1, "answer": "accepted", "on": ago(40)}),
+        )
+        .await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("accepted")), "{v}");
+
+    // A regional wage contract for A and B from the offer; C belongs to another district.
+    let mut body = draft(
+        "D1",
+        "工资专项",
+        "区域性",
+        &[&a_code, &b_code, &c_code],
+        &ago(30),
+        &(today + Days::new(700)).to_string(),
+    );
+    body["offer_id"] = json!(offer_a);
+    let (s, v) = app.post("/api/v1/contracts", body.clone()).await;
+    assert_eq!(s, 422, "{v}");
+    assert!(
+        v.to_string().contains("不在“一区总工会”的管辖范围内"),
+        "{v}"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM contracts").await,
+        0,
+        "nothing written"
+    );
+    body["employers"] = json!([a_code, b_code]);
+    let (s, c) = app.post("/api/v1/contracts", body).await;
+    assert_eq!((s, c["status"].as_str()), (201, Some("draft")), "{c}");
+    let id = c["id"].as_str().unwrap().to_string();
+    // Without a majority of all delegates the draft is not approved; nothing changes.
+    let (s, v) = app
+        .post(&format!("/api/v1/contracts/{id}/sign"), json!({"version": 0, "on": ago(25), "delegates": 60, "present": 50, "votes_for": 30, "votes_against": 20}))
+        .await;
+    assert_eq!(s, 422, "{v}");
+    assert!(
+        v["message"].as_str().unwrap().contains("未超过全体 60 名"),
+        "{v}"
+    );
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/contracts/{id}/file"),
+            json!({"version": 0, "on": ago(24)}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("TRANSITION_REFUSED")),
+        "{v}"
+    );
+    let (s, v) = app
+        .post(&format!("/api/v1/contracts/{id}/sign"), vote(&ago(25)))
+        .await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("signed")), "{v}");
+    // Filed 12 days after signing: recorded, with a warning; approved three days later.
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/contracts/{id}/file"),
+            json!({"version": 1, "on": ago(13)}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert!(v["warnings"][0].as_str().unwrap().contains("12 日"), "{v}");
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/contracts/{id}/approve"),
+            json!({"version": 2, "on": ago(35)}),
+        )
+        .await;
+    assert_eq!(s, 422, "a decision before the filing: {v}");
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/contracts/{id}/approve"),
+            json!({"version": 2, "on": ago(10)}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["status"].as_str(), v["in_force_from"].as_str()),
+        (200, Some("effective"), Some(ago(10).as_str())),
+        "{v}"
+    );
+
+    // A single general contract for A as well: A counts once in the total, once per kind.
+    in_force(
+        &app,
+        draft(
+            "U1",
+            "综合",
+            "单独签订",
+            &[&a_code],
+            &ago(200),
+            &(today + Days::new(200)).to_string(),
+        ),
+        &ago(210),
+        &ago(205),
+        Some(&ago(201)),
+    )
+    .await;
+    // The same kind and reach for A again over the same days is refused.
+    let (s, dup) = app
+        .post(
+            "/api/v1/contracts",
+            draft(
+                "U1",
+                "综合",
+                "单独签订",
+                &[&a_code],
+                &ago(100),
+                &(today + Days::new(300)).to_string(),
+            ),
+        )
+        .await;
+    assert_eq!(s, 201, "{dup}");
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/contracts/{}/sign", dup["id"].as_str().unwrap()),
+            vote(&ago(1)),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("CONTRACT_OVERLAP")),
+        "{v}"
+    );
+
+    let f = app
+        .figure_values(&format!("org=D1&from={}&to={today}", ago(60)))
+        .await;
+    assert_eq!(f["contracts.in_force"], 2.0);
+    assert_eq!(f["contracts.employers"], 2.0, "A and B, A once");
+    assert_eq!(f["contracts.employees"], 200.0, "120 + 80");
+    assert_eq!(
+        f["contracts.rate"], 100.0,
+        "both unionised employers of D1 covered"
+    );
+    assert_eq!(
+        f["contracts.signed"], 1.0,
+        "the regional one was signed in the period"
+    );
+    let (_, signed) = app
+        .get(&format!(
+            "/api/v1/contracts?org=D1&signed_from={}&signed_to={today}",
+            ago(60)
+        ))
+        .await;
+    assert_eq!(
+        signed["rows"].as_array().unwrap().len(),
+        1,
+        "the drill behind 期内签订: {signed}"
+    );
+    // The yearly checklists: A has a 职代会 and 厂务公开, B only 厂务公开.
+    let year = chrono::Datelike::year(&today);
+    let (s, v) = app
+        .put(
+            &format!("/api/v1/contracts/employers/{a}/checklists/{year}"),
+            json!({"congress": true, "disclosure": true, "supervision": true, "grievance": true}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["confirmed_by"].as_str()),
+        (200, Some("tester")),
+        "{v}"
+    );
+    let b_id = app
+        .scalar(&format!("SELECT id FROM units WHERE uscc = '{b_code}'"))
+        .await;
+    let (s, _) = app
+        .put(
+            &format!("/api/v1/contracts/employers/{b_id}/checklists/{year}"),
+            json!({"congress": false, "disclosure": true, "supervision": false, "grievance": true}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let f = app.figure_values(&format!("org=D1&to={today}")).await;
+    assert_eq!(
+        (f["contracts.congress_rate"], f["contracts.disclosure_rate"]),
+        (50.0, 100.0)
+    );
+    let (_, drill) = app
+        .get(&format!(
+            "/api/v1/contracts/checklists?org=D1&year={year}&has=congress"
+        ))
+        .await;
+    assert_eq!(drill["total"].as_i64(), Some(1), "{drill}");
+    let city = app.figure_values(&format!("org=C&to={today}")).await;
+    assert!(
+        (city["contracts.rate"] - 66.67).abs() < 0.01,
+        "two of three employers of the city: {}",
+        city["contracts.rate"]
+    );
+    // The drill lists the employers behind the figure, A with both kinds.
+    let (s, covered) = app
+        .get(&format!("/api/v1/contracts/covered?org=D1&at={today}"))
+        .await;
+    assert_eq!((s, covered["total"].as_i64()), (200, Some(2)), "{covered}");
+    let kinds = covered["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["unit_id"] == a.as_str())
+        .unwrap()["kinds"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        kinds.contains("wage") && kinds.contains("general"),
+        "{kinds}"
+    );
+    // A month before the regional one took effect only the single contract counted.
+    let before = app.figure_values(&format!("org=D1&to={}", ago(40))).await;
+    assert_eq!(
+        (before["contracts.employers"], before["contracts.employees"]),
+        (1.0, 120.0)
+    );
+    // Ending it early takes it out from the next day; the history shows every step.
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/contracts/{id}/end"),
+            json!({"version": 3, "on": ago(2), "note": "企业整体搬迁"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["in_force_to"].as_str()),
+        (200, Some(ago(2).as_str())),
+        "{v}"
+    );
+    let now = app.figure_values(&format!("org=D1&to={today}")).await;
+    assert_eq!(now["contracts.employers"], 1.0);
+    // A's headcount grows today: today's figure counts the new one, an earlier day the old.
+    let (s, v) = app
+        .post("/api/v1/units", json!({"uscc": a_code, "name": "协商测试1号公司", "employee_count": 150, "org_code": "U1"}))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        app.figure_values(&format!("org=D1&to={today}")).await["contracts.employees"],
+        150.0
+    );
+    assert_eq!(
+        app.figure_values(&format!("org=D1&to={}", ago(3))).await["contracts.employees"],
+        200.0
+    );
+    let (_, d) = app.get(&format!("/api/v1/contracts/{id}")).await;
+    let steps: Vec<&str> = d["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["create", "sign", "file", "approve", "end"], "{d}");
+    assert_eq!(d["employers"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn bad_contracts_are_refused_with_the_rule_and_write_nothing() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let (_, a) = employer(&app, 11, "U1", 50).await;
+    let (_, b) = employer(&app, 12, "U1", 40).await;
+    let cases: Vec<(Value, &str)> = vec![
+        (
+            draft("U1", "综合", "单独签订", &[&a], "2025-01-01", "2028-06-30"),
+            "1至3年",
+        ),
+        (
+            draft("U1", "综合", "单独签订", &[&a], "2025-01-01", "2024-12-31"),
+            "不能早于开始",
+        ),
+        (
+            draft(
+                "U1",
+                "综合",
+                "单独签订",
+                &[&a, &b],
+                "2025-01-01",
+                "2026-12-31",
+            ),
+            "只覆盖一家单位",
+        ),
+        (
+            draft(
+                "U1",
+                "综合",
+                "区域性",
+                &[&uscc("91340400MA9999991")],
+                "2025-01-01",
+                "2026-12-31",
+            ),
+            "不在登记库中",
+        ),
+        (
+            draft(
+                "U1",
+                "综合",
+                "区域性",
+                &[&a, &a],
+                "2025-01-01",
+                "2026-12-31",
+            ),
+            "重复列出",
+        ),
+        (
+            draft(
+                "U1",
+                "其他专项",
+                "单独签订",
+                &[&a],
+                "2025-01-01",
+                "2026-12-31",
+            ),
+            "写明专项内容",
+        ),
+        (
+            json!({"org_code": "U1", "title": "工资协议", "kind": "工资专项", "reach": "单独签订", "employers": [a], "union_side": "甲", "employer_side": "乙",
+            "starts_on": "2025-01-01", "ends_on": "2026-12-31", "raise_pct": "5.555"}),
+            "最多两位小数",
+        ),
+        (
+            json!({"org_code": "U1", "title": "工资协议", "kind": "工资专项", "reach": "单独签订", "employers": [a], "union_side": "甲", "employer_side": "乙",
+            "starts_on": "2025-01-01", "ends_on": "2026-12-31", "raise_pct": "5", "prev_avg_wage": "-10", "lowest_wage": "2000", "min_wage": "2000.001"}),
+            "应大于零",
+        ),
+    ];
+    for (body, words) in cases {
+        let (s, v) = app.post("/api/v1/contracts", body).await;
+        assert_eq!(s, 422, "{v}");
+        assert!(v.to_string().contains(words), "{words}: {v}");
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM contracts").await, 0);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM contract_units").await, 0);
+    // An unusual raise and a lowest wage below the local minimum are kept, with warnings.
+    let mut odd = draft(
+        "U1",
+        "工资专项",
+        "单独签订",
+        &[&a],
+        "2025-01-01",
+        "2026-12-31",
+    );
+    odd["raise_pct"] = json!("35");
+    odd["lowest_wage"] = json!("1800");
+    let (s, v) = app.post("/api/v1/contracts", odd).await;
+    assert_eq!(s, 201, "{v}");
+    let w = v["warnings"].to_string();
+    assert!(
+        w.contains("35.00%") && w.contains("低于当地最低工资标准"),
+        "{w}"
+    );
+    // A step in the future, or a vote without two thirds present, is refused.
+    let id = v["id"].as_str().unwrap();
+    let tomorrow = (app.today() + Days::new(1)).to_string();
+    let (s, _) = app
+        .post(&format!("/api/v1/contracts/{id}/sign"), vote(&tomorrow))
+        .await;
+    assert_eq!(s, 422);
+    let (s, v) = app
+        .post(&format!("/api/v1/contracts/{id}/sign"), json!({"version": 0, "on": "2024-12-20", "delegates": 60, "present": 39, "votes_for": 39}))
+        .await;
+    assert_eq!(s, 422);
+    assert!(v["message"].as_str().unwrap().contains("三分之二"), "{v}");
+    let (_, d) = app.get(&format!("/api/v1/contracts/{id}")).await;
+    assert_eq!(
+        (
+            d["contract"]["status"].as_str(),
+            d["contract"]["version"].as_i64()
+        ),
+        (Some("draft"), Some(0))
+    );
+}
+
+#[tokio::test]
+async fn a_filed_contract_takes_effect_after_fifteen_days_and_reminders_fire_once() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let (_, a) = employer(&app, 21, "U1", 10).await;
+    let (_, b) = employer(&app, 22, "U1", 10).await;
+    let today = app.today();
+    let ago = |d: u64| (today - Days::new(d)).to_string();
+    // Filed 20 days ago with no decision: in force since the 16th day after filing.
+    let quiet = in_force(
+        &app,
+        draft(
+            "U1",
+            "综合",
+            "单独签订",
+            &[&a],
+            &ago(300),
+            &(today + Days::new(80)).to_string(),
+        ),
+        &ago(22),
+        &ago(20),
+        None,
+    )
+    .await;
+    // Filed 5 days ago: still in review; an objection within the window stops it.
+    let objected = in_force(
+        &app,
+        draft(
+            "U1",
+            "综合",
+            "单独签订",
+            &[&b],
+            &ago(10),
+            &(today + Days::new(400)).to_string(),
+        ),
+        &ago(6),
+        &ago(5),
+        None,
+    )
+    .await;
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/contracts/{objected}/object"),
+            json!({"version": 2, "note": "工资条款低于最低工资标准"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["status"].as_str(), v["in_force_from"].as_str()),
+        (200, Some("objected"), None),
+        "{v}"
+    );
+    let sweep = |day: NaiveDate| {
+        let db = app.reg.db.clone();
+        let actor = gonghui::audit::Actor::system(&app.reg.keys, "集体合同到期提醒");
+        async move {
+            gonghui::contracts::contract::sweep(&db, &actor, day, gonghui::db::now_ms())
+                .await
+                .unwrap()
+        }
+    };
+    let (_, c) = app.get(&format!("/api/v1/contracts/{quiet}")).await;
+    assert_eq!(c["contract"]["status"], "filed");
+    assert_eq!(
+        c["contract"]["in_force_from"].as_str(),
+        Some(ago(4).as_str()),
+        "{c}"
+    );
+    // The figures count it from that day whether or not the daily pass has run.
+    assert_eq!(
+        app.figure_values(&format!("org=U1&to={today}")).await["contracts.employers"],
+        1.0
+    );
+    assert_eq!(
+        app.figure_values(&format!("org=U1&to={}", ago(5))).await["contracts.employers"],
+        0.0
+    );
+    // The pass: it takes effect, and its 90-day reminder fires (it ends in 80 days), once.
+    assert_eq!(sweep(today).await, (1, 1));
+    assert_eq!(sweep(today).await, (0, 0));
+    let (_, c) = app.get(&format!("/api/v1/contracts/{quiet}")).await;
+    assert_eq!(c["contract"]["status"], "effective");
+    // Fifty-five days on, the 30-day reminder, once; after its end it shows 已到期.
+    assert_eq!(sweep(today + Days::new(55)).await, (0, 1));
+    assert_eq!(sweep(today + Days::new(56)).await, (0, 0));
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM contract_reminders").await,
+        2
+    );
+    let (_, list) = app.get("/api/v1/contracts?expiring=true").await;
+    assert_eq!(list["rows"].as_array().unwrap().len(), 1, "{list}");
+    // An objection after the window is refused: the contract is already in force.
+    let late = in_force(
+        &app,
+        draft(
+            "U1",
+            "女职工权益保护专项",
+            "单独签订",
+            &[&a],
+            &ago(40),
+            &(today + Days::new(400)).to_string(),
+        ),
+        &ago(40),
+        &ago(30),
+        None,
+    )
+    .await;
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/contracts/{late}/object"),
+            json!({"version": 2, "note": "迟到的意见"}),
+        )
+        .await;
+    assert_eq!(s, 422, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("审查期已于"), "{v}");
+}
+
+/// One generated contract as the recount sees it.
+struct Model {
+    /// The term as the overlap rule reads it: its start, and its end or the day it ended.
+    start: NaiveDate,
+    kind: &'static str,
+    reach: &'static str,
+    units: Vec<usize>,
+    from: NaiveDate,
+    to: NaiveDate,
+}
+
+#[tokio::test]
+async fn coverage_equals_a_brute_force_recount_at_several_dates() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let orgs = ["U1", "U2", "U3"];
+    let mut units = Vec::new();
+    for n in 0..9u32 {
+        let heads = 10 + i64::from(n) * 7;
+        let (_, code) = employer(&app, 100 + n, orgs[n as usize % 3], heads).await;
+        units.push((code, orgs[n as usize % 3], heads));
+    }
+    let kinds = ["综合", "工资专项", "女职工权益保护专项"];
+    let today = app.today();
+    let base = today - Days::new(1500);
+    let mut rng = Lcg(17);
+    let mut kept: Vec<Model> = Vec::new();
+    for _ in 0..28 {
+        let kind = kinds[rng.below(3) as usize];
+        let regional = rng.below(3) == 0;
+        let (reach, org) = if regional {
+            (
+                if rng.below(2) == 0 {
+                    "区域性"
+                } else {
+                    "行业性"
+                },
+                "C",
+            )
+        } else {
+            ("单独签订", "")
+        };
+        let mut picked: BTreeSet<usize> = BTreeSet::new();
+        let n = if regional {
+            2 + rng.below(4) as usize
+        } else {
+            1
+        };
+        while picked.len() < n {
+            picked.insert(rng.below(units.len() as u64) as usize);
+        }
+        let picked: Vec<usize> = picked.into_iter().collect();
+        let org = if regional { org } else { units[picked[0]].1 };
+        let start = base + Days::new(rng.below(1300));
+        let end = start + Days::new(364 + rng.below(700));
+        let approved = start - Days::new(rng.below(20));
+        let from = approved.max(start);
+        let codes: Vec<&str> = picked.iter().map(|i| units[*i].0.as_str()).collect();
+        let body = draft(
+            org,
+            kind,
+            reach,
+            &codes,
+            &start.to_string(),
+            &end.to_string(),
+        );
+        let (s, c) = app.post("/api/v1/contracts", body).await;
+        assert_eq!(s, 201, "{c}");
+        let id = c["id"].as_str().unwrap().to_string();
+        let signed = (approved - Days::new(10)).to_string();
+        let (s, v) = app
+            .post(&format!("/api/v1/contracts/{id}/sign"), vote(&signed))
+            .await;
+        let clash = kept.iter().any(|m| {
+            m.kind == kind
+                && m.reach == reach
+                && m.units.iter().any(|u| picked.contains(u))
+                && m.start <= end
+                && m.to >= start
+        });
+        if s == 409 {
+            assert!(clash, "refused without an overlap: {v}");
+            continue;
+        }
+        assert!(!clash, "an overlap let through");
+        assert_eq!(s, 200, "{v}");
+        let (s, v) = app
+            .post(
+                &format!("/api/v1/contracts/{id}/file"),
+                json!({"version": 1, "on": (approved - Days::new(5)).to_string()}),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+        let (s, v) = app
+            .post(
+                &format!("/api/v1/contracts/{id}/approve"),
+                json!({"version": 2, "on": approved.to_string()}),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+        let mut to = end;
+        if rng.below(5) == 0 && from + Days::new(30) <= today.min(end) {
+            let ended = from + Days::new(30);
+            let (s, v) = app
+                .post(
+                    &format!("/api/v1/contracts/{id}/end"),
+                    json!({"version": 3, "on": ended.to_string(), "note": "企业关停"}),
+                )
+                .await;
+            assert_eq!(s, 200, "{v}");
+            to = ended;
+        }
+        kept.push(Model {
+            start,
+            kind,
+            reach,
+            units: picked,
+            from,
+            to,
+        });
+    }
+    assert!(kept.len() >= 12, "enough contracts kept ({})", kept.len());
+    let kind_code = |k: &str| match k {
+        "综合" => "general",
+        "工资专项" => "wage",
+        _ => "women",
+    };
+    // The recount must have met employers bound twice at once, else it proves no deduplication.
+    let mut bound_twice = 0;
+    for step in [0u64, 200, 500, 800, 1100, 1400, 1500] {
+        let at = base + Days::new(step);
+        let live_units: Vec<usize> = kept
+            .iter()
+            .filter(|m| m.from <= at && at <= m.to)
+            .flat_map(|m| m.units.clone())
+            .collect();
+        bound_twice += live_units.len() - live_units.iter().collect::<BTreeSet<_>>().len();
+        for (org, members) in [
+            ("C", vec!["U1", "U2", "U3"]),
+            ("D1", vec!["U1", "U2"]),
+            ("U3", vec!["U3"]),
+        ] {
+            let live: Vec<&Model> = kept.iter().filter(|m| m.from <= at && at <= m.to).collect();
+            let mut by_kind: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
+            let mut all: BTreeSet<usize> = BTreeSet::new();
+            for m in &live {
+                for u in m.units.iter().filter(|u| members.contains(&units[**u].1)) {
+                    by_kind.entry(kind_code(m.kind)).or_default().insert(*u);
+                    all.insert(*u);
+                }
+            }
+            let employees: i64 = all.iter().map(|u| units[*u].2).sum();
+            let (s, figs) = app.get(&format!("/api/v1/figures?org={org}&to={at}")).await;
+            assert_eq!(s, 200, "{figs}");
+            let fig = |key: &str| {
+                figs["figures"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|f| f["key"] == key)
+                    .unwrap()
+                    .clone()
+            };
+            let employers = fig("contracts.employers");
+            assert_eq!(
+                employers["value"].as_f64(),
+                Some(all.len() as f64),
+                "{org} at {at}"
+            );
+            assert_eq!(
+                fig("contracts.employees")["value"].as_f64(),
+                Some(employees as f64),
+                "{org} at {at}"
+            );
+            for (k, set) in &by_kind {
+                let part = employers["parts"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|p| p["code"] == *k)
+                    .map(|p| p["value"].as_i64().unwrap());
+                assert_eq!(part, Some(set.len() as i64), "{k} in {org} at {at}");
+            }
+            let unionised = units.iter().filter(|u| members.contains(&u.1)).count() as i64;
+            assert_eq!(
+                fig("contracts.rate")["denominator"].as_i64(),
+                Some(unionised)
+            );
+            assert_eq!(
+                fig("contracts.rate")["numerator"].as_i64(),
+                Some(all.len() as i64)
+            );
+            // The drill lists as many employers as the figure counts.
+            let (_, covered) = app
+                .get(&format!("/api/v1/contracts/covered?org={org}&at={at}"))
+                .await;
+            assert_eq!(covered["total"].as_i64(), Some(all.len() as i64));
+        }
+        let city_live = kept.iter().filter(|m| m.from <= at && at <= m.to).count();
+        let (_, figs) = app.get(&format!("/api/v1/figures?org=C&to={at}")).await;
+        let in_force = figs["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == "contracts.in_force")
+            .unwrap()["value"]
+            .as_f64();
+        assert_eq!(
+            in_force,
+            Some(city_live as f64),
+            "contracts in force at {at}"
+        );
+    }
+    assert!(
+        bound_twice > 0,
+        "no employer was bound twice at a sampled date"
+    );
+}
