@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 pub mod aid;
 pub mod casework;
+pub mod contracts;
 
 use crate::app;
 use crate::config::Config;

@@ -270,6 +270,22 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         rounds: usize,
     },
+    /// Time the city's collective-contract coverage at several dates and an employer's page,
+    /// writing contracts up to --contracts first.
+    Contracts {
+        /// Contracts the database should hold over ten years; missing ones are written.
+        #[arg(long, default_value_t = 50_000)]
+        contracts: usize,
+        /// Employer-terms the contracts bind in all (regional and sector contracts bind many).
+        #[arg(long, default_value_t = 200_000)]
+        employer_terms: usize,
+        /// Employers with a union the city should hold; missing ones are registered.
+        #[arg(long, default_value_t = 20_000)]
+        employers: usize,
+        /// Repetitions of each measure.
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+    },
     /// Time casework queues, the city's case figures and case pages, generating cases up to --cases first.
     Casework {
         /// Cases (petitions and disputes) the database should hold; missing ones are generated.
@@ -401,6 +417,22 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
                     refunds,
                     enrolments,
                     claims,
+                },
+                rounds,
+            )
+            .await
+            .map(|_| 0),
+            BenchCommand::Contracts {
+                contracts,
+                employer_terms,
+                employers,
+                rounds,
+            } => crate::bench::contracts::run(
+                &config,
+                crate::bench::contracts::Sizes {
+                    contracts,
+                    employer_terms,
+                    employers,
                 },
                 rounds,
             )

@@ -874,6 +874,22 @@ pub async fn get(db: &Db, scope: &Scope, id: i64, today: NaiveDate) -> AppResult
     Ok(row.shown(today))
 }
 
+/// The owner of contract `id`'s files (the signed text, the vote's minutes, the authority's
+/// decision) if the contract is in `scope`.
+pub async fn files_of(db: &Db, scope: &Scope, id: i64) -> AppResult<crate::attachments::Owner> {
+    let (lo, hi) = scope.range();
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM contracts WHERE id = $1 AND org_path >= $2 AND org_path < $3",
+    )
+    .bind(id)
+    .bind(lo)
+    .bind(hi)
+    .fetch_optional(db.pool())
+    .await?;
+    found.ok_or_else(|| AppError::not_found("集体合同"))?;
+    Ok(crate::attachments::Owner { kind: CASE, id })
+}
+
 /// The employers contract `id` binds (the caller has checked the contract is theirs to see),
 /// with each one's headcount on `on`.
 pub async fn bound(db: &Db, id: i64, on: NaiveDate) -> AppResult<Vec<Bound>> {

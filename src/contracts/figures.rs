@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::{Datelike, Days, Months, NaiveDate};
 use serde::Serialize;
 use sqlx::FromRow;
 use utoipa::ToSchema;
@@ -38,38 +38,62 @@ pub struct Coverage {
     pub unionised: i64,
 }
 
-/// The rows of `contract_units` in force at the end of `$3` in the subtree `$1`–`$2`.
-const IN_FORCE: &str = "FROM contract_units WHERE org_path >= $1 AND org_path < $2 AND valid_to >= $3 AND valid_from <= $3";
+/// No contract is in force longer than its term, at most three years: a row in force at the end
+/// of a day came into force at most this many days before. The bound lets the day-first index
+/// read three years of rows for any date, not every row ever written.
+pub const LONGEST_IN_FORCE_DAYS: u64 = 1_100;
+
+/// The rows of `contract_units` in force at the end of `$3` in the subtree `$1`–`$2`; `$4` is
+/// `$3` less [`LONGEST_IN_FORCE_DAYS`].
+const IN_FORCE: &str = "FROM contract_units WHERE org_path >= $1 AND org_path < $2 AND valid_from <= $3 AND valid_from >= $4 AND valid_to >= $3";
+
+/// The earliest day a row in force at the end of `at` can have come into force.
+fn earliest_start(at: NaiveDate) -> String {
+    (at - Days::new(LONGEST_IN_FORCE_DAYS)).to_string()
+}
 
 pub async fn coverage(db: &Db, path: &str, at: NaiveDate) -> AppResult<Coverage> {
     let (lo, hi) = Scope::subtree(path).range();
     let day = at.to_string();
+    let earliest = earliest_start(at);
     let contracts_q = sqlx::query_as::<_, (String, String, i64)>(
-        "SELECT kind, scope, COUNT(*) FROM contracts WHERE org_path >= $1 AND org_path < $2 AND valid_to >= $3 AND valid_from <= $3 GROUP BY kind, scope",
+        "SELECT kind, scope, COUNT(*) FROM contracts WHERE org_path >= $1 AND org_path < $2 AND valid_from <= $3 AND valid_from >= $4 \
+         AND valid_to >= $3 GROUP BY kind, scope",
     )
     .bind(&lo)
     .bind(&hi)
     .bind(&day)
+    .bind(&earliest)
     .fetch_all(db.pool());
-    let by_kind_sql = format!(
-        "SELECT c.kind, COUNT(*), CAST(COALESCE(SUM(h.employee_count), 0) AS BIGINT) FROM (SELECT DISTINCT unit_id, kind {IN_FORCE}) c \
-         LEFT JOIN unit_headcounts h ON h.unit_id = c.unit_id AND h.from_on <= $3 AND h.to_on >= $3 GROUP BY c.kind"
+    // One pass: each employer in force once, with a flag per kind, its headcount at the date
+    // and whether it has a union; then the sums of all of them. Kind codes are the code's own.
+    let kinds = Kind::all();
+    let flags: Vec<String> = kinds
+        .iter()
+        .map(|k| {
+            format!(
+                "MAX(CASE WHEN kind = '{0}' THEN 1 ELSE 0 END) AS k_{0}",
+                k.code()
+            )
+        })
+        .collect();
+    let sums: Vec<String> = kinds
+        .iter()
+        .map(|k| format!("CAST(COALESCE(SUM(k_{0}), 0) AS BIGINT), CAST(COALESCE(SUM(k_{0} * e), 0) AS BIGINT)", k.code()))
+        .collect();
+    let sql = format!(
+        "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(e), 0) AS BIGINT), CAST(COALESCE(SUM(unionised), 0) AS BIGINT), {} FROM \
+         (SELECT x.*, COALESCE(h.employee_count, 0) AS e, CASE WHEN u.org_path IS NULL THEN 0 ELSE 1 END AS unionised FROM \
+          (SELECT unit_id, {} {IN_FORCE} GROUP BY unit_id) x JOIN units u ON u.id = x.unit_id \
+          LEFT JOIN unit_headcounts h ON h.unit_id = x.unit_id AND h.from_on <= $3 AND h.to_on >= $3) y",
+        sums.join(", "),
+        flags.join(", ")
     );
-    let by_kind_q = sqlx::query_as::<_, (String, i64, i64)>(&by_kind_sql)
+    let employers_q = sqlx::query(&sql)
         .bind(&lo)
         .bind(&hi)
         .bind(&day)
-        .fetch_all(db.pool());
-    let total_sql = format!(
-        "SELECT COUNT(*), CAST(COALESCE(SUM(h.employee_count), 0) AS BIGINT), \
-         CAST(COALESCE(SUM(CASE WHEN u.org_path IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) \
-         FROM (SELECT DISTINCT unit_id {IN_FORCE}) c JOIN units u ON u.id = c.unit_id \
-         LEFT JOIN unit_headcounts h ON h.unit_id = c.unit_id AND h.from_on <= $3 AND h.to_on >= $3"
-    );
-    let total_q = sqlx::query_as::<_, (i64, i64, i64)>(&total_sql)
-        .bind(&lo)
-        .bind(&hi)
-        .bind(&day)
+        .bind(&earliest)
         .fetch_one(db.pool());
     let unionised_q = sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM units WHERE org_path >= $1 AND org_path < $2",
@@ -77,14 +101,22 @@ pub async fn coverage(db: &Db, path: &str, at: NaiveDate) -> AppResult<Coverage>
     .bind(&lo)
     .bind(&hi)
     .fetch_one(db.pool());
-    let (contracts, by_kind, (employers, employees, unionised_covered), unionised) =
-        tokio::try_join!(contracts_q, by_kind_q, total_q, unionised_q)?;
+    let (contracts, row, unionised) = tokio::try_join!(contracts_q, employers_q, unionised_q)?;
+    use sqlx::Row;
+    let n = |i: usize| row.try_get::<i64, _>(i);
+    let mut by_kind = BTreeMap::new();
+    for (i, k) in kinds.iter().enumerate() {
+        let (employers, employees) = (n(3 + 2 * i)?, n(4 + 2 * i)?);
+        if employers > 0 {
+            by_kind.insert(k.code().to_string(), (employers, employees));
+        }
+    }
     Ok(Coverage {
         contracts: contracts.into_iter().map(|(k, r, n)| ((k, r), n)).collect(),
-        by_kind: by_kind.into_iter().map(|(k, e, p)| (k, (e, p))).collect(),
-        employers,
-        employees,
-        unionised_covered,
+        by_kind,
+        employers: n(0)?,
+        employees: n(1)?,
+        unionised_covered: n(2)?,
         unionised,
     })
 }
@@ -111,12 +143,14 @@ pub async fn period_counts(db: &Db, path: &str, period: &Period) -> AppResult<(i
     .fetch_one(db.pool())
     .await?;
     let expiring: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM contracts WHERE valid_to > $3 AND valid_to <= $4 AND valid_from <= $3 AND org_path >= $1 AND org_path < $2",
+        "SELECT COUNT(*) FROM contracts WHERE valid_from <= $3 AND valid_from >= $5 AND valid_to > $3 AND valid_to <= $4 \
+         AND org_path >= $1 AND org_path < $2",
     )
     .bind(&lo)
     .bind(&hi)
     .bind(&end)
     .bind(&horizon)
+    .bind(earliest_start(period.to))
     .fetch_one(db.pool())
     .await?;
     Ok((signed, expiring))
@@ -149,7 +183,7 @@ pub async fn covered(
 ) -> AppResult<(Vec<Covered>, i64)> {
     let (lo, hi) = Scope::subtree(path).range();
     let day = at.to_string();
-    let kind_cond = if kind.is_some() { " AND kind = $4" } else { "" };
+    let kind_cond = if kind.is_some() { " AND kind = $5" } else { "" };
     let inner = format!("SELECT unit_id, kind {IN_FORCE}{kind_cond}");
     let page = page.clamp(1, 100_000);
     let rows_sql = format!(
@@ -164,14 +198,17 @@ pub async fn covered(
         }
     );
     let count_sql = format!("SELECT COUNT(DISTINCT unit_id) FROM ({inner}) x");
+    let earliest = earliest_start(at);
     let mut rows_q = sqlx::query_as::<_, Covered>(&rows_sql)
         .bind(&lo)
         .bind(&hi)
-        .bind(&day);
+        .bind(&day)
+        .bind(&earliest);
     let mut count_q = sqlx::query_scalar::<_, i64>(&count_sql)
         .bind(&lo)
         .bind(&hi)
-        .bind(&day);
+        .bind(&day)
+        .bind(&earliest);
     if let Some(k) = kind {
         rows_q = rows_q.bind(k.code());
         count_q = count_q.bind(k.code());

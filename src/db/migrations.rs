@@ -225,8 +225,9 @@ CREATE TABLE contracts (
     version BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX contracts_path ON contracts(org_path, status);
-CREATE INDEX contracts_valid ON contracts(valid_to, valid_from, org_path, kind, scope);
+CREATE INDEX contracts_valid ON contracts(valid_from, valid_to, org_path, kind, scope);
 CREATE INDEX contracts_signed ON contracts(signed_on, org_path);
+CREATE INDEX contracts_start ON contracts(starts_on, org_path);
 CREATE INDEX contracts_ends ON contracts(ends_on, status, org_path);
 CREATE TABLE contract_units (
     contract_id BIGINT NOT NULL REFERENCES contracts(id),
@@ -240,7 +241,7 @@ CREATE TABLE contract_units (
 );
 CREATE INDEX contract_units_unit ON contract_units(unit_id, kind, valid_from);
 CREATE INDEX contract_units_path ON contract_units(org_path, valid_to, valid_from, kind, unit_id);
-CREATE INDEX contract_units_day ON contract_units(valid_to, valid_from, org_path, kind, unit_id);
+CREATE INDEX contract_units_day ON contract_units(valid_from, valid_to, org_path, kind, unit_id);
 CREATE TABLE contract_reminders (
     contract_id BIGINT NOT NULL REFERENCES contracts(id),
     days_before BIGINT NOT NULL,

@@ -594,11 +594,75 @@ test("the demo year's mutual aid and union funds: a plan and a paid claim, refun
   await page.context().close();
 });
 
+test("collective bargaining: a campaign's offer accepted, a regional contract for two employers signed, filed, approved and counted", async () => {
+  const page = await newPage();
+  await signIn(page, "cadre", NEW_PASSWORD);
+  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
+  const today = new Date().toISOString().slice(0, 10);
+  await page.goto(`${base}/contracts/campaigns`);
+  await page.getByLabel("行动名称").fill("集中要约季（浏览器测试）");
+  await page.getByLabel("开始日期").fill(today);
+  await page.getByLabel("结束日期").fill(today);
+  await page.getByRole("button", { name: "发起" }).click();
+  await page.getByRole("heading", { name: "集中要约季（浏览器测试）" }).waitFor();
+  await page.getByRole("button", { name: "向管辖范围内尚未发出的单位发出要约" }).click();
+  await page.getByText("已保存").first().waitFor();
+  // The first employer agrees to bargain; the second one's credit code joins the contract.
+  const rows = page.locator("tbody tr");
+  const second = (await rows.nth(1).locator(".mono").innerText()).trim();
+  await rows.first().getByRole("button", { name: "同意协商" }).click();
+  await page.getByText("已保存").first().waitFor();
+  await shot(page, "27-bargaining-campaign", { fullPage: true });
+  await page.getByRole("link", { name: "据此签订合同" }).first().click();
+  const employers = page.getByLabel("覆盖单位（统一社会信用代码，每行一个）");
+  assert.match(await employers.inputValue(), /^[0-9A-Z]{18}$/, "the offer's employer is filled in");
+  await employers.fill(`${await employers.inputValue()}\n${second}`);
+  await page.getByLabel("合同类别").selectOption({ label: "安全生产专项" });
+  await page.locator("#c-reach").selectOption({ label: "区域性" });
+  await page.getByLabel("职工方协商代表（首席代表在前）").fill("张建国、李红");
+  await page.getByLabel("企业方协商代表（首席代表在前）").fill("王经理、赵主任");
+  const end = new Date(Date.now() + 2 * 365 * 86400000).toISOString().slice(0, 10);
+  await page.getByLabel("合同期限开始").fill(today);
+  // A term over three years is refused with the rule; what was typed stays.
+  await page.getByLabel("合同期限结束（1至3年）").fill(`${Number(today.slice(0, 4)) + 4}${today.slice(4)}`);
+  await page.getByRole("button", { name: "保存草案" }).click();
+  await page.getByRole("alert").filter({ hasText: "1至3年" }).waitFor();
+  assert.ok((await employers.inputValue()).includes(second), "the employers typed are kept");
+  await page.getByLabel("合同期限结束（1至3年）").fill(end);
+  await page.getByRole("button", { name: "保存草案" }).click();
+  await page.getByRole("heading", { name: "覆盖单位（2 家" }).waitFor();
+  // The vote without a majority of all delegates is refused; then passed and signed.
+  await page.getByLabel("应到代表（职工）人数").fill("60");
+  await page.getByLabel("实到人数").fill("50");
+  await page.getByLabel("赞成票").fill("30");
+  await page.getByRole("button", { name: "表决通过并签订" }).click();
+  await page.getByRole("alert").filter({ hasText: "未超过全体 60 名" }).waitFor();
+  await page.getByLabel("应到代表（职工）人数").fill("60");
+  await page.getByLabel("实到人数").fill("50");
+  await page.getByLabel("赞成票").fill("45");
+  await page.getByRole("button", { name: "表决通过并签订" }).click();
+  await page.getByRole("button", { name: "报送审查" }).click();
+  await page.getByRole("button", { name: "登记审查同意" }).click();
+  await page.getByText(`${today} 至`).first().waitFor();
+  const steps = await page.locator("ol.timeline").last().innerText();
+  for (const step of ["起草合同", "表决通过并签订", "报送劳动行政部门审查", "审查同意"]) {
+    assert.ok(steps.includes(step), `${step} in the timeline`);
+  }
+  await shot(page, "28-contract", { fullPage: true });
+  // Both employers are counted as covered today, each once.
+  const covered = await page.evaluate(async (day) => (await fetch(`/api/v1/contracts/covered?at=${day}&kind=safety`)).json(), today);
+  assert.equal(covered.total, 2, "two employers covered by the safety contract");
+  await page.getByRole("link", { name: "集体合同" }).first().click();
+  await page.getByText("集体合同建制率").first().waitFor();
+  await shot(page, "29-contracts", { fullPage: true });
+  await page.context().close();
+});
+
 test("the dashboard and the lists fit a phone's width", async () => {
   const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "zh-CN", isMobile: true, hasTouch: true });
   const page = await ctx.newPage();
   await signIn(page, "cadre", NEW_PASSWORD);
-  for (const [path, name] of [["/dashboard", "13-phone-dashboard"], ["/members?org=HS01-01-001", "14-phone-members"], ["/transfers", "15-phone-transfers"]]) {
+  for (const [path, name] of [["/dashboard", "13-phone-dashboard"], ["/members?org=HS01-01-001", "14-phone-members"], ["/transfers", "15-phone-transfers"], ["/contracts", "15b-phone-contracts"]]) {
     await page.goto(`${base}${path}`);
     await page.locator("main").waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -131,8 +131,8 @@ struct Fixture {
     /// Funds, own (D1's books) and other (D2's): [a refund computed, a posting].
     funds: [(i64, i64); 2],
     /// Collective contracts, own (D1) and other (D2): [a draft contract, an offer campaign, its
-    /// offer to the side's employer, a motion of the employer's congress].
-    contracts: [(i64, i64); 4],
+    /// offer to the side's employer, a motion of the employer's congress, a file on the contract].
+    contracts: [(i64, i64); 5],
 }
 
 async fn enroll(app: &TestApp, name: &str, id: &str, org: &str) -> i64 {
@@ -647,12 +647,12 @@ async fn contracts_fixture(
     app: &TestApp,
     root: &gonghui::audit::Actor,
     sides: [(i64, &str, &str); 2],
-) -> [(i64, i64); 4] {
+) -> [(i64, i64); 5] {
     use gonghui::contracts::{contract, democracy, offers};
     let db = &app.reg.db;
     let today = chrono::Local::now().date_naive();
     let now = gonghui::db::now_ms();
-    let mut out = [(0, 0); 4];
+    let mut out = [(0, 0); 5];
     for (side, (unit, district, marker)) in sides.into_iter().enumerate() {
         let uscc: String = sqlx::query_scalar("SELECT uscc FROM units WHERE id = $1")
             .bind(unit)
@@ -723,7 +723,28 @@ async fn contracts_fixture(
                 .fetch_one(db.pool())
                 .await
                 .unwrap();
-        for (slot, v) in [(0, c.id), (1, campaign.id), (2, offer), (3, motion)] {
+        let file = gonghui::attachments::add(
+            db,
+            &app.reg.keys,
+            root,
+            contract::files_of(db, &root.scope, c.id).await.unwrap(),
+            gonghui::attachments::Sent {
+                name: "合同文本.pdf",
+                bytes: format!("%PDF-1.4\n% contract {side}\n").as_bytes(),
+            },
+            1 << 20,
+            now,
+        )
+        .await
+        .unwrap()
+        .id;
+        for (slot, v) in [
+            (0, c.id),
+            (1, campaign.id),
+            (2, offer),
+            (3, motion),
+            (4, file),
+        ] {
             if side == 0 {
                 out[slot].0 = v
             } else {
@@ -1434,6 +1455,40 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             Some(json!({"status": "done", "handling": "已增加窗口"})),
             Other::NotFound,
         ),
+        ("GET", "/api/v1/contracts/{id}/attachments") => (
+            format!(
+                "/api/v1/contracts/{}/attachments",
+                id(f.contracts[0].0, f.contracts[0].1)
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/contracts/{id}/attachments") => (
+            format!(
+                "/api/v1/contracts/{}/attachments?file_name=c{n}.pdf",
+                id(f.contracts[0].0, f.contracts[0].1)
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/contracts/{id}/attachments/{file}") => (
+            format!(
+                "/api/v1/contracts/{}/attachments/{}",
+                id(f.contracts[0].0, f.contracts[0].1),
+                id(f.contracts[4].0, f.contracts[4].1)
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/contracts/{id}/attachments/{file}/remove") => (
+            format!(
+                "/api/v1/contracts/{}/attachments/{}/remove",
+                id(f.contracts[0].0, f.contracts[0].1),
+                id(f.contracts[4].0, f.contracts[4].1)
+            ),
+            Some(json!({"reason": "重复上传"})),
+            Other::NotFound,
+        ),
         ("GET", "/api/v1/contracts/{id}") => (
             format!(
                 "/api/v1/contracts/{}",
@@ -2006,6 +2061,22 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         p if p.starts_with("/aid/files/{id}") => record(p, id(f.aid[0].0, f.aid[0].1)),
         p if p.starts_with("/ledger/postings/{id}") => record(p, id(f.funds[1].0, f.funds[1].1)),
         p if p.starts_with("/mutual/plans/{id}") => record(p, id(f.mutual[0].0, f.mutual[0].1)),
+        p if p.starts_with("/contracts/campaigns/{id}") => {
+            record(p, id(f.contracts[1].0, f.contracts[1].1))
+        }
+        p if p.starts_with("/contracts/offers/{id}") => {
+            record(p, id(f.contracts[2].0, f.contracts[2].1))
+        }
+        p if p.starts_with("/contracts/employers/{id}") => record(p, id(f.own_unit, f.other_unit)),
+        p if p.starts_with("/contracts/motions/{id}") => {
+            record(p, id(f.contracts[3].0, f.contracts[3].1))
+        }
+        p if p.starts_with("/contracts/{id}") => (
+            p.replace("{id}", &id(f.contracts[0].0, f.contracts[0].1))
+                .replace("{file}", &id(f.contracts[4].0, f.contracts[4].1))
+                .replace("{action}", "sign"),
+            Other::NotFound,
+        ),
         p if p.starts_with("/mutual/claims/{id}") => (
             p.replace("{id}", &id(f.mutual[1].0, f.mutual[1].1))
                 .replace("{file}", &id(f.mutual[2].0, f.mutual[2].1)),
@@ -2058,6 +2129,8 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         "/aid" => (path.into(), Other::Hidden("外区送温暖".into())),
         "/funds" => (path.into(), Other::Hidden("外区政策".into())),
         "/mutual" => (path.into(), Other::Hidden("外区互助计划".into())),
+        "/contracts" => (path.into(), Other::Hidden("外区集体合同".into())),
+        "/contracts/campaigns" => (path.into(), Other::Hidden("外区要约行动".into())),
         "/ledger" => (path.into(), Other::Hidden("二区总工会".into())),
         "/aid/files" | "/aid/applications" => (path.into(), Other::Hidden("外区会员".into())),
         "/orgs" => (path.into(), Other::Hidden("丙公司工会".into())),

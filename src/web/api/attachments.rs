@@ -59,6 +59,15 @@ pub fn router(max_bytes: usize) -> Router<AppState> {
             post(remove_claim_file),
         )
         .route(
+            "/contracts/{id}/attachments",
+            get(list_contract_files).post(add_contract_file),
+        )
+        .route("/contracts/{id}/attachments/{file}", get(get_contract_file))
+        .route(
+            "/contracts/{id}/attachments/{file}/remove",
+            post(remove_contract_file),
+        )
+        .route(
             "/me/petitions/{id}/attachments",
             get(list_my_files).post(add_my_file),
         )
@@ -94,6 +103,11 @@ async fn dispute(st: &AppState, caller: &Caller, scope: &ApiScope, id: &str) -> 
 async fn claim(st: &AppState, caller: &Caller, scope: &ApiScope, id: &str) -> AppResult<Owner> {
     caller.must_work_on(crate::aid::mutual::MODULE)?;
     crate::aid::mutual::files_of(&st.reg.db, &scope.0, parse_id(id, "理赔")?).await
+}
+
+async fn contract(st: &AppState, caller: &Caller, scope: &ApiScope, id: &str) -> AppResult<Owner> {
+    caller.must_work_on(crate::contracts::MODULE)?;
+    crate::contracts::contract::files_of(&st.reg.db, &scope.0, parse_id(id, "集体合同")?).await
 }
 
 async fn my_petition(st: &AppState, caller: &Caller, id: &str) -> AppResult<Owner> {
@@ -323,6 +337,61 @@ pub async fn remove_claim_file(
     JsonBody(i): JsonBody<RemoveInput>,
 ) -> AppResult<Json<Attachment>> {
     let owner = claim(&st, &caller, &scope, &id).await?;
+    remove(&st, &caller, owner, &file, &i.reason).await
+}
+
+#[utoipa::path(get, path = "/api/v1/contracts/{id}/attachments", tag = "contracts",
+    responses((status = 200, body = [Attachment]), (status = 404, body = ErrorBody)))]
+pub async fn list_contract_files(
+    State(st): State<AppState>,
+    caller: Caller,
+    scope: ApiScope,
+    Path(id): Path<String>,
+) -> AppResult<Json<Vec<Attachment>>> {
+    let owner = contract(&st, &caller, &scope, &id).await?;
+    Ok(Json(attachments::list(&st.reg.db, owner).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/attachments", tag = "contracts", params(UploadParams),
+    request_body(content = Vec<u8>, description = "The signed text of the contract, the vote's minutes, the authority's decision: raw bytes with `file_name` in the query, or multipart/form-data with a `file` field", content_type = "application/octet-stream"),
+    responses((status = 201, body = Attachment), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "ATTACHMENT_DUPLICATE, ATTACHMENT_LIMIT"),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody, description = "ATTACHMENT_REFUSED")))]
+pub async fn add_contract_file(
+    State(st): State<AppState>,
+    caller: Caller,
+    scope: ApiScope,
+    Path(id): Path<String>,
+    ApiQuery(p): ApiQuery<UploadParams>,
+    req: Request,
+) -> AppResult<(StatusCode, Json<Attachment>)> {
+    let owner = contract(&st, &caller, &scope, &id).await?;
+    add(&st, &caller, owner, p.file_name, req).await
+}
+
+#[utoipa::path(get, path = "/api/v1/contracts/{id}/attachments/{file}", tag = "contracts",
+    responses((status = 200, description = "The file's content"), (status = 404, body = ErrorBody)))]
+pub async fn get_contract_file(
+    State(st): State<AppState>,
+    caller: Caller,
+    scope: ApiScope,
+    Path((id, file)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let owner = contract(&st, &caller, &scope, &id).await?;
+    download(&st, &caller, owner, &file).await
+}
+
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/attachments/{file}/remove", tag = "contracts", request_body = RemoveInput,
+    responses((status = 200, body = Attachment), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "ATTACHMENT_REMOVED"), (status = 422, body = ErrorBody)))]
+pub async fn remove_contract_file(
+    State(st): State<AppState>,
+    caller: Caller,
+    scope: ApiScope,
+    Path((id, file)): Path<(String, String)>,
+    JsonBody(i): JsonBody<RemoveInput>,
+) -> AppResult<Json<Attachment>> {
+    let owner = contract(&st, &caller, &scope, &id).await?;
     remove(&st, &caller, owner, &file, &i.reason).await
 }
 

@@ -78,6 +78,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         attachments::list_claim_files, attachments::add_claim_file, attachments::get_claim_file, attachments::remove_claim_file,
         aid::paid, aid::my_campaigns, aid::my_applications, aid::apply_myself,
         contracts::list_contracts, contracts::create_contract, contracts::get_contract, contracts::step_contract, contracts::list_covered, contracts::list_checklists,
+        attachments::list_contract_files, attachments::add_contract_file, attachments::get_contract_file, attachments::remove_contract_file,
         contracts::list_campaigns, contracts::create_campaign, contracts::get_campaign, contracts::send_offers, contracts::answer_offer,
         contracts::get_employer, contracts::add_congress, contracts::add_disclosure, contracts::confirm_checklist, contracts::handle_motion,
         super::auth_api::login_handler, super::auth_api::totp_handler, super::auth_api::totp_setup_begin,

@@ -1,4 +1,4 @@
-//! The files on a case page (a petition, a dispute, a mutual-aid claim): upload, download,
+//! The files on a case page (a petition, a dispute, a mutual-aid claim, a contract): upload, download,
 //! remove with a reason. The case is checked to be in the caller's scope first; a refused file
 //! shows its reason on the case page.
 
@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::casework::{dispute_page, petition_page};
+use super::contracts::contract_page;
 use super::mutual::claim_page;
 use super::{Ctx, Form, PageResult, done, render_status};
 use crate::app::AppState;
@@ -21,7 +22,7 @@ use crate::web::api::parse_id;
 
 pub fn router(max_bytes: usize) -> Router<AppState> {
     let mut router = Router::new();
-    for case in [Case::Petition, Case::Dispute, Case::Claim] {
+    for case in [Case::Petition, Case::Dispute, Case::Claim, Case::Contract] {
         let base = case.route();
         router = router
             .route(
@@ -82,6 +83,8 @@ enum Case {
     Dispute,
     /// A mutual-aid claim: its invoices and discharge summary.
     Claim,
+    /// A collective contract: its signed text, the vote's minutes, the authority's decision.
+    Contract,
 }
 
 impl Case {
@@ -91,6 +94,7 @@ impl Case {
             Case::Petition => "/casework/{id}",
             Case::Dispute => "/casework/disputes/{id}",
             Case::Claim => "/mutual/claims/{id}",
+            Case::Contract => "/contracts/{id}",
         }
     }
 
@@ -112,6 +116,14 @@ impl Case {
                 let id = parse_id(id, "理赔")?;
                 (id, crate::aid::mutual::files_of(db, scope, id).await?)
             }
+            Case::Contract => {
+                ctx.caller.must_work_on(crate::contracts::MODULE)?;
+                let id = parse_id(id, "集体合同")?;
+                (
+                    id,
+                    crate::contracts::contract::files_of(db, scope, id).await?,
+                )
+            }
         })
     }
 
@@ -120,6 +132,7 @@ impl Case {
             Case::Petition => format!("/casework/{id}"),
             Case::Dispute => format!("/casework/disputes/{id}"),
             Case::Claim => format!("/mutual/claims/{id}"),
+            Case::Contract => format!("/contracts/{id}"),
         }
     }
 
@@ -133,6 +146,7 @@ impl Case {
             Case::Petition => render_status(e.status(), petition_page(st, ctx, id, message).await?),
             Case::Dispute => render_status(e.status(), dispute_page(st, ctx, id, message).await?),
             Case::Claim => render_status(e.status(), claim_page(st, ctx, id, message).await?),
+            Case::Contract => render_status(e.status(), contract_page(st, ctx, id, message).await?),
         }
     }
 }

@@ -66,6 +66,7 @@ struct DashboardPage {
     case_cards: Vec<FigureCard>,
     /// Hardship, aid, mutual-aid and fund figures of the period.
     money_cards: Vec<FigureCard>,
+    contract_cards: Vec<FigureCard>,
     /// The whole catalogue for the same union and dates.
     all_figures: String,
     period: &'static str,
@@ -146,6 +147,18 @@ pub(super) const MONEY_SHOWN: &[&str] = &[
     "funds.refund_amount",
 ];
 
+/// The figures of collective bargaining the dashboard shows.
+pub(super) const CONTRACTS_SHOWN: &[&str] = &[
+    "contracts.in_force",
+    "contracts.employers",
+    "contracts.employees",
+    "contracts.rate",
+    "contracts.congress_rate",
+    "contracts.disclosure_rate",
+    "contracts.offer_coverage",
+    "contracts.expiring",
+];
+
 fn rate_text(r: Option<f64>) -> String {
     r.map(|r| format!("{r:.2}%")).unwrap_or_else(|| "—".into())
 }
@@ -185,12 +198,13 @@ async fn dashboard(
         crate::error::AppResult::Ok(items)
     };
     // The registry's overview, the inbox and the modules' figures, side by side.
-    let (o, inbox, case_figures, aid_figures, fund_figures) = tokio::try_join!(
+    let (o, inbox, case_figures, aid_figures, fund_figures, contract_figures) = tokio::try_join!(
         overview::overview(db, &org, &period),
         inbox,
         crate::casework::figures::compute(db, &org, &period),
         crate::aid::figures::compute(db, &org, &period),
-        crate::funds::figures::compute(db, &org, &period)
+        crate::funds::figures::compute(db, &org, &period),
+        crate::contracts::figures::compute(db, &org, &period)
     )?;
     let s = &o.stats;
     let m = &s.members;
@@ -388,6 +402,21 @@ async fn dashboard(
             definition: f.definition,
         })
         .collect();
+    let contract_cards = contract_figures
+        .into_iter()
+        .filter(|f| CONTRACTS_SHOWN.contains(&f.key.as_str()))
+        .map(|f| FigureCard {
+            href: ctx
+                .caller
+                .works_on(&f.module)
+                .then(|| super::figures::href(&f, &org, &period))
+                .flatten(),
+            yoy: None,
+            label: f.label,
+            value: f.display,
+            definition: f.definition,
+        })
+        .collect();
     let all_figures = format!(
         "/figures?{}",
         query_of(&[
@@ -412,6 +441,7 @@ async fn dashboard(
         inbox,
         case_cards,
         money_cards,
+        contract_cards,
         all_figures,
         period: choice.code(),
         periods: PeriodChoice::ALL

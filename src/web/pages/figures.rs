@@ -69,6 +69,15 @@ pub fn href(f: &FigureValue, org: &Org, period: &Period) -> Option<String> {
                     .map(|rest| format!("/units?{rest}"))
             });
     }
+    if f.module == crate::contracts::MODULE {
+        // The contracts' console lists; the employers behind coverage are listed by the API.
+        return match f.key.as_str() {
+            "contracts.in_force" | "contracts.signed" => Some("/contracts".into()),
+            "contracts.expiring" => Some("/contracts?expiring=true".into()),
+            "contracts.offer_coverage" => Some("/contracts/campaigns".into()),
+            _ => None,
+        };
+    }
     crate::casework::figures::keys()
         .any(|k| k == f.key)
         .then(|| format!("/casework/figures/{}?{q}", f.key))

@@ -10,6 +10,7 @@ pub mod assets;
 pub mod case_files;
 pub mod casework;
 pub mod charts;
+pub mod contracts;
 pub mod dashboard;
 pub mod figures;
 pub mod funds;
@@ -50,6 +51,7 @@ pub fn router(st: AppState) -> Router<AppState> {
         .merge(aid::router())
         .merge(funds::router())
         .merge(mutual::router())
+        .merge(contracts::router())
         .merge(case_files::router(st.attachment_max_bytes()))
         .merge(imports::router(st.import_max_bytes()))
         .merge(admin::router())
@@ -200,6 +202,7 @@ const NAV: &[(&str, &str, &str, Option<Perm>)] = &[
     ("/aid", "困难帮扶", "aid", Some(Perm::CaseWork)),
     ("/mutual", "医疗互助", "mutual", Some(Perm::CaseWork)),
     ("/funds", "工会经费", "funds", Some(Perm::CaseWork)),
+    ("/contracts", "集体合同", "contracts", Some(Perm::CaseWork)),
     ("/ledger", "经审账目", "ledger", Some(Perm::FinanceRead)),
     ("/imports", "批量导入", "imports", Some(Perm::Import)),
     (
@@ -588,6 +591,26 @@ impl Pager {
     pub fn total_text(&self) -> String {
         thousands(self.total)
     }
+}
+
+/// A form's fields as typed (name, value), to show again with its refusal.
+pub type Typed = Vec<(String, String)>;
+
+/// What was typed in the field `key`, or nothing.
+pub fn typed_value<'a>(typed: &'a Typed, key: &str) -> &'a str {
+    typed
+        .iter()
+        .find(|(k, _)| k == key)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// The field `key` of a form, trimmed; `None` when missing or blank.
+pub fn one(pairs: &Typed, key: &str) -> Option<String> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 /// A form field: trimmed, `None` when blank.

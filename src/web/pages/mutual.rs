@@ -10,7 +10,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::{
-    Ctx, Form, PageResult, Pager, Shell, after_form, correctable, done, field, problem, render,
+    Ctx, Form, PageResult, Pager, Shell, Typed, after_form, correctable, done, field, one, problem,
+    render, typed_value,
 };
 use crate::aid::mutual::{self, Claim, ClaimStatus, Enrolment, MODULE, Plan};
 use crate::app::AppState;
@@ -34,24 +35,6 @@ pub fn router() -> Router<AppState> {
 
 fn yuan(fen: &i64) -> String {
     Fen(*fen).to_string()
-}
-
-/// A form's fields as typed, to show again with the refusal.
-type Typed = Vec<(String, String)>;
-
-fn typed_value<'a>(typed: &'a Typed, key: &str) -> &'a str {
-    typed
-        .iter()
-        .find(|(k, _)| k == key)
-        .map_or("", |(_, v)| v.as_str())
-}
-
-fn one(pairs: &Typed, key: &str) -> Option<String> {
-    pairs
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.trim().to_string())
-        .filter(|v| !v.is_empty())
 }
 
 // ---------- plans ----------

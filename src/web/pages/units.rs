@@ -99,6 +99,9 @@ struct ShowPage {
     u: Unit,
     members: i64,
     can_write: bool,
+    /// The caller works on collective contracts: a link to the employer's contracts and
+    /// democratic management.
+    contracts: bool,
 }
 
 async fn show(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
@@ -112,6 +115,7 @@ async fn show(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> P
     .map_err(AppError::from)?;
     render(ShowPage {
         shell: ctx.shell(u.name.clone(), "units"),
+        contracts: u.org_code.is_some() && ctx.caller.works_on(crate::contracts::MODULE),
         u,
         members,
         can_write: ctx.can(Perm::UnitWrite),
