@@ -149,7 +149,7 @@ pub const STEPS: &[Step<Status, Action>] = &[
 
 /// The states whose contract binds (bound, will bind) its employers: the overlap rule looks at
 /// these, an ended one up to the day it ended.
-const BINDING: &str = "'signed','filed','effective','ended'";
+pub(super) const BINDING: &str = "'signed','filed','effective','ended'";
 
 /// A contract as typed.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
@@ -189,6 +189,7 @@ pub struct ContractInput {
 
 /// A step taken on a contract.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+#[schema(as = ContractStepInput)]
 #[serde(deny_unknown_fields)]
 pub struct StepInput {
     /// The version the caller saw (a step on a changed contract is refused).
@@ -281,9 +282,11 @@ pub struct Contract {
     #[serde(skip)]
     pub org_id: i64,
     pub title: String,
+    #[schema(value_type = String)]
     pub kind: Kind,
     pub kind_label: String,
     pub kind_note: Option<String>,
+    #[schema(value_type = String)]
     pub reach: Reach,
     pub reach_label: String,
     pub union_side: String,
@@ -313,6 +316,7 @@ pub struct Contract {
     /// The days it is in force (none while not in force).
     pub in_force_from: Option<String>,
     pub in_force_to: Option<String>,
+    #[schema(value_type = String)]
     pub status: Status,
     /// As shown on `today`: 已生效 turns 已到期 after its last day.
     pub status_label: String,
@@ -491,24 +495,26 @@ struct Candidate {
 }
 
 /// The validated contract, ready to write.
-struct Checked {
-    org: Org,
-    title: String,
-    kind: Kind,
-    kind_note: Option<String>,
-    reach: Reach,
-    units: Vec<(i64, String)>,
-    union_side: String,
-    employer_side: String,
-    starts_on: NaiveDate,
-    ends_on: NaiveDate,
-    wage: [Option<i64>; 4],
+pub(super) struct Checked {
+    pub org: Org,
+    pub title: String,
+    pub kind: Kind,
+    pub kind_note: Option<String>,
+    pub reach: Reach,
+    /// Each employer bound and where it is counted.
+    pub units: Vec<(i64, String)>,
+    pub union_side: String,
+    pub employer_side: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    /// Previous average wage, raise (hundredths of a percent), lowest wage, local minimum.
+    pub wage: [Option<i64>; 4],
     renews: Option<i64>,
     offer_id: Option<i64>,
 }
 
 /// Checks a contract as typed; every problem by field.
-async fn check(db: &Db, scope: &Scope, i: &ContractInput) -> AppResult<Checked> {
+pub(super) async fn check(db: &Db, scope: &Scope, i: &ContractInput) -> AppResult<Checked> {
     let mut issues = Vec::new();
     let org =
         workflow::union_in_scope(db, scope, "签订工会", i.org_code.as_deref(), &mut issues).await?;

@@ -7,6 +7,7 @@ pub mod contract;
 pub mod demo;
 pub mod democracy;
 pub mod figures;
+pub mod import;
 pub mod offers;
 
 use crate::db::Tx;

@@ -37,6 +37,7 @@ coded_enum! {
 
 /// A campaign as typed.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+#[schema(as = BargainCampaignInput)]
 #[serde(deny_unknown_fields)]
 pub struct CampaignInput {
     /// The union running it (code); default the top of the caller's scope.
@@ -51,6 +52,7 @@ pub struct CampaignInput {
 
 /// A campaign with where its offers stand.
 #[derive(Debug, Clone, Serialize, ToSchema, FromRow)]
+#[schema(as = BargainCampaign)]
 pub struct Campaign {
     #[serde(with = "crate::web::id_string")]
     #[schema(value_type = String)]
@@ -76,6 +78,7 @@ const CAMPAIGN_SELECT: &str = "b.id, o.name AS org_name, b.org_path, b.name, b.s
 
 /// An offer as shown.
 #[derive(Debug, Clone, Serialize, ToSchema, FromRow)]
+#[schema(as = BargainOffer)]
 pub struct Offer {
     #[serde(with = "crate::web::id_string")]
     #[schema(value_type = String)]
@@ -314,6 +317,7 @@ pub async fn offers(
 
 /// Sending offers.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+#[schema(as = OfferSendInput)]
 #[serde(deny_unknown_fields)]
 pub struct SendInput {
     /// The offers (ids); empty: every offer of the campaign in the caller's scope not yet sent.
@@ -400,6 +404,7 @@ pub async fn send(
 
 /// An employer's answer to an offer.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+#[schema(as = OfferAnswerInput)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerInput {
     pub version: i64,

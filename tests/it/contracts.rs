@@ -840,3 +840,116 @@ async fn coverage_equals_a_brute_force_recount_at_several_dates() {
         "no employer was bound twice at a sampled date"
     );
 }
+
+#[tokio::test]
+async fn contracts_signed_before_come_in_from_a_spreadsheet_once_and_count() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let (_, a) = employer(&app, 31, "U1", 40).await;
+    let (_, b) = employer(&app, 32, "U2", 60).await;
+    let (_, c) = employer(&app, 33, "U3", 25).await;
+    let header = "合同名称,签订工会代码,合同类别,签订形式,覆盖单位统一社会信用代码,职工方协商代表,企业方协商代表,合同期限开始,合同期限结束,\
+                  应到代表人数,实到人数,赞成票数,签订日期,报送日期,审查同意日期,工资增幅（%）,上年度职工平均工资,企业最低工资,当地最低工资标准,提前终止日期,终止原因\n";
+    let bad = format!(
+        "{header}\
+         甲综合合同,U1,综合,单独签订,{a},张,王,2024-01-01,2026-12-31,60,50,30,2023-12-20,2023-12-25,,,,,,,\n\
+         乙综合合同,S1,综合,区域性,{a}、{c},张,王,2024-01-01,2026-12-31,60,50,40,2023-12-20,2023-12-25,,,,,,,\n\
+         丙合同,S1,综合,区域性,{a}、{b},张,王,2024-01-01,2026-12-31,60,50,40,2023-12-20,2023-12-25,2023-12-22,,,,,,\n\
+         丁合同,U1,工资专项,单独签订,{a},张,王,2024-01-01,2024-12-31,60,50,40,2023-12-20,2023-12-25,,,,,,,\n\
+         戊合同,U1,综合,单独签订,{a},张,王,2024-01-01,2026-12-31,60,50,40,2023-12-20,2023-12-25,,,,,,2024-06-30,\n",
+    );
+    let s = app
+        .import("contracts", "bad.csv", bad.into_bytes(), "")
+        .await;
+    assert_eq!(s["outcome"]["committed"], false, "{s}");
+    let said = s.to_string();
+    for words in [
+        "未超过全体 60 名",
+        "不在“一街道工会联合会”的管辖范围内",
+        "早于报送日期",
+        "工资专项合同请填写",
+        "请填写终止原因",
+    ] {
+        assert!(said.contains(words), "{words}: {said}");
+    }
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM contracts").await,
+        0,
+        "nothing written"
+    );
+
+    // A street's regional contract approved on the 5th day, a single wage one that took effect
+    // when its 15 days passed and was ended early.
+    let good = format!(
+        "{header}\
+         一街道区域性综合合同,S1,综合,区域性,{a}、{b},张主席,王经理,2024-01-01,2026-12-31,60,50,40,2023-12-20,2023-12-25,2023-12-30,,,,,,\n\
+         甲公司工资专项合同,U1,工资专项,单独签订,{a},张主席,王经理,2024-01-01,2024-12-31,60,50,40,2023-12-20,2023-12-25,,5.5,5200,2600,2060,2024-06-30,企业搬迁\n\
+         甲公司重叠合同,U1,综合,区域性,{a},张主席,王经理,2025-01-01,2025-12-31,60,50,40,2024-12-20,2024-12-25,,,,,,,\n",
+    );
+    let s = app
+        .import("contracts", "good.csv", good.clone().into_bytes(), "")
+        .await;
+    assert!(
+        s.to_string()
+            .contains("与第2行的同类合同覆盖同一单位且期限重叠"),
+        "{s}"
+    );
+    let good: String = good.lines().take(3).map(|l| format!("{l}\n")).collect();
+    let o = app.import_ok("contracts", &good).await;
+    assert_eq!(o["inserted"], 2, "{o}");
+    let o = app.import_ok("contracts", &good).await;
+    assert_eq!(
+        (o["inserted"].as_i64(), o["unchanged"].as_i64()),
+        (Some(0), Some(2)),
+        "{o}"
+    );
+    // In force mid-2024: both employers (A by both contracts, once), 100 workers; the wage one
+    // from 2024-01-10 (filed 12-25, in force on the 16th day) to its end on 2024-06-30.
+    let f = app.figure_values("org=S1&to=2024-05-01").await;
+    assert_eq!(
+        (
+            f["contracts.in_force"],
+            f["contracts.employers"],
+            f["contracts.employees"]
+        ),
+        (2.0, 2.0, 100.0)
+    );
+    let (_, covered) = app
+        .get("/api/v1/contracts/covered?org=S1&at=2024-01-05&kind=wage")
+        .await;
+    assert_eq!(
+        covered["total"].as_i64(),
+        Some(0),
+        "not yet in force: {covered}"
+    );
+    let f = app.figure_values("org=S1&to=2024-07-01").await;
+    assert_eq!(
+        f["contracts.in_force"], 1.0,
+        "the wage contract ended on 30 June"
+    );
+    let (_, list) = app.get("/api/v1/contracts?q=工资专项").await;
+    let wage = &list["rows"][0];
+    assert_eq!(
+        (
+            wage["status"].as_str(),
+            wage["in_force_from"].as_str(),
+            wage["in_force_to"].as_str()
+        ),
+        (Some("ended"), Some("2024-01-10"), Some("2024-06-30")),
+        "{wage}"
+    );
+    let (_, d) = app
+        .get(&format!(
+            "/api/v1/contracts/{}",
+            wage["id"].as_str().unwrap()
+        ))
+        .await;
+    let steps: Vec<&str> = d["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["create", "sign", "file", "lapse", "end"], "{d}");
+    let _ = c;
+}

@@ -40,6 +40,8 @@ pub enum ImportKind {
     MutualClaims,
     /// Refunds to small firms paid in earlier years (小微企业经费返还台账).
     FundRefunds,
+    /// Collective contracts signed and filed before the platform (集体合同台账).
+    Contracts,
 }
 
 impl ImportKind {
@@ -54,9 +56,10 @@ impl ImportKind {
             "aid_payouts" => Ok(ImportKind::AidPayouts),
             "hardship_files" => Ok(ImportKind::HardshipFiles),
             "mutual_claims" => Ok(ImportKind::MutualClaims),
+            "contracts" => Ok(ImportKind::Contracts),
             "fund_refunds" => Ok(ImportKind::FundRefunds),
             _ => Err(AppError::bad_request(format!(
-                "导入类型“{s}”无效，可选 orgs、units、members、petitions、disputes、fund_receipts、aid_payouts、hardship_files、mutual_claims、fund_refunds"
+                "导入类型“{s}”无效，可选 orgs、units、members、petitions、disputes、fund_receipts、aid_payouts、hardship_files、mutual_claims、fund_refunds、contracts"
             ))),
         }
     }
@@ -73,6 +76,7 @@ impl ImportKind {
             ImportKind::HardshipFiles => "hardship_files",
             ImportKind::MutualClaims => "mutual_claims",
             ImportKind::FundRefunds => "fund_refunds",
+            ImportKind::Contracts => "contracts",
         }
     }
 
@@ -88,6 +92,7 @@ impl ImportKind {
             ImportKind::HardshipFiles => "困难职工档案（历史）",
             ImportKind::MutualClaims => "医疗互助理赔（历史）",
             ImportKind::FundRefunds => "小微企业经费返还（历史）",
+            ImportKind::Contracts => "集体合同（历史）",
         }
     }
 
@@ -103,6 +108,7 @@ impl ImportKind {
             ImportKind::HardshipFiles => crate::aid::import::FILE_COLUMNS,
             ImportKind::MutualClaims => crate::aid::import::CLAIM_COLUMNS,
             ImportKind::FundRefunds => crate::funds::history::COLUMNS,
+            ImportKind::Contracts => crate::contracts::import::COLUMNS,
         }
     }
 }
@@ -453,7 +459,8 @@ pub async fn run(
         | ImportKind::AidPayouts
         | ImportKind::HardshipFiles
         | ImportKind::MutualClaims
-        | ImportKind::FundRefunds => {
+        | ImportKind::FundRefunds
+        | ImportKind::Contracts => {
             let (p2, d2) = (progress.clone(), data.clone());
             let sheet = tokio::task::spawn_blocking(move || read_sheet(kind, &d2, &p2))
                 .await
@@ -480,6 +487,9 @@ pub async fn run(
                 }
                 ImportKind::FundRefunds => {
                     crate::funds::history::import(reg, actor, sheet, opts).await?
+                }
+                ImportKind::Contracts => {
+                    crate::contracts::import::import(reg, actor, sheet, opts).await?
                 }
                 _ => crate::casework::import::import(reg, scope, sheet, opts, &progress).await?,
             }

@@ -205,20 +205,20 @@ pub struct OffersQuery {
 
 /// A campaign and one page of its offers in the caller's scope.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CampaignDetail {
+pub struct BargainCampaignDetail {
     pub campaign: Campaign,
     pub offers: Vec<Offer>,
     pub more: bool,
 }
 
 #[utoipa::path(get, path = "/api/v1/contracts/campaigns/{id}", tag = "contracts", params(OffersQuery),
-    responses((status = 200, body = CampaignDetail), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = BargainCampaignDetail), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn get_campaign(
     State(st): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<OffersQuery>,
-) -> AppResult<Json<CampaignDetail>> {
+) -> AppResult<Json<BargainCampaignDetail>> {
     caller.must_work_on(MODULE)?;
     let id = parse_id(&id, "要约行动")?;
     let db = &st.reg.db;
@@ -239,7 +239,7 @@ pub async fn get_campaign(
         }
         Err(e) => return Err(e),
     };
-    Ok(Json(CampaignDetail {
+    Ok(Json(BargainCampaignDetail {
         campaign,
         offers,
         more,
@@ -248,22 +248,22 @@ pub async fn get_campaign(
 
 /// How many offers were sent.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Sent {
+pub struct OffersSent {
     pub sent: u64,
 }
 
 #[utoipa::path(post, path = "/api/v1/contracts/campaigns/{id}/send", tag = "contracts", request_body = SendInput,
-    responses((status = 200, body = Sent), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = OffersSent), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn send_offers(
     State(st): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     JsonBody(i): JsonBody<SendInput>,
-) -> AppResult<Json<Sent>> {
+) -> AppResult<Json<OffersSent>> {
     caller.must_work_on(MODULE)?;
     let id = parse_id(&id, "要约行动")?;
     let actor = caller.actor(&st.reg.keys);
-    Ok(Json(Sent {
+    Ok(Json(OffersSent {
         sent: offers::send(&st.reg.db, &actor, id, &i, st.today()).await?,
     }))
 }
