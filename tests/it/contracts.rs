@@ -953,3 +953,63 @@ async fn contracts_signed_before_come_in_from_a_spreadsheet_once_and_count() {
     assert_eq!(steps, ["create", "sign", "file", "lapse", "end"], "{d}");
     let _ = c;
 }
+
+#[tokio::test]
+async fn an_employer_moved_to_another_union_is_counted_there_with_its_contracts() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let (a, a_code) = employer(&app, 41, "U1", 70).await;
+    let (_, b_code) = employer(&app, 42, "U2", 30).await;
+    let today = app.today();
+    let ago = |d: u64| (today - Days::new(d)).to_string();
+    in_force(
+        &app,
+        draft(
+            "D1",
+            "综合",
+            "区域性",
+            &[&a_code, &b_code],
+            &ago(100),
+            &(today + Days::new(500)).to_string(),
+        ),
+        &ago(110),
+        &ago(105),
+        Some(&ago(101)),
+    )
+    .await;
+    let (s, _) = app
+        .put(
+            &format!(
+                "/api/v1/contracts/employers/{a}/checklists/{}",
+                chrono::Datelike::year(&today)
+            ),
+            json!({"congress": true, "disclosure": true, "supervision": false, "grievance": false}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let d2 = app.figure_values(&format!("org=D2&to={today}")).await;
+    assert_eq!(d2["contracts.employers"], 0.0);
+    // The registry moves A from U1 (district D1) to U3 (district D2).
+    let (s, v) = app.post("/api/v1/units", json!({"uscc": a_code, "name": "协商测试41号公司", "employee_count": 70, "org_code": "U3"})).await;
+    assert_eq!(s, 200, "{v}");
+    let d1 = app.figure_values(&format!("org=D1&to={today}")).await;
+    let d2 = app.figure_values(&format!("org=D2&to={today}")).await;
+    assert_eq!(
+        (d1["contracts.employers"], d1["contracts.employees"]),
+        (1.0, 30.0),
+        "B stays in D1"
+    );
+    assert_eq!(
+        (d2["contracts.employers"], d2["contracts.employees"]),
+        (1.0, 70.0),
+        "A is counted in D2 now"
+    );
+    assert_eq!(
+        d2["contracts.congress_rate"], 100.0,
+        "its checklist moved with it"
+    );
+    assert_eq!(
+        d1["contracts.in_force"], 1.0,
+        "the contract stays with the union that filed it"
+    );
+}
