@@ -1047,7 +1047,7 @@ pub async fn expiring_count(db: &Db, scope: &Scope, today: NaiveDate) -> AppResu
 }
 
 /// The day typed for a step, or `today`; never after today.
-fn step_day(typed: Option<&str>, field: &str, today: NaiveDate) -> AppResult<NaiveDate> {
+pub(super) fn step_day(typed: Option<&str>, field: &str, today: NaiveDate) -> AppResult<NaiveDate> {
     let day = match given(typed) {
         Some(t) => crate::types::parse_date(t)
             .map_err(|e| AppError::invalid_fields(e.message(), vec![issue(field, e.message())]))?,

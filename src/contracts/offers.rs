@@ -336,8 +336,8 @@ pub async fn send(
     i: &SendInput,
     today: NaiveDate,
 ) -> AppResult<u64> {
-    let c = campaigns_reaching(db, &actor.scope, id).await?;
-    let sent_on = day_typed(i.sent_on.as_deref(), "发出日期", today)?;
+    let c = campaign_reaching(db, &actor.scope, id).await?;
+    let sent_on = super::contract::step_day(i.sent_on.as_deref(), "发出日期", today)?;
     if sent_on.to_string() < c.starts_on {
         return Err(AppError::invalid(format!(
             "发出日期不能早于行动开始日期（{}）",
@@ -438,7 +438,7 @@ pub async fn answer(
             ),
         ));
     }
-    let on = day_typed(i.on.as_deref(), "回应日期", today)?;
+    let on = super::contract::step_day(i.on.as_deref(), "回应日期", today)?;
     if offer
         .sent_on
         .as_deref()
@@ -540,9 +540,9 @@ pub async fn overdue_count(db: &Db, scope: &Scope, today: NaiveDate) -> AppResul
     .await?)
 }
 
-/// A campaign a cadre may send offers in: its own subtree's, or one above whose targets
-/// include employers of its subtree.
-async fn campaigns_reaching(db: &Db, scope: &Scope, id: i64) -> AppResult<Campaign> {
+/// A campaign a cadre may see and send offers in: its own subtree's, or one above whose
+/// targets include employers of its subtree (every campaign has targets in its own subtree).
+pub async fn campaign_reaching(db: &Db, scope: &Scope, id: i64) -> AppResult<Campaign> {
     let (lo, hi) = scope.range();
     let reaches: Option<i64> = sqlx::query_scalar(
         "SELECT campaign_id FROM bargain_offers WHERE campaign_id = $1 AND org_path >= $2 AND org_path < $3 LIMIT 1",
@@ -556,18 +556,6 @@ async fn campaigns_reaching(db: &Db, scope: &Scope, id: i64) -> AppResult<Campai
         return Err(AppError::not_found("要约行动"));
     }
     campaign(db, &Scope::all(), id).await
-}
-
-/// A day typed for a step, or `today`; never after today.
-fn day_typed(typed: Option<&str>, field: &str, today: NaiveDate) -> AppResult<NaiveDate> {
-    let day = match given(typed) {
-        Some(t) => crate::types::parse_date(t)?,
-        None => today,
-    };
-    if day > today {
-        return Err(AppError::invalid(format!("{field}不能晚于今天")));
-    }
-    Ok(day)
 }
 
 /// 要约覆盖面 of the subtree at `path` for campaigns running at some time in `[from, to]`:

@@ -516,13 +516,7 @@ async fn campaign_view(
         st.today(),
     )
     .await?;
-    let c = match offers::campaign(db, &ctx.caller.scope, id).await {
-        Ok(c) => c,
-        Err(_) if !offers.is_empty() => {
-            offers::campaign(db, &crate::registry::scope::Scope::all(), id).await?
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let c = offers::campaign_reaching(db, &ctx.caller.scope, id).await?;
     let mut pager = Pager::new(
         &format!("/contracts/campaigns/{id}"),
         &[("status", field(&q.status))],
