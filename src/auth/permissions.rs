@@ -469,7 +469,9 @@ pub const ROUTES: &[(&str, &str, Access)] = {
         ("GET", "/api/v1/aid/paid", Need(CaseWork)),
         ("GET", "/api/v1/contracts", Need(CaseWork)),
         ("POST", "/api/v1/contracts", Need(CaseWork)),
+        ("GET", "/api/v1/contracts/export", Need(CaseWork)),
         ("GET", "/api/v1/contracts/covered", Need(CaseWork)),
+        ("GET", "/api/v1/contracts/covered/export", Need(CaseWork)),
         ("GET", "/api/v1/contracts/checklists", Need(CaseWork)),
         ("GET", "/api/v1/contracts/campaigns", Need(CaseWork)),
         ("POST", "/api/v1/contracts/campaigns", Need(CaseWork)),
@@ -742,6 +744,8 @@ pub const PAGES: &[(&str, &str, Access)] = {
         ("GET", "/contracts/campaigns/{id}", Need(CaseWork)),
         ("POST", "/contracts/campaigns/{id}/send", Need(CaseWork)),
         ("POST", "/contracts/offers/{id}/answer", Need(CaseWork)),
+        ("GET", "/contracts/covered", Need(CaseWork)),
+        ("GET", "/contracts/checklists", Need(CaseWork)),
         ("GET", "/contracts/employers/{id}", Need(CaseWork)),
         (
             "POST",

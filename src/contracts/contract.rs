@@ -229,6 +229,7 @@ struct Row {
     org_id: i64,
     org_path: String,
     org_name: String,
+    org_code: String,
     title: String,
     kind: String,
     kind_note: Option<String>,
@@ -264,7 +265,7 @@ struct Row {
     version: i64,
 }
 
-const SELECT: &str = "c.id, c.org_id, c.org_path, o.name AS org_name, c.title, c.kind, c.kind_note, c.scope, c.union_side, \
+const SELECT: &str = "c.id, c.org_id, c.org_path, o.name AS org_name, o.code AS org_code, c.title, c.kind, c.kind_note, c.scope, c.union_side, \
     c.employer_side, c.starts_on, c.ends_on, c.prev_avg_wage_fen, c.raise_bp, c.lowest_wage_fen, c.min_wage_fen, c.vote_body, \
     c.vote_on, c.delegates, c.present, c.votes_for, c.votes_against, c.signed_on, c.filed_on, c.decided_on, c.objection, \
     c.effective_on, c.ended_on, c.end_reason, c.valid_from, c.valid_to, c.status, c.renews, c.offer_id, c.employers, \
@@ -277,6 +278,8 @@ pub struct Contract {
     #[schema(value_type = String)]
     pub id: i64,
     pub org_name: String,
+    /// The filing union's code.
+    pub org_code: String,
     #[serde(skip)]
     pub org_path: String,
     #[serde(skip)]
@@ -359,6 +362,7 @@ impl Row {
         Contract {
             id: self.id,
             org_name: self.org_name,
+            org_code: self.org_code,
             org_path: self.org_path,
             org_id: self.org_id,
             title: self.title,
@@ -1029,6 +1033,58 @@ pub async fn list(
     let more = rows.len() > 50;
     rows.truncate(50);
     Ok((rows.into_iter().map(|r| r.shown(today)).collect(), more))
+}
+
+/// A register's contracts of the subtree at `path`: signed by the last of `days`, their term not
+/// over before the first, neither drafts nor withdrawn; the `limit` after position `after`
+/// (signing day, id) in that order, each with its employers' credit codes.
+pub async fn register_batch(
+    db: &Db,
+    path: &str,
+    days: (NaiveDate, NaiveDate),
+    after: Option<&(String, i64)>,
+    limit: i64,
+    today: NaiveDate,
+) -> AppResult<Vec<(Contract, Vec<String>)>> {
+    let (lo, hi) = Scope::subtree(path).range();
+    let (day, id) = after.cloned().unwrap_or_else(|| (String::new(), i64::MIN));
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {SELECT} WHERE c.org_path >= $1 AND c.org_path < $2 AND c.status NOT IN ('draft', 'withdrawn') \
+         AND c.signed_on <= $3 AND COALESCE(c.ended_on, c.ends_on) >= $4 AND (c.signed_on > $5 OR (c.signed_on = $5 AND c.id > $6)) \
+         ORDER BY c.signed_on, c.id LIMIT {limit}"
+    ))
+    .bind(lo)
+    .bind(hi)
+    .bind(days.1.to_string())
+    .bind(days.0.to_string())
+    .bind(day)
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut codes: std::collections::HashMap<i64, Vec<String>> = Default::default();
+    if !rows.is_empty() {
+        let ids = rows
+            .iter()
+            .map(|r| r.id.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let pairs: Vec<(i64, String)> = sqlx::query_as(&format!(
+            "SELECT cu.contract_id, u.uscc FROM contract_units cu JOIN units u ON u.id = cu.unit_id \
+             WHERE cu.contract_id IN ({ids}) ORDER BY cu.contract_id, u.uscc"
+        ))
+        .fetch_all(db.pool())
+        .await?;
+        for (c, uscc) in pairs {
+            codes.entry(c).or_default().push(uscc);
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let employers = codes.remove(&r.id).unwrap_or_default();
+            (r.shown(today), employers)
+        })
+        .collect())
 }
 
 /// Contracts of `scope` in force on `today` and ending within 90 days.

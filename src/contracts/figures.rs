@@ -172,26 +172,42 @@ pub struct Covered {
     pub kinds: String,
 }
 
-/// The employers of the subtree at `path` a contract in force covers at the end of `at`
-/// (optionally of one kind), by name, 50 a page; and how many in all.
+/// Which covered employers a drill lists.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CoveredFilter {
+    /// One kind of contract only.
+    pub kind: Option<Kind>,
+    /// Only employers with a union now (建制率's numerator).
+    pub unionised: bool,
+}
+
+/// The employers of the subtree at `path` a contract in force covers at the end of `at`, as
+/// `filter` narrows them, by name, `per_page` a page; and how many in all.
 pub async fn covered(
     db: &Db,
     path: &str,
     at: NaiveDate,
-    kind: Option<Kind>,
-    page: i64,
+    filter: CoveredFilter,
+    (page, per_page): (i64, i64),
 ) -> AppResult<(Vec<Covered>, i64)> {
     let (lo, hi) = Scope::subtree(path).range();
     let day = at.to_string();
+    let kind = filter.kind;
     let kind_cond = if kind.is_some() { " AND kind = $5" } else { "" };
-    let inner = format!("SELECT unit_id, kind {IN_FORCE}{kind_cond}");
+    let unionised = if filter.unionised {
+        " AND unit_id IN (SELECT id FROM units WHERE org_path IS NOT NULL)"
+    } else {
+        ""
+    };
+    let inner = format!("SELECT unit_id, kind {IN_FORCE}{kind_cond}{unionised}");
+    let per_page = per_page.clamp(1, 5_000);
     let page = page.clamp(1, 100_000);
     let rows_sql = format!(
         "SELECT u.id AS unit_id, u.uscc, u.name, o.name AS org_name, COALESCE(h.employee_count, 0) AS employees, k.kinds FROM \
          (SELECT unit_id, {agg} AS kinds FROM ({inner}) x GROUP BY unit_id) k JOIN units u ON u.id = k.unit_id \
          LEFT JOIN orgs o ON o.id = u.org_id LEFT JOIN unit_headcounts h ON h.unit_id = u.id AND h.from_on <= $3 AND h.to_on >= $3 \
-         ORDER BY u.name, u.id LIMIT 50 OFFSET {}",
-        (page - 1) * 50,
+         ORDER BY u.name, u.id LIMIT {per_page} OFFSET {}",
+        (page - 1) * per_page,
         agg = match db.backend() {
             crate::db::Backend::Sqlite => "group_concat(DISTINCT kind)",
             crate::db::Backend::Postgres => "string_agg(DISTINCT kind, ',')",
@@ -324,7 +340,7 @@ pub async fn compute(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Figur
             "统计期末有有效集体合同的已建会单位数 ÷ 已建会单位数（当前）",
             cov.unionised_covered,
             cov.unionised,
-            Some(format!("/api/v1/contracts/covered?{q}")),
+            Some(format!("/api/v1/contracts/covered?{q}&unionised=true")),
         ),
         rate(
             "contracts.congress_rate",

@@ -6,6 +6,7 @@
 pub mod contract;
 pub mod demo;
 pub mod democracy;
+pub mod export;
 pub mod figures;
 pub mod import;
 pub mod offers;

@@ -1302,7 +1302,9 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
         | ("GET", "/api/v1/funds/refunds/export")
         | ("GET", "/api/v1/aid/paid/export")
         | ("GET", "/api/v1/aid/files/export")
-        | ("GET", "/api/v1/mutual/claims/export") => (
+        | ("GET", "/api/v1/mutual/claims/export")
+        | ("GET", "/api/v1/contracts/export")
+        | ("GET", "/api/v1/contracts/covered/export") => (
             format!("{path}?org={}&format=csv", pick("D1", "D2")),
             None,
             Other::NotFound,

@@ -345,6 +345,69 @@ async fn an_offer_leads_to_a_regional_contract_that_counts_each_employer_once() 
         kinds.contains("wage") && kinds.contains("general"),
         "{kinds}"
     );
+    // The console's drills behind the figures list the same employers and contracts.
+    for (path, total, names) in [
+        (
+            format!("/contracts/covered?org=D1&at={today}"),
+            "共 2 家",
+            &["协商测试1号公司", "协商测试2号公司"][..],
+        ),
+        (
+            format!("/contracts/covered?org=C&at={today}&unionised=true"),
+            "共 2 家",
+            &["协商测试2号公司"][..],
+        ),
+        (
+            format!("/contracts/covered?org=D1&at={today}&kind=general"),
+            "共 1 家",
+            &["协商测试1号公司"][..],
+        ),
+        (
+            format!("/contracts/checklists?org=D1&year={year}&has=congress"),
+            "共 1 家",
+            &["协商测试1号公司"][..],
+        ),
+        (
+            format!("/contracts/checklists?org=D1&year={year}&has=disclosure"),
+            "共 2 家",
+            &["协商测试2号公司"][..],
+        ),
+        (
+            format!("/contracts?org=D1&in_force_on={today}"),
+            "共 2 份",
+            &["按统计口径列出", "工资专项集体合同"][..],
+        ),
+    ] {
+        let (s, html) = page(&app.client, &app, &path).await;
+        assert_eq!(s, 200, "{path}");
+        assert!(html.contains(total), "{path}: {total}");
+        for n in names {
+            assert!(html.contains(n), "{path}: {n}");
+        }
+    }
+    let (s, html) = page(&app.client, &app, "/contracts/covered?org=D1&at=2026-02-30").await;
+    assert!(
+        s == 422 && html.contains("日期"),
+        "a day that does not exist: {s}"
+    );
+    let r = app
+        .client
+        .get(app.url(&format!(
+            "/api/v1/contracts/covered/export?org=C&at={today}&format=csv"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let csv = r.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "a header and A and B once each: {csv}");
+    assert!(
+        lines[1..]
+            .iter()
+            .any(|l| l.contains(&a_code) && l.contains("工资专项")),
+        "{csv}"
+    );
     // A month before the regional one took effect only the single contract counted.
     let before = app.figure_values(&format!("org=D1&to={}", ago(40))).await;
     assert_eq!(
@@ -951,6 +1014,64 @@ async fn contracts_signed_before_come_in_from_a_spreadsheet_once_and_count() {
         .map(|h| h["action"].as_str().unwrap())
         .collect();
     assert_eq!(steps, ["create", "sign", "file", "lapse", "end"], "{d}");
+    // The register of 2024 is written in the import's columns: imported again, nothing changes;
+    // 2025's holds only the regional contract (the wage one ended in June 2024).
+    let sheet = app
+        .download_sheet(
+            "/api/v1/contracts/export?org=S1&from=2024-01-01&to=2024-12-31",
+            "集体合同台账",
+        )
+        .await;
+    assert_eq!(sheet.len(), 3, "a header and two contracts: {sheet:?}");
+    assert_eq!(sheet[0][0], "合同名称");
+    let col = |name: &str| sheet[0].iter().position(|h| h == name).unwrap();
+    let regional = sheet
+        .iter()
+        .find(|r| r[0] == "一街道区域性综合合同")
+        .unwrap();
+    assert!(
+        regional[col("覆盖单位统一社会信用代码")].contains(&a)
+            && regional[col("覆盖单位统一社会信用代码")].contains(&b),
+        "{regional:?}"
+    );
+    let wage = sheet.iter().find(|r| r[0] == "甲公司工资专项合同").unwrap();
+    assert_eq!(
+        (
+            wage[col("工资增幅（%）")].as_str(),
+            wage[col("提前终止日期")].as_str(),
+            wage[col("状态")].as_str()
+        ),
+        ("5.50", "2024-06-30", "已终止")
+    );
+    let bytes = app
+        .client
+        .get(app.url("/api/v1/contracts/export?org=S1&from=2024-01-01&to=2024-12-31"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let again = app
+        .import("contracts", "集体合同台账.xlsx", bytes, "")
+        .await;
+    assert_eq!(
+        (
+            again["outcome"]["committed"].as_bool(),
+            again["outcome"]["unchanged"].as_i64(),
+            again["outcome"]["inserted"].as_i64()
+        ),
+        (Some(true), Some(2), Some(0)),
+        "{again}"
+    );
+    let sheet = app
+        .download_sheet(
+            "/api/v1/contracts/export?org=S1&from=2025-01-01&to=2025-12-31",
+            "集体合同台账",
+        )
+        .await;
+    assert_eq!(sheet.len(), 2, "{sheet:?}");
     let _ = c;
 }
 

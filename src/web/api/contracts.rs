@@ -18,7 +18,7 @@ use crate::contracts::democracy::{
     self, CheckedEmployer, ChecklistInput, CongressInput, DisclosureInput, EmployerDemocracy,
     MotionInput,
 };
-use crate::contracts::figures::{self, Covered};
+use crate::contracts::figures::{self, Covered, CoveredFilter};
 use crate::contracts::offers::{self, AnswerInput, Campaign, CampaignInput, Offer, SendInput};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::registry::stats::{self, StatsQuery};
@@ -133,6 +133,8 @@ pub struct CoveredQuery {
     pub at: Option<String>,
     /// One kind of contract only (code).
     pub kind: Option<String>,
+    /// Only employers with a union (the numerator of 集体合同建制率).
+    pub unionised: Option<bool>,
     pub page: Option<i64>,
 }
 
@@ -151,6 +153,18 @@ pub async fn list_covered(
     ApiQuery(q): ApiQuery<CoveredQuery>,
 ) -> AppResult<Json<CoveredPage>> {
     caller.must_work_on(MODULE)?;
+    let (org, at, filter) = covered_query(&st, &caller, &q).await?;
+    let (rows, total) =
+        figures::covered(&st.reg.db, &org.path, at, filter, (q.page.unwrap_or(1), 50)).await?;
+    Ok(Json(CoveredPage { total, rows }))
+}
+
+/// The subtree, day and filter a coverage drill names.
+pub(crate) async fn covered_query(
+    st: &AppState,
+    caller: &Caller,
+    q: &CoveredQuery,
+) -> AppResult<(crate::registry::orgs::Org, chrono::NaiveDate, CoveredFilter)> {
     let sq = StatsQuery {
         org: q.org.clone(),
         from: None,
@@ -163,9 +177,11 @@ pub async fn list_covered(
         ),
         None => None,
     };
-    let (rows, total) =
-        figures::covered(&st.reg.db, &org.path, period.to, kind, q.page.unwrap_or(1)).await?;
-    Ok(Json(CoveredPage { total, rows }))
+    let filter = CoveredFilter {
+        kind,
+        unionised: q.unionised == Some(true),
+    };
+    Ok((org, period.to, filter))
 }
 
 #[utoipa::path(get, path = "/api/v1/contracts/campaigns", tag = "contracts",
@@ -419,4 +435,73 @@ pub async fn list_checklists(
     )
     .await?;
     Ok(Json(ChecklistsPage { total, rows }))
+}
+
+#[utoipa::path(get, path = "/api/v1/contracts/export", tag = "contracts", params(super::files::RegisterQuery),
+    responses((status = 200, description = "XLSX or CSV of the contracts signed by the period's end whose term reaches into it, in the history import's columns"),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn export_contracts(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<super::files::RegisterQuery>,
+) -> AppResult<axum::response::Response> {
+    let (db, today) = (&st.reg.db, st.today());
+    super::files::send_register(
+        &st,
+        &caller,
+        MODULE,
+        "export.contracts",
+        &q,
+        |org, period, format| async move {
+            crate::contracts::export::sheet(db, &org, &period, format, today).await
+        },
+    )
+    .await
+}
+
+/// A coverage drill's employers as a file.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CoveredExportQuery {
+    pub org: Option<String>,
+    pub at: Option<String>,
+    pub kind: Option<String>,
+    pub unionised: Option<bool>,
+    /// `xlsx` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/contracts/covered/export", tag = "contracts", params(CoveredExportQuery),
+    responses((status = 200, description = "XLSX or CSV of every employer the coverage figure counts, once each"),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn export_covered(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<CoveredExportQuery>,
+) -> AppResult<axum::response::Response> {
+    caller.must_work_on(MODULE)?;
+    let format =
+        crate::registry::export::ExportFormat::parse(q.format.as_deref().unwrap_or("xlsx"))?;
+    let cq = CoveredQuery {
+        org: q.org,
+        at: q.at,
+        kind: q.kind,
+        unionised: q.unionised,
+        page: None,
+    };
+    let (org, at, filter) = covered_query(&st, &caller, &cq).await?;
+    let (name, bytes, rows) =
+        crate::contracts::export::covered_sheet(&st.reg.db, &org, at, filter, format).await?;
+    crate::audit::record(
+        &st.reg.db,
+        &caller.actor(&st.reg.keys),
+        st.auth.now(),
+        crate::audit::Event::new("export.contracts_covered").detail(serde_json::json!({
+            "org": org.code, "at": at.to_string(), "kind": filter.kind.map(|k| k.code()),
+            "unionised": filter.unionised, "rows": rows,
+        })),
+    )
+    .await?;
+    Ok(super::files::sheet_download(&name, format, bytes))
 }

@@ -77,7 +77,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         mutual::list_enrolments, mutual::list_enrollees, mutual::list_claims,
         attachments::list_claim_files, attachments::add_claim_file, attachments::get_claim_file, attachments::remove_claim_file,
         aid::paid, aid::my_campaigns, aid::my_applications, aid::apply_myself,
-        contracts::list_contracts, contracts::create_contract, contracts::get_contract, contracts::step_contract, contracts::list_covered, contracts::list_checklists,
+        contracts::list_contracts, contracts::create_contract, contracts::get_contract, contracts::step_contract, contracts::list_covered, contracts::list_checklists, contracts::export_contracts, contracts::export_covered,
         attachments::list_contract_files, attachments::add_contract_file, attachments::get_contract_file, attachments::remove_contract_file,
         contracts::list_campaigns, contracts::create_campaign, contracts::get_campaign, contracts::send_offers, contracts::answer_offer,
         contracts::get_employer, contracts::add_congress, contracts::add_disclosure, contracts::confirm_checklist, contracts::handle_motion,
@@ -241,7 +241,9 @@ pub fn router() -> Router<AppState> {
             "/contracts",
             get(contracts::list_contracts).post(contracts::create_contract),
         )
+        .route("/contracts/export", get(contracts::export_contracts))
         .route("/contracts/covered", get(contracts::list_covered))
+        .route("/contracts/covered/export", get(contracts::export_covered))
         .route("/contracts/checklists", get(contracts::list_checklists))
         .route(
             "/contracts/campaigns",

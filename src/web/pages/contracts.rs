@@ -47,6 +47,8 @@ pub fn router() -> Router<AppState> {
         .route("/contracts/campaigns/{id}", get(show_campaign))
         .route("/contracts/campaigns/{id}/send", post(send))
         .route("/contracts/offers/{id}/answer", post(answer))
+        .route("/contracts/covered", get(covered))
+        .route("/contracts/checklists", get(checklists))
         .route("/contracts/employers/{id}", get(show_employer))
         .route("/contracts/employers/{id}/checklist", post(checklist))
         .route("/contracts/employers/{id}/congresses", post(congress))
@@ -74,6 +76,14 @@ struct ListQuery {
     expiring: Option<String>,
     q: Option<String>,
     page: Option<i64>,
+    /// A figure's drill: a union's subtree, contracts in force on a day, signed in a period or
+    /// ending in a window (the figure's definition, as the API's list reads it).
+    org: Option<String>,
+    in_force_on: Option<String>,
+    signed_from: Option<String>,
+    signed_to: Option<String>,
+    ends_after: Option<String>,
+    ends_by: Option<String>,
     /// Draft from this accepted offer.
     offer: Option<String>,
     /// Draft a renewal of this contract.
@@ -93,9 +103,30 @@ struct ListPage {
     reaches: Vec<(&'static str, &'static str)>,
     typed: Typed,
     error: Option<String>,
+    /// Where the figures are counted (the union filtered on, or the top of the caller's scope).
+    org_name: String,
+    /// The figure's definition the list is narrowed to, in words, and the list without it.
+    drill: Option<String>,
+    /// The register of this year's contracts as a spreadsheet.
+    export: String,
 }
 
 impl ListPage {
+    /// The figure's narrowing, kept when the filters change.
+    fn drill_params(&self) -> Vec<(&'static str, &str)> {
+        let q = &self.q;
+        [
+            ("org", &q.org),
+            ("in_force_on", &q.in_force_on),
+            ("signed_from", &q.signed_from),
+            ("signed_to", &q.signed_to),
+            ("ends_after", &q.ends_after),
+            ("ends_by", &q.ends_by),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| (k, v)))
+        .collect()
+    }
     fn typed(&self, key: &str) -> &str {
         typed_value(&self.typed, key)
     }
@@ -167,23 +198,37 @@ async fn list_view(
     let today = st.today();
     let page = q.page.unwrap_or(1).clamp(1, 10_000);
     let f = ListFilter {
+        org: field(&q.org),
         status: field(&q.status),
         kind: field(&q.kind),
         reach: field(&q.reach),
         expiring: (field(&q.expiring).as_deref() == Some("true")).then_some(true),
+        in_force_on: field(&q.in_force_on),
+        signed_from: field(&q.signed_from),
+        signed_to: field(&q.signed_to),
+        ends_after: field(&q.ends_after),
+        ends_by: field(&q.ends_by),
         q: field(&q.q),
         page: Some(page),
-        ..Default::default()
+        unit: None,
     };
     let (rows, more) = contract::list(db, &ctx.caller.scope, &f, today).await?;
-    let root = crate::registry::orgs::scope_root(db, &ctx.caller.scope)
-        .await?
-        .ok_or_else(|| AppError::not_found("工会"))?;
+    let root = match &f.org {
+        Some(code) => crate::registry::orgs::get_by_code(db, &ctx.caller.scope, code).await?,
+        None => crate::registry::orgs::scope_root(db, &ctx.caller.scope)
+            .await?
+            .ok_or_else(|| AppError::not_found("工会"))?,
+    };
     let period = Period {
         from: today.with_ordinal(1).unwrap_or(today),
         to: today,
     };
     let figures = figures::compute(db, &root, &period).await?;
+    let drill = drill_words(&f);
+    let export = format!(
+        "/api/v1/contracts/export?{}",
+        super::query_of(&[("org", Some(root.code.clone()))])
+    );
     let typed = match typed {
         Some(t) => t,
         None => prefill(st, ctx, &q).await?,
@@ -196,6 +241,12 @@ async fn list_view(
             ("reach", field(&q.reach)),
             ("expiring", field(&q.expiring)),
             ("q", field(&q.q)),
+            ("org", field(&q.org)),
+            ("in_force_on", field(&q.in_force_on)),
+            ("signed_from", field(&q.signed_from)),
+            ("signed_to", field(&q.signed_to)),
+            ("ends_after", field(&q.ends_after)),
+            ("ends_by", field(&q.ends_by)),
         ],
         page,
         50,
@@ -218,12 +269,36 @@ async fn list_view(
         reaches: Reach::all().iter().map(|s| (s.code(), s.label())).collect(),
         typed,
         error,
+        org_name: root.name,
+        drill,
+        export,
     };
     if view.error.is_some() {
         render_invalid(view)
     } else {
         render(view)
     }
+}
+
+/// A figure's narrowing of the list in words (none when the list is not a figure's drill).
+fn drill_words(f: &ListFilter) -> Option<String> {
+    let mut words = Vec::new();
+    if let Some(d) = &f.in_force_on {
+        words.push(format!("{d} 有效"));
+    }
+    match (&f.signed_from, &f.signed_to) {
+        (Some(a), Some(b)) => words.push(format!("{a} 至 {b} 签订")),
+        (Some(a), None) => words.push(format!("{a} 起签订")),
+        (None, Some(b)) => words.push(format!("{b} 前签订")),
+        (None, None) => {}
+    }
+    match (&f.ends_after, &f.ends_by) {
+        (Some(a), Some(b)) => words.push(format!("{a} 之后、{b} 及以前期满")),
+        (Some(a), None) => words.push(format!("{a} 之后期满")),
+        (None, Some(b)) => words.push(format!("{b} 及以前期满")),
+        (None, None) => {}
+    }
+    (!words.is_empty()).then(|| words.join("，"))
 }
 
 async fn list(State(st): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> PageResult {
@@ -765,4 +840,171 @@ async fn motion(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+// ---------- the employers behind the figures ----------
+
+#[derive(Debug, Default, Deserialize)]
+struct CoveredQuery {
+    org: Option<String>,
+    at: Option<String>,
+    kind: Option<String>,
+    unionised: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "contracts/covered.html")]
+struct CoveredPage {
+    shell: Shell,
+    org_code: String,
+    org_name: String,
+    at: String,
+    kind: String,
+    unionised: bool,
+    kinds: Vec<(&'static str, &'static str)>,
+    rows: Vec<figures::Covered>,
+    pager: Pager,
+    export: String,
+}
+
+impl CoveredPage {
+    fn kinds_of(&self, codes: &str) -> String {
+        codes
+            .split(',')
+            .filter_map(Kind::parse)
+            .map(Named::label)
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+}
+
+/// The employers a coverage figure counts (集体合同覆盖单位, 职工, 建制率), each once.
+async fn covered(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<CoveredQuery>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let unionised = field(&q.unionised).as_deref() == Some("true");
+    let api_q = crate::web::api::contracts::CoveredQuery {
+        org: field(&q.org),
+        at: field(&q.at),
+        kind: field(&q.kind),
+        unionised: Some(unionised),
+        page: None,
+    };
+    let (org, at, filter) =
+        crate::web::api::contracts::covered_query(&st, &ctx.caller, &api_q).await?;
+    let page = q.page.unwrap_or(1).clamp(1, crate::db::Paging::MAX_PAGE);
+    let (rows, total) = figures::covered(&st.reg.db, &org.path, at, filter, (page, 50)).await?;
+    let params = [
+        ("org", Some(org.code.clone())),
+        ("at", Some(at.to_string())),
+        ("kind", filter.kind.map(|k| k.code().to_string())),
+        ("unionised", unionised.then(|| "true".to_string())),
+    ];
+    let export = format!(
+        "/api/v1/contracts/covered/export?{}",
+        super::query_of(&params)
+    );
+    let title = if unionised {
+        "有有效集体合同的已建会单位"
+    } else {
+        "集体合同覆盖单位"
+    };
+    render(CoveredPage {
+        shell: ctx.shell(title, "contracts"),
+        org_code: org.code.clone(),
+        org_name: org.name,
+        at: at.to_string(),
+        kind: filter
+            .kind
+            .map(|k| k.code().to_string())
+            .unwrap_or_default(),
+        unionised,
+        kinds: Kind::all().iter().map(|s| (s.code(), s.label())).collect(),
+        rows,
+        pager: Pager::new("/contracts/covered", &params, page, 50, total, "家"),
+        export,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ChecklistsQuery {
+    org: Option<String>,
+    year: Option<String>,
+    has: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "contracts/checklists.html")]
+struct ChecklistsPage {
+    shell: Shell,
+    org_code: String,
+    org_name: String,
+    year: i64,
+    has: String,
+    rows: Vec<democracy::CheckedEmployer>,
+    pager: Pager,
+}
+
+impl ChecklistsPage {
+    fn mark(&self, v: &i64) -> &'static str {
+        if *v == 1 { "✓" } else { "—" }
+    }
+}
+
+/// The employers whose yearly checklist is confirmed (职代会 / 厂务公开 建制率's numerators).
+async fn checklists(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ChecklistsQuery>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let db = &st.reg.db;
+    let org = match field(&q.org) {
+        Some(code) => crate::registry::orgs::get_by_code(db, &ctx.caller.scope, &code).await?,
+        None => crate::registry::orgs::scope_root(db, &ctx.caller.scope)
+            .await?
+            .ok_or_else(|| AppError::not_found("工会"))?,
+    };
+    let year = match field(&q.year) {
+        Some(y) => y
+            .parse::<i64>()
+            .ok()
+            .filter(|y| (1949..=9999).contains(y))
+            .ok_or_else(|| AppError::invalid("年度应为四位数字，如 2026"))?,
+        None => i64::from(st.today().year()),
+    };
+    let has = field(&q.has);
+    let page = q.page.unwrap_or(1).clamp(1, crate::db::Paging::MAX_PAGE);
+    let (rows, total) = democracy::checked(db, &org.path, year, has.as_deref(), page).await?;
+    let title = match has.as_deref() {
+        Some("congress") => "建立职代会制度的已建会单位",
+        Some("disclosure") => "实行厂务公开的已建会单位",
+        _ => "民主管理年度确认",
+    };
+    let pager = Pager::new(
+        "/contracts/checklists",
+        &[
+            ("org", Some(org.code.clone())),
+            ("year", Some(year.to_string())),
+            ("has", has.clone()),
+        ],
+        page,
+        50,
+        total,
+        "家",
+    );
+    render(ChecklistsPage {
+        shell: ctx.shell(title, "contracts"),
+        org_code: org.code,
+        org_name: org.name,
+        year,
+        has: has.unwrap_or_default(),
+        rows,
+        pager,
+    })
 }

@@ -7,6 +7,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
+use chrono::Datelike;
 use serde::Deserialize;
 
 use super::{Ctx, PageResult, Pager, Shell, field, query_of, redirect, render};
@@ -70,10 +71,62 @@ pub fn href(f: &FigureValue, org: &Org, period: &Period) -> Option<String> {
             });
     }
     if f.module == crate::contracts::MODULE {
-        // The contracts' console lists; the employers behind coverage are listed by the API.
+        // The contracts' own lists: the contracts, the employers covered, the checklists.
+        let code = Some(org.code.clone());
+        let at = Some(period.to.to_string());
+        let year = Some(period.to.year().to_string());
+        let page = |path: &str, pairs: &[(&str, Option<String>)]| {
+            Some(format!("{path}?{}", query_of(pairs)))
+        };
         return match f.key.as_str() {
-            "contracts.in_force" | "contracts.signed" => Some("/contracts".into()),
-            "contracts.expiring" => Some("/contracts?expiring=true".into()),
+            "contracts.in_force" => page("/contracts", &[("org", code), ("in_force_on", at)]),
+            "contracts.signed" => page(
+                "/contracts",
+                &[
+                    ("org", code),
+                    ("signed_from", Some(period.from.to_string())),
+                    ("signed_to", at),
+                ],
+            ),
+            "contracts.expiring" => page(
+                "/contracts",
+                &[
+                    ("org", code),
+                    ("in_force_on", at.clone()),
+                    ("ends_after", at),
+                    (
+                        "ends_by",
+                        Some(crate::contracts::figures::three_months_after(period.to).to_string()),
+                    ),
+                ],
+            ),
+            "contracts.employers" | "contracts.employees" => {
+                page("/contracts/covered", &[("org", code), ("at", at)])
+            }
+            "contracts.rate" => page(
+                "/contracts/covered",
+                &[
+                    ("org", code),
+                    ("at", at),
+                    ("unionised", Some("true".into())),
+                ],
+            ),
+            "contracts.congress_rate" => page(
+                "/contracts/checklists",
+                &[
+                    ("org", code),
+                    ("year", year),
+                    ("has", Some("congress".into())),
+                ],
+            ),
+            "contracts.disclosure_rate" => page(
+                "/contracts/checklists",
+                &[
+                    ("org", code),
+                    ("year", year),
+                    ("has", Some("disclosure".into())),
+                ],
+            ),
             "contracts.offer_coverage" => Some("/contracts/campaigns".into()),
             _ => None,
         };
