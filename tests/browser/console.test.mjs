@@ -655,6 +655,13 @@ test("collective bargaining: a campaign's offer accepted, a regional contract fo
   await page.getByRole("link", { name: "集体合同" }).first().click();
   await page.getByText("集体合同建制率").first().waitFor();
   await shot(page, "29-contracts", { fullPage: true });
+  // The coverage figure opens the employers it counts, each once, with the contract's kind.
+  await page.locator("a.card.stat", { hasText: "集体合同覆盖单位" }).click();
+  await page.getByRole("heading", { name: "集体合同覆盖单位" }).waitFor();
+  await page.getByLabel("合同类别").selectOption({ label: "安全生产专项" });
+  await page.getByRole("button", { name: "筛选" }).click();
+  await page.getByText("共 2 家").first().waitFor();
+  assert.equal(await page.locator("tbody tr", { hasText: "安全生产专项" }).count(), 2, "both employers of the safety contract");
   await page.context().close();
 });
 

@@ -30,7 +30,7 @@ use crate::contracts::offers::{
 };
 use crate::contracts::{MODULE, figures};
 use crate::error::AppError;
-use crate::figures::FigureValue;
+use super::dashboard::FigureCard;
 use crate::registry::stats::Period;
 use crate::types::Fen;
 use crate::web::api::parse_id;
@@ -94,7 +94,7 @@ struct ListQuery {
 #[template(path = "contracts/list.html")]
 struct ListPage {
     shell: Shell,
-    figures: Vec<FigureValue>,
+    figures: Vec<FigureCard>,
     rows: Vec<Contract>,
     q: ListQuery,
     pager: Pager,
@@ -223,7 +223,11 @@ async fn list_view(
         from: today.with_ordinal(1).unwrap_or(today),
         to: today,
     };
-    let figures = figures::compute(db, &root, &period).await?;
+    let figures = figures::compute(db, &root, &period)
+        .await?
+        .into_iter()
+        .map(|v| FigureCard::linked(v, &ctx.caller, &root, &period))
+        .collect();
     let drill = drill_words(&f);
     let export = format!(
         "/api/v1/contracts/export?{}",

@@ -9,7 +9,9 @@ use serde::Deserialize;
 use super::charts::{self, Bar};
 use super::{Ctx, PageResult, Shell, query_of, render, thousands};
 use crate::app::AppState;
+use crate::auth::Caller;
 use crate::error::AppError;
+use crate::figures::FigureValue;
 use crate::registry::orgs::Org;
 use crate::registry::overview::{self, PeriodChoice};
 use crate::registry::stats::{self, DrillRows, Figure, Period, Stats, StatsQuery};
@@ -40,6 +42,23 @@ pub struct FigureCard {
     pub definition: String,
     pub yoy: Option<String>,
     pub href: Option<String>,
+}
+
+impl FigureCard {
+    /// A catalogue figure on a card that opens the rows behind it for a caller who works on
+    /// the figure's module.
+    pub fn linked(f: FigureValue, caller: &Caller, org: &Org, period: &Period) -> Self {
+        FigureCard {
+            href: caller
+                .works_on(&f.module)
+                .then(|| super::figures::href(&f, org, period))
+                .flatten(),
+            yoy: None,
+            label: f.label,
+            value: f.display,
+            definition: f.definition,
+        }
+    }
 }
 
 /// One part of the net change, as a line of the breakdown.
@@ -390,32 +409,12 @@ async fn dashboard(
         .into_iter()
         .chain(fund_figures)
         .filter(|f| MONEY_SHOWN.contains(&f.key.as_str()))
-        .map(|f| FigureCard {
-            href: ctx
-                .caller
-                .works_on(&f.module)
-                .then(|| super::figures::href(&f, &org, &period))
-                .flatten(),
-            yoy: None,
-            label: f.label,
-            value: f.display,
-            definition: f.definition,
-        })
+        .map(|f| FigureCard::linked(f, &ctx.caller, &org, &period))
         .collect();
     let contract_cards = contract_figures
         .into_iter()
         .filter(|f| CONTRACTS_SHOWN.contains(&f.key.as_str()))
-        .map(|f| FigureCard {
-            href: ctx
-                .caller
-                .works_on(&f.module)
-                .then(|| super::figures::href(&f, &org, &period))
-                .flatten(),
-            yoy: None,
-            label: f.label,
-            value: f.display,
-            definition: f.definition,
-        })
+        .map(|f| FigureCard::linked(f, &ctx.caller, &org, &period))
         .collect();
     let all_figures = format!(
         "/figures?{}",
