@@ -498,6 +498,29 @@ struct Candidate {
     region_code: Option<String>,
 }
 
+/// The registered employers among the credit codes typed, by code; a regional contract may
+/// list thousands, so they are read a few hundred at a time rather than one by one.
+async fn candidates(
+    db: &Db,
+    usccs: &[String],
+) -> AppResult<std::collections::HashMap<String, Candidate>> {
+    let mut found = std::collections::HashMap::with_capacity(usccs.len());
+    for chunk in usccs.chunks(500) {
+        let sql = format!(
+            "SELECT id, uscc, name, org_path, region_code FROM units WHERE uscc IN ({})",
+            crate::db::in_list(chunk.len())
+        );
+        let mut q = sqlx::query_as::<_, Candidate>(&sql);
+        for u in chunk {
+            q = q.bind(u);
+        }
+        for c in q.fetch_all(db.pool()).await? {
+            found.insert(c.uscc.clone(), c);
+        }
+    }
+    Ok(found)
+}
+
 /// The validated contract, ready to write.
 pub(super) struct Checked {
     pub org: Org,
@@ -627,34 +650,22 @@ pub(super) async fn check(db: &Db, scope: &Scope, i: &ContractInput) -> AppResul
             .flatten()
             .map(|r| crate::registry::overview::region_prefix(r).to_string());
         let mut seen = std::collections::HashSet::new();
+        let mut usccs = Vec::with_capacity(i.employers.len());
         for typed in &i.employers {
-            let uscc = match Uscc::parse(typed) {
-                Ok(u) => u,
-                Err(e) => {
-                    issues.push(issue("覆盖单位", e.message()));
-                    continue;
+            match Uscc::parse(typed) {
+                Err(e) => issues.push(issue("覆盖单位", e.message())),
+                Ok(u) if !seen.insert(u.as_str().to_string()) => {
+                    issues.push(issue("覆盖单位", format!("单位“{}”重复列出", u.as_str())))
                 }
-            };
-            if !seen.insert(uscc.as_str().to_string()) {
-                issues.push(issue(
-                    "覆盖单位",
-                    format!("单位“{}”重复列出", uscc.as_str()),
-                ));
-                continue;
+                Ok(u) => usccs.push(u.as_str().to_string()),
             }
-            let found: Option<Candidate> = sqlx::query_as(
-                "SELECT id, uscc, name, org_path, region_code FROM units WHERE uscc = $1",
-            )
-            .bind(uscc.as_str())
-            .fetch_optional(db.pool())
-            .await?;
-            match found {
+        }
+        let registered = candidates(db, &usccs).await?;
+        for uscc in &usccs {
+            match registered.get(uscc) {
                 None => issues.push(issue(
                     "覆盖单位",
-                    format!(
-                        "统一社会信用代码为“{}”的单位不在登记库中，请先登记该单位",
-                        uscc.as_str()
-                    ),
+                    format!("统一社会信用代码为“{uscc}”的单位不在登记库中，请先登记该单位"),
                 )),
                 Some(u) => {
                     let ours = match &u.org_path {

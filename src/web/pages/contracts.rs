@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use chrono::Datelike;
 use serde::Deserialize;
 
+use super::dashboard::FigureCard;
 use super::{
     Ctx, Form, PageResult, Pager, Shell, Typed, after_form, done, field, one, render,
     render_invalid, typed_value,
@@ -30,7 +31,6 @@ use crate::contracts::offers::{
 };
 use crate::contracts::{MODULE, figures};
 use crate::error::AppError;
-use super::dashboard::FigureCard;
 use crate::registry::stats::Period;
 use crate::types::Fen;
 use crate::web::api::parse_id;
