@@ -69,12 +69,27 @@ pub struct Campaign {
     pub declined: i64,
 }
 
-const CAMPAIGN_SELECT: &str = "b.id, o.name AS org_name, b.org_path, b.name, b.starts_on, b.ends_on, \
-    (SELECT COUNT(*) FROM bargain_offers f WHERE f.campaign_id = b.id) AS targets, \
-    (SELECT COUNT(*) FROM bargain_offers f WHERE f.campaign_id = b.id AND f.status <> 'target') AS sent, \
-    (SELECT COUNT(*) FROM bargain_offers f WHERE f.campaign_id = b.id AND f.status = 'accepted') AS accepted, \
-    (SELECT COUNT(*) FROM bargain_offers f WHERE f.campaign_id = b.id AND f.status = 'declined') AS declined \
-    FROM bargain_campaigns b JOIN orgs o ON o.id = b.org_id";
+/// A campaign's columns with its offers counted; `offers_in` narrows the counts (a city's
+/// campaign on a district's board counts the district's targets).
+fn campaign_select(offers_in: &str) -> String {
+    let count = |status: &str| {
+        format!(
+            "(SELECT COUNT(*) FROM bargain_offers f WHERE f.campaign_id = b.id{offers_in}{status})"
+        )
+    };
+    format!(
+        "b.id, o.name AS org_name, b.org_path, b.name, b.starts_on, b.ends_on, \
+         {} AS targets, {} AS sent, {} AS accepted, {} AS declined \
+         FROM bargain_campaigns b JOIN orgs o ON o.id = b.org_id",
+        count(""),
+        count(" AND f.status <> 'target'"),
+        count(" AND f.status = 'accepted'"),
+        count(" AND f.status = 'declined'"),
+    )
+}
+
+/// Offers of the scope bound as $1 and $2.
+const OFFERS_IN_SCOPE: &str = " AND f.org_path >= $1 AND f.org_path < $2";
 
 /// An offer as shown.
 #[derive(Debug, Clone, Serialize, ToSchema, FromRow)]
@@ -258,14 +273,19 @@ pub async fn create_campaign(
 
 /// The campaign `id` if its union is in `scope`.
 pub async fn campaign(db: &Db, scope: &Scope, id: i64) -> AppResult<Campaign> {
-    one_in_scope(db, CAMPAIGN_SELECT, "b", id, scope, "要约行动").await
+    one_in_scope(db, &campaign_select(""), "b", id, scope, "要约行动").await
 }
 
-/// The campaigns of `scope`, newest first.
+/// The campaigns a cadre of `scope` works in, newest first: its subtree's own, and those of
+/// unions above that target employers of its subtree (a city's 集中要约季 shows on a district's
+/// board, as `campaign_reaching` lets the district open it).
 pub async fn campaigns(db: &Db, scope: &Scope) -> AppResult<Vec<Campaign>> {
     let (lo, hi) = scope.range();
     Ok(sqlx::query_as(&format!(
-        "SELECT {CAMPAIGN_SELECT} WHERE b.org_path >= $1 AND b.org_path < $2 ORDER BY b.starts_on DESC, b.id DESC LIMIT 100"
+        "SELECT {} WHERE (b.org_path >= $1 AND b.org_path < $2) \
+         OR b.id IN (SELECT campaign_id FROM bargain_offers WHERE org_path >= $1 AND org_path < $2) \
+         ORDER BY b.starts_on DESC, b.id DESC LIMIT 100",
+        campaign_select(OFFERS_IN_SCOPE)
     ))
     .bind(lo)
     .bind(hi)
@@ -544,18 +564,16 @@ pub async fn overdue_count(db: &Db, scope: &Scope, today: NaiveDate) -> AppResul
 /// targets include employers of its subtree (every campaign has targets in its own subtree).
 pub async fn campaign_reaching(db: &Db, scope: &Scope, id: i64) -> AppResult<Campaign> {
     let (lo, hi) = scope.range();
-    let reaches: Option<i64> = sqlx::query_scalar(
-        "SELECT campaign_id FROM bargain_offers WHERE campaign_id = $1 AND org_path >= $2 AND org_path < $3 LIMIT 1",
-    )
-    .bind(id)
+    sqlx::query_as(&format!(
+        "SELECT {} WHERE b.id = $3 AND EXISTS (SELECT 1 FROM bargain_offers f WHERE f.campaign_id = b.id{OFFERS_IN_SCOPE})",
+        campaign_select(OFFERS_IN_SCOPE)
+    ))
     .bind(lo)
     .bind(hi)
+    .bind(id)
     .fetch_optional(db.pool())
-    .await?;
-    if reaches.is_none() {
-        return Err(AppError::not_found("要约行动"));
-    }
-    campaign(db, &Scope::all(), id).await
+    .await?
+    .ok_or_else(|| AppError::not_found("要约行动"))
 }
 
 /// 要约覆盖面 of the subtree at `path` for campaigns running at some time in `[from, to]`:

@@ -1134,3 +1134,72 @@ async fn an_employer_moved_to_another_union_is_counted_there_with_its_contracts(
         "the contract stays with the union that filed it"
     );
 }
+
+#[tokio::test]
+async fn a_city_campaign_shows_on_a_districts_board_with_the_districts_employers_only() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    employer(&app, 1, "U1", 120).await;
+    employer(&app, 2, "U2", 80).await;
+    employer(&app, 3, "U3", 30).await;
+    let today = app.today().to_string();
+    let (s, city) = app
+        .post("/api/v1/contracts/campaigns", json!({"org_code": "C", "name": "全市集中要约季", "starts_on": today, "ends_on": today}))
+        .await;
+    assert_eq!((s, city["targets"].as_i64()), (201, Some(3)), "{city}");
+    let (s, d1) = app
+        .post(
+            "/api/v1/contracts/campaigns",
+            json!({"org_code": "D1", "name": "一区春季要约", "starts_on": today, "ends_on": today}),
+        )
+        .await;
+    assert_eq!(s, 201, "{d1}");
+    app.add_account("d2cadre", "cadre", Some("D2"), None).await;
+    let d2 = app.signed_in("d2cadre", TESTER_PASSWORD).await;
+    // D2 works in the city's campaign (its one employer), not in D1's.
+    let (s, list) = app.get_as(&d2, "/api/v1/contracts/campaigns").await;
+    assert_eq!(s, 200, "{list}");
+    let shown: Vec<(&str, i64)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap(), c["targets"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(shown, vec![("全市集中要约季", 1)]);
+    let (s, v) = app
+        .get_as(
+            &d2,
+            &format!("/api/v1/contracts/campaigns/{}", d1["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(s, 404, "{v}");
+    let (s, v) = app
+        .get_as(
+            &d2,
+            &format!(
+                "/api/v1/contracts/campaigns/{}",
+                city["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(
+        (
+            s,
+            v["campaign"]["targets"].as_i64(),
+            v["offers"].as_array().map(Vec::len)
+        ),
+        (200, Some(1), Some(1)),
+        "{v}"
+    );
+    // The city sees both, each with all its targets.
+    let (_, list) = app.get("/api/v1/contracts/campaigns").await;
+    assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
+    let c = app
+        .get(&format!(
+            "/api/v1/contracts/campaigns/{}",
+            city["id"].as_str().unwrap()
+        ))
+        .await
+        .1;
+    assert_eq!(c["campaign"]["targets"].as_i64(), Some(3), "{c}");
+}
