@@ -56,6 +56,29 @@ async fn import_dry_run_errors_report_stats_json_export_and_check() {
     for f in ["orgs.csv", "units.csv", "members.csv", "members.xlsx"] {
         assert!(d.join("files").join(f).exists(), "{f}");
     }
+    // The demo's collective contracts give the 建制率 the reports give (80–90%).
+    let db = gonghui::db::Db::connect(&url, 1).await.unwrap();
+    let city =
+        gonghui::registry::orgs::get_by_code(&db, &gonghui::registry::scope::Scope::all(), "HS")
+            .await
+            .unwrap();
+    let today = chrono::Local::now().date_naive();
+    let period = gonghui::registry::stats::Period {
+        from: today - chrono::Days::new(30),
+        to: today,
+    };
+    let rate = gonghui::contracts::figures::compute(&db, &city, &period)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|f| f.key == "contracts.rate")
+        .unwrap();
+    let (covered, unionised) = (rate.numerator.unwrap(), rate.denominator.unwrap());
+    assert!(
+        (80.0..=90.0).contains(&rate.value.unwrap()),
+        "demo 建制率 {covered}/{unionised}"
+    );
+    db.close().await;
     let bad = d.join("bad.csv");
     std::fs::write(
         &bad,
