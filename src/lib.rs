@@ -1,5 +1,6 @@
 //! gonghui — 智慧工会平台: the registry and daily work of a trade-union federation.
 
+pub mod activities;
 pub mod aid;
 pub mod app;
 pub mod attachments;

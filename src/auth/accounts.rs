@@ -186,7 +186,7 @@ pub const MODULES: &[(&str, &str)] = &[
     ("funds", "工会经费"),
     ("grievance", "职工诉求与劳动争议调解"),
     ("contract", "集体合同"),
-    ("competition", "劳动竞赛与评先评优"),
+    ("competition", "职工活动、劳动竞赛与评先评优"),
     ("station", "服务站点"),
     ("coupon", "会员普惠"),
     ("jobs", "就业服务"),

@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use super::contract::{Kind, Reach};
 use crate::db::Db;
 use crate::error::AppResult;
-use crate::figures::{Amount, FigurePart, FigureUnit, FigureValue};
+use crate::figures::{Amount, FigureUnit, FigureValue, parts};
 use crate::registry::orgs::Org;
 use crate::registry::scope::Scope;
 use crate::registry::stats::Period;
@@ -231,22 +231,6 @@ pub async fn covered(
     }
     let (rows, n) = tokio::try_join!(rows_q.fetch_all(db.pool()), count_q.fetch_one(db.pool()))?;
     Ok((rows, n))
-}
-
-fn parts<T: Named>(
-    dimension: &str,
-    values: impl Iterator<Item = (String, i64)>,
-) -> Vec<FigurePart> {
-    values
-        .filter_map(|(code, value)| {
-            T::parse(&code).map(|v| FigurePart {
-                dimension: dimension.into(),
-                code,
-                label: v.label().into(),
-                value,
-            })
-        })
-        .collect()
 }
 
 fn rate(

@@ -151,7 +151,85 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_only: &[],
         postgres_only: &[],
     },
+    Migration {
+        version: 20,
+        name: "activities: sessions, sign-ups and check-ins",
+        sql: V20_ACTIVITIES,
+        sqlite_only: &[],
+        postgres_only: &[],
+    },
 ];
+
+/// Activities (职工活动): competitions, trainings, lectures, events, visits, job fairs.
+///
+/// `activities`: one per activity, on the books of the organising union; `eligible_path` is
+/// the subtree whose members may take part and `eligible_group` a 新就业形态 group they must
+/// belong to; `signups` counts `activity_signups` so a capacity holds under concurrent
+/// sign-ups (one conditional update). `activity_sessions`: each 场次 held, on one day, with
+/// its check-in code (shown as a QR) and the guests head-counted at the door.
+/// `activity_checkins`: a member present at a session, once per session (the key), with the
+/// activity's path, kind and the session's day copied so 人次 and 人 of a subtree and period
+/// are one index range.
+const V20_ACTIVITIES: &str = r#"
+CREATE TABLE activities (
+    id {pk},
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    partners TEXT,
+    place TEXT,
+    starts_on TEXT {c} NOT NULL,
+    ends_on TEXT {c} NOT NULL,
+    capacity BIGINT,
+    signups BIGINT NOT NULL DEFAULT 0,
+    eligible_path TEXT {c} NOT NULL,
+    eligible_group TEXT,
+    budget_fen BIGINT NOT NULL DEFAULT 0,
+    status TEXT NOT NULL,
+    version BIGINT NOT NULL DEFAULT 0,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX activities_path ON activities(org_path, starts_on);
+CREATE INDEX activities_open ON activities(status, eligible_path, ends_on);
+CREATE TABLE activity_sessions (
+    id {pk},
+    activity_id BIGINT NOT NULL REFERENCES activities(id),
+    org_path TEXT {c} NOT NULL,
+    kind TEXT NOT NULL,
+    held_on TEXT {c} NOT NULL,
+    title TEXT NOT NULL,
+    code TEXT NOT NULL UNIQUE,
+    guests BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX activity_sessions_path ON activity_sessions(org_path, held_on, kind);
+CREATE INDEX activity_sessions_activity ON activity_sessions(activity_id, held_on);
+CREATE TABLE activity_signups (
+    activity_id BIGINT NOT NULL REFERENCES activities(id),
+    member_id BIGINT NOT NULL REFERENCES members(id),
+    org_path TEXT {c} NOT NULL,
+    signed_at BIGINT NOT NULL,
+    PRIMARY KEY (activity_id, member_id)
+);
+CREATE INDEX activity_signups_member ON activity_signups(member_id);
+CREATE TABLE activity_checkins (
+    session_id BIGINT NOT NULL REFERENCES activity_sessions(id),
+    member_id BIGINT NOT NULL REFERENCES members(id),
+    activity_id BIGINT NOT NULL REFERENCES activities(id),
+    org_path TEXT {c} NOT NULL,
+    kind TEXT NOT NULL,
+    held_on TEXT {c} NOT NULL,
+    source TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (session_id, member_id)
+);
+CREATE INDEX activity_checkins_path ON activity_checkins(org_path, held_on, kind, member_id);
+CREATE INDEX activity_checkins_activity ON activity_checkins(activity_id, member_id);
+CREATE INDEX activity_checkins_member ON activity_checkins(member_id, held_on)
+"#;
 
 /// Collective contracts (集体合同) and democratic management.
 ///

@@ -30,6 +30,10 @@ pub enum FigureUnit {
     CaseTimes,
     /// Documents such as contracts (份).
     Contracts,
+    /// Activities (项).
+    Activities,
+    /// Sessions of activities (场次).
+    Sessions,
     Yuan,
     Percent,
     Days,
@@ -47,6 +51,8 @@ impl FigureUnit {
             FigureUnit::Cases => "件",
             FigureUnit::CaseTimes => "件次",
             FigureUnit::Contracts => "份",
+            FigureUnit::Activities => "项",
+            FigureUnit::Sessions => "场次",
             FigureUnit::Yuan => "元",
             FigureUnit::Percent => "%",
             FigureUnit::Days => "天",
@@ -127,6 +133,24 @@ impl FigureValue {
             drill,
         }
     }
+}
+
+/// A figure's parts by a coded dimension (合同类别, 活动类别 …), each labelled; codes the
+/// enum does not know are left out.
+pub fn parts<T: crate::workflow::Named>(
+    dimension: &str,
+    values: impl Iterator<Item = (String, i64)>,
+) -> Vec<FigurePart> {
+    values
+        .filter_map(|(code, value)| {
+            T::parse(&code).map(|v| FigurePart {
+                dimension: dimension.into(),
+                code,
+                label: v.label().into(),
+                value,
+            })
+        })
+        .collect()
 }
 
 /// A figure's value before it is shown.
@@ -216,6 +240,7 @@ pub async fn catalogue(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Fig
     all.extend(crate::aid::figures::compute(db, org, period).await?);
     all.extend(crate::funds::figures::compute(db, org, period).await?);
     all.extend(crate::contracts::figures::compute(db, org, period).await?);
+    all.extend(crate::activities::figures::compute(db, org, period).await?);
     Ok(all)
 }
 

@@ -316,6 +316,11 @@ const PATH_COLUMNS: &[(&str, &str)] = &[
     ("congresses", "org_path"),
     ("disclosures", "org_path"),
     ("democracy_checks", "org_path"),
+    ("activities", "org_path"),
+    ("activities", "eligible_path"),
+    ("activity_sessions", "org_path"),
+    ("activity_signups", "org_path"),
+    ("activity_checkins", "org_path"),
 ];
 
 /// `scope` narrowed to the subtree of the union a filter names by code (blank: all of

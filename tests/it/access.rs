@@ -133,6 +133,10 @@ struct Fixture {
     /// Collective contracts, own (D1) and other (D2): [a draft contract, an offer campaign, its
     /// offer to the side's employer, a motion of the employer's congress, a file on the contract].
     contracts: [(i64, i64); 5],
+    /// Activities, own (D1) and other (D2): [an activity, its session held today]; and the own
+    /// session's check-in code.
+    activities: [(i64, i64); 2],
+    own_session_code: String,
 }
 
 async fn enroll(app: &TestApp, name: &str, id: &str, org: &str) -> i64 {
@@ -437,7 +441,10 @@ async fn fixture(app: &TestApp) -> Fixture {
         [(own_unit, "D1", "本区"), (other_unit, "D2", "外区")],
     )
     .await;
+    let (activities, own_session_code) = activities_fixture(&app.reg.db, &root).await;
     Fixture {
+        activities,
+        own_session_code,
         contracts,
         funds,
         mutual,
@@ -640,6 +647,56 @@ async fn mutual_fixture(
         }
     }
     out
+}
+
+/// An activity on each side with a session held today: ([activity, session], own code).
+async fn activities_fixture(
+    db: &gonghui::db::Db,
+    root: &gonghui::audit::Actor,
+) -> ([(i64, i64); 2], String) {
+    use gonghui::activities::{activity, participation};
+    let today = chrono::Local::now().date_naive();
+    let now = gonghui::db::now_ms();
+    let mut out = [(0, 0); 2];
+    let mut code = String::new();
+    for (side, (district, marker)) in [("D1", "本区"), ("D2", "外区")].into_iter().enumerate() {
+        let a = activity::create(
+            db,
+            root,
+            &activity::ActivityInput {
+                org_code: Some(district.into()),
+                kind: Some("宣讲活动".into()),
+                title: Some(format!("{marker}活动")),
+                starts_on: Some((today - chrono::Days::new(1)).to_string()),
+                ends_on: Some((today + chrono::Days::new(30)).to_string()),
+                ..Default::default()
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        let s = participation::add_session(
+            db,
+            root,
+            a.id,
+            &participation::SessionInput {
+                held_on: Some(today.to_string()),
+                ..Default::default()
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        if side == 0 {
+            out[0].0 = a.id;
+            out[1].0 = s.id;
+            code = s.code;
+        } else {
+            out[0].1 = a.id;
+            out[1].1 = s.id;
+        }
+    }
+    (out, code)
 }
 
 /// Collective-bargaining records on each side: [contract, campaign, offer, motion].
@@ -1353,6 +1410,95 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             ),
             Other::Refused,
         ),
+        ("GET", "/api/v1/activities") => (
+            "/api/v1/activities".into(),
+            None,
+            Other::Hidden("外区活动".into()),
+        ),
+        ("POST", "/api/v1/activities") => (
+            "/api/v1/activities".into(),
+            Some(
+                json!({"org_code": pick("D1", "D2"), "kind": "training", "title": "新培训班",
+                "starts_on": "2026-06-01", "ends_on": "2026-06-03"}),
+            ),
+            Other::Refused,
+        ),
+        ("GET", "/api/v1/activities/persons") => (
+            format!("/api/v1/activities/persons?org={}", pick("D1", "D2")),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/activities/{id}") => (
+            format!(
+                "/api/v1/activities/{}",
+                id(f.activities[0].0, f.activities[0].1)
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/activities/{id}/sessions") => (
+            format!(
+                "/api/v1/activities/{}/sessions",
+                id(f.activities[0].0, f.activities[0].1)
+            ),
+            Some(json!({"held_on": chrono::Local::now().date_naive().to_string()})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/activities/{id}/participants") => (
+            format!(
+                "/api/v1/activities/{}/participants",
+                id(f.activities[0].0, f.activities[0].1)
+            ),
+            None,
+            Other::NotFound,
+        ),
+        // Reopening an open activity is refused (409) and changes nothing.
+        ("POST", "/api/v1/activities/{id}/{action}") => (
+            format!(
+                "/api/v1/activities/{}/reopen",
+                id(f.activities[0].0, f.activities[0].1)
+            ),
+            Some(json!({"version": 0})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/activities/sessions/{id}/sheet") => (
+            format!(
+                "/api/v1/activities/sessions/{}/sheet",
+                id(f.activities[1].0, f.activities[1].1)
+            ),
+            Some(json!({"id_numbers": [f.own_id_number]})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/activities/sessions/{id}/guests") => (
+            format!(
+                "/api/v1/activities/sessions/{}/guests",
+                id(f.activities[1].0, f.activities[1].1)
+            ),
+            Some(json!({"guests": 12})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/me/activities") => ("/api/v1/me/activities".into(), None, Other::None),
+        ("POST", "/api/v1/me/activities/{id}/signup") => (
+            format!(
+                "/api/v1/me/activities/{}/signup",
+                id(f.activities[0].0, f.activities[0].1)
+            ),
+            None,
+            Other::None,
+        ),
+        ("POST", "/api/v1/me/activities/{id}/withdraw") => (
+            format!(
+                "/api/v1/me/activities/{}/withdraw",
+                id(f.activities[0].0, f.activities[0].1)
+            ),
+            None,
+            Other::None,
+        ),
+        ("POST", "/api/v1/me/checkin") => (
+            "/api/v1/me/checkin".into(),
+            Some(json!({"code": f.own_session_code})),
+            Other::None,
+        ),
         ("GET", "/api/v1/contracts") => (
             "/api/v1/contracts".into(),
             None,
@@ -1907,7 +2053,7 @@ async fn signed_in_as(app: &TestApp, f: &Fixture, prefix: &str, role: &str) -> r
     if role == "officer" {
         // A case officer is named for the modules they work on.
         sqlx::query(
-            "UPDATE accounts SET modules = 'grievance,hardship,mutual_aid,funds,contract' WHERE username = $1",
+            "UPDATE accounts SET modules = 'grievance,hardship,mutual_aid,funds,contract,competition' WHERE username = $1",
         )
         .bind(&username)
         .execute(app.reg.db.pool())

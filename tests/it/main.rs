@@ -2,6 +2,7 @@
 //! PostgreSQL when TEST_DATABASE_URL is set.
 
 mod access;
+mod activities;
 mod aid;
 mod api;
 mod attachments;

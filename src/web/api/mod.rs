@@ -1,6 +1,7 @@
 //! JSON API handlers, one file per domain. Every handler takes the caller's [`ApiScope`];
 //! records outside it are 404.
 
+pub mod activities;
 pub mod aid;
 pub mod attachments;
 pub mod casework;
@@ -81,6 +82,9 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         attachments::list_contract_files, attachments::add_contract_file, attachments::get_contract_file, attachments::remove_contract_file,
         contracts::list_campaigns, contracts::create_campaign, contracts::get_campaign, contracts::send_offers, contracts::answer_offer,
         contracts::get_employer, contracts::add_congress, contracts::add_disclosure, contracts::confirm_checklist, contracts::handle_motion,
+        activities::list_activities, activities::create_activity, activities::get_activity, activities::step_activity, activities::add_session,
+        activities::list_participants, activities::enter_sheet, activities::set_guests, activities::list_persons,
+        activities::my_activities, activities::sign_up, activities::withdraw, activities::check_in,
         super::auth_api::login_handler, super::auth_api::totp_handler, super::auth_api::totp_setup_begin,
         super::auth_api::totp_setup_confirm, super::auth_api::password_handler, super::auth_api::logout_handler,
         super::auth_api::logout_all_handler, super::auth_api::me_handler,
@@ -99,7 +103,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
          (name = "aid", description = "困难职工档案、帮扶活动、审核公示与发放"),
          (name = "mutual", description = "职工医疗互助：计划、单位参保、理赔"),
          (name = "funds", description = "工会经费：税务代收、小微企业经费返还、补助下级工会"),
-         (name = "contracts", description = "集体协商要约、集体合同、职代会与厂务公开"))
+         (name = "contracts", description = "集体协商要约、集体合同、职代会与厂务公开"),
+         (name = "activities", description = "职工活动：劳动竞赛、培训、宣讲、文体活动、走访、招聘会的场次、报名与签到"))
 )]
 pub struct ApiDoc;
 
@@ -237,6 +242,30 @@ pub fn router() -> Router<AppState> {
         .route("/mutual/claims/export", get(mutual::export_claims))
         .route("/mutual/claims/{id}", get(mutual::get_claim))
         .route("/mutual/claims/{id}/decision", post(mutual::decide))
+        .route(
+            "/activities",
+            get(activities::list_activities).post(activities::create_activity),
+        )
+        .route("/activities/persons", get(activities::list_persons))
+        .route("/activities/{id}", get(activities::get_activity))
+        .route("/activities/{id}/sessions", post(activities::add_session))
+        .route(
+            "/activities/{id}/participants",
+            get(activities::list_participants),
+        )
+        .route("/activities/{id}/{action}", post(activities::step_activity))
+        .route(
+            "/activities/sessions/{id}/sheet",
+            post(activities::enter_sheet),
+        )
+        .route(
+            "/activities/sessions/{id}/guests",
+            post(activities::set_guests),
+        )
+        .route("/me/activities", get(activities::my_activities))
+        .route("/me/activities/{id}/signup", post(activities::sign_up))
+        .route("/me/activities/{id}/withdraw", post(activities::withdraw))
+        .route("/me/checkin", post(activities::check_in))
         .route(
             "/contracts",
             get(contracts::list_contracts).post(contracts::create_contract),
