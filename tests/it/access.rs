@@ -2219,6 +2219,14 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         p if p.starts_with("/contracts/motions/{id}") => {
             record(p, id(f.contracts[3].0, f.contracts[3].1))
         }
+        p if p.starts_with("/activities/sessions/{id}") => {
+            record(p, id(f.activities[1].0, f.activities[1].1))
+        }
+        p if p.starts_with("/activities/{id}") => (
+            p.replace("{id}", &id(f.activities[0].0, f.activities[0].1))
+                .replace("{action}", "reopen"),
+            Other::NotFound,
+        ),
         p if p.starts_with("/contracts/{id}") => (
             p.replace("{id}", &id(f.contracts[0].0, f.contracts[0].1))
                 .replace("{file}", &id(f.contracts[4].0, f.contracts[4].1))
@@ -2278,6 +2286,7 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         "/funds" => (path.into(), Other::Hidden("外区政策".into())),
         "/mutual" => (path.into(), Other::Hidden("外区互助计划".into())),
         "/contracts" => (path.into(), Other::Hidden("外区集体合同".into())),
+        "/activities" => (path.into(), Other::Hidden("外区活动".into())),
         "/contracts/campaigns" => (path.into(), Other::Hidden("外区要约行动".into())),
         "/ledger" => (path.into(), Other::Hidden("二区总工会".into())),
         "/aid/files" | "/aid/applications" => (path.into(), Other::Hidden("外区会员".into())),

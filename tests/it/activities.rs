@@ -519,3 +519,77 @@ async fn sessions_person_times_and_persons_equal_a_brute_force_recount() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_console_records_an_activity_its_session_and_sign_in_sheet() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let today = app.today();
+    let (_, a_no) = member(&app, 71, "U1", None).await;
+    let (_, b_no) = member(&app, 73, "U2", None).await;
+    app.add_account("d1_act", "cadre", Some("D1"), None).await;
+    let b = browser(&app, "d1_act", TESTER_PASSWORD).await;
+    let (s, html) = page(&b, &app, "/activities").await;
+    assert!(s == 200 && html.contains("参加活动人次"), "{s}");
+    let csrf = csrf_in(&html);
+    let send =
+        |path: String, form: Vec<(&'static str, String)>| submit(&b, &app, path, &csrf, form);
+    let mut form = vec![
+        ("kind", "lecture".to_string()),
+        ("title", "劳动法进企业宣讲".into()),
+        ("starts_on", today.to_string()),
+        ("ends_on", (today - Days::new(3)).to_string()),
+        ("place", "区职工服务中心".into()),
+    ];
+    // Ending before it starts: refused with the rule, the form as typed.
+    let (s, _, html) = send("/activities".into(), form.clone()).await;
+    assert!(
+        s == 422 && html.contains("结束日期不能早于开始日期") && html.contains("劳动法进企业宣讲"),
+        "{s}"
+    );
+    form[3].1 = (today + Days::new(5)).to_string();
+    let (s, landed, html) = send("/activities".into(), form).await;
+    assert!(
+        s == 200 && landed.starts_with("/activities/") && html.contains("区职工服务中心"),
+        "{s} {landed}"
+    );
+    let id = landed.trim_start_matches("/activities/").to_string();
+    let (s, _, html) = send(
+        format!("/activities/{id}/sessions"),
+        vec![("held_on", today.to_string()), ("guests", "30".into())],
+    )
+    .await;
+    assert!(s == 200 && html.contains("第1场"), "{s}");
+    let session: i64 = app
+        .scalar(&format!(
+            "SELECT id FROM activity_sessions WHERE activity_id = {id}"
+        ))
+        .await;
+    // A sheet naming A twice: both counted once, the repeat said.
+    let (s, _, html) = send(
+        format!("/activities/sessions/{session}/sheet"),
+        vec![("id_numbers", format!("{a_no}\n{b_no}\n{a_no}"))],
+    )
+    .await;
+    assert!(
+        s == 200 && html.contains("已登记 2 人签到") && html.contains("第3行"),
+        "{s}"
+    );
+    assert!(html.contains(&name_of(71)) && html.contains(&name_of(73)));
+    let (_, html) = page(&b, &app, "/activities").await;
+    assert!(html.contains("劳动法进企业宣讲"));
+    let f = app
+        .figure_values(&format!("org=D1&from={today}&to={today}"))
+        .await;
+    assert_eq!(
+        (f["activities.person_times"], f["activities.persons"]),
+        (32.0, 2.0)
+    );
+    // Cancelling an activity that held a session is refused, with the reason on the page.
+    let (s, _, html) = send(
+        format!("/activities/{id}/step/cancel"),
+        vec![("version", "0".into())],
+    )
+    .await;
+    assert!(s == 422 && html.contains("已举办 1 场，不能取消"), "{s}");
+}

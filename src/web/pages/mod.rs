@@ -4,6 +4,7 @@
 //! page instead of JSON. Forms post `application/x-www-form-urlencoded` with a hidden `_csrf`
 //! field, so every flow works without JavaScript; `assets/app.js` only adds conveniences.
 
+pub mod activities;
 pub mod admin;
 pub mod aid;
 pub mod assets;
@@ -52,6 +53,7 @@ pub fn router(st: AppState) -> Router<AppState> {
         .merge(funds::router())
         .merge(mutual::router())
         .merge(contracts::router())
+        .merge(activities::router())
         .merge(case_files::router(st.attachment_max_bytes()))
         .merge(imports::router(st.import_max_bytes()))
         .merge(admin::router())
@@ -203,6 +205,12 @@ const NAV: &[(&str, &str, &str, Option<Perm>)] = &[
     ("/mutual", "医疗互助", "mutual", Some(Perm::CaseWork)),
     ("/funds", "工会经费", "funds", Some(Perm::CaseWork)),
     ("/contracts", "集体合同", "contracts", Some(Perm::CaseWork)),
+    (
+        "/activities",
+        "职工活动",
+        "activities",
+        Some(Perm::CaseWork),
+    ),
     ("/ledger", "经审账目", "ledger", Some(Perm::FinanceRead)),
     ("/imports", "批量导入", "imports", Some(Perm::Import)),
     (

@@ -1,0 +1,337 @@
+//! Activities in the console: the activities of the caller's part of the hierarchy with this
+//! year's 场次, 人次 and 人, and the form for a new one; an activity with its sessions (each
+//! with its check-in code and a sign-in sheet to enter), the people who signed up or took part,
+//! and closing, reopening or cancelling it.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use chrono::Datelike;
+
+use super::dashboard::FigureCard;
+use super::{
+    Ctx, Form, PageResult, Pager, Shell, Typed, after_form, field, one, render, render_invalid,
+    typed_value,
+};
+use crate::activities::activity::{self, Action, Activity, ActivityInput, Kind, Status, StepInput};
+use crate::activities::participation::{self, Participant, Session, SessionInput, SheetInput};
+use crate::activities::{MODULE, figures};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::registry::stats::Period;
+use crate::web::api::activities::{ActivitiesQuery, list_filter};
+use crate::web::api::parse_id;
+use crate::workflow::Named;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/activities", get(list).post(create))
+        .route("/activities/{id}", get(show))
+        .route("/activities/{id}/sessions", post(add_session))
+        .route("/activities/{id}/step/{action}", post(step))
+        .route("/activities/sessions/{id}/sheet", post(sheet))
+}
+
+fn choices<T: Named>() -> Vec<(&'static str, &'static str)> {
+    T::all().iter().map(|v| (v.code(), v.label())).collect()
+}
+
+// ---------- the list and the form ----------
+
+#[derive(Template)]
+#[template(path = "activities/list.html")]
+struct ListPage {
+    shell: Shell,
+    figures: Vec<FigureCard>,
+    rows: Vec<Activity>,
+    q: ActivitiesQuery,
+    pager: Pager,
+    kinds: Vec<(&'static str, &'static str)>,
+    statuses: Vec<(&'static str, &'static str)>,
+    typed: Typed,
+    error: Option<String>,
+    org_name: String,
+    nef_groups: &'static [&'static str],
+}
+
+impl ListPage {
+    fn typed(&self, key: &str) -> &str {
+        typed_value(&self.typed, key)
+    }
+    fn filtered(&self, key: &str, code: &str) -> bool {
+        let v = match key {
+            "kind" => &self.q.kind,
+            _ => &self.q.status,
+        };
+        v.as_deref() == Some(code)
+    }
+}
+
+async fn list_view(
+    st: &AppState,
+    ctx: &Ctx,
+    q: ActivitiesQuery,
+    typed: Option<Typed>,
+    error: Option<String>,
+) -> PageResult {
+    let db = &st.reg.db;
+    let today = st.today();
+    let f = list_filter(&q)?;
+    let (rows, more) = activity::list(db, &ctx.caller.scope, &f).await?;
+    let root = match given_org(&q) {
+        Some(code) => crate::registry::orgs::get_by_code(db, &ctx.caller.scope, &code).await?,
+        None => crate::registry::orgs::scope_root(db, &ctx.caller.scope)
+            .await?
+            .ok_or_else(|| AppError::not_found("工会"))?,
+    };
+    let period = Period {
+        from: today.with_ordinal(1).unwrap_or(today),
+        to: today,
+    };
+    let figures = figures::compute(db, &root, &period)
+        .await?
+        .into_iter()
+        .map(|v| FigureCard::linked(v, &ctx.caller, &root, &period))
+        .collect();
+    let page = f.page.max(1);
+    let mut pager = Pager::new(
+        "/activities",
+        &[
+            ("org", field(&q.org)),
+            ("kind", field(&q.kind)),
+            ("status", field(&q.status)),
+            ("from", field(&q.from)),
+            ("to", field(&q.to)),
+            ("held", q.held.map(|h| h.to_string())),
+            ("q", field(&q.q)),
+        ],
+        page,
+        50,
+        (page - 1) * 50 + rows.len() as i64,
+        "项",
+    )
+    .at_least(more);
+    pager.more_pages = more;
+    let view = ListPage {
+        shell: ctx.shell("职工活动", "activities"),
+        figures,
+        rows,
+        q,
+        pager,
+        kinds: choices::<Kind>(),
+        statuses: choices::<Status>(),
+        typed: typed.unwrap_or_default(),
+        error,
+        org_name: root.name,
+        nef_groups: crate::registry::codes::NEF_GROUPS,
+    };
+    if view.error.is_some() {
+        render_invalid(view)
+    } else {
+        render(view)
+    }
+}
+
+fn given_org(q: &ActivitiesQuery) -> Option<String> {
+    field(&q.org)
+}
+
+async fn list(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ActivitiesQuery>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    list_view(&st, &ctx, q, None, None).await
+}
+
+async fn create(State(st): State<AppState>, ctx: Ctx, Form(pairs): Form<Typed>) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let input = ActivityInput {
+        org_code: one(&pairs, "org_code"),
+        kind: one(&pairs, "kind"),
+        title: one(&pairs, "title"),
+        partners: one(&pairs, "partners"),
+        place: one(&pairs, "place"),
+        starts_on: one(&pairs, "starts_on"),
+        ends_on: one(&pairs, "ends_on"),
+        capacity: one(&pairs, "capacity"),
+        eligible_org: one(&pairs, "eligible_org"),
+        eligible_group: one(&pairs, "eligible_group"),
+        budget: one(&pairs, "budget"),
+    };
+    let actor = ctx.caller.actor(&st.reg.keys);
+    let result = activity::create(&st.reg.db, &actor, &input, st.auth.now()).await;
+    after_form(result.map(|a| format!("/activities/{}", a.id)), |m| {
+        list_view(&st, &ctx, ActivitiesQuery::default(), Some(pairs), Some(m))
+    })
+    .await
+}
+
+// ---------- an activity ----------
+
+#[derive(Template)]
+#[template(path = "activities/show.html")]
+struct ActivityPage {
+    shell: Shell,
+    a: Activity,
+    sessions: Vec<Session>,
+    people: Vec<Participant>,
+    more_people: bool,
+    actions: Vec<(&'static str, &'static str)>,
+    error: Option<String>,
+    /// What a sign-in sheet counted once.
+    notice: Option<String>,
+    today: String,
+}
+
+async fn activity_view(st: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> PageResult {
+    activity_page(st, ctx, id, error, None).await
+}
+
+async fn activity_page(
+    st: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    error: Option<String>,
+    notice: Option<String>,
+) -> PageResult {
+    let db = &st.reg.db;
+    let a = activity::get(db, &ctx.caller.scope, id).await?;
+    let sessions = participation::sessions(db, id).await?;
+    let (people, more_people) = participation::participants(db, id, 1, 100).await?;
+    let actions = a
+        .status()
+        .map(|from| {
+            activity::STEPS
+                .iter()
+                .filter(|s| s.from == from)
+                .map(|s| (s.action.code(), s.action.label()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let view = ActivityPage {
+        shell: ctx.shell(a.title.clone(), "activities"),
+        a,
+        sessions,
+        people,
+        more_people,
+        actions,
+        error,
+        notice,
+        today: st.today().to_string(),
+    };
+    if view.error.is_some() {
+        render_invalid(view)
+    } else {
+        render(view)
+    }
+}
+
+async fn show(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "活动")?;
+    activity_view(&st, &ctx, id, None).await
+}
+
+async fn add_session(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(pairs): Form<Typed>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "活动")?;
+    let guests = match one(&pairs, "guests") {
+        None => None,
+        Some(g) => Some(g.parse::<i64>().unwrap_or(-1)),
+    };
+    let input = SessionInput {
+        held_on: one(&pairs, "held_on"),
+        title: one(&pairs, "title"),
+        guests,
+    };
+    let actor = ctx.caller.actor(&st.reg.keys);
+    let result = participation::add_session(&st.reg.db, &actor, id, &input, st.auth.now()).await;
+    after_form(result.map(|_| format!("/activities/{id}")), |m| {
+        activity_view(&st, &ctx, id, Some(m))
+    })
+    .await
+}
+
+async fn step(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path((id, action)): Path<(String, String)>,
+    Form(pairs): Form<Typed>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "活动")?;
+    let action = Action::parse(&action).ok_or_else(|| AppError::not_found("操作"))?;
+    let input = StepInput {
+        version: one(&pairs, "version")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(-1),
+    };
+    let actor = ctx.caller.actor(&st.reg.keys);
+    let result = activity::step(&st.reg.db, &actor, id, action, &input, st.auth.now()).await;
+    after_form(result.map(|_| format!("/activities/{id}")), |m| {
+        activity_view(&st, &ctx, id, Some(m))
+    })
+    .await
+}
+
+async fn sheet(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(pairs): Form<Typed>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let sid = parse_id(&id, "活动场次")?;
+    let (_, a) = participation::session_in_scope(&st.reg.db, &ctx.caller.scope, sid).await?;
+    let input = SheetInput {
+        id_numbers: one(&pairs, "id_numbers")
+            .unwrap_or_default()
+            .split(|c: char| c.is_whitespace() || c == ',' || c == '，' || c == '、')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+    };
+    let actor = ctx.caller.actor(&st.reg.keys);
+    let result = participation::check_in_sheet(
+        &st.reg.db,
+        &st.reg.keys,
+        &actor,
+        sid,
+        &input,
+        st.today(),
+        st.auth.now(),
+    )
+    .await;
+    let to = format!("/activities/{}", a.id);
+    match result {
+        // Repeats are counted once and said, as a correction would be.
+        Ok(r) if !r.repeated.is_empty() => {
+            activity_page(
+                &st,
+                &ctx,
+                a.id,
+                None,
+                Some(format!(
+                    "已登记 {} 人签到；以下重复的只计一次：{}",
+                    r.added,
+                    r.repeated.join("；")
+                )),
+            )
+            .await
+        }
+        other => {
+            after_form(other.map(|_| to), |m| {
+                activity_view(&st, &ctx, a.id, Some(m))
+            })
+            .await
+        }
+    }
+}
