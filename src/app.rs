@@ -77,6 +77,7 @@ pub struct Boot {
     pub demo_cases: Option<crate::casework::demo::Report>,
     pub demo_aid: Option<crate::aid::demo::Report>,
     pub demo_contracts: Option<crate::contracts::demo::Report>,
+    pub demo_activities: Option<crate::activities::demo::Report>,
     /// Accounts created on this start, with their one-time passwords.
     pub accounts: Vec<FirstAccount>,
 }
@@ -110,6 +111,7 @@ pub async fn bootstrap(config: &Config, seed_demo: bool) -> AppResult<(Registry,
         boot.demo_cases = Some(seed_demo_cases(&reg, config.demo_members, 2024).await?);
         boot.demo_aid = Some(seed_demo_aid(&reg, config.demo_members, 2024).await?);
         boot.demo_contracts = Some(seed_demo_contracts(&reg, 2024).await?);
+        boot.demo_activities = Some(seed_demo_activities(&reg, 2024).await?);
     }
     let actor = Actor::system(&reg.keys, "首次启动");
     // Seals are added by the start that applies their migration, and to an empty chain whose
@@ -160,6 +162,15 @@ pub async fn seed_demo_contracts(
 ) -> AppResult<crate::contracts::demo::Report> {
     let today = chrono::Local::now().date_naive();
     crate::contracts::demo::seed(&reg.db, &reg.keys, seed, today).await
+}
+
+/// A year of activities with their sessions and check-ins in the demo city.
+pub async fn seed_demo_activities(
+    reg: &Registry,
+    seed: u64,
+) -> AppResult<crate::activities::demo::Report> {
+    let today = chrono::Local::now().date_naive();
+    crate::activities::demo::seed(&reg.db, &reg.keys, seed, today).await
 }
 
 /// Writes the audit checkpoint when the chain has grown by `min_rows` rows since the last one

@@ -5,6 +5,7 @@
 //! are head-counted at the door. The figures keep 场次, 人次 and 人 apart. No HTTP here.
 
 pub mod activity;
+pub mod demo;
 pub mod figures;
 pub mod participation;
 

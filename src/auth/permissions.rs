@@ -768,6 +768,7 @@ pub const PAGES: &[(&str, &str, Access)] = {
         ("POST", "/mutual/claims/{id}/decision", Need(CaseWork)),
         ("GET", "/activities", Need(CaseWork)),
         ("POST", "/activities", Need(CaseWork)),
+        ("GET", "/activities/persons", Need(CaseWork)),
         ("GET", "/activities/{id}", Need(CaseWork)),
         ("POST", "/activities/{id}/sessions", Need(CaseWork)),
         ("POST", "/activities/{id}/step/{action}", Need(CaseWork)),

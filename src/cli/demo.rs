@@ -33,6 +33,7 @@ pub async fn demo(
     let cases = app::seed_demo_cases(&reg, members, seed).await?;
     let aid = app::seed_demo_aid(&reg, members, seed).await?;
     let contracts = app::seed_demo_contracts(&reg, seed).await?;
+    let activities = app::seed_demo_activities(&reg, seed).await?;
     println!(
         "演示城市已装入：{} 个工会、{} 家单位、{} 名会员；转会 {}、退休 {}、离会 {}（用时 {:.1} 秒）",
         r.orgs,
@@ -68,6 +69,10 @@ pub async fn demo(
     println!(
         "集体合同：{} 份（区域性、行业性 {} 份）；春季要约 {} 家；民主管理年度确认 {} 家",
         contracts.contracts, contracts.regional, contracts.offers, contracts.checklists
+    );
+    println!(
+        "职工活动：{} 项、{} 场次，会员签到 {} 人次",
+        activities.activities, activities.sessions, activities.checkins
     );
     Ok(0)
 }

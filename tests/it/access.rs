@@ -2287,6 +2287,10 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         "/mutual" => (path.into(), Other::Hidden("外区互助计划".into())),
         "/contracts" => (path.into(), Other::Hidden("外区集体合同".into())),
         "/activities" => (path.into(), Other::Hidden("外区活动".into())),
+        "/activities/persons" => (
+            format!("/activities/persons?org={}", pick("D1", "D2")),
+            Other::NotFound,
+        ),
         "/contracts/campaigns" => (path.into(), Other::Hidden("外区要约行动".into())),
         "/ledger" => (path.into(), Other::Hidden("二区总工会".into())),
         "/aid/files" | "/aid/applications" => (path.into(), Other::Hidden("外区会员".into())),

@@ -585,6 +585,22 @@ async fn the_console_records_an_activity_its_session_and_sign_in_sheet() {
         (f["activities.person_times"], f["activities.persons"]),
         (32.0, 2.0)
     );
+    // The figure's drill lists the two people, each once.
+    let (s, html) = page(
+        &b,
+        &app,
+        &format!("/activities/persons?org=D1&from={today}&to={today}"),
+    )
+    .await;
+    assert!(
+        s == 200 && html.contains("共 2 人") && html.contains(&name_of(71)),
+        "{s}"
+    );
+    let (_, html) = page(&b, &app, "/dashboard").await;
+    assert!(
+        html.contains("参加活动会员") && html.contains("/activities/persons?"),
+        "the dashboard's activity cards open the drill"
+    );
     // Cancelling an activity that held a session is refused, with the reason on the page.
     let (s, _, html) = send(
         format!("/activities/{id}/step/cancel"),

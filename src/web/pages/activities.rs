@@ -15,6 +15,7 @@ use super::{
     typed_value,
 };
 use crate::activities::activity::{self, Action, Activity, ActivityInput, Kind, Status, StepInput};
+use crate::activities::figures::PersonTimes;
 use crate::activities::participation::{self, Participant, Session, SessionInput, SheetInput};
 use crate::activities::{MODULE, figures};
 use crate::app::AppState;
@@ -27,6 +28,7 @@ use crate::workflow::Named;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/activities", get(list).post(create))
+        .route("/activities/persons", get(persons))
         .route("/activities/{id}", get(show))
         .route("/activities/{id}/sessions", post(add_session))
         .route("/activities/{id}/step/{action}", post(step))
@@ -334,4 +336,61 @@ async fn sheet(
             .await
         }
     }
+}
+
+// ---------- the people behind the figures ----------
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct PersonsQuery {
+    org: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "activities/persons.html")]
+struct PersonsPage {
+    shell: Shell,
+    org_name: String,
+    from: String,
+    to: String,
+    rows: Vec<PersonTimes>,
+    pager: Pager,
+}
+
+async fn persons(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PersonsQuery>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let sq = crate::registry::stats::StatsQuery {
+        org: field(&q.org),
+        from: field(&q.from),
+        to: field(&q.to),
+    };
+    let (org, period) = crate::registry::stats::resolve(&st.reg.db, &ctx.caller.scope, &sq).await?;
+    let page = q.page.unwrap_or(1).clamp(1, crate::db::Paging::MAX_PAGE);
+    let (rows, total) = figures::persons(&st.reg.db, &org.path, &period, (page, 50)).await?;
+    let pager = Pager::new(
+        "/activities/persons",
+        &[
+            ("org", Some(org.code.clone())),
+            ("from", Some(period.from.to_string())),
+            ("to", Some(period.to.to_string())),
+        ],
+        page,
+        50,
+        total,
+        "人",
+    );
+    render(PersonsPage {
+        shell: ctx.shell("参加活动会员", "activities"),
+        org_name: org.name,
+        from: period.from.to_string(),
+        to: period.to.to_string(),
+        rows,
+        pager,
+    })
 }

@@ -86,6 +86,7 @@ struct DashboardPage {
     /// Hardship, aid, mutual-aid and fund figures of the period.
     money_cards: Vec<FigureCard>,
     contract_cards: Vec<FigureCard>,
+    activity_cards: Vec<FigureCard>,
     /// The whole catalogue for the same union and dates.
     all_figures: String,
     period: &'static str,
@@ -217,13 +218,14 @@ async fn dashboard(
         crate::error::AppResult::Ok(items)
     };
     // The registry's overview, the inbox and the modules' figures, side by side.
-    let (o, inbox, case_figures, aid_figures, fund_figures, contract_figures) = tokio::try_join!(
+    let (o, inbox, case_figures, aid_figures, fund_figures, contract_figures, activity_figures) = tokio::try_join!(
         overview::overview(db, &org, &period),
         inbox,
         crate::casework::figures::compute(db, &org, &period),
         crate::aid::figures::compute(db, &org, &period),
         crate::funds::figures::compute(db, &org, &period),
-        crate::contracts::figures::compute(db, &org, &period)
+        crate::contracts::figures::compute(db, &org, &period),
+        crate::activities::figures::compute(db, &org, &period)
     )?;
     let s = &o.stats;
     let m = &s.members;
@@ -411,6 +413,10 @@ async fn dashboard(
         .filter(|f| MONEY_SHOWN.contains(&f.key.as_str()))
         .map(|f| FigureCard::linked(f, &ctx.caller, &org, &period))
         .collect();
+    let activity_cards = activity_figures
+        .into_iter()
+        .map(|f| FigureCard::linked(f, &ctx.caller, &org, &period))
+        .collect();
     let contract_cards = contract_figures
         .into_iter()
         .filter(|f| CONTRACTS_SHOWN.contains(&f.key.as_str()))
@@ -441,6 +447,7 @@ async fn dashboard(
         case_cards,
         money_cards,
         contract_cards,
+        activity_cards,
         all_figures,
         period: choice.code(),
         periods: PeriodChoice::ALL

@@ -70,6 +70,15 @@ pub fn href(f: &FigureValue, org: &Org, period: &Period) -> Option<String> {
                     .map(|rest| format!("/units?{rest}"))
             });
     }
+    if f.module == crate::activities::MODULE {
+        // The activities held in the period; the people behind 人 and 人次.
+        return Some(match f.key.as_str() {
+            "activities.persons" | "activities.person_times" => {
+                format!("/activities/persons?{q}")
+            }
+            _ => format!("/activities?{q}&held=true"),
+        });
+    }
     if f.module == crate::contracts::MODULE {
         // The contracts' own lists: the contracts, the employers covered, the checklists.
         let code = Some(org.code.clone());
