@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub mod activities;
 pub mod aid;
 pub mod casework;
 pub mod contracts;

@@ -286,6 +286,19 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         rounds: usize,
     },
+    /// Time the city's activity figures for a year, an activity's page and a check-in, writing
+    /// activities and check-ins up to --activities first.
+    Activities {
+        /// Activities the database should hold over the last year; missing ones are written.
+        #[arg(long, default_value_t = 50_000)]
+        activities: usize,
+        /// Check-ins the missing activities hold in all (about).
+        #[arg(long, default_value_t = 2_000_000)]
+        participations: usize,
+        /// Repetitions of each measure.
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+    },
     /// Time casework queues, the city's case figures and case pages, generating cases up to --cases first.
     Casework {
         /// Cases (petitions and disputes) the database should hold; missing ones are generated.
@@ -433,6 +446,20 @@ async fn run(command: Command, config: Config) -> Result<u8, AppError> {
                     contracts,
                     employer_terms,
                     employers,
+                },
+                rounds,
+            )
+            .await
+            .map(|_| 0),
+            BenchCommand::Activities {
+                activities,
+                participations,
+                rounds,
+            } => crate::bench::activities::run(
+                &config,
+                crate::bench::activities::Sizes {
+                    activities,
+                    participations,
                 },
                 rounds,
             )
