@@ -165,22 +165,14 @@ const SELECT: &str = "a.id, o.code AS org_code, o.name AS org_name, a.org_path, 
 
 impl From<Row> for Activity {
     fn from(r: Row) -> Self {
-        let label = |code: &str, all: &[(&str, &str)]| {
-            all.iter()
-                .find(|(c, _)| *c == code)
-                .map(|(_, l)| l.to_string())
-                .unwrap_or_else(|| code.to_string())
-        };
-        let kinds: Vec<(&str, &str)> = Kind::all().iter().map(|k| (k.code(), k.label())).collect();
-        let statuses: Vec<(&str, &str)> = Status::all()
-            .iter()
-            .map(|s| (s.code(), s.label()))
-            .collect();
+        fn label<T: Named>(code: &str) -> String {
+            T::parse(code).map_or_else(|| code.to_string(), |v| v.label().to_string())
+        }
         Activity {
             id: r.id,
             org_code: r.org_code,
             org_name: r.org_name,
-            kind_label: label(&r.kind, &kinds),
+            kind_label: label::<Kind>(&r.kind),
             kind: r.kind,
             title: r.title,
             partners: r.partners,
@@ -194,7 +186,7 @@ impl From<Row> for Activity {
             eligible_group: r.eligible_group,
             budget: Fen(r.budget_fen).to_string(),
             budget_fen: r.budget_fen,
-            status_label: label(&r.status, &statuses),
+            status_label: label::<Status>(&r.status),
             status: r.status,
             version: r.version,
             sessions: r.sessions,

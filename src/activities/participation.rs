@@ -408,7 +408,7 @@ async fn signed_up(db: &Db, activity_id: i64, member_id: i64) -> AppResult<bool>
 }
 
 /// Writes the check-ins of `members` at session `s`, each once: those already there are left
-/// as they are. Returns how many were new.
+/// as they are. Returns those that were already there.
 async fn write_checkins(
     tx: &mut Tx,
     s: &Session,
@@ -416,8 +416,8 @@ async fn write_checkins(
     members: &[i64],
     source: &str,
     now: i64,
-) -> AppResult<u64> {
-    let mut added = 0;
+) -> AppResult<Vec<i64>> {
+    let mut already = Vec::new();
     for m in members {
         let exists: Option<i64> = sqlx::query_scalar(
             "SELECT member_id FROM activity_checkins WHERE session_id = $1 AND member_id = $2",
@@ -427,6 +427,7 @@ async fn write_checkins(
         .fetch_optional(&mut **tx)
         .await?;
         if exists.is_some() {
+            already.push(*m);
             continue;
         }
         sqlx::query(
@@ -443,9 +444,8 @@ async fn write_checkins(
         .bind(now)
         .execute(&mut **tx)
         .await?;
-        added += 1;
     }
-    Ok(added)
+    Ok(already)
 }
 
 /// Records members already known by id as present at session `id` (a history import, the
@@ -473,7 +473,8 @@ pub async fn record_present(
         }
     }
     let mut tx = db.begin_write().await?;
-    let added = write_checkins(&mut tx, &s, &a, members, "record", now).await?;
+    let already = write_checkins(&mut tx, &s, &a, members, "record", now).await?;
+    let added = (members.len() - already.len()) as u64;
     audit::record_tx(
         &mut tx,
         actor,
@@ -529,7 +530,9 @@ pub async fn check_in_by_code(
         return Err(refused_person("本活动限额报名，请先报名再签到".into()));
     }
     let mut tx = db.begin_write().await?;
-    let added = write_checkins(&mut tx, &s, &a, &[member_id], "scan", now).await?;
+    let added = write_checkins(&mut tx, &s, &a, &[member_id], "scan", now)
+        .await?
+        .is_empty() as u64;
     if added > 0 {
         record(&mut tx, actor, now, "activity.checkin", a.id, member_id).await?;
     }
@@ -630,25 +633,13 @@ pub async fn check_in_sheet(
     }
     let ids: Vec<i64> = members.iter().map(|m| m.0).collect();
     let mut tx = db.begin_write().await?;
-    let mut already = HashSet::new();
-    for m in &ids {
-        let exists: Option<i64> = sqlx::query_scalar(
-            "SELECT member_id FROM activity_checkins WHERE session_id = $1 AND member_id = $2",
-        )
-        .bind(s.id)
-        .bind(m)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if exists.is_some() {
-            already.insert(*m);
-        }
-    }
+    let already = write_checkins(&mut tx, &s, &a, &ids, "sheet", now).await?;
     for (m, line, masked) in &members {
         if already.contains(m) {
             repeated.push(format!("{line} {masked} 已签到"));
         }
     }
-    let added = write_checkins(&mut tx, &s, &a, &ids, "sheet", now).await?;
+    let added = (ids.len() - already.len()) as u64;
     audit::record_tx(
         &mut tx,
         actor,

@@ -15,6 +15,7 @@ use chrono::{Days, NaiveDate};
 use super::{open_for_timing, summary};
 use crate::activities::activity::{self, ActivityInput, Kind};
 use crate::activities::{figures, participation};
+use crate::aid::demo::Rng;
 use crate::audit::Actor;
 use crate::config::Config;
 use crate::db::bulk::{Val, insert_rows};
@@ -28,18 +29,6 @@ use crate::workflow::Named;
 pub struct Sizes {
     pub activities: usize,
     pub participations: usize,
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n.max(1)
-    }
 }
 
 pub async fn run(config: &Config, sizes: Sizes, rounds: usize) -> AppResult<()> {

@@ -245,10 +245,7 @@ async fn add_session(
 ) -> PageResult {
     ctx.caller.must_work_on(MODULE)?;
     let id = parse_id(&id, "活动")?;
-    let guests = match one(&pairs, "guests") {
-        None => None,
-        Some(g) => Some(g.parse::<i64>().unwrap_or(-1)),
-    };
+    let guests = one(&pairs, "guests").map(|g| g.parse::<i64>().unwrap_or(-1));
     let input = SessionInput {
         held_on: one(&pairs, "held_on"),
         title: one(&pairs, "title"),
