@@ -19,7 +19,7 @@ pub const MAX_CAPACITY: i64 = 1_000_000;
 /// The longest an activity runs (a year-long competition).
 pub const MAX_DAYS: i64 = 366;
 /// The largest budget typed (1亿元): a typo of a few digits is refused.
-const MAX_BUDGET: Fen = Fen(10_000_000_000);
+pub const MAX_BUDGET: Fen = Fen(10_000_000_000);
 
 coded_enum! {
     /// What kind of activity it is; the figures split by it.
@@ -122,6 +122,16 @@ pub struct Activity {
     pub budget: String,
     #[serde(skip)]
     pub budget_fen: i64,
+    /// Paid so far (payments undone not counted), in 元.
+    pub spent: String,
+    #[serde(skip)]
+    pub spent_fen: i64,
+    /// What is left of the budget, in 元.
+    pub remaining: String,
+    #[serde(skip)]
+    pub budget_account: Option<i64>,
+    #[serde(skip)]
+    pub org_id: i64,
     pub status: String,
     pub status_label: String,
     pub version: i64,
@@ -136,6 +146,7 @@ pub struct Activity {
 #[derive(FromRow)]
 struct Row {
     id: i64,
+    org_id: i64,
     org_code: String,
     org_name: String,
     org_path: String,
@@ -152,15 +163,19 @@ struct Row {
     eligible_path: String,
     eligible_group: Option<String>,
     budget_fen: i64,
+    budget_account: Option<i64>,
+    spent_fen: i64,
     status: String,
     version: i64,
     sessions: i64,
 }
 
-const SELECT: &str = "a.id, o.code AS org_code, o.name AS org_name, a.org_path, a.kind, a.title, a.partners, a.place, \
+const SELECT: &str = "a.id, a.org_id, o.code AS org_code, o.name AS org_name, a.org_path, a.kind, a.title, a.partners, a.place, \
     a.starts_on, a.ends_on, a.capacity, a.signups, e.code AS eligible_code, e.name AS eligible_name, a.eligible_path, \
-    a.eligible_group, a.budget_fen, a.status, a.version, \
-    (SELECT COUNT(*) FROM activity_sessions s WHERE s.activity_id = a.id) AS sessions \
+    a.eligible_group, a.budget_fen, a.budget_account, a.status, a.version, \
+    (SELECT COUNT(*) FROM activity_sessions s WHERE s.activity_id = a.id) AS sessions, \
+    (SELECT CAST(COALESCE(SUM(x.amount_fen), 0) AS BIGINT) FROM activity_spending x \
+     WHERE x.activity_id = a.id AND x.reversal_posting IS NULL) AS spent_fen \
     FROM activities a JOIN orgs o ON o.id = a.org_id JOIN orgs e ON e.path = a.eligible_path";
 
 impl From<Row> for Activity {
@@ -186,6 +201,11 @@ impl From<Row> for Activity {
             eligible_group: r.eligible_group,
             budget: Fen(r.budget_fen).to_string(),
             budget_fen: r.budget_fen,
+            spent: Fen(r.spent_fen).to_string(),
+            spent_fen: r.spent_fen,
+            remaining: Fen(r.budget_fen - r.spent_fen).to_string(),
+            budget_account: r.budget_account,
+            org_id: r.org_id,
             status_label: label::<Status>(&r.status),
             status: r.status,
             version: r.version,
@@ -351,6 +371,14 @@ pub async fn create(db: &Db, actor: &Actor, i: &ActivityInput, now: i64) -> AppR
             .detail(serde_json::json!({"kind": kind.code(), "org": org.code})),
     )
     .await?;
+    if budget.0 > 0 {
+        let made: Row = sqlx::query_as(&format!("SELECT {SELECT} WHERE a.id = $1"))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let day = crate::clock::local_date(now);
+        super::spending::fund_budget(&mut tx, actor, &made.into(), budget, day, now).await?;
+    }
     tx.commit().await?;
     get_any(db, id).await
 }

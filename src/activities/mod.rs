@@ -5,9 +5,12 @@
 //! are head-counted at the door. The figures keep 场次, 人次 and 人 apart. No HTTP here.
 
 pub mod activity;
+pub mod contests;
 pub mod demo;
 pub mod figures;
 pub mod participation;
+pub mod reach;
+pub mod spending;
 
 /// The business module a case officer (业务经办人) must be named for (`auth::accounts::MODULES`).
 pub const MODULE: &str = "competition";

@@ -12,6 +12,7 @@ use sqlx::FromRow;
 use utoipa::ToSchema;
 
 use super::activity::{self, Activity, Status};
+use super::reach;
 use crate::audit::{self, Actor, Event};
 use crate::crypto::FieldKeys;
 use crate::db::{Db, Tx, new_id};
@@ -164,6 +165,19 @@ pub async fn add_session(
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    reach::add(
+        &mut tx,
+        &a.org_path,
+        &held.to_string(),
+        &a.kind,
+        &reach::Delta {
+            sessions: 1,
+            guests,
+            activities: vec![a.id],
+            ..Default::default()
+        },
+    )
+    .await?;
     audit::record_tx(
         &mut tx,
         actor,
@@ -194,20 +208,38 @@ pub async fn set_guests(
         return Err(AppError::invalid_fields("到场人数有误", issues));
     }
     let mut tx = db.begin_write().await?;
+    // Read under the lock the running rows are changed under: the change is new minus the
+    // count as it stands, whoever changed it last.
+    crate::audit::lock_head(&mut tx, db.backend()).await?;
+    let before: i64 = sqlx::query_scalar("SELECT guests FROM activity_sessions WHERE id = $1")
+        .bind(s.id)
+        .fetch_one(&mut *tx)
+        .await?;
     sqlx::query("UPDATE activity_sessions SET guests = $1 WHERE id = $2")
         .bind(n)
         .bind(s.id)
         .execute(&mut *tx)
         .await?;
+    if n != before {
+        reach::add(
+            &mut tx,
+            &a.org_path,
+            &s.held_on,
+            &a.kind,
+            &reach::Delta {
+                guests: n - before,
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
     audit::record_tx(
         &mut tx,
         actor,
         now,
         Event::new("activity.guests")
             .target("activity", a.id)
-            .detail(
-                serde_json::json!({"session": s.id.to_string(), "before": s.guests, "after": n}),
-            ),
+            .detail(serde_json::json!({"session": s.id.to_string(), "before": before, "after": n})),
     )
     .await?;
     tx.commit().await?;
@@ -216,9 +248,9 @@ pub async fn set_guests(
 
 /// A member as eligibility reads them.
 #[derive(Debug, Clone, FromRow)]
-struct Person {
-    id: i64,
-    name: String,
+pub(super) struct Person {
+    pub id: i64,
+    pub name: String,
     status: String,
     org_path: Option<String>,
     nef_group: Option<String>,
@@ -226,7 +258,7 @@ struct Person {
 
 const PERSON_SELECT: &str = "SELECT id, name, status, org_path, nef_group FROM members";
 
-async fn person(db: &Db, member_id: i64) -> AppResult<Person> {
+pub(super) async fn person(db: &Db, member_id: i64) -> AppResult<Person> {
     sqlx::query_as(&format!("{PERSON_SELECT} WHERE id = $1"))
         .bind(member_id)
         .fetch_optional(db.pool())
@@ -234,8 +266,30 @@ async fn person(db: &Db, member_id: i64) -> AppResult<Person> {
         .ok_or_else(|| AppError::not_found("会员"))
 }
 
+/// The member whose ID number is typed, with the masked number; or what is wrong, in words
+/// for the line it was typed on.
+pub(super) async fn person_by_id_number(
+    db: &Db,
+    keys: &FieldKeys,
+    typed: &str,
+) -> AppResult<Result<(Person, String), String>> {
+    let idno = match IdCardNo::parse(typed) {
+        Ok(v) => v,
+        Err(e) => return Ok(Err(e.message().to_string())),
+    };
+    let hash = keys.blind_index(crate::registry::members::ID_DOMAIN, idno.as_str());
+    let p: Option<Person> = sqlx::query_as(&format!("{PERSON_SELECT} WHERE id_hash = $1"))
+        .bind(hash)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(match p {
+        Some(p) => Ok((p, idno.masked())),
+        None => Err(format!("身份证号 {} 不是登记在册的会员", idno.masked())),
+    })
+}
+
 /// Why `p` may not take part in `a`, in words; none when they may.
-fn ineligible(a: &Activity, p: &Person) -> Option<String> {
+pub(super) fn ineligible(a: &Activity, p: &Person) -> Option<String> {
     if p.status != "active" {
         return Some("不是在册会员".into());
     }
@@ -445,6 +499,25 @@ async fn write_checkins(
         .execute(&mut **tx)
         .await?;
     }
+    let new: Vec<i64> = members
+        .iter()
+        .copied()
+        .filter(|m| !already.contains(m))
+        .collect();
+    if !new.is_empty() {
+        reach::add(
+            tx,
+            &a.org_path,
+            &s.held_on,
+            &a.kind,
+            &reach::Delta {
+                checkins: new.len() as i64,
+                members: new,
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
     Ok(already)
 }
 
@@ -592,24 +665,12 @@ pub async fn check_in_sheet(
     let mut members = Vec::new();
     for (n, typed) in i.id_numbers.iter().enumerate() {
         let line = format!("第{}行", n + 1);
-        let idno = match IdCardNo::parse(typed) {
-            Ok(v) => v,
-            Err(e) => {
-                issues.push(issue(&line, e.message()));
+        let (p, masked) = match person_by_id_number(db, keys, typed).await? {
+            Ok(found) => found,
+            Err(why) => {
+                issues.push(issue(&line, why));
                 continue;
             }
-        };
-        let hash = keys.blind_index(crate::registry::members::ID_DOMAIN, idno.as_str());
-        let p: Option<Person> = sqlx::query_as(&format!("{PERSON_SELECT} WHERE id_hash = $1"))
-            .bind(hash)
-            .fetch_optional(db.pool())
-            .await?;
-        let Some(p) = p else {
-            issues.push(issue(
-                &line,
-                format!("身份证号 {} 不是登记在册的会员", idno.masked()),
-            ));
-            continue;
         };
         if let Some(why) = ineligible(&a, &p) {
             issues.push(issue(&line, format!("{}{why}", p.name)));
@@ -620,10 +681,10 @@ pub async fn check_in_sheet(
             continue;
         }
         if !seen.insert(p.id) {
-            repeated.push(format!("{line} {} 在签到表中重复", idno.masked()));
+            repeated.push(format!("{line} {masked} 在签到表中重复"));
             continue;
         }
-        members.push((p.id, line, idno.masked()));
+        members.push((p.id, line, masked));
     }
     if !issues.is_empty() {
         return Err(AppError::invalid_fields(

@@ -250,6 +250,19 @@ pub async fn record_tx(tx: &mut Tx, actor: &Actor, at: i64, event: Event) -> App
     append_tx(tx, backend, actor, at, event).await
 }
 
+/// Takes the chain head's lock now (PostgreSQL; SQLite's write transactions are serial
+/// already): a transaction that keeps shared running rows locks them only while holding it,
+/// so such rows are updated one transaction at a time and never in an order that deadlocks
+/// with an append.
+pub async fn lock_head(tx: &mut Tx, backend: Backend) -> AppResult<()> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Appends one row inside the caller's write transaction. The chain head row serialises
 /// appenders (SQLite's write transactions already are; PostgreSQL locks the row).
 pub async fn append_tx(

@@ -6,7 +6,8 @@
 //! Missing activities are written straight into the tables (as a history import would): each
 //! organised by a union of the city drawn at random, over the last year, with one to four
 //! sessions; the check-ins draw members of the whole city, a fifth of them from a regular
-//! crowd of a thousand who come back again and again, so 人 is far below 人次.
+//! crowd of a thousand who come back again and again, so 人 is far below 人次. A competition's
+//! first session is its event: those present enter it and the first three are awarded.
 
 use std::time::Instant;
 
@@ -51,8 +52,15 @@ pub async fn run(config: &Config, sizes: Sizes, rounds: usize) -> AppResult<()> 
             today,
         )
         .await?;
-        db.tidy_after_rewrite(&["activities", "activity_sessions", "activity_checkins"])
-            .await?;
+        db.tidy_after_rewrite(&[
+            "activities",
+            "activity_sessions",
+            "activity_checkins",
+            "activity_reach",
+            "contest_entrants",
+            "contest_awards",
+        ])
+        .await?;
         println!(
             "wrote {a} activities, {s} sessions and {c} check-ins in {:.1} s",
             t.elapsed().as_secs_f64()
@@ -204,6 +212,7 @@ async fn write(
     let per_activity = (checkins / n.max(1)).max(1) as u64;
     let mut tx = db.begin_write().await?;
     let (mut acts, mut sessions, mut rows) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut trades, mut entrants, mut awards) = (Vec::new(), Vec::new(), Vec::new());
     let (mut s_n, mut c_n) = (0, 0);
     for i in 0..n {
         let (org_id, path) = &orgs[rng.below(orgs.len() as u64) as usize];
@@ -251,6 +260,58 @@ async fn write(
                 };
                 present.insert(members[rng.below(pool as u64) as usize]);
             }
+            // A competition's first session is its event (工种): those present enter, the
+            // first three listed are awarded.
+            if j == 0 && matches!(kind, "competition" | "skill_contest") {
+                let tid = new_id();
+                trades.push(vec![
+                    Val::I(tid),
+                    Val::I(id),
+                    Val::T(Some(path.clone())),
+                    Val::T(Some(kind.into())),
+                    Val::T(Some("焊工".into())),
+                    Val::T(Some(day.to_string())),
+                    Val::T(Some("性能测试".into())),
+                    Val::I(now),
+                ]);
+                for (place, m) in present.iter().enumerate() {
+                    let eid = new_id();
+                    entrants.push(vec![
+                        Val::I(eid),
+                        Val::I(tid),
+                        Val::I(id),
+                        Val::T(Some(path.clone())),
+                        Val::T(Some(day.to_string())),
+                        Val::T(Some(kind.into())),
+                        Val::I(*m),
+                        Val::I(9000 - place as i64),
+                        Val::T(Some("性能测试".into())),
+                        Val::I(now),
+                    ]);
+                    if place < 3 {
+                        awards.push(vec![
+                            Val::I(new_id()),
+                            Val::I(eid),
+                            Val::I(tid),
+                            Val::I(id),
+                            Val::T(Some(path.clone())),
+                            Val::T(Some(day.to_string())),
+                            Val::T(Some(
+                                if place == 0 {
+                                    "技术能手"
+                                } else {
+                                    "优秀选手"
+                                }
+                                .into(),
+                            )),
+                            Val::T(Some("district".into())),
+                            Val::T(Some("性能测试".into())),
+                            Val::T(Some("性能测试".into())),
+                            Val::I(now),
+                        ]);
+                    }
+                }
+            }
             for m in present {
                 rows.push(vec![
                     Val::I(sid),
@@ -267,9 +328,12 @@ async fn write(
         }
         if rows.len() >= 20_000 {
             flush(&mut tx, backend, &mut acts, &mut sessions, &mut rows).await?;
+            flush_contests(&mut tx, backend, &mut trades, &mut entrants, &mut awards).await?;
         }
     }
     flush(&mut tx, backend, &mut acts, &mut sessions, &mut rows).await?;
+    flush_contests(&mut tx, backend, &mut trades, &mut entrants, &mut awards).await?;
+    crate::activities::reach::rebuild(&mut tx).await?;
     tx.commit().await?;
     Ok((n, s_n, c_n))
 }
@@ -335,6 +399,71 @@ async fn flush(
             "created_at",
         ],
         std::mem::take(rows),
+    )
+    .await
+}
+
+async fn flush_contests(
+    tx: &mut Tx,
+    backend: Backend,
+    trades: &mut Vec<Vec<Val>>,
+    entrants: &mut Vec<Vec<Val>>,
+    awards: &mut Vec<Vec<Val>>,
+) -> AppResult<()> {
+    insert_rows(
+        tx,
+        backend,
+        "contest_trades",
+        &[
+            "id",
+            "activity_id",
+            "org_path",
+            "kind",
+            "name",
+            "held_on",
+            "created_by",
+            "created_at",
+        ],
+        std::mem::take(trades),
+    )
+    .await?;
+    insert_rows(
+        tx,
+        backend,
+        "contest_entrants",
+        &[
+            "id",
+            "trade_id",
+            "activity_id",
+            "org_path",
+            "held_on",
+            "kind",
+            "member_id",
+            "score_centi",
+            "created_by",
+            "created_at",
+        ],
+        std::mem::take(entrants),
+    )
+    .await?;
+    insert_rows(
+        tx,
+        backend,
+        "contest_awards",
+        &[
+            "id",
+            "entrant_id",
+            "trade_id",
+            "activity_id",
+            "org_path",
+            "awarded_on",
+            "title",
+            "level",
+            "awarding_body",
+            "created_by",
+            "created_at",
+        ],
+        std::mem::take(awards),
     )
     .await
 }

@@ -71,8 +71,14 @@ pub async fn demo(
         contracts.contracts, contracts.regional, contracts.offers, contracts.checklists
     );
     println!(
-        "职工活动：{} 项、{} 场次，会员签到 {} 人次",
-        activities.activities, activities.sessions, activities.checkins
+        "职工活动：{} 项、{} 场次，会员签到 {} 人次；竞赛项目 {} 个、参赛 {} 人次、获奖 {} 个；活动经费支出 {} 元",
+        activities.activities,
+        activities.sessions,
+        activities.checkins,
+        activities.trades,
+        activities.entrants,
+        activities.awards,
+        crate::types::Fen(activities.spent_fen)
     );
     Ok(0)
 }

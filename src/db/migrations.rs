@@ -158,7 +158,125 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_only: &[],
         postgres_only: &[],
     },
+    Migration {
+        version: 21,
+        name: "activities: spending against the budget, competitions (trades, entrants, scores, awards)",
+        sql: V21_SPENDING_CONTESTS,
+        sqlite_only: &[],
+        postgres_only: &[],
+    },
 ];
+
+/// Activities' money and competitions.
+///
+/// `activities.budget_account`: the ledger account holding what is left of the activity's
+/// budget (funded from the union's activity fund when the activity is set up).
+/// `activity_spending`: each payment charged to an activity, posted from its budget to the
+/// union's activity spending; `reversal_posting` is set when it was undone.
+///
+/// `contest_trades`: the events of a competition (工种 or 项目), each held on a day, for members
+/// or for teams. `contest_entrants`: a member or a team entered in one event, once (the unique
+/// indexes), with the score in hundredths of a point once marked; ranks are read from the scores.
+/// `contest_awards`: an award (技术能手, 团体奖 …) to an entrant, with its level and the body
+/// that grants it; an entrant gets a title once.
+///
+/// `activity_reach`: per federation-level union, day and kind, the sessions, guests,
+/// check-ins, competition events, member entrants and teams, and bitmaps of the activities,
+/// members and competitions reached (`activities::reach`), so 人
+/// and 项 over a period are unions of a few thousand small bitmaps, not distinct counts over
+/// millions of check-ins. `activity_numbers` gives members and activities the small dense
+/// numbers the bitmaps hold (`activity_number_next` the last one given). Filled from the rows here.
+const V21_SPENDING_CONTESTS: &str = r#"
+ALTER TABLE activities ADD COLUMN budget_account BIGINT;
+CREATE TABLE activity_spending (
+    id {pk},
+    activity_id BIGINT NOT NULL REFERENCES activities(id),
+    org_path TEXT {c} NOT NULL,
+    kind TEXT NOT NULL,
+    spent_on TEXT {c} NOT NULL,
+    amount_fen BIGINT NOT NULL,
+    purpose TEXT NOT NULL,
+    payee TEXT,
+    posting_id BIGINT NOT NULL,
+    reversal_posting BIGINT,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX activity_spending_activity ON activity_spending(activity_id, spent_on);
+CREATE INDEX activity_spending_path ON activity_spending(org_path, spent_on, kind);
+CREATE TABLE contest_trades (
+    id {pk},
+    activity_id BIGINT NOT NULL REFERENCES activities(id),
+    org_path TEXT {c} NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    teams BIGINT NOT NULL DEFAULT 0,
+    held_on TEXT {c} NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX contest_trades_name ON contest_trades(activity_id, name);
+CREATE INDEX contest_trades_path ON contest_trades(org_path, held_on);
+CREATE TABLE contest_entrants (
+    id {pk},
+    trade_id BIGINT NOT NULL REFERENCES contest_trades(id),
+    activity_id BIGINT NOT NULL REFERENCES activities(id),
+    org_path TEXT {c} NOT NULL,
+    held_on TEXT {c} NOT NULL,
+    member_id BIGINT REFERENCES members(id),
+    team_name TEXT,
+    kind TEXT NOT NULL,
+    employer TEXT,
+    score_centi BIGINT,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX contest_entrants_member ON contest_entrants(trade_id, member_id);
+CREATE UNIQUE INDEX contest_entrants_team ON contest_entrants(trade_id, team_name);
+CREATE INDEX contest_entrants_path ON contest_entrants(org_path, held_on, member_id);
+CREATE TABLE contest_awards (
+    id {pk},
+    entrant_id BIGINT NOT NULL REFERENCES contest_entrants(id),
+    trade_id BIGINT NOT NULL REFERENCES contest_trades(id),
+    activity_id BIGINT NOT NULL REFERENCES activities(id),
+    org_path TEXT {c} NOT NULL,
+    awarded_on TEXT {c} NOT NULL,
+    title TEXT NOT NULL,
+    level TEXT NOT NULL,
+    awarding_body TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX contest_awards_once ON contest_awards(entrant_id, title);
+CREATE INDEX contest_awards_path ON contest_awards(org_path, awarded_on, level, title);
+CREATE INDEX contest_awards_trade ON contest_awards(trade_id);
+CREATE TABLE activity_number_next (
+    kind TEXT PRIMARY KEY,
+    last_num BIGINT NOT NULL
+);
+INSERT INTO activity_number_next (kind, last_num) VALUES ('member', 0), ('activity', 0);
+CREATE TABLE activity_numbers (
+    kind TEXT NOT NULL,
+    ref_id BIGINT NOT NULL,
+    num BIGINT NOT NULL,
+    PRIMARY KEY (kind, ref_id)
+);
+CREATE TABLE activity_reach (
+    org_id BIGINT NOT NULL,
+    day TEXT {c} NOT NULL,
+    kind TEXT NOT NULL,
+    sessions BIGINT NOT NULL,
+    guests BIGINT NOT NULL,
+    checkins BIGINT NOT NULL,
+    trades BIGINT NOT NULL,
+    entrants BIGINT NOT NULL,
+    teams BIGINT NOT NULL,
+    activities {blob} NOT NULL,
+    members {blob} NOT NULL,
+    contests {blob} NOT NULL,
+    PRIMARY KEY (org_id, day, kind)
+)
+"#;
 
 /// Activities (职工活动): competitions, trainings, lectures, events, visits, job fairs.
 ///
@@ -1519,6 +1637,10 @@ pub async fn run(db: &Db) -> AppResult<usize> {
                     m.name
                 ))
             })?;
+        }
+        // Rows kept by Rust code are filled by it from the rows already there.
+        if m.version == 21 {
+            crate::activities::reach::rebuild(&mut tx).await?;
         }
         sqlx::query(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",

@@ -34,6 +34,8 @@ pub enum FigureUnit {
     Activities,
     /// Sessions of activities (场次).
     Sessions,
+    /// Countable things without a unit of their own (比赛项目, 奖项, 参赛队): 个.
+    Items,
     Yuan,
     Percent,
     Days,
@@ -53,6 +55,7 @@ impl FigureUnit {
             FigureUnit::Contracts => "份",
             FigureUnit::Activities => "项",
             FigureUnit::Sessions => "场次",
+            FigureUnit::Items => "个",
             FigureUnit::Yuan => "元",
             FigureUnit::Percent => "%",
             FigureUnit::Days => "天",
@@ -230,7 +233,8 @@ pub fn change_percent(now: i64, before: i64) -> Option<String> {
 /// the modules keep per federation-level union are recomputed, in the same transaction.
 pub async fn hierarchy_changed(tx: &mut crate::db::Tx) -> AppResult<()> {
     crate::casework::figures::rebuild_totals(tx).await?;
-    crate::aid::totals::rebuild(tx).await
+    crate::aid::totals::rebuild(tx).await?;
+    crate::activities::reach::rebuild(tx).await
 }
 
 /// Every figure of the catalogue for a union's subtree and a period.

@@ -321,6 +321,10 @@ const PATH_COLUMNS: &[(&str, &str)] = &[
     ("activity_sessions", "org_path"),
     ("activity_signups", "org_path"),
     ("activity_checkins", "org_path"),
+    ("activity_spending", "org_path"),
+    ("contest_trades", "org_path"),
+    ("contest_entrants", "org_path"),
+    ("contest_awards", "org_path"),
 ];
 
 /// `scope` narrowed to the subtree of the union a filter names by code (blank: all of

@@ -665,6 +665,76 @@ test("collective bargaining: a campaign's offer accepted, a regional contract fo
   await page.context().close();
 });
 
+test("a competition: a session's sign-in sheet, an event's entrants, scores and awards, spending within the budget, and the figures", async () => {
+  const page = await newPage();
+  await signIn(page, "cadre", NEW_PASSWORD);
+  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
+  const today = new Date().toISOString().slice(0, 10);
+  const entrant = idNumber("340402", "19900101", 31); // 欧阳锦程, enrolled above
+  // A second member, not entered in the event.
+  const outsider = idNumber("340402", "19900101", 35);
+  await page.goto(`${base}/members/new?org=HS01-01-001`);
+  await page.getByLabel("姓名").fill("司马青云");
+  await page.getByLabel("身份证号").fill(outsider);
+  await page.getByLabel("入会日期").fill("2024-03-01");
+  await page.getByRole("button", { name: /登记|保存/ }).click();
+  await page.waitForURL(/\/members\/\d+\?done=enrolled$/);
+
+  await page.goto(`${base}/activities`);
+  await page.getByLabel("活动类别").selectOption({ label: "劳动竞赛" });
+  await page.getByLabel("活动名称").fill("“安康杯”劳动竞赛（浏览器测试）");
+  await page.getByLabel("开始日期").fill(today);
+  await page.getByLabel("结束日期").fill(today);
+  await page.getByLabel("活动预算（元）").fill("5000");
+  await page.getByRole("button", { name: "登记活动" }).click();
+  await page.getByRole("heading", { name: "“安康杯”劳动竞赛（浏览器测试）" }).waitFor();
+  // A session today; the sign-in sheet names the member twice: counted once, said so.
+  await page.getByLabel("到场群众人数（非会员或未签到，清点人数）").fill("3");
+  await page.getByRole("button", { name: "登记场次" }).click();
+  await page.getByLabel("签到人员身份证号（每行一个）").fill(`${entrant}\n${entrant}`);
+  await page.getByRole("button", { name: "登记签到" }).click();
+  await page.getByRole("status").filter({ hasText: "重复的只计一次" }).waitFor();
+  // The event and its entrant.
+  await page.getByLabel("工种或比赛项目").fill("焊工");
+  await page.getByRole("button", { name: "登记比赛项目" }).click();
+  await page.getByRole("heading", { name: "焊工" }).waitFor();
+  await page.getByLabel("参赛会员身份证号（每行一个）").fill(entrant);
+  await page.getByRole("button", { name: "登记参赛" }).click();
+  await page.locator("tbody tr", { hasText: "欧阳锦程" }).waitFor();
+  await page.locator("#s-lines").fill(`${entrant} 95.5`);
+  await page.getByRole("button", { name: "保存成绩" }).click();
+  await page.locator("tbody tr", { hasText: "95.50" }).waitFor();
+  // An award to a member who did not enter is refused, with the reason; then the entrant's.
+  await page.getByLabel("获奖者（身份证号，须在参赛名单中）").fill(outsider);
+  await page.getByLabel("奖项", { exact: true }).fill("技术能手");
+  await page.getByRole("button", { name: "授予" }).click();
+  await page.getByRole("alert").filter({ hasText: "不在“焊工”的参赛名单中" }).waitFor();
+  await page.getByLabel("获奖者（身份证号，须在参赛名单中）").fill(entrant);
+  await page.getByLabel("奖项", { exact: true }).fill("技术能手");
+  await page.getByRole("button", { name: "授予" }).click();
+  await page.locator("tbody tr", { hasText: "技术能手" }).waitFor();
+  assert.match(await page.locator("tbody tr").first().innerText(), /^\s*1\s/, "ranked first");
+  await shot(page, "30-competition-event", { fullPage: true });
+  // Spending: within the budget it is booked; above what is left it is refused.
+  await page.getByRole("link", { name: "“安康杯”劳动竞赛（浏览器测试）" }).click();
+  await page.getByLabel("金额（元）").fill("600");
+  await page.getByLabel("用途").fill("奖品");
+  await page.getByRole("button", { name: "登记支出" }).click();
+  await page.getByText("剩余 4400.00 元").first().waitFor();
+  await page.getByLabel("金额（元）").fill("4400.01");
+  await page.getByLabel("用途").fill("场地");
+  await page.getByRole("button", { name: "登记支出" }).click();
+  await page.getByRole("alert").filter({ hasText: "超出活动预算" }).waitFor();
+  await shot(page, "31-competition", { fullPage: true });
+  // The figures: this year's awards card opens the award given.
+  await page.goto(`${base}/activities`);
+  await page.locator("a.card.stat", { hasText: "竞赛获奖" }).click();
+  await page.getByRole("heading", { name: "竞赛获奖" }).waitFor();
+  await page.locator("tbody tr", { hasText: "欧阳锦程" }).filter({ hasText: "技术能手" }).waitFor();
+  await shot(page, "32-awards", { fullPage: true });
+  await page.context().close();
+});
+
 test("the dashboard and the lists fit a phone's width", async () => {
   const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "zh-CN", isMobile: true, hasTouch: true });
   const page = await ctx.newPage();

@@ -133,9 +133,9 @@ struct Fixture {
     /// Collective contracts, own (D1) and other (D2): [a draft contract, an offer campaign, its
     /// offer to the side's employer, a motion of the employer's congress, a file on the contract].
     contracts: [(i64, i64); 5],
-    /// Activities, own (D1) and other (D2): [an activity, its session held today]; and the own
-    /// session's check-in code.
-    activities: [(i64, i64); 2],
+    /// Activities, own (D1) and other (D2): [a competition, its session held today, its event
+    /// (工种) held today, a payment from its budget]; and the own session's check-in code.
+    activities: [(i64, i64); 4],
     own_session_code: String,
 }
 
@@ -649,15 +649,16 @@ async fn mutual_fixture(
     out
 }
 
-/// An activity on each side with a session held today: ([activity, session], own code).
+/// A competition on each side with a session and an event held today and a payment:
+/// ([activity, session, event, payment], own code).
 async fn activities_fixture(
     db: &gonghui::db::Db,
     root: &gonghui::audit::Actor,
-) -> ([(i64, i64); 2], String) {
-    use gonghui::activities::{activity, participation};
+) -> ([(i64, i64); 4], String) {
+    use gonghui::activities::{activity, contests, participation, spending};
     let today = chrono::Local::now().date_naive();
     let now = gonghui::db::now_ms();
-    let mut out = [(0, 0); 2];
+    let mut out = [(0, 0); 4];
     let mut code = String::new();
     for (side, (district, marker)) in [("D1", "本区"), ("D2", "外区")].into_iter().enumerate() {
         let a = activity::create(
@@ -665,10 +666,11 @@ async fn activities_fixture(
             root,
             &activity::ActivityInput {
                 org_code: Some(district.into()),
-                kind: Some("宣讲活动".into()),
+                kind: Some("劳动竞赛".into()),
                 title: Some(format!("{marker}活动")),
                 starts_on: Some((today - chrono::Days::new(1)).to_string()),
                 ends_on: Some((today + chrono::Days::new(30)).to_string()),
+                budget: Some("1000".into()),
                 ..Default::default()
             },
             now,
@@ -687,13 +689,43 @@ async fn activities_fixture(
         )
         .await
         .unwrap();
+        let t = contests::add_trade(
+            db,
+            root,
+            a.id,
+            &contests::TradeInput {
+                name: Some("焊工".into()),
+                teams: Some(false),
+                held_on: Some(today.to_string()),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        let x = spending::spend(
+            db,
+            root,
+            a.id,
+            &spending::SpendingInput {
+                spent_on: Some(today.to_string()),
+                amount: Some("10".into()),
+                purpose: Some("茶水".into()),
+                payee: None,
+            },
+            today,
+            now,
+        )
+        .await
+        .unwrap();
+        for (slot, v) in [(0, a.id), (1, s.id), (2, t.id), (3, x.id)] {
+            if side == 0 {
+                out[slot].0 = v
+            } else {
+                out[slot].1 = v
+            }
+        }
         if side == 0 {
-            out[0].0 = a.id;
-            out[1].0 = s.id;
             code = s.code;
-        } else {
-            out[0].1 = a.id;
-            out[1].1 = s.id;
         }
     }
     (out, code)
@@ -1477,6 +1509,80 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             Some(json!({"guests": 12})),
             Other::NotFound,
         ),
+        ("GET", "/api/v1/activities/contests")
+        | ("GET", "/api/v1/activities/awards")
+        | ("GET", "/api/v1/activities/spending") => (
+            format!("{path}?org={}", pick("D1", "D2")),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/activities/{id}/spending") => (
+            format!(
+                "/api/v1/activities/{}/spending",
+                id(f.activities[0].0, f.activities[0].1)
+            ),
+            Some(
+                json!({"spent_on": chrono::Local::now().date_naive().to_string(), "amount": "1", "purpose": "茶水"}),
+            ),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/activities/{id}/spending/{spending}/reverse") => (
+            format!(
+                "/api/v1/activities/{}/spending/{}/reverse",
+                id(f.activities[0].0, f.activities[0].1),
+                id(f.activities[3].0, f.activities[3].1)
+            ),
+            Some(json!({"reason": "登记有误"})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/activities/{id}/budget") => (
+            format!(
+                "/api/v1/activities/{}/budget",
+                id(f.activities[0].0, f.activities[0].1)
+            ),
+            Some(json!({"amount": "1"})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/activities/{id}/trades") => (
+            format!(
+                "/api/v1/activities/{}/trades",
+                id(f.activities[0].0, f.activities[0].1)
+            ),
+            Some(json!({"name": "电工", "held_on": chrono::Local::now().date_naive().to_string()})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/activities/trades/{id}") => (
+            format!(
+                "/api/v1/activities/trades/{}",
+                id(f.activities[2].0, f.activities[2].1)
+            ),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/activities/trades/{id}/entrants") => (
+            format!(
+                "/api/v1/activities/trades/{}/entrants",
+                id(f.activities[2].0, f.activities[2].1)
+            ),
+            Some(json!({"lines": [f.own_id_number]})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/activities/trades/{id}/scores") => (
+            format!(
+                "/api/v1/activities/trades/{}/scores",
+                id(f.activities[2].0, f.activities[2].1)
+            ),
+            Some(json!({"lines": [{"who": f.own_id_number, "score": "90"}]})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/activities/trades/{id}/awards") => (
+            format!(
+                "/api/v1/activities/trades/{}/awards",
+                id(f.activities[2].0, f.activities[2].1)
+            ),
+            Some(json!({"who": f.own_id_number, "title": "技术能手", "level": "district"})),
+            Other::NotFound,
+        ),
         ("GET", "/api/v1/me/activities") => ("/api/v1/me/activities".into(), None, Other::None),
         ("POST", "/api/v1/me/activities/{id}/signup") => (
             format!(
@@ -2222,8 +2328,12 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         p if p.starts_with("/activities/sessions/{id}") => {
             record(p, id(f.activities[1].0, f.activities[1].1))
         }
+        p if p.starts_with("/activities/trades/{id}") => {
+            record(p, id(f.activities[2].0, f.activities[2].1))
+        }
         p if p.starts_with("/activities/{id}") => (
             p.replace("{id}", &id(f.activities[0].0, f.activities[0].1))
+                .replace("{spending}", &id(f.activities[3].0, f.activities[3].1))
                 .replace("{action}", "reopen"),
             Other::NotFound,
         ),
@@ -2287,10 +2397,10 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         "/mutual" => (path.into(), Other::Hidden("外区互助计划".into())),
         "/contracts" => (path.into(), Other::Hidden("外区集体合同".into())),
         "/activities" => (path.into(), Other::Hidden("外区活动".into())),
-        "/activities/persons" => (
-            format!("/activities/persons?org={}", pick("D1", "D2")),
-            Other::NotFound,
-        ),
+        "/activities/persons"
+        | "/activities/contests"
+        | "/activities/awards"
+        | "/activities/spending" => (format!("{path}?org={}", pick("D1", "D2")), Other::NotFound),
         "/contracts/campaigns" => (path.into(), Other::Hidden("外区要约行动".into())),
         "/ledger" => (path.into(), Other::Hidden("二区总工会".into())),
         "/aid/files" | "/aid/applications" => (path.into(), Other::Hidden("外区会员".into())),

@@ -403,11 +403,13 @@ async fn sessions_person_times_and_persons_equal_a_brute_force_recount() {
     }
     let kinds = ["劳动竞赛", "技能培训", "宣讲活动", "走访慰问"];
     // (organiser district, kind, session days with their guests and the people present)
-    let mut held: Vec<(&str, &str, NaiveDate, i64, BTreeSet<usize>)> = Vec::new();
+    let mut held: Held = Vec::new();
+    // D1's activities are organised by D1 or by its street S1 (counted from the rows, not the
+    // kept reach); D2's by D2.
     for a in 0..6 {
-        let district = if a % 3 == 2 { "D2" } else { "D1" };
+        let district = ["D1", "S1", "D2"][a % 3];
         let kind = kinds[rng.below(4) as usize];
-        let start = today - Days::new(200 - 30 * a);
+        let start = today - Days::new(200 - 30 * a as u64);
         let (id, _) = activity(
             &app,
             json!({"org_code": district, "kind": kind, "title": format!("生成活动{a}"),
@@ -421,9 +423,8 @@ async fn sessions_person_times_and_persons_equal_a_brute_force_recount() {
             // Some people, some of them twice on the sheet.
             let mut present = BTreeSet::new();
             let mut sheet = Vec::new();
-            let theirs: Vec<usize> = (0..people.len())
-                .filter(|&p| people[p].1 == district)
-                .collect();
+            let home = if district == "D2" { "D2" } else { "D1" };
+            let theirs: Vec<usize> = (0..people.len()).filter(|&p| people[p].1 == home).collect();
             for _ in 0..1 + rng.below(8) {
                 let p = theirs[rng.below(theirs.len() as u64) as usize];
                 present.insert(p);
@@ -446,16 +447,44 @@ async fn sessions_person_times_and_persons_equal_a_brute_force_recount() {
             held.push((district, kind, day, guests, present));
         }
     }
+    recount(&app, &held, today, false).await;
+    // A street moving to another district takes its activities along: D1's and D2's kept
+    // reach is rebuilt, the city's is unchanged, and all still equal a recount.
+    let (s, v) = app
+        .post("/api/v1/orgs/S1/move", json!({"parent_code": "D2"}))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    recount(&app, &held, today, true).await;
+    assert!(
+        gonghui::activities::reach::verify(&app.reg.db)
+            .await
+            .unwrap()
+    );
+}
+
+/// (organiser, kind, session day, guests, the people present)
+type Held<'a> = Vec<(&'a str, &'a str, NaiveDate, i64, BTreeSet<usize>)>;
+
+/// The activity figures of several unions and periods against a recount of `held`; after S1
+/// moved under D2 (`moved`), its activities count in D2.
+async fn recount(app: &TestApp, held: &Held<'_>, today: NaiveDate, moved: bool) {
+    let within = |org: &str, by: &str| match org {
+        "C" => true,
+        "D1" => by == "D1" || (by == "S1" && !moved),
+        "D2" => by == "D2" || (by == "S1" && moved),
+        _ => by == org,
+    };
     for (org, from, to) in [
         ("C", today - Days::new(365), today),
         ("D1", today - Days::new(365), today),
         ("D2", today - Days::new(365), today),
+        ("S1", today - Days::new(365), today),
         ("C", today - Days::new(150), today - Days::new(60)),
         ("D1", today - Days::new(120), today - Days::new(100)),
     ] {
         let counted: Vec<_> = held
             .iter()
-            .filter(|(d, _, day, _, _)| (org == "C" || *d == org) && *day >= from && *day <= to)
+            .filter(|(d, _, day, _, _)| within(org, d) && *day >= from && *day <= to)
             .collect();
         let sessions = counted.len() as f64;
         let times: usize = counted.iter().map(|h| h.4.len() + h.3 as usize).sum();
@@ -514,7 +543,7 @@ async fn sessions_person_times_and_persons_equal_a_brute_force_recount() {
             assert_eq!(
                 part["value"].as_u64(),
                 Some(recount.len() as u64),
-                "{label}"
+                "{label} in {org}"
             );
         }
     }
@@ -608,4 +637,385 @@ async fn the_console_records_an_activity_its_session_and_sign_in_sheet() {
     )
     .await;
     assert!(s == 422 && html.contains("已举办 1 场，不能取消"), "{s}");
+}
+
+#[tokio::test]
+async fn spending_stays_within_the_budget_and_lands_in_the_ledger() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let today = app.today();
+    let (act, v) = activity(
+        &app,
+        json!({"org_code": "D1", "kind": "文体活动", "title": "职工篮球赛", "starts_on": (today - Days::new(3)).to_string(),
+            "ends_on": today.to_string(), "budget": "1000"}),
+    )
+    .await;
+    assert_eq!(
+        (v["budget"].as_str(), v["remaining"].as_str()),
+        (Some("1000.00"), Some("1000.00"))
+    );
+    let spend = |amount: &str, on: NaiveDate| {
+        let url = format!("/api/v1/activities/{act}/spending");
+        let body = json!({"spent_on": on.to_string(), "amount": amount, "purpose": "场地租赁", "payee": "体育中心"});
+        let app = &app;
+        async move { app.post(&url, body).await }
+    };
+    let (s, v) = spend("600", today).await;
+    assert_eq!(s, 201, "{v}");
+    let first = v["id"].as_str().unwrap().to_string();
+    // Above what is left: refused, said in figures, nothing written.
+    let (s, v) = spend("400.01", today).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("ACTIVITY_OVER_BUDGET")),
+        "{v}"
+    );
+    let said = v["message"].as_str().unwrap();
+    assert!(
+        said.contains("剩余 400.00 元") && said.contains("本次支出 400.01 元"),
+        "{said}"
+    );
+    // Bad input named by field; a day in the future is refused.
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/activities/{act}/spending"),
+            json!({"spent_on": (today + Days::new(1)).to_string(), "amount": "abc", "purpose": ""}),
+        )
+        .await;
+    assert_eq!(s, 422, "{v}");
+    let said = v.to_string();
+    for words in ["支出日期不能晚于今天", "金额", "请填写支出用途"] {
+        assert!(said.contains(words), "{words}: {said}");
+    }
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM activity_spending").await,
+        1
+    );
+    // Two payments at once for the last 400: one is refused.
+    let (a, b) = tokio::join!(spend("300", today), spend("300", today));
+    let mut codes = [a.0, b.0];
+    codes.sort_unstable();
+    assert_eq!(codes, [201, 409], "{} / {}", a.1, b.1);
+    // Undone: the money is back; undone twice is refused.
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/activities/{act}/spending/{first}/reverse"),
+            json!({"reason": "重复登记"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/activities/{act}/spending/{first}/reverse"),
+            json!({"reason": "重复登记"}),
+        )
+        .await;
+    assert_eq!((s, v["code"].as_str()), (409, Some("ALREADY_REVERSED")));
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/activities/{act}/budget"),
+            json!({"amount": "500"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        (
+            v["budget"].as_str(),
+            v["spent"].as_str(),
+            v["remaining"].as_str()
+        ),
+        (Some("1500.00"), Some("300.00"), Some("1200.00"))
+    );
+    // The budget account holds what the page says is left; the books balance.
+    let held = app
+        .scalar(&format!(
+            "SELECT balance_fen FROM ledger_accounts WHERE code = 'activity:{act}'"
+        ))
+        .await;
+    assert_eq!(held, 120_000);
+    assert!(gonghui::ledger::verify(&app.reg.db).await.unwrap().ok());
+    // The figure counts the payment not undone, by the day paid.
+    let (s, f) = app
+        .get(&format!(
+            "/api/v1/figures?org=D1&from={}&to={today}",
+            today - Days::new(30)
+        ))
+        .await;
+    assert_eq!(s, 200, "{f}");
+    let spent = f["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["key"] == "activities.spent")
+        .unwrap_or_else(|| panic!("{f}"));
+    assert_eq!(spent["value"].as_f64(), Some(300.0), "{spent}");
+    let (_, rows) = app
+        .get(&format!(
+            "/api/v1/activities/spending?org=D1&from={}&to={today}",
+            today - Days::new(30)
+        ))
+        .await;
+    assert_eq!(
+        (rows["total"].as_i64(), rows["total_fen"].as_i64()),
+        (Some(1), Some(30_000)),
+        "{rows}"
+    );
+    // An activity without a budget takes no payment.
+    let (bare, _) = activity(
+        &app,
+        json!({"org_code": "D1", "kind": "宣讲活动", "title": "政策宣讲", "starts_on": today.to_string(), "ends_on": today.to_string()}),
+    )
+    .await;
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/activities/{bare}/spending"),
+            json!({"spent_on": today.to_string(), "amount": "1", "purpose": "茶水"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("ACTIVITY_OVER_BUDGET")),
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn a_competition_ranks_scores_and_awards_only_its_entrants() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let today = app.today();
+    let (a_id, a_no) = member(&app, 21, "U1", None).await;
+    let (_, b_no) = member(&app, 23, "U2", None).await;
+    let (_, c_no) = member(&app, 25, "U1", None).await;
+    let (_, d3_no) = member(&app, 27, "U3", None).await;
+    let _ = a_id;
+    let (contest, _) = activity(
+        &app,
+        json!({"org_code": "D1", "kind": "职业技能竞赛", "title": "区职工职业技能大赛",
+            "starts_on": (today - Days::new(5)).to_string(), "ends_on": today.to_string()}),
+    )
+    .await;
+    // A lecture holds no events.
+    let (lecture, _) = activity(
+        &app,
+        json!({"org_code": "D1", "kind": "宣讲活动", "title": "宣讲", "starts_on": today.to_string(), "ends_on": today.to_string()}),
+    )
+    .await;
+    let day = (today - Days::new(2)).to_string();
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/activities/{lecture}/trades"),
+            json!({"name": "焊工", "held_on": today.to_string()}),
+        )
+        .await;
+    assert_eq!((s, v["code"].as_str()), (409, Some("NOT_A_CONTEST")));
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/activities/{contest}/trades"),
+            json!({"name": "焊工", "held_on": (today + Days::new(1)).to_string()}),
+        )
+        .await;
+    assert_eq!(s, 422, "outside the dates: {v}");
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/activities/{contest}/trades"),
+            json!({"name": "焊工", "held_on": day}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let welding = v["id"].as_str().unwrap().to_string();
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/activities/{contest}/trades"),
+            json!({"name": "焊工", "held_on": day}),
+        )
+        .await;
+    assert_eq!((s, v["code"].as_str()), (409, Some("TRADE_EXISTS")));
+    // Entrants: a member of D2 is not eligible; the whole list is refused and named.
+    let url = format!("/api/v1/activities/trades/{welding}/entrants");
+    let (s, v) = app.post(&url, json!({"lines": [a_no, d3_no, "123"]})).await;
+    assert_eq!(s, 422, "{v}");
+    let said = v.to_string();
+    assert!(said.contains("第2行") && said.contains("第3行"), "{said}");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM contest_entrants").await, 0);
+    let (s, v) = app
+        .post(&url, json!({"lines": [a_no, b_no, c_no, a_no]}))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["added"].as_i64(), Some(3));
+    assert_eq!(v["repeated"].as_array().unwrap().len(), 1, "{v}");
+    // Scores: equal scores share a rank; a non-entrant line refuses the whole sheet.
+    let scores = format!("/api/v1/activities/trades/{welding}/scores");
+    let (s, v) = app
+        .post(
+            &scores,
+            json!({"lines": [{"who": a_no, "score": "95.5"}, {"who": d3_no, "score": "99"}]}),
+        )
+        .await;
+    assert_eq!(s, 422, "{v}");
+    assert!(v.to_string().contains("不在“焊工”的参赛名单中"), "{v}");
+    let (s, v) = app
+        .post(
+            &scores,
+            json!({"lines": [{"who": a_no, "score": "95.5"}, {"who": b_no, "score": "95.50"}, {"who": c_no, "score": "88"}]}),
+        )
+        .await;
+    assert_eq!((s, v["marked"].as_i64()), (200, Some(3)), "{v}");
+    let (_, t) = app
+        .get(&format!("/api/v1/activities/trades/{welding}"))
+        .await;
+    let ranks: Vec<(String, i64)> = t["entrants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["score"].as_str().unwrap().to_string(),
+                e["rank"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ranks,
+        vec![
+            ("95.50".into(), 1),
+            ("95.50".into(), 1),
+            ("88.00".into(), 3)
+        ]
+    );
+    // Awards: a person not entered is refused; a level above the district's too; a title once.
+    let awards = format!("/api/v1/activities/trades/{welding}/awards");
+    let (s, v) = app
+        .post(
+            &awards,
+            json!({"who": d3_no, "title": "技术能手", "level": "县（区）级"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (409, Some("AWARD_NOT_ENTRANT")),
+        "{v}"
+    );
+    let (s, v) = app
+        .post(
+            &awards,
+            json!({"who": a_no, "title": "技术能手", "level": "市级"}),
+        )
+        .await;
+    assert_eq!(s, 422, "{v}");
+    assert!(v.to_string().contains("最高只能授予县（区）级奖项"), "{v}");
+    let (s, v) = app
+        .post(
+            &awards,
+            json!({"who": a_no, "title": "技术能手", "level": "district", "awarding_body": "一区总工会、区人社局"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["level"].as_str(), Some("县（区）级"));
+    let (s, v) = app
+        .post(
+            &awards,
+            json!({"who": a_no, "title": "技术能手", "level": "district"}),
+        )
+        .await;
+    assert_eq!((s, v["code"].as_str()), (409, Some("AWARD_EXISTS")));
+    app.post(
+        &awards,
+        json!({"who": b_no, "title": "优秀选手", "level": "基层"}),
+    )
+    .await;
+    // A team event: teams by name, a team award.
+    let (_, v) = app
+        .post(
+            &format!("/api/v1/activities/{contest}/trades"),
+            json!({"name": "拔河", "held_on": day, "teams": true}),
+        )
+        .await;
+    let tug = v["id"].as_str().unwrap().to_string();
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/activities/trades/{tug}/entrants"),
+            json!({"lines": ["钢铁队，甲公司", "飞鹰队"]}),
+        )
+        .await;
+    assert_eq!((s, v["added"].as_i64()), (200, Some(2)), "{v}");
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/activities/trades/{tug}/awards"),
+            json!({"who": "钢铁队", "title": "团体一等奖", "level": "district"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    // The figures: one competition, two events, three member entrants, two teams, three awards.
+    let (_, f) = app
+        .get(&format!(
+            "/api/v1/figures?org=D1&from={}&to={today}",
+            today - Days::new(30)
+        ))
+        .await;
+    let value = |key: &str| {
+        f["figures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["key"] == key)
+            .and_then(|x| x["value"].as_f64())
+    };
+    assert_eq!(
+        [
+            "activities.contests",
+            "activities.trades",
+            "activities.entrants",
+            "activities.teams",
+            "activities.awards"
+        ]
+        .map(value),
+        [Some(1.0), Some(2.0), Some(3.0), Some(2.0), Some(3.0)],
+        "{f}"
+    );
+    let awards_fig = f["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["key"] == "activities.awards")
+        .unwrap();
+    let parts: BTreeMap<String, i64> = awards_fig["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                format!(
+                    "{}:{}",
+                    p["dimension"].as_str().unwrap(),
+                    p["label"].as_str().unwrap()
+                ),
+                p["value"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(parts.get("级别:县（区）级"), Some(&2), "{parts:?}");
+    assert_eq!(parts.get("级别:基层"), Some(&1), "{parts:?}");
+    assert_eq!(parts.get("奖项:技术能手"), Some(&1), "{parts:?}");
+    let (_, rows) = app
+        .get(&format!(
+            "/api/v1/activities/awards?org=D1&from={}&to={today}",
+            today - Days::new(30)
+        ))
+        .await;
+    assert_eq!(rows["total"].as_i64(), Some(3), "{rows}");
+    // Another district sees none of it.
+    let (_, f2) = app
+        .get(&format!(
+            "/api/v1/figures?org=D2&from={}&to={today}",
+            today - Days::new(30)
+        ))
+        .await;
+    let trades2 = f2["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["key"] == "activities.trades")
+        .and_then(|x| x["value"].as_f64());
+    assert_eq!(trades2, Some(0.0));
 }

@@ -10,11 +10,16 @@ use utoipa::ToSchema;
 use super::parse_id;
 use crate::activities::MODULE;
 use crate::activities::activity::{self, Action, Activity, ActivityInput, Kind, Status, StepInput};
+use crate::activities::contests::{
+    self, Award, AwardGiven, AwardInput, Entrant, EntrantsInput, EntrantsResult, ScoresInput,
+    Trade, TradeHeld, TradeInput,
+};
 use crate::activities::figures::{self, PersonTimes};
 use crate::activities::participation::{
     self, CheckedIn, OpenActivity, Participant, Session, SessionInput, SheetInput, SheetResult,
     SignedUp,
 };
+use crate::activities::spending::{self, RaiseInput, Spending, SpendingHeld, SpendingInput};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult, ErrorBody};
@@ -107,11 +112,14 @@ pub async fn create_activity(
     ))
 }
 
-/// An activity with its sessions.
+/// An activity with its sessions, payments, and (a competition) its events and awards.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActivityDetail {
     pub activity: Activity,
     pub sessions: Vec<Session>,
+    pub spending: Vec<Spending>,
+    pub trades: Vec<Trade>,
+    pub awards: Vec<Award>,
 }
 
 #[utoipa::path(get, path = "/api/v1/activities/{id}", tag = "activities",
@@ -124,8 +132,20 @@ pub async fn get_activity(
     caller.must_work_on(MODULE)?;
     let id = parse_id(&id, "活动")?;
     let activity = activity::get(&st.reg.db, &caller.scope, id).await?;
-    let sessions = participation::sessions(&st.reg.db, id).await?;
-    Ok(Json(ActivityDetail { activity, sessions }))
+    let db = &st.reg.db;
+    let (sessions, spending, trades, awards) = tokio::try_join!(
+        participation::sessions(db, id),
+        spending::of(db, id),
+        contests::trades(db, id),
+        contests::awards(db, id)
+    )?;
+    Ok(Json(ActivityDetail {
+        activity,
+        sessions,
+        spending,
+        trades,
+        awards,
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/activities/{id}/{action}", tag = "activities", request_body = StepInput,
@@ -259,12 +279,7 @@ pub async fn list_persons(
     ApiQuery(q): ApiQuery<PersonsQuery>,
 ) -> AppResult<Json<PersonsPage>> {
     caller.must_work_on(MODULE)?;
-    let sq = StatsQuery {
-        org: q.org.clone(),
-        from: q.from.clone(),
-        to: q.to.clone(),
-    };
-    let (org, period) = stats::resolve(&st.reg.db, &caller.scope, &sq).await?;
+    let (org, period) = stats::resolve(&st.reg.db, &caller.scope, &period_query(&q)).await?;
     let (rows, total) = figures::persons(
         &st.reg.db,
         &org.path,
@@ -273,6 +288,236 @@ pub async fn list_persons(
     )
     .await?;
     Ok(Json(PersonsPage { rows, total }))
+}
+
+fn period_query(q: &PersonsQuery) -> StatsQuery {
+    StatsQuery {
+        org: q.org.clone(),
+        from: q.from.clone(),
+        to: q.to.clone(),
+    }
+}
+
+/// One page of a figure's rows and how many there are in all.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ActivityRowsPage)]
+pub struct RowsPage<T: ToSchema> {
+    pub rows: Vec<T>,
+    pub total: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/activities/contests", tag = "activities", params(PersonsQuery),
+    responses((status = 200, body = RowsPage<TradeHeld>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_contests(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<PersonsQuery>,
+) -> AppResult<Json<RowsPage<TradeHeld>>> {
+    caller.must_work_on(MODULE)?;
+    let (org, period) = stats::resolve(&st.reg.db, &caller.scope, &period_query(&q)).await?;
+    let paging = (q.page.unwrap_or(1), q.per_page.unwrap_or(50));
+    let (rows, total) = contests::held_in(&st.reg.db, &org.path, &period, paging).await?;
+    Ok(Json(RowsPage { rows, total }))
+}
+
+#[utoipa::path(get, path = "/api/v1/activities/awards", tag = "activities", params(PersonsQuery),
+    responses((status = 200, body = RowsPage<AwardGiven>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_awards(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<PersonsQuery>,
+) -> AppResult<Json<RowsPage<AwardGiven>>> {
+    caller.must_work_on(MODULE)?;
+    let (org, period) = stats::resolve(&st.reg.db, &caller.scope, &period_query(&q)).await?;
+    let paging = (q.page.unwrap_or(1), q.per_page.unwrap_or(50));
+    let (rows, total) = contests::awards_in(&st.reg.db, &org.path, &period, paging).await?;
+    Ok(Json(RowsPage { rows, total }))
+}
+
+/// One page of payments, their count and total.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SpendingPage {
+    pub rows: Vec<SpendingHeld>,
+    pub total: i64,
+    pub total_fen: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/activities/spending", tag = "activities", params(PersonsQuery),
+    responses((status = 200, body = SpendingPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_spending(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<PersonsQuery>,
+) -> AppResult<Json<SpendingPage>> {
+    caller.must_work_on(MODULE)?;
+    let (org, period) = stats::resolve(&st.reg.db, &caller.scope, &period_query(&q)).await?;
+    let paging = (q.page.unwrap_or(1), q.per_page.unwrap_or(50));
+    let (rows, total, total_fen) =
+        spending::in_period(&st.reg.db, &org.path, &period, paging).await?;
+    Ok(Json(SpendingPage {
+        rows,
+        total,
+        total_fen,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/activities/{id}/spending", tag = "activities", request_body = SpendingInput,
+    responses((status = 201, body = Spending), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn spend(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(i): JsonBody<SpendingInput>,
+) -> AppResult<(StatusCode, Json<Spending>)> {
+    caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "活动")?;
+    let actor = caller.actor(&st.reg.keys);
+    Ok((
+        StatusCode::CREATED,
+        Json(spending::spend(&st.reg.db, &actor, id, &i, st.today(), st.auth.now()).await?),
+    ))
+}
+
+/// Why a payment is undone.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReverseInput {
+    pub reason: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/activities/{id}/spending/{spending}/reverse", tag = "activities", request_body = ReverseInput,
+    responses((status = 200, body = Spending), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reverse_spending(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path((id, spending_id)): Path<(String, String)>,
+    JsonBody(i): JsonBody<ReverseInput>,
+) -> AppResult<Json<Spending>> {
+    caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "活动")?;
+    let spending_id = parse_id(&spending_id, "支出记录")?;
+    let actor = caller.actor(&st.reg.keys);
+    Ok(Json(
+        spending::reverse(
+            &st.reg.db,
+            &actor,
+            id,
+            spending_id,
+            &i.reason,
+            st.today(),
+            st.auth.now(),
+        )
+        .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/activities/{id}/budget", tag = "activities", request_body = RaiseInput,
+    responses((status = 200, body = Activity), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn raise_budget(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(i): JsonBody<RaiseInput>,
+) -> AppResult<Json<Activity>> {
+    caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "活动")?;
+    let actor = caller.actor(&st.reg.keys);
+    Ok(Json(
+        spending::raise_budget(&st.reg.db, &actor, id, &i, st.today(), st.auth.now()).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/activities/{id}/trades", tag = "activities", request_body = TradeInput,
+    responses((status = 201, body = Trade), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_trade(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(i): JsonBody<TradeInput>,
+) -> AppResult<(StatusCode, Json<Trade>)> {
+    caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "活动")?;
+    let actor = caller.actor(&st.reg.keys);
+    Ok((
+        StatusCode::CREATED,
+        Json(contests::add_trade(&st.reg.db, &actor, id, &i, st.auth.now()).await?),
+    ))
+}
+
+/// An event with its entrants, best score first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TradeDetail {
+    pub trade: Trade,
+    pub entrants: Vec<Entrant>,
+}
+
+#[utoipa::path(get, path = "/api/v1/activities/trades/{id}", tag = "activities",
+    responses((status = 200, body = TradeDetail), (status = 404, body = ErrorBody)))]
+pub async fn get_trade(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<TradeDetail>> {
+    caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "比赛项目")?;
+    let (trade, _) = contests::trade_in_scope(&st.reg.db, &caller.scope, id).await?;
+    let entrants = contests::entrants(&st.reg.db, id).await?;
+    Ok(Json(TradeDetail { trade, entrants }))
+}
+
+#[utoipa::path(post, path = "/api/v1/activities/trades/{id}/entrants", tag = "activities", request_body = EntrantsInput,
+    responses((status = 200, body = EntrantsResult), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_entrants(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(i): JsonBody<EntrantsInput>,
+) -> AppResult<Json<EntrantsResult>> {
+    caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "比赛项目")?;
+    let actor = caller.actor(&st.reg.keys);
+    Ok(Json(
+        contests::add_entrants(&st.reg.db, &st.reg.keys, &actor, id, &i, st.auth.now()).await?,
+    ))
+}
+
+/// How many scores were marked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScoresResult {
+    pub marked: u64,
+}
+
+#[utoipa::path(post, path = "/api/v1/activities/trades/{id}/scores", tag = "activities", request_body = ScoresInput,
+    responses((status = 200, body = ScoresResult), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_scores(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(i): JsonBody<ScoresInput>,
+) -> AppResult<Json<ScoresResult>> {
+    caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "比赛项目")?;
+    let actor = caller.actor(&st.reg.keys);
+    let marked =
+        contests::set_scores(&st.reg.db, &st.reg.keys, &actor, id, &i, st.auth.now()).await?;
+    Ok(Json(ScoresResult { marked }))
+}
+
+#[utoipa::path(post, path = "/api/v1/activities/trades/{id}/awards", tag = "activities", request_body = AwardInput,
+    responses((status = 201, body = Award), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn award(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(i): JsonBody<AwardInput>,
+) -> AppResult<(StatusCode, Json<Award>)> {
+    caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "比赛项目")?;
+    let actor = caller.actor(&st.reg.keys);
+    Ok((
+        StatusCode::CREATED,
+        Json(contests::award(&st.reg.db, &st.reg.keys, &actor, id, &i, st.auth.now()).await?),
+    ))
 }
 
 // ---------- the member's own ----------

@@ -84,6 +84,9 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         contracts::get_employer, contracts::add_congress, contracts::add_disclosure, contracts::confirm_checklist, contracts::handle_motion,
         activities::list_activities, activities::create_activity, activities::get_activity, activities::step_activity, activities::add_session,
         activities::list_participants, activities::enter_sheet, activities::set_guests, activities::list_persons,
+        activities::list_contests, activities::list_awards, activities::list_spending, activities::spend,
+        activities::reverse_spending, activities::raise_budget, activities::add_trade, activities::get_trade,
+        activities::add_entrants, activities::set_scores, activities::award,
         activities::my_activities, activities::sign_up, activities::withdraw, activities::check_in,
         super::auth_api::login_handler, super::auth_api::totp_handler, super::auth_api::totp_setup_begin,
         super::auth_api::totp_setup_confirm, super::auth_api::password_handler, super::auth_api::logout_handler,
@@ -104,7 +107,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
          (name = "mutual", description = "职工医疗互助：计划、单位参保、理赔"),
          (name = "funds", description = "工会经费：税务代收、小微企业经费返还、补助下级工会"),
          (name = "contracts", description = "集体协商要约、集体合同、职代会与厂务公开"),
-         (name = "activities", description = "职工活动：劳动竞赛、培训、宣讲、文体活动、走访、招聘会的场次、报名与签到"))
+         (name = "activities", description = "职工活动：劳动竞赛、培训、宣讲、文体活动、走访、招聘会的场次、报名与签到，竞赛项目、成绩与奖项，活动经费"))
 )]
 pub struct ApiDoc;
 
@@ -247,6 +250,26 @@ pub fn router() -> Router<AppState> {
             get(activities::list_activities).post(activities::create_activity),
         )
         .route("/activities/persons", get(activities::list_persons))
+        .route("/activities/contests", get(activities::list_contests))
+        .route("/activities/awards", get(activities::list_awards))
+        .route("/activities/spending", get(activities::list_spending))
+        .route("/activities/{id}/spending", post(activities::spend))
+        .route(
+            "/activities/{id}/spending/{spending}/reverse",
+            post(activities::reverse_spending),
+        )
+        .route("/activities/{id}/budget", post(activities::raise_budget))
+        .route("/activities/{id}/trades", post(activities::add_trade))
+        .route("/activities/trades/{id}", get(activities::get_trade))
+        .route(
+            "/activities/trades/{id}/entrants",
+            post(activities::add_entrants),
+        )
+        .route(
+            "/activities/trades/{id}/scores",
+            post(activities::set_scores),
+        )
+        .route("/activities/trades/{id}/awards", post(activities::award))
         .route("/activities/{id}", get(activities::get_activity))
         .route("/activities/{id}/sessions", post(activities::add_session))
         .route(

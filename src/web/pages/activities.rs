@@ -15,8 +15,13 @@ use super::{
     typed_value,
 };
 use crate::activities::activity::{self, Action, Activity, ActivityInput, Kind, Status, StepInput};
+use crate::activities::contests::{
+    self, Award, AwardGiven, AwardInput, Entrant, EntrantsInput, Level, ScoreLine, ScoresInput,
+    Trade, TradeHeld, TradeInput,
+};
 use crate::activities::figures::PersonTimes;
 use crate::activities::participation::{self, Participant, Session, SessionInput, SheetInput};
+use crate::activities::spending::{self, RaiseInput, Spending, SpendingHeld, SpendingInput};
 use crate::activities::{MODULE, figures};
 use crate::app::AppState;
 use crate::error::AppError;
@@ -33,6 +38,20 @@ pub fn router() -> Router<AppState> {
         .route("/activities/{id}/sessions", post(add_session))
         .route("/activities/{id}/step/{action}", post(step))
         .route("/activities/sessions/{id}/sheet", post(sheet))
+        .route("/activities/contests", get(contests_held))
+        .route("/activities/awards", get(awards_given))
+        .route("/activities/spending", get(spending_in_period))
+        .route("/activities/{id}/spending", post(spend))
+        .route(
+            "/activities/{id}/spending/{spending}/reverse",
+            post(reverse_spending),
+        )
+        .route("/activities/{id}/budget", post(raise_budget))
+        .route("/activities/{id}/trades", post(add_trade))
+        .route("/activities/trades/{id}", get(trade))
+        .route("/activities/trades/{id}/entrants", post(add_entrants))
+        .route("/activities/trades/{id}/scores", post(set_scores))
+        .route("/activities/trades/{id}/awards", post(award))
 }
 
 fn choices<T: Named>() -> Vec<(&'static str, &'static str)> {
@@ -182,10 +201,21 @@ struct ActivityPage {
     people: Vec<Participant>,
     more_people: bool,
     actions: Vec<(&'static str, &'static str)>,
+    spending: Vec<Spending>,
+    /// A competition's events and awards (none for other kinds).
+    contest: bool,
+    trades: Vec<Trade>,
+    awards: Vec<Award>,
     error: Option<String>,
     /// What a sign-in sheet counted once.
     notice: Option<String>,
     today: String,
+}
+
+impl ActivityPage {
+    fn yuan(fen: &i64) -> String {
+        crate::types::Fen(*fen).to_string()
+    }
 }
 
 async fn activity_view(st: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> PageResult {
@@ -201,8 +231,17 @@ async fn activity_page(
 ) -> PageResult {
     let db = &st.reg.db;
     let a = activity::get(db, &ctx.caller.scope, id).await?;
-    let sessions = participation::sessions(db, id).await?;
-    let (people, more_people) = participation::participants(db, id, 1, 100).await?;
+    let (sessions, (people, more_people), spending, trades, awards) = tokio::try_join!(
+        participation::sessions(db, id),
+        participation::participants(db, id, 1, 100),
+        spending::of(db, id),
+        contests::trades(db, id),
+        contests::awards(db, id)
+    )?;
+    let contest = matches!(
+        Kind::parse(&a.kind),
+        Some(Kind::Competition | Kind::SkillContest)
+    );
     let actions = a
         .status()
         .map(|from| {
@@ -220,6 +259,10 @@ async fn activity_page(
         people,
         more_people,
         actions,
+        spending,
+        contest,
+        trades,
+        awards,
         error,
         notice,
         today: st.today().to_string(),
@@ -390,4 +433,375 @@ async fn persons(
         rows,
         pager,
     })
+}
+
+// ---------- money ----------
+
+async fn spend(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(pairs): Form<Typed>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "活动")?;
+    let input = SpendingInput {
+        spent_on: one(&pairs, "spent_on"),
+        amount: one(&pairs, "amount"),
+        purpose: one(&pairs, "purpose"),
+        payee: one(&pairs, "payee"),
+    };
+    let actor = ctx.caller.actor(&st.reg.keys);
+    let result = spending::spend(&st.reg.db, &actor, id, &input, st.today(), st.auth.now()).await;
+    after_form(result.map(|_| format!("/activities/{id}")), |m| {
+        activity_view(&st, &ctx, id, Some(m))
+    })
+    .await
+}
+
+async fn reverse_spending(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path((id, sid)): Path<(String, String)>,
+    Form(pairs): Form<Typed>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "活动")?;
+    let sid = parse_id(&sid, "支出记录")?;
+    let reason = one(&pairs, "reason").unwrap_or_default();
+    let actor = ctx.caller.actor(&st.reg.keys);
+    let result = spending::reverse(
+        &st.reg.db,
+        &actor,
+        id,
+        sid,
+        &reason,
+        st.today(),
+        st.auth.now(),
+    )
+    .await;
+    after_form(result.map(|_| format!("/activities/{id}")), |m| {
+        activity_view(&st, &ctx, id, Some(m))
+    })
+    .await
+}
+
+async fn raise_budget(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(pairs): Form<Typed>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "活动")?;
+    let input = RaiseInput {
+        amount: one(&pairs, "amount"),
+    };
+    let actor = ctx.caller.actor(&st.reg.keys);
+    let result =
+        spending::raise_budget(&st.reg.db, &actor, id, &input, st.today(), st.auth.now()).await;
+    after_form(result.map(|_| format!("/activities/{id}")), |m| {
+        activity_view(&st, &ctx, id, Some(m))
+    })
+    .await
+}
+
+// ---------- competitions ----------
+
+async fn add_trade(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(pairs): Form<Typed>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "活动")?;
+    let input = TradeInput {
+        name: one(&pairs, "name"),
+        teams: Some(one(&pairs, "teams").as_deref() == Some("1")),
+        held_on: one(&pairs, "held_on"),
+    };
+    let actor = ctx.caller.actor(&st.reg.keys);
+    let result = contests::add_trade(&st.reg.db, &actor, id, &input, st.auth.now()).await;
+    after_form(
+        result.map(|t| format!("/activities/trades/{}", t.id)),
+        |m| activity_view(&st, &ctx, id, Some(m)),
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "activities/trade.html")]
+struct TradePage {
+    shell: Shell,
+    a: Activity,
+    t: Trade,
+    entrants: Vec<Entrant>,
+    levels: Vec<(&'static str, &'static str)>,
+    /// The highest level the organiser may grant, preselected.
+    top_level: &'static str,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+async fn trade_page(
+    st: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    error: Option<String>,
+    notice: Option<String>,
+) -> PageResult {
+    let db = &st.reg.db;
+    let (t, a) = contests::trade_in_scope(db, &ctx.caller.scope, id).await?;
+    let entrants = contests::entrants(db, id).await?;
+    let organiser =
+        crate::registry::orgs::get(db, &crate::registry::scope::Scope::all(), a.org_id).await?;
+    let top = crate::registry::orgs::OrgKind::parse(&organiser.kind)
+        .ok()
+        .map(Level::highest_for)
+        .unwrap_or(Level::Grassroots);
+    let levels = Level::all()
+        .iter()
+        .filter(|l| l.within(top))
+        .map(|l| (l.code(), l.label()))
+        .collect();
+    let view = TradePage {
+        shell: ctx.shell(format!("{} · {}", a.title, t.name), "activities"),
+        a,
+        t,
+        entrants,
+        levels,
+        top_level: top.code(),
+        error,
+        notice,
+    };
+    if view.error.is_some() {
+        render_invalid(view)
+    } else {
+        render(view)
+    }
+}
+
+async fn trade(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "比赛项目")?;
+    trade_page(&st, &ctx, id, None, None).await
+}
+
+/// The non-blank lines of a text area.
+fn lines(typed: Option<String>) -> Vec<String> {
+    typed
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+async fn add_entrants(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(pairs): Form<Typed>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "比赛项目")?;
+    let input = EntrantsInput {
+        lines: lines(one(&pairs, "lines")),
+    };
+    let actor = ctx.caller.actor(&st.reg.keys);
+    let result =
+        contests::add_entrants(&st.reg.db, &st.reg.keys, &actor, id, &input, st.auth.now()).await;
+    match result {
+        Ok(r) if !r.repeated.is_empty() => {
+            let note = format!(
+                "已登记 {} 名参赛者；以下重复的只计一次：{}",
+                r.added,
+                r.repeated.join("；")
+            );
+            trade_page(&st, &ctx, id, None, Some(note)).await
+        }
+        other => {
+            after_form(other.map(|_| format!("/activities/trades/{id}")), |m| {
+                trade_page(&st, &ctx, id, Some(m), None)
+            })
+            .await
+        }
+    }
+}
+
+/// A score line as typed: the entrant (ID number or team name), then the points after the
+/// last space, tab or comma.
+fn score_line(line: &str) -> ScoreLine {
+    match line.rfind(|c: char| c.is_whitespace() || c == ',' || c == '，') {
+        Some(at) => {
+            let sep = line[at..].chars().next().map_or(1, char::len_utf8);
+            ScoreLine {
+                who: line[..at].trim().to_string(),
+                score: line[at + sep..].trim().to_string(),
+            }
+        }
+        None => ScoreLine {
+            who: line.to_string(),
+            score: String::new(),
+        },
+    }
+}
+
+async fn set_scores(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(pairs): Form<Typed>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "比赛项目")?;
+    let input = ScoresInput {
+        lines: lines(one(&pairs, "lines"))
+            .iter()
+            .map(|l| score_line(l))
+            .collect(),
+    };
+    let actor = ctx.caller.actor(&st.reg.keys);
+    let result =
+        contests::set_scores(&st.reg.db, &st.reg.keys, &actor, id, &input, st.auth.now()).await;
+    after_form(result.map(|_| format!("/activities/trades/{id}")), |m| {
+        trade_page(&st, &ctx, id, Some(m), None)
+    })
+    .await
+}
+
+async fn award(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(pairs): Form<Typed>,
+) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let id = parse_id(&id, "比赛项目")?;
+    let input = AwardInput {
+        who: one(&pairs, "who"),
+        title: one(&pairs, "title"),
+        level: one(&pairs, "level"),
+        awarding_body: one(&pairs, "awarding_body"),
+        awarded_on: one(&pairs, "awarded_on"),
+    };
+    let actor = ctx.caller.actor(&st.reg.keys);
+    let result = contests::award(&st.reg.db, &st.reg.keys, &actor, id, &input, st.auth.now()).await;
+    after_form(result.map(|_| format!("/activities/trades/{id}")), |m| {
+        trade_page(&st, &ctx, id, Some(m), None)
+    })
+    .await
+}
+
+// ---------- the rows behind the competition and money figures ----------
+
+#[derive(Template)]
+#[template(path = "activities/rows.html")]
+struct RowsPage {
+    shell: Shell,
+    org_name: String,
+    from: String,
+    to: String,
+    contests: Option<Vec<TradeHeld>>,
+    awards: Option<Vec<AwardGiven>>,
+    spending: Option<Vec<SpendingHeld>>,
+    /// The payments' total, in 元.
+    spent: String,
+    pager: Pager,
+}
+
+impl RowsPage {
+    fn yuan(fen: &i64) -> String {
+        crate::types::Fen(*fen).to_string()
+    }
+}
+
+/// Which rows a drill page lists.
+#[derive(Clone, Copy)]
+enum Rows {
+    Contests,
+    Awards,
+    Spending,
+}
+
+async fn rows_page(st: &AppState, ctx: &Ctx, q: PersonsQuery, which: Rows) -> PageResult {
+    ctx.caller.must_work_on(MODULE)?;
+    let sq = crate::registry::stats::StatsQuery {
+        org: field(&q.org),
+        from: field(&q.from),
+        to: field(&q.to),
+    };
+    let db = &st.reg.db;
+    let (org, period) = crate::registry::stats::resolve(db, &ctx.caller.scope, &sq).await?;
+    let page = q.page.unwrap_or(1).clamp(1, crate::db::Paging::MAX_PAGE);
+    let mut view = RowsPage {
+        shell: ctx.shell("", "activities"),
+        org_name: org.name.clone(),
+        from: period.from.to_string(),
+        to: period.to.to_string(),
+        contests: None,
+        awards: None,
+        spending: None,
+        spent: String::new(),
+        pager: Pager::new("", &[], 1, 50, 0, ""),
+    };
+    let (path, title, unit, total) = match which {
+        Rows::Contests => {
+            let (rows, total) = contests::held_in(db, &org.path, &period, (page, 50)).await?;
+            view.contests = Some(rows);
+            ("/activities/contests", "竞赛项目", "个", total)
+        }
+        Rows::Awards => {
+            let (rows, total) = contests::awards_in(db, &org.path, &period, (page, 50)).await?;
+            view.awards = Some(rows);
+            ("/activities/awards", "竞赛获奖", "个", total)
+        }
+        Rows::Spending => {
+            let (rows, total, fen) =
+                spending::in_period(db, &org.path, &period, (page, 50)).await?;
+            view.spending = Some(rows);
+            view.spent = crate::types::Fen(fen).to_string();
+            ("/activities/spending", "活动经费支出", "笔", total)
+        }
+    };
+    view.shell = ctx.shell(title, "activities");
+    view.pager = Pager::new(
+        path,
+        &[
+            ("org", Some(org.code.clone())),
+            ("from", Some(period.from.to_string())),
+            ("to", Some(period.to.to_string())),
+        ],
+        page,
+        50,
+        total,
+        unit,
+    );
+    render(view)
+}
+
+async fn contests_held(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PersonsQuery>,
+) -> PageResult {
+    rows_page(&st, &ctx, q, Rows::Contests).await
+}
+
+async fn awards_given(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PersonsQuery>,
+) -> PageResult {
+    rows_page(&st, &ctx, q, Rows::Awards).await
+}
+
+async fn spending_in_period(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PersonsQuery>,
+) -> PageResult {
+    rows_page(&st, &ctx, q, Rows::Spending).await
 }

@@ -71,11 +71,18 @@ pub fn href(f: &FigureValue, org: &Org, period: &Period) -> Option<String> {
             });
     }
     if f.module == crate::activities::MODULE {
-        // The activities held in the period; the people behind 人 and 人次.
+        // The activities held in the period; the people behind 人 and 人次; the events, awards
+        // and payments behind the competition and money figures.
         return Some(match f.key.as_str() {
             "activities.persons" | "activities.person_times" => {
                 format!("/activities/persons?{q}")
             }
+            "activities.contests"
+            | "activities.trades"
+            | "activities.entrants"
+            | "activities.teams" => format!("/activities/contests?{q}"),
+            "activities.awards" => format!("/activities/awards?{q}"),
+            "activities.spent" => format!("/activities/spending?{q}"),
             _ => format!("/activities?{q}&held=true"),
         });
     }
