@@ -725,6 +725,7 @@ test("a competition: a session's sign-in sheet, an event's entrants, scores and 
   await page.getByLabel("用途").fill("场地");
   await page.getByRole("button", { name: "登记支出" }).click();
   await page.getByRole("alert").filter({ hasText: "超出活动预算" }).waitFor();
+  assert.equal(await page.getByLabel("金额（元）").inputValue(), "4400.01", "what was typed is kept");
   await shot(page, "31-competition", { fullPage: true });
   // The figures: this year's awards card opens the award given.
   await page.goto(`${base}/activities`);

@@ -210,16 +210,36 @@ struct ActivityPage {
     /// What a sign-in sheet counted once.
     notice: Option<String>,
     today: String,
+    /// What was typed in the form refused, shown again.
+    typed: Typed,
 }
 
 impl ActivityPage {
     fn yuan(fen: &i64) -> String {
         crate::types::Fen(*fen).to_string()
     }
+    /// What was typed in `key`, else `default`.
+    fn typed_or<'a>(&'a self, key: &str, default: &'a str) -> &'a str {
+        match typed_value(&self.typed, key) {
+            "" => default,
+            v => v,
+        }
+    }
 }
 
 async fn activity_view(st: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> PageResult {
-    activity_page(st, ctx, id, error, None).await
+    activity_page(st, ctx, id, error, None, Typed::default()).await
+}
+
+/// The activity's page again after a form was refused: the reason, and what was typed.
+async fn activity_retry(
+    st: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    error: String,
+    typed: &Typed,
+) -> PageResult {
+    activity_page(st, ctx, id, Some(error), None, typed.clone()).await
 }
 
 async fn activity_page(
@@ -228,6 +248,7 @@ async fn activity_page(
     id: i64,
     error: Option<String>,
     notice: Option<String>,
+    typed: Typed,
 ) -> PageResult {
     let db = &st.reg.db;
     let a = activity::get(db, &ctx.caller.scope, id).await?;
@@ -266,6 +287,7 @@ async fn activity_page(
         error,
         notice,
         today: st.today().to_string(),
+        typed,
     };
     if view.error.is_some() {
         render_invalid(view)
@@ -297,7 +319,7 @@ async fn add_session(
     let actor = ctx.caller.actor(&st.reg.keys);
     let result = participation::add_session(&st.reg.db, &actor, id, &input, st.auth.now()).await;
     after_form(result.map(|_| format!("/activities/{id}")), |m| {
-        activity_view(&st, &ctx, id, Some(m))
+        activity_retry(&st, &ctx, id, m, &pairs)
     })
     .await
 }
@@ -366,6 +388,7 @@ async fn sheet(
                     r.added,
                     r.repeated.join("；")
                 )),
+                Typed::default(),
             )
             .await
         }
@@ -454,7 +477,7 @@ async fn spend(
     let actor = ctx.caller.actor(&st.reg.keys);
     let result = spending::spend(&st.reg.db, &actor, id, &input, st.today(), st.auth.now()).await;
     after_form(result.map(|_| format!("/activities/{id}")), |m| {
-        activity_view(&st, &ctx, id, Some(m))
+        activity_retry(&st, &ctx, id, m, &pairs)
     })
     .await
 }
@@ -481,7 +504,7 @@ async fn reverse_spending(
     )
     .await;
     after_form(result.map(|_| format!("/activities/{id}")), |m| {
-        activity_view(&st, &ctx, id, Some(m))
+        activity_retry(&st, &ctx, id, m, &pairs)
     })
     .await
 }
@@ -495,13 +518,13 @@ async fn raise_budget(
     ctx.caller.must_work_on(MODULE)?;
     let id = parse_id(&id, "活动")?;
     let input = RaiseInput {
-        amount: one(&pairs, "amount"),
+        amount: one(&pairs, "raise"),
     };
     let actor = ctx.caller.actor(&st.reg.keys);
     let result =
         spending::raise_budget(&st.reg.db, &actor, id, &input, st.today(), st.auth.now()).await;
     after_form(result.map(|_| format!("/activities/{id}")), |m| {
-        activity_view(&st, &ctx, id, Some(m))
+        activity_retry(&st, &ctx, id, m, &pairs)
     })
     .await
 }
@@ -525,7 +548,7 @@ async fn add_trade(
     let result = contests::add_trade(&st.reg.db, &actor, id, &input, st.auth.now()).await;
     after_form(
         result.map(|t| format!("/activities/trades/{}", t.id)),
-        |m| activity_view(&st, &ctx, id, Some(m)),
+        |m| activity_retry(&st, &ctx, id, m, &pairs),
     )
     .await
 }
@@ -542,6 +565,14 @@ struct TradePage {
     top_level: &'static str,
     error: Option<String>,
     notice: Option<String>,
+    /// What was typed in the form refused, shown again.
+    typed: Typed,
+}
+
+impl TradePage {
+    fn typed(&self, key: &str) -> &str {
+        typed_value(&self.typed, key)
+    }
 }
 
 async fn trade_page(
@@ -550,6 +581,7 @@ async fn trade_page(
     id: i64,
     error: Option<String>,
     notice: Option<String>,
+    typed: Typed,
 ) -> PageResult {
     let db = &st.reg.db;
     let (t, a) = contests::trade_in_scope(db, &ctx.caller.scope, id).await?;
@@ -574,6 +606,7 @@ async fn trade_page(
         top_level: top.code(),
         error,
         notice,
+        typed,
     };
     if view.error.is_some() {
         render_invalid(view)
@@ -585,7 +618,7 @@ async fn trade_page(
 async fn trade(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
     ctx.caller.must_work_on(MODULE)?;
     let id = parse_id(&id, "比赛项目")?;
-    trade_page(&st, &ctx, id, None, None).await
+    trade_page(&st, &ctx, id, None, None, Typed::default()).await
 }
 
 /// The non-blank lines of a text area.
@@ -608,7 +641,7 @@ async fn add_entrants(
     ctx.caller.must_work_on(MODULE)?;
     let id = parse_id(&id, "比赛项目")?;
     let input = EntrantsInput {
-        lines: lines(one(&pairs, "lines")),
+        lines: lines(one(&pairs, "entrant_lines")),
     };
     let actor = ctx.caller.actor(&st.reg.keys);
     let result =
@@ -620,11 +653,11 @@ async fn add_entrants(
                 r.added,
                 r.repeated.join("；")
             );
-            trade_page(&st, &ctx, id, None, Some(note)).await
+            trade_page(&st, &ctx, id, None, Some(note), Typed::default()).await
         }
         other => {
             after_form(other.map(|_| format!("/activities/trades/{id}")), |m| {
-                trade_page(&st, &ctx, id, Some(m), None)
+                trade_page(&st, &ctx, id, Some(m), None, pairs.clone())
             })
             .await
         }
@@ -658,7 +691,7 @@ async fn set_scores(
     ctx.caller.must_work_on(MODULE)?;
     let id = parse_id(&id, "比赛项目")?;
     let input = ScoresInput {
-        lines: lines(one(&pairs, "lines"))
+        lines: lines(one(&pairs, "score_lines"))
             .iter()
             .map(|l| score_line(l))
             .collect(),
@@ -667,7 +700,7 @@ async fn set_scores(
     let result =
         contests::set_scores(&st.reg.db, &st.reg.keys, &actor, id, &input, st.auth.now()).await;
     after_form(result.map(|_| format!("/activities/trades/{id}")), |m| {
-        trade_page(&st, &ctx, id, Some(m), None)
+        trade_page(&st, &ctx, id, Some(m), None, pairs.clone())
     })
     .await
 }
@@ -690,7 +723,7 @@ async fn award(
     let actor = ctx.caller.actor(&st.reg.keys);
     let result = contests::award(&st.reg.db, &st.reg.keys, &actor, id, &input, st.auth.now()).await;
     after_form(result.map(|_| format!("/activities/trades/{id}")), |m| {
-        trade_page(&st, &ctx, id, Some(m), None)
+        trade_page(&st, &ctx, id, Some(m), None, pairs.clone())
     })
     .await
 }
