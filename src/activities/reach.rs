@@ -74,10 +74,19 @@ fn bitmap(b: &[u8]) -> AppResult<RoaringBitmap> {
     RoaringBitmap::deserialize_from(b).map_err(AppError::internal)
 }
 
-/// The dense numbers of `ids` of `what` (`member` or `activity`), given on first use.
-async fn numbers(tx: &mut Tx, what: &str, ids: &[i64]) -> AppResult<Vec<u32>> {
+/// The dense numbers of `ids` of `what` (`member` or `activity`), given on first use. A
+/// rebuild (`all`) reads every number of the kind at once rather than looking its ids up.
+async fn numbers(tx: &mut Tx, what: &str, ids: &[i64], all: bool) -> AppResult<Vec<u32>> {
     let mut known: HashMap<i64, u32> = HashMap::new();
-    for chunk in ids.chunks(500) {
+    if all {
+        let rows: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT ref_id, num FROM activity_numbers WHERE kind = $1")
+                .bind(what)
+                .fetch_all(&mut **tx)
+                .await?;
+        known.extend(rows.into_iter().map(|(id, num)| (id, num as u32)));
+    }
+    for chunk in ids.chunks(500).filter(|_| !all) {
         let sql = format!(
             "SELECT ref_id, num FROM activity_numbers WHERE kind = $1 AND ref_id IN ({})",
             crate::db::in_list_from(2, chunk.len())
@@ -111,16 +120,26 @@ async fn numbers(tx: &mut Tx, what: &str, ids: &[i64]) -> AppResult<Vec<u32>> {
                 "activity numbers of {what} exhausted"
             )));
         }
+        use crate::db::bulk::Val;
+        let mut rows = Vec::with_capacity(missing.len());
         for (n, id) in missing.iter().enumerate() {
             let num = first + n as i64;
-            sqlx::query("INSERT INTO activity_numbers (kind, ref_id, num) VALUES ($1, $2, $3)")
-                .bind(what)
-                .bind(id)
-                .bind(num)
-                .execute(&mut **tx)
-                .await?;
+            rows.push(vec![
+                Val::T(Some(what.to_string())),
+                Val::I(*id),
+                Val::I(num),
+            ]);
             known.insert(*id, num as u32);
         }
+        let backend = tx_backend(tx);
+        crate::db::bulk::insert_rows(
+            tx,
+            backend,
+            "activity_numbers",
+            &["kind", "ref_id", "num"],
+            rows,
+        )
+        .await?;
     }
     Ok(ids.iter().map(|i| known[i]).collect())
 }
@@ -135,9 +154,9 @@ pub async fn add(tx: &mut Tx, org_path: &str, day: &str, kind: &str, d: &Delta) 
     }
     // One transaction at a time changes these shared rows (see `audit::lock_head`).
     crate::audit::lock_head(tx, backend).await?;
-    let activities = numbers(tx, "activity", &d.activities).await?;
-    let members = numbers(tx, "member", &d.members).await?;
-    let contests = numbers(tx, "activity", &d.contests).await?;
+    let activities = numbers(tx, "activity", &d.activities, false).await?;
+    let members = numbers(tx, "member", &d.members, false).await?;
+    let contests = numbers(tx, "activity", &d.contests, false).await?;
     let empty = bytes(&RoaringBitmap::new())?;
     let lock = match backend {
         crate::db::Backend::Postgres => " FOR UPDATE",
@@ -254,7 +273,7 @@ async fn recount(tx: &mut Tx) -> AppResult<HashMap<(i64, String, String), Reach>
     .fetch_all(&mut **tx)
     .await?;
     let ids: Vec<i64> = sessions.iter().map(|s| s.0).collect();
-    let nums = numbers(tx, "activity", &ids).await?;
+    let nums = numbers(tx, "activity", &ids, true).await?;
     for ((_, path, day, kind, guests), num) in sessions.iter().zip(nums) {
         for (node, _) in nodes.over(path) {
             let r = out.entry((node, day.clone(), kind.clone())).or_default();
@@ -268,7 +287,7 @@ async fn recount(tx: &mut Tx) -> AppResult<HashMap<(i64, String, String), Reach>
             .fetch_all(&mut **tx)
             .await?;
     let ids: Vec<i64> = checkins.iter().map(|c| c.0).collect();
-    let nums = numbers(tx, "member", &ids).await?;
+    let nums = numbers(tx, "member", &ids, true).await?;
     for ((_, path, day, kind), num) in checkins.iter().zip(nums) {
         for (node, _) in nodes.over(path) {
             let r = out.entry((node, day.clone(), kind.clone())).or_default();
@@ -281,7 +300,7 @@ async fn recount(tx: &mut Tx) -> AppResult<HashMap<(i64, String, String), Reach>
             .fetch_all(&mut **tx)
             .await?;
     let ids: Vec<i64> = trades.iter().map(|t| t.0).collect();
-    let nums = numbers(tx, "activity", &ids).await?;
+    let nums = numbers(tx, "activity", &ids, true).await?;
     for ((_, path, day, kind), num) in trades.iter().zip(nums) {
         for (node, _) in nodes.over(path) {
             let r = out.entry((node, day.clone(), kind.clone())).or_default();
