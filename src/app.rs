@@ -164,13 +164,15 @@ pub async fn seed_demo_contracts(
     crate::contracts::demo::seed(&reg.db, &reg.keys, seed, today).await
 }
 
-/// A year of activities with their sessions and check-ins in the demo city.
+/// A year of activities with their sessions and check-ins, and of honours, in the demo city.
 pub async fn seed_demo_activities(
     reg: &Registry,
     seed: u64,
 ) -> AppResult<crate::activities::demo::Report> {
     let today = chrono::Local::now().date_naive();
-    crate::activities::demo::seed(&reg.db, &reg.keys, seed, today).await
+    let mut report = crate::activities::demo::seed(&reg.db, &reg.keys, seed, today).await?;
+    report.honours = crate::honours::demo::seed(&reg.db, &reg.keys, seed, today).await?;
+    Ok(report)
 }
 
 /// Writes the audit checkpoint when the chain has grown by `min_rows` rows since the last one

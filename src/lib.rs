@@ -18,6 +18,7 @@ pub mod error;
 pub mod figures;
 pub mod files;
 pub mod funds;
+pub mod honours;
 pub mod ledger;
 pub mod people;
 pub mod registry;

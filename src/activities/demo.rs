@@ -30,6 +30,8 @@ pub struct Report {
     pub awards: u64,
     /// Paid from the activities' budgets, in fen.
     pub spent_fen: i64,
+    /// The honours made with them.
+    pub honours: crate::honours::demo::Report,
 }
 
 /// Titles by kind code, as federations name them.

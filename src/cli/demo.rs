@@ -80,5 +80,13 @@ pub async fn demo(
         activities.awards,
         crate::types::Fen(activities.spent_fen)
     );
+    let h = &activities.honours;
+    println!(
+        "评先评优：推荐 {} 个、授予荣誉 {} 个；劳模关爱 {} 人次，补助津贴 {} 元",
+        h.nominations,
+        h.granted,
+        h.care,
+        crate::types::Fen(h.paid_fen)
+    );
     Ok(0)
 }

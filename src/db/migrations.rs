@@ -165,7 +165,103 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_only: &[],
         postgres_only: &[],
     },
+    Migration {
+        version: 22,
+        name: "honours: nominations, review, public notice, awards and care for model workers",
+        sql: V22_HONOURS,
+        sqlite_only: &[],
+        postgres_only: &[],
+    },
 ];
+
+/// Honours (劳动模范, 五一劳动奖章, 工人先锋号, 工匠 …).
+///
+/// `honours`: one per nomination or recorded honour, on the books of the honouree's union
+/// (`org_path`: the member's union, the employer's covering union, or the union honoured) so a
+/// subtree sees its own people's honours. `awarding_org_id`/`awarding_path` is the union that
+/// grants it (an ancestor of `org_path`, or the union itself); both are null for an honour
+/// granted outside the platform and recorded here (全国劳模 by the State Council). A nomination is
+/// reviewed up the chain in `reviews` (`review_path` the level deciding now), shown in public
+/// (`notice_until`, objections in `notice_objections`), then awarded (`awarded_on`,
+/// `document_no`); an awarded honour may be revoked. `once_key` (honouree, title, year) is set
+/// while a nomination or honour stands, so the same person is not put up twice for one title in
+/// one year, even by two cadres at once. `holder` names the honouree (`m:` a member, `u:` an
+/// employer's collective, `o:` a union's) so persons and collectives are counted once each.
+///
+/// `notice_objections`: objections raised during a public notice (公示), of any kind of record
+/// (`subject_type`, `subject_id`); a notice ends only with none open.
+///
+/// `honour_care`: care for an honoured person (yearly health check, visits, allowances) by a
+/// union (`org_path`); an allowance is posted in the union's ledger (`posting_id`), undone by a
+/// reversal (`reversal_posting`).
+const V22_HONOURS: &str = r#"
+CREATE TABLE honours (
+    id {pk},
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    awarding_org_id BIGINT REFERENCES orgs(id),
+    awarding_path TEXT {c},
+    awarding_body TEXT NOT NULL,
+    title_kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    level TEXT NOT NULL,
+    year BIGINT NOT NULL,
+    subject TEXT NOT NULL,
+    holder TEXT NOT NULL,
+    member_id BIGINT REFERENCES members(id),
+    unit_id BIGINT REFERENCES units(id),
+    collective_name TEXT,
+    deeds TEXT NOT NULL,
+    nominated_on TEXT {c} NOT NULL,
+    review_path TEXT {c},
+    notice_until TEXT,
+    objections_open BIGINT NOT NULL DEFAULT 0,
+    awarded_on TEXT {c},
+    document_no TEXT,
+    revoked_on TEXT,
+    revoke_reason TEXT,
+    once_key TEXT,
+    status TEXT NOT NULL,
+    version BIGINT NOT NULL DEFAULT 0,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX honours_once ON honours(once_key);
+CREATE INDEX honours_path ON honours(org_path, awarded_on);
+CREATE INDEX honours_review ON honours(status, review_path);
+CREATE INDEX honours_member ON honours(member_id);
+CREATE INDEX honours_awarding ON honours(awarding_path, status);
+CREATE TABLE notice_objections (
+    id {pk},
+    subject_type TEXT NOT NULL,
+    subject_id BIGINT NOT NULL,
+    raised_on TEXT NOT NULL,
+    raised_by TEXT NOT NULL,
+    text TEXT NOT NULL,
+    resolution TEXT,
+    resolution_note TEXT,
+    resolved_by TEXT,
+    resolved_at BIGINT
+);
+CREATE INDEX notice_objections_subject ON notice_objections(subject_type, subject_id);
+CREATE TABLE honour_care (
+    id {pk},
+    honour_id BIGINT NOT NULL REFERENCES honours(id),
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    kind TEXT NOT NULL,
+    cared_on TEXT {c} NOT NULL,
+    amount_fen BIGINT NOT NULL DEFAULT 0,
+    note TEXT,
+    posting_id BIGINT,
+    reversal_posting BIGINT,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX honour_care_path ON honour_care(org_path, cared_on, kind);
+CREATE INDEX honour_care_honour ON honour_care(honour_id, cared_on)
+"#;
 
 /// Activities' money and competitions.
 ///

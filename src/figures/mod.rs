@@ -245,6 +245,7 @@ pub async fn catalogue(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Fig
     all.extend(crate::funds::figures::compute(db, org, period).await?);
     all.extend(crate::contracts::figures::compute(db, org, period).await?);
     all.extend(crate::activities::figures::compute(db, org, period).await?);
+    all.extend(crate::honours::figures::compute(db, org, period).await?);
     Ok(all)
 }
 

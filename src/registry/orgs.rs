@@ -325,6 +325,10 @@ const PATH_COLUMNS: &[(&str, &str)] = &[
     ("contest_trades", "org_path"),
     ("contest_entrants", "org_path"),
     ("contest_awards", "org_path"),
+    ("honours", "org_path"),
+    ("honours", "awarding_path"),
+    ("honours", "review_path"),
+    ("honour_care", "org_path"),
 ];
 
 /// `scope` narrowed to the subtree of the union a filter names by code (blank: all of

@@ -6,6 +6,7 @@
 pub mod deadlines;
 pub mod history;
 pub mod inbox;
+pub mod notice;
 pub mod review;
 
 use crate::error::{AppError, AppResult, FieldIssue};

@@ -736,6 +736,72 @@ test("a competition: a session's sign-in sheet, an event's entrants, scores and 
   await page.context().close();
 });
 
+test("an honour: a nomination refused at a level its grantor cannot give, reviewed up the chain, in its public notice with an objection settled; a title recorded from its document and an allowance paid", async () => {
+  const page = await newPage();
+  await signIn(page, "cadre", NEW_PASSWORD);
+  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
+  const today = new Date().toISOString().slice(0, 10);
+  const person = idNumber("340402", "19900101", 31); // 欧阳锦程, enrolled above
+  await page.goto(`${base}/honours`);
+  await page.locator("#h-subject").selectOption("person");
+  await page.getByLabel("个人：身份证号").fill(person);
+  await page.locator("#h-kind").selectOption({ label: "劳动模范" });
+  await page.locator("#h-level").selectOption({ label: "全国级" });
+  await page.getByLabel("主要事迹").fill("带领班组攻克焊接难题，培养徒弟十余名");
+  await page.getByLabel("授予单位（工会代码，受表彰者所在工会或其上级）").fill("HS");
+  await page.getByRole("button", { name: "提交推荐" }).click();
+  await page.getByRole("alert").filter({ hasText: "淮水市总工会最高只能授予市级荣誉" }).waitFor();
+  assert.equal(await page.getByLabel("个人：身份证号").inputValue(), person, "what was typed is kept");
+  await page.locator("#h-level").selectOption({ label: "市级" });
+  await page.getByRole("button", { name: "提交推荐" }).click();
+  await page.getByRole("heading", { name: /欧阳锦程 · 劳动模范/ }).waitFor();
+  // Every level between reviews, lowest first; then the public notice.
+  for (let level = 0; level < 4; level++) {
+    if (!(await page.getByRole("button", { name: "同意", exact: true }).count())) break;
+    await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "同意", exact: true }).click()]);
+  }
+  await page.getByText("公示至").waitFor();
+  await page.getByLabel("登记异议").fill("来信反映事迹有出入");
+  await page.getByRole("button", { name: "登记", exact: true }).click();
+  await page.getByText("待处理").waitFor();
+  await page.getByRole("button", { name: "公示期满，授予荣誉" }).waitFor();
+  await page.getByLabel("授予文件文号").fill("区总发〔2026〕9号");
+  await page.getByRole("button", { name: "公示期满，授予荣誉" }).click();
+  await page.getByRole("alert").filter({ hasText: "公示结束后才能授予" }).waitFor();
+  await page.getByLabel("核实情况").fill("经核实，事迹属实");
+  await page.getByRole("button", { name: "异议不成立" }).click();
+  await page.getByText("异议不成立：经核实，事迹属实").waitFor();
+  const steps = await page.locator("ol.timeline").last().innerText();
+  for (const step of ["推荐", "审核同意并公示", "登记异议", "异议不成立"]) {
+    assert.ok(steps.includes(step), `${step} in the timeline`);
+  }
+  await shot(page, "33-honour-notice", { fullPage: true });
+  // A national medal granted before, recorded from its document; an allowance paid to its holder.
+  await page.goto(`${base}/honours`);
+  await page.locator("#h-subject").selectOption("person");
+  await page.getByLabel("个人：身份证号").fill(person);
+  await page.locator("#h-kind").selectOption({ label: "五一劳动奖章" });
+  await page.locator("#h-level").selectOption({ label: "全国级" });
+  await page.getByLabel("主要事迹").fill("全国技术能手");
+  await page.getByLabel("授予机关").fill("中华全国总工会");
+  await page.getByLabel("授予日期").fill(today);
+  await page.getByLabel("文号").fill("总工发〔2026〕3号");
+  await page.getByRole("button", { name: "登记已授予的荣誉" }).click();
+  await page.getByRole("heading", { name: /五一劳动奖章/ }).waitFor();
+  await page.getByLabel("关爱类别").selectOption({ label: "补助津贴" });
+  await page.getByLabel("补助金额（元，仅补助津贴填写，从劳模专项资金支付）").fill("800");
+  await page.getByRole("button", { name: "登记关爱" }).click();
+  await page.locator("tbody tr", { hasText: "800.00" }).waitFor();
+  await shot(page, "34-honour-care", { fullPage: true });
+  // The figures: this year's honoured persons open the list, each person once.
+  await page.goto(`${base}/honours`);
+  await page.locator("a.card.stat", { hasText: "受表彰个人" }).click();
+  await page.locator("tbody tr", { hasText: "欧阳锦程" }).waitFor();
+  assert.equal(await page.locator("tbody tr", { hasText: "欧阳锦程" }).count(), 1, "each person once");
+  await shot(page, "35-honours", { fullPage: true });
+  await page.context().close();
+});
+
 test("the dashboard and the lists fit a phone's width", async () => {
   const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "zh-CN", isMobile: true, hasTouch: true });
   const page = await ctx.newPage();

@@ -137,6 +137,9 @@ struct Fixture {
     /// (工种) held today, a payment from its budget]; and the own session's check-in code.
     activities: [(i64, i64); 4],
     own_session_code: String,
+    /// Honours, own (D1, U1's member) and other (D2, U3's member): [a nomination under review,
+    /// one in its public notice, an objection to it, a recorded honour, an allowance paid].
+    honours: [(i64, i64); 5],
 }
 
 async fn enroll(app: &TestApp, name: &str, id: &str, org: &str) -> i64 {
@@ -442,7 +445,15 @@ async fn fixture(app: &TestApp) -> Fixture {
     )
     .await;
     let (activities, own_session_code) = activities_fixture(&app.reg.db, &root).await;
+    let honours = honours_fixture(
+        &app.reg.db,
+        &app.reg.keys,
+        &root,
+        [(own_member, "D1", "本区"), (other_member, "D2", "外区")],
+    )
+    .await;
     Fixture {
+        honours,
         activities,
         own_session_code,
         contracts,
@@ -729,6 +740,98 @@ async fn activities_fixture(
         }
     }
     (out, code)
+}
+
+/// Honours on each side: [a nomination under review, one in notice, an objection to it, a
+/// recorded honour, an allowance paid to its holder].
+async fn honours_fixture(
+    db: &gonghui::db::Db,
+    keys: &gonghui::crypto::FieldKeys,
+    root: &gonghui::audit::Actor,
+    sides: [(i64, &str, &str); 2],
+) -> [(i64, i64); 5] {
+    use gonghui::honours::{care, honour};
+    use gonghui::workflow::{notice, review};
+    let today = chrono::Local::now().date_naive();
+    let now = gonghui::db::now_ms();
+    let mut out = [(0, 0); 5];
+    for (side, (member, district, marker)) in sides.into_iter().enumerate() {
+        let input = |kind: &str| honour::HonourInput {
+            subject: Some("person".into()),
+            member_id: Some(member.to_string()),
+            title_kind: Some(kind.into()),
+            title: Some(format!("{marker}工匠")),
+            level: Some("district".into()),
+            deeds: Some("技术革新".into()),
+            awarding_org: Some(district.into()),
+            ..Default::default()
+        };
+        let reviewing = honour::nominate(db, keys, root, &input("craftsman"), today, now)
+            .await
+            .unwrap();
+        let mut h = honour::nominate(db, keys, root, &input("model_worker"), today, now)
+            .await
+            .unwrap();
+        while h.status == "reviewing" {
+            let decision = review::DecisionInput {
+                decision: "approve".into(),
+                comment: None,
+                version: h.version,
+            };
+            h = honour::decide(db, root, h.id, &decision, today, now)
+                .await
+                .unwrap();
+        }
+        let objection = notice::ObjectionInput {
+            text: "反映事迹不实".into(),
+        };
+        honour::object(db, root, h.id, &objection, today, now)
+            .await
+            .unwrap();
+        let objection_id: i64 = sqlx::query_scalar(
+            "SELECT id FROM notice_objections WHERE subject_type = 'honour' AND subject_id = $1",
+        )
+        .bind(h.id)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        let mut recorded = input("may_day_medal");
+        recorded.awarding_org = None;
+        recorded.awarding_body = Some("省总工会".into());
+        recorded.awarded_on = Some("2020-04-28".into());
+        recorded.document_no = Some("省总发〔2020〕1号".into());
+        recorded.level = Some("provincial".into());
+        let granted = honour::record(db, keys, root, &recorded, today, now)
+            .await
+            .unwrap();
+        let paid = care::give(
+            db,
+            root,
+            granted.id,
+            &care::CareInput {
+                kind: Some("allowance".into()),
+                cared_on: Some(today.to_string()),
+                amount: Some("500".into()),
+                org_code: Some(district.into()),
+                ..Default::default()
+            },
+            today,
+            now,
+        )
+        .await
+        .unwrap();
+        for (slot, v) in [reviewing.id, h.id, objection_id, granted.id, paid.id]
+            .into_iter()
+            .enumerate()
+        {
+            if side == 0 {
+                out[slot].0 = v
+            } else {
+                out[slot].1 = v
+            }
+        }
+    }
+    out
 }
 
 /// Collective-bargaining records on each side: [contract, campaign, offer, motion].
@@ -1600,6 +1703,90 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             None,
             Other::None,
         ),
+        ("GET", "/api/v1/honours") => (
+            "/api/v1/honours".into(),
+            None,
+            Other::Hidden("外区工匠".into()),
+        ),
+        ("POST", "/api/v1/honours") | ("POST", "/api/v1/honours/record") => (
+            path.to_string(),
+            Some(
+                json!({"subject": "person", "member_id": id(f.own_member, f.other_member).to_string(),
+                "title_kind": "craftsman", "title": "新工匠", "level": "district", "deeds": "技术革新",
+                "awarding_org": pick("D1", "D2"), "awarding_body": "市总工会", "awarded_on": "2021-04-28",
+                "document_no": "市总发〔2021〕3号"}),
+            ),
+            Other::Refused,
+        ),
+        ("GET", "/api/v1/honours/care") => (
+            format!("/api/v1/honours/care?org={}", pick("D1", "D2")),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/honours/care/{id}/reverse") => (
+            format!(
+                "/api/v1/honours/care/{}/reverse",
+                id(f.honours[4].0, f.honours[4].1)
+            ),
+            Some(json!({"reason": "重复发放"})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/honours/{id}") => (
+            format!("/api/v1/honours/{}", id(f.honours[1].0, f.honours[1].1)),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/honours/{id}/review") => (
+            format!(
+                "/api/v1/honours/{}/review",
+                id(f.honours[0].0, f.honours[0].1)
+            ),
+            Some(json!({"decision": "approve", "version": 0})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/honours/{id}/objections") => (
+            format!(
+                "/api/v1/honours/{}/objections",
+                id(f.honours[1].0, f.honours[1].1)
+            ),
+            Some(json!({"text": "来信反映"})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/honours/{id}/objections/{objection}/resolve") => (
+            format!(
+                "/api/v1/honours/{}/objections/{}/resolve",
+                id(f.honours[1].0, f.honours[1].1),
+                id(f.honours[2].0, f.honours[2].1)
+            ),
+            Some(json!({"resolution": "dismissed", "note": "经核实不属实"})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/honours/{id}/award") => (
+            format!(
+                "/api/v1/honours/{}/award",
+                id(f.honours[1].0, f.honours[1].1)
+            ),
+            Some(json!({"document_no": "区总发〔2026〕1号", "version": 0})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/honours/{id}/end/{action}") => (
+            format!(
+                "/api/v1/honours/{}/end/withdraw",
+                id(f.honours[0].0, f.honours[0].1)
+            ),
+            Some(json!({"reason": "本人谦让", "version": 0})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/honours/{id}/care") => (
+            format!(
+                "/api/v1/honours/{}/care",
+                id(f.honours[3].0, f.honours[3].1)
+            ),
+            Some(
+                json!({"kind": "visit", "cared_on": chrono::Local::now().date_naive().to_string()}),
+            ),
+            Other::NotFound,
+        ),
         ("POST", "/api/v1/me/checkin") => (
             "/api/v1/me/checkin".into(),
             Some(json!({"code": f.own_session_code})),
@@ -2331,6 +2518,13 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         p if p.starts_with("/activities/trades/{id}") => {
             record(p, id(f.activities[2].0, f.activities[2].1))
         }
+        p if p.starts_with("/honours/care/{id}") => record(p, id(f.honours[4].0, f.honours[4].1)),
+        p if p.starts_with("/honours/{id}") => (
+            p.replace("{id}", &id(f.honours[1].0, f.honours[1].1))
+                .replace("{objection}", &id(f.honours[2].0, f.honours[2].1))
+                .replace("{action}", "withdraw"),
+            Other::NotFound,
+        ),
         p if p.starts_with("/activities/{id}") => (
             p.replace("{id}", &id(f.activities[0].0, f.activities[0].1))
                 .replace("{spending}", &id(f.activities[3].0, f.activities[3].1))
@@ -2402,6 +2596,8 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         | "/activities/awards"
         | "/activities/spending" => (format!("{path}?org={}", pick("D1", "D2")), Other::NotFound),
         "/contracts/campaigns" => (path.into(), Other::Hidden("外区要约行动".into())),
+        "/honours" => (path.into(), Other::Hidden("外区工匠".into())),
+        "/honours/care" => (format!("{path}?org={}", pick("D1", "D2")), Other::NotFound),
         "/ledger" => (path.into(), Other::Hidden("二区总工会".into())),
         "/aid/files" | "/aid/applications" => (path.into(), Other::Hidden("外区会员".into())),
         "/orgs" => (path.into(), Other::Hidden("丙公司工会".into())),

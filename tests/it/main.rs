@@ -14,6 +14,7 @@ mod console_work;
 mod contracts;
 mod funds;
 mod helpers;
+mod honours;
 mod hostile;
 mod import_bad_input;
 mod import_formats;

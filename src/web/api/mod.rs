@@ -9,6 +9,7 @@ pub mod contracts;
 pub mod figures;
 pub mod files;
 pub mod funds;
+pub mod honours;
 pub mod ledger;
 pub mod members;
 pub mod mutual;
@@ -88,6 +89,9 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         activities::reverse_spending, activities::raise_budget, activities::add_trade, activities::get_trade,
         activities::add_entrants, activities::set_scores, activities::award,
         activities::my_activities, activities::sign_up, activities::withdraw, activities::check_in,
+        honours::list_honours, honours::nominate, honours::record, honours::get_honour, honours::review,
+        honours::object, honours::resolve, honours::award, honours::end, honours::give_care,
+        honours::reverse_care, honours::list_care,
         super::auth_api::login_handler, super::auth_api::totp_handler, super::auth_api::totp_setup_begin,
         super::auth_api::totp_setup_confirm, super::auth_api::password_handler, super::auth_api::logout_handler,
         super::auth_api::logout_all_handler, super::auth_api::me_handler,
@@ -107,7 +111,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
          (name = "mutual", description = "职工医疗互助：计划、单位参保、理赔"),
          (name = "funds", description = "工会经费：税务代收、小微企业经费返还、补助下级工会"),
          (name = "contracts", description = "集体协商要约、集体合同、职代会与厂务公开"),
-         (name = "activities", description = "职工活动：劳动竞赛、培训、宣讲、文体活动、走访、招聘会的场次、报名与签到，竞赛项目、成绩与奖项，活动经费"))
+         (name = "activities", description = "职工活动：劳动竞赛、培训、宣讲、文体活动、走访、招聘会的场次、报名与签到，竞赛项目、成绩与奖项，活动经费"),
+         (name = "honours", description = "评先评优：劳模、五一劳动奖章（状）、工人先锋号、工匠等荣誉的推荐、审核、公示与授予，外单位授予荣誉登记，劳模关爱"))
 )]
 pub struct ApiDoc;
 
@@ -285,6 +290,23 @@ pub fn router() -> Router<AppState> {
             "/activities/sessions/{id}/guests",
             post(activities::set_guests),
         )
+        .route(
+            "/honours",
+            get(honours::list_honours).post(honours::nominate),
+        )
+        .route("/honours/record", post(honours::record))
+        .route("/honours/care", get(honours::list_care))
+        .route("/honours/care/{id}/reverse", post(honours::reverse_care))
+        .route("/honours/{id}", get(honours::get_honour))
+        .route("/honours/{id}/review", post(honours::review))
+        .route("/honours/{id}/objections", post(honours::object))
+        .route(
+            "/honours/{id}/objections/{objection}/resolve",
+            post(honours::resolve),
+        )
+        .route("/honours/{id}/award", post(honours::award))
+        .route("/honours/{id}/end/{action}", post(honours::end))
+        .route("/honours/{id}/care", post(honours::give_care))
         .route("/me/activities", get(activities::my_activities))
         .route("/me/activities/{id}/signup", post(activities::sign_up))
         .route("/me/activities/{id}/withdraw", post(activities::withdraw))

@@ -68,6 +68,10 @@ pub struct PartLine {
     pub href: Option<String>,
 }
 
+/// The honours figures the dashboard shows beside the activities' (the rest are in the
+/// catalogue).
+const HONOURS_SHOWN: &[&str] = &["honours.granted", "honours.persons"];
+
 #[derive(Template)]
 #[template(path = "dashboard/index.html")]
 struct DashboardPage {
@@ -218,14 +222,24 @@ async fn dashboard(
         crate::error::AppResult::Ok(items)
     };
     // The registry's overview, the inbox and the modules' figures, side by side.
-    let (o, inbox, case_figures, aid_figures, fund_figures, contract_figures, activity_figures) = tokio::try_join!(
+    let (
+        o,
+        inbox,
+        case_figures,
+        aid_figures,
+        fund_figures,
+        contract_figures,
+        activity_figures,
+        honour_figures,
+    ) = tokio::try_join!(
         overview::overview(db, &org, &period),
         inbox,
         crate::casework::figures::compute(db, &org, &period),
         crate::aid::figures::compute(db, &org, &period),
         crate::funds::figures::compute(db, &org, &period),
         crate::contracts::figures::compute(db, &org, &period),
-        crate::activities::figures::compute(db, &org, &period)
+        crate::activities::figures::compute(db, &org, &period),
+        crate::honours::figures::compute(db, &org, &period)
     )?;
     let s = &o.stats;
     let m = &s.members;
@@ -415,6 +429,11 @@ async fn dashboard(
         .collect();
     let activity_cards = activity_figures
         .into_iter()
+        .chain(
+            honour_figures
+                .into_iter()
+                .filter(|f| HONOURS_SHOWN.contains(&f.key.as_str())),
+        )
         .map(|f| FigureCard::linked(f, &ctx.caller, &org, &period))
         .collect();
     let contract_cards = contract_figures

@@ -70,6 +70,14 @@ pub fn href(f: &FigureValue, org: &Org, period: &Period) -> Option<String> {
                     .map(|rest| format!("/units?{rest}"))
             });
     }
+    if f.key.starts_with("honours.") {
+        // The honours' drills are the console's own lists at the same address.
+        return f
+            .drill
+            .as_deref()
+            .and_then(|api| api.strip_prefix("/api/v1"))
+            .map(str::to_string);
+    }
     if f.module == crate::activities::MODULE {
         // The activities held in the period; the people behind 人 and 人次; the events, awards
         // and payments behind the competition and money figures.

@@ -15,6 +15,7 @@ pub mod contracts;
 pub mod dashboard;
 pub mod figures;
 pub mod funds;
+pub mod honours;
 pub mod imports;
 pub mod members;
 pub mod mutual;
@@ -54,6 +55,7 @@ pub fn router(st: AppState) -> Router<AppState> {
         .merge(mutual::router())
         .merge(contracts::router())
         .merge(activities::router())
+        .merge(honours::router())
         .merge(case_files::router(st.attachment_max_bytes()))
         .merge(imports::router(st.import_max_bytes()))
         .merge(admin::router())
@@ -211,6 +213,7 @@ const NAV: &[(&str, &str, &str, Option<Perm>)] = &[
         "activities",
         Some(Perm::CaseWork),
     ),
+    ("/honours", "评先评优", "honours", Some(Perm::CaseWork)),
     ("/ledger", "经审账目", "ledger", Some(Perm::FinanceRead)),
     ("/imports", "批量导入", "imports", Some(Perm::Import)),
     (
