@@ -471,7 +471,7 @@ async fn write_checkins(
     source: &str,
     now: i64,
 ) -> AppResult<Vec<i64>> {
-    let mut already = Vec::new();
+    let (mut already, mut new) = (Vec::new(), Vec::new());
     for m in members {
         let exists: Option<i64> = sqlx::query_scalar(
             "SELECT member_id FROM activity_checkins WHERE session_id = $1 AND member_id = $2",
@@ -498,12 +498,8 @@ async fn write_checkins(
         .bind(now)
         .execute(&mut **tx)
         .await?;
+        new.push(*m);
     }
-    let new: Vec<i64> = members
-        .iter()
-        .copied()
-        .filter(|m| !already.contains(m))
-        .collect();
     if !new.is_empty() {
         reach::add(
             tx,

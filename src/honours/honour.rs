@@ -506,6 +506,19 @@ async fn common(
     }))
 }
 
+impl Common {
+    fn once_key(&self) -> String {
+        format!(
+            "{}:{}:{}:{}:{}",
+            self.who.holder,
+            self.kind.code(),
+            self.title,
+            self.level.code(),
+            self.year
+        )
+    }
+}
+
 fn refused_input(issues: Vec<FieldIssue>) -> AppError {
     AppError::invalid_fields("荣誉信息有误，请按提示修改", issues)
 }
@@ -607,16 +620,29 @@ pub async fn nominate(
     get(db, &Scope::all(), id).await
 }
 
-/// Records an honour granted outside the platform (or before it), as granted: its awarding
-/// body, day and document. Every problem of the input at once.
-pub async fn record(
+/// An honour granted elsewhere, checked and ready to write.
+pub struct Recorded {
+    c: Common,
+    body: String,
+    on: NaiveDate,
+    doc: String,
+}
+
+impl Recorded {
+    /// What makes the honour once per holder, title, level and year.
+    pub fn once_key(&self) -> String {
+        self.c.once_key()
+    }
+}
+
+/// Checks an honour granted elsewhere: every problem of the input at once, by field.
+pub async fn check_record(
     db: &Db,
     keys: &FieldKeys,
     actor: &Actor,
     i: &HonourInput,
     today: NaiveDate,
-    now: i64,
-) -> AppResult<Honour> {
+) -> AppResult<Result<Recorded, Vec<FieldIssue>>> {
     let mut issues = Vec::new();
     let c = common(db, keys, actor, i, today, &mut issues).await?;
     let body = given(i.awarding_body.as_deref()).map(|b| b.chars().take(100).collect::<String>());
@@ -631,30 +657,38 @@ pub async fn record(
         issues.push(issue("授予日期", "授予日期不能晚于今天"));
     }
     let doc = document(i.document_no.as_deref(), &mut issues);
-    let (Some(c), Some(body), Some(on), Some(doc)) = (c, body, on, doc) else {
-        return Err(refused_input(issues));
-    };
-    if !issues.is_empty() {
-        return Err(refused_input(issues));
-    }
+    Ok(match (c, body, on, doc) {
+        (Some(c), Some(body), Some(on), Some(doc)) if issues.is_empty() => {
+            Ok(Recorded { c, body, on, doc })
+        }
+        _ => Err(issues),
+    })
+}
+
+/// Writes a checked honour granted elsewhere, with its history step; returns its id.
+pub async fn write_record(
+    tx: &mut Tx,
+    actor: &Actor,
+    r: &Recorded,
+    today: NaiveDate,
+    now: i64,
+) -> AppResult<i64> {
     let id = new_id();
-    let mut tx = db.begin_write().await?;
     insert(
-        &mut tx,
+        tx,
         id,
-        &c,
-        (None, &body),
+        &r.c,
+        (None, &r.body),
         Status::Awarded,
-        (None, Some(on), Some(&doc)),
+        (None, Some(r.on), Some(&r.doc)),
         actor,
         today,
         now,
     )
     .await?;
-    let detail =
-        serde_json::json!({"title_kind": c.kind.code(), "level": c.level.code(), "body": body});
+    let detail = serde_json::json!({"title_kind": r.c.kind.code(), "level": r.c.level.code(), "body": r.body});
     step_recorded(
-        &mut tx,
+        tx,
         actor,
         id,
         "record",
@@ -665,6 +699,24 @@ pub async fn record(
         &detail,
     )
     .await?;
+    Ok(id)
+}
+
+/// Records an honour granted outside the platform (or before it), as granted: its awarding
+/// body, day and document. Every problem of the input at once.
+pub async fn record(
+    db: &Db,
+    keys: &FieldKeys,
+    actor: &Actor,
+    i: &HonourInput,
+    today: NaiveDate,
+    now: i64,
+) -> AppResult<Honour> {
+    let r = check_record(db, keys, actor, i, today)
+        .await?
+        .map_err(refused_input)?;
+    let mut tx = db.begin_write().await?;
+    let id = write_record(&mut tx, actor, &r, today, now).await?;
     tx.commit().await?;
     get(db, &Scope::all(), id).await
 }
@@ -690,14 +742,7 @@ async fn insert(
     today: NaiveDate,
     now: i64,
 ) -> AppResult<()> {
-    let once_key = format!(
-        "{}:{}:{}:{}:{}",
-        c.who.holder,
-        c.kind.code(),
-        c.title,
-        c.level.code(),
-        c.year
-    );
+    let once_key = c.once_key();
     let inserted = sqlx::query(
         "INSERT INTO honours (id, org_id, org_path, awarding_org_id, awarding_path, awarding_body, title_kind, title, level, year, \
          subject, holder, member_id, unit_id, collective_name, deeds, nominated_on, review_path, awarded_on, document_no, once_key, \

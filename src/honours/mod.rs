@@ -7,6 +7,7 @@ pub mod care;
 pub mod demo;
 pub mod figures;
 pub mod honour;
+pub mod import;
 
 /// The business module a case officer must be named for to work on honours, and the one its
 /// figures belong to: 评先评优 goes with activities and competitions (`auth::accounts::MODULES`).

@@ -33,6 +33,9 @@ fn list_for(kind: ImportKind, key: &str) -> Option<Vec<&'static str>> {
             labels::<crate::casework::petitions::Satisfaction>()
         }
         (ImportKind::Petitions, "reply_method") => vec!["书面", "电话", "面谈", "短信", "会员端"],
+        (ImportKind::Honours, "subject") => labels::<crate::honours::honour::Subject>(),
+        (ImportKind::Honours, "title_kind") => labels::<crate::honours::honour::TitleKind>(),
+        (ImportKind::Honours, "level") => labels::<crate::activities::contests::Level>(),
         (ImportKind::AidPayouts, "kind") => labels::<crate::aid::campaigns::Kind>(),
         (ImportKind::AidPayouts, "form") => labels::<crate::aid::campaigns::Form>(),
         (ImportKind::HardshipFiles, "tier") => labels::<crate::aid::hardship::Tier>(),

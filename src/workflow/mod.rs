@@ -82,6 +82,20 @@ pub fn pick<T: Named>(field: &str, typed: Option<&str>, issues: &mut Vec<FieldIs
     found
 }
 
+/// A list filter's coded value typed as its code or its Chinese label; blank is no filter, an
+/// unknown value is refused naming `what`.
+pub fn filter_value<T: Named>(what: &str, typed: Option<&str>) -> AppResult<Option<T>> {
+    match given(typed) {
+        None => Ok(None),
+        Some(t) => T::all()
+            .iter()
+            .copied()
+            .find(|v| v.code() == t || v.label() == t)
+            .map(Some)
+            .ok_or_else(|| AppError::invalid(format!("{what}“{t}”无法识别"))),
+    }
+}
+
 /// The union a form names by its code in `field`, within `scope`; the top of the scope when
 /// left blank; an unknown or out-of-scope code is an issue of `field`.
 pub async fn union_in_scope(

@@ -619,3 +619,66 @@ async fn honour_figures_equal_a_brute_force_recount() {
         .len() as i64;
     assert_eq!(c.persons, everyone, "D2 now holds every member's union");
 }
+
+/// A 劳模 ledger kept in Excel: a bad file names every problem by row and writes nothing; the
+/// good one is written once (re-importing changes nothing) and counts in the figures.
+#[tokio::test]
+async fn an_honours_ledger_is_imported_all_or_nothing_and_once() {
+    let app = spawn_app().await;
+    app.seed_tree().await;
+    let (_, a) = member(&app, 4, "U1").await;
+    let (_, b) = member(&app, 5, "U3").await;
+    let stranger = id_number("340402", "19800101", 98);
+    let header = "表彰对象,身份证号,统一社会信用代码,工会代码,集体名称,荣誉类别,荣誉称号,级别,评选年度,授予机关,授予日期,文号,主要事迹\n";
+    let bad = format!(
+        "{header}\
+         个人,{a},,,,劳动模范,,省级,2019,省人民政府,2019-04-28,省政发〔2019〕3号,\n\
+         个人,{stranger},,,,劳动模范,,省级,2019,省人民政府,2019-04-28,省政发〔2019〕3号,\n\
+         个人,{b},,,,工人先锋号,,市级,2020,市总工会,2020-04-28,市总发〔2020〕2号,\n\
+         个人,{a},,,,劳动模范,,省级,2019,省人民政府,2019-04-28,省政发〔2019〕3号,\n\
+         集体,,,U3,丙公司焊接班,工人先锋号,,市级,,市总工会,明年五一,,\n"
+    );
+    let s = app
+        .import("honours", "劳模台账.csv", bad.into_bytes(), "")
+        .await;
+    assert_eq!(s["outcome"]["committed"], false, "{s}");
+    let said = s.to_string();
+    for words in [
+        "不是您管理范围内的在册会员",
+        "“工人先锋号”不授予个人",
+        "与第2行是同一对象同一年度的同一荣誉",
+        "授予日期",
+    ] {
+        assert!(said.contains(words), "{words}: {said}");
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM honours").await, 0);
+    let good = format!(
+        "{header}\
+         个人,{a},,,,劳动模范,,省级,2019,省人民政府,2019-04-28,省政发〔2019〕3号,\n\
+         个人,{b},,,,五一劳动奖章,,全国级,,中华全国总工会,2021-04-28,总工发〔2021〕6号,全国技术能手\n\
+         集体,,,U3,丙公司焊接班,工人先锋号,,市级,,市总工会,2022-04-28,市总发〔2022〕2号,\n"
+    );
+    let o = app.import_ok("honours", &good).await;
+    assert_eq!(o["inserted"], 3, "{o}");
+    let o = app.import_ok("honours", &good).await;
+    assert_eq!(
+        (o["inserted"].as_i64(), o["unchanged"].as_i64()),
+        (Some(0), Some(3)),
+        "{o}"
+    );
+    let v = app
+        .figure_values("org=C&from=2019-01-01&to=2022-12-31")
+        .await;
+    assert_eq!(
+        (
+            v["honours.granted"],
+            v["honours.persons"],
+            v["honours.collectives"]
+        ),
+        (3.0, 2.0, 1.0)
+    );
+    let year: i64 = app
+        .scalar("SELECT year FROM honours WHERE title_kind = 'may_day_medal'")
+        .await;
+    assert_eq!(year, 2021, "the year read from the day granted");
+}

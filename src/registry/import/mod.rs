@@ -42,6 +42,8 @@ pub enum ImportKind {
     FundRefunds,
     /// Collective contracts signed and filed before the platform (集体合同台账).
     Contracts,
+    /// Honours granted before the platform or elsewhere (劳模、先进、奖章、先锋号台账).
+    Honours,
 }
 
 impl ImportKind {
@@ -58,8 +60,9 @@ impl ImportKind {
             "mutual_claims" => Ok(ImportKind::MutualClaims),
             "contracts" => Ok(ImportKind::Contracts),
             "fund_refunds" => Ok(ImportKind::FundRefunds),
+            "honours" => Ok(ImportKind::Honours),
             _ => Err(AppError::bad_request(format!(
-                "导入类型“{s}”无效，可选 orgs、units、members、petitions、disputes、fund_receipts、aid_payouts、hardship_files、mutual_claims、fund_refunds、contracts"
+                "导入类型“{s}”无效，可选 orgs、units、members、petitions、disputes、fund_receipts、aid_payouts、hardship_files、mutual_claims、fund_refunds、contracts、honours"
             ))),
         }
     }
@@ -77,6 +80,7 @@ impl ImportKind {
             ImportKind::MutualClaims => "mutual_claims",
             ImportKind::FundRefunds => "fund_refunds",
             ImportKind::Contracts => "contracts",
+            ImportKind::Honours => "honours",
         }
     }
 
@@ -93,6 +97,7 @@ impl ImportKind {
             ImportKind::MutualClaims => "医疗互助理赔（历史）",
             ImportKind::FundRefunds => "小微企业经费返还（历史）",
             ImportKind::Contracts => "集体合同（历史）",
+            ImportKind::Honours => "荣誉（历史）",
         }
     }
 
@@ -109,6 +114,7 @@ impl ImportKind {
             ImportKind::MutualClaims => crate::aid::import::CLAIM_COLUMNS,
             ImportKind::FundRefunds => crate::funds::history::COLUMNS,
             ImportKind::Contracts => crate::contracts::import::COLUMNS,
+            ImportKind::Honours => crate::honours::import::COLUMNS,
         }
     }
 }
@@ -460,7 +466,8 @@ pub async fn run(
         | ImportKind::HardshipFiles
         | ImportKind::MutualClaims
         | ImportKind::FundRefunds
-        | ImportKind::Contracts => {
+        | ImportKind::Contracts
+        | ImportKind::Honours => {
             let (p2, d2) = (progress.clone(), data.clone());
             let sheet = tokio::task::spawn_blocking(move || read_sheet(kind, &d2, &p2))
                 .await
@@ -490,6 +497,9 @@ pub async fn run(
                 }
                 ImportKind::Contracts => {
                     crate::contracts::import::import(reg, actor, sheet, opts).await?
+                }
+                ImportKind::Honours => {
+                    crate::honours::import::import(reg, actor, sheet, opts).await?
                 }
                 _ => crate::casework::import::import(reg, scope, sheet, opts, &progress).await?,
             }

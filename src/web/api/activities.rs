@@ -54,18 +54,6 @@ pub struct ActivitiesQuery {
     pub page: Option<i64>,
 }
 
-fn coded<T: Named>(what: &str, typed: Option<&str>) -> AppResult<Option<T>> {
-    match given(typed) {
-        None => Ok(None),
-        Some(t) => T::all()
-            .iter()
-            .copied()
-            .find(|v| v.code() == t || v.label() == t)
-            .map(Some)
-            .ok_or_else(|| AppError::invalid(format!("{what}“{t}”无法识别"))),
-    }
-}
-
 fn day(typed: Option<&str>) -> AppResult<Option<chrono::NaiveDate>> {
     given(typed).map(crate::types::parse_date).transpose()
 }
@@ -74,8 +62,8 @@ fn day(typed: Option<&str>) -> AppResult<Option<chrono::NaiveDate>> {
 pub(crate) fn list_filter(q: &ActivitiesQuery) -> AppResult<activity::ListFilter> {
     Ok(activity::ListFilter {
         org: q.org.clone(),
-        kind: coded::<Kind>("活动类别", q.kind.as_deref())?,
-        status: coded::<Status>("活动状态", q.status.as_deref())?,
+        kind: crate::workflow::filter_value::<Kind>("活动类别", q.kind.as_deref())?,
+        status: crate::workflow::filter_value::<Status>("活动状态", q.status.as_deref())?,
         from: day(q.from.as_deref())?,
         to: day(q.to.as_deref())?,
         held: q.held.unwrap_or(false),

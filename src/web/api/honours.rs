@@ -19,10 +19,10 @@ use crate::honours::honour::{
 };
 use crate::registry::stats::{self, StatsQuery};
 use crate::web::hardening::{ApiQuery, JsonBody};
+use crate::workflow::given;
 use crate::workflow::history::HistoryRow;
 use crate::workflow::notice::{self, Objection, ObjectionInput, ResolveInput};
 use crate::workflow::review::{DecisionInput, Level as ReviewLevel};
-use crate::workflow::{Named, given};
 
 /// Which honours to list.
 #[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
@@ -59,18 +59,6 @@ pub struct HonoursPage {
     pub more: bool,
 }
 
-fn coded<T: Named>(what: &str, typed: Option<&str>) -> AppResult<Option<T>> {
-    match given(typed) {
-        None => Ok(None),
-        Some(t) => T::all()
-            .iter()
-            .copied()
-            .find(|v| v.code() == t || v.label() == t)
-            .map(Some)
-            .ok_or_else(|| AppError::invalid(format!("{what}“{t}”无法识别"))),
-    }
-}
-
 /// The list filter a query asks for; a value that cannot be read is a 422.
 pub(crate) fn list_filter(q: &HonoursQuery) -> AppResult<honour::ListFilter> {
     let day = |t: Option<&str>| given(t).map(crate::types::parse_date).transpose();
@@ -87,10 +75,13 @@ pub(crate) fn list_filter(q: &HonoursQuery) -> AppResult<honour::ListFilter> {
     };
     Ok(honour::ListFilter {
         org: q.org.clone(),
-        status: coded::<Status>("状态", q.status.as_deref())?,
-        title_kind: coded::<TitleKind>("荣誉类别", q.title_kind.as_deref())?,
-        level: coded::<Level>("级别", q.level.as_deref())?,
-        subject: coded::<Subject>("表彰对象", q.subject.as_deref())?,
+        status: crate::workflow::filter_value::<Status>("状态", q.status.as_deref())?,
+        title_kind: crate::workflow::filter_value::<TitleKind>(
+            "荣誉类别",
+            q.title_kind.as_deref(),
+        )?,
+        level: crate::workflow::filter_value::<Level>("级别", q.level.as_deref())?,
+        subject: crate::workflow::filter_value::<Subject>("表彰对象", q.subject.as_deref())?,
         year: year("评选年度", q.year.as_deref())?,
         awarded_from: day(q.from.as_deref())?,
         awarded_to: day(q.to.as_deref())?,
@@ -374,7 +365,7 @@ pub(crate) async fn care_page(
     caller: &Caller,
     q: &CareQuery,
 ) -> AppResult<CarePage> {
-    let kind = coded::<CareKind>("关爱类别", q.kind.as_deref())?;
+    let kind = crate::workflow::filter_value::<CareKind>("关爱类别", q.kind.as_deref())?;
     let period = StatsQuery {
         org: q.org.clone(),
         from: q.from.clone(),

@@ -3,6 +3,8 @@
 //! with its check-in code and a sign-in sheet to enter), the people who signed up or took part,
 //! and closing, reopening or cancelling it.
 
+use super::Yuan;
+use super::choices;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -52,10 +54,6 @@ pub fn router() -> Router<AppState> {
         .route("/activities/trades/{id}/entrants", post(add_entrants))
         .route("/activities/trades/{id}/scores", post(set_scores))
         .route("/activities/trades/{id}/awards", post(award))
-}
-
-fn choices<T: Named>() -> Vec<(&'static str, &'static str)> {
-    T::all().iter().map(|v| (v.code(), v.label())).collect()
 }
 
 // ---------- the list and the form ----------
@@ -214,10 +212,9 @@ struct ActivityPage {
     typed: Typed,
 }
 
+impl Yuan for ActivityPage {}
+
 impl ActivityPage {
-    fn yuan(fen: &i64) -> String {
-        crate::types::Fen(*fen).to_string()
-    }
     /// What was typed in `key`, else `default`.
     fn typed_or<'a>(&'a self, key: &str, default: &'a str) -> &'a str {
         match typed_value(&self.typed, key) {
@@ -745,11 +742,7 @@ struct RowsPage {
     pager: Pager,
 }
 
-impl RowsPage {
-    fn yuan(fen: &i64) -> String {
-        crate::types::Fen(*fen).to_string()
-    }
-}
+impl Yuan for RowsPage {}
 
 /// Which rows a drill page lists.
 #[derive(Clone, Copy)]

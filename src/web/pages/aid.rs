@@ -3,6 +3,8 @@
 //! (and the decision and objection forms), the hardship files with their filters, a file with
 //! its household and timeline.
 
+use super::Yuan;
+use super::choices;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -16,7 +18,6 @@ use crate::aid::hardship::{self, FileFilter, HardshipFile, HouseholdPerson};
 use crate::aid::payouts::{self, Batch};
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::types::Fen;
 use crate::web::api::parse_id;
 use crate::workflow::Named;
 use crate::workflow::history::HistoryRow;
@@ -42,15 +43,6 @@ pub fn router() -> Router<AppState> {
         .route("/aid/files/{id}/exit", post(exit_file))
 }
 
-/// Fen as 元 with two decimals.
-fn yuan(fen: &i64) -> String {
-    Fen(*fen).to_string()
-}
-
-fn choices<T: Named>() -> Vec<(&'static str, &'static str)> {
-    T::all().iter().map(|v| (v.code(), v.label())).collect()
-}
-
 // ---------- campaigns ----------
 
 #[derive(Template)]
@@ -66,10 +58,9 @@ struct CampaignsPage {
     levels: Vec<(&'static str, &'static str)>,
 }
 
+impl Yuan for CampaignsPage {}
+
 impl CampaignsPage {
-    fn yuan(&self, fen: &i64) -> String {
-        yuan(fen)
-    }
     /// What was typed in a field (the first value).
     fn typed(&self, key: &str) -> &str {
         self.typed
@@ -222,10 +213,9 @@ struct BatchPage {
     error: Option<String>,
 }
 
+impl Yuan for BatchPage {}
+
 impl BatchPage {
-    fn yuan(&self, fen: &i64) -> String {
-        yuan(fen)
-    }
     fn status_label(&self, code: &str) -> &'static str {
         campaigns::PayStatus::parse(code)
             .map(Named::label)
@@ -373,10 +363,9 @@ struct CampaignPage {
     pager: Pager,
 }
 
+impl Yuan for CampaignPage {}
+
 impl CampaignPage {
-    fn yuan(&self, fen: &i64) -> String {
-        yuan(fen)
-    }
     fn sel(&self, code: &str) -> bool {
         self.status.as_deref() == Some(code)
     }
@@ -475,10 +464,9 @@ struct ApplicationsPage {
     pager: Pager,
 }
 
+impl Yuan for ApplicationsPage {}
+
 impl ApplicationsPage {
-    fn yuan(&self, fen: &i64) -> String {
-        yuan(fen)
-    }
     fn sel(&self, code: &str) -> bool {
         self.status.as_deref() == Some(code)
     }
@@ -524,10 +512,9 @@ struct ApplicationPage {
     error: Option<String>,
 }
 
+impl Yuan for ApplicationPage {}
+
 impl ApplicationPage {
-    fn yuan(&self, fen: &i64) -> String {
-        yuan(fen)
-    }
     fn decision_label(&self, code: &str) -> &'static str {
         crate::workflow::review::Decision::parse(code)
             .map(Named::label)
@@ -709,10 +696,9 @@ struct FilePage {
     error: Option<String>,
 }
 
+impl Yuan for FilePage {}
+
 impl FilePage {
-    fn yuan(&self, fen: &i64) -> String {
-        yuan(fen)
-    }
     fn coded<T: Named>(&self, code: &str) -> &'static str {
         T::parse(code).map(Named::label).unwrap_or("")
     }

@@ -2,6 +2,7 @@
 //! with its timeline and the steps it allows now; disputes (mediation, legal aid) the same
 //! way; the roster of mediators and lawyers; the cases behind a figure.
 
+use super::choices;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -62,10 +63,6 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Choices of a coded field: (code, label).
-fn choices<T: Named>() -> Vec<(&'static str, &'static str)> {
-    T::all().iter().map(|v| (v.code(), v.label())).collect()
-}
-
 /// A step's recorded detail in words for the timeline (the JSON kept in the history).
 pub fn detail_words(detail: &str) -> String {
     let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(detail)

@@ -2,6 +2,7 @@
 //! policy; computing, approving, paying and cancelling refunds; grants to unions below. And the
 //! 经审 view: every account and posting of the scope, each posting with the record behind it.
 
+use super::Yuan;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -18,7 +19,6 @@ use crate::funds::grants::{self, Grant};
 use crate::funds::refunds::{self, Policy, Refund, RefundStatus};
 use crate::ledger::{self, LedgerAccount, PostingFilter, PostingView};
 use crate::registry::orgs;
-use crate::types::Fen;
 use crate::web::api::funds::{RefundQuery, refund_page};
 use crate::web::api::ledger::{PostingDetail, posting_detail};
 use crate::web::api::parse_id;
@@ -33,10 +33,6 @@ pub fn router() -> Router<AppState> {
         .route("/funds/grants", post(grant))
         .route("/ledger", get(ledger_page))
         .route("/ledger/postings/{id}", get(show_posting))
-}
-
-fn yuan(fen: &i64) -> String {
-    Fen(*fen).to_string()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -62,10 +58,9 @@ struct FundsPage {
     error: Option<String>,
 }
 
+impl Yuan for FundsPage {}
+
 impl FundsPage {
-    fn yuan(&self, fen: &i64) -> String {
-        yuan(fen)
-    }
     fn held_label(&self, code: &str) -> &'static str {
         match code {
             "funds:income" => "工会经费",
@@ -365,11 +360,7 @@ struct PostingPage {
     d: PostingDetail,
 }
 
-impl PostingPage {
-    fn yuan(&self, fen: &i64) -> String {
-        yuan(fen)
-    }
-}
+impl Yuan for PostingPage {}
 
 async fn show_posting(State(st): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
     let id = parse_id(&id, "记账凭证")?;

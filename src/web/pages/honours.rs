@@ -3,6 +3,8 @@
 //! with its review chain, public notice and objections, its grant, and the care given to its
 //! holder; the care behind the figures.
 
+use super::Yuan;
+use super::choices;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -45,14 +47,6 @@ pub fn router() -> Router<AppState> {
         .route("/honours/{id}/award", post(award))
         .route("/honours/{id}/end/{action}", post(end))
         .route("/honours/{id}/care", post(give_care))
-}
-
-fn choices<T: Named>() -> Vec<(&'static str, &'static str)> {
-    T::all().iter().map(|v| (v.code(), v.label())).collect()
-}
-
-fn yuan(fen: i64) -> String {
-    crate::types::Fen(fen).to_string()
 }
 
 // ---------- the list and the form ----------
@@ -240,10 +234,9 @@ struct HonourPage {
     typed: Typed,
 }
 
+impl Yuan for HonourPage {}
+
 impl HonourPage {
-    fn yuan(&self, fen: &i64) -> String {
-        yuan(*fen)
-    }
     fn typed_or<'a>(&'a self, key: &str, default: &'a str) -> &'a str {
         match typed_value(&self.typed, key) {
             "" => default,
@@ -504,11 +497,7 @@ struct CarePage {
     pager: Pager,
 }
 
-impl CarePage {
-    fn yuan(&self, fen: &i64) -> String {
-        yuan(*fen)
-    }
-}
+impl Yuan for CarePage {}
 
 async fn care_list(State(st): State<AppState>, ctx: Ctx, Query(q): Query<CareQuery>) -> PageResult {
     ctx.caller.must_work_on(MODULE)?;

@@ -604,6 +604,19 @@ impl Pager {
     }
 }
 
+/// A coded list's (code, label) pairs, for a form's select.
+pub fn choices<T: crate::workflow::Named>() -> Vec<(&'static str, &'static str)> {
+    T::all().iter().map(|v| (v.code(), v.label())).collect()
+}
+
+/// Money shown in 元 with two decimals: a page whose template shows amounts in fen implements
+/// it (`self.yuan(x.amount_fen)`).
+pub trait Yuan {
+    fn yuan(&self, fen: &i64) -> String {
+        crate::types::Fen(*fen).to_string()
+    }
+}
+
 /// A form's fields as typed (name, value), to show again with its refusal.
 pub type Typed = Vec<(String, String)>;
 

@@ -3,6 +3,7 @@
 //! code and to file a claim by the member's ID number), a claim with its review chain, its
 //! documents and its history, and the decision form.
 
+use super::Yuan;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -17,7 +18,6 @@ use crate::aid::mutual::{self, Claim, ClaimStatus, Enrolment, MODULE, Plan};
 use crate::app::AppState;
 use crate::attachments;
 use crate::error::AppError;
-use crate::types::Fen;
 use crate::web::api::parse_id;
 use crate::workflow::Named;
 use crate::workflow::history::{self, CaseRef, HistoryRow};
@@ -33,10 +33,6 @@ pub fn router() -> Router<AppState> {
         .route("/mutual/claims/{id}/decision", post(decide))
 }
 
-fn yuan(fen: &i64) -> String {
-    Fen(*fen).to_string()
-}
-
 // ---------- plans ----------
 
 #[derive(Template)]
@@ -48,10 +44,9 @@ struct PlansPage {
     error: Option<String>,
 }
 
+impl Yuan for PlansPage {}
+
 impl PlansPage {
-    fn yuan(&self, fen: &i64) -> String {
-        yuan(fen)
-    }
     fn typed(&self, key: &str) -> &str {
         typed_value(&self.typed, key)
     }
@@ -121,10 +116,9 @@ struct PlanPage {
     error: Option<String>,
 }
 
+impl Yuan for PlanPage {}
+
 impl PlanPage {
-    fn yuan(&self, fen: &i64) -> String {
-        yuan(fen)
-    }
     fn typed(&self, key: &str) -> &str {
         typed_value(&self.typed, key)
     }
@@ -301,10 +295,9 @@ pub(super) struct ClaimPage {
     error: Option<String>,
 }
 
+impl Yuan for ClaimPage {}
+
 impl ClaimPage {
-    fn yuan(&self, fen: &i64) -> String {
-        yuan(fen)
-    }
     fn status_label(&self, code: &str) -> &'static str {
         ClaimStatus::parse(code).map(Named::label).unwrap_or("")
     }
