@@ -535,27 +535,35 @@ pub async fn nominate(
 ) -> AppResult<Honour> {
     let mut issues = Vec::new();
     let c = common(db, keys, actor, i, today, &mut issues).await?;
-    let awarding = match given(i.awarding_org.as_deref()) {
-        None => {
+    // The granting union is the honouree's or one above it. A code that is neither (or no
+    // union at all) gets the same words, so a form does not tell which unions exist elsewhere.
+    let typed = given(i.awarding_org.as_deref());
+    let found = match typed {
+        Some(code) => orgs::get_by_code(db, &Scope::all(), code).await.ok(),
+        None => None,
+    };
+    let above = |g: &Org| match &c {
+        Some(c) => c.who.org.path.starts_with(&g.path),
+        // The honouree is not known yet: a union the caller sees or one above the caller.
+        None => actor.scope.contains(&g.path) || actor.scope.path().starts_with(&g.path),
+    };
+    let awarding = match (typed, found) {
+        (None, _) => {
             issues.push(issue("授予单位", "请填写授予荣誉的工会代码"));
             None
         }
-        Some(code) => match orgs::get_by_code(db, &Scope::all(), code).await {
-            Ok(o) => Some(o),
-            Err(_) => {
-                issues.push(issue("授予单位", format!("工会代码“{code}”不存在")));
-                None
-            }
-        },
+        (Some(_), Some(g)) if above(&g) => Some(g),
+        (Some(code), _) => {
+            issues.push(issue(
+                "授予单位",
+                match &c {
+                    Some(c) => format!("工会代码“{code}”不是“{}”或其上级工会", c.who.org.name),
+                    None => format!("工会代码“{code}”不是受表彰者所在工会或其上级工会"),
+                },
+            ));
+            None
+        }
     };
-    if let (Some(c), Some(g)) = (&c, &awarding)
-        && !c.who.org.path.starts_with(&g.path)
-    {
-        issues.push(issue(
-            "授予单位",
-            format!("“{}”不是“{}”或其上级工会", g.name, c.who.org.name),
-        ));
-    }
     // The level is checked even when other fields are wrong, so every problem shows at once.
     let level = given(i.level.as_deref()).and_then(|t| {
         Level::all()

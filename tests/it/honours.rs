@@ -63,8 +63,12 @@ async fn a_nomination_is_reviewed_shown_and_granted_and_the_rules_refuse_clearly
         .await;
     assert_eq!(s, 422, "{v}");
     assert!(
-        said(&v).contains("“二区总工会”不是“甲公司工会”或其上级工会"),
+        said(&v).contains("工会代码“D2”不是“甲公司工会”或其上级工会"),
         "{v}"
+    );
+    assert!(
+        !said(&v).contains("二区总工会"),
+        "no union outside the line is named: {v}"
     );
     let (s, v) = app
         .post(
