@@ -227,6 +227,15 @@ pub async fn give(
     one(db, id).await
 }
 
+/// The honour care record `care_id` belongs to (the page to show again after a refusal).
+pub async fn honour_of(db: &Db, care_id: i64) -> AppResult<i64> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT honour_id FROM honour_care WHERE id = $1")
+        .bind(care_id)
+        .fetch_optional(db.pool())
+        .await?;
+    found.ok_or_else(|| AppError::not_found("关爱记录"))
+}
+
 /// Undoes allowance `care_id` with a reversal posting; the record stays, marked undone.
 pub async fn reverse(
     db: &Db,

@@ -467,18 +467,7 @@ async fn reverse_care(
     let result = care::reverse(&st.reg.db, &actor, cid, &reason, st.today(), st.auth.now()).await;
     let honour_id = match &result {
         Ok(c) => c.honour_id,
-        Err(_) => {
-            let found: Option<i64> =
-                sqlx::query_scalar("SELECT honour_id FROM honour_care WHERE id = $1")
-                    .bind(cid)
-                    .fetch_optional(st.reg.db.pool())
-                    .await
-                    .map_err(AppError::from)?;
-            match found {
-                Some(h) => h,
-                None => return Err(AppError::not_found("关爱记录").into()),
-            }
-        }
+        Err(_) => care::honour_of(&st.reg.db, cid).await?,
     };
     on_honour(&st, &ctx, honour_id, result, &pairs).await
 }
