@@ -164,7 +164,8 @@ pub async fn seed_demo_contracts(
     crate::contracts::demo::seed(&reg.db, &reg.keys, seed, today).await
 }
 
-/// A year of activities with their sessions and check-ins, and of honours, in the demo city.
+/// A year of activities with their sessions and check-ins, of honours and of innovation, in the
+/// demo city.
 pub async fn seed_demo_activities(
     reg: &Registry,
     seed: u64,
@@ -172,6 +173,7 @@ pub async fn seed_demo_activities(
     let today = chrono::Local::now().date_naive();
     let mut report = crate::activities::demo::seed(&reg.db, &reg.keys, seed, today).await?;
     report.honours = crate::honours::demo::seed(&reg.db, &reg.keys, seed, today).await?;
+    report.innovation = crate::innovation::demo::seed(&reg.db, &reg.keys, seed, today).await?;
     Ok(report)
 }
 

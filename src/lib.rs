@@ -19,6 +19,7 @@ pub mod figures;
 pub mod files;
 pub mod funds;
 pub mod honours;
+pub mod innovation;
 pub mod ledger;
 pub mod people;
 pub mod registry;

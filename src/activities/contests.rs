@@ -58,6 +58,23 @@ impl Level {
         let rank = |l: Level| Level::all().iter().position(|x| *x == l).unwrap_or(0);
         rank(self) >= rank(highest)
     }
+
+    /// Why union `grantor` may not give `what` (荣誉, 命名) at this level, in words; none when
+    /// it may.
+    pub fn beyond(self, grantor: &crate::registry::orgs::Org, what: &str) -> Option<String> {
+        let highest = OrgKind::parse(&grantor.kind)
+            .ok()
+            .map(Level::highest_for)
+            .unwrap_or(Level::Grassroots);
+        (!self.within(highest)).then(|| {
+            format!(
+                "{}最高只能授予{}{what}，不能授予{}",
+                grantor.name,
+                highest.label(),
+                self.label()
+            )
+        })
+    }
 }
 
 /// An event of a competition as typed.

@@ -32,6 +32,8 @@ pub struct Report {
     pub spent_fen: i64,
     /// The honours made with them.
     pub honours: crate::honours::demo::Report,
+    /// The innovation made with them.
+    pub innovation: crate::innovation::demo::Report,
 }
 
 /// Titles by kind code, as federations name them.

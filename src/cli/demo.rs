@@ -88,5 +88,15 @@ pub async fn demo(
         h.care,
         crate::types::Fen(h.paid_fen)
     );
+    let i = &activities.innovation;
+    println!(
+        "职工创新：命名创新工作室 {} 家；创新成果和合理化建议 {} 项、采纳 {} 项、经济效益 {} 元；名师带徒 {} 对；揭榜挂帅项目 {} 项",
+        i.studios,
+        i.achievements,
+        i.adopted,
+        crate::types::Fen(i.benefit_fen),
+        i.pairs,
+        i.projects
+    );
     Ok(0)
 }

@@ -172,7 +172,144 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_only: &[],
         postgres_only: &[],
     },
+    Migration {
+        version: 23,
+        name: "innovation: studios, 五小 / inventions / proposals, 名师带徒 pairs, 揭榜挂帅 projects",
+        sql: V23_INNOVATION,
+        sqlite_only: &[],
+        postgres_only: &[],
+    },
 ];
+
+/// Innovation (职工创新).
+///
+/// `innovation_studios`: a 劳模工匠创新工作室 of a union (`org_path`, the leader's union), hosted
+/// by an employer (`unit_id`), named at a `level` by a union of the platform (`named_by_id`,
+/// `named_path`) or by a body outside it (`named_body` only); `once_key` (union, name, level)
+/// while it stands, so one studio is not named twice at one level.
+///
+/// `innovation_people`: who belongs to a studio, an achievement or a project's team (`owner_id`
+/// is the studio's, the achievement's or the project's id), with a role (`leader`, `member`,
+/// `author`); once each.
+///
+/// `innovation_achievements`: a 五小 innovation, an invention or a rationalisation proposal
+/// (`kind`) put forward by members (`lead_id` the first author; all in `innovation_people`) of
+/// the first author's union (`org_path`), maybe from a studio; decided
+/// (`adopted` or `declined` on `decided_on`) and, once adopted, put into use (`implemented_on`)
+/// with the benefit it brought in fen (`benefit_fen`).
+///
+/// `mentor_pairs`: a 名师带徒 pair of two members (`mentor_id`, `apprentice_id`) signed by a union
+/// on `starts_on` for a trade until `ends_on`; closed as 出师 (`graduated`) or ended early.
+/// `once_key` (mentor, apprentice) is set while the pair is open, so it is not signed twice.
+///
+/// `innovation_projects`: a 揭榜挂帅 project put up by a union (`org_path`) for an employer's
+/// problem with a reward, taken by a studio or a member's team (`taken_on`, `studio_id`,
+/// `leader_id`), due by `due_on`, then completed with its benefit, or failed, or withdrawn.
+const V23_INNOVATION: &str = r#"
+CREATE TABLE innovation_studios (
+    id {pk},
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    unit_id BIGINT REFERENCES units(id),
+    name TEXT NOT NULL,
+    field TEXT NOT NULL,
+    leader_id BIGINT NOT NULL REFERENCES members(id),
+    level TEXT NOT NULL,
+    named_by_id BIGINT REFERENCES orgs(id),
+    named_path TEXT {c},
+    named_body TEXT NOT NULL,
+    named_on TEXT {c} NOT NULL,
+    document_no TEXT,
+    status TEXT NOT NULL,
+    revoked_on TEXT,
+    revoke_reason TEXT,
+    once_key TEXT,
+    version BIGINT NOT NULL DEFAULT 0,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX innovation_studios_once ON innovation_studios(once_key);
+CREATE INDEX innovation_studios_path ON innovation_studios(org_path, named_on);
+CREATE TABLE innovation_people (
+    owner_id BIGINT NOT NULL,
+    member_id BIGINT NOT NULL REFERENCES members(id),
+    role TEXT NOT NULL,
+    joined_on TEXT NOT NULL,
+    PRIMARY KEY (owner_id, member_id)
+);
+CREATE INDEX innovation_people_member ON innovation_people(member_id);
+CREATE TABLE innovation_achievements (
+    id {pk},
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    unit_id BIGINT REFERENCES units(id),
+    studio_id BIGINT REFERENCES innovation_studios(id),
+    lead_id BIGINT NOT NULL REFERENCES members(id),
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    submitted_on TEXT {c} NOT NULL,
+    status TEXT NOT NULL,
+    decided_on TEXT {c},
+    decided_by TEXT,
+    decline_reason TEXT,
+    implemented_on TEXT {c},
+    benefit_fen BIGINT NOT NULL DEFAULT 0,
+    patent_no TEXT,
+    version BIGINT NOT NULL DEFAULT 0,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX innovation_achievements_path ON innovation_achievements(org_path, submitted_on);
+CREATE INDEX innovation_achievements_studio ON innovation_achievements(studio_id);
+CREATE TABLE mentor_pairs (
+    id {pk},
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    mentor_id BIGINT NOT NULL REFERENCES members(id),
+    apprentice_id BIGINT NOT NULL REFERENCES members(id),
+    trade TEXT NOT NULL,
+    starts_on TEXT {c} NOT NULL,
+    ends_on TEXT NOT NULL,
+    status TEXT NOT NULL,
+    closed_on TEXT {c},
+    outcome TEXT,
+    once_key TEXT,
+    version BIGINT NOT NULL DEFAULT 0,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX mentor_pairs_once ON mentor_pairs(once_key);
+CREATE INDEX mentor_pairs_path ON mentor_pairs(org_path, starts_on);
+CREATE INDEX mentor_pairs_apprentice ON mentor_pairs(apprentice_id);
+CREATE TABLE innovation_projects (
+    id {pk},
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    unit_id BIGINT REFERENCES units(id),
+    title TEXT NOT NULL,
+    challenge TEXT NOT NULL,
+    reward_fen BIGINT NOT NULL DEFAULT 0,
+    posted_on TEXT {c} NOT NULL,
+    apply_by TEXT NOT NULL,
+    due_on TEXT NOT NULL,
+    status TEXT NOT NULL,
+    studio_id BIGINT REFERENCES innovation_studios(id),
+    leader_id BIGINT REFERENCES members(id),
+    taken_on TEXT,
+    closed_on TEXT {c},
+    benefit_fen BIGINT NOT NULL DEFAULT 0,
+    outcome TEXT,
+    version BIGINT NOT NULL DEFAULT 0,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX innovation_projects_path ON innovation_projects(org_path, posted_on)
+"#;
 
 /// Honours (劳动模范, 五一劳动奖章, 工人先锋号, 工匠 …).
 ///

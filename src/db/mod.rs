@@ -51,6 +51,13 @@ impl Paging {
     }
 }
 
+impl Default for Paging {
+    /// The first page of 50.
+    fn default() -> Paging {
+        Paging::new(None, None, 50)
+    }
+}
+
 /// One page of `SELECT {select} WHERE {cond} ORDER BY {order}` and how many rows
 /// `SELECT COUNT(*) {count_from} WHERE {cond}` finds; `args` bind `$1…` of `cond`.
 pub async fn paged<T>(
@@ -81,6 +88,47 @@ where
         q = q.bind(a.clone());
     }
     Ok((q.fetch_all(db.pool()).await?, total))
+}
+
+/// A list's WHERE condition with its text arguments, for [`paged`]: each `?` of a part added
+/// becomes the next `$n`. Arguments are text: compare a number column with `CAST(? AS BIGINT)`
+/// (PostgreSQL does not compare BIGINT with text).
+#[derive(Debug, Clone, Default)]
+pub struct Where {
+    pub cond: String,
+    pub args: Vec<String>,
+}
+
+impl Where {
+    /// Rows whose path column `col` lies in `scope`.
+    pub fn in_scope(col: &str, scope: &crate::registry::scope::Scope) -> Where {
+        let (lo, hi) = scope.range();
+        Where {
+            cond: format!("{col} >= $1 AND {col} < $2"),
+            args: vec![lo, hi],
+        }
+    }
+
+    /// Adds `AND {part}`, its `?`s bound to `values` in order.
+    pub fn and(&mut self, part: &str, values: &[&str]) -> &mut Where {
+        let mut values = values.iter();
+        self.cond.push_str(" AND ");
+        for piece in part.split_inclusive('?') {
+            let placeholder = match piece.strip_suffix('?') {
+                Some(text) => values.next().map(|v| (text, v)),
+                None => None,
+            };
+            match placeholder {
+                Some((text, v)) => {
+                    self.args.push((*v).to_string());
+                    self.cond.push_str(text);
+                    self.cond.push_str(&format!("${}", self.args.len()));
+                }
+                None => self.cond.push_str(piece),
+            }
+        }
+        self
+    }
 }
 
 pub type Tx = Transaction<'static, Any>;
@@ -552,6 +600,19 @@ mod tests {
                 per_page: 50
             }
         );
+    }
+
+    #[test]
+    fn conditions_number_their_arguments_in_order() {
+        let mut w = Where::in_scope("s.org_path", &crate::registry::scope::Scope::subtree("/1/"));
+        w.and("s.level = ?", &["city"])
+            .and("(s.name LIKE ? OR s.field LIKE ?)", &["%a%", "%b%"])
+            .and("s.status = 'named'", &[]);
+        assert_eq!(
+            w.cond,
+            "s.org_path >= $1 AND s.org_path < $2 AND s.level = $3 AND (s.name LIKE $4 OR s.field LIKE $5) AND s.status = 'named'"
+        );
+        assert_eq!(&w.args[2..], ["city", "%a%", "%b%"]);
     }
 
     #[test]

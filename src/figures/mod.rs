@@ -36,6 +36,12 @@ pub enum FigureUnit {
     Sessions,
     /// Countable things without a unit of their own (比赛项目, 奖项, 参赛队): 个.
     Items,
+    /// Innovation studios (创新工作室): 家.
+    Studios,
+    /// Achievements and projects (创新成果, 合理化建议, 揭榜项目): 项.
+    Achievements,
+    /// 名师带徒 pairs: 对.
+    Pairs,
     Yuan,
     Percent,
     Days,
@@ -56,6 +62,9 @@ impl FigureUnit {
             FigureUnit::Activities => "项",
             FigureUnit::Sessions => "场次",
             FigureUnit::Items => "个",
+            FigureUnit::Studios => "家",
+            FigureUnit::Achievements => "项",
+            FigureUnit::Pairs => "对",
             FigureUnit::Yuan => "元",
             FigureUnit::Percent => "%",
             FigureUnit::Days => "天",
@@ -246,6 +255,7 @@ pub async fn catalogue(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Fig
     all.extend(crate::contracts::figures::compute(db, org, period).await?);
     all.extend(crate::activities::figures::compute(db, org, period).await?);
     all.extend(crate::honours::figures::compute(db, org, period).await?);
+    all.extend(crate::innovation::figures::compute(db, org, period).await?);
     Ok(all)
 }
 

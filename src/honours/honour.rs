@@ -16,9 +16,8 @@ use crate::audit::{self, Actor, Event};
 use crate::crypto::FieldKeys;
 use crate::db::{Db, Tx, new_id};
 use crate::error::{AppError, AppResult, FieldIssue};
-use crate::registry::orgs::{self, Org, OrgKind};
+use crate::registry::orgs::{self, Org};
 use crate::registry::scope::Scope;
-use crate::types::IdCardNo;
 use crate::workflow::history::{self, CaseRef, Entry, HistoryRow};
 use crate::workflow::notice::{self, ObjectionInput, ResolveInput};
 use crate::workflow::review::{self, Decision, DecisionInput, Outcome};
@@ -312,63 +311,24 @@ async fn honouree(
     let typed_name = given(i.collective_name.as_deref()).map(|n| n.chars().take(100).collect());
     match subject {
         Subject::Person => {
-            type Found = Option<(i64, String, Option<i64>)>;
-            const PERSON: &str = "SELECT id, status, org_id FROM members";
-            let (found, shown): (Found, String) =
-                match (given(i.member_id.as_deref()), given(i.id_number.as_deref())) {
-                    (Some(id), _) => {
-                        let found = match id.parse::<i64>() {
-                            Ok(id) => {
-                                sqlx::query_as(&format!("{PERSON} WHERE id = $1"))
-                                    .bind(id)
-                                    .fetch_optional(db.pool())
-                                    .await?
-                            }
-                            Err(_) => None,
-                        };
-                        (found, "该会员".into())
-                    }
-                    (None, Some(typed)) => {
-                        let idno = match IdCardNo::parse(typed) {
-                            Ok(v) => v,
-                            Err(e) => {
-                                issues.push(issue("身份证号", e.message()));
-                                return Ok(None);
-                            }
-                        };
-                        let hash =
-                            keys.blind_index(crate::registry::members::ID_DOMAIN, idno.as_str());
-                        let found = sqlx::query_as(&format!("{PERSON} WHERE id_hash = $1"))
-                            .bind(hash)
-                            .fetch_optional(db.pool())
-                            .await?;
-                        (found, format!("身份证号 {} ", idno.masked()))
-                    }
-                    (None, None) => {
-                        issues.push(issue("身份证号", "请填写受表彰职工的身份证号"));
-                        return Ok(None);
-                    }
-                };
-            let org = match found {
-                Some((_, ref status, Some(org_id))) if status == "active" => {
-                    orgs::get(db, scope, org_id).await.ok()
-                }
-                _ => None,
-            };
-            let (Some((member_id, _, _)), Some(org)) = (found, org) else {
-                issues.push(issue(
-                    "身份证号",
-                    format!("{shown}不是您管理范围内的在册会员"),
-                ));
-                return Ok(None);
-            };
-            Ok(Some(Honouree {
+            let found = crate::registry::members::active_in_scope(
+                db,
+                keys,
+                scope,
+                "身份证号",
+                "受表彰职工",
+                i.id_number.as_deref(),
+                i.member_id.as_deref(),
+                issues,
+            )
+            .await?;
+            Ok(found.map(|m| Honouree {
                 subject,
-                org,
-                member_id: Some(member_id),
+                org: m.org,
+                member_id: Some(m.id),
                 unit_id: None,
                 collective_name: None,
-                holder: format!("m:{member_id}"),
+                holder: format!("m:{}", m.id),
             }))
         }
         Subject::Collective => match (given(i.uscc.as_deref()), given(i.union_code.as_deref())) {
@@ -571,22 +531,10 @@ pub async fn nominate(
             .copied()
             .find(|l| l.code() == t || l.label() == t)
     });
-    if let (Some(level), Some(g)) = (level, &awarding) {
-        let highest = OrgKind::parse(&g.kind)
-            .ok()
-            .map(Level::highest_for)
-            .unwrap_or(Level::Grassroots);
-        if !level.within(highest) {
-            issues.push(issue(
-                "级别",
-                format!(
-                    "{}最高只能授予{}荣誉，不能授予{}",
-                    g.name,
-                    highest.label(),
-                    level.label()
-                ),
-            ));
-        }
+    if let (Some(level), Some(g)) = (level, &awarding)
+        && let Some(why) = level.beyond(g, "荣誉")
+    {
+        issues.push(issue("级别", why));
     }
     let (Some(c), Some(g)) = (c, awarding) else {
         return Err(refused_input(issues));

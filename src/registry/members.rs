@@ -1419,3 +1419,76 @@ pub async fn edit(
     .await?;
     Ok(warnings)
 }
+
+/// A member a form names, found for another module's record (an honour, a studio, a pair).
+#[derive(Debug, Clone)]
+pub struct Named {
+    pub id: i64,
+    pub name: String,
+    pub org: Org,
+}
+
+/// The active member a form names by registry id (`member_id`, from a member's page) or by ID
+/// number, whose union is in `scope`. What is wrong goes to `issues` under `field`: a blank
+/// asks for `who`'s ID number; a member not found, left, or outside the scope gets the same
+/// words, so a form does not tell who is registered elsewhere.
+#[allow(clippy::too_many_arguments)]
+pub async fn active_in_scope(
+    db: &Db,
+    keys: &FieldKeys,
+    scope: &Scope,
+    field: &str,
+    who: &str,
+    id_number: Option<&str>,
+    member_id: Option<&str>,
+    issues: &mut Vec<crate::error::FieldIssue>,
+) -> AppResult<Option<Named>> {
+    use crate::workflow::{given, issue};
+    type Found = Option<(i64, String, String, Option<i64>)>;
+    const PERSON: &str = "SELECT id, name, status, org_id FROM members";
+    let (found, shown): (Found, String) = match (given(member_id), given(id_number)) {
+        (Some(id), _) => {
+            let found = match id.parse::<i64>() {
+                Ok(id) => {
+                    sqlx::query_as(&format!("{PERSON} WHERE id = $1"))
+                        .bind(id)
+                        .fetch_optional(db.pool())
+                        .await?
+                }
+                Err(_) => None,
+            };
+            (found, "该会员".into())
+        }
+        (None, Some(typed)) => {
+            let idno = match IdCardNo::parse(typed) {
+                Ok(v) => v,
+                Err(e) => {
+                    issues.push(issue(field, e.message()));
+                    return Ok(None);
+                }
+            };
+            let found = sqlx::query_as(&format!("{PERSON} WHERE id_hash = $1"))
+                .bind(keys.blind_index(ID_DOMAIN, idno.as_str()))
+                .fetch_optional(db.pool())
+                .await?;
+            (found, format!("身份证号 {} ", idno.masked()))
+        }
+        (None, None) => {
+            issues.push(issue(field, format!("请填写{who}的身份证号")));
+            return Ok(None);
+        }
+    };
+    let org = match found {
+        Some((_, _, ref status, Some(org_id))) if status == "active" => {
+            orgs::get(db, scope, org_id).await.ok()
+        }
+        _ => None,
+    };
+    match (found, org) {
+        (Some((id, name, _, _)), Some(org)) => Ok(Some(Named { id, name, org })),
+        _ => {
+            issues.push(issue(field, format!("{shown}不是您管理范围内的在册会员")));
+            Ok(None)
+        }
+    }
+}

@@ -329,6 +329,11 @@ const PATH_COLUMNS: &[(&str, &str)] = &[
     ("honours", "awarding_path"),
     ("honours", "review_path"),
     ("honour_care", "org_path"),
+    ("innovation_studios", "org_path"),
+    ("innovation_studios", "named_path"),
+    ("innovation_achievements", "org_path"),
+    ("mentor_pairs", "org_path"),
+    ("innovation_projects", "org_path"),
 ];
 
 /// `scope` narrowed to the subtree of the union a filter names by code (blank: all of

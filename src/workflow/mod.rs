@@ -121,6 +121,37 @@ pub async fn union_in_scope(
     })
 }
 
+/// The employer a form may name by its 统一社会信用代码 in `field`, within `scope`; none when
+/// left blank; a malformed, unknown or out-of-scope code is an issue of `field`.
+pub async fn unit_in_scope(
+    db: &crate::db::Db,
+    scope: &crate::registry::scope::Scope,
+    field: &str,
+    typed: Option<&str>,
+    issues: &mut Vec<FieldIssue>,
+) -> AppResult<Option<crate::registry::units::Unit>> {
+    let Some(code) = given(typed) else {
+        return Ok(None);
+    };
+    let uscc = match crate::types::Uscc::parse(code) {
+        Ok(u) => u,
+        Err(e) => {
+            issues.push(issue(field, e.message()));
+            return Ok(None);
+        }
+    };
+    match crate::registry::units::get_by_uscc(db, scope, uscc.as_str()).await {
+        Ok(u) => Ok(Some(u)),
+        Err(_) => {
+            issues.push(issue(
+                field,
+                format!("统一社会信用代码“{code}”不是您管理范围内登记的单位"),
+            ));
+            Ok(None)
+        }
+    }
+}
+
 /// A date a form requires in `field` (YYYY-MM-DD); missing or malformed is an issue of it.
 pub fn date(
     field: &str,

@@ -802,6 +802,63 @@ test("an honour: a nomination refused at a level its grantor cannot give, review
   await page.context().close();
 });
 
+test("innovation: a studio refused a level its namer cannot give, named with a member; an achievement from it adopted and put into use; a 名师带徒 pair and its figure", async () => {
+  const page = await newPage();
+  await signIn(page, "cadre", NEW_PASSWORD);
+  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
+  const today = new Date().toISOString().slice(0, 10);
+  const leader = idNumber("340402", "19900101", 31); // 欧阳锦程, enrolled above
+  const worker = idNumber("340402", "19880202", 51); // 司马光明, imported above
+  await page.goto(`${base}/innovation`);
+  await page.getByLabel("工作室名称").fill("欧阳锦程焊接创新工作室");
+  await page.getByLabel("专业领域").fill("焊接工艺");
+  await page.getByLabel("领衔人身份证号").fill(leader);
+  await page.locator("#s-level").selectOption({ label: "全国级" });
+  await page.getByLabel("命名单位（本平台工会代码，领衔人所在工会或其上级）").fill("HS");
+  await page.getByLabel("命名日期").fill(today);
+  await page.getByRole("button", { name: "保存" }).click();
+  await page.getByRole("alert").filter({ hasText: "淮水市总工会最高只能授予市级命名" }).waitFor();
+  assert.equal(await page.getByLabel("领衔人身份证号").inputValue(), leader, "what was typed is kept");
+  await page.locator("#s-level").selectOption({ label: "市级" });
+  await page.getByRole("button", { name: "保存" }).click();
+  await page.getByRole("heading", { name: /欧阳锦程焊接创新工作室/ }).waitFor();
+  await page.getByLabel("新成员身份证号（每行一个）").fill(worker);
+  await page.getByRole("button", { name: "添加成员" }).click();
+  await page.locator("tbody tr", { hasText: "司马光明" }).waitFor();
+  await shot(page, "36-innovation-studio", { fullPage: true });
+  // An achievement of the studio: adopted, then put into use with its benefit.
+  await page.goto(`${base}/innovation/achievements`);
+  await page.locator("#a-kind").selectOption({ label: "“五小”创新" });
+  await page.getByLabel("成果名称").fill("焊缝快速检测夹具");
+  await page.getByLabel("内容简介").fill("检测时间由十分钟缩短到两分钟");
+  await page.getByLabel("完成人身份证号（每行一个，第一完成人在前）").fill(`${worker}\n${leader}`);
+  await page.getByLabel("所属创新工作室（可不选）").selectOption({ label: "欧阳锦程焊接创新工作室" });
+  await page.getByRole("button", { name: "登记", exact: true }).click();
+  const row = page.locator("tbody tr", { hasText: "焊缝快速检测夹具" });
+  await row.locator("summary").click();
+  await row.getByRole("button", { name: "采纳", exact: true }).click();
+  await row.locator("summary").click();
+  await row.getByRole("button", { name: "登记实施" }).waitFor();
+  await row.getByLabel("经济效益（元）").fill("36000");
+  await row.getByRole("button", { name: "登记实施" }).click();
+  await page.locator("tbody tr", { hasText: "焊缝快速检测夹具" }).filter({ hasText: "36000.00" }).waitFor();
+  await shot(page, "37-innovation-achievements", { fullPage: true });
+  // A pair; the apprentices' figure opens the list, each apprentice once.
+  await page.goto(`${base}/innovation/pairs`);
+  await page.getByLabel("师傅身份证号").fill(leader);
+  await page.getByLabel("徒弟身份证号").fill(worker);
+  await page.getByLabel("工种或技能").fill("电焊工");
+  await page.getByLabel("结对日期").fill(today);
+  const end = new Date(Date.now() + 300 * 86400000).toISOString().slice(0, 10);
+  await page.getByLabel("约定出师日期").fill(end);
+  await page.getByRole("button", { name: "结对", exact: true }).click();
+  await page.locator("tbody tr", { hasText: "电焊工" }).waitFor();
+  await page.locator("a.card.stat", { hasText: "名师带徒徒弟" }).click();
+  await page.getByText("每位徒弟只列一次").waitFor();
+  assert.equal(await page.locator("tbody tr", { hasText: "司马光明" }).count(), 1, "each apprentice once");
+  await page.context().close();
+});
+
 test("the dashboard and the lists fit a phone's width", async () => {
   const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "zh-CN", isMobile: true, hasTouch: true });
   const page = await ctx.newPage();

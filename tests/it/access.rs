@@ -140,6 +140,9 @@ struct Fixture {
     /// Honours, own (D1, U1's member) and other (D2, U3's member): [a nomination under review,
     /// one in its public notice, an objection to it, a recorded honour, an allowance paid].
     honours: [(i64, i64); 5],
+    /// Innovation, own (D1, U1's member) and other (D2, U3's member): [a studio, an
+    /// achievement, a pair, a project].
+    innovation: [(i64, i64); 4],
 }
 
 async fn enroll(app: &TestApp, name: &str, id: &str, org: &str) -> i64 {
@@ -452,7 +455,21 @@ async fn fixture(app: &TestApp) -> Fixture {
         [(own_member, "D1", "本区"), (other_member, "D2", "外区")],
     )
     .await;
+    let own_apprentice = enroll(app, "本区徒弟", &id_number("340402", "19850101", 21), "U2").await;
+    let other_apprentice =
+        enroll(app, "外区徒弟", &id_number("340402", "19850101", 23), "U3").await;
+    let innovation = innovation_fixture(
+        &app.reg.db,
+        &app.reg.keys,
+        &root,
+        [
+            (own_member, own_apprentice, "D1", "本区"),
+            (other_member, other_apprentice, "D2", "外区"),
+        ],
+    )
+    .await;
     Fixture {
+        innovation,
         honours,
         activities,
         own_session_code,
@@ -740,6 +757,97 @@ async fn activities_fixture(
         }
     }
     (out, code)
+}
+
+/// Innovation on each side: [a studio, an achievement of it, a pair, a project put up].
+async fn innovation_fixture(
+    db: &gonghui::db::Db,
+    keys: &gonghui::crypto::FieldKeys,
+    root: &gonghui::audit::Actor,
+    sides: [(i64, i64, &str, &str); 2],
+) -> [(i64, i64); 4] {
+    use gonghui::innovation::{achievement, mentoring, project, studio};
+    let today = chrono::Local::now().date_naive();
+    let now = gonghui::db::now_ms();
+    let mut out = [(0, 0); 4];
+    for (side, (member, apprentice, district, marker)) in sides.into_iter().enumerate() {
+        let s = studio::name(
+            db,
+            keys,
+            root,
+            &studio::StudioInput {
+                name: Some(format!("{marker}创新工作室")),
+                field: Some("数控".into()),
+                leader_member_id: Some(member.to_string()),
+                level: Some("district".into()),
+                named_by: Some(district.into()),
+                named_on: Some(today.to_string()),
+                ..Default::default()
+            },
+            today,
+            now,
+        )
+        .await
+        .unwrap();
+        let a = achievement::submit(
+            db,
+            keys,
+            root,
+            &achievement::AchievementInput {
+                kind: Some("proposal".into()),
+                title: Some(format!("{marker}成果")),
+                summary: Some("建议".into()),
+                authors: Some(member.to_string()),
+                studio_id: Some(s.id.to_string()),
+                ..Default::default()
+            },
+            today,
+            now,
+        )
+        .await
+        .unwrap();
+        let p = mentoring::sign(
+            db,
+            keys,
+            root,
+            &mentoring::PairInput {
+                mentor_member_id: Some(member.to_string()),
+                apprentice_member_id: Some(apprentice.to_string()),
+                trade: Some(format!("{marker}工种")),
+                starts_on: Some(today.to_string()),
+                ends_on: Some((today + chrono::Days::new(300)).to_string()),
+                ..Default::default()
+            },
+            today,
+            now,
+        )
+        .await
+        .unwrap();
+        let j = project::post(
+            db,
+            root,
+            &project::ProjectInput {
+                title: Some(format!("{marker}攻关")),
+                challenge: Some("降低废品率".into()),
+                org_code: Some(district.into()),
+                apply_by: Some((today + chrono::Days::new(30)).to_string()),
+                due_on: Some((today + chrono::Days::new(90)).to_string()),
+                ..Default::default()
+            },
+            today,
+            now,
+        )
+        .await
+        .unwrap();
+        for (slot, v) in [s.id, a.id, p.id, j.id].into_iter().enumerate() {
+            if side == 0 {
+                out[slot].0 = v
+            } else {
+                out[slot].1 = v
+            }
+        }
+    }
+    out
 }
 
 /// Honours on each side: [a nomination under review, one in notice, an objection to it, a
@@ -1787,6 +1895,103 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             ),
             Other::NotFound,
         ),
+        ("GET", "/api/v1/innovation/studios") => (
+            path.to_string(),
+            None,
+            Other::Hidden("外区创新工作室".into()),
+        ),
+        ("GET", "/api/v1/innovation/achievements") => {
+            (path.to_string(), None, Other::Hidden("外区成果".into()))
+        }
+        ("GET", "/api/v1/innovation/pairs") => {
+            (path.to_string(), None, Other::Hidden("外区工种".into()))
+        }
+        ("GET", "/api/v1/innovation/projects") => {
+            (path.to_string(), None, Other::Hidden("外区攻关".into()))
+        }
+        ("POST", "/api/v1/innovation/studios") => (
+            path.to_string(),
+            Some(
+                json!({"name": format!("新工作室{n}"), "field": "焊接", "leader_member_id": id(f.own_member, f.other_member).to_string(),
+                "level": "district", "named_by": pick("D1", "D2"), "named_on": "2026-01-05"}),
+            ),
+            Other::Refused,
+        ),
+        ("POST", "/api/v1/innovation/achievements") => (
+            path.to_string(),
+            Some(
+                json!({"kind": "small_innovation", "title": "新成果", "summary": "简介",
+                "authors": id(f.own_member, f.other_member).to_string()}),
+            ),
+            Other::Refused,
+        ),
+        ("POST", "/api/v1/innovation/pairs") => (
+            path.to_string(),
+            Some(
+                json!({"mentor_member_id": id(f.own_member, f.other_member).to_string(), "apprentice_member_id": id(f.own_member, f.other_member).to_string(),
+                "trade": "钳工", "starts_on": "2026-01-05", "ends_on": "2026-12-05"}),
+            ),
+            Other::Refused,
+        ),
+        ("POST", "/api/v1/innovation/projects") => (
+            path.to_string(),
+            Some(
+                json!({"title": "新攻关", "challenge": "攻关", "org_code": pick("D1", "D2"),
+                "apply_by": "2099-01-01", "due_on": "2099-06-01"}),
+            ),
+            Other::Refused,
+        ),
+        ("GET", "/api/v1/innovation/studios/{id}") => (
+            path.replace("{id}", &id(f.innovation[0].0, f.innovation[0].1)),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/innovation/studios/{id}/members") => (
+            path.replace("{id}", &id(f.innovation[0].0, f.innovation[0].1)),
+            Some(json!({"members": id(f.own_member, f.other_member).to_string()})),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/innovation/studios/{id}/members/{member}/remove") => (
+            path.replace("{id}", &id(f.innovation[0].0, f.innovation[0].1))
+                .replace("{member}", &id(f.own_member, f.other_member)),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/innovation/studios/{id}/revoke") => (
+            path.replace("{id}", &id(f.innovation[0].0, f.innovation[0].1)),
+            Some(json!({"reason": "考核不合格", "version": 0})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/innovation/achievements/{id}") => (
+            path.replace("{id}", &id(f.innovation[1].0, f.innovation[1].1)),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/innovation/achievements/{id}/decide") => (
+            path.replace("{id}", &id(f.innovation[1].0, f.innovation[1].1)),
+            Some(json!({"action": "adopt", "version": 0})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/innovation/pairs/{id}") => (
+            path.replace("{id}", &id(f.innovation[2].0, f.innovation[2].1)),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/innovation/pairs/{id}/close") => (
+            path.replace("{id}", &id(f.innovation[2].0, f.innovation[2].1)),
+            Some(json!({"action": "graduate", "version": 0})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/innovation/projects/{id}") => (
+            path.replace("{id}", &id(f.innovation[3].0, f.innovation[3].1)),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/innovation/projects/{id}/step") => (
+            path.replace("{id}", &id(f.innovation[3].0, f.innovation[3].1)),
+            Some(json!({"action": "withdraw", "outcome": "需求取消", "version": 0})),
+            Other::NotFound,
+        ),
         ("POST", "/api/v1/me/checkin") => (
             "/api/v1/me/checkin".into(),
             Some(json!({"code": f.own_session_code})),
@@ -2518,6 +2723,20 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         p if p.starts_with("/activities/trades/{id}") => {
             record(p, id(f.activities[2].0, f.activities[2].1))
         }
+        p if p.starts_with("/innovation/studios/{id}") => (
+            p.replace("{id}", &id(f.innovation[0].0, f.innovation[0].1))
+                .replace("{member}", &id(f.own_member, f.other_member)),
+            Other::NotFound,
+        ),
+        p if p.starts_with("/innovation/achievements/{id}") => {
+            record(p, id(f.innovation[1].0, f.innovation[1].1))
+        }
+        p if p.starts_with("/innovation/pairs/{id}") => {
+            record(p, id(f.innovation[2].0, f.innovation[2].1))
+        }
+        p if p.starts_with("/innovation/projects/{id}") => {
+            record(p, id(f.innovation[3].0, f.innovation[3].1))
+        }
         p if p.starts_with("/honours/care/{id}") => record(p, id(f.honours[4].0, f.honours[4].1)),
         p if p.starts_with("/honours/{id}") => (
             p.replace("{id}", &id(f.honours[1].0, f.honours[1].1))
@@ -2596,6 +2815,10 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         | "/activities/awards"
         | "/activities/spending" => (format!("{path}?org={}", pick("D1", "D2")), Other::NotFound),
         "/contracts/campaigns" => (path.into(), Other::Hidden("外区要约行动".into())),
+        "/innovation/studios" => (path.into(), Other::Hidden("外区创新工作室".into())),
+        "/innovation/achievements" => (path.into(), Other::Hidden("外区成果".into())),
+        "/innovation/pairs" => (path.into(), Other::Hidden("外区工种".into())),
+        "/innovation/projects" => (path.into(), Other::Hidden("外区攻关".into())),
         "/honours" => (path.into(), Other::Hidden("外区工匠".into())),
         "/honours/care" => (format!("{path}?org={}", pick("D1", "D2")), Other::NotFound),
         "/ledger" => (path.into(), Other::Hidden("二区总工会".into())),

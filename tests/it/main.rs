@@ -19,6 +19,7 @@ mod hostile;
 mod import_bad_input;
 mod import_formats;
 mod injection;
+mod innovation;
 mod ledger;
 mod members;
 mod mutual;

@@ -10,6 +10,7 @@ pub mod figures;
 pub mod files;
 pub mod funds;
 pub mod honours;
+pub mod innovation;
 pub mod ledger;
 pub mod members;
 pub mod mutual;
@@ -92,6 +93,11 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         honours::list_honours, honours::nominate, honours::record, honours::get_honour, honours::review,
         honours::object, honours::resolve, honours::award, honours::end, honours::give_care,
         honours::reverse_care, honours::list_care,
+        innovation::list_studios, innovation::name_studio, innovation::get_studio, innovation::add_members,
+        innovation::remove_member, innovation::revoke_studio, innovation::list_achievements,
+        innovation::submit_achievement, innovation::get_achievement, innovation::decide_achievement,
+        innovation::list_pairs, innovation::sign_pair, innovation::get_pair, innovation::close_pair,
+        innovation::list_projects, innovation::post_project, innovation::get_project, innovation::step_project,
         super::auth_api::login_handler, super::auth_api::totp_handler, super::auth_api::totp_setup_begin,
         super::auth_api::totp_setup_confirm, super::auth_api::password_handler, super::auth_api::logout_handler,
         super::auth_api::logout_all_handler, super::auth_api::me_handler,
@@ -112,7 +118,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
          (name = "funds", description = "工会经费：税务代收、小微企业经费返还、补助下级工会"),
          (name = "contracts", description = "集体协商要约、集体合同、职代会与厂务公开"),
          (name = "activities", description = "职工活动：劳动竞赛、培训、宣讲、文体活动、走访、招聘会的场次、报名与签到，竞赛项目、成绩与奖项，活动经费"),
-         (name = "honours", description = "评先评优：劳模、五一劳动奖章（状）、工人先锋号、工匠等荣誉的推荐、审核、公示与授予，外单位授予荣誉登记，劳模关爱"))
+         (name = "honours", description = "评先评优：劳模、五一劳动奖章（状）、工人先锋号、工匠等荣誉的推荐、审核、公示与授予，外单位授予荣誉登记，劳模关爱"),
+         (name = "innovation", description = "职工创新：劳模工匠创新工作室、“五小”创新、发明创造与合理化建议、名师带徒、揭榜挂帅"))
 )]
 pub struct ApiDoc;
 
@@ -307,6 +314,50 @@ pub fn router() -> Router<AppState> {
         .route("/honours/{id}/award", post(honours::award))
         .route("/honours/{id}/end/{action}", post(honours::end))
         .route("/honours/{id}/care", post(honours::give_care))
+        .route(
+            "/innovation/studios",
+            get(innovation::list_studios).post(innovation::name_studio),
+        )
+        .route("/innovation/studios/{id}", get(innovation::get_studio))
+        .route(
+            "/innovation/studios/{id}/members",
+            post(innovation::add_members),
+        )
+        .route(
+            "/innovation/studios/{id}/members/{member}/remove",
+            post(innovation::remove_member),
+        )
+        .route(
+            "/innovation/studios/{id}/revoke",
+            post(innovation::revoke_studio),
+        )
+        .route(
+            "/innovation/achievements",
+            get(innovation::list_achievements).post(innovation::submit_achievement),
+        )
+        .route(
+            "/innovation/achievements/{id}",
+            get(innovation::get_achievement),
+        )
+        .route(
+            "/innovation/achievements/{id}/decide",
+            post(innovation::decide_achievement),
+        )
+        .route(
+            "/innovation/pairs",
+            get(innovation::list_pairs).post(innovation::sign_pair),
+        )
+        .route("/innovation/pairs/{id}", get(innovation::get_pair))
+        .route("/innovation/pairs/{id}/close", post(innovation::close_pair))
+        .route(
+            "/innovation/projects",
+            get(innovation::list_projects).post(innovation::post_project),
+        )
+        .route("/innovation/projects/{id}", get(innovation::get_project))
+        .route(
+            "/innovation/projects/{id}/step",
+            post(innovation::step_project),
+        )
         .route("/me/activities", get(activities::my_activities))
         .route("/me/activities/{id}/signup", post(activities::sign_up))
         .route("/me/activities/{id}/withdraw", post(activities::withdraw))

@@ -17,6 +17,7 @@ pub mod figures;
 pub mod funds;
 pub mod honours;
 pub mod imports;
+pub mod innovation;
 pub mod members;
 pub mod mutual;
 pub mod once;
@@ -56,6 +57,7 @@ pub fn router(st: AppState) -> Router<AppState> {
         .merge(contracts::router())
         .merge(activities::router())
         .merge(honours::router())
+        .merge(innovation::router())
         .merge(case_files::router(st.attachment_max_bytes()))
         .merge(imports::router(st.import_max_bytes()))
         .merge(admin::router())
@@ -214,6 +216,12 @@ const NAV: &[(&str, &str, &str, Option<Perm>)] = &[
         Some(Perm::CaseWork),
     ),
     ("/honours", "评先评优", "honours", Some(Perm::CaseWork)),
+    (
+        "/innovation",
+        "职工创新",
+        "innovation",
+        Some(Perm::CaseWork),
+    ),
     ("/ledger", "经审账目", "ledger", Some(Perm::FinanceRead)),
     ("/imports", "批量导入", "imports", Some(Perm::Import)),
     (
