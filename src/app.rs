@@ -164,8 +164,8 @@ pub async fn seed_demo_contracts(
     crate::contracts::demo::seed(&reg.db, &reg.keys, seed, today).await
 }
 
-/// A year of activities with their sessions and check-ins, of honours and of innovation, in the
-/// demo city.
+/// A year of activities with their sessions and check-ins, of honours, innovation and research,
+/// in the demo city.
 pub async fn seed_demo_activities(
     reg: &Registry,
     seed: u64,
@@ -174,6 +174,7 @@ pub async fn seed_demo_activities(
     let mut report = crate::activities::demo::seed(&reg.db, &reg.keys, seed, today).await?;
     report.honours = crate::honours::demo::seed(&reg.db, &reg.keys, seed, today).await?;
     report.innovation = crate::innovation::demo::seed(&reg.db, &reg.keys, seed, today).await?;
+    report.research = crate::research::demo::seed(&reg.db, &reg.keys, seed, today).await?;
     Ok(report)
 }
 

@@ -23,6 +23,7 @@ pub mod innovation;
 pub mod ledger;
 pub mod people;
 pub mod registry;
+pub mod research;
 pub mod types;
 pub mod web;
 pub mod workflow;

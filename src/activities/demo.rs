@@ -34,6 +34,8 @@ pub struct Report {
     pub honours: crate::honours::demo::Report,
     /// The innovation made with them.
     pub innovation: crate::innovation::demo::Report,
+    /// The research made with them.
+    pub research: crate::research::demo::Report,
 }
 
 /// Titles by kind code, as federations name them.

@@ -98,5 +98,10 @@ pub async fn demo(
         i.pairs,
         i.projects
     );
+    let r = &activities.research;
+    println!(
+        "调研：{} 项，走访和座谈 {} 次，回收问卷 {} 份；问题台账 {} 条、已整改 {} 条",
+        r.tasks, r.visits, r.answers, r.issues, r.rectified
+    );
     Ok(0)
 }

@@ -179,7 +179,103 @@ const MIGRATIONS: &[Migration] = &[
         sqlite_only: &[],
         postgres_only: &[],
     },
+    Migration {
+        version: 24,
+        name: "field research: tasks, visits and symposia, questionnaires and answers, the issue ledger",
+        sql: V24_RESEARCH,
+        sqlite_only: &[],
+        postgres_only: &[],
+    },
 ];
+
+/// Field research (调研) and its issue ledger (问题台账).
+///
+/// `research_tasks`: a research task of a union (`org_path`), running `starts_on`…`ends_on`,
+/// concluded with a summary. `research_visits`: a visit to an employer (`unit_id`) or a
+/// symposium (座谈会) held for a task, with how many took part; `org_path` is the task's.
+/// `questionnaires`: a questionnaire of a task, open `opens_on`…`closes_on` to the members of the
+/// task's union's subtree, its single-choice questions as JSON. `questionnaire_answers`: one per
+/// member (the primary key), the chosen option of each question as JSON; `org_path` is the
+/// task's, so answers count under the union that asked.
+///
+/// `research_issues`: a problem found (by a task, or raised on its own), with the union that owns
+/// its rectification (`org_path`), the person in charge, a due day (`due_on`) and a status
+/// (整改中 `rectifying`, 已整改 `rectified` with the day and the measures); overdue is read from
+/// the due day, never stored.
+const V24_RESEARCH: &str = r#"
+CREATE TABLE research_tasks (
+    id {pk},
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    title TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    starts_on TEXT {c} NOT NULL,
+    ends_on TEXT NOT NULL,
+    status TEXT NOT NULL,
+    summary TEXT,
+    concluded_on TEXT,
+    version BIGINT NOT NULL DEFAULT 0,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX research_tasks_path ON research_tasks(org_path, starts_on);
+CREATE TABLE research_visits (
+    id {pk},
+    task_id BIGINT NOT NULL REFERENCES research_tasks(id),
+    org_path TEXT {c} NOT NULL,
+    kind TEXT NOT NULL,
+    unit_id BIGINT REFERENCES units(id),
+    held_on TEXT {c} NOT NULL,
+    people BIGINT NOT NULL DEFAULT 0,
+    notes TEXT,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX research_visits_task ON research_visits(task_id, held_on);
+CREATE INDEX research_visits_path ON research_visits(org_path, held_on);
+CREATE TABLE questionnaires (
+    id {pk},
+    task_id BIGINT NOT NULL REFERENCES research_tasks(id),
+    org_path TEXT {c} NOT NULL,
+    title TEXT NOT NULL,
+    questions TEXT NOT NULL,
+    opens_on TEXT NOT NULL,
+    closes_on TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX questionnaires_task ON questionnaires(task_id);
+CREATE TABLE questionnaire_answers (
+    questionnaire_id BIGINT NOT NULL REFERENCES questionnaires(id),
+    member_id BIGINT NOT NULL REFERENCES members(id),
+    org_path TEXT {c} NOT NULL,
+    answered_on TEXT {c} NOT NULL,
+    answers TEXT NOT NULL,
+    PRIMARY KEY (questionnaire_id, member_id)
+);
+CREATE INDEX questionnaire_answers_path ON questionnaire_answers(org_path, answered_on);
+CREATE TABLE research_issues (
+    id {pk},
+    task_id BIGINT REFERENCES research_tasks(id),
+    org_id BIGINT NOT NULL REFERENCES orgs(id),
+    org_path TEXT {c} NOT NULL,
+    title TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    raised_on TEXT {c} NOT NULL,
+    due_on TEXT {c} NOT NULL,
+    status TEXT NOT NULL,
+    rectified_on TEXT {c},
+    measures TEXT,
+    version BIGINT NOT NULL DEFAULT 0,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX research_issues_path ON research_issues(org_path, raised_on);
+CREATE INDEX research_issues_task ON research_issues(task_id)
+"#;
 
 /// Innovation (职工创新).
 ///

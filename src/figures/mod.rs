@@ -42,6 +42,8 @@ pub enum FigureUnit {
     Achievements,
     /// 名师带徒 pairs: 对.
     Pairs,
+    /// Entries of a ledger (问题台账, 建议措施): 条.
+    Entries,
     Yuan,
     Percent,
     Days,
@@ -65,6 +67,7 @@ impl FigureUnit {
             FigureUnit::Studios => "家",
             FigureUnit::Achievements => "项",
             FigureUnit::Pairs => "对",
+            FigureUnit::Entries => "条",
             FigureUnit::Yuan => "元",
             FigureUnit::Percent => "%",
             FigureUnit::Days => "天",
@@ -256,6 +259,7 @@ pub async fn catalogue(db: &Db, org: &Org, period: &Period) -> AppResult<Vec<Fig
     all.extend(crate::activities::figures::compute(db, org, period).await?);
     all.extend(crate::honours::figures::compute(db, org, period).await?);
     all.extend(crate::innovation::figures::compute(db, org, period).await?);
+    all.extend(crate::research::figures::compute(db, org, period).await?);
     Ok(all)
 }
 

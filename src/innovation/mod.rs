@@ -14,18 +14,3 @@ pub mod studio;
 /// The business module a case officer must be named for to work on innovation, and the one its
 /// figures belong to: 职工创新 goes with activities and competitions (`auth::accounts::MODULES`).
 pub const MODULE: &str = crate::activities::MODULE;
-
-/// The whole-day period a list filter names (`from`/`to`, YYYY-MM-DD), for the drills behind
-/// the figures.
-pub(crate) fn period_filter(
-    from: Option<&str>,
-    to: Option<&str>,
-) -> crate::error::AppResult<(Option<String>, Option<String>)> {
-    let read = |typed: Option<&str>| -> crate::error::AppResult<Option<String>> {
-        match crate::workflow::given(typed) {
-            None => Ok(None),
-            Some(t) => Ok(Some(crate::types::parse_date(t)?.to_string())),
-        }
-    };
-    Ok((read(from)?, read(to)?))
-}

@@ -334,6 +334,11 @@ const PATH_COLUMNS: &[(&str, &str)] = &[
     ("innovation_achievements", "org_path"),
     ("mentor_pairs", "org_path"),
     ("innovation_projects", "org_path"),
+    ("research_tasks", "org_path"),
+    ("research_visits", "org_path"),
+    ("questionnaires", "org_path"),
+    ("questionnaire_answers", "org_path"),
+    ("research_issues", "org_path"),
 ];
 
 /// `scope` narrowed to the subtree of the union a filter names by code (blank: all of

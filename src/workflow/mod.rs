@@ -152,6 +152,21 @@ pub async fn unit_in_scope(
     }
 }
 
+/// The whole-day period a list filter names (`from`/`to`, YYYY-MM-DD), for the drills behind
+/// the figures.
+pub fn period_filter(
+    from: Option<&str>,
+    to: Option<&str>,
+) -> crate::error::AppResult<(Option<String>, Option<String>)> {
+    let read = |typed: Option<&str>| -> crate::error::AppResult<Option<String>> {
+        match given(typed) {
+            None => Ok(None),
+            Some(t) => Ok(Some(crate::types::parse_date(t)?.to_string())),
+        }
+    };
+    Ok((read(from)?, read(to)?))
+}
+
 /// A date a form requires in `field` (YYYY-MM-DD); missing or malformed is an issue of it.
 pub fn date(
     field: &str,

@@ -859,6 +859,59 @@ test("innovation: a studio refused a level its namer cannot give, named with a m
   await page.context().close();
 });
 
+test("research: a task's visit outside its dates refused, a symposium and a questionnaire, problems in the ledger, one overdue and rectified", async () => {
+  const page = await newPage();
+  await signIn(page, "cadre", NEW_PASSWORD);
+  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
+  const day = (back) => new Date(Date.now() - back * 86400000).toISOString().slice(0, 10);
+  await page.goto(`${base}/research`);
+  await page.getByLabel("调研题目").fill("外卖骑手劳动保障调研");
+  await page.getByLabel("调研目的和内容").fill("了解骑手参保和休息情况");
+  await page.getByLabel("开始日期").fill(day(10));
+  await page.getByLabel("结束日期").fill(day(-20));
+  await page.getByRole("button", { name: "新建", exact: true }).click();
+  await page.getByRole("heading", { name: /外卖骑手劳动保障调研/ }).waitFor();
+  // A day before the task began is refused with what was typed kept; a symposium is recorded.
+  await page.locator("#v-kind").selectOption({ label: "座谈会" });
+  await page.locator("#v-on").evaluate((el) => el.removeAttribute("min"));
+  await page.locator("#v-on").fill(day(30));
+  await page.getByLabel("参加人数").fill("15");
+  await page.getByRole("button", { name: "登记", exact: true }).click();
+  await page.getByRole("alert").filter({ hasText: "调研时间为" }).waitFor();
+  assert.equal(await page.getByLabel("参加人数").inputValue(), "15", "what was typed is kept");
+  await page.locator("#v-on").fill(day(2));
+  await page.getByRole("button", { name: "登记", exact: true }).click();
+  await page.locator("tbody tr", { hasText: "座谈会" }).waitFor();
+  await page.getByLabel("问卷标题").fill("骑手权益问卷");
+  await page.getByLabel("问题（每行一个：问题/选项一/选项二…）").fill("您是否参加了职业伤害保障？/是/否/不清楚");
+  await page.locator("#q-open").fill(day(1));
+  await page.locator("#q-close").fill(day(-10));
+  await page.getByRole("button", { name: "发布问卷" }).click();
+  await page.getByText("已回收 0 份").waitFor();
+  // Two problems: one already past its due day.
+  for (const [title, due] of [["站点缺少休息场所", day(1)], ["夜间交通安全培训不足", day(-30)]]) {
+    await page.locator("#i-title").fill(title);
+    await page.getByLabel("责任人或责任部门").fill("区总工会权益部");
+    await page.locator("#i-raised").fill(day(5));
+    await page.locator("#i-due").fill(due);
+    await page.getByRole("button", { name: "列入问题台账" }).click();
+    await page.locator("tbody tr", { hasText: title }).waitFor();
+  }
+  await page.locator("tbody tr", { hasText: "站点缺少休息场所" }).getByText("逾期").waitFor();
+  await shot(page, "38-research-task", { fullPage: true });
+  await page.getByRole("link", { name: "在问题台账中办理" }).click();
+  const late = page.locator("tbody tr", { hasText: "站点缺少休息场所" });
+  await late.locator("summary").click();
+  await late.getByLabel("整改措施").fill("在三个站点设立爱心驿站");
+  await late.getByRole("button", { name: "已整改" }).click();
+  await page.locator("tbody tr", { hasText: "站点缺少休息场所" }).getByText("在三个站点设立爱心驿站").waitFor();
+  // Rectified after its due day: still counted among the overdue ones, and listed there.
+  await page.locator("a.card.stat", { hasText: "逾期整改问题" }).click();
+  await page.locator("tbody tr", { hasText: "站点缺少休息场所" }).waitFor();
+  await shot(page, "39-research-issues", { fullPage: true });
+  await page.context().close();
+});
+
 test("the dashboard and the lists fit a phone's width", async () => {
   const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "zh-CN", isMobile: true, hasTouch: true });
   const page = await ctx.newPage();

@@ -143,6 +143,8 @@ struct Fixture {
     /// Innovation, own (D1, U1's member) and other (D2, U3's member): [a studio, an
     /// achievement, a pair, a project].
     innovation: [(i64, i64); 4],
+    /// Research, own (D1) and other (D2): [a task, its questionnaire, a ledger item].
+    research: [(i64, i64); 3],
 }
 
 async fn enroll(app: &TestApp, name: &str, id: &str, org: &str) -> i64 {
@@ -468,7 +470,9 @@ async fn fixture(app: &TestApp) -> Fixture {
         ],
     )
     .await;
+    let research = research_fixture(&app.reg.db, &root, [("D1", "本区"), ("D2", "外区")]).await;
     Fixture {
+        research,
         innovation,
         honours,
         activities,
@@ -757,6 +761,71 @@ async fn activities_fixture(
         }
     }
     (out, code)
+}
+
+/// Research on each side: [a task, its questionnaire open today, a ledger item].
+async fn research_fixture(
+    db: &gonghui::db::Db,
+    root: &gonghui::audit::Actor,
+    sides: [(&str, &str); 2],
+) -> [(i64, i64); 3] {
+    use gonghui::research::{issues, survey, task};
+    let today = chrono::Local::now().date_naive();
+    let now = gonghui::db::now_ms();
+    let mut out = [(0, 0); 3];
+    for (side, (district, marker)) in sides.into_iter().enumerate() {
+        let t = task::create(
+            db,
+            root,
+            &task::TaskInput {
+                title: Some(format!("{marker}调研")),
+                purpose: Some("了解情况".into()),
+                org_code: Some(district.into()),
+                starts_on: Some(today.to_string()),
+                ends_on: Some(today.to_string()),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        let q = survey::create(
+            db,
+            root,
+            t.id,
+            &survey::QuestionnaireInput {
+                title: Some(format!("{marker}问卷")),
+                questions: Some("满意吗？/满意/不满意".into()),
+                opens_on: Some(today.to_string()),
+                closes_on: Some(today.to_string()),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        let i = issues::raise(
+            db,
+            root,
+            &issues::IssueInput {
+                task_id: Some(t.id.to_string()),
+                title: Some(format!("{marker}问题")),
+                owner: Some("权益部".into()),
+                due_on: Some(today.to_string()),
+                ..Default::default()
+            },
+            today,
+            now,
+        )
+        .await
+        .unwrap();
+        for (slot, v) in [t.id, q.id, i.id].into_iter().enumerate() {
+            if side == 0 {
+                out[slot].0 = v
+            } else {
+                out[slot].1 = v
+            }
+        }
+    }
+    out
 }
 
 /// Innovation on each side: [a studio, an achievement of it, a pair, a project put up].
@@ -1992,6 +2061,80 @@ fn sample(method: &str, path: &str, own: bool, f: &Fixture, n: usize) -> (Req, O
             Some(json!({"action": "withdraw", "outcome": "需求取消", "version": 0})),
             Other::NotFound,
         ),
+        ("GET", "/api/v1/research") => (path.to_string(), None, Other::Hidden("外区调研".into())),
+        ("POST", "/api/v1/research") => (
+            path.to_string(),
+            Some(
+                json!({"title": "新调研", "purpose": "了解", "org_code": pick("D1", "D2"),
+                "starts_on": "2026-01-05", "ends_on": "2026-02-05"}),
+            ),
+            Other::Refused,
+        ),
+        ("GET", "/api/v1/research/visits") | ("GET", "/api/v1/research/answers") => (
+            format!("{path}?org={}", pick("D1", "D2")),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/research/issues") => {
+            (path.to_string(), None, Other::Hidden("外区问题".into()))
+        }
+        ("POST", "/api/v1/research/issues") => (
+            path.to_string(),
+            Some(
+                json!({"title": "新问题", "owner": "权益部", "org_code": pick("D1", "D2"), "due_on": "2099-01-01"}),
+            ),
+            Other::Refused,
+        ),
+        ("GET", "/api/v1/research/issues/{id}") => (
+            path.replace("{id}", &id(f.research[2].0, f.research[2].1)),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/research/issues/{id}/rectify") => (
+            path.replace("{id}", &id(f.research[2].0, f.research[2].1)),
+            Some(json!({"measures": "已整改", "version": 0})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/research/questionnaires/{id}") => (
+            path.replace("{id}", &id(f.research[1].0, f.research[1].1)),
+            None,
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/research/{id}") => (
+            path.replace("{id}", &id(f.research[0].0, f.research[0].1)),
+            None,
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/research/{id}/visits") => (
+            path.replace("{id}", &id(f.research[0].0, f.research[0].1)),
+            Some(
+                json!({"kind": "symposium", "held_on": chrono::Local::now().date_naive().to_string(), "people": "5"}),
+            ),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/research/{id}/questionnaires") => (
+            path.replace("{id}", &id(f.research[0].0, f.research[0].1)),
+            Some(
+                json!({"title": "新问卷", "questions": "好吗？/好/不好", "opens_on": "2099-01-01", "closes_on": "2099-01-02"}),
+            ),
+            Other::NotFound,
+        ),
+        ("POST", "/api/v1/research/{id}/conclude") => (
+            path.replace("{id}", &id(f.research[0].0, f.research[0].1)),
+            Some(json!({"summary": "完成", "version": 0})),
+            Other::NotFound,
+        ),
+        ("GET", "/api/v1/me/questionnaires") => {
+            ("/api/v1/me/questionnaires".into(), None, Other::None)
+        }
+        ("POST", "/api/v1/me/questionnaires/{id}/answers") => (
+            format!(
+                "/api/v1/me/questionnaires/{}/answers",
+                id(f.research[1].0, f.research[1].1)
+            ),
+            Some(json!({"choices": [1]})),
+            Other::None,
+        ),
         ("POST", "/api/v1/me/checkin") => (
             "/api/v1/me/checkin".into(),
             Some(json!({"code": f.own_session_code})),
@@ -2723,6 +2866,10 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         p if p.starts_with("/activities/trades/{id}") => {
             record(p, id(f.activities[2].0, f.activities[2].1))
         }
+        p if p.starts_with("/research/issues/{id}") => {
+            record(p, id(f.research[2].0, f.research[2].1))
+        }
+        p if p.starts_with("/research/{id}") => record(p, id(f.research[0].0, f.research[0].1)),
         p if p.starts_with("/innovation/studios/{id}") => (
             p.replace("{id}", &id(f.innovation[0].0, f.innovation[0].1))
                 .replace("{member}", &id(f.own_member, f.other_member)),
@@ -2815,6 +2962,11 @@ fn page_sample(method: &str, path: &str, own: bool, f: &Fixture) -> (String, Oth
         | "/activities/awards"
         | "/activities/spending" => (format!("{path}?org={}", pick("D1", "D2")), Other::NotFound),
         "/contracts/campaigns" => (path.into(), Other::Hidden("外区要约行动".into())),
+        "/research/visits" | "/research/answers" => {
+            (format!("{path}?org={}", pick("D1", "D2")), Other::NotFound)
+        }
+        "/research" => (path.into(), Other::Hidden("外区调研".into())),
+        "/research/issues" => (path.into(), Other::Hidden("外区问题".into())),
         "/innovation/studios" => (path.into(), Other::Hidden("外区创新工作室".into())),
         "/innovation/achievements" => (path.into(), Other::Hidden("外区成果".into())),
         "/innovation/pairs" => (path.into(), Other::Hidden("外区工种".into())),

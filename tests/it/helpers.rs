@@ -435,10 +435,20 @@ impl TestApp {
 
     /// Posts every body to `path` at the same time; returns the status codes in order.
     pub async fn post_concurrently(&self, path: &str, bodies: Vec<Value>) -> Vec<u16> {
+        self.post_concurrently_as(&self.client, path, bodies).await
+    }
+
+    /// The same, as another signed-in client (a member on the portal).
+    pub async fn post_concurrently_as(
+        &self,
+        c: &reqwest::Client,
+        path: &str,
+        bodies: Vec<Value>,
+    ) -> Vec<u16> {
         let handles: Vec<_> = bodies
             .into_iter()
             .map(|body| {
-                let (client, url) = (self.client.clone(), self.url(path));
+                let (client, url) = (c.clone(), self.url(path));
                 tokio::spawn(async move {
                     client
                         .post(url)

@@ -25,6 +25,7 @@ mod members;
 mod mutual;
 mod pages;
 mod protection;
+mod research;
 mod rosters;
 mod separation;
 mod signin;

@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::db::Paging;
 use crate::error::{AppResult, ErrorBody};
+use crate::innovation::MODULE;
 use crate::innovation::achievement::{
     self, Achievement, AchievementFilter, AchievementInput, AchievementKind, AchievementStatus,
     Dated, DecideInput,
@@ -26,11 +27,11 @@ use crate::innovation::project::{
     self, Project, ProjectDated, ProjectFilter, ProjectInput, ProjectStatus, StepInput,
 };
 use crate::innovation::studio::{self, Studio, StudioFilter, StudioInput, StudioStatus};
-use crate::innovation::{MODULE, period_filter};
 use crate::registry::orgs;
 use crate::registry::scope::Scope;
 use crate::web::hardening::{ApiQuery, JsonBody};
 use crate::workflow::filter_value;
+use crate::workflow::period_filter;
 
 /// Which innovation records to list; each list reads the fields that apply to it.
 #[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]

@@ -15,6 +15,7 @@ pub mod ledger;
 pub mod members;
 pub mod mutual;
 pub mod orgs;
+pub mod research;
 pub mod stats;
 pub mod transfers;
 pub mod units;
@@ -98,6 +99,9 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
         innovation::submit_achievement, innovation::get_achievement, innovation::decide_achievement,
         innovation::list_pairs, innovation::sign_pair, innovation::get_pair, innovation::close_pair,
         innovation::list_projects, innovation::post_project, innovation::get_project, innovation::step_project,
+        research::list_tasks, research::create_task, research::get_task, research::add_visit, research::add_questionnaire,
+        research::conclude, research::get_questionnaire, research::list_issues, research::raise_issue, research::get_issue,
+        research::rectify, research::my_questionnaires, research::answer, research::list_visits, research::list_answers,
         super::auth_api::login_handler, super::auth_api::totp_handler, super::auth_api::totp_setup_begin,
         super::auth_api::totp_setup_confirm, super::auth_api::password_handler, super::auth_api::logout_handler,
         super::auth_api::logout_all_handler, super::auth_api::me_handler,
@@ -119,7 +123,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiScope {
          (name = "contracts", description = "集体协商要约、集体合同、职代会与厂务公开"),
          (name = "activities", description = "职工活动：劳动竞赛、培训、宣讲、文体活动、走访、招聘会的场次、报名与签到，竞赛项目、成绩与奖项，活动经费"),
          (name = "honours", description = "评先评优：劳模、五一劳动奖章（状）、工人先锋号、工匠等荣誉的推荐、审核、公示与授予，外单位授予荣誉登记，劳模关爱"),
-         (name = "innovation", description = "职工创新：劳模工匠创新工作室、“五小”创新、发明创造与合理化建议、名师带徒、揭榜挂帅"))
+         (name = "innovation", description = "职工创新：劳模工匠创新工作室、“五小”创新、发明创造与合理化建议、名师带徒、揭榜挂帅"),
+         (name = "research", description = "调研：调研任务、走访企业与座谈会、会员在线问卷，问题台账与整改"))
 )]
 pub struct ApiDoc;
 
@@ -358,10 +363,35 @@ pub fn router() -> Router<AppState> {
             "/innovation/projects/{id}/step",
             post(innovation::step_project),
         )
+        .route(
+            "/research",
+            get(research::list_tasks).post(research::create_task),
+        )
+        .route(
+            "/research/issues",
+            get(research::list_issues).post(research::raise_issue),
+        )
+        .route("/research/visits", get(research::list_visits))
+        .route("/research/answers", get(research::list_answers))
+        .route("/research/issues/{id}", get(research::get_issue))
+        .route("/research/issues/{id}/rectify", post(research::rectify))
+        .route(
+            "/research/questionnaires/{id}",
+            get(research::get_questionnaire),
+        )
+        .route("/research/{id}", get(research::get_task))
+        .route("/research/{id}/visits", post(research::add_visit))
+        .route(
+            "/research/{id}/questionnaires",
+            post(research::add_questionnaire),
+        )
+        .route("/research/{id}/conclude", post(research::conclude))
         .route("/me/activities", get(activities::my_activities))
         .route("/me/activities/{id}/signup", post(activities::sign_up))
         .route("/me/activities/{id}/withdraw", post(activities::withdraw))
         .route("/me/checkin", post(activities::check_in))
+        .route("/me/questionnaires", get(research::my_questionnaires))
+        .route("/me/questionnaires/{id}/answers", post(research::answer))
         .route(
             "/contracts",
             get(contracts::list_contracts).post(contracts::create_contract),

@@ -70,8 +70,11 @@ pub fn href(f: &FigureValue, org: &Org, period: &Period) -> Option<String> {
                     .map(|rest| format!("/units?{rest}"))
             });
     }
-    if f.key.starts_with("honours.") || f.key.starts_with("innovation.") {
-        // The honours' and innovation's drills are the console's own lists at the same address.
+    if ["honours.", "innovation.", "research."]
+        .iter()
+        .any(|m| f.key.starts_with(m))
+    {
+        // These modules' drills are the console's own lists at the same address.
         return f
             .drill
             .as_deref()

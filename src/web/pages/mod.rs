@@ -23,6 +23,7 @@ pub mod mutual;
 pub mod once;
 pub mod orgs;
 pub mod pick;
+pub mod research;
 pub mod signin;
 pub mod transfers;
 pub mod units;
@@ -58,6 +59,7 @@ pub fn router(st: AppState) -> Router<AppState> {
         .merge(activities::router())
         .merge(honours::router())
         .merge(innovation::router())
+        .merge(research::router())
         .merge(case_files::router(st.attachment_max_bytes()))
         .merge(imports::router(st.import_max_bytes()))
         .merge(admin::router())
@@ -222,6 +224,7 @@ const NAV: &[(&str, &str, &str, Option<Perm>)] = &[
         "innovation",
         Some(Perm::CaseWork),
     ),
+    ("/research", "调研", "research", Some(Perm::CaseWork)),
     ("/ledger", "经审账目", "ledger", Some(Perm::FinanceRead)),
     ("/imports", "批量导入", "imports", Some(Perm::Import)),
     (
