@@ -308,21 +308,11 @@ pub async fn decide(
     let to = workflow::next(STEPS, from, action)
         .ok_or_else(|| workflow::refused("这项成果", from, action))?;
     let mut issues = Vec::new();
-    let on = match given(i.on.as_deref()) {
-        None => Some(today),
-        typed => workflow::date("日期", typed, &mut issues),
+    let since = match action {
+        AchievementAction::Implement => (a.decided_on.as_deref().unwrap_or_default(), "采纳日期"),
+        _ => (a.submitted_on.as_str(), "提出日期"),
     };
-    let earliest = match action {
-        AchievementAction::Implement => a.decided_on.clone().unwrap_or_default(),
-        _ => a.submitted_on.clone(),
-    };
-    if let Some(d) = on {
-        if d > today {
-            issues.push(issue("日期", "日期不能晚于今天"));
-        } else if d.to_string() < earliest {
-            issues.push(issue("日期", format!("日期不能早于 {earliest}")));
-        }
-    }
+    let on = workflow::step_day("日期", i.on.as_deref(), today, since, &mut issues);
     let mut sets = Vec::new();
     match action {
         AchievementAction::Adopt => {}

@@ -260,20 +260,13 @@ pub async fn close(
     let to = workflow::next(STEPS, from, action)
         .ok_or_else(|| workflow::refused("这对师徒", from, action))?;
     let mut issues = Vec::new();
-    let on = match given(i.on.as_deref()) {
-        None => Some(today),
-        typed => workflow::date("日期", typed, &mut issues),
-    };
-    if let Some(d) = on {
-        if d > today {
-            issues.push(issue("日期", "日期不能晚于今天"));
-        } else if d.to_string() < p.starts_on {
-            issues.push(issue(
-                "日期",
-                format!("日期不能早于结对日期 {}", p.starts_on),
-            ));
-        }
-    }
+    let on = workflow::step_day(
+        "日期",
+        i.on.as_deref(),
+        today,
+        (&p.starts_on, "结对日期"),
+        &mut issues,
+    );
     let outcome = given(i.outcome.as_deref()).map(|t| t.chars().take(500).collect::<String>());
     if action == PairAction::End && outcome.is_none() {
         issues.push(issue("说明", "请填写终止的原因"));

@@ -297,22 +297,19 @@ pub async fn step(
     let to = workflow::next(STEPS, from, action)
         .ok_or_else(|| workflow::refused("这个项目", from, action))?;
     let mut issues = Vec::new();
-    let on = match given(i.on.as_deref()) {
-        None => Some(today),
-        typed => workflow::date("日期", typed, &mut issues),
+    let since = match &p.taken_on {
+        Some(t) => (t.as_str(), "揭榜日期"),
+        None => (p.posted_on.as_str(), "发榜日期"),
     };
-    let earliest = p.taken_on.clone().unwrap_or_else(|| p.posted_on.clone());
-    if let Some(d) = on {
-        if d > today {
-            issues.push(issue("日期", "日期不能晚于今天"));
-        } else if d.to_string() < earliest {
-            issues.push(issue("日期", format!("日期不能早于 {earliest}")));
-        } else if action == ProjectAction::Take && d.to_string() > p.apply_by {
-            issues.push(issue(
-                "日期",
-                format!("揭榜已于 {} 截止，不能再揭榜", p.apply_by),
-            ));
-        }
+    let on = workflow::step_day("日期", i.on.as_deref(), today, since, &mut issues);
+    if action == ProjectAction::Take
+        && let Some(d) = on
+        && d.to_string() > p.apply_by
+    {
+        issues.push(issue(
+            "日期",
+            format!("揭榜已于 {} 截止，不能再揭榜", p.apply_by),
+        ));
     }
     let outcome = given(i.outcome.as_deref()).map(|t| t.chars().take(1000).collect::<String>());
     if matches!(action, ProjectAction::Fail | ProjectAction::Withdraw) && outcome.is_none() {

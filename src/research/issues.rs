@@ -235,20 +235,13 @@ pub async fn rectify(
     }
     let measures = workflow::required(&i.measures, "整改措施", 2000)?;
     let mut issues = Vec::new();
-    let on = match given(i.on.as_deref()) {
-        None => Some(today),
-        typed => workflow::date("整改日期", typed, &mut issues),
-    };
-    if let Some(d) = on {
-        if d > today {
-            issues.push(issue("整改日期", "整改日期不能晚于今天"));
-        } else if d.to_string() < item.raised_on {
-            issues.push(issue(
-                "整改日期",
-                format!("问题发现于 {}，整改日期不能更早", item.raised_on),
-            ));
-        }
-    }
+    let on = workflow::step_day(
+        "整改日期",
+        i.on.as_deref(),
+        today,
+        (&item.raised_on, "发现日期"),
+        &mut issues,
+    );
     let Some(on) = on.filter(|_| issues.is_empty()) else {
         return Err(AppError::invalid_fields(
             "办理信息有误，请按提示修改",

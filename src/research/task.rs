@@ -189,20 +189,13 @@ pub async fn conclude(
     }
     let summary = workflow::required(&i.summary, "调研报告摘要", 5000)?;
     let mut issues = Vec::new();
-    let on = match given(i.on.as_deref()) {
-        None => Some(today),
-        typed => workflow::date("完成日期", typed, &mut issues),
-    };
-    if let Some(d) = on {
-        if d > today {
-            issues.push(issue("完成日期", "完成日期不能晚于今天"));
-        } else if d.to_string() < t.starts_on {
-            issues.push(issue(
-                "完成日期",
-                format!("调研从 {} 开始，完成日期不能更早", t.starts_on),
-            ));
-        }
-    }
+    let on = workflow::step_day(
+        "完成日期",
+        i.on.as_deref(),
+        today,
+        (&t.starts_on, "调研开始日期"),
+        &mut issues,
+    );
     let Some(on) = on.filter(|_| issues.is_empty()) else {
         return Err(AppError::invalid_fields(
             "办理信息有误，请按提示修改",

@@ -167,6 +167,31 @@ pub fn period_filter(
     Ok((read(from)?, read(to)?))
 }
 
+/// The day a step is taken, typed in `field` (blank: `today`): not after today, and not before
+/// `since` — the day the record began, named `what` (提出日期, 结对日期 …) in the refusal. What is
+/// wrong goes to `issues`.
+pub fn step_day(
+    field: &str,
+    typed: Option<&str>,
+    today: chrono::NaiveDate,
+    (since, what): (&str, &str),
+    issues: &mut Vec<FieldIssue>,
+) -> Option<chrono::NaiveDate> {
+    let day = match given(typed) {
+        None => Some(today),
+        typed => date(field, typed, issues),
+    }?;
+    if day > today {
+        issues.push(issue(field, format!("{field}不能晚于今天")));
+        return None;
+    }
+    if day.to_string().as_str() < since {
+        issues.push(issue(field, format!("{field}不能早于{what}（{since}）")));
+        return None;
+    }
+    Some(day)
+}
+
 /// A date a form requires in `field` (YYYY-MM-DD); missing or malformed is an issue of it.
 pub fn date(
     field: &str,

@@ -269,8 +269,16 @@ async fn a_research_task_visits_asks_members_and_its_problems_are_rectified_or_o
         (format!("answers?{q}"), 1),
     ] {
         let (s, d) = app.get(&format!("/api/v1/research/{drill}")).await;
-        assert_eq!((s, d["total"].as_i64()), (200, Some(expected)), "{drill}: {d}");
-        assert_eq!(d["rows"].as_array().unwrap().len() as i64, expected, "{drill}");
+        assert_eq!(
+            (s, d["total"].as_i64()),
+            (200, Some(expected)),
+            "{drill}: {d}"
+        );
+        assert_eq!(
+            d["rows"].as_array().unwrap().len() as i64,
+            expected,
+            "{drill}"
+        );
     }
 }
 

@@ -9,7 +9,6 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
-use chrono::Datelike;
 
 use super::dashboard::FigureCard;
 use super::{
@@ -27,7 +26,6 @@ use crate::activities::spending::{self, RaiseInput, Spending, SpendingHeld, Spen
 use crate::activities::{MODULE, figures};
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::registry::stats::Period;
 use crate::web::api::activities::{ActivitiesQuery, list_filter};
 use crate::web::api::parse_id;
 use crate::workflow::Named;
@@ -98,21 +96,14 @@ async fn list_view(
     let today = st.today();
     let f = list_filter(&q)?;
     let (rows, more) = activity::list(db, &ctx.caller.scope, &f).await?;
-    let root = match given_org(&q) {
-        Some(code) => crate::registry::orgs::get_by_code(db, &ctx.caller.scope, &code).await?,
-        None => crate::registry::orgs::scope_root(db, &ctx.caller.scope)
-            .await?
-            .ok_or_else(|| AppError::not_found("工会"))?,
-    };
-    let period = Period {
-        from: today.with_ordinal(1).unwrap_or(today),
-        to: today,
-    };
-    let figures = figures::compute(db, &root, &period)
-        .await?
-        .into_iter()
-        .map(|v| FigureCard::linked(v, &ctx.caller, &root, &period))
-        .collect();
+    let (root, period) =
+        super::dashboard::this_year_of(db, &ctx.caller, given_org(&q).as_deref(), today).await?;
+    let figures = FigureCard::all_linked(
+        figures::compute(db, &root, &period).await?,
+        &ctx.caller,
+        &root,
+        &period,
+    );
     let page = f.page.max(1);
     let mut pager = Pager::new(
         "/activities",

@@ -31,7 +31,6 @@ use crate::contracts::offers::{
 };
 use crate::contracts::{MODULE, figures};
 use crate::error::AppError;
-use crate::registry::stats::Period;
 use crate::types::Fen;
 use crate::web::api::parse_id;
 use crate::workflow::Named;
@@ -213,21 +212,14 @@ async fn list_view(
         unit: None,
     };
     let (rows, more) = contract::list(db, &ctx.caller.scope, &f, today).await?;
-    let root = match &f.org {
-        Some(code) => crate::registry::orgs::get_by_code(db, &ctx.caller.scope, code).await?,
-        None => crate::registry::orgs::scope_root(db, &ctx.caller.scope)
-            .await?
-            .ok_or_else(|| AppError::not_found("工会"))?,
-    };
-    let period = Period {
-        from: today.with_ordinal(1).unwrap_or(today),
-        to: today,
-    };
-    let figures = figures::compute(db, &root, &period)
-        .await?
-        .into_iter()
-        .map(|v| FigureCard::linked(v, &ctx.caller, &root, &period))
-        .collect();
+    let (root, period) =
+        super::dashboard::this_year_of(db, &ctx.caller, f.org.as_deref(), today).await?;
+    let figures = FigureCard::all_linked(
+        figures::compute(db, &root, &period).await?,
+        &ctx.caller,
+        &root,
+        &period,
+    );
     let drill = drill_words(&f);
     let export = format!(
         "/api/v1/contracts/export?{}",

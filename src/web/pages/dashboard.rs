@@ -44,7 +44,41 @@ pub struct FigureCard {
     pub href: Option<String>,
 }
 
+/// The union a list's figures are for — the one its filter names by code, else the top of the
+/// caller's scope — and this year so far.
+pub async fn this_year_of(
+    db: &crate::db::Db,
+    caller: &Caller,
+    code: Option<&str>,
+    today: chrono::NaiveDate,
+) -> crate::error::AppResult<(Org, Period)> {
+    let org = match code.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(code) => crate::registry::orgs::get_by_code(db, &caller.scope, code).await?,
+        None => crate::registry::orgs::scope_root(db, &caller.scope)
+            .await?
+            .ok_or_else(|| crate::error::AppError::not_found("工会"))?,
+    };
+    let period = Period {
+        from: chrono::Datelike::with_ordinal(&today, 1).unwrap_or(today),
+        to: today,
+    };
+    Ok((org, period))
+}
+
 impl FigureCard {
+    /// Every figure of a module as a card opening its rows.
+    pub fn all_linked(
+        values: Vec<FigureValue>,
+        caller: &Caller,
+        org: &Org,
+        period: &Period,
+    ) -> Vec<FigureCard> {
+        values
+            .into_iter()
+            .map(|v| FigureCard::linked(v, caller, org, period))
+            .collect()
+    }
+
     /// A catalogue figure on a card that opens the rows behind it for a caller who works on
     /// the figure's module.
     pub fn linked(f: FigureValue, caller: &Caller, org: &Org, period: &Period) -> Self {

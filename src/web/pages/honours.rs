@@ -18,13 +18,11 @@ use super::{
 };
 use crate::activities::contests::Level;
 use crate::app::AppState;
-use crate::error::AppError;
 use crate::honours::care::{self, Care, CareInput, CareKind};
 use crate::honours::honour::{
     self, Action, AwardInput, Honour, HonourInput, ReasonInput, Status, Subject, TitleKind,
 };
 use crate::honours::{MODULE, figures};
-use crate::registry::stats::Period;
 use crate::web::api::honours::{CareQuery, HonourDetail, HonoursQuery, care_page, detail, ending};
 use crate::web::api::parse_id;
 use crate::workflow::Named;
@@ -96,21 +94,14 @@ async fn list_view(
     let today = st.today();
     let f = crate::web::api::honours::list_filter(&q)?;
     let (rows, total, more) = honour::list(db, &ctx.caller.scope, &f).await?;
-    let root = match field(&q.org) {
-        Some(code) => crate::registry::orgs::get_by_code(db, &ctx.caller.scope, &code).await?,
-        None => crate::registry::orgs::scope_root(db, &ctx.caller.scope)
-            .await?
-            .ok_or_else(|| AppError::not_found("工会"))?,
-    };
-    let period = Period {
-        from: today.with_ordinal(1).unwrap_or(today),
-        to: today,
-    };
-    let figures = figures::compute(db, &root, &period)
-        .await?
-        .into_iter()
-        .map(|v| FigureCard::linked(v, &ctx.caller, &root, &period))
-        .collect();
+    let (root, period) =
+        super::dashboard::this_year_of(db, &ctx.caller, field(&q.org).as_deref(), today).await?;
+    let figures = FigureCard::all_linked(
+        figures::compute(db, &root, &period).await?,
+        &ctx.caller,
+        &root,
+        &period,
+    );
     let waiting = honour::waiting_for(db, &ctx.caller.scope).await?;
     let page = f.page.max(1);
     let mut pager = Pager::new(

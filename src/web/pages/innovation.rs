@@ -7,7 +7,6 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use chrono::Datelike;
 
 use super::dashboard::FigureCard;
 use super::{
@@ -16,7 +15,7 @@ use super::{
 };
 use crate::activities::contests::Level;
 use crate::app::AppState;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::innovation::achievement::{
     self, Achievement, AchievementInput, AchievementKind, AchievementStatus, DecideInput,
 };
@@ -24,7 +23,6 @@ use crate::innovation::mentoring::{self, CloseInput, Pair, PairInput, PairStatus
 use crate::innovation::project::{self, Project, ProjectInput, ProjectStatus, StepInput};
 use crate::innovation::studio::{self, Studio, StudioInput, StudioStatus};
 use crate::innovation::{MODULE, figures};
-use crate::registry::stats::Period;
 use crate::web::api::innovation::{InnovationQuery, StudioDetail, studio_detail};
 use crate::web::api::parse_id;
 
@@ -65,21 +63,14 @@ struct Head {
 async fn head(st: &AppState, ctx: &Ctx, q: &InnovationQuery, tab: &'static str) -> AppResult<Head> {
     let db = &st.reg.db;
     let today = st.today();
-    let root = match field(&q.org) {
-        Some(code) => crate::registry::orgs::get_by_code(db, &ctx.caller.scope, &code).await?,
-        None => crate::registry::orgs::scope_root(db, &ctx.caller.scope)
-            .await?
-            .ok_or_else(|| AppError::not_found("工会"))?,
-    };
-    let period = Period {
-        from: today.with_ordinal(1).unwrap_or(today),
-        to: today,
-    };
-    let figures = figures::compute(db, &root, &period)
-        .await?
-        .into_iter()
-        .map(|v| FigureCard::linked(v, &ctx.caller, &root, &period))
-        .collect();
+    let (root, period) =
+        super::dashboard::this_year_of(db, &ctx.caller, field(&q.org).as_deref(), today).await?;
+    let figures = FigureCard::all_linked(
+        figures::compute(db, &root, &period).await?,
+        &ctx.caller,
+        &root,
+        &period,
+    );
     Ok(Head {
         figures,
         org_name: root.name,

@@ -6,7 +6,6 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
-use chrono::Datelike;
 
 use super::dashboard::FigureCard;
 use super::{
@@ -14,8 +13,7 @@ use super::{
     render_invalid, typed_value,
 };
 use crate::app::AppState;
-use crate::error::{AppError, AppResult};
-use crate::registry::stats::Period;
+use crate::error::AppResult;
 use crate::research::issues::{self, Issue, IssueInput, IssueStatus, RectifyInput};
 use crate::research::survey::{self, QuestionnaireInput};
 use crate::research::task::{
@@ -47,21 +45,14 @@ async fn cards(
 ) -> AppResult<(Vec<FigureCard>, String)> {
     let db = &st.reg.db;
     let today = st.today();
-    let root = match field(org) {
-        Some(code) => crate::registry::orgs::get_by_code(db, &ctx.caller.scope, &code).await?,
-        None => crate::registry::orgs::scope_root(db, &ctx.caller.scope)
-            .await?
-            .ok_or_else(|| AppError::not_found("工会"))?,
-    };
-    let period = Period {
-        from: today.with_ordinal(1).unwrap_or(today),
-        to: today,
-    };
-    let figures = figures::compute(db, &root, &period)
-        .await?
-        .into_iter()
-        .map(|v| FigureCard::linked(v, &ctx.caller, &root, &period))
-        .collect();
+    let (root, period) =
+        super::dashboard::this_year_of(db, &ctx.caller, field(org).as_deref(), today).await?;
+    let figures = FigureCard::all_linked(
+        figures::compute(db, &root, &period).await?,
+        &ctx.caller,
+        &root,
+        &period,
+    );
     Ok((figures, root.name))
 }
 
