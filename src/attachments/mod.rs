@@ -197,7 +197,11 @@ pub fn clean_name(sent: &str) -> String {
         .chars()
         .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | '|' | '*' | '?' | ':'))
         .collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').trim().to_string();
+    // Leading dots and spaces in any mix (". .x"): a name never starts hidden or blank.
+    let cleaned = cleaned
+        .trim_start_matches(|c: char| c == '.' || c.is_whitespace())
+        .trim_end()
+        .to_string();
     if cleaned.chars().count() <= 120 {
         return cleaned;
     }
@@ -478,6 +482,8 @@ mod tests {
         assert_eq!(clean_name("C:\\Users\\张三\\身份证.jpg"), "身份证.jpg");
         assert_eq!(clean_name("../../etc/passwd"), "passwd");
         assert_eq!(clean_name("a\u{0}b\r\n.pdf"), "ab.pdf");
+        assert_eq!(clean_name(". . .bashrc"), "bashrc", "dots and spaces mixed");
+        assert_eq!(clean_name(". ."), "");
         let long = format!("{}.docx", "长".repeat(300));
         let cut = clean_name(&long);
         assert_eq!(cut.chars().count(), 120);
