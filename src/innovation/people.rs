@@ -43,7 +43,7 @@ pub struct Person {
 /// The people of `owner_id`: leaders first, then in the order they joined.
 pub async fn of(db: &Db, owner_id: i64) -> AppResult<Vec<Person>> {
     let rows: Vec<Person> = sqlx::query_as(
-        "SELECT p.member_id, m.name, m.id_masked, o.name AS org_name, p.role, p.joined_on FROM innovation_people p \
+        "SELECT p.member_id, m.name, m.id_masked, COALESCE(o.name, '') AS org_name, p.role, p.joined_on FROM innovation_people p \
          JOIN members m ON m.id = p.member_id LEFT JOIN orgs o ON o.id = m.org_id WHERE p.owner_id = $1 \
          ORDER BY CASE p.role WHEN 'leader' THEN 0 WHEN 'author' THEN 1 ELSE 2 END, p.joined_on, m.name",
     )
