@@ -300,13 +300,7 @@ pub async fn decide(
     now: i64,
 ) -> AppResult<Achievement> {
     let a = get(db, &actor.scope, id).await?;
-    let action: AchievementAction = workflow::filter_value("操作", Some(&i.action))?
-        .ok_or_else(|| AppError::invalid("请选择操作"))?;
-    let from = a
-        .status()
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("achievement status {}", a.status)))?;
-    let to = workflow::next(STEPS, from, action)
-        .ok_or_else(|| workflow::refused("这项成果", from, action))?;
+    let (from, action, to) = workflow::transition(STEPS, "这项成果", &a.status, &i.action)?;
     let mut issues = Vec::new();
     let since = match action {
         AchievementAction::Implement => (a.decided_on.as_deref().unwrap_or_default(), "采纳日期"),

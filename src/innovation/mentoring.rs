@@ -253,12 +253,7 @@ pub async fn close(
     now: i64,
 ) -> AppResult<Pair> {
     let p = get(db, &actor.scope, id).await?;
-    let action: PairAction = workflow::filter_value("操作", Some(&i.action))?
-        .ok_or_else(|| AppError::invalid("请选择操作"))?;
-    let from = PairStatus::parse(&p.status)
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("pair status {}", p.status)))?;
-    let to = workflow::next(STEPS, from, action)
-        .ok_or_else(|| workflow::refused("这对师徒", from, action))?;
+    let (from, action, to) = workflow::transition(STEPS, "这对师徒", &p.status, &i.action)?;
     let mut issues = Vec::new();
     let on = workflow::step_day(
         "日期",

@@ -290,12 +290,7 @@ pub async fn step(
     now: i64,
 ) -> AppResult<Project> {
     let p = get(db, &actor.scope, id, today).await?;
-    let action: ProjectAction = workflow::filter_value("操作", Some(&i.action))?
-        .ok_or_else(|| AppError::invalid("请选择操作"))?;
-    let from = ProjectStatus::parse(&p.status)
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("project status {}", p.status)))?;
-    let to = workflow::next(STEPS, from, action)
-        .ok_or_else(|| workflow::refused("这个项目", from, action))?;
+    let (from, action, to) = workflow::transition(STEPS, "这个项目", &p.status, &i.action)?;
     let mut issues = Vec::new();
     let since = match &p.taken_on {
         Some(t) => (t.as_str(), "揭榜日期"),

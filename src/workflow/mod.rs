@@ -319,6 +319,22 @@ pub fn next<S: Named, A: Named>(table: &[Step<S, A>], from: S, action: A) -> Opt
         .map(|s| s.to)
 }
 
+/// The action typed on `what` (这项成果 …) in stored state `status`, and where `table` takes it:
+/// a blank or unknown action is 422, one the table does not allow from `status` is 409.
+pub fn transition<S: Named, A: Named>(
+    table: &[Step<S, A>],
+    what: &str,
+    status: &str,
+    typed: &str,
+) -> AppResult<(S, A, S)> {
+    let action: A =
+        filter_value("操作", Some(typed))?.ok_or_else(|| AppError::invalid("请选择操作"))?;
+    let from = S::parse(status)
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("{what}: unknown status {status}")))?;
+    let to = next(table, from, action).ok_or_else(|| refused(what, from, action))?;
+    Ok((from, action, to))
+}
+
 /// The refusal of an action the table does not allow in the current state.
 pub fn refused<S: Named, A: Named>(what: &str, from: S, action: A) -> AppError {
     AppError::conflict(
